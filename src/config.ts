@@ -1,0 +1,226 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+
+/** Router strategies known to the daemon. */
+export const STRATEGY_NAMES = ['ROUND_ROBIN', 'RANDOM', 'LEAST_LOADED', 'RIPPLE_COORDINATION'] as const;
+export const StrategyName = z.enum(STRATEGY_NAMES);
+export type StrategyName = z.infer<typeof StrategyName>;
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const number = (min: number, max = Number.POSITIVE_INFINITY) =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/, 'must be a number')
+    .transform(Number)
+    .pipe(z.number().min(min, `must be >= ${min}`).max(max, `must be <= ${max}`));
+
+const integer = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be >= ${min}`).max(max, `must be <= ${max}`));
+
+const boolean = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], 'must be true or false'))
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const optionalText = z.string().trim().min(1).optional();
+
+/**
+ * Every setting, keyed by its environment variable. Values arrive as strings (from the
+ * environment or the mirrored flags) and are parsed once, here.
+ */
+const EnvSchema = z.object({
+  COORDD_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  COORDD_PORT: integer(0, 65535).default(7420),
+  COORDD_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  COORDD_MAX_PAYLOAD: integer(1024, 256 * 1024 * 1024).default(1024 * 1024),
+  COORDD_MAX_BATCH: integer(1, 100_000).default(1000),
+  COORDD_MAX_CONNECTIONS: integer(1, 1_000_000).default(10_000),
+  COORDD_HEARTBEAT_INTERVAL: number(0.01, 3600).default(30),
+  COORDD_SEND_HIGH_WATER_MARK: integer(1024).default(16 * 1024 * 1024),
+  COORDD_REQUEST_TIMEOUT: number(0.001, 3600).default(30),
+  COORDD_SHUTDOWN_TIMEOUT: number(0, 3600).default(10),
+  COORDD_TOKENS_FILE: optionalText,
+  COORDD_TOKEN: optionalText,
+  COORDD_INSECURE: boolean.default(false),
+  COORDD_ROUTER_STRATEGY: StrategyName.default('RIPPLE_COORDINATION'),
+  COORDD_OVERLOAD_THRESHOLD: number(0, 1).default(0.85),
+  COORDINATION_ENABLE_REP: boolean.default(true),
+  COORDINATION_SIGNAL_TTL: number(0.001, 86_400 * 365).default(60),
+  COORDINATION_MAX_HISTORY_SIZE: integer(1, 100_000).default(100),
+  COORDINATION_CLEANUP_INTERVAL: number(0.001, 86_400).default(300),
+  ROUTING_WEIGHT_LOAD: number(0).default(0.25),
+  ROUTING_WEIGHT_CAPACITY: number(0).default(0.25),
+  ROUTING_WEIGHT_QUALITY: number(0).default(0.2),
+  ROUTING_WEIGHT_COST: number(0).default(0.15),
+  ROUTING_WEIGHT_AVAILABILITY: number(0).default(0.15),
+  ROUTING_WEIGHT_LATENCY: number(0).default(0.15),
+});
+
+export type EnvName = keyof typeof EnvSchema.shape;
+
+/** Flags that mirror COORDD_ variables (plus --help, --version and the --insecure switch). */
+const FLAGS: Record<string, EnvName> = {
+  host: 'COORDD_HOST',
+  port: 'COORDD_PORT',
+  'log-level': 'COORDD_LOG_LEVEL',
+  'max-payload': 'COORDD_MAX_PAYLOAD',
+  'max-batch': 'COORDD_MAX_BATCH',
+  'max-connections': 'COORDD_MAX_CONNECTIONS',
+  'heartbeat-interval': 'COORDD_HEARTBEAT_INTERVAL',
+  'send-high-water-mark': 'COORDD_SEND_HIGH_WATER_MARK',
+  'request-timeout': 'COORDD_REQUEST_TIMEOUT',
+  'shutdown-timeout': 'COORDD_SHUTDOWN_TIMEOUT',
+  'tokens-file': 'COORDD_TOKENS_FILE',
+  'router-strategy': 'COORDD_ROUTER_STRATEGY',
+  'overload-threshold': 'COORDD_OVERLOAD_THRESHOLD',
+};
+
+export type SignalWeights = Readonly<Record<'load' | 'capacity' | 'quality' | 'cost' | 'availability' | 'latency', number>>;
+
+/** The daemon's whole configuration, parsed and normalised. */
+export interface Config {
+  host: string;
+  port: number;
+  logLevel: (typeof LOG_LEVELS)[number];
+  maxPayloadBytes: number;
+  maxBatch: number;
+  maxConnections: number;
+  heartbeatIntervalMs: number;
+  sendHighWaterMarkBytes: number;
+  requestTimeoutMs: number;
+  shutdownTimeoutMs: number;
+  tokensFile: string | undefined;
+  token: string | undefined;
+  insecure: boolean;
+  routerStrategy: StrategyName;
+  overloadThreshold: number;
+  coordination: {
+    enableRep: boolean;
+    signalTtlMs: number;
+    maxHistorySize: number;
+    cleanupIntervalMs: number;
+    /** Normalised to sum to 1. */
+    weights: SignalWeights;
+  };
+}
+
+/** A configuration problem: names the variable and what is wrong. main.ts prints it and exits 2. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface CliRequest {
+  help: boolean;
+  version: boolean;
+}
+
+/** Parse argv flags into env-style overrides. Unknown flags are a ConfigError. */
+export function parseFlags(argv: readonly string[]): { cli: CliRequest; overrides: Partial<Record<EnvName, string>> } {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' }, version: { type: 'boolean' }, insecure: { type: 'boolean' } };
+  for (const flag of Object.keys(FLAGS)) options[flag] = { type: 'string' };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values as typeof values;
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}; see coordd --help`);
+  }
+  const overrides: Partial<Record<EnvName, string>> = {};
+  for (const [flag, env] of Object.entries(FLAGS)) {
+    const v = values[flag];
+    if (typeof v === 'string') overrides[env] = v;
+  }
+  if (values.insecure) overrides.COORDD_INSECURE = 'true';
+  return { cli: { help: values.help === true, version: values.version === true }, overrides };
+}
+
+/** Build the configuration from the environment plus flag overrides; throws ConfigError. */
+export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<EnvName, string>> = {}): Config {
+  const raw: Record<string, string> = {};
+  for (const key of Object.keys(EnvSchema.shape)) {
+    const v = overrides[key as EnvName] ?? env[key];
+    if (v !== undefined && v !== '') raw[key] = v;
+  }
+  const parsed = EnvSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'configuration');
+    const got = raw[name];
+    throw new ConfigError(`${name}: ${issue.message}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`);
+  }
+  const e = parsed.data;
+  const rawWeights = {
+    load: e.ROUTING_WEIGHT_LOAD,
+    capacity: e.ROUTING_WEIGHT_CAPACITY,
+    quality: e.ROUTING_WEIGHT_QUALITY,
+    cost: e.ROUTING_WEIGHT_COST,
+    availability: e.ROUTING_WEIGHT_AVAILABILITY,
+    latency: e.ROUTING_WEIGHT_LATENCY,
+  };
+  const total = Object.values(rawWeights).reduce((a, b) => a + b, 0);
+  if (!(total > 0)) throw new ConfigError('ROUTING_WEIGHT_*: at least one routing weight must be greater than 0');
+  const weights = Object.fromEntries(Object.entries(rawWeights).map(([k, v]) => [k, v / total])) as unknown as SignalWeights;
+  return {
+    host: e.COORDD_HOST,
+    port: e.COORDD_PORT,
+    logLevel: e.COORDD_LOG_LEVEL,
+    maxPayloadBytes: e.COORDD_MAX_PAYLOAD,
+    maxBatch: e.COORDD_MAX_BATCH,
+    maxConnections: e.COORDD_MAX_CONNECTIONS,
+    heartbeatIntervalMs: e.COORDD_HEARTBEAT_INTERVAL * 1000,
+    sendHighWaterMarkBytes: e.COORDD_SEND_HIGH_WATER_MARK,
+    requestTimeoutMs: e.COORDD_REQUEST_TIMEOUT * 1000,
+    shutdownTimeoutMs: e.COORDD_SHUTDOWN_TIMEOUT * 1000,
+    tokensFile: e.COORDD_TOKENS_FILE,
+    token: e.COORDD_TOKEN,
+    insecure: e.COORDD_INSECURE,
+    routerStrategy: e.COORDD_ROUTER_STRATEGY,
+    overloadThreshold: e.COORDD_OVERLOAD_THRESHOLD,
+    coordination: {
+      enableRep: e.COORDINATION_ENABLE_REP,
+      signalTtlMs: e.COORDINATION_SIGNAL_TTL * 1000,
+      maxHistorySize: e.COORDINATION_MAX_HISTORY_SIZE,
+      cleanupIntervalMs: e.COORDINATION_CLEANUP_INTERVAL * 1000,
+      weights,
+    },
+  };
+}
+
+/** Help text for `coordd --help`, generated from the same tables as the parser. */
+export function helpText(): string {
+  const flagFor = Object.fromEntries(Object.entries(FLAGS).map(([f, env]) => [env, `--${f}`]));
+  const lines = Object.keys(EnvSchema.shape).map((env) => `  ${env.padEnd(32)}${flagFor[env] ?? ''}`);
+  return [
+    'coordd — coordination daemon for fleets of AI agents (JSON-RPC 2.0 over WebSocket)',
+    '',
+    'Usage: coordd [--host H] [--port P] [--insecure] [other flags below]',
+    '',
+    'Configuration (environment variable, mirrored flag):',
+    ...lines,
+    '  --insecure                      allow a non-loopback bind without tokens',
+    '  --help, --version',
+    '',
+    'See README.md for defaults and docs/protocol.md for the API.',
+  ].join('\n');
+}
+
+/** Read a file that holds tokens; used by the auth layer. Kept here so config I/O stays in one place. */
+export function readTokensFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`COORDD_TOKENS_FILE: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+}

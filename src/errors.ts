@@ -1,0 +1,51 @@
+/**
+ * The one catalogue of error codes that cross the wire. docs/errors.md mirrors it and
+ * test/unit/errors.test.ts fails when the two drift apart.
+ *
+ * -32700..-32600 are JSON-RPC's own; -32000..-32099 are ours:
+ *   -32000..-32009 general, -32010..-32019 coordination and routing,
+ *   -32020..-32049 pool and tasks, -32050..-32099 reserved for later areas.
+ */
+export const ProtocolErrors = {
+  PARSE_ERROR: { code: -32700, message: 'Parse error' },
+  INVALID_REQUEST: { code: -32600, message: 'Invalid Request' },
+  METHOD_NOT_FOUND: { code: -32601, message: 'Method not found' },
+  INVALID_PARAMS: { code: -32602, message: 'Invalid params' },
+  INTERNAL_ERROR: { code: -32603, message: 'Internal error' },
+} as const;
+
+export const AppErrors = {
+  FORBIDDEN: { code: -32001, message: 'Forbidden: this connection role may not call the method' },
+  SHUTTING_DOWN: { code: -32002, message: 'The daemon is shutting down' },
+  UNKNOWN_AGENT: { code: -32010, message: 'Unknown agent' },
+  NO_CANDIDATES: { code: -32011, message: 'No candidate agents' },
+} as const;
+
+export type ProtocolErrorName = keyof typeof ProtocolErrors;
+export type AppErrorName = keyof typeof AppErrors;
+export type ErrorName = ProtocolErrorName | AppErrorName;
+
+/** Every catalogued error by name. */
+export const ErrorCatalogue: Readonly<Record<ErrorName, { code: number; message: string }>> = {
+  ...ProtocolErrors,
+  ...AppErrors,
+};
+
+/**
+ * An application error thrown by domain code. The RPC engine turns it into
+ * `{code, message, data: {name, ...data}}`; the message on the wire is the catalogue's,
+ * `detail` (safe, written for the client) travels in data.detail.
+ */
+export class AppError extends Error {
+  readonly code: number;
+
+  constructor(
+    readonly errorName: AppErrorName,
+    readonly detail?: string,
+    readonly data?: Record<string, unknown>,
+  ) {
+    super(detail ? `${AppErrors[errorName].message}: ${detail}` : AppErrors[errorName].message);
+    this.name = 'AppError';
+    this.code = AppErrors[errorName].code;
+  }
+}

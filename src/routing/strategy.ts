@@ -1,0 +1,36 @@
+import type { StrategyName } from '../config.js';
+import type { Random } from '../random.js';
+
+/** What the router knows about one agent it may choose. */
+export interface Candidate {
+  readonly agentId: string;
+  /** Tasks the daemon has dispatched to the agent and not yet seen finish. */
+  readonly inFlight: number;
+  /** Maximum concurrent tasks, when known. */
+  readonly capacity?: number;
+}
+
+/** The minimal view of the coordination service a strategy needs. */
+export interface ScoreSource {
+  /** Weighted routing score in [0,1] (0.5 for an agent with no live signals). */
+  routingScore(agentId: string): number;
+  /** Whether the agent has at least one signal that has not expired. */
+  hasLiveSignal(agentId: string): boolean;
+}
+
+export interface SelectionContext {
+  readonly random: Random;
+  readonly scores: ScoreSource;
+}
+
+export interface StrategyChoice {
+  readonly agentId: string;
+  /** The routing score behind the choice, when the strategy uses one. */
+  readonly score?: number;
+}
+
+/** One way of choosing an agent. Candidates are never empty when select is called. */
+export interface RoutingStrategy {
+  readonly name: StrategyName;
+  select(candidates: readonly Candidate[], ctx: SelectionContext): StrategyChoice;
+}

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+
+export const SIGNAL_TYPES = ['load', 'capacity', 'quality', 'cost', 'latency', 'availability'] as const;
+export const SignalType = z.enum(SIGNAL_TYPES);
+export type SignalType = z.infer<typeof SignalType>;
+
+/** Signal types where a higher value is worse. */
+export const INVERTED_SIGNALS: ReadonlySet<SignalType> = new Set(['load', 'cost', 'latency']);
+
+export const AGENT_STATES = ['IDLE', 'ANALYZING', 'EXECUTING', 'DEGRADED', 'DRAINING', 'DISCONNECTED'] as const;
+export const AgentState = z.enum(AGENT_STATES);
+export type AgentState = z.infer<typeof AgentState>;
+
+export const AgentId = z.string().min(1).max(256).describe('Agent identifier');
+export const Unit = z.number().min(0).max(1);
+export const TraceId = z.string().min(1).max(128);
+export const Cursor = z.string().max(512).describe('Opaque paging cursor from a previous reply');
+export const Limit = z.number().int().min(1).max(1000);
+export const Timestamp = z.number().int().nonnegative().describe('Milliseconds since the Unix epoch');

@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { defineMethod } from './method.js';
+import { AgentId, Cursor, Limit, SignalType, Timestamp, TraceId, Unit } from './common.js';
+import { STRATEGY_NAMES } from '../config.js';
+
+/** One sensitivity signal as a client sends it. */
+export const SignalInput = z.strictObject({
+  agentId: AgentId,
+  signalType: SignalType,
+  value: Unit.describe('Signal value in [0,1]; for load, cost and latency higher is worse'),
+  ttlSeconds: z.number().positive().max(31_536_000).optional().describe('Lifetime; default COORDINATION_SIGNAL_TTL'),
+  confidence: Unit.optional().describe('How much the sender trusts the value; default 1'),
+  traceId: TraceId.optional(),
+});
+export type SignalInput = z.infer<typeof SignalInput>;
+
+export const SignalBatchInput = z.strictObject({
+  signals: z
+    .array(z.unknown().describe('A signal object as in the single form; a bad entry is rejected alone'))
+    .min(1)
+    .describe('Up to COORDD_MAX_BATCH signals'),
+  traceId: TraceId.optional(),
+});
+
+export const SignalRejection = z.object({
+  index: z.number().int().nonnegative(),
+  code: z.number().int(),
+  message: z.string(),
+  paths: z.array(z.string()),
+});
+
+export const SingleSignalResult = z.object({
+  signalId: z.uuid(),
+  agentId: AgentId,
+  routingScore: Unit,
+});
+export const BatchSignalResult = z.object({
+  accepted: z.number().int().nonnegative(),
+  signalIds: z.array(z.uuid()),
+  rejected: z.array(SignalRejection),
+});
+
+export const coordinationSignal = defineMethod({
+  name: 'coordination.signal',
+  summary: 'Record one sensitivity signal, or a batch of them ({signals: [...]}).',
+  roles: ['agent', 'operator', 'admin'],
+  notification: true,
+  params: z.union([SignalInput, SignalBatchInput]),
+  result: z.union([SingleSignalResult, BatchSignalResult]),
+});
+
+export const StoredSignal = z.object({
+  signalId: z.string(),
+  signalType: SignalType,
+  value: Unit,
+  confidence: Unit,
+  timestamp: Timestamp,
+  expiresAt: Timestamp,
+  traceId: TraceId.optional(),
+});
+
+export const DimensionScores = z.record(SignalType, Unit);
+
+export const OverloadPrediction = z.object({
+  willOverload: z.boolean(),
+  predictedLoad: Unit,
+  confidence: Unit,
+  samples: z.number().int().nonnegative(),
+  horizonSeconds: z.number().positive(),
+});
+
+export const AgentCoordinationState = z.object({
+  agentId: AgentId,
+  signals: z.array(StoredSignal).describe('Latest live signal per type'),
+  scores: DimensionScores.describe('Per-dimension score in [0,1], higher is better; 0.5 when missing or expired'),
+  routingScore: Unit,
+  lastUpdated: Timestamp,
+  overload: OverloadPrediction,
+});
+
+export const coordinationState = defineMethod({
+  name: 'coordination.state',
+  summary: "One agent's aggregated signals and scores ({agentId}), or all agents, paged.",
+  roles: ['agent', 'operator', 'admin'],
+  params: z.union([
+    z.strictObject({ agentId: AgentId }),
+    z.strictObject({ cursor: Cursor.optional(), limit: Limit.optional() }),
+  ]),
+  result: z.union([
+    AgentCoordinationState,
+    z.object({ agents: z.array(AgentCoordinationState), nextCursor: Cursor.optional(), total: z.number().int() }),
+  ]),
+});
+
+const Percentiles = z.object({ p50: z.number(), p95: z.number(), p99: z.number() });
+const ByType = z.record(SignalType, z.number().int().nonnegative());
+
+export const CoordinationMetrics = z.object({
+  signals: z.object({ accepted: ByType, rejected: ByType, expired: ByType, rejectedUntyped: z.number().int() }),
+  agentsTracked: z.number().int().nonnegative(),
+  selections: z.record(z.enum(STRATEGY_NAMES), z.number().int().nonnegative()),
+  fallbacks: z.number().int().nonnegative(),
+  predictions: z.object({ total: z.number().int(), overloadPredicted: z.number().int() }),
+  sweeps: z.object({ runs: z.number().int(), lastDurationMs: z.number(), lastRemovedSignals: z.number().int() }),
+  signalHandlingMs: Percentiles.describe('Server-side handling time of coordination.signal calls, milliseconds'),
+});
+
+export const coordinationMetrics = defineMethod({
+  name: 'coordination.metrics',
+  summary: 'Counters and latency percentiles of the coordination service.',
+  roles: ['agent', 'operator', 'admin'],
+  params: z.strictObject({}).optional(),
+  result: CoordinationMetrics,
+});
+
+export const coordinationPredictOverload = defineMethod({
+  name: 'coordination.predictOverload',
+  summary: "Predict an agent's load `horizonSeconds` ahead from its recent load samples.",
+  roles: ['agent', 'operator', 'admin'],
+  params: z.strictObject({
+    agentId: AgentId,
+    horizonSeconds: z.number().positive().max(86_400).optional().describe('Default 5'),
+  }),
+  result: OverloadPrediction,
+});

@@ -1,0 +1,27 @@
+import type { z } from 'zod';
+
+/** Connection roles. `admin` may call everything; see docs/protocol.md for the matrix. */
+export const ROLES = ['agent', 'operator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/**
+ * One RPC method: its name, who may call it, and the zod schemas of its params and result.
+ * Handlers are registered with the definition itself, so a name can never drift from its params.
+ */
+export interface MethodDefinition<P extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
+  readonly name: string;
+  readonly summary: string;
+  readonly roles: readonly Role[];
+  readonly params: P;
+  readonly result: R;
+  /** Whether a call may be sent as a notification (no reply); otherwise notifications are ignored. */
+  readonly notification?: boolean;
+}
+
+/** Declare a method (identity function that keeps the literal types). */
+export function defineMethod<P extends z.ZodType, R extends z.ZodType>(def: MethodDefinition<P, R>): MethodDefinition<P, R> {
+  return def;
+}
+
+export type ParamsOf<M> = M extends MethodDefinition<infer P, z.ZodType> ? z.output<P> : never;
+export type ResultOf<M> = M extends MethodDefinition<z.ZodType, infer R> ? z.input<R> : never;
