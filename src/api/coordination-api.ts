@@ -1,0 +1,98 @@
+import { AppError } from '../errors.js';
+import type { Config } from '../config.js';
+import type { CoordinationService } from '../coordination/coordination-service.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { RequestContext, RpcEngine } from '../rpc/engine.js';
+import { invalidParamsData } from '../rpc/param-issues.js';
+import { RpcError } from '../rpc/rpc-error.js';
+import { SIGNAL_TYPES, SignalType } from '../schemas/common.js';
+import {
+  SignalInput,
+  coordinationMetrics,
+  coordinationPredictOverload,
+  coordinationSignal,
+  coordinationState,
+} from '../schemas/coordination.js';
+import type { MessageRouter } from '../routing/message-router.js';
+
+export interface CoordinationApiDeps {
+  coordination: CoordinationService;
+  router: MessageRouter;
+  metrics: Metrics;
+  config: Pick<Config, 'maxBatch'>;
+}
+
+const INVALID_PARAMS_CODE = -32602;
+
+/** An agent-role connection that has registered may only speak for itself. */
+function assertMayReportFor(ctx: RequestContext, agentId: string): void {
+  const { role, agentId: own } = ctx.session;
+  if (role === 'agent' && own !== undefined && own !== agentId) {
+    throw new AppError('FORBIDDEN', `an agent connection may only send signals about itself (${own})`);
+  }
+}
+
+/** coordination.signal, .state, .metrics and .predictOverload. */
+export function registerCoordinationApi(engine: RpcEngine, deps: CoordinationApiDeps): void {
+  const { coordination, router, metrics } = deps;
+  const accepted = Object.fromEntries(SIGNAL_TYPES.map((t) => [t, metrics.signals.labels(t, 'accepted')]));
+  const rejected = Object.fromEntries([...SIGNAL_TYPES, 'unknown'].map((t) => [t, metrics.signals.labels(t, 'rejected')]));
+
+  engine.register(coordinationSignal, (params, ctx) => {
+    if (!('signals' in params)) {
+      assertMayReportFor(ctx, params.agentId);
+      const result = coordination.record(params);
+      accepted[params.signalType]!.inc();
+      return result;
+    }
+    if (params.signals.length > deps.config.maxBatch) {
+      throw RpcError.protocol('INVALID_PARAMS', {
+        paths: ['signals'],
+        issues: [{ path: 'signals', message: `at most ${deps.config.maxBatch} signals per call (COORDD_MAX_BATCH)` }],
+      });
+    }
+    const signalIds: string[] = [];
+    const rejections: { index: number; code: number; message: string; paths: string[] }[] = [];
+    const acceptedByType = new Array<number>(SIGNAL_TYPES.length).fill(0);
+    params.signals.forEach((entry, index) => {
+      const parsed = SignalInput.safeParse(entry);
+      if (!parsed.success) {
+        const type = SignalType.safeParse((entry as { signalType?: unknown } | null)?.signalType);
+        coordination.recordRejected(type.success ? type.data : undefined);
+        rejected[type.success ? type.data : 'unknown']!.inc();
+        rejections.push({ index, code: INVALID_PARAMS_CODE, message: 'Invalid params', paths: invalidParamsData(parsed.error.issues).paths });
+        return;
+      }
+      const signal = parsed.data;
+      if (ctx.session.role === 'agent' && ctx.session.agentId !== undefined && ctx.session.agentId !== signal.agentId) {
+        rejections.push({ index, code: -32001, message: 'Forbidden: an agent connection may only send signals about itself', paths: ['agentId'] });
+        rejected[signal.signalType]!.inc();
+        return;
+      }
+      signalIds.push(coordination.record(signal.traceId || !params.traceId ? signal : { ...signal, traceId: params.traceId }).signalId);
+      acceptedByType[SIGNAL_TYPES.indexOf(signal.signalType)]!++;
+    });
+    acceptedByType.forEach((n, i) => n > 0 && accepted[SIGNAL_TYPES[i]!]!.inc(n));
+    return { accepted: signalIds.length, signalIds, rejected: rejections };
+  });
+
+  engine.register(coordinationState, (params) => ('agentId' in params ? coordination.state(params.agentId) : coordination.list(params)));
+
+  engine.register(coordinationPredictOverload, (params) => coordination.predictOverload(params.agentId, params.horizonSeconds));
+
+  engine.register(coordinationMetrics, async () => {
+    const stats = coordination.stats();
+    const routing = router.stats();
+    const summary = await metrics.signalHandling.get();
+    const q = (quantile: number): number => (summary.values.find((v) => v.labels.quantile === quantile)?.value ?? 0) * 1000;
+    const ms = (v: number): number => (Number.isFinite(v) ? v : 0);
+    return {
+      ...stats,
+      signals: stats.signals,
+      agentsTracked: stats.agentsTracked,
+      selections: routing.selections,
+      fallbacks: routing.fallbacks,
+      signalHandlingMs: { p50: ms(q(0.5)), p95: ms(q(0.95)), p99: ms(q(0.99)) },
+    };
+  });
+}

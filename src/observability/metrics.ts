@@ -1,0 +1,102 @@
+import { Counter, Gauge, Histogram, Registry, Summary, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every Prometheus metric the daemon exports, on its own registry (so tests can run several
+ * daemons in one process). Labels never carry ids: methods, types, strategies and outcomes only.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly rpcRequests = new Counter({
+    name: 'coordd_rpc_requests_total',
+    help: 'JSON-RPC calls handled, by method and outcome code ("ok" or the JSON-RPC error code)',
+    labelNames: ['method', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly rpcDuration = new Histogram({
+    name: 'coordd_rpc_request_duration_seconds',
+    help: 'Time to handle one JSON-RPC call, by method',
+    labelNames: ['method'] as const,
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+
+  readonly wsConnections = new Gauge({
+    name: 'coordd_ws_connections',
+    help: 'Open WebSocket connections',
+    registers: [this.registry],
+  });
+
+  readonly wsDisconnects = new Counter({
+    name: 'coordd_ws_disconnects_total',
+    help: 'WebSocket connections closed by the daemon, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly authFailures = new Counter({
+    name: 'coordd_auth_failures_total',
+    help: 'WebSocket upgrades refused for a missing or unknown token',
+    registers: [this.registry],
+  });
+
+  readonly signals = new Counter({
+    name: 'coordd_signals_total',
+    help: 'Sensitivity signals received, by type and outcome (accepted or rejected)',
+    labelNames: ['type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly signalsExpired = new Counter({
+    name: 'coordd_signals_expired_total',
+    help: 'Signals removed by the sweeper after their TTL, by type',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+
+  readonly signalHandling = new Summary({
+    name: 'coordd_signal_handling_seconds',
+    help: 'Server-side handling time of coordination.signal calls (sliding 10-minute window)',
+    percentiles: [0.5, 0.95, 0.99],
+    maxAgeSeconds: 600,
+    ageBuckets: 5,
+    registers: [this.registry],
+  });
+
+  /** Read at scrape time; the daemon points it at the coordination service. */
+  agentsTrackedSource: () => number = () => 0;
+
+  readonly agentsTracked = new Gauge({
+    name: 'coordd_agents_tracked',
+    help: 'Agents the coordination service holds signals for',
+    registers: [this.registry],
+    collect: (): void => {
+      this.agentsTracked.set(this.agentsTrackedSource());
+    },
+  });
+
+  readonly routerSelections = new Counter({
+    name: 'coordd_router_selections_total',
+    help: 'Router decisions, by the strategy that chose and whether it was a fallback',
+    labelNames: ['strategy', 'fallback'] as const,
+    registers: [this.registry],
+  });
+
+  readonly sweeperRuns = new Counter({
+    name: 'coordd_sweeper_runs_total',
+    help: 'Sweeps of expired signals',
+    registers: [this.registry],
+  });
+
+  readonly sweepDuration = new Histogram({
+    name: 'coordd_sweeper_duration_seconds',
+    help: 'Time one sweep took',
+    buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1],
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+}

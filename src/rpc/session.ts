@@ -1,0 +1,15 @@
+import type { Role } from '../schemas/method.js';
+import type { Log } from '../log.js';
+import type { Peer } from './peer.js';
+
+/** Per-connection state handed to every handler. */
+export interface Session {
+  readonly id: string;
+  readonly role: Role;
+  readonly log: Log;
+  readonly remoteAddress: string | undefined;
+  /** Requests and notifications from the daemon to this connection. */
+  readonly peer: Peer;
+  /** Set once the connection registers as an agent. */
+  agentId: string | undefined;
+}

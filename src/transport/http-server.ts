@@ -1,0 +1,160 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { IdGenerator } from '../ids.js';
+import type { Log } from '../log.js';
+import type { Role } from '../schemas/method.js';
+import type { TokenTable } from './auth.js';
+import { WsTransport } from './ws-transport.js';
+
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  /** Largest WebSocket frame; larger ones close the socket with 1009. @defaultValue 1 MiB */
+  maxPayloadBytes: number;
+  /** Further upgrades get HTTP 503. @defaultValue 10000 */
+  maxConnections: number;
+  /** Ping period; a socket that missed the previous pong is terminated. @defaultValue 30 s */
+  heartbeatIntervalMs: number;
+  /** Per-socket unsent bytes past which a non-reading client is disconnected. @defaultValue 16 MiB */
+  highWaterMarkBytes: number;
+}
+
+export interface HttpServerDeps {
+  log: Log;
+  ids: IdGenerator;
+  tokens: TokenTable;
+  metrics: () => Promise<{ contentType: string; body: string }>;
+  isReady: () => boolean;
+  onConnection: (transport: WsTransport, role: Role) => void;
+  onAuthFailure?: () => void;
+  onCutOff?: (reason: string) => void;
+}
+
+/**
+ * The one HTTP server: WebSocket upgrade at /rpc (with bearer-token auth), GET /metrics,
+ * /healthz and /readyz. Knows nothing of JSON-RPC or the domain.
+ */
+export class HttpServer {
+  private readonly server: Server;
+  private readonly wss: WebSocketServer;
+  private readonly connections = new Set<WsTransport>();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private accepting = true;
+
+  constructor(
+    private readonly deps: HttpServerDeps,
+    private readonly options: HttpServerOptions,
+  ) {
+    this.server = createServer((req, res) => void this.onRequest(req, res));
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
+    this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
+    this.server.on('clientError', (_err, socket) => socket.destroy());
+  }
+
+  /** Start listening; resolves with the bound port and the WebSocket URL. */
+  async listen(): Promise<{ port: number; url: string }> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.heartbeat = setInterval(() => {
+      for (const c of this.connections) c.heartbeat();
+    }, this.options.heartbeatIntervalMs);
+    this.heartbeat.unref();
+    const { port } = this.server.address() as AddressInfo;
+    const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
+    return { port, url: `ws://${host}:${port}/rpc` };
+  }
+
+  /** Open WebSocket connections. */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Refuse new upgrades (503) from now on; open connections carry on. */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  /** Close every socket with `code`, wait (bounded) for them to go, then stop listening. */
+  async close(code: number, reason: string, waitMs = 2000): Promise<void> {
+    this.accepting = false;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    const open = [...this.connections];
+    const gone = Promise.all(open.map((c) => new Promise<void>((resolve) => c.whenClosed(resolve))));
+    for (const c of open) c.close(code, reason);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([gone, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
+    for (const c of this.connections) c.terminate();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== '/rpc') return refuse(socket, 404, 'Not Found');
+    if (!this.accepting) return refuse(socket, 503, 'Service Unavailable');
+    if (this.connections.size >= this.options.maxConnections) return refuse(socket, 503, 'Service Unavailable');
+    const role = this.deps.tokens.authenticate(req.headers.authorization);
+    if (!role) {
+      this.deps.onAuthFailure?.();
+      this.deps.log.warn({ remoteAddress: req.socket.remoteAddress }, 'websocket upgrade refused: missing or unknown bearer token');
+      return refuse(socket, 401, 'Unauthorized', 'WWW-Authenticate: Bearer realm="coordd"\r\n');
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.adopt(ws, req, role));
+  }
+
+  private adopt(ws: WebSocket, req: IncomingMessage, role: Role): void {
+    const transport = new WsTransport(this.deps.ids(), ws, (req.socket as Socket).remoteAddress, {
+      highWaterMarkBytes: this.options.highWaterMarkBytes,
+      log: this.deps.log,
+      onCutOff: this.deps.onCutOff,
+    });
+    this.connections.add(transport);
+    transport.whenClosed(() => this.connections.delete(transport));
+    this.deps.onConnection(transport, role);
+  }
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
+      return;
+    }
+    if (path === '/healthz') return json(res, 200, { status: 'ok' });
+    if (path === '/readyz') return this.deps.isReady() ? json(res, 200, { status: 'ready' }) : json(res, 503, { status: 'not ready' });
+    if (path === '/metrics') {
+      try {
+        const { contentType, body } = await this.deps.metrics();
+        res.writeHead(200, { 'content-type': contentType }).end(body);
+      } catch (err) {
+        this.deps.log.error({ err }, 'metrics collection failed');
+        res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable\n');
+      }
+      return;
+    }
+    if (path === '/rpc') {
+      res.writeHead(426, { upgrade: 'websocket', 'content-type': 'text/plain' }).end('use a WebSocket upgrade\n');
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+  }
+}
+
+function json(res: ServerResponse, status: number, body: object): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+function refuse(socket: Duplex, status: number, text: string, extraHeaders = ''): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n${extraHeaders}\r\n`);
+  socket.destroy();
+}
