@@ -1,0 +1,92 @@
+import { expect } from 'chai';
+import { CoordinationService } from '../../../src/coordination/coordination-service.js';
+import { sequentialIds } from '../../../src/ids.js';
+import { OverloadPrediction } from '../../../src/schemas/coordination.js';
+import { VirtualClock } from '../../../src/time/virtual-clock.js';
+
+function setup() {
+  const clock = new VirtualClock();
+  const svc = new CoordinationService({ clock, ids: sequentialIds() }, { overloadThreshold: 0.85 });
+  const load = (value: number, ttlSeconds?: number) => svc.record({ agentId: 'a1', signalType: 'load', value, ...(ttlSeconds ? { ttlSeconds } : {}) });
+  return { clock, svc, load };
+}
+
+describe('CoordinationService.predictOverload', () => {
+  it('predicts overload from a rising trend before the load gets there', () => {
+    const { clock, svc, load } = setup();
+    for (const v of [0.5, 0.6, 0.7, 0.8]) {
+      load(v);
+      clock.advance(5_000);
+    }
+    // samples at 0, 5, 10, 15 s; now = 20 s; +5 s horizon → 25 s → 0.5 + 0.02·25 = 1.0
+    const p = svc.predictOverload('a1');
+    expect(p.willOverload).to.equal(true);
+    expect(p.predictedLoad).to.be.closeTo(1, 1e-9);
+    expect(p.samples).to.equal(4);
+    expect(p.horizonSeconds).to.equal(5);
+    expect(p.confidence).to.be.closeTo(0.4, 1e-9);
+    expect(() => OverloadPrediction.parse(p)).not.to.throw();
+  });
+
+  it('extrapolates to the requested horizon', () => {
+    const { clock, svc, load } = setup();
+    for (const v of [0.1, 0.2, 0.3]) {
+      load(v);
+      clock.advance(10_000);
+    }
+    // samples at 0, 10, 20 s; now = 30 s; slope 0.01/s
+    expect(svc.predictOverload('a1', 1).predictedLoad).to.be.closeTo(0.41, 1e-9);
+    expect(svc.predictOverload('a1', 30).predictedLoad).to.be.closeTo(0.7, 1e-9);
+    expect(svc.predictOverload('a1', 30).willOverload).to.equal(false);
+    expect(svc.predictOverload('a1', 50).willOverload).to.equal(true);
+  });
+
+  it('does not predict overload for a flat load', () => {
+    const { clock, svc, load } = setup();
+    for (let i = 0; i < 10; i++) {
+      load(0.6);
+      clock.advance(1_000);
+    }
+    expect(svc.predictOverload('a1')).to.deep.equal({ willOverload: false, predictedLoad: 0.6, confidence: 1, samples: 10, horizonSeconds: 5 });
+  });
+
+  it('weighs samples by their real timestamps when spacing is irregular', () => {
+    const { clock, svc, load } = setup();
+    load(0.2);
+    clock.advance(1_000);
+    load(0.21);
+    clock.advance(1_000);
+    load(0.22);
+    clock.advance(28_000);
+    load(0.5);
+    // a per-index fit would give ≈0.60 for the next index; the time fit gives 0.55 at +5 s
+    const p = svc.predictOverload('a1');
+    expect(p.predictedLoad).to.be.closeTo(0.55, 1e-9);
+    expect(p.samples).to.equal(4);
+  });
+
+  it('ignores expired samples and handles none or one live sample', () => {
+    const { clock, svc, load } = setup();
+    load(0.95, 1);
+    expect(svc.predictOverload('a1')).to.include({ willOverload: true, predictedLoad: 0.95, samples: 1 });
+    expect(svc.predictOverload('a1').confidence).to.be.within(0.01, 0.2);
+    clock.advance(1_000);
+    expect(svc.predictOverload('a1')).to.deep.equal({ willOverload: false, predictedLoad: 0.5, confidence: 0, samples: 0, horizonSeconds: 5 });
+    svc.record({ agentId: 'a2', signalType: 'quality', value: 1 });
+    expect(svc.predictOverload('a2').samples).to.equal(0);
+  });
+
+  it('counts predictions and predicted overloads, but not those inside state()', () => {
+    const { clock, svc, load } = setup();
+    for (const v of [0.7, 0.8, 0.9]) {
+      load(v);
+      clock.advance(1_000);
+    }
+    svc.predictOverload('a1');
+    svc.predictOverload('a1', 0.001);
+    svc.record({ agentId: 'a2', signalType: 'load', value: 0.1 });
+    svc.predictOverload('a2');
+    expect(svc.state('a1').overload.willOverload).to.equal(true);
+    expect(svc.stats().predictions).to.deep.equal({ total: 3, overloadPredicted: 2 });
+  });
+});

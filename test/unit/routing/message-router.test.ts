@@ -1,0 +1,233 @@
+import { expect } from 'chai';
+import { AppError } from '../../../src/errors.js';
+import { seededRandom } from '../../../src/random.js';
+import { MessageRouter, type SelectionEvent } from '../../../src/routing/message-router.js';
+import type { RoutingStrategy } from '../../../src/routing/strategy.js';
+import { routerSelect } from '../../../src/schemas/router.js';
+import { candidates, FakeScores, recordingLog } from './fakes.js';
+
+const throwing = (name: RoutingStrategy['name']): RoutingStrategy => ({
+  name,
+  select() {
+    throw new Error('boom');
+  },
+});
+
+describe('MessageRouter', () => {
+  const list = candidates('a', 'b', 'c');
+
+  describe('select', () => {
+    it('uses RIPPLE_COORDINATION by default and reports its score', () => {
+      const router = new MessageRouter({ random: seededRandom(1), scores: FakeScores.live({ a: 0.2, b: 0.8, c: 0.5 }) });
+      const result = router.select(list);
+      expect(result).to.include({ agentId: 'b', strategy: 'RIPPLE_COORDINATION', score: 0.8, fallback: false });
+      expect(result.fallbackReason).to.equal(undefined);
+    });
+
+    it('uses options.defaultStrategy when no strategy is given', () => {
+      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores() }, { defaultStrategy: 'ROUND_ROBIN' });
+      const picks = [router.select(list), router.select(list), router.select(list), router.select(list)];
+      expect(picks.map((r) => r.agentId)).to.deep.equal(['a', 'b', 'c', 'a']);
+      expect(picks.every((r) => r.strategy === 'ROUND_ROBIN' && !r.fallback)).to.equal(true);
+    });
+
+    it('uses the strategy asked for over the default', () => {
+      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores() }, { defaultStrategy: 'ROUND_ROBIN' });
+      const loaded = [
+        { agentId: 'a', inFlight: 3 },
+        { agentId: 'b', inFlight: 0 },
+      ];
+      expect(router.select(loaded, 'LEAST_LOADED')).to.include({ agentId: 'b', strategy: 'LEAST_LOADED', fallback: false });
+      expect(router.select(list, 'RANDOM')).to.include({ strategy: 'RANDOM', fallback: false });
+    });
+
+    it('returns results that satisfy the router.select wire schema', () => {
+      const router = new MessageRouter({ random: seededRandom(1), scores: FakeScores.live({ a: 0.2, b: 0.8 }) }, { enableRep: true });
+      for (const strategy of ['RIPPLE_COORDINATION', 'ROUND_ROBIN', 'RANDOM', 'LEAST_LOADED'] as const) {
+        expect(routerSelect.result.safeParse(router.select(list, strategy)).success, strategy).to.equal(true);
+      }
+      const disabled = new MessageRouter({ random: seededRandom(1), scores: new FakeScores() }, { enableRep: false });
+      expect(routerSelect.result.safeParse(disabled.select(list)).success).to.equal(true);
+    });
+
+    it('throws NO_CANDIDATES for an empty list', () => {
+      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores() });
+      for (const strategy of ['RIPPLE_COORDINATION', 'ROUND_ROBIN', 'RANDOM', 'LEAST_LOADED'] as const) {
+        expect(() => router.select([], strategy))
+          .to.throw(AppError)
+          .that.includes({ errorName: 'NO_CANDIDATES', code: -32011 });
+      }
+      expect(router.stats().fallbacks).to.equal(0);
+    });
+
+    it('rejects an unknown strategy name instead of falling back', () => {
+      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores() });
+      expect(() => router.select(list, 'NOPE' as never)).to.throw(TypeError);
+    });
+  });
+
+  describe('fallbacks to RANDOM', () => {
+    it('rep_disabled: RIPPLE_COORDINATION with REP disabled never consults the scores', () => {
+      const scores = FakeScores.live({ a: 0.1, b: 0.9, c: 0.1 });
+      const router = new MessageRouter({ random: seededRandom(1), scores }, { enableRep: false });
+      const result = router.select(list, 'RIPPLE_COORDINATION');
+      expect(result).to.include({ strategy: 'RANDOM', fallback: true, fallbackReason: 'rep_disabled' });
+      expect(result.score).to.equal(undefined);
+      expect(list.map((c) => c.agentId)).to.include(result.agentId);
+      expect(scores.routingScoreCalls + scores.hasLiveSignalCalls).to.equal(0);
+      router.select(list);
+      expect(router.stats()).to.deep.include({ fallbacks: 2, fallbacksByReason: { rep_disabled: 2, no_live_signals: 0, strategy_error: 0 } });
+    });
+
+    it('rep_disabled does not affect the other strategies', () => {
+      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores() }, { enableRep: false });
+      expect(router.select(list, 'ROUND_ROBIN')).to.include({ strategy: 'ROUND_ROBIN', fallback: false });
+      expect(router.stats().fallbacks).to.equal(0);
+    });
+
+    it('no_live_signals: RIPPLE_COORDINATION when no candidate has a live signal', () => {
+      const scores = new FakeScores(new Map([['b', 0.9]]), new Set(['zzz']));
+      const router = new MessageRouter({ random: seededRandom(1), scores });
+      expect(router.select(list)).to.include({ strategy: 'RANDOM', fallback: true, fallbackReason: 'no_live_signals' });
+      expect(scores.hasLiveSignalCalls).to.equal(3);
+      expect(scores.routingScoreCalls).to.equal(0);
+      expect(router.stats().fallbacksByReason.no_live_signals).to.equal(1);
+    });
+
+    it('one live candidate is enough, and the scan stops at it', () => {
+      const many = candidates(...Array.from({ length: 100 }, (_, i) => `agent-${i}`));
+      const scores = new FakeScores(new Map([['agent-1', 0.6]]), new Set(['agent-1']));
+      const router = new MessageRouter({ random: seededRandom(1), scores });
+      expect(router.select(many)).to.include({ agentId: 'agent-1', strategy: 'RIPPLE_COORDINATION', fallback: false });
+      expect(scores.hasLiveSignalCalls).to.equal(2);
+    });
+
+    it('strategy_error: a throwing RIPPLE_COORDINATION falls back', () => {
+      const scores = FakeScores.live({ a: 0.5 });
+      scores.routingScore = () => {
+        throw new Error('store exploded');
+      };
+      const log = recordingLog();
+      const router = new MessageRouter({ random: seededRandom(1), scores, log });
+      expect(router.select(list)).to.include({ strategy: 'RANDOM', fallback: true, fallbackReason: 'strategy_error' });
+      const warn = log.entries.find((e) => e.level === 'warn');
+      expect(warn?.obj).to.include({ strategy: 'RIPPLE_COORDINATION' });
+      expect((warn?.obj as { err?: Error }).err?.message).to.equal('store exploded');
+    });
+
+    it('strategy_error: any throwing strategy falls back, including RANDOM itself', () => {
+      const router = new MessageRouter({
+        random: seededRandom(1),
+        scores: new FakeScores(),
+        strategies: { LEAST_LOADED: throwing('LEAST_LOADED'), RANDOM: throwing('RANDOM') },
+      });
+      expect(router.select(list, 'LEAST_LOADED')).to.include({ strategy: 'RANDOM', fallback: true, fallbackReason: 'strategy_error' });
+      expect(router.select(list, 'RANDOM')).to.include({ strategy: 'RANDOM', fallback: true, fallbackReason: 'strategy_error' });
+      expect(router.stats().fallbacksByReason.strategy_error).to.equal(2);
+    });
+
+    it('warns when a fallback streak starts and only debugs the repeats', () => {
+      const scores = new FakeScores(new Map([['a', 0.9]]), new Set());
+      const log = recordingLog();
+      const router = new MessageRouter({ random: seededRandom(1), scores, log });
+      for (let i = 0; i < 3; i++) router.select(list);
+      expect(log.entries.map((e) => e.level)).to.deep.equal(['warn', 'debug', 'debug']);
+      expect(log.entries[0]!.obj).to.include({ fallbackReason: 'no_live_signals' });
+
+      scores.live.add('a'); // signals arrive: the streak ends
+      expect(router.select(list)).to.include({ agentId: 'a', fallback: false });
+      scores.live.clear(); // and expire again: a new streak, warned again
+      router.select(list);
+      expect(log.entries.map((e) => e.level)).to.deep.equal(['warn', 'debug', 'debug', 'warn']);
+    });
+
+    it('logs rep_disabled once at warn, then at debug', () => {
+      const log = recordingLog();
+      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores(), log }, { enableRep: false });
+      for (let i = 0; i < 3; i++) router.select(list);
+      expect(log.entries.map((e) => e.level)).to.deep.equal(['warn', 'debug', 'debug']);
+      expect(log.entries[0]!.obj).to.include({ fallbackReason: 'rep_disabled' });
+    });
+
+    it('spreads fallback picks over the candidates', () => {
+      const router = new MessageRouter({ random: seededRandom(2), scores: new FakeScores() }, { enableRep: false });
+      const seen = new Set<string>();
+      for (let i = 0; i < 200; i++) seen.add(router.select(list).agentId);
+      expect([...seen].sort()).to.deep.equal(['a', 'b', 'c']);
+    });
+  });
+
+  describe('onSelection', () => {
+    it('is called once per selection with the strategy that chose and the fallback', () => {
+      const events: SelectionEvent[] = [];
+      const router = new MessageRouter(
+        { random: seededRandom(1), scores: FakeScores.live({ a: 0.9 }), onSelection: (e) => events.push({ ...e }) },
+        { enableRep: true },
+      );
+      router.select(list);
+      router.select(list, 'ROUND_ROBIN');
+      router.select(list, 'RIPPLE_COORDINATION');
+      expect(events).to.have.length(3);
+      expect(events[0]).to.include({ agentId: 'a', strategy: 'RIPPLE_COORDINATION', fallback: false });
+      expect(events[1]).to.include({ strategy: 'ROUND_ROBIN', fallback: false });
+
+      const fallbackEvents: SelectionEvent[] = [];
+      const disabled = new MessageRouter(
+        { random: seededRandom(1), scores: new FakeScores(), onSelection: (e) => fallbackEvents.push({ ...e }) },
+        { enableRep: false },
+      );
+      disabled.select(list);
+      expect(fallbackEvents[0]).to.include({ strategy: 'RANDOM', fallback: true, fallbackReason: 'rep_disabled' });
+    });
+
+    it('is not called when select throws NO_CANDIDATES', () => {
+      let calls = 0;
+      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores(), onSelection: () => calls++ });
+      expect(() => router.select([])).to.throw(AppError);
+      expect(calls).to.equal(0);
+    });
+
+    it('a throwing listener is logged and does not break selection or count as a fallback', () => {
+      const log = recordingLog();
+      const router = new MessageRouter({
+        random: seededRandom(1),
+        scores: FakeScores.live({ a: 0.9 }),
+        log,
+        onSelection: () => {
+          throw new Error('metrics down');
+        },
+      });
+      expect(router.select(list)).to.include({ agentId: 'a', fallback: false });
+      expect(log.entries.map((e) => e.level)).to.deep.equal(['error']);
+      expect(router.stats().fallbacks).to.equal(0);
+    });
+  });
+
+  describe('stats', () => {
+    it('counts selections by the strategy that actually chose, and fallbacks by reason', () => {
+      const scores = FakeScores.live({ a: 0.9 });
+      const router = new MessageRouter({ random: seededRandom(1), scores, strategies: { LEAST_LOADED: throwing('LEAST_LOADED') } });
+      router.select(list); // RIPPLE
+      router.select(list); // RIPPLE
+      router.select(list, 'ROUND_ROBIN');
+      router.select(list, 'LEAST_LOADED'); // throws -> RANDOM
+      scores.live.clear();
+      router.select(list); // no live signals -> RANDOM
+      router.select(list, 'RANDOM');
+      expect(router.stats()).to.deep.equal({
+        selections: { ROUND_ROBIN: 1, RANDOM: 3, LEAST_LOADED: 0, RIPPLE_COORDINATION: 2 },
+        fallbacks: 2,
+        fallbacksByReason: { rep_disabled: 0, no_live_signals: 1, strategy_error: 1 },
+      });
+    });
+
+    it('returns a snapshot the caller cannot use to change the counters', () => {
+      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores() });
+      const snapshot = router.stats();
+      snapshot.selections.RANDOM = 99;
+      snapshot.fallbacksByReason.rep_disabled = 99;
+      expect(router.stats().selections.RANDOM).to.equal(0);
+      expect(router.stats().fallbacksByReason.rep_disabled).to.equal(0);
+    });
+  });
+});
