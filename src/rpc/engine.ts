@@ -150,7 +150,7 @@ export class RpcEngine {
       if (!registered.def.roles.includes(session.role)) {
         throw new AppError('FORBIDDEN', `role ${session.role} may not call ${name}`, { role: session.role, allowed: registered.def.roles });
       }
-      const parsed = registered.def.params.safeParse(request.params === undefined ? {} : request.params);
+      const parsed = registered.def.params.safeParse(withoutMeta(request.params));
       if (!parsed.success) throw RpcError.protocol('INVALID_PARAMS', invalidParamsData(parsed.error.issues));
       let result = await registered.handler(parsed.data, ctx);
       if (this.options.validateResults) result = this.checkResult(registered.def, result);
@@ -193,6 +193,14 @@ export class RpcEngine {
     ctx.log.error({ err, errorId }, 'internal error in handler');
     return { code: ProtocolErrors.INTERNAL_ERROR.code, message: ProtocolErrors.INTERNAL_ERROR.message, data: { errorId } };
   }
+}
+
+/** Params as the method's schema sees them: `{}` when omitted, without the protocol's `_meta` member. */
+function withoutMeta(params: unknown): unknown {
+  if (params === undefined) return {};
+  if (typeof params !== 'object' || params === null || Array.isArray(params) || !('_meta' in params)) return params;
+  const { _meta: _, ...rest } = params as Record<string, unknown>;
+  return rest;
 }
 
 function errorResponse(id: RpcId, error: WireError): JSONRPCResponse {

@@ -238,3 +238,10 @@ describe('RpcEngine', () => {
     });
   });
 });
+
+describe('RpcEngine _meta', () => {
+  it('accepts _meta on any method and hides it from the params schema', async () => {
+    const r = await send(req({ id: 1, method: 'test.echo', params: { text: 'x', _meta: { traceparent: 'whatever' } } }));
+    expect(r.result).to.deep.equal({ text: 'x' });
+  });
+});

@@ -1,0 +1,52 @@
+import { expect } from 'chai';
+import { once } from 'node:events';
+import WebSocket from 'ws';
+import { startDaemon } from '../support/daemon-process.js';
+import { TestClient } from '../support/ws-client.js';
+
+describe('connection health: heartbeats and backpressure', () => {
+  it('terminates a socket that stops answering pings, keeps one that answers', async () => {
+    const daemon = await startDaemon({ COORDD_HEARTBEAT_INTERVAL: '0.05' });
+    const silent = new WebSocket(daemon.url, { autoPong: false });
+    const healthy = await TestClient.connect(daemon.url);
+    let pings = 0;
+    healthy.ws.on('ping', () => pings++);
+    const [code] = (await once(silent, 'close')) as [number];
+    expect(code).to.equal(1006);
+    while (pings < 3) await once(healthy.ws, 'ping');
+    expect(await healthy.request('rpc.discover')).to.have.property('openrpc');
+    const text = await (await fetch(`${daemon.httpUrl}/metrics`)).text();
+    expect(text).to.match(/coordd_ws_disconnects_total\{reason="heartbeat_timeout"\} 1/);
+    await healthy.close();
+    await daemon.stop();
+  });
+
+  it('disconnects a client that does not read instead of buffering without bound', async () => {
+    const daemon = await startDaemon({ COORDD_SEND_HIGH_WATER_MARK: '65536' });
+    const reader = await TestClient.connect(daemon.url);
+    const slow = await TestClient.connect(daemon.url);
+    (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const request = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'rpc.discover' });
+    for (let i = 0; i < 2000; i++) slow.ws.send(request);
+    const line = await daemon.waitForLog((l) => l.msg === 'client is not reading; disconnecting');
+    expect(line.bufferedBytes).to.be.above(65536);
+    expect(await reader.request('coordination.metrics')).to.have.property('agentsTracked');
+    await reader.close();
+    slow.ws.terminate();
+    await daemon.stop();
+  });
+
+  it('refuses upgrades beyond COORDD_MAX_CONNECTIONS with 503', async () => {
+    const daemon = await startDaemon({ COORDD_MAX_CONNECTIONS: '2' });
+    const a = await TestClient.connect(daemon.url);
+    const b = await TestClient.connect(daemon.url);
+    const third = new WebSocket(daemon.url);
+    const [, res] = (await once(third, 'unexpected-response')) as [unknown, { statusCode: number }];
+    expect(res.statusCode).to.equal(503);
+    third.on('error', () => undefined);
+    third.terminate();
+    await a.close();
+    await b.close();
+    await daemon.stop();
+  });
+});
