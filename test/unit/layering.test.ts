@@ -1,0 +1,58 @@
+import { expect } from 'chai';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+const imports = (file: string): string[] =>
+  [...readFileSync(file, 'utf8').matchAll(/^\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
+
+/** Layers point one way: schemas ← rpc ← domain ← daemon wiring; transport knows no domain. */
+const RULES: { layer: string; forbidden: RegExp; why: string }[] = [
+  { layer: 'coordination', forbidden: /\/(rpc|transport|api|observability|pool)\/|\/daemon\.js$|^(ws|pino|prom-client)$/, why: 'domain stays free of protocol and I/O' },
+  { layer: 'routing', forbidden: /\/(rpc|transport|api|observability)\/|\/daemon\.js$|^(ws|pino|prom-client)$/, why: 'domain stays free of protocol and I/O' },
+  { layer: 'rpc', forbidden: /\/(coordination|routing|pool|transport|api)\/|\/daemon\.js$/, why: 'the RPC engine knows no domain' },
+  { layer: 'transport', forbidden: /\/(coordination|routing|pool|rpc|api)\/|\/daemon\.js$/, why: 'transport knows no domain and no JSON-RPC' },
+  { layer: 'schemas', forbidden: /\/(coordination|routing|pool|rpc|transport|api|observability)\/|\/daemon\.js$/, why: 'schemas are the base layer' },
+];
+
+describe('layering', () => {
+  for (const rule of RULES) {
+    it(`src/${rule.layer} imports nothing it must not (${rule.why})`, () => {
+      const offenders: string[] = [];
+      for (const file of files(join(SRC, rule.layer))) {
+        for (const spec of imports(file)) if (rule.forbidden.test(spec)) offenders.push(`${relative(SRC, file)} → ${spec}`);
+      }
+      expect(offenders).to.deep.equal([]);
+    });
+  }
+
+  it('domain code takes time and randomness only from the injected Clock and Random', () => {
+    const offenders: string[] = [];
+    for (const layer of ['coordination', 'routing', 'pool']) {
+      let list: string[] = [];
+      try {
+        list = files(join(SRC, layer));
+      } catch {
+        continue;
+      }
+      for (const file of list) {
+        readFileSync(file, 'utf8')
+          .split('\n')
+          .forEach((line, i) => {
+            if (/^\s*(\/\/|\*)/.test(line)) return;
+            if (/Date\.now\(\)|new Date\(\)|Math\.random\(\)|(?<![.\w])(setTimeout|setInterval|setImmediate)\(/.test(line)) offenders.push(`${relative(SRC, file)}:${i + 1}`);
+          });
+      }
+    }
+    expect(offenders).to.deep.equal([]);
+  });
+});
