@@ -99,8 +99,9 @@ export class MessageRouter {
   /** Choose one of the candidates; throws AppError('NO_CANDIDATES') when there are none. */
   select(candidates: readonly Candidate[], strategy: StrategyName = this.options.defaultStrategy): SelectionResult {
     if (candidates.length === 0) throw new AppError('NO_CANDIDATES', 'the candidate list is empty');
+    // hasOwn, so a name like 'toString' cannot reach Object.prototype.
+    if (!Object.hasOwn(this.strategies, strategy)) throw new TypeError(`Unknown routing strategy: ${String(strategy)}`);
     const impl = this.strategies[strategy];
-    if (impl === undefined) throw new TypeError(`Unknown routing strategy: ${String(strategy)}`);
     const ripple = strategy === 'RIPPLE_COORDINATION';
 
     let reason: FallbackReason | undefined;

@@ -18,9 +18,8 @@ const FACTORIES: Readonly<Record<StrategyName, () => RoutingStrategy>> = {
 
 /** A fresh instance of the named strategy (fresh because some, like ROUND_ROBIN, keep state). */
 export function createStrategy(name: StrategyName): RoutingStrategy {
-  const factory = FACTORIES[name];
-  if (factory === undefined) throw new TypeError(`Unknown routing strategy: ${String(name)}`);
-  return factory();
+  if (!Object.hasOwn(FACTORIES, name)) throw new TypeError(`Unknown routing strategy: ${String(name)}`);
+  return FACTORIES[name]();
 }
 
 /** A fresh instance of every strategy, keyed by name. */

@@ -63,6 +63,8 @@ describe('MessageRouter', () => {
     it('rejects an unknown strategy name instead of falling back', () => {
       const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores() });
       expect(() => router.select(list, 'NOPE' as never)).to.throw(TypeError);
+      expect(() => router.select(list, 'toString' as never)).to.throw(TypeError);
+      expect(router.stats().fallbacks).to.equal(0);
     });
   });
 

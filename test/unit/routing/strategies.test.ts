@@ -15,5 +15,6 @@ describe('strategy registry', () => {
 
   it('rejects an unknown name', () => {
     expect(() => createStrategy('NOPE' as never)).to.throw(TypeError, /Unknown routing strategy/);
+    expect(() => createStrategy('toString' as never)).to.throw(TypeError, /Unknown routing strategy/);
   });
 });

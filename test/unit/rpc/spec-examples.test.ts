@@ -33,7 +33,7 @@ export function specEngine(): { engine: RpcEngine; updates: unknown[] } {
     return null;
   });
   engine.register(notifyHello, () => null);
-  engine.register(getData, () => ['hello', 5]);
+  engine.register(getData, () => ['hello', 5] as [string, number]);
   return { engine, updates };
 }
 
