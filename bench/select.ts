@@ -4,7 +4,7 @@
  *
  * Scores come from a real CoordinationService on the system clock, with all six signal types
  * recorded for every candidate, so routingScore does exactly what it does in the daemon
- * (map lookup, clock read, freshness decay over six dimensions) on every call.
+ * (clock read once per select, then a map lookup and the decayed six-dimension score per candidate).
  *
  * Two measurements per row:
  * - per call: each select() is timed alone with process.hrtime.bigint(); that gives the
@@ -41,17 +41,11 @@ interface Scenario {
    * the router and strategy from the cost of scoring (clock read + decay per candidate).
    */
   staticScores?: boolean;
-  /**
-   * The service's clock returns a value refreshed once per select (inside the timed region): what
-   * select would cost if ScoreSource read the clock once per selection instead of once per candidate.
-   */
-  clockOncePerSelect?: boolean;
 }
 
 const SCENARIOS: readonly Scenario[] = [
   { label: 'RIPPLE_COORDINATION', strategy: 'RIPPLE_COORDINATION' },
   { label: 'RIPPLE_COORDINATION (all tied)', strategy: 'RIPPLE_COORDINATION', allTied: true },
-  { label: 'RIPPLE_COORDINATION (clock once/select)', strategy: 'RIPPLE_COORDINATION', clockOncePerSelect: true },
   { label: 'RIPPLE_COORDINATION (static Map scores)', strategy: 'RIPPLE_COORDINATION', staticScores: true },
   { label: 'LEAST_LOADED', strategy: 'LEAST_LOADED' },
   { label: 'ROUND_ROBIN', strategy: 'ROUND_ROBIN' },
@@ -76,13 +70,6 @@ interface Row {
   fallbacks: number;
 }
 
-/** The system clock, or one whose now() only moves when tick() is called. */
-function benchClock(oncePerSelect: boolean): { clock: Clock; tick: () => void } {
-  if (!oncePerSelect) return { clock: systemClock, tick: () => {} };
-  let now = systemClock.now();
-  return { clock: { ...systemClock, now: () => now }, tick: () => (now = systemClock.now()) };
-}
-
 function populate(size: number, allTied: boolean, random: Random, clock: Clock): { service: CoordinationService; candidates: Candidate[] } {
   // TTL of an hour so no signal expires mid-run (expiry would turn RIPPLE into a fallback).
   const service = new CoordinationService({ clock, ids: sequentialIds('sig') }, { signalTtlMs: 3_600_000 });
@@ -101,7 +88,7 @@ function populate(size: number, allTied: boolean, random: Random, clock: Clock):
 /** The service's current scores frozen into a Map. */
 function staticScores(service: CoordinationService, candidates: readonly Candidate[]): ScoreSource {
   const scores = new Map(candidates.map((c) => [c.agentId, service.routingScore(c.agentId)]));
-  return { routingScore: (id) => scores.get(id) ?? 0.5, hasLiveSignal: (id) => scores.has(id) };
+  return { now: () => 0, routingScore: (id) => scores.get(id) ?? 0.5, hasLiveSignal: (id) => scores.has(id) };
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -121,22 +108,19 @@ let sink = 0; // keeps results observable so the calls cannot be optimised away
 
 function run(size: number, scenario: Scenario): Row {
   const random = seededRandom(size);
-  const { clock, tick } = benchClock(scenario.clockOncePerSelect === true);
-  const { service, candidates } = populate(size, scenario.allTied === true, random, clock);
+  const { service, candidates } = populate(size, scenario.allTied === true, random, systemClock);
   const scores: ScoreSource = scenario.staticScores === true ? staticScores(service, candidates) : service;
   const router = new MessageRouter({ random, scores }, { enableRep: true, defaultStrategy: scenario.strategy });
   const iterations = iterationsFor(size);
   const { strategy } = scenario;
 
   for (let i = 0; i < Math.max(1_000, iterations / 4); i++) {
-    tick();
     sink += router.select(candidates, strategy).agentId.length;
   }
 
   const samples = new Float64Array(iterations);
   for (let i = 0; i < iterations; i++) {
     const t0 = process.hrtime.bigint();
-    tick();
     const r = router.select(candidates, strategy);
     samples[i] = Number(process.hrtime.bigint() - t0);
     sink += r.agentId.length;
@@ -148,7 +132,6 @@ function run(size: number, scenario: Scenario): Row {
   const batch = Math.max(100, Math.round(iterations / 20));
   const b0 = process.hrtime.bigint();
   for (let i = 0; i < batch; i++) {
-    tick();
     sink += router.select(candidates, strategy).agentId.length;
   }
   const batchedNs = Number(process.hrtime.bigint() - b0) / batch;
@@ -205,7 +188,7 @@ function main(): void {
       loadAverage: { start: loadStart, end: os.loadavg() },
     },
     method: 'per-call process.hrtime.bigint() samples after warm-up; batchedMeanUs = one timer pair around a batch of calls',
-    scoreSource: 'CoordinationService (systemClock), all six signal types recorded per candidate, TTL 1 h; "clock once/select" rows give the service a clock refreshed once per select; "static Map scores" rows read precomputed scores from a Map',
+    scoreSource: 'CoordinationService (systemClock), all six signal types recorded per candidate, TTL 1 h; the router reads the clock once per select; "static Map scores" rows read precomputed scores from a Map',
     timerOverheadNs: overhead,
     target: { ...TARGET, actualP99Us: target.p99Us, pass },
     results: rows,

@@ -4,15 +4,17 @@ import { silentLog, type Log } from '../log.js';
 import type { ScoreSource } from '../routing/strategy.js';
 import { SIGNAL_TYPES, type SignalType } from '../schemas/common.js';
 import type { SignalInput } from '../schemas/coordination.js';
-import type { Clock, TimerHandle } from '../time/clock.js';
-import { AgentSignals } from './agent-signals.js';
+import type { Clock } from '../time/clock.js';
+import type { HistoryEntry } from './agent-history.js';
+import type { AgentSignals } from './agent-signals.js';
 import { resolveOptions, type CoordinationOptions } from './coordination-options.js';
 import { CoordinationCounters } from './coordination-counters.js';
 import { decodeCursor, encodeCursor, indexAfter } from './cursor.js';
 import { predictOverload, type LoadSample } from './overload-predictor.js';
 import { dimensionScore, dimensionValue } from './scoring.js';
 import { byType, INVERTED_BY_INDEX, SIGNAL_COUNT, TYPE_INDEX } from './signal-index.js';
-import { sweepAgents, type SweepResult, type SweepTally } from './sweeper.js';
+import { SignalStore } from './signal-store.js';
+import { Sweeper, type SweepResult, type SweepTally } from './sweeper.js';
 import type { AgentCoordinationState, CoordinationStats, OverloadPrediction, StoredSignal } from './types.js';
 
 /** Collaborators of the CoordinationService. */
@@ -65,13 +67,10 @@ export class CoordinationService implements ScoreSource {
   private readonly log: Log;
   private readonly isConnected: (agentId: string) => boolean;
   private readonly onSweep: ((result: SweepResult) => void) | undefined;
-  private readonly agents = new Map<string, AgentSignals>();
-  /** Agent ids in ascending order; rebuilt lazily after agents come or go. */
-  private sortedIds: string[] | undefined;
-  private readonly weightByIndex: Float64Array;
+  private readonly store: SignalStore;
   private readonly defaultTtlMs: number;
   private readonly counters = new CoordinationCounters();
-  private timer: TimerHandle | undefined;
+  private readonly sweeper: Sweeper;
 
   constructor(deps: CoordinationDeps, options: Partial<CoordinationOptions> = {}) {
     this.options = Object.freeze(resolveOptions(options));
@@ -80,8 +79,12 @@ export class CoordinationService implements ScoreSource {
     this.log = deps.log ?? silentLog;
     this.isConnected = deps.isConnected ?? never;
     this.onSweep = deps.onSweep;
-    this.weightByIndex = Float64Array.from(SIGNAL_TYPES, (t) => this.options.weights[t]);
+    this.store = new SignalStore(
+      this.options.maxHistorySize,
+      Float64Array.from(SIGNAL_TYPES, (t) => this.options.weights[t]),
+    );
     this.defaultTtlMs = Math.max(1, Math.round(this.options.signalTtlMs));
+    this.sweeper = new Sweeper({ clock: this.clock, log: this.log }, this.options.cleanupIntervalMs, () => this.sweep());
   }
 
   /** Whether the Ripple Effect Protocol should steer routing (the router falls back when false). */
@@ -103,15 +106,9 @@ export class CoordinationService implements ScoreSource {
       expiresAt: now + ttlMs,
       traceId: input.traceId,
     };
-    let agent = this.agents.get(input.agentId);
-    if (agent === undefined) {
-      agent = new AgentSignals(input.agentId, this.options.maxHistorySize);
-      this.agents.set(input.agentId, agent);
-      this.sortedIds = undefined;
-    }
-    agent.set(index, signal, dimensionValue(input.value, INVERTED_BY_INDEX[index]!), this.weightByIndex[index]!);
+    const agent = this.store.add(input.agentId, index, signal, dimensionValue(input.value, INVERTED_BY_INDEX[index]!));
     this.counters.accepted[index]!++;
-    return { signalId: signal.signalId, agentId: input.agentId, routingScore: agent.score(now) };
+    return { signalId: signal.signalId, agentId: input.agentId, routingScore: this.store.scoreTerms(agent.row, now) };
   }
 
   /** Count a signal the edge rejected (bad params, rate limit…), by type when it had a valid one. */
@@ -120,22 +117,28 @@ export class CoordinationService implements ScoreSource {
     else this.counters.rejected[TYPE_INDEX[signalType]]!++;
   }
 
-  /** Weighted routing score in [0,1]; 0.5 for an unknown agent. Allocation-free. */
-  routingScore(agentId: string): number {
-    const agent = this.agents.get(agentId);
-    return agent === undefined ? 0.5 : agent.score(this.clock.now());
+  /**
+   * Weighted routing score in [0,1]; 0.5 for an unknown agent. Allocation-free. A caller scoring
+   * many candidates for one decision may pass `now` (read once from the same clock): it saves a
+   * clock read per candidate and scores every candidate at the same instant.
+   */
+  /** The injected clock's time (ScoreSource). */
+  now(): number {
+    return this.clock.now();
+  }
+
+  routingScore(agentId: string, now: number = this.clock.now()): number {
+    return this.store.score(agentId, now);
   }
 
   /** Whether the agent has at least one signal that has not expired. */
-  hasLiveSignal(agentId: string): boolean {
-    const agent = this.agents.get(agentId);
-    return agent !== undefined && agent.hasLive(this.clock.now());
+  hasLiveSignal(agentId: string, now: number = this.clock.now()): boolean {
+    return this.store.hasLive(agentId, now);
   }
 
   /** Every tracked agent id, ascending. The array is shared: do not mutate it. */
   knownAgents(): readonly string[] {
-    if (this.sortedIds === undefined) this.sortedIds = [...this.agents.keys()].sort();
-    return this.sortedIds;
+    return this.store.sortedIds();
   }
 
   /** One agent's signals, scores and overload outlook; throws UNKNOWN_AGENT. */
@@ -151,24 +154,17 @@ export class CoordinationService implements ScoreSource {
     const end = Math.min(ids.length, start + limit);
     const now = this.clock.now();
     const agents: AgentCoordinationState[] = [];
-    for (let i = start; i < end; i++) agents.push(this.stateOf(this.agents.get(ids[i]!)!, now));
+    for (let i = start; i < end; i++) agents.push(this.stateOf(this.store.get(ids[i]!)!, now));
     const page: AgentPage = { agents, total: ids.length };
     if (end < ids.length) page.nextCursor = encodeCursor(ids[end - 1]!);
     return page;
   }
 
-  /** The agent's live history of one type, oldest first; throws UNKNOWN_AGENT. */
-  history(agentId: string, signalType: SignalType): StoredSignal[] {
+  /** The agent's live history of one type (numbers only, no ids), oldest first; throws UNKNOWN_AGENT. */
+  history(agentId: string, signalType: SignalType): HistoryEntry[] {
     const agent = this.require(agentId);
     const now = this.clock.now();
-    const h = agent.history[TYPE_INDEX[signalType]];
-    if (h === undefined) return [];
-    const out: StoredSignal[] = [];
-    for (let i = 0; i < h.size; i++) {
-      const s = h.at(i)!;
-      if (now < s.expiresAt) out.push(copySignal(s));
-    }
-    return out;
+    return agent.history.toArray(TYPE_INDEX[signalType]).filter((e) => now < e.expiresAt);
   }
 
   /** Predict the agent's load `horizonSeconds` ahead (see overload-predictor.ts); throws UNKNOWN_AGENT. */
@@ -181,17 +177,14 @@ export class CoordinationService implements ScoreSource {
 
   /** Forget an agent now (e.g. it deregistered); returns whether it was known. */
   forget(agentId: string): boolean {
-    const known = this.agents.delete(agentId);
-    if (known) this.sortedIds = undefined;
-    return known;
+    return this.store.delete(agentId);
   }
 
   /** Remove expired signals and history, forget idle disconnected agents. */
   sweep(): SweepResult {
     const started = performance.now();
     const tally: SweepTally = { removedSignals: 0, removedHistory: 0, forgottenAgents: 0, removedByIndex: new Float64Array(SIGNAL_COUNT) };
-    sweepAgents(this.agents, this.clock.now(), this.isConnected, tally);
-    if (tally.forgottenAgents > 0) this.sortedIds = undefined;
+    this.store.sweep(this.clock.now(), this.isConnected, tally);
     for (let i = 0; i < SIGNAL_COUNT; i++) this.counters.expired[i]! += tally.removedByIndex[i]!;
     const result: SweepResult = {
       removedSignals: tally.removedSignals,
@@ -203,37 +196,33 @@ export class CoordinationService implements ScoreSource {
     this.counters.sweepRuns++;
     this.counters.lastSweepDurationMs = result.durationMs;
     this.counters.lastSweepRemovedSignals = result.removedSignals;
-    this.onSweep?.(result);
+    if (this.onSweep !== undefined) {
+      try {
+        this.onSweep(result);
+      } catch (err) {
+        this.log.error({ err }, 'onSweep listener failed');
+      }
+    }
     return result;
   }
 
   /** Sweep every cleanupIntervalMs on the injected clock. Idempotent. */
   start(): void {
-    if (this.timer !== undefined) return;
-    this.timer = this.clock.setInterval(() => {
-      try {
-        const r = this.sweep();
-        this.log.debug({ removedSignals: r.removedSignals, forgottenAgents: r.forgottenAgents, durationMs: r.durationMs }, 'coordination sweep');
-      } catch (err) {
-        this.log.error({ err }, 'coordination sweep failed');
-      }
-    }, this.options.cleanupIntervalMs);
+    this.sweeper.start();
   }
 
   /** Cancel the sweeper timer. Idempotent. */
   stop(): void {
-    if (this.timer === undefined) return;
-    this.clock.clearInterval(this.timer);
-    this.timer = undefined;
+    this.sweeper.stop();
   }
 
   /** Counters in the shape of the CoordinationMetrics schema (the parts this service owns). */
   stats(): CoordinationStats {
-    return this.counters.snapshot(this.agents.size);
+    return this.counters.snapshot(this.store.size);
   }
 
   private require(agentId: string): AgentSignals {
-    const agent = this.agents.get(agentId);
+    const agent = this.store.get(agentId);
     if (agent === undefined) throw new AppError('UNKNOWN_AGENT', `no signals recorded for agent ${JSON.stringify(agentId)}`, { agentId });
     return agent;
   }
@@ -250,7 +239,7 @@ export class CoordinationService implements ScoreSource {
       agentId: agent.agentId,
       signals,
       scores,
-      routingScore: agent.score(now),
+      routingScore: this.store.scoreRow(agent.row, now),
       lastUpdated: agent.lastUpdated,
       overload: this.predictionOf(agent, now, DEFAULT_HORIZON_SECONDS),
     };
@@ -258,12 +247,9 @@ export class CoordinationService implements ScoreSource {
 
   private predictionOf(agent: AgentSignals, now: number, horizonSeconds: number): OverloadPrediction {
     const samples: LoadSample[] = [];
-    const h = agent.history[LOAD];
-    if (h !== undefined) {
-      for (let i = 0; i < h.size; i++) {
-        const s = h.at(i)!;
-        if (now < s.expiresAt) samples.push(s);
-      }
+    const h = agent.history;
+    for (let i = 0; i < h.size(LOAD); i++) {
+      if (now < h.expiresAt(LOAD, i)) samples.push({ value: h.value(LOAD, i), timestamp: h.timestamp(LOAD, i) });
     }
     return predictOverload(samples, now, horizonSeconds, this.options.overloadThreshold);
   }

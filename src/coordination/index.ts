@@ -4,3 +4,4 @@ export { DEFAULT_COORDINATION_OPTIONS, normaliseWeights } from './coordination-o
 export type { CoordinationOptions } from './coordination-options.js';
 export type { SweepResult } from './sweeper.js';
 export type { AgentCoordinationState, CoordinationStats, OverloadPrediction, StoredSignal } from './types.js';
+export type { HistoryEntry } from './agent-history.js';

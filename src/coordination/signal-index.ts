@@ -1,4 +1,4 @@
-import { SIGNAL_TYPES, type SignalType } from '../schemas/common.js';
+import { INVERTED_SIGNALS, SIGNAL_TYPES, type SignalType } from '../schemas/common.js';
 
 /** Number of signal types; per-agent arrays are this long. */
 export const SIGNAL_COUNT = SIGNAL_TYPES.length;
@@ -9,7 +9,7 @@ export const TYPE_INDEX: Readonly<Record<SignalType, number>> = Object.fromEntri
 ) as Record<SignalType, number>;
 
 /** Whether a higher value is worse, by type index (load, cost, latency). */
-export const INVERTED_BY_INDEX: readonly boolean[] = SIGNAL_TYPES.map((t) => t === 'load' || t === 'cost' || t === 'latency');
+export const INVERTED_BY_INDEX: readonly boolean[] = SIGNAL_TYPES.map((t) => INVERTED_SIGNALS.has(t));
 
 /** A zeroed counter per signal type; the shape the metrics schemas use. */
 export function zeroByType(): Record<SignalType, number> {

@@ -1,60 +1,63 @@
 import type { SignalType } from '../schemas/common.js';
-import type { AgentSignals } from './agent-signals.js';
-import { SIGNAL_COUNT } from './signal-index.js';
+import type { Log } from '../log.js';
+import type { Clock, TimerHandle } from '../time/clock.js';
 
 /** What one sweep did. `removedSignals` counts latest signals that expired (a type going dark). */
 export interface SweepResult {
   removedSignals: number;
   removedByType: Record<SignalType, number>;
-  /** Expired history entries dropped (a signal is in its type's history too, so this overlaps). */
+  /**
+   * History entries dropped: expired ones, plus all of a forgotten agent's. A signal is in its
+   * type's history too, so this overlaps removedSignals.
+   */
   removedHistory: number;
   forgottenAgents: number;
   durationMs: number;
 }
 
-/** Per-sweep tallies written by sweepAgents (typed arrays so the loop allocates nothing). */
+/** Running tallies a sweep writes into (typed array so the loop allocates nothing). */
 export interface SweepTally {
   removedSignals: number;
   removedHistory: number;
   forgottenAgents: number;
-  /** Latest signals removed, by type index; added to, not reset. */
+  /** Latest signals removed, by type index. */
   readonly removedByIndex: Float64Array;
 }
 
-/**
- * Drop expired latest signals and expired history entries, then forget agents left with no live
- * signal that are not connected. History is in arrival order, so it is popped from the front while
- * expired: amortised O(1) per signal. An entry with a long ttl can shield younger, shorter-lived
- * ones behind it until it expires; readers filter by expiresAt, so that costs only memory.
- */
-export function sweepAgents(
-  agents: Map<string, AgentSignals>,
-  now: number,
-  isConnected: (agentId: string) => boolean,
-  tally: SweepTally,
-): void {
-  for (const [agentId, agent] of agents) {
-    let live = 0;
-    for (let i = 0; i < SIGNAL_COUNT; i++) {
-      const latest = agent.latest[i];
-      if (latest !== undefined) {
-        if (now >= latest.expiresAt) {
-          agent.clearLatest(i);
-          tally.removedSignals++;
-          tally.removedByIndex[i]!++;
-        } else live++;
-      }
-      const h = agent.history[i];
-      if (h !== undefined) {
-        for (let front = h.peekFront(); front !== undefined && now >= front.expiresAt; front = h.peekFront()) {
-          h.shift();
-          tally.removedHistory++;
-        }
-      }
-    }
-    if (live === 0 && !isConnected(agentId)) {
-      agents.delete(agentId);
-      tally.forgottenAgents++;
+/** Runs a sweep every `intervalMs` on the injected clock; a failing sweep is logged, not fatal. */
+export class Sweeper {
+  private timer: TimerHandle | undefined;
+
+  constructor(
+    private readonly deps: { clock: Clock; log: Log },
+    private readonly intervalMs: number,
+    private readonly run: () => SweepResult,
+  ) {}
+
+  /** Whether the timer is scheduled. */
+  get running(): boolean {
+    return this.timer !== undefined;
+  }
+
+  /** Schedule the sweeps. Idempotent. */
+  start(): void {
+    if (this.timer !== undefined) return;
+    this.timer = this.deps.clock.setInterval(() => this.tick(), this.intervalMs);
+  }
+
+  /** Cancel the sweeps. Idempotent. */
+  stop(): void {
+    if (this.timer === undefined) return;
+    this.deps.clock.clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private tick(): void {
+    try {
+      const r = this.run();
+      this.deps.log.debug({ removedSignals: r.removedSignals, forgottenAgents: r.forgottenAgents, durationMs: r.durationMs }, 'coordination sweep');
+    } catch (err) {
+      this.deps.log.error({ err }, 'coordination sweep failed');
     }
   }
 }

@@ -75,7 +75,7 @@ export class MessageRouter {
   private readonly options: Readonly<MessageRouterOptions>;
   private readonly strategies: Record<StrategyName, RoutingStrategy>;
   private readonly fallbackStrategy = new RandomStrategy();
-  private readonly ctx: SelectionContext;
+  private readonly ctx: { random: SelectionContext['random']; scores: SelectionContext['scores']; now: number };
   private readonly log: Log;
   private readonly onSelection: ((event: SelectionEvent) => void) | undefined;
   private readonly selections: Record<StrategyName, number> = { ROUND_ROBIN: 0, RANDOM: 0, LEAST_LOADED: 0, RIPPLE_COORDINATION: 0 };
@@ -90,7 +90,7 @@ export class MessageRouter {
     for (const [name, strategy] of Object.entries(deps.strategies ?? {}) as [StrategyName, RoutingStrategy | undefined][]) {
       if (strategy !== undefined) this.strategies[name] = strategy;
     }
-    this.ctx = { random: deps.random, scores: deps.scores };
+    this.ctx = { random: deps.random, scores: deps.scores, now: 0 };
     const log = deps.log ?? silentLog;
     this.log = log.child?.({ component: 'router' }) ?? log;
     this.onSelection = deps.onSelection;
@@ -102,6 +102,7 @@ export class MessageRouter {
     // hasOwn, so a name like 'toString' cannot reach Object.prototype.
     if (!Object.hasOwn(this.strategies, strategy)) throw new TypeError(`Unknown routing strategy: ${String(strategy)}`);
     const impl = this.strategies[strategy];
+    this.ctx.now = this.ctx.scores.now();
     const ripple = strategy === 'RIPPLE_COORDINATION';
 
     let reason: FallbackReason | undefined;
@@ -133,9 +134,9 @@ export class MessageRouter {
 
   /** Stops at the first candidate with a live signal. */
   private anyLiveSignal(candidates: readonly Candidate[]): boolean {
-    const { scores } = this.ctx;
+    const { scores, now } = this.ctx;
     for (let i = 0; i < candidates.length; i++) {
-      if (scores.hasLiveSignal(candidates[i]!.agentId)) return true;
+      if (scores.hasLiveSignal(candidates[i]!.agentId, now)) return true;
     }
     return false;
   }

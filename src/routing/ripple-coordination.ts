@@ -13,13 +13,13 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
   readonly name = 'RIPPLE_COORDINATION' as const;
 
   select(candidates: readonly Candidate[], ctx: SelectionContext): StrategyChoice {
-    const { scores, random } = ctx;
+    const { scores, random, now } = ctx;
     let chosen = -1;
     let chosenScore = 0;
     let best = Number.NEGATIVE_INFINITY;
     let ties = 0;
     for (let i = 0; i < candidates.length; i++) {
-      const score = scores.routingScore(candidates[i]!.agentId);
+      const score = scores.routingScore(candidates[i]!.agentId, now);
       if (!Number.isFinite(score)) continue;
       if (score > best + SCORE_TIE_EPSILON) {
         best = score;

@@ -12,15 +12,19 @@ export interface Candidate {
 
 /** The minimal view of the coordination service a strategy needs. */
 export interface ScoreSource {
-  /** Weighted routing score in [0,1] (0.5 for an agent with no live signals). */
-  routingScore(agentId: string): number;
-  /** Whether the agent has at least one signal that has not expired. */
-  hasLiveSignal(agentId: string): boolean;
+  /** The time scores are computed at; the router reads it once per decision. */
+  now(): number;
+  /** Weighted routing score in [0,1] at `now` (0.5 for an agent with no live signals). */
+  routingScore(agentId: string, now: number): number;
+  /** Whether the agent has at least one signal that has not expired at `now`. */
+  hasLiveSignal(agentId: string, now: number): boolean;
 }
 
 export interface SelectionContext {
   readonly random: Random;
   readonly scores: ScoreSource;
+  /** The decision's time (read once from the score source, not once per candidate). */
+  readonly now: number;
 }
 
 export interface StrategyChoice {

@@ -107,6 +107,8 @@ describe('CoordinationService sweeper', () => {
     clock.advance(3_000);
     expect(calls).to.equal(3);
     expect(errors).to.have.length(3);
+    expect(svc.stats().sweeps.runs).to.equal(3);
+    expect(() => svc.sweep()).not.to.throw();
     svc.stop();
   });
 });

@@ -18,6 +18,11 @@ export class FakeScores implements ScoreSource {
     return new FakeScores(new Map(Object.entries(scores)), new Set(Object.keys(scores)));
   }
 
+  /** Fixed time; these scores do not decay. */
+  now(): number {
+    return 0;
+  }
+
   routingScore(agentId: string): number {
     this.routingScoreCalls++;
     return this.scores.get(agentId) ?? 0.5;
@@ -47,7 +52,7 @@ export function candidates(...ids: string[]): Candidate[] {
 }
 
 export function ctx(scores: ScoreSource = new FakeScores(), random: Random = seededRandom(1)): SelectionContext {
-  return { random, scores };
+  return { random, scores, now: scores.now() };
 }
 
 /** How often each agent was chosen by `pick` over `runs` calls. */
