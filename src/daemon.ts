@@ -87,11 +87,7 @@ export class Daemon {
       {
         log: logger,
         observer: {
-          onCall: (method, outcome, seconds) => {
-            metrics.rpcRequests.labels(method, outcome).inc();
-            metrics.rpcDuration.labels(method).observe(seconds);
-            if (method === 'coordination.signal') metrics.signalHandling.observe(seconds);
-          },
+          onCall: (method, outcome, seconds) => metrics.observeCall(method, outcome, seconds),
         },
       },
       { maxBatch: config.maxBatch, validateResults: deps.validateResults ?? false },

@@ -83,16 +83,7 @@ export function registerCoordinationApi(engine: RpcEngine, deps: CoordinationApi
   engine.register(coordinationMetrics, async () => {
     const stats = coordination.stats();
     const routing = router.stats();
-    const summary = await metrics.signalHandling.get();
-    const q = (quantile: number): number => (summary.values.find((v) => v.labels.quantile === quantile)?.value ?? 0) * 1000;
-    const ms = (v: number): number => (Number.isFinite(v) ? v : 0);
-    return {
-      ...stats,
-      signals: stats.signals,
-      agentsTracked: stats.agentsTracked,
-      selections: routing.selections,
-      fallbacks: routing.fallbacks,
-      signalHandlingMs: { p50: ms(q(0.5)), p95: ms(q(0.95)), p99: ms(q(0.99)) },
-    };
+    const [p50, p95, p99] = (await metrics.callQuantiles('coordination.signal', [0.5, 0.95, 0.99])).map((s) => s * 1000);
+    return { ...stats, selections: routing.selections, fallbacks: routing.fallbacks, signalHandlingMs: { p50: p50!, p95: p95!, p99: p99! } };
   });
 }

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry, Summary, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { histogramQuantile } from './histogram-quantile.js';
 
 /**
  * Every Prometheus metric the daemon exports, on its own registry (so tests can run several
@@ -18,7 +19,10 @@ export class Metrics {
     name: 'coordd_rpc_request_duration_seconds',
     help: 'Time to handle one JSON-RPC call, by method',
     labelNames: ['method'] as const,
-    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5],
+    buckets: [
+      0.00001, 0.000025, 0.00005, 0.000075, 0.0001, 0.00015, 0.00025, 0.0005, 0.00075, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+      0.25, 0.5, 1, 2.5, 5, 10, 30,
+    ],
     registers: [this.registry],
   });
 
@@ -55,15 +59,6 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly signalHandling = new Summary({
-    name: 'coordd_signal_handling_seconds',
-    help: 'Server-side handling time of coordination.signal calls (sliding 10-minute window)',
-    percentiles: [0.5, 0.95, 0.99],
-    maxAgeSeconds: 600,
-    ageBuckets: 5,
-    registers: [this.registry],
-  });
-
   /** Read at scrape time; the daemon points it at the coordination service. */
   agentsTrackedSource: () => number = () => 0;
 
@@ -96,7 +91,40 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly perMethod = new Map<string, { duration: { observe(v: number): void }; outcomes: Map<string, { inc(): void }> }>();
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Count one RPC call; labelled children are cached, so the hot path does no label hashing. */
+  observeCall(method: string, outcome: string, seconds: number): void {
+    let m = this.perMethod.get(method);
+    if (m === undefined) {
+      m = { duration: this.rpcDuration.labels(method), outcomes: new Map() };
+      this.perMethod.set(method, m);
+    }
+    let counter = m.outcomes.get(outcome);
+    if (counter === undefined) {
+      counter = this.rpcRequests.labels(method, outcome);
+      m.outcomes.set(outcome, counter);
+    }
+    counter.inc();
+    m.duration.observe(seconds);
+  }
+
+  /**
+   * Estimated quantiles (seconds) of one method's handling time since start, interpolated within
+   * the duration histogram's buckets exactly as PromQL's histogram_quantile does.
+   */
+  async callQuantiles(method: string, quantiles: readonly number[]): Promise<number[]> {
+    const { values } = await this.rpcDuration.get();
+    const buckets = values
+      .filter((v) => v.metricName === 'coordd_rpc_request_duration_seconds_bucket' && v.labels.method === method)
+      .map((v) => {
+        const le = (v.labels as Record<string, string | number | undefined>).le;
+        return { le: le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le), count: v.value };
+      });
+    return quantiles.map((q) => histogramQuantile(q, buckets));
   }
 }

@@ -143,7 +143,7 @@ export class RpcEngine {
     const started = performance.now();
     const id = request.id;
     this.inFlight++;
-    const ctx = new RequestContext(session, name, traceIdFrom(request.params) ?? randomUUID().replaceAll('-', ''));
+    const ctx = new RequestContext(session, name, traceIdFrom(request.params));
     let outcome = 'ok';
     let response: JSONRPCResponse | null;
     try {

@@ -1,15 +1,26 @@
+import { randomUUID } from 'node:crypto';
 import type { Log } from '../log.js';
 import type { Session } from './session.js';
 
 /** What a handler gets besides its params: who is calling, the trace id, and a bound logger. */
 export class RequestContext {
   private childLog: Log | undefined;
+  private trace: string | undefined;
 
   constructor(
     readonly session: Session,
     readonly method: string,
-    readonly traceId: string,
-  ) {}
+    /** The caller's trace id, if it sent one. */
+    traceHint: string | undefined,
+  ) {
+    this.trace = traceHint;
+  }
+
+  /** The caller's trace id, or one made on first use (most calls never need one). */
+  get traceId(): string {
+    this.trace ??= randomUUID().replaceAll('-', '');
+    return this.trace;
+  }
 
   /** The session's logger bound to method and traceId (made on first use: most calls never log). */
   get log(): Log {
