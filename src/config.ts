@@ -54,6 +54,20 @@ const EnvSchema = z.object({
   COORDD_INSECURE: boolean.default(false),
   COORDD_ROUTER_STRATEGY: StrategyName.default('RIPPLE_COORDINATION'),
   COORDD_OVERLOAD_THRESHOLD: number(0, 1).default(0.85),
+  COORDD_MAX_QUEUE: integer(1, 10_000_000).default(10_000),
+  COORDD_TASK_TIMEOUT: number(0.001, 86_400).default(60),
+  COORDD_TASK_MAX_ATTEMPTS: integer(1, 100).default(3),
+  COORDD_RETRY_BASE_DELAY: number(0, 3600).default(0.5),
+  COORDD_RETRY_MAX_DELAY: number(0, 86_400).default(30),
+  COORDD_MAX_REQUEUES: integer(0, 1000).default(10),
+  COORDD_AFFINITY_WAIT: number(0, 3600).default(2),
+  COORDD_AGENT_HEARTBEAT_INTERVAL: number(0.01, 3600).default(5),
+  COORDD_AGENT_LEASE_TTL: number(0.01, 86_400).default(15),
+  COORDD_AGENT_REMOVAL_GRACE: number(0, 86_400).default(30),
+  COORDD_TASK_RETENTION: number(0.001, 86_400 * 30).default(3600),
+  COORDD_TASK_RETENTION_COUNT: integer(1, 10_000_000).default(10_000),
+  COORDD_AGENT_TEMPLATES: optionalText,
+  COORDD_SPAWN_TIMEOUT: number(0.1, 3600).default(15),
   COORDINATION_ENABLE_REP: boolean.default(true),
   COORDINATION_SIGNAL_TTL: number(0.001, 86_400 * 365).default(60),
   COORDINATION_MAX_HISTORY_SIZE: integer(1, 100_000).default(100),
@@ -83,6 +97,20 @@ const FLAGS: Record<string, EnvName> = {
   'tokens-file': 'COORDD_TOKENS_FILE',
   'router-strategy': 'COORDD_ROUTER_STRATEGY',
   'overload-threshold': 'COORDD_OVERLOAD_THRESHOLD',
+  'max-queue': 'COORDD_MAX_QUEUE',
+  'task-timeout': 'COORDD_TASK_TIMEOUT',
+  'task-max-attempts': 'COORDD_TASK_MAX_ATTEMPTS',
+  'retry-base-delay': 'COORDD_RETRY_BASE_DELAY',
+  'retry-max-delay': 'COORDD_RETRY_MAX_DELAY',
+  'max-requeues': 'COORDD_MAX_REQUEUES',
+  'affinity-wait': 'COORDD_AFFINITY_WAIT',
+  'agent-heartbeat-interval': 'COORDD_AGENT_HEARTBEAT_INTERVAL',
+  'agent-lease-ttl': 'COORDD_AGENT_LEASE_TTL',
+  'agent-removal-grace': 'COORDD_AGENT_REMOVAL_GRACE',
+  'task-retention': 'COORDD_TASK_RETENTION',
+  'task-retention-count': 'COORDD_TASK_RETENTION_COUNT',
+  'agent-templates': 'COORDD_AGENT_TEMPLATES',
+  'spawn-timeout': 'COORDD_SPAWN_TIMEOUT',
 };
 
 export type SignalWeights = Readonly<Record<'load' | 'capacity' | 'quality' | 'cost' | 'availability' | 'latency', number>>;
@@ -104,6 +132,22 @@ export interface Config {
   insecure: boolean;
   routerStrategy: StrategyName;
   overloadThreshold: number;
+  pool: {
+    maxQueue: number;
+    taskTimeoutMs: number;
+    maxAttempts: number;
+    retryBaseDelayMs: number;
+    retryMaxDelayMs: number;
+    maxRequeues: number;
+    affinityWaitMs: number;
+    heartbeatIntervalMs: number;
+    leaseTtlMs: number;
+    removalGraceMs: number;
+    retentionMs: number;
+    retentionCount: number;
+    templatesFile: string | undefined;
+    spawnTimeoutMs: number;
+  };
   coordination: {
     enableRep: boolean;
     signalTtlMs: number;
@@ -188,6 +232,22 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<Env
     insecure: e.COORDD_INSECURE,
     routerStrategy: e.COORDD_ROUTER_STRATEGY,
     overloadThreshold: e.COORDD_OVERLOAD_THRESHOLD,
+    pool: {
+      maxQueue: e.COORDD_MAX_QUEUE,
+      taskTimeoutMs: Math.round(e.COORDD_TASK_TIMEOUT * 1000),
+      maxAttempts: e.COORDD_TASK_MAX_ATTEMPTS,
+      retryBaseDelayMs: e.COORDD_RETRY_BASE_DELAY * 1000,
+      retryMaxDelayMs: e.COORDD_RETRY_MAX_DELAY * 1000,
+      maxRequeues: e.COORDD_MAX_REQUEUES,
+      affinityWaitMs: e.COORDD_AFFINITY_WAIT * 1000,
+      heartbeatIntervalMs: Math.round(e.COORDD_AGENT_HEARTBEAT_INTERVAL * 1000),
+      leaseTtlMs: Math.round(e.COORDD_AGENT_LEASE_TTL * 1000),
+      removalGraceMs: e.COORDD_AGENT_REMOVAL_GRACE * 1000,
+      retentionMs: e.COORDD_TASK_RETENTION * 1000,
+      retentionCount: e.COORDD_TASK_RETENTION_COUNT,
+      templatesFile: e.COORDD_AGENT_TEMPLATES,
+      spawnTimeoutMs: e.COORDD_SPAWN_TIMEOUT * 1000,
+    },
     coordination: {
       enableRep: e.COORDINATION_ENABLE_REP,
       signalTtlMs: e.COORDINATION_SIGNAL_TTL * 1000,

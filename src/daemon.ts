@@ -10,7 +10,6 @@ import type { CandidateSource } from './routing/candidate-source.js';
 import { RpcEngine } from './rpc/engine.js';
 import { RpcPeer } from './rpc/peer.js';
 import type { Session } from './rpc/session.js';
-import type { Role } from './schemas/method.js';
 import { systemClock, type Clock } from './time/clock.js';
 import { TokenTable } from './transport/auth.js';
 import { HttpServer } from './transport/http-server.js';
@@ -18,6 +17,17 @@ import { CloseCode, type WsTransport } from './transport/ws-transport.js';
 import { registerCoordinationApi } from './api/coordination-api.js';
 import { registerRouterApi } from './api/router-api.js';
 import { registerDiscoverApi } from './api/discover-api.js';
+import { registerAgentApi } from './api/agent-api.js';
+import { registerTaskApi } from './api/task-api.js';
+import { registerPoolApi } from './api/pool-api.js';
+import { AgentCallError, type AgentChannel } from './pool/agent-channel.js';
+import { MemoryTaskStore } from './pool/memory-task-store.js';
+import { PoolService } from './pool/pool-service.js';
+import type { TaskStore } from './pool/task-store.js';
+import { PeerError } from './rpc/peer.js';
+import type { Identity } from './transport/auth.js';
+import { Spawner } from './spawn/spawner.js';
+import { loadTemplates, type AgentTemplate } from './spawn/templates.js';
 
 export interface DaemonDeps {
   logger?: Logger;
@@ -25,11 +35,15 @@ export interface DaemonDeps {
   random?: Random;
   ids?: IdGenerator;
   tokens?: TokenTable;
+  /** Where tasks live. @defaultValue a MemoryTaskStore with the configured retention */
+  store?: TaskStore;
+  /** Worker templates. @defaultValue the built-in `echo` plus COORDD_AGENT_TEMPLATES */
+  templates?: ReadonlyMap<string, AgentTemplate>;
   /** Check every RPC result against its schema (tests). @defaultValue false */
   validateResults?: boolean;
 }
 
-type ServerSession = Session & { peer: RpcPeer };
+type ServerSession = Session & { peer: RpcPeer; transport: WsTransport };
 
 /**
  * Wires the daemon: logger and metrics, the coordination service and its sweeper, the router,
@@ -41,6 +55,10 @@ export class Daemon {
   readonly coordination: CoordinationService;
   readonly router: MessageRouter;
   readonly engine: RpcEngine;
+  readonly pool: PoolService;
+  readonly spawner: Spawner;
+  private readonly tokens: TokenTable;
+  private url = '';
   private readonly http: HttpServer;
   private readonly sessions = new Map<string, ServerSession>();
   private ready = false;
@@ -54,7 +72,9 @@ export class Daemon {
     const ids = deps.ids ?? uuid;
     this.logger = deps.logger ?? createLogger(config.logLevel);
     const tokens = deps.tokens ?? new TokenTable([]);
+    this.tokens = tokens;
     const { metrics, logger } = this;
+    const random = deps.random ?? systemRandom;
 
     this.coordination = new CoordinationService(
       {
@@ -75,7 +95,7 @@ export class Daemon {
 
     this.router = new MessageRouter(
       {
-        random: deps.random ?? systemRandom,
+        random,
         scores: this.coordination,
         log: logger.child({ component: 'router' }),
         onSelection: (e) => metrics.routerSelections.labels(e.strategy, String(e.fallback)).inc(),
@@ -92,7 +112,56 @@ export class Daemon {
       },
       { maxBatch: config.maxBatch, validateResults: deps.validateResults ?? false },
     );
+    this.pool = new PoolService(
+      {
+        clock,
+        ids,
+        random,
+        router: this.router,
+        store: deps.store ?? new MemoryTaskStore({ clock }, { retentionMs: config.pool.retentionMs, retentionCount: config.pool.retentionCount }),
+        log: logger.child({ component: 'pool' }),
+        observer: {
+          taskState: (task) => metrics.tasks.labels(task.state).inc(),
+          requeued: (_task, reason) => metrics.taskRequeues.labels(reason).inc(),
+          staleEpoch: (kind) => metrics.staleEpochReports.labels(kind).inc(),
+          agentState: (_id, state) => metrics.agentStateChanges.labels(state).inc(),
+          queueWait: (seconds) => metrics.taskWait.observe(seconds),
+          attemptRan: (seconds) => metrics.taskRun.observe(seconds),
+        },
+      },
+      {
+        heartbeatIntervalMs: config.pool.heartbeatIntervalMs,
+        leaseTtlMs: config.pool.leaseTtlMs,
+        removalGraceMs: config.pool.removalGraceMs,
+        defaultTaskTimeoutMs: config.pool.taskTimeoutMs,
+        defaultMaxAttempts: config.pool.maxAttempts,
+        retryBaseDelayMs: config.pool.retryBaseDelayMs,
+        retryMaxDelayMs: config.pool.retryMaxDelayMs,
+        maxRequeues: config.pool.maxRequeues,
+        maxQueue: config.pool.maxQueue,
+        affinityWaitMs: config.pool.affinityWaitMs,
+        defaultStrategy: config.routerStrategy,
+      },
+    );
+    metrics.poolSource = () => {
+      const snap = this.pool.snapshot();
+      return { queueDepth: snap.queue.depth, agentsByState: snap.agents.byState, utilization: snap.utilization };
+    };
+    this.spawner = new Spawner(
+      {
+        log: logger.child({ component: 'spawner' }),
+        ids,
+        issueJoinToken: (token, spawnId) => tokens.add(token, { role: 'agent', principal: `spawn:${spawnId}` }, { once: true }),
+        revokeJoinToken: (token) => tokens.remove(token),
+        url: () => this.url,
+      },
+      { templates: deps.templates ?? loadTemplates(config.pool.templatesFile), spawnTimeoutMs: config.pool.spawnTimeoutMs, maxRestarts: 5 },
+    );
+
     registerDiscoverApi(this.engine);
+    registerAgentApi(this.engine, { pool: this.pool, spawner: this.spawner, channelFor: (s) => this.channelFor(s as ServerSession) });
+    registerTaskApi(this.engine, { pool: this.pool });
+    registerPoolApi(this.engine, { pool: this.pool, spawner: this.spawner, metrics, shutdownTimeoutMs: config.shutdownTimeoutMs });
     registerCoordinationApi(this.engine, { coordination: this.coordination, router: this.router, metrics, config });
     registerRouterApi(this.engine, { router: this.router, candidates: this.candidateSource() });
 
@@ -103,7 +172,7 @@ export class Daemon {
         tokens,
         metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
         isReady: () => this.ready,
-        onConnection: (t, role) => this.onConnection(t, role),
+        onConnection: (t, identity) => this.onConnection(t, identity),
         onAuthFailure: () => metrics.authFailures.inc(),
         onCutOff: (reason) => metrics.wsDisconnects.labels(reason).inc(),
       },
@@ -121,7 +190,10 @@ export class Daemon {
   /** Listen, start the sweeper, and log the "listening" line tests and scripts read. */
   async start(): Promise<{ port: number; url: string }> {
     const bound = await this.http.listen();
+    // Children connect over loopback even when the daemon listens on every interface.
+    this.url = bound.url.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, '//127.0.0.1');
     this.coordination.start();
+    this.pool.start();
     this.ready = true;
     this.logger.info({ port: bound.port, url: bound.url, host: this.config.host }, 'listening');
     return bound;
@@ -141,18 +213,24 @@ export class Daemon {
     this.http.stopAccepting();
     this.logger.info({ reason, inFlight: this.engine.pending() }, 'shutting down');
     let timer: NodeJS.Timeout | undefined;
-    const settled = await Promise.race([
-      this.engine.whenIdle().then(() => true),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.config.shutdownTimeoutMs))),
+    const [settled, drained] = await Promise.all([
+      Promise.race([
+        this.engine.whenIdle().then(() => true),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.config.shutdownTimeoutMs))),
+      ]),
+      this.pool.shutdown(this.config.shutdownTimeoutMs),
     ]);
     clearTimeout(timer);
     if (!settled) this.logger.warn({ inFlight: this.engine.pending() }, 'shutdown timeout: closing with calls still running');
+    this.logger.info(drained, 'pool drained');
+    await this.spawner.stopAll(2000);
     this.coordination.stop();
     await this.http.close(CloseCode.GOING_AWAY, 'daemon shutting down');
     this.logger.info({}, 'stopped');
   }
 
-  private onConnection(transport: WsTransport, role: Role): void {
+  private onConnection(transport: WsTransport, identity: Identity): void {
+    const { role, principal } = identity;
     const log = this.logger.child({ connectionId: transport.id });
     const session: ServerSession = {
       id: transport.id,
@@ -161,6 +239,8 @@ export class Daemon {
       remoteAddress: transport.remoteAddress,
       peer: new RpcPeer((text) => transport.send(text), this.config.requestTimeoutMs),
       agentId: undefined,
+      principal,
+      transport,
     };
     this.sessions.set(session.id, session);
     this.metrics.wsConnections.inc();
@@ -174,24 +254,54 @@ export class Daemon {
     transport.onclose = (code, why) => {
       this.sessions.delete(session.id);
       session.peer.close();
+      if (session.agentId !== undefined) this.pool.disconnected(session.agentId, session.id);
       this.metrics.wsConnections.dec();
       log.info({ code, reason: why || undefined, closedBy: transport.closeReason ?? 'client' }, 'connection closed');
     };
   }
 
   private isAgentConnected(agentId: string): boolean {
-    for (const s of this.sessions.values()) if (s.agentId === agentId) return true;
-    return false;
+    return this.pool.agents.get(agentId) !== undefined;
   }
 
-  /** Until the agent pool exists, candidates are the agents the coordination service knows. */
+  /** The pool's narrow view of a connection: task.run requests, notifications, close. */
+  private channelFor(session: ServerSession): AgentChannel {
+    return {
+      runTask: (params, timeoutMs) =>
+        session.peer.request('task.run', params, { timeoutMs }).catch((err: unknown) => {
+          throw toAgentCallError(err);
+        }),
+      notify: (method, params) => session.peer.notify(method, params),
+      close: (reason) => session.transport.close(reason.startsWith('taken over') ? CloseCode.TAKEN_OVER : CloseCode.REMOVED, reason),
+    };
+  }
+
+  /**
+   * Candidates for router.select: registered agents (with their capabilities and in-flight work),
+   * plus agents known only from their signals when no capability is required.
+   */
   private candidateSource(): CandidateSource {
     return {
       candidates: ({ ids, requiredCapabilities }) => {
-        // No agent has declared capabilities yet (agent.register comes with the pool).
-        if (requiredCapabilities && requiredCapabilities.length > 0) return [];
-        return (ids ?? this.coordination.knownAgents()).map((agentId) => ({ agentId, inFlight: 0 }));
+        const required = requiredCapabilities ?? [];
+        const registered = (agentId: string) => this.pool.agents.get(agentId);
+        const pick = (agentId: string) => {
+          const a = registered(agentId);
+          if (a) return required.every((c) => a.capabilities.has(c)) ? { agentId, inFlight: a.inFlight.size, capacity: a.capacity } : undefined;
+          return required.length === 0 ? { agentId, inFlight: 0 } : undefined;
+        };
+        const universe = ids ?? [...new Set([...[...this.pool.agents.all()].map((a) => a.agentId), ...this.coordination.knownAgents()])];
+        return universe.map(pick).filter((c) => c !== undefined);
       },
     };
   }
+}
+
+function toAgentCallError(err: unknown): AgentCallError {
+  if (err instanceof PeerError) {
+    if (err.code === 'TIMEOUT') return new AgentCallError('timeout', err.message);
+    if (err.code === 'REMOTE_ERROR') return new AgentCallError('remote', err.message, err.remote);
+    return new AgentCallError('disconnected', err.message);
+  }
+  return new AgentCallError('disconnected', err instanceof Error ? err.message : 'send failed');
 }

@@ -19,6 +19,17 @@ export const AppErrors = {
   SHUTTING_DOWN: { code: -32002, message: 'The daemon is shutting down' },
   UNKNOWN_AGENT: { code: -32010, message: 'Unknown agent' },
   NO_CANDIDATES: { code: -32011, message: 'No candidate agents' },
+  NOT_REGISTERED: { code: -32020, message: 'This connection has not registered as an agent' },
+  CONTEXT_WINDOW_IN_USE: { code: -32021, message: 'Context window already held by a live agent' },
+  ALREADY_REGISTERED: { code: -32022, message: 'This connection is already registered as another agent' },
+  QUEUE_FULL: { code: -32023, message: 'The task queue is full' },
+  TASK_NOT_FOUND: { code: -32024, message: 'Unknown task' },
+  NOT_CANCELLABLE: { code: -32025, message: 'The task is already finished and cannot be cancelled' },
+  WAIT_TIMEOUT: { code: -32026, message: 'The task did not finish within the wait timeout' },
+  UNKNOWN_TEMPLATE: { code: -32027, message: 'Unknown agent template' },
+  SPAWN_FAILED: { code: -32028, message: 'Spawned agent did not register' },
+  TASK_TIMEOUT: { code: -32029, message: 'The attempt timed out' },
+  AGENT_LOST: { code: -32030, message: 'The agent was lost while running the task' },
 } as const;
 
 export type ProtocolErrorName = keyof typeof ProtocolErrors;

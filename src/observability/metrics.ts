@@ -91,6 +91,84 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly tasks = new Counter({
+    name: 'coordd_tasks_total',
+    help: 'Task state entries (a task counts once per state it enters)',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+
+  /** Read at scrape time; the daemon points it at the pool. */
+  poolSource: () => { queueDepth: number; agentsByState: Record<string, number>; utilization: number } = () => ({
+    queueDepth: 0,
+    agentsByState: {},
+    utilization: 0,
+  });
+
+  readonly taskQueueDepth = new Gauge({
+    name: 'coordd_task_queue_depth',
+    help: 'Tasks waiting in the queue',
+    registers: [this.registry],
+    collect: (): void => {
+      this.taskQueueDepth.set(this.poolSource().queueDepth);
+    },
+  });
+
+  readonly taskWait = new Histogram({
+    name: 'coordd_task_wait_seconds',
+    help: 'Time from submission (or requeue) to dispatch',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+
+  readonly taskRun = new Histogram({
+    name: 'coordd_task_run_seconds',
+    help: 'Time one attempt ran on an agent, whatever its outcome',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800],
+    registers: [this.registry],
+  });
+
+  readonly poolAgents = new Gauge({
+    name: 'coordd_pool_agents',
+    help: 'Registered agents by state',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+    collect: (): void => {
+      this.poolAgents.reset();
+      for (const [state, n] of Object.entries(this.poolSource().agentsByState)) this.poolAgents.labels(state).set(n);
+    },
+  });
+
+  readonly poolUtilization = new Gauge({
+    name: 'coordd_pool_utilization',
+    help: 'Used task slots / total task slots of registered agents',
+    registers: [this.registry],
+    collect: (): void => {
+      this.poolUtilization.set(this.poolSource().utilization);
+    },
+  });
+
+  readonly taskRequeues = new Counter({
+    name: 'coordd_task_requeues_total',
+    help: 'Tasks put back in the queue, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly staleEpochReports = new Counter({
+    name: 'coordd_stale_epoch_reports_total',
+    help: 'Results, errors or progress reports ignored because their epoch was no longer current',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly agentStateChanges = new Counter({
+    name: 'coordd_agent_state_changes_total',
+    help: 'Agent state changes, by the state entered',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+
   private readonly perMethod = new Map<string, { duration: { observe(v: number): void }; outcomes: Map<string, { inc(): void }> }>();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
@@ -118,9 +196,18 @@ export class Metrics {
    * the duration histogram's buckets exactly as PromQL's histogram_quantile does.
    */
   async callQuantiles(method: string, quantiles: readonly number[]): Promise<number[]> {
-    const { values } = await this.rpcDuration.get();
+    return this.quantiles(this.rpcDuration, quantiles, (labels) => labels.method === method);
+  }
+
+  /** Quantiles (seconds) of an unlabelled histogram, interpolated within its buckets. */
+  async histogramQuantiles(histogram: Histogram, quantiles: readonly number[]): Promise<number[]> {
+    return this.quantiles(histogram, quantiles, () => true);
+  }
+
+  private async quantiles(histogram: Histogram<string>, quantiles: readonly number[], match: (labels: Record<string, unknown>) => boolean): Promise<number[]> {
+    const { values } = await histogram.get();
     const buckets = values
-      .filter((v) => v.metricName === 'coordd_rpc_request_duration_seconds_bucket' && v.labels.method === method)
+      .filter((v) => v.metricName?.endsWith('_bucket') && match(v.labels))
       .map((v) => {
         const le = (v.labels as Record<string, string | number | undefined>).le;
         return { le: le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le), count: v.value };

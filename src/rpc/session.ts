@@ -12,4 +12,6 @@ export interface Session {
   readonly peer: Peer;
   /** Set once the connection registers as an agent. */
   agentId: string | undefined;
+  /** Who the connection's token was issued to (e.g. `spawn:<id>` for a spawned worker's join token). */
+  readonly principal?: string;
 }

@@ -2,6 +2,9 @@ import type { MethodDefinition } from './method.js';
 import { coordinationMetrics, coordinationPredictOverload, coordinationSignal, coordinationState } from './coordination.js';
 import { routerSelect } from './router.js';
 import { rpcDiscover } from './discover.js';
+import { agentHeartbeat, agentRegister } from './agent.js';
+import { poolAssign, taskCancel, taskGet, taskList, taskProgress, taskWait } from './task.js';
+import { poolDespawn, poolIsolationReport, poolShutdown, poolSpawn, poolStatus } from './pool.js';
 
 /** Every method the daemon serves, in documentation order. */
 export const ALL_METHODS: readonly MethodDefinition[] = [
@@ -11,4 +14,17 @@ export const ALL_METHODS: readonly MethodDefinition[] = [
   coordinationMetrics,
   coordinationPredictOverload,
   routerSelect,
+  agentRegister,
+  agentHeartbeat,
+  taskProgress,
+  poolAssign,
+  taskGet,
+  taskList,
+  taskWait,
+  taskCancel,
+  poolStatus,
+  poolIsolationReport,
+  poolSpawn,
+  poolDespawn,
+  poolShutdown,
 ];

@@ -45,33 +45,52 @@ const digest = (token: string): string => createHash('sha256').update(token).dig
  * itself never holds (or logs) a secret. With no tokens at all every connection is `admin`
  * (allowed only on loopback; see daemon startup).
  */
+/** Who a connection is: its role and, for a join token, the principal it was issued to. */
+export interface Identity {
+  role: Role;
+  principal?: string;
+}
+
+interface Grant extends Identity {
+  once: boolean;
+}
+
 export class TokenTable {
-  private readonly roles = new Map<string, Role>();
+  private readonly grants = new Map<string, Grant>();
+  private readonly configured: number;
 
   constructor(entries: Iterable<{ token: string; role: Role }>) {
-    for (const e of entries) this.roles.set(digest(e.token), e.role);
+    for (const e of entries) this.grants.set(digest(e.token), { role: e.role, once: false });
+    this.configured = this.grants.size;
   }
 
-  /** Whether any token is configured (auth enforced). */
+  /** Whether tokens were configured (auth enforced). Join tokens added at run time do not change it. */
   get enforced(): boolean {
-    return this.roles.size > 0;
+    return this.configured > 0;
   }
 
-  /** Add a token at run time (e.g. a one-time join token for a spawned agent). */
-  add(token: string, role: Role): void {
-    this.roles.set(digest(token), role);
+  /** Add a token at run time, e.g. a one-time join token for a spawned agent (`once`: consumed by its first use). */
+  add(token: string, identity: Identity, options: { once?: boolean } = {}): void {
+    this.grants.set(digest(token), { ...identity, once: options.once ?? false });
   }
 
   remove(token: string): void {
-    this.roles.delete(digest(token));
+    this.grants.delete(digest(token));
   }
 
-  /** The role for an `Authorization` header value, or undefined when it grants nothing. */
-  authenticate(header: string | undefined): Role | undefined {
-    if (!this.enforced) return 'admin';
-    if (!header) return undefined;
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    return m ? this.roles.get(digest(m[1]!)) : undefined;
+  /**
+   * The identity for an `Authorization` header value, or undefined when it grants nothing. With
+   * no configured tokens every connection is admin, unless it presents a join token.
+   */
+  authenticate(header: string | undefined): Identity | undefined {
+    const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    const key = m ? digest(m[1]!) : undefined;
+    const grant = key ? this.grants.get(key) : undefined;
+    if (grant) {
+      if (grant.once) this.grants.delete(key!);
+      return grant.principal === undefined ? { role: grant.role } : { role: grant.role, principal: grant.principal };
+    }
+    return this.enforced ? undefined : { role: 'admin' };
   }
 }
 

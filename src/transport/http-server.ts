@@ -4,8 +4,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { IdGenerator } from '../ids.js';
 import type { Log } from '../log.js';
-import type { Role } from '../schemas/method.js';
-import type { TokenTable } from './auth.js';
+import type { Identity, TokenTable } from './auth.js';
 import { WsTransport } from './ws-transport.js';
 
 export interface HttpServerOptions {
@@ -27,7 +26,7 @@ export interface HttpServerDeps {
   tokens: TokenTable;
   metrics: () => Promise<{ contentType: string; body: string }>;
   isReady: () => boolean;
-  onConnection: (transport: WsTransport, role: Role) => void;
+  onConnection: (transport: WsTransport, identity: Identity) => void;
   onAuthFailure?: () => void;
   onCutOff?: (reason: string) => void;
 }
@@ -104,16 +103,16 @@ export class HttpServer {
     if (path !== '/rpc') return refuse(socket, 404, 'Not Found');
     if (!this.accepting) return refuse(socket, 503, 'Service Unavailable');
     if (this.connections.size >= this.options.maxConnections) return refuse(socket, 503, 'Service Unavailable');
-    const role = this.deps.tokens.authenticate(req.headers.authorization);
-    if (!role) {
+    const identity = this.deps.tokens.authenticate(req.headers.authorization);
+    if (!identity) {
       this.deps.onAuthFailure?.();
       this.deps.log.warn({ remoteAddress: req.socket.remoteAddress }, 'websocket upgrade refused: missing or unknown bearer token');
       return refuse(socket, 401, 'Unauthorized', 'WWW-Authenticate: Bearer realm="coordd"\r\n');
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.adopt(ws, req, role));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.adopt(ws, req, identity));
   }
 
-  private adopt(ws: WebSocket, req: IncomingMessage, role: Role): void {
+  private adopt(ws: WebSocket, req: IncomingMessage, identity: Identity): void {
     const transport = new WsTransport(this.deps.ids(), ws, (req.socket as Socket).remoteAddress, {
       highWaterMarkBytes: this.options.highWaterMarkBytes,
       log: this.deps.log,
@@ -121,7 +120,7 @@ export class HttpServer {
     });
     this.connections.add(transport);
     transport.whenClosed(() => this.connections.delete(transport));
-    this.deps.onConnection(transport, role);
+    this.deps.onConnection(transport, identity);
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {

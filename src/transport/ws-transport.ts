@@ -9,6 +9,10 @@ export const CloseCode = {
   POLICY_VIOLATION: 1008,
   MESSAGE_TOO_BIG: 1009,
   TRY_AGAIN_LATER: 1013,
+  /** coordd: the agent id registered again from another connection. */
+  TAKEN_OVER: 4001,
+  /** coordd: the agent was removed (missed heartbeats, despawned). */
+  REMOVED: 4002,
 } as const;
 
 /**

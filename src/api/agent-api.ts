@@ -1,0 +1,60 @@
+import { AppError } from '../errors.js';
+import type { PoolService } from '../pool/pool-service.js';
+import { deriveState } from '../pool/agent-record.js';
+import type { AgentChannel } from '../pool/agent-channel.js';
+import type { RequestContext, RpcEngine } from '../rpc/engine.js';
+import type { Session } from '../rpc/session.js';
+import { agentHeartbeat, agentRegister } from '../schemas/agent.js';
+import { taskProgress } from '../schemas/task.js';
+import type { Spawner } from '../spawn/spawner.js';
+
+export interface AgentApiDeps {
+  pool: PoolService;
+  spawner: Spawner;
+  channelFor: (session: Session) => AgentChannel;
+}
+
+/** The spawn a join token was issued for, if this connection used one. */
+export const spawnIdOf = (session: Session): string | undefined =>
+  session.principal?.startsWith('spawn:') ? session.principal.slice('spawn:'.length) : undefined;
+
+function registeredAgent(ctx: RequestContext): string {
+  const agentId = ctx.session.agentId;
+  if (agentId === undefined) throw new AppError('NOT_REGISTERED', `call agent.register before ${ctx.method}`);
+  return agentId;
+}
+
+/** agent.register, agent.heartbeat and task.progress: the agent's side of the pool. */
+export function registerAgentApi(engine: RpcEngine, deps: AgentApiDeps): void {
+  const { pool, spawner } = deps;
+
+  engine.register(agentRegister, (params, ctx) => {
+    const session = ctx.session;
+    if (session.agentId !== undefined && params.agentId !== undefined && params.agentId !== session.agentId) {
+      throw new AppError('ALREADY_REGISTERED', `this connection is agent ${session.agentId}`, { agentId: session.agentId });
+    }
+    const spawnId = spawnIdOf(session);
+    const agent = pool.register({
+      ...params,
+      agentId: params.agentId ?? session.agentId,
+      channel: deps.channelFor(session),
+      sessionId: session.id,
+      pid: spawnId ? spawner.bySpawnId(spawnId)?.proc.pid : undefined,
+    });
+    session.agentId = agent.agentId;
+    if (spawnId) spawner.registered(spawnId, agent.agentId);
+    return {
+      agentId: agent.agentId,
+      contextWindowId: agent.contextWindowId,
+      heartbeatIntervalMs: pool.options.heartbeatIntervalMs,
+      leaseTtlMs: pool.options.leaseTtlMs,
+    };
+  });
+
+  engine.register(agentHeartbeat, (params, ctx) => {
+    const agent = pool.heartbeat(registeredAgent(ctx), params);
+    return { agentId: agent.agentId, state: deriveState(agent) };
+  });
+
+  engine.register(taskProgress, (params, ctx) => ({ accepted: pool.progress(registeredAgent(ctx), params) }));
+}

@@ -1,0 +1,69 @@
+import { AppError } from '../errors.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { PoolService } from '../pool/pool-service.js';
+import type { RpcEngine } from '../rpc/engine.js';
+import { poolDespawn, poolIsolationReport, poolShutdown, poolSpawn, poolStatus } from '../schemas/pool.js';
+import type { Spawner, SpawnedWorker } from '../spawn/spawner.js';
+
+export interface PoolApiDeps {
+  pool: PoolService;
+  spawner: Spawner;
+  metrics: Metrics;
+  shutdownTimeoutMs: number;
+}
+
+/** Default drain time for pool.despawn. */
+const DESPAWN_DRAIN_MS = 30_000;
+
+/** pool.status, pool.isolationReport, pool.spawn, pool.despawn and pool.shutdown. */
+export function registerPoolApi(engine: RpcEngine, deps: PoolApiDeps): void {
+  const { pool, spawner, metrics } = deps;
+
+  engine.register(poolStatus, async () => {
+    const [wait, run] = await Promise.all([
+      metrics.histogramQuantiles(metrics.taskWait, [0.5, 0.95, 0.99]),
+      metrics.histogramQuantiles(metrics.taskRun, [0.5, 0.95, 0.99]),
+    ]);
+    const p = (v: number[]) => ({ p50: v[0]!, p95: v[1]!, p99: v[2]! });
+    return { ...pool.snapshot(), latency: { queueWait: p(wait), run: p(run) } };
+  });
+
+  engine.register(poolIsolationReport, () => pool.isolationReport());
+
+  engine.register(poolSpawn, async (params) => {
+    const template = params.template ?? 'echo';
+    const workers = await spawner.spawn(params.count, template);
+    return { template, agentIds: workers.map((w) => w.agentId!), pids: workers.map((w) => w.proc.pid!) };
+  });
+
+  engine.register(poolDespawn, async (params) => {
+    const drainMs = params.drainTimeoutMs ?? DESPAWN_DRAIN_MS;
+    const chosen: SpawnedWorker[] = [];
+    const notSpawned: string[] = [];
+    if ('agentIds' in params) {
+      for (const id of params.agentIds) {
+        const w = spawner.byAgent(id);
+        if (w) chosen.push(w);
+        else notSpawned.push(id);
+      }
+    } else {
+      // The least busy spawned workers go first.
+      const busy = (w: SpawnedWorker) => pool.agents.get(w.agentId ?? '')?.inFlight.size ?? 0;
+      chosen.push(...spawner.list().filter((w) => w.agentId !== undefined).sort((a, b) => busy(a) - busy(b)).slice(0, params.count));
+      if (chosen.length === 0) throw new AppError('UNKNOWN_AGENT', 'no spawned agents to stop');
+    }
+    await Promise.all(
+      chosen.map(async (w) => {
+        await pool.drain(w.agentId!, drainMs);
+        await spawner.stop(w, 5000);
+      }),
+    );
+    return { stopped: chosen.map((w) => w.agentId!), notSpawned };
+  });
+
+  engine.register(poolShutdown, async (params) => {
+    const result = await pool.shutdown(params.drainTimeoutMs ?? deps.shutdownTimeoutMs);
+    const stoppedWorkers = await spawner.stopAll(5000);
+    return { ...result, stoppedWorkers };
+  });
+}

@@ -1,0 +1,232 @@
+import { EventEmitter } from 'node:events';
+import { z } from 'zod';
+import { agentRegister } from '../schemas/agent.js';
+import type { SignalType } from '../schemas/common.js';
+import type { ParamsOf, ResultOf } from '../schemas/method.js';
+import { TaskId, TaskRunParams, type taskProgress } from '../schemas/task.js';
+import type { BackoffOptions } from './backoff.js';
+import { CoordClient, type SignalResult } from './client.js';
+import { ClientError, RpcError, TaskFailure } from './errors.js';
+import { HealthSampler } from './health.js';
+import { silentLogger, type ClientLogger } from './logger.js';
+
+export type { TaskRunParams };
+export type RegisterParams = ParamsOf<typeof agentRegister>;
+export type Registration = ResultOf<typeof agentRegister>;
+
+/** What a handler gets besides the task. */
+export interface TaskContext {
+  /** Aborted when the daemon sends `task.cancel`, the connection drops, or the worker stops. */
+  readonly signal: AbortSignal;
+  /** Send a `task.progress` notification (progress clamped to [0,1]); never throws. */
+  progress(progress?: number, message?: string): void;
+  readonly log: ClientLogger;
+}
+
+/** Runs one task; the value is the result (`undefined` → `null`), a throw fails the attempt. */
+export type TaskHandler = (task: TaskRunParams, ctx: TaskContext) => unknown;
+
+/** Options of {@link AgentWorker}. */
+export interface AgentWorkerOptions {
+  url: string;
+  token?: string;
+  /** @defaultValue assigned by the daemon, then kept across reconnects */
+  agentId?: string;
+  name?: string;
+  type?: string;
+  capabilities: string[];
+  /** Concurrent tasks the daemon may send. */
+  capacity: number;
+  /** @defaultValue assigned by the daemon, then kept across reconnects */
+  contextWindowId?: string;
+  handler: TaskHandler;
+  /** Send `agent.heartbeat` (with health) at the interval the daemon asks for. @defaultValue true */
+  heartbeat?: boolean;
+  /** See {@link CoordClient}. @defaultValue DEFAULT_BACKOFF */
+  reconnect?: Partial<BackoffOptions> | false;
+  /** @defaultValue a silent logger */
+  log?: ClientLogger;
+  /** Uniform source in [0,1) for backoff jitter. @defaultValue Math.random */
+  random?: () => number;
+}
+
+export interface AgentWorkerEvents {
+  /** Registered (again, after a reconnect, when `reregistered`). */
+  registered: [registration: Registration, info: { reregistered: boolean }];
+}
+
+/** Daemon → agent notification `task.cancel` (not an operator call: it carries the epoch). */
+const TaskCancelNotice = z.object({ taskId: TaskId, epoch: z.number().int().optional() });
+
+/** The application error code of a failed task attempt. */
+export const TASK_FAILED_CODE = -32000;
+const MAX_PROGRESS_MESSAGE = 4096;
+
+interface Running {
+  readonly epoch: number;
+  readonly controller: AbortController;
+}
+
+/**
+ * An agent: connects, registers, heartbeats, and runs the daemon's `task.run` requests through
+ * `handler`, answering each with its result or error. Re-registers with the same agentId and
+ * contextWindowId after every reconnect.
+ */
+export class AgentWorker extends EventEmitter<AgentWorkerEvents> {
+  /** The underlying connection (events: open, close, reconnecting, reconnect, end). */
+  readonly client: CoordClient;
+  private readonly log: ClientLogger;
+  private readonly running = new Map<string, Running>();
+  private registration: Registration | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: AgentWorkerOptions) {
+    super();
+    this.log = options.log ?? silentLogger;
+    this.client = new CoordClient({
+      url: options.url,
+      token: options.token,
+      reconnect: options.reconnect,
+      log: this.log,
+      random: options.random,
+      handshake: (_client, info) => this.register(info.reconnected),
+    });
+    this.client.handle('task.run', (params, meta) => (meta.notification ? undefined : this.run(params)));
+    this.client.handle('task.cancel', (params) => this.cancel(params));
+    this.client.on('close', () => this.disconnected());
+  }
+
+  /** The id the daemon registered this agent under (after `start()`). */
+  get agentId(): string | undefined {
+    return this.registration?.agentId;
+  }
+
+  get contextWindowId(): string | undefined {
+    return this.registration?.contextWindowId;
+  }
+
+  /** Tasks running now. */
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  /** Connect and register; resolves with the registration. */
+  async start(): Promise<Registration> {
+    await this.client.connect();
+    return this.registration!;
+  }
+
+  /** Stop heartbeats, abort running tasks, and close the connection. */
+  async stop(): Promise<void> {
+    this.stopHeartbeats();
+    for (const { controller } of this.running.values()) controller.abort(new ClientError('CLOSED', 'the worker is stopping'));
+    await this.client.close();
+  }
+
+  /** Send one of this agent's own sensitivity signals. */
+  sendSignal(signalType: SignalType, value: number, opts: { ttlSeconds?: number; confidence?: number; traceId?: string } = {}): Promise<SignalResult> {
+    const agentId = this.agentId;
+    if (!agentId) return Promise.reject(new ClientError('NOT_CONNECTED', 'cannot send a signal before the agent is registered'));
+    return this.client.signal({ agentId, signalType, value, ...opts });
+  }
+
+  private async register(reregistered: boolean): Promise<void> {
+    const { name, type, capabilities, capacity } = this.options;
+    const agentId = this.registration?.agentId ?? this.options.agentId;
+    const contextWindowId = this.registration?.contextWindowId ?? this.options.contextWindowId;
+    const params: RegisterParams = { agentId, name, type, capabilities, capacity, contextWindowId };
+    const registration = agentRegister.result.parse(await this.client.request('agent.register', params));
+    this.registration = registration;
+    this.startHeartbeats(registration.heartbeatIntervalMs);
+    this.log.info({ agentId: registration.agentId, reregistered }, 'registered');
+    this.emit('registered', registration, { reregistered });
+  }
+
+  private async run(raw: unknown): Promise<unknown> {
+    const parsed = TaskRunParams.safeParse(raw);
+    if (!parsed.success) {
+      throw new RpcError(-32602, 'Invalid params', { retryable: false, paths: parsed.error.issues.map((i) => i.path.join('.') || 'params') });
+    }
+    const task = parsed.data;
+    this.running.get(task.taskId)?.controller.abort(new TaskFailure('superseded by a newer attempt', { retryable: true }));
+    const entry: Running = { epoch: task.epoch, controller: new AbortController() };
+    this.running.set(task.taskId, entry);
+    const { signal } = entry.controller;
+    const ctx: TaskContext = { signal, progress: (p, m) => this.progress(task, p, m), log: this.log };
+    try {
+      const work = Promise.resolve().then(() => this.options.handler(task, ctx));
+      return (await untilAborted(work, signal)) ?? null;
+    } catch (error) {
+      throw toTaskError(signal.aborted ? signal.reason : error);
+    } finally {
+      if (this.running.get(task.taskId) === entry) this.running.delete(task.taskId);
+    }
+  }
+
+  private cancel(raw: unknown): void {
+    const notice = TaskCancelNotice.safeParse(raw);
+    if (!notice.success) return void this.log.warn({ params: raw }, 'ignored a malformed task.cancel');
+    const entry = this.running.get(notice.data.taskId);
+    if (!entry || (notice.data.epoch !== undefined && notice.data.epoch !== entry.epoch)) return;
+    entry.controller.abort(new TaskFailure('cancelled', { retryable: false, data: { cancelled: true } }));
+  }
+
+  private progress(task: TaskRunParams, progress: number | undefined, message: string | undefined): void {
+    if (!this.client.connected) return;
+    const params: ParamsOf<typeof taskProgress> = { taskId: task.taskId, epoch: task.epoch };
+    if (progress !== undefined && Number.isFinite(progress)) params.progress = Math.min(1, Math.max(0, progress));
+    if (message !== undefined) params.message = message.slice(0, MAX_PROGRESS_MESSAGE);
+    try {
+      this.client.notify('task.progress', params);
+    } catch (error) {
+      this.log.debug({ err: error, taskId: task.taskId }, 'progress not sent');
+    }
+  }
+
+  private disconnected(): void {
+    this.stopHeartbeats();
+    // Replies cannot reach the daemon any more; it requeues these tasks itself.
+    for (const { controller } of this.running.values()) controller.abort(new ClientError('CONNECTION_LOST', 'the connection to the daemon closed'));
+  }
+
+  private startHeartbeats(intervalMs: number): void {
+    this.stopHeartbeats();
+    if (this.options.heartbeat === false) return;
+    const health = new HealthSampler();
+    this.heartbeatTimer = setInterval(() => {
+      if (!this.client.connected) return;
+      const state = this.running.size > 0 ? 'EXECUTING' : 'IDLE';
+      try {
+        this.client.notify('agent.heartbeat', { state, health: health.sample() });
+      } catch (error) {
+        this.log.debug({ err: error }, 'heartbeat not sent');
+      }
+    }, intervalMs);
+    this.heartbeatTimer.unref();
+  }
+
+  private stopHeartbeats(): void {
+    clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
+  }
+}
+
+/** `work`, or a rejection with the signal's reason as soon as it aborts (a handler may ignore it). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  work.catch(() => {}); // a failure after the abort has nobody left to tell
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** A handler failure as the JSON-RPC error the daemon reads: data.retryable decides a retry. */
+function toTaskError(error: unknown): RpcError {
+  if (error instanceof RpcError) return error;
+  if (error instanceof ClientError) return new RpcError(TASK_FAILED_CODE, error.message, { retryable: true });
+  const message = error instanceof Error ? error.message : String(error);
+  const retryable = (error as { retryable?: unknown } | null)?.retryable;
+  const extra = error instanceof TaskFailure ? error.data : undefined;
+  return new RpcError(TASK_FAILED_CODE, message || 'task failed', { ...extra, retryable: typeof retryable === 'boolean' ? retryable : true });
+}

@@ -1,0 +1,377 @@
+import { EventEmitter, once } from 'node:events';
+import {
+  JSONRPCClient,
+  JSONRPCErrorException,
+  JSONRPCServer,
+  JSONRPCServerAndClient,
+  createJSONRPCErrorResponse,
+  createJSONRPCSuccessResponse,
+  type JSONRPCRequest,
+  type JSONRPCResponse,
+} from 'json-rpc-2.0';
+import WebSocket from 'ws';
+import type { ParamsOf, ResultOf } from '../schemas/method.js';
+import type { poolAssign, taskCancel, taskGet, taskList, taskWait } from '../schemas/task.js';
+import type { coordinationSignal } from '../schemas/coordination.js';
+import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { ClientError, RpcError } from './errors.js';
+import { silentLogger, type ClientLogger } from './logger.js';
+
+/** Options of {@link CoordClient}. */
+export interface CoordClientOptions {
+  /** The daemon's WebSocket URL, e.g. `ws://127.0.0.1:7420/rpc`. */
+  url: string;
+  /** Bearer token sent with every upgrade (when the daemon has tokens configured). */
+  token?: string;
+  /** Automatic reconnection after the socket drops; `false` disables it. @defaultValue {@link DEFAULT_BACKOFF} */
+  reconnect?: Partial<BackoffOptions> | false;
+  /** Default per-request timeout; `0` waits forever. @defaultValue 30000 */
+  requestTimeoutMs?: number;
+  /**
+   * Runs on every new socket before the client counts as open (e.g. `agent.register`); requests
+   * work inside it. A throw fails that connection attempt: `connect()` rejects, or the next
+   * reconnect is scheduled with a longer delay.
+   */
+  handshake?: (client: CoordClient, info: { reconnected: boolean }) => Promise<void>;
+  /** @defaultValue a silent logger */
+  log?: ClientLogger;
+  /** Uniform source in [0,1) for backoff jitter. @defaultValue Math.random */
+  random?: () => number;
+}
+
+export interface RequestOptions {
+  /** Overrides the client's `requestTimeoutMs`; `0` waits forever. */
+  timeoutMs?: number;
+}
+
+export type ClientState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** Events of {@link CoordClient}. */
+export interface CoordClientEvents {
+  /** Connected and handshake done. */
+  open: [info: { reconnected: boolean }];
+  /** An open connection closed; `willReconnect` tells whether a reconnect is scheduled. */
+  close: [info: { code: number; reason: string; willReconnect: boolean }];
+  /** A reconnect attempt is scheduled in `delayMs` (after `error`, when the previous attempt failed). */
+  reconnecting: [info: { attempt: number; delayMs: number; error?: Error }];
+  /** Reconnected (after `open`), after `attempts` tries. */
+  reconnect: [info: { attempts: number }];
+  /** The client is done for good: `close()` was called, reconnection is off, or the token was refused. */
+  end: [info: { error?: Error }];
+}
+
+/** Message handlers the daemon may call on this connection (requests or notifications). */
+export type MethodHandler = (params: unknown, meta: { notification: boolean }) => unknown;
+
+type Assign = typeof poolAssign;
+export type AssignParams = ParamsOf<Assign>;
+export type AssignResult = ResultOf<Assign>;
+export type TaskRecord = ResultOf<typeof taskGet>;
+export type TaskList = ResultOf<typeof taskList>;
+export type CancelResult = ResultOf<typeof taskCancel>;
+export type SignalParams = ParamsOf<typeof coordinationSignal>;
+export type SignalResult = ResultOf<typeof coordinationSignal>;
+
+/** Marks the error reply json-rpc-2.0's `.timeout()` fabricates, so it maps to a local TIMEOUT. */
+const TIMEOUT_MARK = Symbol('coordd.client.timeout');
+/** json-rpc-2.0 answers a request it could not send with code 0; the daemon never uses 0. */
+const LIBRARY_SEND_FAILURE = 0;
+/** How much longer than a server-side wait the client waits for the reply. */
+const WAIT_MARGIN_MS = 5000;
+
+/**
+ * A JSON-RPC connection to coordd, for operators and agents: calls the daemon and serves the
+ * methods the daemon calls back (json-rpc-2.0's server-and-client over one `ws` socket), and
+ * reconnects with exponential backoff and jitter when the socket drops.
+ */
+export class CoordClient extends EventEmitter<CoordClientEvents> {
+  private readonly rpc: JSONRPCServerAndClient<void, WebSocket | undefined>;
+  private readonly backoff: Backoff | undefined;
+  private readonly requestTimeoutMs: number;
+  private readonly log: ClientLogger;
+  private readonly pending = new Map<number, { method: string; fail: (error: Error) => void }>();
+  private nextPending = 0;
+  private ws: WebSocket | undefined;
+  private established: WebSocket | undefined;
+  private status: ClientState = 'idle';
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private ended = false;
+
+  constructor(private readonly options: CoordClientOptions) {
+    super();
+    this.log = options.log ?? silentLogger;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.backoff = options.reconnect === false ? undefined : new Backoff({ ...DEFAULT_BACKOFF, ...options.reconnect }, options.random);
+    this.rpc = new JSONRPCServerAndClient(
+      new JSONRPCServer({ errorListener: (message, data) => this.log.warn({ err: data }, message) }),
+      new JSONRPCClient((payload, ws) => this.write(payload, ws)),
+      { errorListener: (message, data) => this.log.warn({ data }, message) },
+    );
+  }
+
+  /** Create a client and connect it. */
+  static async connect(options: CoordClientOptions): Promise<CoordClient> {
+    const client = new CoordClient(options);
+    await client.connect();
+    return client;
+  }
+
+  get state(): ClientState {
+    return this.status;
+  }
+
+  /** True while a connection is open and its handshake is done. */
+  get connected(): boolean {
+    return this.status === 'open';
+  }
+
+  /** Open the first connection (and run the handshake); rejects with a ClientError if that fails. */
+  async connect(): Promise<void> {
+    if (this.status !== 'idle') throw new Error(`CoordClient.connect() may be called once (state: ${this.status})`);
+    this.status = 'connecting';
+    try {
+      await this.establish(false);
+    } catch (error) {
+      const failure = error instanceof ClientError ? error : new ClientError('CONNECT_FAILED', `connection setup failed: ${messageOf(error)}`, { cause: error });
+      this.status = 'closed';
+      this.finish(failure);
+      throw failure;
+    }
+  }
+
+  /** Call a method; rejects with RpcError (the daemon's error reply) or ClientError (local failure). */
+  request<T = unknown>(method: string, params?: object, options: RequestOptions = {}): Promise<T> {
+    if (!this.socketOpen()) return Promise.reject(this.notConnected(method));
+    const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
+    const requester =
+      timeoutMs > 0 && Number.isFinite(timeoutMs)
+        ? this.rpc.client.timeout(timeoutMs, (id) => createJSONRPCErrorResponse(id, LIBRARY_SEND_FAILURE, 'Request timeout', TIMEOUT_MARK))
+        : this.rpc.client;
+    return new Promise<T>((resolve, reject) => {
+      const key = this.nextPending++;
+      const settle = (error?: Error, result?: unknown): void => {
+        if (!this.pending.delete(key)) return;
+        if (error) reject(error);
+        else resolve(result as T);
+      };
+      this.pending.set(key, { method, fail: (error) => settle(error) });
+      requester.request(method, params, undefined).then(
+        (result) => settle(undefined, result),
+        (error) => settle(this.toError(error, method, timeoutMs)),
+      );
+    });
+  }
+
+  /** Send a notification (no reply); throws ClientError NOT_CONNECTED when there is no open socket. */
+  notify(method: string, params?: object): void {
+    if (!this.socketOpen()) throw this.notConnected(method);
+    this.rpc.notify(method, params, undefined);
+  }
+
+  /**
+   * Serve a method the daemon calls. The handler's value is the result (`undefined` → `null`);
+   * a thrown RpcError is sent as is, anything else becomes -32603 with the error's message.
+   */
+  handle(method: string, handler: MethodHandler): void {
+    this.rpc.addMethodAdvanced(method, async (request: JSONRPCRequest): Promise<JSONRPCResponse | null> => {
+      const notification = request.id === undefined;
+      try {
+        const result = await handler(request.params, { notification });
+        return notification ? null : createJSONRPCSuccessResponse(request.id ?? null, result ?? null);
+      } catch (error) {
+        if (notification) {
+          this.log.warn({ err: error, method }, 'notification handler failed');
+          return null;
+        }
+        const e = error instanceof RpcError ? error : new RpcError(-32603, messageOf(error));
+        return createJSONRPCErrorResponse(request.id ?? null, e.code, e.message, e.data);
+      }
+    });
+  }
+
+  /** Close for good: no more reconnects, pending calls reject with CLOSED. */
+  async close(): Promise<void> {
+    this.status = 'closed';
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    this.rejectPending((method) => new ClientError('CLOSED', `${method}: the client was closed before the reply`));
+    const ws = this.ws;
+    if (ws && ws.readyState !== WebSocket.CLOSED) {
+      const closed = once(ws, 'close');
+      if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
+      else ws.close(1000, 'client closing');
+      await closed;
+    }
+    this.finish();
+  }
+
+  // ---- operator helpers ----
+
+  /** `pool.assign`: submit a task. */
+  assign(params: AssignParams, options?: RequestOptions): Promise<AssignResult> {
+    return this.request('pool.assign', params, options);
+  }
+
+  /** `task.get`: the whole record of a task. */
+  getTask(taskId: string, options?: RequestOptions): Promise<TaskRecord> {
+    return this.request('task.get', { taskId }, options);
+  }
+
+  /** `task.list`: tasks, newest first, paged. */
+  listTasks(params: ParamsOf<typeof taskList> = {}, options?: RequestOptions): Promise<TaskList> {
+    return this.request('task.list', params, options);
+  }
+
+  /** `task.wait`: resolves once the task is terminal; the reply timeout covers the server-side wait. */
+  waitTask(taskId: string, timeoutMs?: number): Promise<TaskRecord> {
+    const serverWaitMs = timeoutMs ?? 30_000;
+    return this.request('task.wait', timeoutMs === undefined ? { taskId } : { taskId, timeoutMs }, { timeoutMs: serverWaitMs + WAIT_MARGIN_MS });
+  }
+
+  /** `task.cancel`. */
+  cancelTask(taskId: string, options?: RequestOptions): Promise<CancelResult> {
+    return this.request('task.cancel', { taskId }, options);
+  }
+
+  /** `coordination.signal`: one signal or a batch `{signals: [...]}`. */
+  signal(params: SignalParams, options?: RequestOptions): Promise<SignalResult> {
+    return this.request('coordination.signal', params, options);
+  }
+
+  // ---- connection lifecycle ----
+
+  private async establish(reconnected: boolean): Promise<void> {
+    const ws = await this.openSocket();
+    try {
+      await this.options.handshake?.(this, { reconnected });
+    } catch (error) {
+      ws.terminate();
+      throw error;
+    }
+    if (this.status === 'closed' || ws !== this.ws || ws.readyState !== WebSocket.OPEN) {
+      throw new ClientError(this.status === 'closed' ? 'CLOSED' : 'CONNECTION_LOST', 'the connection closed during its handshake');
+    }
+    const attempts = this.backoff?.attempts ?? 0;
+    this.status = 'open';
+    this.established = ws;
+    this.backoff?.reset();
+    this.emit('open', { reconnected });
+    if (reconnected) this.emit('reconnect', { attempts });
+  }
+
+  private openSocket(): Promise<WebSocket> {
+    return new Promise((resolve, reject) => {
+      const { url, token } = this.options;
+      const ws = new WebSocket(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+      this.ws = ws;
+      let failure: Error | undefined;
+      ws.on('error', (error) => {
+        failure = error;
+        this.log.debug({ err: error, url }, 'socket error');
+      });
+      ws.on('message', (data) => this.receive(ws, String(data)));
+      ws.once('open', () => resolve(ws));
+      ws.once('close', (code, reason) => {
+        this.handleClose(ws, code, reason.toString());
+        reject(connectError(url, failure, code));
+      });
+    });
+  }
+
+  private handleClose(ws: WebSocket, code: number, reason: string): void {
+    if (ws !== this.ws) return;
+    this.ws = undefined;
+    this.rejectPending((method) => new ClientError('CONNECTION_LOST', `${method}: the connection closed (${code}) before the reply`));
+    this.rpc.rejectAllPendingRequests('connection closed');
+    if (ws !== this.established) return; // a failed attempt: establish() reports it
+    this.established = undefined;
+    const willReconnect = this.status === 'open' && this.backoff !== undefined;
+    this.log.info({ code, reason, willReconnect }, 'connection closed');
+    this.emit('close', { code, reason, willReconnect });
+    if (willReconnect) {
+      this.status = 'reconnecting';
+      this.scheduleReconnect();
+    } else if (this.status === 'open') {
+      this.status = 'closed';
+      this.finish(new ClientError('CONNECTION_LOST', `the connection closed (${code}) and reconnect is off`));
+    }
+  }
+
+  private scheduleReconnect(error?: Error): void {
+    if (this.status !== 'reconnecting' || !this.backoff) return;
+    const delayMs = this.backoff.next();
+    this.emit('reconnecting', { attempt: this.backoff.attempts, delayMs, ...(error ? { error } : {}) });
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.establish(true).catch((failure: unknown) => this.reconnectFailed(failure));
+    }, delayMs);
+  }
+
+  private reconnectFailed(failure: unknown): void {
+    if (this.status !== 'reconnecting') return; // closed meanwhile
+    const error = failure instanceof Error ? failure : new Error(String(failure));
+    this.log.warn({ err: error }, 'reconnect failed');
+    if (error instanceof ClientError && error.code === 'AUTH_FAILED') {
+      this.status = 'closed';
+      this.finish(error);
+      return;
+    }
+    this.scheduleReconnect(error);
+  }
+
+  private finish(error?: Error): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.emit('end', error ? { error } : {});
+  }
+
+  // ---- wire ----
+
+  private receive(ws: WebSocket, text: string): void {
+    let payload: unknown;
+    try {
+      payload = JSON.parse(text);
+    } catch {
+      this.log.warn({ bytes: text.length }, 'ignored a frame that is not JSON');
+      return;
+    }
+    // Replies to the daemon's requests go back on the socket the request came on, never a newer one.
+    this.rpc.receiveAndSend(payload, undefined, ws).catch((error: unknown) => this.log.debug({ err: error }, 'could not answer the daemon'));
+  }
+
+  private write(payload: unknown, target: WebSocket | undefined): Promise<void> {
+    const ws = target ?? this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return Promise.reject(new ClientError('CONNECTION_LOST', 'the socket is not open'));
+    return new Promise((resolve, reject) => ws.send(JSON.stringify(payload), (error) => (error ? reject(error) : resolve())));
+  }
+
+  private socketOpen(): boolean {
+    return this.status !== 'closed' && this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  private notConnected(method: string): ClientError {
+    return new ClientError('NOT_CONNECTED', `cannot call ${method}: not connected (state: ${this.status})`);
+  }
+
+  private rejectPending(errorFor: (method: string) => Error): void {
+    for (const { method, fail } of [...this.pending.values()]) fail(errorFor(method));
+  }
+
+  private toError(error: unknown, method: string, timeoutMs: number): Error {
+    if (!(error instanceof JSONRPCErrorException)) return error instanceof Error ? error : new Error(String(error));
+    if (error.data === TIMEOUT_MARK) return new ClientError('TIMEOUT', `${method}: no reply within ${timeoutMs} ms`);
+    if (error.code === LIBRARY_SEND_FAILURE) return new ClientError('CONNECTION_LOST', `${method}: could not send (${error.message})`);
+    return new RpcError(error.code, error.message, error.data);
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The error a failed connection attempt rejects with; 401/403 are final (AUTH_FAILED). */
+function connectError(url: string, failure: Error | undefined, code: number): ClientError {
+  const status = /Unexpected server response: (\d+)/.exec(failure?.message ?? '')?.[1];
+  if (status === '401' || status === '403') return new ClientError('AUTH_FAILED', `${url} refused the token (HTTP ${status})`, { cause: failure });
+  return new ClientError('CONNECT_FAILED', `cannot connect to ${url}: ${failure?.message ?? `closed with ${code}`}`, { cause: failure });
+}

@@ -1,0 +1,32 @@
+/** `coordd/client`: connect to coordd as an operator (CoordClient) or serve tasks as an agent (AgentWorker). */
+export {
+  CoordClient,
+  type CoordClientOptions,
+  type CoordClientEvents,
+  type ClientState,
+  type RequestOptions,
+  type MethodHandler,
+  type AssignParams,
+  type AssignResult,
+  type TaskRecord,
+  type TaskList,
+  type CancelResult,
+  type SignalParams,
+  type SignalResult,
+} from './client.js';
+export {
+  AgentWorker,
+  TASK_FAILED_CODE,
+  type AgentWorkerOptions,
+  type AgentWorkerEvents,
+  type TaskContext,
+  type TaskHandler,
+  type TaskRunParams,
+  type RegisterParams,
+  type Registration,
+} from './agent-worker.js';
+export { Backoff, backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+export { RpcError, ClientError, TaskFailure, CLIENT_ERROR_CODES, type ClientErrorCode } from './errors.js';
+export { fromEnv, type WorkerEnv } from './env.js';
+export { HealthSampler, type Health } from './health.js';
+export { silentLogger, type ClientLogger } from './logger.js';

@@ -1,0 +1,169 @@
+import { AppError } from '../errors.js';
+import type { IdGenerator } from '../ids.js';
+import type { Log } from '../log.js';
+import type { Clock } from '../time/clock.js';
+import type { AgentChannel } from './agent-channel.js';
+import { canTake, deriveState, type AgentRecord, type Health, type ReportedState } from './agent-record.js';
+import type { PoolObserver } from './pool-observer.js';
+
+/** What agent.register carries, plus the connection it came on. */
+export interface Registration {
+  agentId?: string;
+  name?: string;
+  type?: string;
+  capabilities: readonly string[];
+  capacity: number;
+  contextWindowId?: string;
+  channel: AgentChannel;
+  sessionId: string;
+  pid?: number;
+}
+
+/**
+ * The registered agents, their context windows and liveness. Context isolation is enforced here:
+ * a context window belongs to one live agent.
+ */
+export class AgentRegistry {
+  private readonly agents = new Map<string, AgentRecord>();
+  private readonly contextOwners = new Map<string, string>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly log: Log,
+    private readonly observer: PoolObserver,
+  ) {}
+
+  /** Register, or take over an existing id (keeping its in-flight bookkeeping); returns the record replaced, if any. */
+  register(reg: Registration, ids: IdGenerator): { agent: AgentRecord; replaced?: AgentRecord } {
+    const agentId = reg.agentId ?? ids();
+    const previous = this.agents.get(agentId);
+    const contextWindowId = reg.contextWindowId ?? previous?.contextWindowId ?? ids();
+    const owner = this.contextOwners.get(contextWindowId);
+    if (owner !== undefined && owner !== agentId) {
+      throw new AppError('CONTEXT_WINDOW_IN_USE', `context window ${contextWindowId} is held by another live agent`, { contextWindowId, heldBy: owner });
+    }
+    const now = this.clock.now();
+    if (previous) this.contextOwners.delete(previous.contextWindowId);
+    const agent: AgentRecord = {
+      agentId,
+      name: reg.name,
+      type: reg.type,
+      capabilities: new Set(reg.capabilities),
+      capacity: reg.capacity,
+      contextWindowId,
+      channel: reg.channel,
+      sessionId: reg.sessionId,
+      pid: reg.pid ?? previous?.pid,
+      registeredAt: now,
+      lastHeartbeat: now,
+      reported: undefined,
+      health: undefined,
+      degraded: false,
+      draining: false,
+      inFlight: previous?.inFlight ?? new Set(),
+      lastState: previous?.lastState ?? 'IDLE',
+    };
+    this.agents.set(agentId, agent);
+    this.contextOwners.set(contextWindowId, agentId);
+    this.log.info({ agentId, contextWindowId, capacity: agent.capacity, capabilities: reg.capabilities, takeover: previous !== undefined }, 'agent registered');
+    if (!previous) this.observer.agentState?.(agentId, deriveState(agent), undefined);
+    this.refresh(agent);
+    return previous ? { agent, replaced: previous } : { agent };
+  }
+
+  get(agentId: string): AgentRecord | undefined {
+    return this.agents.get(agentId);
+  }
+
+  all(): IterableIterator<AgentRecord> {
+    return this.agents.values();
+  }
+
+  get size(): number {
+    return this.agents.size;
+  }
+
+  /** Agents that can take one more task needing `required`. */
+  free(required: readonly string[]): AgentRecord[] {
+    const out: AgentRecord[] = [];
+    for (const a of this.agents.values()) if (canTake(a, required)) out.push(a);
+    return out;
+  }
+
+  /** Whether any agent has a free slot at all. */
+  anyFree(): boolean {
+    for (const a of this.agents.values()) if (canTake(a, [])) return true;
+    return false;
+  }
+
+  heartbeat(agentId: string, report: { state?: ReportedState; health?: Health }): AgentRecord {
+    const agent = this.agents.get(agentId);
+    if (!agent) throw new AppError('UNKNOWN_AGENT', `agent ${agentId} is not registered`, { agentId });
+    agent.lastHeartbeat = this.clock.now();
+    if (report.state !== undefined) agent.reported = report.state === 'IDLE' ? undefined : report.state;
+    if (report.health !== undefined) agent.health = report.health;
+    if (agent.degraded) {
+      agent.degraded = false;
+      this.log.info({ agentId }, 'agent recovered');
+    }
+    this.refresh(agent);
+    return agent;
+  }
+
+  setDraining(agent: AgentRecord, draining: boolean): void {
+    agent.draining = draining;
+    this.refresh(agent);
+  }
+
+  addTask(agent: AgentRecord, taskId: string): void {
+    agent.inFlight.add(taskId);
+    this.refresh(agent);
+  }
+
+  removeTask(agent: AgentRecord, taskId: string): void {
+    agent.inFlight.delete(taskId);
+    this.refresh(agent);
+  }
+
+  remove(agent: AgentRecord): void {
+    if (this.agents.get(agent.agentId) !== agent) return;
+    this.agents.delete(agent.agentId);
+    if (this.contextOwners.get(agent.contextWindowId) === agent.agentId) this.contextOwners.delete(agent.contextWindowId);
+    this.log.info({ agentId: agent.agentId, inFlight: agent.inFlight.size }, 'agent removed');
+    this.observer.agentState?.(agent.agentId, 'REMOVED', agent.lastState);
+  }
+
+  /** Mark silent agents DEGRADED; return those newly degraded and those past the grace period. */
+  checkLiveness(leaseTtlMs: number, graceMs: number): { degraded: AgentRecord[]; expired: AgentRecord[] } {
+    const now = this.clock.now();
+    const degraded: AgentRecord[] = [];
+    const expired: AgentRecord[] = [];
+    for (const a of this.agents.values()) {
+      const silent = now - a.lastHeartbeat;
+      if (silent > leaseTtlMs + graceMs) expired.push(a);
+      else if (silent > leaseTtlMs && !a.degraded) {
+        a.degraded = true;
+        degraded.push(a);
+        this.refresh(a);
+      }
+    }
+    return { degraded, expired };
+  }
+
+  /** Context windows held by more than one live agent (always empty: registration refuses them). */
+  sharedContextWindows(): string[] {
+    const seen = new Map<string, number>();
+    for (const a of this.agents.values()) seen.set(a.contextWindowId, (seen.get(a.contextWindowId) ?? 0) + 1);
+    return [...seen].filter(([, n]) => n > 1).map(([id]) => id);
+  }
+
+  /** Log and report a change of derived state. */
+  private refresh(agent: AgentRecord): void {
+    const state = deriveState(agent);
+    if (state === agent.lastState) return;
+    const previous = agent.lastState;
+    agent.lastState = state;
+    this.log.info({ agentId: agent.agentId, state, previous }, 'agent state');
+    this.observer.agentState?.(agent.agentId, state, previous);
+  }
+}

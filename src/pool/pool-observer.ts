@@ -1,0 +1,21 @@
+import type { AgentState } from '../schemas/common.js';
+import type { TaskState } from '../schemas/task.js';
+import type { TaskRecord } from './task-store.js';
+
+export type RequeueReason = 'retry' | 'timeout' | 'disconnect' | 'agent_removed' | 'takeover' | 'shutdown';
+
+/** What the pool tells the outside (metrics, logs, notifications). Every hook is optional. */
+export interface PoolObserver {
+  /** A task entered `task.state` (previous undefined for a new task). */
+  taskState?(task: TaskRecord, previous: TaskState | undefined): void;
+  /** A task went back to the queue. */
+  requeued?(task: TaskRecord, reason: RequeueReason): void;
+  /** A result, error or progress report carried an epoch that is no longer current. */
+  staleEpoch?(kind: 'result' | 'progress'): void;
+  /** An agent's derived state changed. */
+  agentState?(agentId: string, state: AgentState | 'REMOVED', previous: AgentState | undefined): void;
+  /** Seconds a task waited in the queue before a dispatch. */
+  queueWait?(seconds: number): void;
+  /** Seconds one attempt ran, whatever its outcome. */
+  attemptRan?(seconds: number): void;
+}

@@ -1,0 +1,47 @@
+import type { StrategyName } from '../config.js';
+
+/** Settings of the agent pool; the daemon fills them from Config. */
+export interface PoolOptions {
+  /** Heartbeat period the daemon asks agents for. @defaultValue 5000 */
+  heartbeatIntervalMs: number;
+  /** Silence after which an agent is DEGRADED and gets no new work. @defaultValue 15000 */
+  leaseTtlMs: number;
+  /** Further silence after which a DEGRADED agent is removed and its tasks requeued. @defaultValue 30000 */
+  removalGraceMs: number;
+  /** Per-attempt timeout when pool.assign gives none. @defaultValue 60000 */
+  defaultTaskTimeoutMs: number;
+  /** Attempts (failures and timeouts) before a task is FAILED. @defaultValue 3 */
+  defaultMaxAttempts: number;
+  /** First retry delay; doubles per failure, with jitter. @defaultValue 500 */
+  retryBaseDelayMs: number;
+  /** Largest retry delay. @defaultValue 30000 */
+  retryMaxDelayMs: number;
+  /** Times a task may go back to the queue because its agent was lost, before it FAILs (poison guard). @defaultValue 10 */
+  maxRequeues: number;
+  /** Pending tasks beyond which pool.assign answers QUEUE_FULL. @defaultValue 10000 */
+  maxQueue: number;
+  /** How long a task with an affinityKey waits for its sticky agent before going elsewhere. @defaultValue 2000 */
+  affinityWaitMs: number;
+  /** affinityKey → agent entries remembered. @defaultValue 10000 */
+  maxAffinityKeys: number;
+  /** Strategy for tasks that name none. @defaultValue 'RIPPLE_COORDINATION' */
+  defaultStrategy: StrategyName;
+  /** task.wait timeout when none is given. @defaultValue 30000 */
+  defaultWaitTimeoutMs: number;
+}
+
+export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = {
+  heartbeatIntervalMs: 5000,
+  leaseTtlMs: 15000,
+  removalGraceMs: 30000,
+  defaultTaskTimeoutMs: 60000,
+  defaultMaxAttempts: 3,
+  retryBaseDelayMs: 500,
+  retryMaxDelayMs: 30000,
+  maxRequeues: 10,
+  maxQueue: 10000,
+  affinityWaitMs: 2000,
+  maxAffinityKeys: 10000,
+  defaultStrategy: 'RIPPLE_COORDINATION',
+  defaultWaitTimeoutMs: 30000,
+};

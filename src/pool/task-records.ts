@@ -1,0 +1,44 @@
+import type { z } from 'zod';
+import type { Attempt as AttemptSchema, TaskError as TaskErrorSchema, TaskState } from '../schemas/task.js';
+import type { TaskRecord } from './task-store.js';
+
+export type Attempt = z.infer<typeof AttemptSchema>;
+export type TaskError = z.infer<typeof TaskErrorSchema>;
+export type AttemptOutcome = Attempt['outcome'];
+
+/** Outcomes that count against maxAttempts (the task's own fault, as far as the daemon can tell). */
+const COUNTED: ReadonlySet<AttemptOutcome> = new Set(['failed', 'timeout']);
+/** Outcomes where the agent, not the task, went away. */
+const LOST: ReadonlySet<AttemptOutcome> = new Set(['disconnected']);
+
+/** Attempts that count against maxAttempts. */
+export const failuresOf = (t: TaskRecord): number => t.attempts.filter((a) => COUNTED.has(a.outcome)).length;
+
+/** Times the task was requeued because its agent was lost. */
+export const requeuesOf = (t: TaskRecord): number => t.attempts.filter((a) => LOST.has(a.outcome)).length;
+
+/** A copy of the task with one more running attempt on `agentId`. */
+export function withAttemptStarted(t: TaskRecord, agentId: string, now: number): TaskRecord {
+  const epoch = t.epoch + 1;
+  const attempt: Attempt = { attempt: t.attempts.length + 1, agentId, epoch, startedAt: now, outcome: 'running' };
+  return { ...t, state: 'IN_PROGRESS', agentId, epoch, startedAt: t.startedAt ?? now, attempts: [...t.attempts, attempt] };
+}
+
+/** A copy of the task with its running attempt closed and the task moved to `state`. */
+export function withAttemptFinished(
+  t: TaskRecord,
+  now: number,
+  outcome: AttemptOutcome,
+  state: TaskState,
+  extra: { result?: unknown; error?: TaskError } = {},
+): TaskRecord {
+  const attempts = t.attempts.map((a) =>
+    a.epoch === t.epoch && a.outcome === 'running' ? { ...a, outcome, finishedAt: now, ...(extra.error ? { error: extra.error } : {}) } : a,
+  );
+  const terminal = state === 'COMPLETED' || state === 'FAILED' || state === 'CANCELLED';
+  const next: TaskRecord = { ...t, state, attempts, progress: terminal ? t.progress : undefined, progressMessage: terminal ? t.progressMessage : undefined };
+  if (terminal) next.finishedAt = now;
+  if ('result' in extra) next.result = extra.result;
+  if (extra.error) next.error = extra.error;
+  return next;
+}

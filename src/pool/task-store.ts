@@ -1,0 +1,59 @@
+import type { z } from 'zod';
+import type { TaskRecord as TaskRecordSchema, TaskState } from '../schemas/task.js';
+
+/** A task as stored and as returned by task.get (the wire shape). */
+export type TaskRecord = z.infer<typeof TaskRecordSchema>;
+
+export interface TaskFilter {
+  state?: TaskState;
+  agentId?: string;
+}
+
+export interface TaskPage {
+  tasks: TaskRecord[];
+  nextCursor?: string;
+}
+
+/** Why a store refused a write. Local error: it never crosses the wire as such. */
+export type TaskStoreErrorCode = 'DUPLICATE' | 'NOT_FOUND' | 'TERMINAL';
+
+export class TaskStoreError extends Error {
+  constructor(
+    readonly code: TaskStoreErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TaskStoreError';
+  }
+}
+
+/**
+ * Where tasks live. Synchronous on purpose: the pool's invariants (capacity, one holder per
+ * task) are kept by a single-threaded dispatcher, and durable embedded stores (node:sqlite,
+ * better-sqlite3) are synchronous too. Every implementation must pass
+ * test/unit/pool/task-store-conformance.ts.
+ *
+ * Retention: non-terminal tasks are never evicted. Terminal tasks are kept for a bounded time
+ * and count; once evicted, get/findByIdempotencyKey no longer find them.
+ */
+export interface TaskStore {
+  /** Add a new task. Throws TaskStoreError('DUPLICATE') if the id exists. */
+  insert(task: TaskRecord): void;
+  /** The task, or undefined when unknown or evicted. Callers must not mutate it. */
+  get(taskId: string): TaskRecord | undefined;
+  /**
+   * Replace a task. Throws 'NOT_FOUND' for an unknown id and 'TERMINAL' when the stored task is
+   * already COMPLETED, FAILED or CANCELLED (terminal states never change).
+   */
+  update(task: TaskRecord): void;
+  /** The retained task submitted with this idempotency key, if any. */
+  findByIdempotencyKey(key: string): TaskRecord | undefined;
+  /** Tasks newest first (by insertion), filtered, paged with an opaque cursor. */
+  list(filter: TaskFilter, page: { limit: number; cursor?: string }): TaskPage;
+  /** How many retained tasks are in each state. */
+  countByState(): Record<TaskState, number>;
+  /** Every task that is not terminal (for recovery after a restart). */
+  unfinished(): TaskRecord[];
+  /** Retained tasks in all. */
+  size(): number;
+}

@@ -1,0 +1,182 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { AppError } from '../errors.js';
+import type { IdGenerator } from '../ids.js';
+import type { Log } from '../log.js';
+import type { AgentTemplate } from './templates.js';
+
+/** A worker process the daemon started. */
+export interface SpawnedWorker {
+  readonly spawnId: string;
+  readonly template: string;
+  readonly proc: ChildProcess;
+  agentId: string | undefined;
+  /** Set before the daemon stops it, so its exit is not treated as a crash. */
+  stopping: boolean;
+  exitCode: number | null | undefined;
+  readonly stderrTail: string[];
+  restarts: number;
+}
+
+export interface SpawnerDeps {
+  log: Log;
+  ids: IdGenerator;
+  /** Register a one-time join token naming the spawn (the daemon's TokenTable). */
+  issueJoinToken(token: string, spawnId: string): void;
+  revokeJoinToken(token: string): void;
+  /** The URL children connect back to. */
+  url(): string;
+  /** A registered worker exited without being asked to (its socket close requeues its tasks). */
+  onCrash?(worker: SpawnedWorker): void;
+}
+
+export interface SpawnerOptions {
+  templates: ReadonlyMap<string, AgentTemplate>;
+  /** Time a child has to connect and register. @defaultValue 15000 */
+  spawnTimeoutMs: number;
+  /** Replacements of one crashing worker line before giving up. @defaultValue 5 */
+  maxRestarts: number;
+}
+
+const STDERR_LINES = 20;
+const PASS_THROUGH_ENV = ['PATH', 'HOME', 'LANG', 'TZ', 'NODE_OPTIONS', 'NODE_V8_COVERAGE', 'TMPDIR'];
+
+/**
+ * Starts worker processes from named templates and supervises them. Each child gets the daemon's
+ * URL and a one-time join token in a clean environment (the daemon's own secrets are not passed
+ * on); spawn() resolves once every child has registered, or fails with its stderr tail.
+ */
+export class Spawner {
+  private readonly workers = new Map<string, SpawnedWorker>();
+  private readonly waiting = new Map<string, { resolve: (w: SpawnedWorker) => void; reject: (e: Error) => void }>();
+
+  constructor(
+    private readonly deps: SpawnerDeps,
+    private readonly options: SpawnerOptions,
+  ) {}
+
+  /** Start `count` workers of `template`; resolves with them once all have registered. */
+  async spawn(count: number, template: string): Promise<SpawnedWorker[]> {
+    const t = this.options.templates.get(template);
+    if (!t) throw new AppError('UNKNOWN_TEMPLATE', `no template ${template}`, { template, known: [...this.options.templates.keys()] });
+    const results = await Promise.allSettled(Array.from({ length: count }, () => this.start(template, t, 0)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      for (const r of results) if (r.status === 'fulfilled') void this.stop(r.value, 2000);
+      throw failed.reason;
+    }
+    return results.map((r) => (r as PromiseFulfilledResult<SpawnedWorker>).value);
+  }
+
+  /** Called when an agent registers on a connection authenticated with a join token. */
+  registered(spawnId: string, agentId: string): void {
+    const worker = this.workers.get(spawnId);
+    if (!worker) return;
+    worker.agentId = agentId;
+    this.waiting.get(spawnId)?.resolve(worker);
+    this.waiting.delete(spawnId);
+  }
+
+  /** The worker that registered as `agentId`, if the daemon spawned it. */
+  byAgent(agentId: string): SpawnedWorker | undefined {
+    for (const w of this.workers.values()) if (w.agentId === agentId) return w;
+    return undefined;
+  }
+
+  bySpawnId(spawnId: string): SpawnedWorker | undefined {
+    return this.workers.get(spawnId);
+  }
+
+  /** Live workers. */
+  list(): SpawnedWorker[] {
+    return [...this.workers.values()];
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
+  async stop(worker: SpawnedWorker, graceMs: number): Promise<void> {
+    worker.stopping = true;
+    if (worker.exitCode !== undefined) return;
+    const exited = new Promise<void>((resolve) => worker.proc.once('exit', () => resolve()));
+    worker.proc.kill('SIGTERM');
+    const timer = setTimeout(() => worker.proc.kill('SIGKILL'), graceMs);
+    timer.unref();
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** Stop every worker. */
+  async stopAll(graceMs: number): Promise<number> {
+    const all = this.list();
+    await Promise.all(all.map((w) => this.stop(w, graceMs)));
+    return all.length;
+  }
+
+  private start(templateName: string, t: AgentTemplate, restarts: number): Promise<SpawnedWorker> {
+    const spawnId = this.deps.ids();
+    const token = randomBytes(24).toString('base64url');
+    this.deps.issueJoinToken(token, spawnId);
+    const env: Record<string, string> = {};
+    for (const k of PASS_THROUGH_ENV) if (process.env[k] !== undefined) env[k] = process.env[k]!;
+    Object.assign(env, t.env, { COORDD_URL: this.deps.url(), COORDD_JOIN_TOKEN: token, COORDD_SPAWN_ID: spawnId });
+    const proc = spawn(t.command, t.args, { cwd: t.cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const worker: SpawnedWorker = { spawnId, template: templateName, proc, agentId: undefined, stopping: false, exitCode: undefined, stderrTail: [], restarts };
+    this.workers.set(spawnId, worker);
+    proc.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      worker.stderrTail.push(...chunk.split('\n').filter((l) => l.length > 0));
+      worker.stderrTail.splice(0, Math.max(0, worker.stderrTail.length - STDERR_LINES));
+    });
+    const log = this.deps.log;
+    return new Promise<SpawnedWorker>((resolve, reject) => {
+      const fail = (detail: string, data: Record<string, unknown>): void => {
+        this.waiting.delete(spawnId);
+        this.deps.revokeJoinToken(token);
+        reject(new AppError('SPAWN_FAILED', detail, { template: templateName, ...data, stderrTail: worker.stderrTail.join('\n') }));
+      };
+      const timer = setTimeout(() => {
+        fail(`worker did not register within ${this.options.spawnTimeoutMs} ms`, { pid: proc.pid });
+        void this.stop(worker, 1000);
+      }, this.options.spawnTimeoutMs);
+      timer.unref();
+      this.waiting.set(spawnId, {
+        resolve: (w) => {
+          clearTimeout(timer);
+          log.info({ spawnId, agentId: w.agentId, pid: proc.pid, template: templateName }, 'spawned worker registered');
+          resolve(w);
+        },
+        reject,
+      });
+      proc.once('error', (err) => {
+        clearTimeout(timer);
+        fail(`cannot start ${t.command}: ${err.message}`, {});
+      });
+      proc.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        worker.exitCode = code;
+        this.workers.delete(spawnId);
+        if (this.waiting.has(spawnId)) {
+          fail(`worker exited with ${code ?? signal} before registering`, { exitCode: code, signal });
+          return;
+        }
+        this.onExit(worker, t, code, signal);
+      });
+    });
+  }
+
+  private onExit(worker: SpawnedWorker, t: AgentTemplate, code: number | null, signal: NodeJS.Signals | null): void {
+    if (worker.stopping) {
+      this.deps.log.info({ agentId: worker.agentId, pid: worker.proc.pid, code, signal }, 'spawned worker stopped');
+      return;
+    }
+    this.deps.log.warn({ agentId: worker.agentId, pid: worker.proc.pid, code, signal, stderrTail: worker.stderrTail.slice(-5) }, 'spawned worker exited unexpectedly');
+    this.deps.onCrash?.(worker);
+    if (t.restart !== 'on-failure' || worker.restarts >= this.options.maxRestarts) return;
+    const delay = 250 * 2 ** worker.restarts;
+    const timer = setTimeout(() => {
+      this.start(worker.template, t, worker.restarts + 1).then(
+        (w) => this.deps.log.info({ replaced: worker.agentId, agentId: w.agentId, pid: w.proc.pid }, 'replaced crashed worker'),
+        (err: unknown) => this.deps.log.error({ err, template: worker.template }, 'could not replace crashed worker'),
+      );
+    }, delay);
+    timer.unref();
+  }
+}

@@ -1,0 +1,177 @@
+import { expect } from 'chai';
+import { once } from 'node:events';
+import { ClientError, CoordClient, RpcError } from '../../../src/client/index.js';
+import { FakeDaemon } from '../../support/fake-daemon.js';
+
+const FAST = { initialDelayMs: 5, maxDelayMs: 20, factor: 2, jitter: 0 };
+
+async function rejection(promise: Promise<unknown>): Promise<any> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('client/CoordClient', () => {
+  let daemon: FakeDaemon;
+  const clients: CoordClient[] = [];
+  const connect = async (options: Partial<ConstructorParameters<typeof CoordClient>[0]> = {}): Promise<CoordClient> => {
+    const client = new CoordClient({ url: daemon.url, reconnect: FAST, ...options });
+    clients.push(client);
+    await client.connect();
+    return client;
+  };
+
+  beforeEach(async () => {
+    daemon = await FakeDaemon.start();
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await daemon.close();
+  });
+
+  it('calls a method and resolves with its result', async () => {
+    daemon.handle('task.get', (p) => ({ result: { taskId: p.taskId, state: 'PENDING' } }));
+    const client = await connect();
+    expect(client.connected).to.equal(true);
+    expect(await client.getTask('t1')).to.deep.equal({ taskId: 't1', state: 'PENDING' });
+  });
+
+  it('sends operator helpers as the right methods and params', async () => {
+    daemon.handle('pool.assign', () => ({ result: { taskId: 't9', state: 'PENDING', deduplicated: false } }));
+    daemon.handle('task.wait', () => ({ result: { taskId: 't9', state: 'COMPLETED' } }));
+    daemon.handle('task.cancel', () => ({ result: { taskId: 't9', state: 'CANCELLED', cancelRequested: true } }));
+    daemon.handle('coordination.signal', () => ({ result: { signalId: 'x', agentId: 'a', routingScore: 0.5 } }));
+    const client = await connect();
+    const conn = await daemon.connection(0);
+    await client.assign({ type: 'echo', payload: { n: 1 }, priority: 2 });
+    expect(await conn.next('pool.assign')).to.deep.equal({ type: 'echo', payload: { n: 1 }, priority: 2 });
+    await client.waitTask('t9', 1000);
+    expect(await conn.next('task.wait')).to.deep.equal({ taskId: 't9', timeoutMs: 1000 });
+    await client.cancelTask('t9');
+    expect(await conn.next('task.cancel')).to.deep.equal({ taskId: 't9' });
+    await client.signal({ agentId: 'a', signalType: 'load', value: 0.3 });
+    expect(await conn.next('coordination.signal')).to.deep.equal({ agentId: 'a', signalType: 'load', value: 0.3 });
+  });
+
+  it('rejects with an RpcError carrying code and data when the daemon answers an error', async () => {
+    daemon.handle('task.get', () => ({ error: { code: -32010, message: 'Task not found', data: { name: 'TASK_NOT_FOUND' } } }));
+    const client = await connect();
+    const error = await rejection(client.getTask('nope'));
+    expect(error).to.be.instanceOf(RpcError);
+    expect(error).to.include({ code: -32010, message: 'Task not found' });
+    expect(error.data).to.deep.equal({ name: 'TASK_NOT_FOUND' });
+  });
+
+  it('rejects with TIMEOUT when no reply comes within timeoutMs', async () => {
+    daemon.handle('task.get', () => new Promise(() => {}));
+    const client = await connect();
+    const error = await rejection(client.request('task.get', { taskId: 't' }, { timeoutMs: 20 }));
+    expect(error).to.be.instanceOf(ClientError);
+    expect(error.code).to.equal('TIMEOUT');
+  });
+
+  it('sends the bearer token and reports a refused token as AUTH_FAILED', async () => {
+    await daemon.close();
+    daemon = await FakeDaemon.start({ token: 's3cret' });
+    await connect({ token: 's3cret' });
+    expect((await daemon.connection(0)).headers.authorization).to.equal('Bearer s3cret');
+    const refused = new CoordClient({ url: daemon.url, token: 'wrong', reconnect: FAST });
+    const error = await rejection(refused.connect());
+    expect(error).to.be.instanceOf(ClientError);
+    expect(error.code).to.equal('AUTH_FAILED');
+    expect(refused.state).to.equal('closed');
+  });
+
+  it('rejects connect() with CONNECT_FAILED when nothing listens', async () => {
+    const url = daemon.url;
+    await daemon.close();
+    const error = await rejection(new CoordClient({ url, reconnect: FAST }).connect());
+    expect(error.code).to.equal('CONNECT_FAILED');
+    daemon = await FakeDaemon.start();
+  });
+
+  it('reconnects with backoff after the server drops the socket', async () => {
+    const client = await connect();
+    const scheduled: { attempt: number; delayMs: number }[] = [];
+    client.on('reconnecting', (info) => scheduled.push(info));
+    const closed = once(client, 'close');
+    const reconnected = once(client, 'reconnect');
+    await (await daemon.connection(0)).drop();
+    expect((await closed)[0]).to.include({ willReconnect: true });
+    await reconnected;
+    expect(scheduled).to.deep.equal([{ attempt: 1, delayMs: 5 }]);
+    expect(client.connected).to.equal(true);
+    daemon.handle('task.get', () => ({ result: { ok: true } }));
+    expect(await client.getTask('t')).to.deep.equal({ ok: true });
+  });
+
+  it('backs off further while the daemon stays away, then reconnects when it returns', async () => {
+    const client = await connect();
+    const port = new URL(daemon.url).port;
+    const delays: number[] = [];
+    const third = new Promise<void>((resolve) =>
+      client.on('reconnecting', ({ delayMs }) => {
+        delays.push(delayMs);
+        if (delays.length === 3) resolve();
+      }),
+    );
+    await daemon.close();
+    await third;
+    expect(delays).to.deep.equal([5, 10, 20]);
+    expect(await rejection(client.request('task.get', {}))).to.include({ code: 'NOT_CONNECTED' });
+    // the same port again, so the scheduled retries find the new daemon
+    daemon = await FakeDaemon.start({ port: Number(port) });
+    await once(client, 'reconnect');
+    expect(client.connected).to.equal(true);
+  });
+
+  it('rejects requests made while disconnected with NOT_CONNECTED, and pending ones with CONNECTION_LOST', async () => {
+    daemon.handle('task.get', () => new Promise(() => {}));
+    const client = await connect({ reconnect: false });
+    const pending = rejection(client.getTask('t'));
+    const ended = once(client, 'end');
+    await (await daemon.connection(0)).drop();
+    const lost = await pending;
+    expect(lost).to.be.instanceOf(ClientError);
+    expect(lost.code).to.equal('CONNECTION_LOST');
+    expect(lost.message).to.contain('task.get');
+    await ended;
+    expect(client.state).to.equal('closed');
+    const error = await rejection(client.getTask('t'));
+    expect(error.code).to.equal('NOT_CONNECTED');
+    expect(() => client.notify('agent.heartbeat', {})).to.throw(ClientError, /not connected/);
+  });
+
+  it('serves methods the daemon calls: result, null for undefined, RpcError as is', async () => {
+    const client = await connect();
+    client.handle('echo', (params) => params);
+    client.handle('nothing', () => undefined);
+    client.handle('refuse', () => {
+      throw new RpcError(-32042, 'nope', { why: 'test' });
+    });
+    client.handle('crash', () => {
+      throw new Error('boom');
+    });
+    const conn = await daemon.connection(0);
+    expect(await conn.request('echo', { a: 1 })).to.deep.include({ result: { a: 1 } });
+    expect(await conn.request('nothing', {})).to.deep.include({ result: null });
+    expect((await conn.request('refuse', {})).error).to.deep.equal({ code: -32042, message: 'nope', data: { why: 'test' } });
+    expect((await conn.request('crash', {})).error).to.deep.include({ code: -32603, message: 'boom' });
+    expect((await conn.request('unknown', {})).error.code).to.equal(-32601);
+  });
+
+  it('close() ends the client, rejects pending calls with CLOSED and stops reconnecting', async () => {
+    daemon.handle('task.get', () => new Promise(() => {}));
+    const client = await connect();
+    const pending = rejection(client.getTask('t'));
+    const ended = once(client, 'end');
+    await client.close();
+    await ended;
+    expect((await pending).code).to.equal('CLOSED');
+    expect(client.state).to.equal('closed');
+    expect(daemon.connections).to.have.length(1);
+  });
+});
