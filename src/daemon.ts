@@ -20,6 +20,8 @@ import { registerDiscoverApi } from './api/discover-api.js';
 import { registerAgentApi } from './api/agent-api.js';
 import { registerTaskApi } from './api/task-api.js';
 import { registerPoolApi } from './api/pool-api.js';
+import { registerScalingApi } from './api/scaling-api.js';
+import type { AutoScaler } from './pool/scaling/index.js';
 import { AgentCallError, type AgentChannel } from './pool/agent-channel.js';
 import { MemoryTaskStore } from './pool/memory-task-store.js';
 import { PoolService } from './pool/pool-service.js';
@@ -57,6 +59,7 @@ export class Daemon {
   readonly engine: RpcEngine;
   readonly pool: PoolService;
   readonly spawner: Spawner;
+  readonly scaler: AutoScaler;
   private readonly tokens: TokenTable;
   private url = '';
   private readonly http: HttpServer;
@@ -97,7 +100,7 @@ export class Daemon {
       {
         random,
         scores: this.coordination,
-        log: logger.child({ component: 'router' }),
+        log: logger,
         onSelection: (e) => metrics.routerSelections.labels(e.strategy, String(e.fallback)).inc(),
       },
       { enableRep: config.coordination.enableRep, defaultStrategy: config.routerStrategy },
@@ -162,6 +165,7 @@ export class Daemon {
     registerAgentApi(this.engine, { pool: this.pool, spawner: this.spawner, channelFor: (s) => this.channelFor(s as ServerSession) });
     registerTaskApi(this.engine, { pool: this.pool });
     registerPoolApi(this.engine, { pool: this.pool, spawner: this.spawner, metrics, shutdownTimeoutMs: config.shutdownTimeoutMs });
+    this.scaler = registerScalingApi(this.engine, { clock, pool: this.pool, spawner: this.spawner, log: logger.child({ component: 'scaler' }) });
     registerCoordinationApi(this.engine, { coordination: this.coordination, router: this.router, metrics, config });
     registerRouterApi(this.engine, { router: this.router, candidates: this.candidateSource() });
 
@@ -223,6 +227,8 @@ export class Daemon {
     clearTimeout(timer);
     if (!settled) this.logger.warn({ inFlight: this.engine.pending() }, 'shutdown timeout: closing with calls still running');
     this.logger.info(drained, 'pool drained');
+    this.scaler.stop();
+    await this.scaler.idle();
     await this.spawner.stopAll(2000);
     this.coordination.stop();
     await this.http.close(CloseCode.GOING_AWAY, 'daemon shutting down');

@@ -4,6 +4,7 @@ import type { PoolService } from '../pool/pool-service.js';
 import type { RpcEngine } from '../rpc/engine.js';
 import { poolDespawn, poolIsolationReport, poolShutdown, poolSpawn, poolStatus } from '../schemas/pool.js';
 import type { Spawner, SpawnedWorker } from '../spawn/spawner.js';
+import { drainAndStop, leastBusySpawned } from './worker-control.js';
 
 export interface PoolApiDeps {
   pool: PoolService;
@@ -47,17 +48,10 @@ export function registerPoolApi(engine: RpcEngine, deps: PoolApiDeps): void {
         else notSpawned.push(id);
       }
     } else {
-      // The least busy spawned workers go first.
-      const busy = (w: SpawnedWorker) => pool.agents.get(w.agentId ?? '')?.inFlight.size ?? 0;
-      chosen.push(...spawner.list().filter((w) => w.agentId !== undefined).sort((a, b) => busy(a) - busy(b)).slice(0, params.count));
+      chosen.push(...leastBusySpawned(pool, spawner, params.count));
       if (chosen.length === 0) throw new AppError('UNKNOWN_AGENT', 'no spawned agents to stop');
     }
-    await Promise.all(
-      chosen.map(async (w) => {
-        await pool.drain(w.agentId!, drainMs);
-        await spawner.stop(w, 5000);
-      }),
-    );
+    await drainAndStop(pool, spawner, chosen, drainMs);
     return { stopped: chosen.map((w) => w.agentId!), notSpawned };
   });
 

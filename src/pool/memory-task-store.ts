@@ -6,7 +6,7 @@ import { TaskStoreError, type TaskFilter, type TaskPage, type TaskRecord, type T
 /** Retention of finished tasks in a MemoryTaskStore. */
 export interface MemoryTaskStoreOptions {
   /**
-   * How long a terminal task stays findable after it finished (after it entered a terminal state), in ms.
+   * How long a task stays findable after it entered a terminal state, in milliseconds.
    * @defaultValue 3_600_000
    */
   retentionMs: number;

@@ -98,9 +98,9 @@ export class TaskQueue {
 
   /**
    * Pending entries in dispatch order (priority desc, then enqueue order), skipping groups whose
-   * capabilities canServe rejects; canServe is asked at most once per group, and only when that
-   * group's next entry would come first. The consumer may remove() any entry meanwhile; entries
-   * enqueued after the walk began are not yielded.
+   * capabilities canServe rejects; canServe is asked lazily, at most once per group per walk, and
+   * never for a group with nothing left to yield. The consumer may remove() any entry meanwhile;
+   * entries enqueued after the walk began are not yielded.
    */
   *inOrder(canServe: (requiredCapabilities: readonly string[]) => boolean): IterableIterator<QueueEntry> {
     const seqLimit = this.nextSeq;

@@ -5,6 +5,7 @@ import { rpcDiscover } from './discover.js';
 import { agentHeartbeat, agentRegister } from './agent.js';
 import { poolAssign, taskCancel, taskGet, taskList, taskProgress, taskWait } from './task.js';
 import { poolDespawn, poolIsolationReport, poolShutdown, poolSpawn, poolStatus } from './pool.js';
+import { SCALING_METHODS } from './scaling.js';
 
 /** Every method the daemon serves, in documentation order. */
 export const ALL_METHODS: readonly MethodDefinition[] = [
@@ -27,4 +28,5 @@ export const ALL_METHODS: readonly MethodDefinition[] = [
   poolSpawn,
   poolDespawn,
   poolShutdown,
+  ...SCALING_METHODS,
 ];

@@ -87,6 +87,11 @@ export class Spawner {
     return this.workers.get(spawnId);
   }
 
+  /** Whether a template of that name is configured. */
+  hasTemplate(name: string): boolean {
+    return this.options.templates.has(name);
+  }
+
   /** Live workers. */
   list(): SpawnedWorker[] {
     return [...this.workers.values()];

@@ -6,7 +6,7 @@
  * `crash` (exit 1 mid-task), `hang` (never answer). Settings come from COORDD_* (see fromEnv).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AgentWorker, fromEnv, TaskFailure } from '../client/index.js';
+import { AgentWorker, fromEnv, TaskFailure, type WorkerEnv } from '../client/index.js';
 
 interface EchoPayload {
   sleepMs?: unknown;
@@ -16,12 +16,24 @@ interface EchoPayload {
   hang?: unknown;
 }
 
+function die(error: unknown): never {
+  process.stderr.write(`echo-worker: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}
+
+let env: WorkerEnv;
+try {
+  env = fromEnv();
+} catch (error) {
+  die(error);
+}
+
 const worker = new AgentWorker({
   name: 'echo',
   type: 'echo',
   capabilities: ['echo'],
   capacity: 1,
-  ...fromEnv(),
+  ...env,
   handler: async (task, { signal }) => {
     const p: EchoPayload = typeof task.payload === 'object' && task.payload !== null ? task.payload : {};
     if (typeof p.sleepMs === 'number' && p.sleepMs > 0) await sleep(p.sleepMs, undefined, { signal });
@@ -35,9 +47,5 @@ const worker = new AgentWorker({
 const shutdown = (): void => void worker.stop().then(() => process.exit(0));
 process.once('SIGTERM', shutdown);
 process.once('SIGINT', shutdown);
-worker.client.on('end', ({ error }) => {
-  if (!error) return;
-  process.stderr.write(`echo-worker: ${error.message}\n`);
-  process.exit(1);
-});
+worker.client.on('end', ({ error }) => error && die(error));
 await worker.start();
