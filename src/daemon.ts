@@ -154,7 +154,7 @@ export class Daemon {
       {
         log: logger.child({ component: 'spawner' }),
         ids,
-        issueJoinToken: (token, spawnId) => tokens.add(token, { role: 'agent', principal: `spawn:${spawnId}` }, { once: true }),
+        issueJoinToken: (token, spawnId) => tokens.add(token, { role: 'agent', principal: `spawn:${spawnId}` }),
         revokeJoinToken: (token) => tokens.remove(token),
         url: () => this.url,
       },

@@ -94,6 +94,7 @@ export class AgentWorker extends EventEmitter<AgentWorkerEvents> {
     this.client.handle('task.run', (params, meta) => (meta.notification ? undefined : this.run(params)));
     this.client.handle('task.cancel', (params) => this.cancel(params));
     this.client.on('close', () => this.disconnected());
+    this.client.on('reconnecting', () => this.disconnected()); // also after a failed re-registration
   }
 
   /** The id the daemon registered this agent under (after `start()`). */

@@ -7,7 +7,7 @@ export type SignalType = z.infer<typeof SignalType>;
 /** Signal types where a higher value is worse. */
 export const INVERTED_SIGNALS: ReadonlySet<SignalType> = new Set(['load', 'cost', 'latency']);
 
-export const AGENT_STATES = ['IDLE', 'ANALYZING', 'EXECUTING', 'DEGRADED', 'DRAINING', 'DISCONNECTED'] as const;
+export const AGENT_STATES = ['IDLE', 'ANALYZING', 'EXECUTING', 'DEGRADED', 'DRAINING'] as const;
 export const AgentState = z.enum(AGENT_STATES);
 export type AgentState = z.infer<typeof AgentState>;
 

@@ -21,7 +21,7 @@ export interface SpawnedWorker {
 export interface SpawnerDeps {
   log: Log;
   ids: IdGenerator;
-  /** Register a one-time join token naming the spawn (the daemon's TokenTable). */
+  /** Register the join token of one child (it lets that child connect, and reconnect, as an agent). */
   issueJoinToken(token: string, spawnId: string): void;
   revokeJoinToken(token: string): void;
   /** The URL children connect back to. */
@@ -43,8 +43,10 @@ const PASS_THROUGH_ENV = ['PATH', 'HOME', 'LANG', 'TZ', 'NODE_OPTIONS', 'NODE_V8
 
 /**
  * Starts worker processes from named templates and supervises them. Each child gets the daemon's
- * URL and a one-time join token in a clean environment (the daemon's own secrets are not passed
- * on); spawn() resolves once every child has registered, or fails with its stderr tail.
+ * URL and a join token of its own in a clean environment (the daemon's own secrets are not passed
+ * on). The token is issued for that one child and revoked when it exits, so the child can
+ * reconnect but nothing else can use it afterwards. spawn() resolves once every child has
+ * registered, or fails with its stderr tail.
  */
 export class Spawner {
   private readonly workers = new Map<string, SpawnedWorker>();
@@ -156,6 +158,7 @@ export class Spawner {
       });
       proc.once('exit', (code, signal) => {
         clearTimeout(timer);
+        this.deps.revokeJoinToken(token);
         worker.exitCode = code;
         this.workers.delete(spawnId);
         if (this.waiting.has(spawnId)) {

@@ -80,7 +80,7 @@ describe('TaskQueue', () => {
         }),
       );
       expect(yielded).to.deep.equal(['d', 'b', 'e', 'a']);
-      expect([...asked].sort()).to.deep.equal(['["a,b"]', '["a","b"]', '[]']);
+      expect([...asked].sort()).to.deep.equal(['["a","b"]', '["a,b"]', '[]']);
       // A fresh walk asks again.
       asked.length = 0;
       idsOf(q.inOrder((caps) => (asked.push(JSON.stringify(caps)), true)));
