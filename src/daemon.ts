@@ -65,6 +65,7 @@ export class Daemon {
   private readonly http: HttpServer;
   private readonly sessions = new Map<string, ServerSession>();
   private ready = false;
+  private starting: Promise<unknown> | undefined;
   private stopping: Promise<void> | undefined;
 
   constructor(
@@ -193,7 +194,9 @@ export class Daemon {
 
   /** Listen, start the sweeper, and log the "listening" line tests and scripts read. */
   async start(): Promise<{ port: number; url: string }> {
-    const bound = await this.http.listen();
+    const listening = this.http.listen();
+    this.starting = listening;
+    const bound = await listening;
     // Children connect over loopback even when the daemon listens on every interface.
     this.url = bound.url.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, '//127.0.0.1');
     this.coordination.start();
@@ -213,6 +216,8 @@ export class Daemon {
   }
 
   private async doStop(reason: string): Promise<void> {
+    // A signal during start(): let listen() finish so the server closes cleanly.
+    await this.starting?.catch(() => undefined);
     this.ready = false;
     this.http.stopAccepting();
     this.logger.info({ reason, inFlight: this.engine.pending() }, 'shutting down');

@@ -59,13 +59,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   if (!tokens.enforced) {
     daemon.logger.warn({ host: config.host }, 'no tokens configured: every local connection is admin (loopback only)');
   }
-  try {
-    await daemon.start();
-  } catch (err) {
-    daemon.logger.fatal({ err, host: config.host, port: config.port }, 'cannot listen');
-    process.exitCode = 1;
-    return;
-  }
+  // Handlers go in before start(): the "listening" line may be read, and SIGTERM sent, at once.
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (++signals > 1) {
@@ -82,4 +76,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  try {
+    await daemon.start();
+  } catch (err) {
+    daemon.logger.fatal({ err, host: config.host, port: config.port }, 'cannot listen');
+    process.exit(1);
+  }
 }
