@@ -1,0 +1,94 @@
+import { expect } from 'chai';
+import { once } from 'node:events';
+import { AgentWorker, CoordClient } from '../../src/client/index.js';
+import { startDaemon, type DaemonProcess } from '../support/daemon-process.js';
+
+/** The coordd/client library against the real daemon: an agent in a few lines, an operator in one. */
+describe('coordd/client against the real daemon', function () {
+  this.timeout(20_000);
+  let daemon: DaemonProcess;
+  let op: CoordClient;
+  const workers: AgentWorker[] = [];
+
+  before(async () => {
+    daemon = await startDaemon();
+    op = await CoordClient.connect({ url: daemon.url });
+  });
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((w) => w.stop()));
+  });
+  after(async () => {
+    await op.close();
+    expect(await daemon.stop()).to.equal(0);
+  });
+
+  it('runs a task on an AgentWorker and returns its result to the operator, with progress on the way', async () => {
+    const worker = new AgentWorker({
+      url: daemon.url,
+      agentId: 'lib-summarizer',
+      capabilities: ['summarize'],
+      capacity: 2,
+      handler: async (task, ctx) => {
+        ctx.progress(0.5, 'counting');
+        return { length: String((task.payload as { text: string }).text).length };
+      },
+    });
+    workers.push(worker);
+    const reg = await worker.start();
+    expect(reg.agentId).to.equal('lib-summarizer');
+    const assigned = await op.assign({ type: 'summarize', requiredCapabilities: ['summarize'], payload: { text: 'hello agents' } });
+    const done = await op.waitTask(assigned.taskId, 5000);
+    expect(done).to.deep.include({ state: 'COMPLETED', agentId: 'lib-summarizer' });
+    expect(done.result).to.deep.equal({ length: 12 });
+  });
+
+  it('aborts the handler’s AbortSignal on task.cancel and the task ends CANCELLED', async () => {
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    let aborted = false;
+    const worker = new AgentWorker({
+      url: daemon.url,
+      capabilities: ['long'],
+      capacity: 1,
+      handler: async (_task, ctx) => {
+        started();
+        await once(ctx.signal, 'abort');
+        aborted = true;
+        throw new Error('stopped');
+      },
+    });
+    workers.push(worker);
+    await worker.start();
+    const t = await op.assign({ type: 'long', requiredCapabilities: ['long'] });
+    await running;
+    await op.cancelTask(t.taskId);
+    const done = await op.waitTask(t.taskId, 5000);
+    expect(done.state).to.equal('CANCELLED');
+    expect(aborted).to.equal(true);
+  });
+
+  it('retries a handler failure on another attempt and reports retryable:false failures at once', async () => {
+    let calls = 0;
+    const worker = new AgentWorker({
+      url: daemon.url,
+      capabilities: ['flaky'],
+      capacity: 1,
+      handler: async (task) => {
+        calls++;
+        if ((task.payload as { final?: boolean }).final) throw Object.assign(new Error('never works'), { retryable: false });
+        if (calls === 1) throw new Error('transient');
+        return 'ok';
+      },
+    });
+    workers.push(worker);
+    await worker.start();
+    const flaky = await op.assign({ type: 'flaky', requiredCapabilities: ['flaky'], payload: {}, maxAttempts: 3 });
+    const ok = await op.waitTask(flaky.taskId, 10_000);
+    expect(ok.state).to.equal('COMPLETED');
+    expect(ok.attempts.map((a) => a.outcome)).to.deep.equal(['failed', 'completed']);
+    const final = await op.assign({ type: 'flaky', requiredCapabilities: ['flaky'], payload: { final: true }, maxAttempts: 3 });
+    const failed = await op.waitTask(final.taskId, 5000);
+    expect(failed.state).to.equal('FAILED');
+    expect(failed.attempts).to.have.length(1);
+  });
+});
