@@ -1,4 +1,3 @@
-import { LRUCache } from 'lru-cache';
 import { AppError } from '../errors.js';
 import type { IdGenerator } from '../ids.js';
 import { silentLog, type Log } from '../log.js';
@@ -8,14 +7,21 @@ import type { TaskState } from '../schemas/task.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import { AgentCallError } from './agent-channel.js';
 import { AgentRegistry, type Registration } from './agent-registry.js';
-import { canTake, type AgentRecord, type Health, type ReportedState } from './agent-record.js';
+import type { AgentRecord, Health, ReportedState } from './agent-record.js';
 import { DEFAULT_POOL_OPTIONS, type PoolOptions } from './pool-options.js';
 import type { PoolObserver, RequeueReason } from './pool-observer.js';
 import { retryDelayMs } from './retry-backoff.js';
-import { TaskQueue } from './task-queue.js';
-import { failuresOf, requeuesOf, withAttemptFinished, withAttemptStarted, type TaskError } from './task-records.js';
+import { PendingTasks } from './pending-tasks.js';
+import { DispatchLoop } from './dispatch-loop.js';
+import { AgentSelector, type Choice } from './agent-selector.js';
+import { Conditions } from './conditions.js';
+import { isolationReport, poolSnapshot, type IsolationReport, type PoolSnapshot } from './pool-snapshot.js';
+import { failuresOf, newTask, requeuesOf, withAttemptFinished, withAttemptStarted, type AssignInput, type TaskError } from './task-records.js';
+
+export type { AssignInput } from './task-records.js';
 import type { TaskFilter, TaskPage, TaskRecord, TaskStore } from './task-store.js';
 import { TaskWaiters } from './task-waiters.js';
+import { TaskEvents } from './task-events.js';
 
 export interface PoolDeps {
   clock: Clock;
@@ -25,21 +31,6 @@ export interface PoolDeps {
   store: TaskStore;
   log?: Log;
   observer?: PoolObserver;
-}
-
-/** What pool.assign takes, already validated at the edge. */
-export interface AssignInput {
-  type: string;
-  payload?: unknown;
-  requiredCapabilities?: string[];
-  preferredAgentId?: string;
-  affinityKey?: string;
-  priority?: number;
-  timeoutMs?: number;
-  maxAttempts?: number;
-  idempotencyKey?: string;
-  strategy?: TaskRecord['strategy'];
-  traceId?: string;
 }
 
 /** Who submitted a task and, if they asked, how to tell them about every state change. */
@@ -54,8 +45,6 @@ interface Running {
   timer: TimerHandle;
 }
 
-type Choice = { kind: 'agent'; agent: AgentRecord } | { kind: 'hold'; until: number } | { kind: 'none' };
-
 /**
  * The agent pool and the task queue. Single-threaded and synchronous in its bookkeeping, so the
  * invariants hold by construction: an agent never holds more tasks than its capacity, a task has
@@ -65,22 +54,18 @@ type Choice = { kind: 'agent'; agent: AgentRecord } | { kind: 'hold'; until: num
 export class PoolService {
   readonly options: Readonly<PoolOptions>;
   readonly agents: AgentRegistry;
-  private readonly queue = new TaskQueue({ maxSize: Number.MAX_SAFE_INTEGER });
+  private readonly pending: PendingTasks;
   private readonly running = new Map<string, Running>();
-  private readonly retryTimers = new Map<string, TimerHandle>();
-  private readonly holdTimers = new Map<string, TimerHandle>();
-  private readonly queuedAt = new Map<string, number>();
-  private readonly subscribers = new Map<string, (method: string, params: object) => void>();
-  private readonly affinity: LRUCache<string, string>;
+  private readonly events: TaskEvents;
+  private readonly selector: AgentSelector;
   private readonly waiters: TaskWaiters;
   private readonly log: Log;
   private readonly observer: PoolObserver;
   private monitor: TimerHandle | undefined;
   /** Conditions someone is waiting on (drain, shutdown), re-checked whenever an attempt ends. */
-  private readonly settleWaiters = new Set<() => void>();
+  private readonly conditions: Conditions;
   private accepting = true;
-  private pumping = false;
-  private pumpAgain = false;
+  private readonly loop = new DispatchLoop(() => this.pending.size > 0 && this.dispatchNextQueued());
   private staleReports = 0;
 
   constructor(
@@ -92,7 +77,10 @@ export class PoolService {
     this.observer = deps.observer ?? {};
     this.agents = new AgentRegistry(deps.clock, this.log, this.observer);
     this.waiters = new TaskWaiters(deps.clock);
-    this.affinity = new LRUCache({ max: this.options.maxAffinityKeys });
+    this.events = new TaskEvents(this.log, this.observer, this.waiters);
+    this.pending = new PendingTasks(deps.clock, () => this.schedulePump());
+    this.conditions = new Conditions(deps.clock);
+    this.selector = new AgentSelector(this.agents, deps.router, this.options);
   }
 
   // ---- agents ------------------------------------------------------------------------------
@@ -124,7 +112,7 @@ export class PoolService {
     const agent = this.agents.get(agentId);
     if (!agent) return Promise.resolve(true);
     this.agents.setDraining(agent, true);
-    return this.until(() => !this.agents.get(agentId) || agent.inFlight.size === 0, timeoutMs);
+    return this.conditions.until(() => !this.agents.get(agentId) || agent.inFlight.size === 0, timeoutMs);
   }
 
   /** Start the liveness monitor (DEGRADED after leaseTtlMs of silence, removal after the grace period). */
@@ -160,31 +148,13 @@ export class PoolService {
       if (existing) return { task: existing, deduplicated: true };
     }
     const now = this.deps.clock.now();
-    const task: TaskRecord = {
-      taskId: this.deps.ids(),
-      type: input.type,
-      payload: input.payload ?? null,
-      state: 'PENDING',
-      priority: input.priority ?? 0,
-      epoch: 0,
-      attempts: [],
-      maxAttempts: input.maxAttempts ?? this.options.defaultMaxAttempts,
-      timeoutMs: input.timeoutMs ?? this.options.defaultTaskTimeoutMs,
-      requiredCapabilities: [...new Set(input.requiredCapabilities ?? [])],
-      preferredAgentId: input.preferredAgentId,
-      affinityKey: input.affinityKey,
-      idempotencyKey: input.idempotencyKey,
-      strategy: input.strategy,
-      cancelRequested: false,
-      createdAt: now,
-      traceId: input.traceId ?? this.deps.ids().replaceAll('-', ''),
-    };
+    const task = newTask(input, { taskId: this.deps.ids(), traceId: input.traceId ?? this.deps.ids().replaceAll('-', ''), now, defaults: this.options });
     const choice = this.choose(task, now, now);
-    if (choice.kind !== 'agent' && this.queue.size >= this.options.maxQueue) {
-      throw new AppError('QUEUE_FULL', `${this.queue.size} tasks are pending`, { maxQueue: this.options.maxQueue });
+    if (choice.kind !== 'agent' && this.pending.size >= this.options.maxQueue) {
+      throw new AppError('QUEUE_FULL', `${this.pending.size} tasks are pending`, { maxQueue: this.options.maxQueue });
     }
     this.deps.store.insert(task);
-    if (submitter.notify) this.subscribers.set(task.taskId, submitter.notify);
+    if (submitter.notify) this.events.subscribe(task.taskId, submitter.notify);
     this.changed(task, undefined);
     if (choice.kind === 'agent') this.dispatch(task, choice.agent);
     else this.enqueue(task, choice.kind === 'hold' ? choice.until : undefined);
@@ -213,7 +183,7 @@ export class PoolService {
     const task = this.get(taskId);
     if (isTerminal(task.state)) throw new AppError('NOT_CANCELLABLE', `task ${taskId} is ${task.state}`, { taskId, state: task.state });
     if (task.state === 'PENDING') {
-      this.unqueue(taskId);
+      this.pending.remove(taskId);
       return this.finish(task, 'CANCELLED');
     }
     if (task.cancelRequested) return task;
@@ -241,44 +211,17 @@ export class PoolService {
 
   /** Queue depth, by priority, and the oldest pending task's wait. */
   queueStats(): { depth: number; byPriority: Record<string, number>; oldestWaitMs: number } {
-    const oldest = this.queue.oldestEnqueuedAt();
-    return { depth: this.queue.size, byPriority: this.queue.byPriority(), oldestWaitMs: oldest === undefined ? 0 : this.deps.clock.now() - oldest };
+    return this.pending.stats();
   }
 
   /** The pool at a glance (pool.status without latency, which the metrics hold). */
-  snapshot(): {
-    agents: { total: number; byState: Record<string, number> };
-    capacity: { total: number; used: number };
-    utilization: number;
-    queue: { depth: number; byPriority: Record<string, number>; oldestWaitMs: number };
-    tasks: { byState: Record<TaskState, number> };
-    isolation: { ok: boolean };
-    accepting: boolean;
-  } {
-    const byState: Record<string, number> = { IDLE: 0, ANALYZING: 0, EXECUTING: 0, DEGRADED: 0, DRAINING: 0 };
-    let total = 0;
-    let used = 0;
-    for (const a of this.agents.all()) {
-      byState[a.lastState] = (byState[a.lastState] ?? 0) + 1;
-      total += a.capacity;
-      used += a.inFlight.size;
-    }
-    return {
-      agents: { total: this.agents.size, byState },
-      capacity: { total, used },
-      utilization: total === 0 ? 0 : used / total,
-      queue: this.queueStats(),
-      tasks: { byState: this.deps.store.countByState() },
-      isolation: { ok: this.agents.sharedContextWindows().length === 0 },
-      accepting: this.accepting,
-    };
+  snapshot(): PoolSnapshot {
+    return poolSnapshot(this.agents, this.pending.stats(), this.deps.store.countByState(), this.accepting);
   }
 
   /** Every live agent's context window, and any window held twice (never, by construction). */
-  isolationReport(): { ok: boolean; agents: { agentId: string; contextWindowId: string; pid?: number }[]; sharedContextWindowIds: string[] } {
-    const shared = this.agents.sharedContextWindows();
-    const agents = [...this.agents.all()].map((a) => ({ agentId: a.agentId, contextWindowId: a.contextWindowId, ...(a.pid !== undefined ? { pid: a.pid } : {}) }));
-    return { ok: shared.length === 0, agents, sharedContextWindowIds: shared };
+  isolationReport(): IsolationReport {
+    return isolationReport(this.agents);
   }
 
   /** Reports with stale epochs ignored so far. */
@@ -299,7 +242,7 @@ export class PoolService {
   async shutdown(drainTimeoutMs: number): Promise<{ drained: boolean; requeued: number }> {
     this.accepting = false;
     for (const a of this.agents.all()) this.agents.setDraining(a, true);
-    const drained = await this.until(() => this.running.size === 0, drainTimeoutMs);
+    const drained = await this.conditions.until(() => this.running.size === 0, drainTimeoutMs);
     let requeued = 0;
     for (const [taskId, run] of [...this.running]) {
       const agent = this.agents.get(run.agentId);
@@ -314,37 +257,19 @@ export class PoolService {
 
   // ---- dispatch ----------------------------------------------------------------------------
 
-  /** Where a task should go now: an agent, a hold for its sticky agent, or nowhere yet. */
-  private choose(task: TaskRecord, now: number, queuedSince: number): Choice {
-    const required = task.requiredCapabilities;
-    if (task.preferredAgentId !== undefined) {
-      const preferred = this.agents.get(task.preferredAgentId);
-      if (preferred && canTake(preferred, required)) return { kind: 'agent', agent: preferred };
-    }
-    if (task.affinityKey !== undefined) {
-      const sticky = this.agents.get(this.affinity.get(task.affinityKey) ?? '');
-      if (sticky && canTake(sticky, required)) return { kind: 'agent', agent: sticky };
-      const until = queuedSince + this.options.affinityWaitMs;
-      if (sticky && !sticky.draining && !sticky.degraded && hasAll(sticky, required) && now < until) return { kind: 'hold', until };
-    }
-    const free = this.agents.free(required);
-    if (free.length === 0) return { kind: 'none' };
-    const pick = this.deps.router.select(
-      free.map((a) => ({ agentId: a.agentId, inFlight: a.inFlight.size, capacity: a.capacity })),
-      task.strategy ?? this.options.defaultStrategy,
-    );
-    return { kind: 'agent', agent: this.agents.get(pick.agentId)! };
+  private choose(task: TaskRecord, now: number, waitingSince: number): Choice {
+    return this.selector.choose(task, now, waitingSince);
   }
+
 
   private dispatch(task: TaskRecord, agent: AgentRecord): void {
     const now = this.deps.clock.now();
     const next = withAttemptStarted(task, agent.agentId, now);
-    const queued = this.queuedAt.get(task.taskId) ?? task.createdAt;
-    this.queuedAt.delete(task.taskId);
+    const queued = this.pending.take(task.taskId) ?? task.createdAt;
     this.observer.queueWait?.((now - queued) / 1000);
     this.deps.store.update(next);
     this.agents.addTask(agent, task.taskId);
-    if (task.affinityKey !== undefined) this.affinity.set(task.affinityKey, agent.agentId);
+    this.selector.served(task.affinityKey, agent.agentId);
     const epoch = next.epoch;
     const timer = this.deps.clock.setTimeout(() => this.onTimeout(task.taskId, epoch), next.timeoutMs);
     this.running.set(task.taskId, { epoch, agentId: agent.agentId, startedAt: now, timer });
@@ -412,14 +337,10 @@ export class PoolService {
     this.observer.requeued?.(next, outcome === 'timeout' ? 'timeout' : 'retry');
     const delay = retryDelayMs(failures, this.options.retryBaseDelayMs, this.options.retryMaxDelayMs, this.deps.random);
     this.log.info({ taskId: task.taskId, traceId: task.traceId, attempt: task.attempts.length, delayMs: delay, outcome }, 'task attempt failed; retrying');
-    this.retryTimers.set(
-      task.taskId,
-      this.deps.clock.setTimeout(() => {
-        this.retryTimers.delete(task.taskId);
-        const current = this.deps.store.get(task.taskId);
-        if (current?.state === 'PENDING') this.enqueue(current, undefined);
-      }, delay),
-    );
+    this.pending.retryLater(task.taskId, delay, () => {
+      const current = this.deps.store.get(task.taskId);
+      if (current?.state === 'PENDING') this.enqueue(current, undefined);
+    });
   }
 
   /** The agent went away mid-task: back to the queue at once (at-least-once), within the requeue limit. */
@@ -451,8 +372,7 @@ export class PoolService {
     const next: TaskRecord = { ...task, state, finishedAt: task.finishedAt ?? this.deps.clock.now() };
     this.deps.store.update(next);
     this.changed(next, previous);
-    this.subscribers.delete(next.taskId);
-    this.waiters.finished(next);
+    this.events.finished(next);
     return next;
   }
 
@@ -462,7 +382,7 @@ export class PoolService {
     const agent = this.agents.get(run.agentId);
     if (agent) this.agents.removeTask(agent, taskId);
     this.observer.attemptRan?.((this.deps.clock.now() - run.startedAt) / 1000);
-    for (const check of [...this.settleWaiters]) check();
+    this.conditions.changed();
   }
 
   private removeAgent(agent: AgentRecord, reason: RequeueReason): void {
@@ -477,116 +397,39 @@ export class PoolService {
   }
 
   private enqueue(task: TaskRecord, holdUntil: number | undefined): void {
-    const now = this.deps.clock.now();
-    if (!this.queuedAt.has(task.taskId)) this.queuedAt.set(task.taskId, now);
-    this.queue.enqueue({ taskId: task.taskId, priority: task.priority, requiredCapabilities: task.requiredCapabilities, enqueuedAt: now });
-    if (holdUntil !== undefined) this.wakeAt(task.taskId, holdUntil);
+    this.pending.enqueue(task, holdUntil);
     this.schedulePump();
   }
 
-  private unqueue(taskId: string): void {
-    this.queue.remove(taskId);
-    this.queuedAt.delete(taskId);
-    for (const timers of [this.retryTimers, this.holdTimers]) {
-      const t = timers.get(taskId);
-      if (t) this.deps.clock.clearTimeout(t);
-      timers.delete(taskId);
-    }
-  }
-
-  private wakeAt(taskId: string, at: number): void {
-    if (this.holdTimers.has(taskId)) return;
-    const timer = this.deps.clock.setTimeout(() => {
-      this.holdTimers.delete(taskId);
-      this.schedulePump();
-    }, Math.max(0, at - this.deps.clock.now()));
-    this.holdTimers.set(taskId, timer);
-  }
-
-  /** Coalesce dispatch passes: one pass runs after the current call stack, however many events asked. */
   private schedulePump(): void {
-    if (this.pumping) {
-      this.pumpAgain = true;
-      return;
-    }
-    this.pump();
-  }
-
-  /** Give queued tasks to free agents, in priority order, until no queued task can be placed. */
-  private pump(): void {
-    this.pumping = true;
-    try {
-      do {
-        this.pumpAgain = false;
-        while (this.queue.size > 0 && this.dispatchNextQueued()) {
-          /* keep going while something was placed */
-        }
-      } while (this.pumpAgain);
-    } finally {
-      this.pumping = false;
-    }
+    this.loop.run();
   }
 
   /** Place the first queued task that can go somewhere now; false when none can. */
   private dispatchNextQueued(): boolean {
     if (!this.agents.anyFree()) return false;
     const now = this.deps.clock.now();
-    for (const entry of this.queue.inOrder((caps: readonly string[]) => this.agents.free(caps).length > 0)) {
+    for (const entry of this.pending.inOrder((caps: readonly string[]) => this.agents.free(caps).length > 0)) {
       const task = this.deps.store.get(entry.taskId)!;
-      const choice = this.choose(task, now, this.queuedAt.get(task.taskId) ?? task.createdAt);
+      const choice = this.choose(task, now, this.pending.waitingSince(task.taskId) ?? task.createdAt);
       if (choice.kind === 'agent') {
-        this.queue.remove(entry.taskId);
-        this.holdTimers.delete(entry.taskId);
         this.dispatch(task, choice.agent);
         return true;
       }
-      if (choice.kind === 'hold') this.wakeAt(entry.taskId, choice.until);
+      if (choice.kind === 'hold') this.pending.holdUntil(entry.taskId, choice.until);
     }
     return false;
   }
 
   private changed(task: TaskRecord, previous: TaskState | undefined): void {
-    if (task.state !== previous) {
-      this.log.info({ taskId: task.taskId, agentId: task.agentId, traceId: task.traceId, state: task.state, previous, attempt: task.attempts.length }, 'task state');
-    }
-    this.observer.taskState?.(task, previous);
-    const notify = this.subscribers.get(task.taskId);
-    notify?.('task.updated', {
-      taskId: task.taskId,
-      state: task.state,
-      agentId: task.agentId,
-      attempt: task.attempts.length,
-      epoch: task.epoch,
-      ...(task.result !== undefined ? { result: task.result } : {}),
-      ...(task.error ? { error: task.error } : {}),
-    });
+    this.events.changed(task, previous);
   }
 
-  /** Resolve true when `done()` holds (re-checked whenever an attempt ends), or with done() after `timeoutMs`. */
-  private until(done: () => boolean, timeoutMs: number): Promise<boolean> {
-    if (done()) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const check = (): void => {
-        if (!done()) return;
-        this.settleWaiters.delete(check);
-        this.deps.clock.clearTimeout(deadline);
-        resolve(true);
-      };
-      const deadline = this.deps.clock.setTimeout(() => {
-        this.settleWaiters.delete(check);
-        resolve(done());
-      }, timeoutMs);
-      this.settleWaiters.add(check);
-    });
-  }
+
 }
 
 function isTerminal(state: TaskState): boolean {
   return state === 'COMPLETED' || state === 'FAILED' || state === 'CANCELLED';
-}
-
-function hasAll(agent: AgentRecord, required: readonly string[]): boolean {
-  return required.every((c) => agent.capabilities.has(c));
 }
 
 function appError(name: 'TASK_TIMEOUT' | 'AGENT_LOST', message: string): TaskError {

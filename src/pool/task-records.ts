@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Attempt as AttemptSchema, TaskError as TaskErrorSchema, TaskState } from '../schemas/task.js';
 import type { TaskRecord } from './task-store.js';
+import type { PoolOptions } from './pool-options.js';
 
 export type Attempt = z.infer<typeof AttemptSchema>;
 export type TaskError = z.infer<typeof TaskErrorSchema>;
@@ -41,4 +42,45 @@ export function withAttemptFinished(
   if ('result' in extra) next.result = extra.result;
   if (extra.error) next.error = extra.error;
   return next;
+}
+
+/** What pool.assign takes, already validated at the edge. */
+export interface AssignInput {
+  type: string;
+  payload?: unknown;
+  requiredCapabilities?: string[];
+  preferredAgentId?: string;
+  affinityKey?: string;
+  priority?: number;
+  timeoutMs?: number;
+  maxAttempts?: number;
+  idempotencyKey?: string;
+  strategy?: TaskRecord['strategy'];
+  traceId?: string;
+}
+
+/** A new PENDING task from what pool.assign took, with the pool's defaults filled in. */
+export function newTask(
+  input: AssignInput,
+  at: { taskId: string; traceId: string; now: number; defaults: Pick<PoolOptions, 'defaultMaxAttempts' | 'defaultTaskTimeoutMs'> },
+): TaskRecord {
+  return {
+    taskId: at.taskId,
+    type: input.type,
+    payload: input.payload ?? null,
+    state: 'PENDING',
+    priority: input.priority ?? 0,
+    epoch: 0,
+    attempts: [],
+    maxAttempts: input.maxAttempts ?? at.defaults.defaultMaxAttempts,
+    timeoutMs: input.timeoutMs ?? at.defaults.defaultTaskTimeoutMs,
+    requiredCapabilities: [...new Set(input.requiredCapabilities ?? [])],
+    preferredAgentId: input.preferredAgentId,
+    affinityKey: input.affinityKey,
+    idempotencyKey: input.idempotencyKey,
+    strategy: input.strategy,
+    cancelRequested: false,
+    createdAt: at.now,
+    traceId: at.traceId,
+  };
 }
