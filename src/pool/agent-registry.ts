@@ -33,7 +33,11 @@ export class AgentRegistry {
     private readonly observer: PoolObserver,
   ) {}
 
-  /** Register, or take over an existing id (keeping its in-flight bookkeeping); returns the record replaced, if any. */
+  /**
+   * Register, or take over an existing id; returns the record replaced, if any. The new record
+   * starts with nothing in flight: what the old connection was running can only finish there,
+   * so the pool requeues it.
+   */
   register(reg: Registration, ids: IdGenerator): { agent: AgentRecord; replaced?: AgentRecord } {
     const agentId = reg.agentId ?? ids();
     const previous = this.agents.get(agentId);
@@ -60,7 +64,7 @@ export class AgentRegistry {
       health: undefined,
       degraded: false,
       draining: false,
-      inFlight: previous?.inFlight ?? new Set(),
+      inFlight: new Set(),
       lastState: previous?.lastState ?? 'IDLE',
     };
     this.agents.set(agentId, agent);

@@ -85,10 +85,13 @@ export class PoolService {
 
   // ---- agents ------------------------------------------------------------------------------
 
-  /** Register (or take over) an agent, then give it queued work. */
+  /** Register (or take over) an agent, then give it queued work. A takeover requeues what the old connection ran. */
   register(reg: Registration): AgentRecord {
     const { agent, replaced } = this.agents.register(reg, this.deps.ids);
-    if (replaced) replaced.channel.close('taken over by a new connection');
+    if (replaced) {
+      replaced.channel.close('taken over by a new connection');
+      this.requeueRunning(replaced, 'takeover');
+    }
     this.schedulePump();
     return agent;
   }
@@ -387,13 +390,19 @@ export class PoolService {
 
   private removeAgent(agent: AgentRecord, reason: RequeueReason): void {
     this.agents.remove(agent);
+    this.requeueRunning(agent, reason);
+    this.schedulePump();
+  }
+
+  /** The tasks an agent record was running go back to the queue (its connection is gone). */
+  private requeueRunning(agent: AgentRecord, reason: RequeueReason): void {
     for (const taskId of [...agent.inFlight]) {
       const run = this.running.get(taskId);
       if (!run || run.agentId !== agent.agentId) continue;
+      agent.inFlight.delete(taskId);
       this.endAttempt(taskId, run);
       this.lost(this.deps.store.get(taskId)!, reason);
     }
-    this.schedulePump();
   }
 
   private enqueue(task: TaskRecord, holdUntil: number | undefined): void {

@@ -203,15 +203,26 @@ describe('PoolService', () => {
       h.pool.stop();
     });
 
-    it('lets the same agent id take over from a new connection and closes the old one', () => {
+    it('lets the same agent id take over from a new connection: old one closed, its tasks rerun on the new one', async () => {
       const h = poolHarness();
-      const old = h.addAgent('a');
-      h.pool.assign({ type: 'x' });
-      const fresh = h.addAgent('a');
+      const old = h.addAgent('a', 2);
+      const t1 = h.pool.assign({ type: 'x' }).task.taskId;
+      const t2 = h.pool.assign({ type: 'x' }).task.taskId;
+      const fresh = h.addAgent('a', 1);
       expect(old.closed).to.match(/taken over/);
-      expect(h.pool.agents.get('a')!.inFlight.size, 'bookkeeping kept').to.equal(1);
+      const agent = h.pool.agents.get('a')!;
+      expect(agent.inFlight.size, 'never above the new capacity').to.equal(1);
+      expect(fresh.calls.map((c) => c.params.taskId)).to.deep.equal([t1]);
+      expect(h.pool.get(t2).state).to.equal('PENDING');
+      expect(h.pool.get(t1).attempts.map((x) => x.outcome)).to.deep.equal(['disconnected', 'running']);
+      old.call(t1).disconnect();
+      await h.settle();
+      expect(h.pool.staleEpochReports, 'the old connection’s failure is stale').to.equal(1);
       h.pool.disconnected('a', 's1');
-      expect(h.pool.agents.get('a')!.channel).to.equal(fresh);
+      expect(h.pool.agents.get('a')!.channel, 'a stale disconnect does not remove the new registration').to.equal(fresh);
+      fresh.call(t1).complete();
+      await h.settle();
+      expect(fresh.calls.map((c) => c.params.taskId)).to.deep.equal([t1, t2]);
     });
 
     it('refuses a context window held by another live agent and reports isolation', () => {
