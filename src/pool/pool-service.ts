@@ -3,6 +3,7 @@ import type { IdGenerator } from '../ids.js';
 import { silentLog, type Log } from '../log.js';
 import type { Random } from '../random.js';
 import type { MessageRouter } from '../routing/message-router.js';
+import type { ObservedOutcome } from '../routing/strategy.js';
 import type { TaskState } from '../schemas/task.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import { AgentCallError } from './agent-channel.js';
@@ -250,7 +251,7 @@ export class PoolService {
     for (const [taskId, run] of [...this.running]) {
       const agent = this.agents.get(run.agentId);
       agent?.channel.notify('task.cancel', { taskId, epoch: run.epoch });
-      this.endAttempt(taskId, run);
+      this.endAttempt(taskId, run, 'cancelled');
       this.requeue(this.deps.store.get(taskId)!, 'cancelled', 'shutdown');
       requeued++;
     }
@@ -296,9 +297,10 @@ export class PoolService {
       this.observer.staleEpoch?.('result');
       return;
     }
-    this.endAttempt(taskId, run);
-    const task = this.deps.store.get(taskId)!;
     const err = outcome.error;
+    const task = this.deps.store.get(taskId)!;
+    // An answer to a cancel says nothing about the agent's speed or health.
+    this.endAttempt(taskId, run, task.cancelRequested ? 'cancelled' : observedOutcome(err));
     if (task.cancelRequested) {
       this.finishAttempt(task, err === undefined ? 'completed' : 'cancelled', 'CANCELLED');
     } else if (err === undefined) {
@@ -319,7 +321,7 @@ export class PoolService {
   private onTimeout(taskId: string, epoch: number): void {
     const run = this.running.get(taskId);
     if (!run || run.epoch !== epoch) return;
-    this.endAttempt(taskId, run);
+    this.endAttempt(taskId, run, 'timeout');
     this.agents.get(run.agentId)?.channel.notify('task.cancel', { taskId, epoch });
     const task = this.deps.store.get(taskId)!;
     if (task.cancelRequested) this.finishAttempt(task, 'cancelled', 'CANCELLED');
@@ -379,12 +381,15 @@ export class PoolService {
     return next;
   }
 
-  private endAttempt(taskId: string, run: Running): void {
+  /** Close the bookkeeping of a running attempt; the router learns from its outcome (unless cancelled). */
+  private endAttempt(taskId: string, run: Running, outcome: ObservedOutcome | 'cancelled'): void {
     this.running.delete(taskId);
     this.deps.clock.clearTimeout(run.timer);
     const agent = this.agents.get(run.agentId);
     if (agent) this.agents.removeTask(agent, taskId);
-    this.observer.attemptRan?.((this.deps.clock.now() - run.startedAt) / 1000);
+    const now = this.deps.clock.now();
+    this.observer.attemptRan?.((now - run.startedAt) / 1000);
+    if (outcome !== 'cancelled') this.deps.router.observe({ agentId: run.agentId, latencyMs: now - run.startedAt, outcome, at: now });
     this.conditions.changed();
   }
 
@@ -400,7 +405,7 @@ export class PoolService {
       const run = this.running.get(taskId);
       if (!run || run.agentId !== agent.agentId) continue;
       agent.inFlight.delete(taskId);
-      this.endAttempt(taskId, run);
+      this.endAttempt(taskId, run, 'lost');
       this.lost(this.deps.store.get(taskId)!, reason);
     }
   }
@@ -435,6 +440,13 @@ export class PoolService {
   }
 
 
+}
+
+/** The router's view of an attempt's outcome. */
+function observedOutcome(err: unknown): ObservedOutcome {
+  if (err === undefined) return 'completed';
+  if (err instanceof AgentCallError) return err.kind === 'disconnected' ? 'lost' : err.kind === 'timeout' ? 'timeout' : 'failed';
+  return 'failed';
 }
 
 function isTerminal(state: TaskState): boolean {

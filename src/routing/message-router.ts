@@ -6,7 +6,7 @@ import type { ResultOf } from '../schemas/method.js';
 import type { routerSelect } from '../schemas/router.js';
 import { RandomStrategy } from './random.js';
 import { createStrategies } from './strategies.js';
-import type { Candidate, RoutingStrategy, ScoreSource, SelectionContext, StrategyChoice } from './strategy.js';
+import type { Candidate, RoutingStrategy, ScoreSource, SelectionContext, StrategyChoice, Observation } from './strategy.js';
 
 /** What select returns: exactly the result of the router.select RPC method. */
 export type SelectionResult = Readonly<ResultOf<typeof routerSelect>>;
@@ -81,6 +81,7 @@ export class MessageRouter {
   private readonly selections: Record<StrategyName, number> = { ROUND_ROBIN: 0, RANDOM: 0, LEAST_LOADED: 0, RIPPLE_COORDINATION: 0 };
   private readonly fallbacksByReason: Record<FallbackReason, number> = { rep_disabled: 0, no_live_signals: 0, strategy_error: 0 };
   private fallbacks = 0;
+  private observations = 0;
   /** The reason the previous RIPPLE_COORDINATION request fell back, so a streak is warned about once. */
   private rippleFallbackStreak: FallbackReason | undefined;
 
@@ -125,6 +126,20 @@ export class MessageRouter {
     }
     this.noteFallback(reason!, ripple);
     return this.finish(this.fallbackStrategy.select(candidates, this.ctx).agentId, 'RANDOM', undefined, reason);
+  }
+
+  /**
+   * Learn from a finished attempt (observed latency and outcome). The pool calls this for every
+   * completed, failed, timed-out and lost attempt, in the daemon and in the simulation alike.
+   */
+  observe(observation: Observation): void {
+    this.observations++;
+    void observation;
+  }
+
+  /** Attempts observed so far. */
+  get observed(): number {
+    return this.observations;
   }
 
   /** A snapshot of the counters. */

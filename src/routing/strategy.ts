@@ -33,6 +33,19 @@ export interface StrategyChoice {
   readonly score?: number;
 }
 
+/** How one attempt on an agent ended, as the daemon saw it. */
+export type ObservedOutcome = 'completed' | 'failed' | 'timeout' | 'lost';
+
+/** What the daemon observed about one finished attempt; the router learns from these. */
+export interface Observation {
+  readonly agentId: string;
+  /** Time from dispatch to the outcome, milliseconds. */
+  readonly latencyMs: number;
+  readonly outcome: ObservedOutcome;
+  /** When it ended (clock time, ms). */
+  readonly at: number;
+}
+
 /** One way of choosing an agent. Candidates are never empty when select is called. */
 export interface RoutingStrategy {
   readonly name: StrategyName;
