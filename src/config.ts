@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 
 /** Router strategies known to the daemon. */
-export const STRATEGY_NAMES = ['ROUND_ROBIN', 'RANDOM', 'LEAST_LOADED', 'RIPPLE_COORDINATION'] as const;
+export const STRATEGY_NAMES = ['ROUND_ROBIN', 'RANDOM', 'LEAST_LOADED', 'P2C', 'PEAK_EWMA', 'RIPPLE_COORDINATION'] as const;
 export const StrategyName = z.enum(STRATEGY_NAMES);
 export type StrategyName = z.infer<typeof StrategyName>;
 

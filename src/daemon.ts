@@ -202,7 +202,8 @@ export class Daemon {
     this.coordination.start();
     this.pool.start();
     this.ready = true;
-    this.logger.info({ port: bound.port, url: bound.url, host: this.config.host }, 'listening');
+    // The listening line is part of the process contract: written whatever COORDD_LOG_LEVEL says.
+    this.logger.child({}, { level: 'info' }).info({ port: bound.port, url: bound.url, host: this.config.host }, 'listening');
     return bound;
   }
 
@@ -256,11 +257,13 @@ export class Daemon {
     this.sessions.set(session.id, session);
     this.metrics.wsConnections.inc();
     log.info({ role, remoteAddress: transport.remoteAddress }, 'connection open');
+    const reply = (text: string | undefined): void => {
+      if (text !== undefined) transport.send(text);
+    };
     transport.onmessage = (text) => {
-      this.engine.handleText(text, session).then(
-        (reply) => reply !== undefined && transport.send(reply),
-        (err: unknown) => log.error({ err }, 'unexpected engine failure'),
-      );
+      const out = this.engine.handleText(text, session);
+      if (typeof out === 'object') out.then(reply, (err: unknown) => log.error({ err }, 'unexpected engine failure'));
+      else reply(out);
     };
     transport.onclose = (code, why) => {
       this.sessions.delete(session.id);

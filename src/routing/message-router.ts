@@ -1,12 +1,14 @@
-import type { StrategyName } from '../config.js';
+import { STRATEGY_NAMES, type StrategyName } from '../config.js';
 import { AppError } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
 import type { Random } from '../random.js';
 import type { ResultOf } from '../schemas/method.js';
 import type { routerSelect } from '../schemas/router.js';
+import { ObservedStats, type ObservedStatsOptions } from './observed-stats.js';
 import { RandomStrategy } from './random.js';
+import type { RippleOptions } from './ripple-coordination.js';
 import { createStrategies } from './strategies.js';
-import type { Candidate, RoutingStrategy, ScoreSource, SelectionContext, StrategyChoice, Observation } from './strategy.js';
+import type { Candidate, Observation, ObservationContext, RoutingStrategy, ScoreSource, SelectionContext, StrategyChoice } from './strategy.js';
 
 /** What select returns: exactly the result of the router.select RPC method. */
 export type SelectionResult = Readonly<ResultOf<typeof routerSelect>>;
@@ -16,8 +18,8 @@ export type FallbackReason = NonNullable<SelectionResult['fallbackReason']>;
 /** Passed to onSelection after every selection (it is the result object itself, not a copy). */
 export interface SelectionEvent {
   readonly agentId: string;
-  /** The strategy that actually chose (RANDOM on fallback). */
-  readonly strategy: StrategyName;
+  /** The strategy that actually chose (RANDOM on fallback); a StrategyName unless an extra strategy chose. */
+  readonly strategy: string;
   readonly fallback: boolean;
   readonly fallbackReason?: FallbackReason;
 }
@@ -31,8 +33,14 @@ export interface MessageRouterDeps {
   log?: Log;
   /** Called after each selection, e.g. to update metrics. Errors it throws are logged, not propagated. */
   onSelection?: (event: SelectionEvent) => void;
-  /** Replace built-in strategies by name (tests, experiments). The RANDOM fallback is always the built-in one. */
-  strategies?: Partial<Record<StrategyName, RoutingStrategy>>;
+  /**
+   * Replace built-in strategies by name, or add strategies under other names (a simulation's
+   * ORACLE); select() finds either by name. The RANDOM fallback is always the built-in one.
+   * The daemon's edge (zod, config) still accepts StrategyName only.
+   */
+  strategies?: Readonly<Record<string, RoutingStrategy | undefined>>;
+  /** The observed statistics to learn into (default: a new store of the router's own). */
+  observed?: ObservedStats;
 }
 
 export interface MessageRouterOptions {
@@ -42,21 +50,30 @@ export interface MessageRouterOptions {
    */
   enableRep: boolean;
   /**
-   * Strategy used when select is called without one.
+   * Strategy used when select is called without one: a StrategyName in the daemon, or the name of
+   * an extra strategy from deps.strategies (checked at construction).
    * @defaultValue 'RIPPLE_COORDINATION' (COORDD_ROUTER_STRATEGY)
    */
-  defaultStrategy: StrategyName;
+  defaultStrategy: string;
+  /** Settings of the observed statistics the router creates (ignored when deps.observed is given). @defaultValue DEFAULT_OBSERVED_STATS_OPTIONS */
+  observation: Partial<ObservedStatsOptions>;
+  /** Settings of RIPPLE_COORDINATION. @defaultValue DEFAULT_RIPPLE_OPTIONS */
+  ripple: Partial<RippleOptions>;
 }
 
 export const DEFAULT_ROUTER_OPTIONS: Readonly<MessageRouterOptions> = {
   enableRep: true,
   defaultStrategy: 'RIPPLE_COORDINATION',
+  observation: {},
+  ripple: {},
 };
 
 /** Counters since the router was created. */
 export interface RouterStats {
   /** Selections by the strategy that actually chose (a fallback counts as RANDOM). */
   selections: Record<StrategyName, number>;
+  /** Selections by strategies registered under names outside StrategyName. */
+  extraSelections: Record<string, number>;
   fallbacks: number;
   fallbacksByReason: Record<FallbackReason, number>;
 }
@@ -66,19 +83,24 @@ const REP_DISABLED_LOG = { requested: 'RIPPLE_COORDINATION', fallbackReason: 're
 const NO_LIVE_SIGNALS_LOG = { requested: 'RIPPLE_COORDINATION', fallbackReason: 'no_live_signals' } as const;
 
 /**
- * Chooses which agent gets a task or message, with the requested strategy or the default one.
- * RIPPLE_COORDINATION falls back to RANDOM when REP is disabled or no candidate has a live
- * signal; any strategy falls back to RANDOM when it throws. The hot path allocates only the
- * strategy's choice and the result.
+ * Chooses which agent gets a task or message, with the requested strategy or the default one,
+ * and learns from every finished attempt (observe). RIPPLE_COORDINATION falls back to RANDOM when
+ * REP is disabled or when no candidate has either a live signal or a recent observation (it has
+ * nothing to go on); any strategy falls back to RANDOM when it throws. The hot path allocates
+ * only the strategy's choice and the result.
  */
 export class MessageRouter {
+  /** What the router has observed of each agent; strategies read it through SelectionContext.observed. */
+  readonly observedStats: ObservedStats;
   private readonly options: Readonly<MessageRouterOptions>;
-  private readonly strategies: Record<StrategyName, RoutingStrategy>;
+  private readonly strategies: Record<string, RoutingStrategy>;
   private readonly fallbackStrategy = new RandomStrategy();
-  private readonly ctx: { random: SelectionContext['random']; scores: SelectionContext['scores']; now: number };
+  private readonly ctx: { random: SelectionContext['random']; scores: ScoreSource; observed: ObservedStats; now: number };
+  private readonly observationCtx: ObservationContext;
   private readonly log: Log;
   private readonly onSelection: ((event: SelectionEvent) => void) | undefined;
-  private readonly selections: Record<StrategyName, number> = { ROUND_ROBIN: 0, RANDOM: 0, LEAST_LOADED: 0, RIPPLE_COORDINATION: 0 };
+  private readonly selections = Object.fromEntries(STRATEGY_NAMES.map((name) => [name, 0])) as Record<StrategyName, number>;
+  private readonly extraSelections: Record<string, number> = {};
   private readonly fallbacksByReason: Record<FallbackReason, number> = { rep_disabled: 0, no_live_signals: 0, strategy_error: 0 };
   private fallbacks = 0;
   private observations = 0;
@@ -87,22 +109,33 @@ export class MessageRouter {
 
   constructor(deps: MessageRouterDeps, options: Partial<MessageRouterOptions> = {}) {
     this.options = { ...DEFAULT_ROUTER_OPTIONS, ...options };
-    this.strategies = createStrategies();
-    for (const [name, strategy] of Object.entries(deps.strategies ?? {}) as [StrategyName, RoutingStrategy | undefined][]) {
+    this.strategies = createStrategies({ ripple: this.options.ripple });
+    for (const [name, strategy] of Object.entries(deps.strategies ?? {})) {
       if (strategy !== undefined) this.strategies[name] = strategy;
     }
-    this.ctx = { random: deps.random, scores: deps.scores, now: 0 };
+    if (!Object.hasOwn(this.strategies, this.options.defaultStrategy)) {
+      throw new TypeError(`Unknown default routing strategy: ${String(this.options.defaultStrategy)}`);
+    }
+    this.observedStats = deps.observed ?? new ObservedStats(this.options.observation);
+    this.ctx = { random: deps.random, scores: deps.scores, observed: this.observedStats, now: 0 };
+    this.observationCtx = { scores: deps.scores, observed: this.observedStats };
     const log = deps.log ?? silentLog;
     this.log = log.child?.({ component: 'router' }) ?? log;
     this.onSelection = deps.onSelection;
   }
 
-  /** Choose one of the candidates; throws AppError('NO_CANDIDATES') when there are none. */
-  select(candidates: readonly Candidate[], strategy: StrategyName = this.options.defaultStrategy): SelectionResult {
+  /**
+   * Choose one of the candidates; throws AppError('NO_CANDIDATES') when there are none and a
+   * TypeError for a name that is neither built in nor registered through deps.strategies.
+   * `strategy` is a StrategyName everywhere in the daemon (the edge validates it); only a
+   * simulation passes the name of an extra strategy, and then the result's `strategy` is that
+   * name, outside the StrategyName the type promises.
+   */
+  select(candidates: readonly Candidate[], strategy: string = this.options.defaultStrategy): SelectionResult {
     if (candidates.length === 0) throw new AppError('NO_CANDIDATES', 'the candidate list is empty');
     // hasOwn, so a name like 'toString' cannot reach Object.prototype.
     if (!Object.hasOwn(this.strategies, strategy)) throw new TypeError(`Unknown routing strategy: ${String(strategy)}`);
-    const impl = this.strategies[strategy];
+    const impl = this.strategies[strategy]!;
     this.ctx.now = this.ctx.scores.now();
     const ripple = strategy === 'RIPPLE_COORDINATION';
 
@@ -112,7 +145,7 @@ export class MessageRouter {
       reason = 'rep_disabled';
     } else {
       try {
-        if (ripple && !this.anyLiveSignal(candidates)) reason = 'no_live_signals';
+        if (ripple && !this.anyEvidence(candidates)) reason = 'no_live_signals';
         else choice = impl.select(candidates, this.ctx);
       } catch (err) {
         reason = 'strategy_error';
@@ -131,27 +164,43 @@ export class MessageRouter {
   /**
    * Learn from a finished attempt (observed latency and outcome). The pool calls this for every
    * completed, failed, timed-out and lost attempt, in the daemon and in the simulation alike.
+   * Time is the observation's `at`. Never throws: a strategy whose learning fails is logged.
    */
   observe(observation: Observation): void {
     this.observations++;
-    void observation;
+    this.observedStats.record(observation);
+    for (const name in this.strategies) {
+      const strategy = this.strategies[name]!;
+      if (strategy.observe === undefined) continue;
+      try {
+        strategy.observe(observation, this.observationCtx);
+      } catch (err) {
+        this.log.warn({ err, strategy: name }, 'routing strategy failed to learn from an observation');
+      }
+    }
   }
 
   /** Attempts observed so far. */
-  get observed(): number {
+  get observationCount(): number {
     return this.observations;
   }
 
   /** A snapshot of the counters. */
   stats(): RouterStats {
-    return { selections: { ...this.selections }, fallbacks: this.fallbacks, fallbacksByReason: { ...this.fallbacksByReason } };
+    return {
+      selections: { ...this.selections },
+      extraSelections: { ...this.extraSelections },
+      fallbacks: this.fallbacks,
+      fallbacksByReason: { ...this.fallbacksByReason },
+    };
   }
 
-  /** Stops at the first candidate with a live signal. */
-  private anyLiveSignal(candidates: readonly Candidate[]): boolean {
-    const { scores, now } = this.ctx;
+  /** Whether RIPPLE has anything to go on: stops at the first candidate observed recently or with a live signal. */
+  private anyEvidence(candidates: readonly Candidate[]): boolean {
+    const { scores, observed, now } = this.ctx;
     for (let i = 0; i < candidates.length; i++) {
-      if (scores.hasLiveSignal(candidates[i]!.agentId, now)) return true;
+      const id = candidates[i]!.agentId;
+      if (observed.has(id, now) || scores.hasLiveSignal(id, now)) return true;
     }
     return false;
   }
@@ -171,10 +220,12 @@ export class MessageRouter {
     }
   }
 
-  private finish(agentId: string, strategy: StrategyName, score: number | undefined, fallbackReason: FallbackReason | undefined): SelectionResult {
-    this.selections[strategy]++;
+  private finish(agentId: string, strategy: string, score: number | undefined, fallbackReason: FallbackReason | undefined): SelectionResult {
+    if (Object.hasOwn(this.selections, strategy)) this.selections[strategy as StrategyName]++;
+    else this.extraSelections[strategy] = (this.extraSelections[strategy] ?? 0) + 1;
     // Every key is always present so results share one shape; undefined ones vanish in JSON.
-    const result: SelectionResult = { agentId, strategy, score, fallback: fallbackReason !== undefined, fallbackReason };
+    // An extra strategy's name is reported as is (see select).
+    const result = { agentId, strategy, score, fallback: fallbackReason !== undefined, fallbackReason } as SelectionResult;
     if (this.onSelection !== undefined) {
       try {
         this.onSelection(result);

@@ -1,41 +1,205 @@
-import type { Candidate, RoutingStrategy, SelectionContext, StrategyChoice } from './strategy.js';
+import { candidateLoad } from './least-loaded.js';
+import type { ObservedStatsView } from './observed-stats.js';
+import { sampleDistinct } from './sampling.js';
+import { SignalTrust, type SignalTrustOptions } from './signal-trust.js';
+import type { Candidate, Observation, ObservationContext, RoutingStrategy, SelectionContext, StrategyChoice } from './strategy.js';
 
-/** Scores closer than this are a tie (routing scores are weighted sums, so float noise is expected). */
-export const SCORE_TIE_EPSILON = 1e-12;
+/** Settings of RIPPLE_COORDINATION (see docs/routing.md for the reasoning behind each). */
+export interface RippleOptions {
+  /**
+   * Candidates drawn at random per decision; the cheapest of them wins. Small on purpose: many
+   * routers with the same stale view then spread out instead of herding onto one agent. @defaultValue 3
+   */
+  sampleSize: number;
+  /** How much an agent's utilisation (inFlight / capacity) stretches its latency: × (1 + this × utilisation). @defaultValue 1 */
+  loadSensitivity: number;
+  /** Fully trusted signals scale expected completion time within [1 / range, range]. @defaultValue 2 */
+  signalRange: number;
+  /** A predicted overload multiplies expected completion time by up to 1 + this (× confidence × trust). @defaultValue 1 */
+  overloadPenalty: number;
+  /** Horizon asked of the overload predictor. @defaultValue 5 */
+  overloadHorizonSeconds: number;
+  /** A failed attempt costs its own latency plus this many reference latencies (retry, lost attempt). @defaultValue 4 */
+  failurePenalty: number;
+  /** How trust in each agent's signals is learned. */
+  trust: Partial<SignalTrustOptions>;
+}
+
+export const DEFAULT_RIPPLE_OPTIONS: Readonly<RippleOptions> = {
+  sampleSize: 3,
+  loadSensitivity: 1,
+  signalRange: 2,
+  overloadPenalty: 1,
+  overloadHorizonSeconds: 5,
+  failurePenalty: 4,
+  trust: {},
+};
+
+/** Relative difference below which two estimates are a tie (they are products of floats). */
+const TIE = 1e-12;
 
 /**
- * Picks the candidate with the highest routing score from the coordination signals. Ties are
- * broken uniformly at random by reservoir sampling, in one pass and without allocating. A
- * non-finite score (a broken ScoreSource) is skipped; if every score is, select throws and the
- * router falls back.
+ * RIPPLE_COORDINATION: estimate, for a few randomly sampled candidates, the expected completion
+ * time of one more task, and send it to the smallest.
+ *
+ *   ECT = [(1 − f) · L · (1 + k·u) + f · (L_fail + P · L_ref)] × S × O
+ *
+ * L: the agent's observed typical success latency (the fleet reference L_ref when unmeasured or
+ * stale); u: inFlight / capacity; f, L_fail: observed failure rate and failure latency, P the
+ * failure penalty; S = range^(−trust · (2·score − 1)) from its own signals' routing score; O =
+ * 1 + penalty · confidence · trust when its load trend predicts overload. Trust in each agent's
+ * signals is learned in observe() by checking past claims against observations, so an agent
+ * that reports rosy signals but is observed slow or failing loses its say; observations never
+ * lose theirs. Stale signals decay to a neutral score (S = 1), leaving the observations.
  */
 export class RippleCoordinationStrategy implements RoutingStrategy {
   readonly name = 'RIPPLE_COORDINATION' as const;
+  readonly options: Readonly<RippleOptions>;
+  readonly trust: SignalTrust;
+  private readonly logRange: number;
+  // Scratch space for one decision, sized sampleSize, so select allocates only its choice.
+  private readonly picks: Int32Array;
+  private readonly taken: Int32Array;
+  private readonly order: Int32Array;
+  private readonly base: Float64Array;
+  private readonly scoreOf: Float64Array;
+  private readonly trustOf: Float64Array;
+
+  constructor(options: Partial<RippleOptions> = {}) {
+    this.options = Object.freeze({ ...DEFAULT_RIPPLE_OPTIONS, ...options });
+    const { sampleSize, loadSensitivity, signalRange, overloadPenalty, overloadHorizonSeconds, failurePenalty } = this.options;
+    if (!(Number.isInteger(sampleSize) && sampleSize >= 1)) throw new TypeError('RIPPLE option sampleSize must be a whole number >= 1');
+    if (!(signalRange >= 1)) throw new TypeError('RIPPLE option signalRange must be >= 1');
+    if (!(loadSensitivity >= 0 && overloadPenalty >= 0 && overloadHorizonSeconds > 0 && failurePenalty >= 0)) {
+      throw new TypeError('RIPPLE options loadSensitivity, overloadPenalty, failurePenalty must be >= 0 and overloadHorizonSeconds > 0');
+    }
+    this.trust = new SignalTrust(this.options.trust);
+    this.logRange = Math.log(signalRange);
+    this.picks = new Int32Array(sampleSize);
+    this.taken = new Int32Array(sampleSize);
+    this.order = new Int32Array(sampleSize);
+    this.base = new Float64Array(sampleSize);
+    this.scoreOf = new Float64Array(sampleSize);
+    this.trustOf = new Float64Array(sampleSize);
+  }
 
   select(candidates: readonly Candidate[], ctx: SelectionContext): StrategyChoice {
-    const { scores, random, now } = ctx;
+    const n = candidates.length;
+    const k = Math.min(n, this.options.sampleSize);
+    const sampled = k < n;
+    if (sampled) sampleDistinct(ctx.random, n, k, this.picks, this.taken);
+    const { order, base } = this;
+    for (let i = 0; i < k; i++) {
+      const index = sampled ? this.picks[i]! : i;
+      this.picks[i] = index;
+      base[i] = this.baseCost(candidates[index]!, ctx, i);
+      // Insertion sort of the sampled slots by base cost (k is 2 or 3).
+      let j = i;
+      while (j > 0 && base[order[j - 1]!]! > base[i]!) {
+        order[j] = order[j - 1]!;
+        j--;
+      }
+      order[j] = i;
+    }
+
+    // The overload term only raises a cost, and asking for it is the expensive part: take the
+    // candidates cheapest first and stop once the next one's cost before the term cannot win.
     let chosen = -1;
-    let chosenScore = 0;
-    let best = Number.NEGATIVE_INFINITY;
+    let best = Number.POSITIVE_INFINITY;
     let ties = 0;
-    for (let i = 0; i < candidates.length; i++) {
-      const score = scores.routingScore(candidates[i]!.agentId, now);
-      if (!Number.isFinite(score)) continue;
-      if (score > best + SCORE_TIE_EPSILON) {
-        best = score;
-        chosen = i;
-        chosenScore = score;
+    for (let r = 0; r < k; r++) {
+      const slot = order[r]!;
+      if (chosen >= 0 && base[slot]! > best * (1 + TIE)) break;
+      const cost = orderable(base[slot]! * this.overloadFactor(candidates[this.picks[slot]!]!.agentId, ctx, this.trustOf[slot]!));
+      if (chosen < 0 || cost < best * (1 - TIE)) {
+        chosen = slot;
+        best = cost;
         ties = 1;
-      } else if (score >= best - SCORE_TIE_EPSILON) {
-        // Reservoir sampling: the k-th tied candidate replaces the pick with probability 1/k.
+      } else if (cost <= best * (1 + TIE)) {
+        // Reservoir sampling: the j-th tied candidate replaces the pick with probability 1/j.
         ties++;
-        if (random.next() * ties < 1) {
-          chosen = i;
-          chosenScore = score;
-        }
+        if (ctx.random.next() * ties < 1) chosen = slot;
       }
     }
-    if (chosen < 0) throw new Error('RIPPLE_COORDINATION: no candidate has a finite routing score');
-    return { agentId: candidates[chosen]!.agentId, score: chosenScore };
+    const agentId = candidates[this.picks[chosen]!]!.agentId;
+    const score = this.scoreOf[chosen]!;
+    return Number.isFinite(score) ? { agentId, score } : { agentId };
   }
+
+  /**
+   * Expected completion time (ms) of one more task on this candidate, as RIPPLE estimates it
+   * (all terms); +Infinity when it cannot take one (capacity 0) or an input is broken.
+   */
+  expectedCompletionMs(c: Candidate, ctx: SelectionContext): number {
+    const trust = this.trust.get(c.agentId);
+    const base = this.costBeforeOverload(c, ctx, trust, ctx.scores.routingScore(c.agentId, ctx.now));
+    return orderable(base * this.overloadFactor(c.agentId, ctx, trust));
+  }
+
+  /**
+   * Check what the agent's signals claim against what was just observed, and adjust the trust
+   * in them. The claim is taken at the observation's time, as a fully trusted multiplier.
+   */
+  observe(obs: Observation, ctx: ObservationContext): void {
+    const { scores, observed } = ctx;
+    if (!scores.hasLiveSignal(obs.agentId, obs.at)) return;
+    const score = scores.routingScore(obs.agentId, obs.at);
+    if (!Number.isFinite(score)) return;
+    const claimLog = -this.logRange * (2 * score - 1);
+    const reference = observed.referenceLatencyMs();
+    const actual = observedCompletionMs(observed, obs.agentId, obs.at, 0, this.options);
+    this.trust.check(obs.agentId, claimLog, Math.log(actual / reference), Math.abs(2 * score - 1));
+  }
+
+  /** Fills the slot's score and trust and returns its cost before the overload term. */
+  private baseCost(c: Candidate, ctx: SelectionContext, slot: number): number {
+    const trust = this.trust.get(c.agentId);
+    const score = ctx.scores.routingScore(c.agentId, ctx.now);
+    this.scoreOf[slot] = score;
+    this.trustOf[slot] = trust;
+    return orderable(this.costBeforeOverload(c, ctx, trust, score));
+  }
+
+  /** Observed completion time × the trusted signal factor range^(−trust·(2·score − 1)). */
+  private costBeforeOverload(c: Candidate, ctx: SelectionContext, trust: number, score: number): number {
+    const ect = observedCompletionMs(ctx.observed, c.agentId, ctx.now, candidateLoad(c), this.options);
+    if (!(trust > 0) || !Number.isFinite(score)) return ect;
+    return ect * Math.exp(-trust * this.logRange * (2 * score - 1));
+  }
+
+  /** 1 + penalty · confidence · trust when the agent's load trend predicts overload, else 1. */
+  private overloadFactor(agentId: string, ctx: SelectionContext, trust: number): number {
+    const { overloadPenalty, overloadHorizonSeconds } = this.options;
+    const { scores } = ctx;
+    if (!(trust > 0) || overloadPenalty === 0 || scores.predictOverload === undefined || !scores.hasLiveSignal(agentId, ctx.now)) return 1;
+    const outlook = scores.predictOverload(agentId, overloadHorizonSeconds);
+    return outlook.willOverload ? 1 + overloadPenalty * trust * clampUnit(outlook.confidence) : 1;
+  }
+}
+
+/**
+ * The observation-only part of the estimate: (1 − f) · L · (1 + k·u) + f · (L_fail + P · L_ref).
+ * `utilisation` is inFlight / capacity (or inFlight when the capacity is unknown).
+ */
+export function observedCompletionMs(
+  observed: ObservedStatsView,
+  agentId: string,
+  now: number,
+  utilisation: number,
+  options: Pick<RippleOptions, 'loadSensitivity' | 'failurePenalty'>,
+): number {
+  const latency = observed.typicalLatencyMs(agentId, now);
+  const f = observed.failureRate(agentId, now);
+  const success = latency * (1 + options.loadSensitivity * utilisation);
+  if (f === 0) return success;
+  return (1 - f) * success + f * (observed.failureLatencyMs(agentId) + options.failurePenalty * observed.referenceLatencyMs());
+}
+
+/** NaN (a broken input) orders last, like +Infinity. */
+function orderable(x: number): number {
+  return Number.isNaN(x) ? Number.POSITIVE_INFINITY : x;
+}
+
+function clampUnit(v: number): number {
+  return v > 0 ? (v < 1 ? v : 1) : 0;
 }

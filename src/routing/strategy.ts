@@ -1,5 +1,5 @@
-import type { StrategyName } from '../config.js';
 import type { Random } from '../random.js';
+import type { ObservedStatsView } from './observed-stats.js';
 
 /** What the router knows about one agent it may choose. */
 export interface Candidate {
@@ -10,6 +10,13 @@ export interface Candidate {
   readonly capacity?: number;
 }
 
+/** The part of an overload prediction a strategy reads. */
+export interface OverloadOutlook {
+  readonly willOverload: boolean;
+  /** How much the prediction is worth, in [0, 1]. */
+  readonly confidence: number;
+}
+
 /** The minimal view of the coordination service a strategy needs. */
 export interface ScoreSource {
   /** The time scores are computed at; the router reads it once per decision. */
@@ -18,13 +25,28 @@ export interface ScoreSource {
   routingScore(agentId: string, now: number): number;
   /** Whether the agent has at least one signal that has not expired at `now`. */
   hasLiveSignal(agentId: string, now: number): boolean;
+  /**
+   * The agent's load trend `horizonSeconds` ahead, from its own load signals. Optional: a source
+   * without it simply gives RIPPLE_COORDINATION no overload term. Only asked about agents that
+   * have a live signal.
+   */
+  predictOverload?(agentId: string, horizonSeconds: number): OverloadOutlook;
 }
 
 export interface SelectionContext {
   readonly random: Random;
   readonly scores: ScoreSource;
+  /** What the daemon itself observed of each agent's finished attempts (latency, failures). */
+  readonly observed: ObservedStatsView;
   /** The decision's time (read once from the score source, not once per candidate). */
   readonly now: number;
+}
+
+/** What a strategy may read when it learns from an observation (time is the observation's `at`). */
+export interface ObservationContext {
+  readonly scores: ScoreSource;
+  /** Already updated with the observation being reported. */
+  readonly observed: ObservedStatsView;
 }
 
 export interface StrategyChoice {
@@ -46,8 +68,13 @@ export interface Observation {
   readonly at: number;
 }
 
-/** One way of choosing an agent. Candidates are never empty when select is called. */
+/**
+ * One way of choosing an agent. Candidates are never empty when select is called. The name is a
+ * StrategyName for the built-in strategies; a simulation may register others (e.g. ORACLE).
+ */
 export interface RoutingStrategy {
-  readonly name: StrategyName;
+  readonly name: string;
   select(candidates: readonly Candidate[], ctx: SelectionContext): StrategyChoice;
+  /** Learn from a finished attempt beyond what the shared ObservedStats keeps (optional). */
+  observe?(observation: Observation, ctx: ObservationContext): void;
 }

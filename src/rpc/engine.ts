@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { JSONRPCServer, type JSONRPCRequest, type JSONRPCResponse } from 'json-rpc-2.0';
 import { AppError, AppErrors, ProtocolErrors } from '../errors.js';
 import type { Log } from '../log.js';
 import type { MethodDefinition, ParamsOf, ResultOf } from '../schemas/method.js';
@@ -33,10 +32,8 @@ export interface RpcEngineOptions {
   validateResults: boolean;
 }
 
-interface ServerParams {
-  session: Session & { peer: RpcPeer };
-  traceHint?: string;
-}
+/** One JSON-RPC response object. */
+type Reply = { jsonrpc: '2.0'; id: RpcId; result: unknown } | { jsonrpc: '2.0'; id: RpcId; error: WireError };
 
 interface Registered {
   def: MethodDefinition;
@@ -48,11 +45,12 @@ const UNKNOWN_METHOD = '<unknown>';
 /**
  * The JSON-RPC 2.0 engine: parses frames, validates envelopes (§4–§5), runs batches (§6),
  * checks roles and params, and turns whatever a handler throws into a safe error (§5.1).
- * It knows no domain: methods are registered with their definitions.
+ * It knows no domain: methods are registered with their definitions. Dispatch is our own
+ * (json-rpc-2.0's server is not spec-exact and costs a promise chain per call); a synchronous
+ * handler is answered synchronously. Outbound requests use json-rpc-2.0's client (RpcPeer).
  */
 export class RpcEngine {
   private readonly methods = new Map<string, Registered>();
-  private readonly server: JSONRPCServer<ServerParams>;
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
 
@@ -60,14 +58,12 @@ export class RpcEngine {
     private readonly deps: { log: Log & { isLevelEnabled?(level: string): boolean }; observer?: RpcObserver },
     private readonly options: RpcEngineOptions,
   ) {
-    this.server = new JSONRPCServer<ServerParams>({ errorListener: (message, data) => deps.log.error({ err: data }, message) });
   }
 
   /** Serve a method; the handler gets params already parsed by the definition's schema. */
   register<M extends MethodDefinition>(def: M, handler: Handler<M>): void {
     if (this.methods.has(def.name)) throw new Error(`method ${def.name} registered twice`);
     this.methods.set(def.name, { def, handler: handler as Registered['handler'] });
-    this.server.addMethodAdvanced(def.name, (request, params) => this.call(def.name, request, params));
   }
 
   /** The definitions of every served method, in registration order. */
@@ -89,7 +85,7 @@ export class RpcEngine {
    * Handle one text frame from a connection. Resolves with the reply text, or undefined when
    * nothing must be sent (notifications, responses to our own requests, all-notification batches).
    */
-  async handleText(text: string, session: Session & { peer: RpcPeer }): Promise<string | undefined> {
+  handleText(text: string, session: Session & { peer: RpcPeer }): string | undefined | Promise<string | undefined> {
     let message: unknown;
     try {
       message = JSON.parse(text);
@@ -98,8 +94,8 @@ export class RpcEngine {
       return JSON.stringify(errorResponse(null, RpcError.protocol('PARSE_ERROR').toWire()));
     }
     if (!Array.isArray(message)) {
-      const reply = await this.handleOne(message, session);
-      return reply === undefined ? undefined : JSON.stringify(reply);
+      const reply = this.handleOne(message, session);
+      return isPromise(reply) ? reply.then(serialize) : serialize(reply);
     }
     if (message.length === 0) {
       return JSON.stringify(errorResponse(null, RpcError.protocol('INVALID_REQUEST', { reason: 'empty batch' }).toWire()));
@@ -109,12 +105,14 @@ export class RpcEngine {
         errorResponse(null, RpcError.protocol('INVALID_REQUEST', { reason: 'batch too large', maxBatch: this.options.maxBatch }).toWire()),
       );
     }
-    const replies = await Promise.all(message.map((m) => this.handleOne(m, session)));
-    const present = replies.filter((r): r is JSONRPCResponse => r !== undefined);
-    return present.length === 0 ? undefined : JSON.stringify(present);
+    // §6: the elements run concurrently; the reply array holds one response per non-notification.
+    return Promise.all(message.map((m) => this.handleOne(m, session))).then((replies) => {
+      const present = replies.filter((r): r is Reply => r !== undefined);
+      return present.length === 0 ? undefined : JSON.stringify(present);
+    });
   }
 
-  private async handleOne(value: unknown, session: Session & { peer: RpcPeer }): Promise<JSONRPCResponse | undefined> {
+  private handleOne(value: unknown, session: Session & { peer: RpcPeer }): Reply | undefined | Promise<Reply | undefined> {
     const env = classify(value);
     switch (env.kind) {
       case 'response':
@@ -124,53 +122,71 @@ export class RpcEngine {
         this.deps.observer?.onCall(UNKNOWN_METHOD, String(ProtocolErrors.INVALID_REQUEST.code), 0);
         return errorResponse(env.id, RpcError.protocol('INVALID_REQUEST', { reason: env.reason }).toWire());
       default: {
-        if (!this.methods.has(env.method)) {
+        const registered = this.methods.get(env.method);
+        if (!registered) {
           this.deps.observer?.onCall(UNKNOWN_METHOD, String(ProtocolErrors.METHOD_NOT_FOUND.code), 0);
           if (env.kind === 'notification') return undefined;
           return errorResponse(env.id, RpcError.protocol('METHOD_NOT_FOUND', { method: env.method.slice(0, 200) }).toWire());
         }
-        const request: JSONRPCRequest = { jsonrpc: '2.0', method: env.method, params: env.params as never };
-        if (env.kind === 'request') request.id = env.id;
-        const response = await this.server.receive(request, { session });
-        return response ?? undefined;
+        const reply = this.call(registered, env.kind === 'request' ? env.id : undefined, env.params, session);
+        return isPromise(reply) ? reply.then((r) => r ?? undefined) : (reply ?? undefined);
       }
     }
   }
 
-  private async call(name: string, request: JSONRPCRequest, sp: ServerParams): Promise<JSONRPCResponse | null> {
-    const registered = this.methods.get(name)!;
-    const { session } = sp;
+  /**
+   * Run one call. Synchronous handlers are answered synchronously (no promise, no extra
+   * allocation on the hot path); asynchronous ones through a promise. `id` undefined means a
+   * notification: it runs, and nothing is returned.
+   */
+  private call(registered: Registered, id: RpcId | undefined, params: unknown, session: Session): Reply | null | Promise<Reply | null> {
+    const name = registered.def.name;
     const started = performance.now();
-    const id = request.id;
+    const ctx = new RequestContext(session, name, traceIdFrom(params));
     this.inFlight++;
-    const ctx = new RequestContext(session, name, traceIdFrom(request.params));
-    let outcome = 'ok';
-    let response: JSONRPCResponse | null;
+    let result: unknown;
     try {
       if (!registered.def.roles.includes(session.role)) {
         throw new AppError('FORBIDDEN', `role ${session.role} may not call ${name}`, { role: session.role, allowed: registered.def.roles });
       }
-      const parsed = registered.def.params.safeParse(withoutMeta(request.params));
+      const parsed = registered.def.params.safeParse(withoutMeta(params));
       if (!parsed.success) throw RpcError.protocol('INVALID_PARAMS', invalidParamsData(parsed.error.issues));
-      let result = await registered.handler(parsed.data, ctx);
-      if (this.options.validateResults) result = this.checkResult(registered.def, result);
-      response = id === undefined ? null : { jsonrpc: '2.0', id, result: result ?? null };
+      result = registered.handler(parsed.data, ctx);
+    } catch (err) {
+      return this.settle(registered, ctx, id, started, { err });
+    }
+    if (isPromise(result)) {
+      return result.then(
+        (value) => this.settle(registered, ctx, id, started, { value }),
+        (err: unknown) => this.settle(registered, ctx, id, started, { err }),
+      );
+    }
+    return this.settle(registered, ctx, id, started, { value: result });
+  }
+
+  /** Turn a handler's outcome into the reply, and account for the call. */
+  private settle(registered: Registered, ctx: RequestContext, id: RpcId | undefined, started: number, outcome: { value?: unknown; err?: unknown }): Reply | null {
+    let response: Reply | null;
+    let code = 'ok';
+    try {
+      if ('err' in outcome) throw outcome.err;
+      const value = this.options.validateResults ? this.checkResult(registered.def, outcome.value) : outcome.value;
+      response = id === undefined ? null : { jsonrpc: '2.0', id, result: value ?? null };
     } catch (err) {
       const wire = this.toWireError(err, ctx);
-      outcome = String(wire.code);
+      code = String(wire.code);
       response = id === undefined ? null : errorResponse(id, wire);
-    } finally {
-      this.inFlight--;
-      if (this.inFlight === 0 && this.idleWaiters.length > 0) {
-        const waiters = this.idleWaiters;
-        this.idleWaiters = [];
-        for (const w of waiters) w();
-      }
+    }
+    this.inFlight--;
+    if (this.inFlight === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
     }
     const seconds = (performance.now() - started) / 1000;
-    this.deps.observer?.onCall(name, outcome, seconds);
+    this.deps.observer?.onCall(ctx.method, code, seconds);
     if (this.deps.log.isLevelEnabled?.('debug') ?? false) {
-      ctx.log.debug({ durationMs: seconds * 1000, outcome, notification: id === undefined }, 'rpc');
+      ctx.log.debug({ durationMs: seconds * 1000, outcome: code, notification: id === undefined }, 'rpc');
     }
     return response;
   }
@@ -203,6 +219,14 @@ function withoutMeta(params: unknown): unknown {
   return rest;
 }
 
-function errorResponse(id: RpcId, error: WireError): JSONRPCResponse {
-  return { jsonrpc: '2.0', id, error } as JSONRPCResponse;
+function errorResponse(id: RpcId, error: WireError): Reply {
+  return { jsonrpc: '2.0', id, error };
+}
+
+function serialize(reply: Reply | undefined): string | undefined {
+  return reply === undefined ? undefined : JSON.stringify(reply);
+}
+
+function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
+  return typeof (v as { then?: unknown } | null)?.then === 'function';
 }

@@ -49,6 +49,15 @@ describe('the daemon process', () => {
     expect(r.stderr).to.match(/COORDD_TOKENS_FILE: line 1/);
   });
 
+  it('writes the listening line whatever COORDD_LOG_LEVEL is', async () => {
+    for (const level of ['warn', 'error', 'silent']) {
+      const d = await startDaemon({ COORDD_LOG_LEVEL: level });
+      expect(d.port, level).to.be.above(0);
+      expect(d.logs.filter((l) => l.level === 'info').map((l) => l.msg), level).to.deep.equal(['listening']);
+      expect(await d.stop()).to.equal(0);
+    }
+  });
+
   it('starts on a non-loopback address with --insecure', async () => {
     const d = await startDaemon({ COORDD_HOST: '0.0.0.0' }, ['--insecure']);
     expect(d.port).to.be.above(0);

@@ -1,12 +1,16 @@
 import type { Log } from '../../../src/log.js';
 import type { Random } from '../../../src/random.js';
-import type { Candidate, ScoreSource, SelectionContext } from '../../../src/routing/strategy.js';
+import { ObservedStats } from '../../../src/routing/observed-stats.js';
+import type { Candidate, Observation, OverloadOutlook, ScoreSource, SelectionContext } from '../../../src/routing/strategy.js';
 import { seededRandom } from '../../../src/random.js';
 
 /** A ScoreSource backed by plain maps, counting calls so tests can see what was consulted. */
 export class FakeScores implements ScoreSource {
   routingScoreCalls = 0;
   hasLiveSignalCalls = 0;
+  predictOverloadCalls = 0;
+  /** Overload outlooks by agent; agents not listed are not expected to overload. */
+  readonly overload = new Map<string, OverloadOutlook>();
 
   constructor(
     readonly scores: Map<string, number> = new Map(),
@@ -32,6 +36,12 @@ export class FakeScores implements ScoreSource {
     this.hasLiveSignalCalls++;
     return this.live.has(agentId);
   }
+
+  predictOverload(agentId: string): OverloadOutlook {
+    this.predictOverloadCalls++;
+    if (!this.live.has(agentId)) throw new Error(`predictOverload asked about ${agentId}, which has no live signal`);
+    return this.overload.get(agentId) ?? { willOverload: false, confidence: 0 };
+  }
 }
 
 /** A Random that must not be consulted. */
@@ -51,8 +61,27 @@ export function candidates(...ids: string[]): Candidate[] {
   return ids.map((agentId) => ({ agentId, inFlight: 0 }));
 }
 
-export function ctx(scores: ScoreSource = new FakeScores(), random: Random = seededRandom(1)): SelectionContext {
-  return { random, scores, now: scores.now() };
+/** A selection context at the score source's time (or `now`), with nothing observed unless given. */
+export function ctx(scores: ScoreSource = new FakeScores(), random: Random = seededRandom(1), observed = new ObservedStats(), now = scores.now()): SelectionContext {
+  return { random, scores, observed, now };
+}
+
+/** `count` observations of one agent, `everyMs` apart, starting at `from`; returns the time of the last. */
+export function observeMany(
+  stats: { record(o: Observation): void } | { observe(o: Observation): void },
+  agentId: string,
+  count: number,
+  opts: { latencyMs: number; outcome?: Observation['outcome']; from?: number; everyMs?: number },
+): number {
+  const every = opts.everyMs ?? 100;
+  let at = opts.from ?? 0;
+  for (let i = 0; i < count; i++) {
+    at = (opts.from ?? 0) + i * every;
+    const o: Observation = { agentId, latencyMs: opts.latencyMs, outcome: opts.outcome ?? 'completed', at };
+    if ('record' in stats) stats.record(o);
+    else stats.observe(o);
+  }
+  return at;
 }
 
 /** How often each agent was chosen by `pick` over `runs` calls. */

@@ -1,8 +1,10 @@
 import { expect } from 'chai';
+import { STRATEGY_NAMES } from '../../../src/config.js';
 import { AppError } from '../../../src/errors.js';
 import { seededRandom } from '../../../src/random.js';
 import { MessageRouter, type SelectionEvent } from '../../../src/routing/message-router.js';
-import type { RoutingStrategy } from '../../../src/routing/strategy.js';
+import { ObservedStats } from '../../../src/routing/observed-stats.js';
+import type { Observation, RoutingStrategy, ScoreSource } from '../../../src/routing/strategy.js';
 import { routerSelect } from '../../../src/schemas/router.js';
 import { candidates, FakeScores, recordingLog } from './fakes.js';
 
@@ -43,7 +45,7 @@ describe('MessageRouter', () => {
 
     it('returns results that satisfy the router.select wire schema', () => {
       const router = new MessageRouter({ random: seededRandom(1), scores: FakeScores.live({ a: 0.2, b: 0.8 }) }, { enableRep: true });
-      for (const strategy of ['RIPPLE_COORDINATION', 'ROUND_ROBIN', 'RANDOM', 'LEAST_LOADED'] as const) {
+      for (const strategy of STRATEGY_NAMES) {
         expect(routerSelect.result.safeParse(router.select(list, strategy)).success, strategy).to.equal(true);
       }
       const disabled = new MessageRouter({ random: seededRandom(1), scores: new FakeScores() }, { enableRep: false });
@@ -52,7 +54,7 @@ describe('MessageRouter', () => {
 
     it('throws NO_CANDIDATES for an empty list', () => {
       const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores() });
-      for (const strategy of ['RIPPLE_COORDINATION', 'ROUND_ROBIN', 'RANDOM', 'LEAST_LOADED'] as const) {
+      for (const strategy of STRATEGY_NAMES) {
         expect(() => router.select([], strategy))
           .to.throw(AppError)
           .that.includes({ errorName: 'NO_CANDIDATES', code: -32011 });
@@ -98,10 +100,33 @@ describe('MessageRouter', () => {
 
     it('one live candidate is enough, and the scan stops at it', () => {
       const many = candidates(...Array.from({ length: 100 }, (_, i) => `agent-${i}`));
-      const scores = new FakeScores(new Map([['agent-1', 0.6]]), new Set(['agent-1']));
+      const fake = new FakeScores(new Map([['agent-1', 0.6]]), new Set(['agent-1']));
+      // Without predictOverload, RIPPLE itself asks no hasLiveSignal: every call counted is the scan's.
+      const scores: ScoreSource = { now: () => 0, routingScore: (id) => fake.routingScore(id), hasLiveSignal: (id) => fake.hasLiveSignal(id) };
       const router = new MessageRouter({ random: seededRandom(1), scores });
-      expect(router.select(many)).to.include({ agentId: 'agent-1', strategy: 'RIPPLE_COORDINATION', fallback: false });
-      expect(scores.hasLiveSignalCalls).to.equal(2);
+      expect(router.select(many)).to.include({ strategy: 'RIPPLE_COORDINATION', fallback: false });
+      expect(fake.hasLiveSignalCalls).to.equal(2);
+    });
+
+    it('no_live_signals only when there is neither a live signal nor a recent observation', () => {
+      const scores = new FakeScores();
+      const router = new MessageRouter({ random: seededRandom(1), scores }, { observation: { forgetAfterMs: 60_000 } });
+      expect(router.select(list)).to.include({ fallback: true, fallbackReason: 'no_live_signals' });
+      router.observe({ agentId: 'c', latencyMs: 50, outcome: 'completed', at: 0 });
+      expect(router.select(list)).to.include({ strategy: 'RIPPLE_COORDINATION', fallback: false });
+      scores.now = () => 60_000; // the observation is forgotten
+      expect(router.select(list)).to.include({ fallback: true, fallbackReason: 'no_live_signals' });
+    });
+
+    it('routes on observations alone when no signal is live', () => {
+      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores() });
+      for (let i = 0; i < 5; i++) {
+        router.observe({ agentId: 'a', latencyMs: 900, outcome: 'completed', at: i });
+        router.observe({ agentId: 'b', latencyMs: 100, outcome: 'completed', at: i });
+        router.observe({ agentId: 'c', latencyMs: 5, outcome: 'failed', at: i });
+      }
+      const picks = Array.from({ length: 50 }, () => router.select(list));
+      expect(picks.every((r) => r.agentId === 'b' && !r.fallback)).to.equal(true);
     });
 
     it('strategy_error: a throwing RIPPLE_COORDINATION falls back', () => {
@@ -217,7 +242,8 @@ describe('MessageRouter', () => {
       router.select(list); // no live signals -> RANDOM
       router.select(list, 'RANDOM');
       expect(router.stats()).to.deep.equal({
-        selections: { ROUND_ROBIN: 1, RANDOM: 3, LEAST_LOADED: 0, RIPPLE_COORDINATION: 2 },
+        selections: { ROUND_ROBIN: 1, RANDOM: 3, LEAST_LOADED: 0, P2C: 0, PEAK_EWMA: 0, RIPPLE_COORDINATION: 2 },
+        extraSelections: {},
         fallbacks: 2,
         fallbacksByReason: { rep_disabled: 0, no_live_signals: 1, strategy_error: 1 },
       });
@@ -230,6 +256,73 @@ describe('MessageRouter', () => {
       snapshot.fallbacksByReason.rep_disabled = 99;
       expect(router.stats().selections.RANDOM).to.equal(0);
       expect(router.stats().fallbacksByReason.rep_disabled).to.equal(0);
+    });
+  });
+
+  describe('observe', () => {
+    const obs = (agentId: string, latencyMs: number, outcome: Observation['outcome'], at: number): Observation => ({ agentId, latencyMs, outcome, at });
+
+    it('feeds the observed statistics the strategies read, and counts observations', () => {
+      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores() });
+      router.observe(obs('a', 120, 'completed', 10));
+      router.observe(obs('a', 3, 'timeout', 20));
+      expect(router.observationCount).to.equal(2);
+      expect(router.observedStats.get('a', 20)).to.deep.include({ attempts: 2, successes: 1, failures: 1 });
+    });
+
+    it('learns into a shared store when one is given', () => {
+      const observed = new ObservedStats();
+      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores(), observed });
+      router.observe(obs('a', 120, 'completed', 10));
+      expect(router.observedStats).to.equal(observed);
+      expect(observed.has('a', 10)).to.equal(true);
+    });
+
+    it('lets every strategy learn; a strategy that fails to is logged, never thrown', () => {
+      const seen: string[] = [];
+      const log = recordingLog();
+      const learner: RoutingStrategy = { name: 'LEARNER', select: (c) => ({ agentId: c[0]!.agentId }), observe: (o, ctx) => seen.push(`${o.agentId}:${ctx.observed.has(o.agentId, o.at)}`) };
+      const broken: RoutingStrategy = {
+        name: 'BROKEN',
+        select: (c) => ({ agentId: c[0]!.agentId }),
+        observe: () => {
+          throw new Error('cannot learn');
+        },
+      };
+      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores(), log, strategies: { LEARNER: learner, BROKEN: broken } });
+      expect(() => router.observe(obs('a', 1, 'completed', 0))).to.not.throw();
+      expect(seen).to.deep.equal(['a:true']); // the store is updated before strategies learn
+      expect(log.entries.filter((e) => e.level === 'warn').map((e) => (e.obj as { strategy: string }).strategy)).to.deep.equal(['BROKEN']);
+    });
+  });
+
+  describe('extra strategies (e.g. a simulation ORACLE)', () => {
+    const oracle: RoutingStrategy = { name: 'ORACLE', select: (c) => ({ agentId: c[c.length - 1]!.agentId }) };
+
+    it('selects by a name outside StrategyName and counts it apart', () => {
+      const events: string[] = [];
+      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores(), strategies: { ORACLE: oracle }, onSelection: (e) => events.push(e.strategy) });
+      expect(router.select(list, 'ORACLE')).to.include({ agentId: 'c', strategy: 'ORACLE', fallback: false });
+      expect(events).to.deep.equal(['ORACLE']);
+      expect(router.stats().extraSelections).to.deep.equal({ ORACLE: 1 });
+      expect(Object.keys(router.stats().selections).sort()).to.deep.equal([...STRATEGY_NAMES].sort());
+    });
+
+    it('may be the default strategy; an unknown default is refused at construction', () => {
+      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores(), strategies: { ORACLE: oracle } }, { defaultStrategy: 'ORACLE' });
+      expect(router.select(list).strategy).to.equal('ORACLE');
+      expect(() => new MessageRouter({ random: seededRandom(1), scores: new FakeScores() }, { defaultStrategy: 'ORACLE' })).to.throw(TypeError, /default/);
+      expect(() => new MessageRouter({ random: seededRandom(1), scores: new FakeScores() }, { defaultStrategy: 'toString' })).to.throw(TypeError);
+    });
+
+    it('still never resolves names from Object.prototype', () => {
+      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores(), strategies: { ORACLE: oracle } });
+      for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) expect(() => router.select(list, name), name).to.throw(TypeError);
+    });
+
+    it('falls back to RANDOM when an extra strategy throws', () => {
+      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores(), strategies: { ORACLE: throwing('ORACLE') } });
+      expect(router.select(list, 'ORACLE')).to.include({ strategy: 'RANDOM', fallback: true, fallbackReason: 'strategy_error' });
     });
   });
 });

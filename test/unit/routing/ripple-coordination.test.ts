@@ -1,59 +1,230 @@
 import { expect } from 'chai';
 import { seededRandom } from '../../../src/random.js';
-import { RippleCoordinationStrategy } from '../../../src/routing/ripple-coordination.js';
-import { candidates, ctx, FakeScores, forbiddenRandom, tally } from './fakes.js';
+import { ObservedStats } from '../../../src/routing/observed-stats.js';
+import { observedCompletionMs, RippleCoordinationStrategy } from '../../../src/routing/ripple-coordination.js';
+import type { Candidate, Observation } from '../../../src/routing/strategy.js';
+import { candidates, ctx, FakeScores, forbiddenRandom, observeMany, tally } from './fakes.js';
+
+const idle = (...ids: string[]): Candidate[] => ids.map((agentId) => ({ agentId, inFlight: 0, capacity: 4 }));
+
+/** Record an observation and let the strategy learn from it, as MessageRouter.observe does. */
+function learn(s: RippleCoordinationStrategy, observed: ObservedStats, scores: FakeScores, o: Observation): void {
+  observed.record(o);
+  s.observe(o, { scores, observed });
+}
 
 describe('RippleCoordinationStrategy', () => {
-  it('picks the highest routing score and reports it', () => {
-    const scores = FakeScores.live({ a: 0.4, b: 0.9, c: 0.6 });
-    const choice = new RippleCoordinationStrategy().select(candidates('a', 'b', 'c'), ctx(scores, forbiddenRandom));
-    expect(choice).to.deep.equal({ agentId: 'b', score: 0.9 });
+  describe('with signals only (nothing observed yet)', () => {
+    it('follows the signals and reports the chosen agent’s routing score', () => {
+      const scores = FakeScores.live({ a: 0.2, b: 0.8, c: 0.5 });
+      const choice = new RippleCoordinationStrategy().select(candidates('a', 'b', 'c'), ctx(scores, forbiddenRandom));
+      expect(choice).to.deep.equal({ agentId: 'b', score: 0.8 });
+    });
+
+    it('penalises an agent whose load trend predicts overload', () => {
+      const scores = FakeScores.live({ a: 0.5, b: 0.5 });
+      scores.overload.set('a', { willOverload: true, confidence: 1 });
+      const s = new RippleCoordinationStrategy();
+      const c = ctx(scores, seededRandom(1));
+      expect(tally(200, () => s.select(idle('a', 'b'), c).agentId).get('b')).to.equal(200);
+      expect(scores.predictOverloadCalls).to.equal(400);
+    });
+
+    it('asks for an overload outlook only while it could still change the decision', () => {
+      const observed = new ObservedStats();
+      observeMany(observed, 'fast', 5, { latencyMs: 100 });
+      observeMany(observed, 'slow', 5, { latencyMs: 1_000 });
+      const scores = FakeScores.live({ fast: 0.5, slow: 0.5 });
+      const s = new RippleCoordinationStrategy();
+      const c = ctx(scores, seededRandom(1), observed, 500);
+      for (let i = 0; i < 10; i++) expect(s.select(idle('slow', 'fast'), c).agentId).to.equal('fast');
+      expect(scores.predictOverloadCalls).to.equal(10); // slow costs 10× before the term: never asked
+      scores.overload.set('fast', { willOverload: true, confidence: 1 }); // × 1.5 still beats slow
+      expect(s.select(idle('slow', 'fast'), c).agentId).to.equal('fast');
+      expect(scores.predictOverloadCalls).to.equal(11);
+    });
+
+    it('asks for overload predictions only about agents with a live signal', () => {
+      const scores = new FakeScores(new Map([['a', 0.7]]), new Set(['a']));
+      new RippleCoordinationStrategy().select(idle('a', 'b'), ctx(scores, seededRandom(1)));
+      expect(scores.predictOverloadCalls).to.equal(1); // FakeScores throws for b
+    });
   });
 
-  it('asks for each candidate score exactly once', () => {
-    const scores = FakeScores.live({ a: 0.4, b: 0.9, c: 0.6 });
-    new RippleCoordinationStrategy().select(candidates('a', 'b', 'c'), ctx(scores, forbiddenRandom));
-    expect(scores.routingScoreCalls).to.equal(3);
+  describe('sampling', () => {
+    it('scores at most sampleSize candidates per decision', () => {
+      const many = Array.from({ length: 100 }, (_, i) => `a${i}`);
+      const scores = FakeScores.live(Object.fromEntries(many.map((id, i) => [id, i / 100])));
+      const s = new RippleCoordinationStrategy();
+      const c = ctx(scores, seededRandom(2));
+      for (let i = 0; i < 10; i++) s.select(candidates(...many), c);
+      expect(scores.routingScoreCalls).to.equal(30);
+      const s2 = new RippleCoordinationStrategy({ sampleSize: 2 });
+      s2.select(candidates(...many), c);
+      expect(scores.routingScoreCalls).to.equal(32);
+    });
+
+    it('picks the best of its sample, so the best agent does not take every task (no herding)', () => {
+      const ids = ['a0', 'a1', 'a2', 'a3', 'a4', 'a5'];
+      const observed = new ObservedStats();
+      ids.forEach((id, i) => observeMany(observed, id, 5, { latencyMs: 100 * (i + 1), everyMs: 0 }));
+      const s = new RippleCoordinationStrategy();
+      const c = ctx(new FakeScores(), seededRandom(3), observed, 0);
+      const counts = tally(6_000, () => s.select(idle(...ids), c).agentId);
+      // a_i wins when it is the fastest of the 3 sampled: C(5 − i, 2) of the C(6, 3) = 20 samples.
+      const expected = [10, 6, 3, 1, 0, 0].map((n) => (n / 20) * 6_000);
+      ids.forEach((id, i) => expect(counts.get(id) ?? 0, id).to.be.within(expected[i]! - 250, expected[i]! + 250));
+    });
+
+    it('breaks ties at random, not always the first', () => {
+      const s = new RippleCoordinationStrategy();
+      const c = ctx(new FakeScores(), seededRandom(4));
+      const counts = tally(3_000, () => s.select(idle('a', 'b', 'c'), c).agentId);
+      for (const id of ['a', 'b', 'c']) expect(counts.get(id), id).to.be.within(850, 1_150);
+    });
+
+    it('is reproducible for a given seed', () => {
+      const list = Array.from({ length: 30 }, (_, i) => ({ agentId: `a${i}`, inFlight: i % 3, capacity: 4 }));
+      const run = () => {
+        const s = new RippleCoordinationStrategy();
+        const observed = new ObservedStats();
+        list.forEach((cand, i) => observeMany(observed, cand.agentId, 2, { latencyMs: 50 + (i % 5) * 10, everyMs: 0 }));
+        const c = ctx(new FakeScores(), seededRandom(77), observed, 0);
+        return Array.from({ length: 50 }, () => s.select(list, c).agentId);
+      };
+      expect(run()).to.deep.equal(run());
+    });
   });
 
-  it('breaks ties uniformly at random, not always the first', () => {
-    const scores = FakeScores.live({ a: 0.7, b: 0.2, c: 0.7, d: 0.7 });
+  describe('with observations', () => {
+    it('estimates (1 − f)·L·(1 + k·u) + f·(L_fail + P·L_ref)', () => {
+      const observed = new ObservedStats();
+      observeMany(observed, 'a', 4, { latencyMs: 100, everyMs: 0 });
+      const opts = { loadSensitivity: 1, failurePenalty: 4 };
+      expect(observedCompletionMs(observed, 'a', 0, 0.5, opts)).to.be.closeTo(150, 1e-9);
+      observed.record({ agentId: 'a', latencyMs: 20, outcome: 'failed', at: 0 });
+      const f = observed.failureRate('a', 0);
+      expect(f).to.be.closeTo(0.2, 1e-12);
+      expect(observedCompletionMs(observed, 'a', 0, 0.5, opts)).to.be.closeTo(0.8 * 150 + 0.2 * (20 + 4 * 100), 1e-9);
+    });
+
+    it('prefers the less utilised of two equally fast agents', () => {
+      const observed = new ObservedStats();
+      observeMany(observed, 'a', 5, { latencyMs: 100 });
+      observeMany(observed, 'b', 5, { latencyMs: 100 });
+      const list: Candidate[] = [
+        { agentId: 'a', inFlight: 3, capacity: 4 },
+        { agentId: 'b', inFlight: 0, capacity: 4 },
+      ];
+      const s = new RippleCoordinationStrategy();
+      const c = ctx(new FakeScores(), seededRandom(5), observed, 500);
+      expect(tally(100, () => s.select(list, c).agentId).get('b')).to.equal(100);
+    });
+
+    it('never picks an agent that can take nothing (capacity 0) over one that can', () => {
+      const s = new RippleCoordinationStrategy();
+      const c = ctx(new FakeScores(), seededRandom(6));
+      const list: Candidate[] = [
+        { agentId: 'none', inFlight: 0, capacity: 0 },
+        { agentId: 'busy', inFlight: 3, capacity: 4 },
+      ];
+      expect(tally(100, () => s.select(list, c).agentId).get('busy')).to.equal(100);
+    });
+
+    it('avoids an agent that fails fast, even one whose signals are rosy', () => {
+      const observed = new ObservedStats();
+      const scores = FakeScores.live({ sink: 1, ok: 0.5 });
+      const s = new RippleCoordinationStrategy();
+      let at = 0;
+      for (let i = 0; i < 10; i++) {
+        learn(s, observed, scores, { agentId: 'ok', latencyMs: 200, outcome: 'completed', at: (at += 50) });
+        learn(s, observed, scores, { agentId: 'sink', latencyMs: 1, outcome: 'failed', at: (at += 50) });
+      }
+      const list: Candidate[] = [
+        { agentId: 'sink', inFlight: 0, capacity: 4 },
+        { agentId: 'ok', inFlight: 3, capacity: 4 },
+      ];
+      const c = ctx(scores, seededRandom(7), observed, at);
+      expect(tally(200, () => s.select(list, c).agentId).get('ok')).to.equal(200);
+      expect(s.trust.get('sink')).to.be.below(0.2);
+    });
+
+    it('stops believing rosy signals from an agent observed to be slow', () => {
+      const scores = FakeScores.live({ liar: 1, honest: 0.5 });
+      const list = idle('liar', 'honest');
+      const feed = (s: RippleCoordinationStrategy, observed: ObservedStats, check: boolean): number => {
+        let at = 0;
+        for (let i = 0; i < 10; i++) {
+          for (const [agentId, latencyMs] of [['liar', 180], ['honest', 100]] as const) {
+            const o: Observation = { agentId, latencyMs, outcome: 'completed', at: (at += 10) };
+            if (check) learn(s, observed, scores, o);
+            else observed.record(o);
+          }
+        }
+        return at;
+      };
+      // Fully trusted from the start, its claim (×0.5) outweighs being observed 1.8× slower…
+      const naive = new RippleCoordinationStrategy({ trust: { initial: 1 } });
+      const naiveObserved = new ObservedStats();
+      const t1 = feed(naive, naiveObserved, false);
+      expect(tally(100, () => naive.select(list, ctx(scores, seededRandom(8), naiveObserved, t1)).agentId).get('liar')).to.equal(100);
+      // …until its claims are checked against what was observed.
+      const learning = new RippleCoordinationStrategy({ trust: { initial: 1 } });
+      const observed = new ObservedStats();
+      const t2 = feed(learning, observed, true);
+      expect(learning.trust.get('liar')).to.be.below(0.45);
+      expect(tally(100, () => learning.select(list, ctx(scores, seededRandom(8), observed, t2)).agentId).get('honest')).to.equal(100);
+    });
+
+    it('caps what signals can do: a fully trusted perfect score cannot hide a 2.5× slower agent', () => {
+      const observed = new ObservedStats();
+      observeMany(observed, 'slow', 5, { latencyMs: 250 });
+      observeMany(observed, 'fast', 5, { latencyMs: 100 });
+      const scores = FakeScores.live({ slow: 1, fast: 0.5 }); // at most × 1/signalRange = × 0.5
+      const s = new RippleCoordinationStrategy({ trust: { initial: 1 } });
+      const c = ctx(scores, seededRandom(9), observed, 500);
+      expect(tally(100, () => s.select(idle('slow', 'fast'), c).agentId).get('fast')).to.equal(100);
+    });
+
+    it('keeps trusting claims that observations bear out', () => {
+      const scores = FakeScores.live({ quick: 0.9, plain: 0.5 });
+      const observed = new ObservedStats();
+      const s = new RippleCoordinationStrategy();
+      let at = 0;
+      for (let i = 0; i < 10; i++) {
+        learn(s, observed, scores, { agentId: 'plain', latencyMs: 200, outcome: 'completed', at: (at += 10) });
+        learn(s, observed, scores, { agentId: 'quick', latencyMs: 100, outcome: 'completed', at: (at += 10) });
+      }
+      expect(s.trust.get('quick')).to.be.above(0.8);
+      expect(s.trust.get('plain')).to.equal(0.5); // a neutral score claims nothing to check
+    });
+
+    it('learns nothing from an agent with no live signal', () => {
+      const scores = new FakeScores(new Map([['a', 1]]), new Set());
+      const observed = new ObservedStats();
+      const s = new RippleCoordinationStrategy();
+      learn(s, observed, scores, { agentId: 'a', latencyMs: 5_000, outcome: 'failed', at: 0 });
+      expect(s.trust.get('a')).to.equal(0.5);
+      expect(scores.routingScoreCalls).to.equal(0);
+    });
+  });
+
+  it('treats a non-finite routing score as neutral and does not report it', () => {
+    const scores = FakeScores.live({ a: Number.NaN, b: 0.5 });
     const s = new RippleCoordinationStrategy();
-    const c = ctx(scores, seededRandom(11));
-    const list = candidates('a', 'b', 'c', 'd');
-    const counts = tally(3_000, () => s.select(list, c).agentId);
-    expect(counts.get('b')).to.equal(undefined);
-    for (const id of ['a', 'c', 'd']) expect(counts.get(id), id).to.be.within(850, 1_150);
+    const c = ctx(scores, seededRandom(10));
+    const counts = tally(400, () => {
+      const choice = s.select(idle('a', 'b'), c);
+      expect(choice.score).to.equal(choice.agentId === 'a' ? undefined : 0.5);
+      return choice.agentId;
+    });
+    expect(counts.get('a')).to.be.within(150, 250);
   });
 
-  it('treats scores within 1e-12 as tied, and a larger gap as not', () => {
-    const s = new RippleCoordinationStrategy();
-    const tied = FakeScores.live({ a: 0.7, b: 0.7 + 5e-13 });
-    const c1 = ctx(tied, seededRandom(5));
-    const counts = tally(200, () => s.select(candidates('a', 'b'), c1).agentId);
-    expect(counts.get('a')).to.be.greaterThan(0);
-    expect(counts.get('b')).to.be.greaterThan(0);
-
-    const apart = FakeScores.live({ a: 0.7, b: 0.7 + 1e-9 });
-    const c2 = ctx(apart, seededRandom(5));
-    expect(tally(50, () => s.select(candidates('a', 'b'), c2).agentId).get('b')).to.equal(50);
-  });
-
-  it('reports the score of the tied agent it chose', () => {
-    const scores = FakeScores.live({ a: 0.7, b: 0.7 + 5e-13 });
-    const s = new RippleCoordinationStrategy();
-    const c = ctx(scores, seededRandom(9));
-    for (let i = 0; i < 50; i++) {
-      const choice = s.select(candidates('a', 'b'), c);
-      expect(choice.score).to.equal(scores.scores.get(choice.agentId));
-    }
-  });
-
-  it('skips non-finite scores and throws when none is finite', () => {
-    const s = new RippleCoordinationStrategy();
-    const mixed = FakeScores.live({ a: Number.NaN, b: 0.1 });
-    expect(s.select(candidates('a', 'b'), ctx(mixed, forbiddenRandom)).agentId).to.equal('b');
-    const broken = FakeScores.live({ a: Number.NaN, b: Number.POSITIVE_INFINITY });
-    expect(() => s.select(candidates('a', 'b'), ctx(broken, forbiddenRandom))).to.throw(/finite routing score/);
+  it('rejects nonsensical options', () => {
+    expect(() => new RippleCoordinationStrategy({ sampleSize: 0 })).to.throw(TypeError);
+    expect(() => new RippleCoordinationStrategy({ sampleSize: 2.5 })).to.throw(TypeError);
+    expect(() => new RippleCoordinationStrategy({ signalRange: 0.5 })).to.throw(TypeError);
+    expect(() => new RippleCoordinationStrategy({ failurePenalty: -1 })).to.throw(TypeError);
   });
 });

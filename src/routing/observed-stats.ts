@@ -1,0 +1,236 @@
+import type { Observation } from './strategy.js';
+
+/** Settings of the router's observed statistics. */
+export interface ObservedStatsOptions {
+  /** Time constant τ of the peak-sensitive latency EWMA (Finagle/Linkerd), ms. @defaultValue 10000 */
+  decayMs: number;
+  /** Latency assumed for an agent never measured while the fleet has no measurement either, ms. @defaultValue 1000 */
+  defaultRttMs: number;
+  /**
+   * A failed, timed-out or lost attempt enters the peak EWMA as at least this multiple of the
+   * reference latency, so an agent that fails fast never looks fast. @defaultValue 4
+   */
+  failurePenalty: number;
+  /** Weight of one observation in the failure-rate and typical-latency EWMAs (once warmed up). @defaultValue 0.2 */
+  sampleWeight: number;
+  /** Weight of one observation that raises the typical latency (it rises faster than it falls). @defaultValue 0.5 */
+  riseWeight: number;
+  /** Time constant with which an unobserved agent's failure rate fades and its latency relaxes to the reference, ms. @defaultValue 30000 */
+  stalenessMs: number;
+  /** An agent not observed for this long counts as never measured. @defaultValue 300000 */
+  forgetAfterMs: number;
+  /** Agents tracked at most; the least recently observed is dropped first. @defaultValue 100000 */
+  maxAgents: number;
+}
+
+export const DEFAULT_OBSERVED_STATS_OPTIONS: Readonly<ObservedStatsOptions> = {
+  decayMs: 10_000,
+  defaultRttMs: 1_000,
+  failurePenalty: 4,
+  sampleWeight: 0.2,
+  riseWeight: 0.5,
+  stalenessMs: 30_000,
+  forgetAfterMs: 300_000,
+  maxAgents: 100_000,
+};
+
+/** Weight of one success in the fleet-wide reference latency (a slow, robust average). */
+const FLEET_WEIGHT = 0.05;
+/** Latencies are averaged in the log domain; this floor keeps ln finite for a 0 ms attempt. */
+const MIN_LATENCY_MS = 1e-3;
+
+/** One agent's observed statistics at a given time (a copy, for diagnostics and tests). */
+export interface AgentObservedStats {
+  readonly attempts: number;
+  readonly successes: number;
+  readonly failures: number;
+  readonly peakLatencyMs: number;
+  readonly typicalLatencyMs: number;
+  readonly failureRate: number;
+  readonly failureLatencyMs: number;
+  readonly lastAt: number;
+}
+
+/** What strategies read. Every method is allocation-free; an unknown or forgotten agent reads as never measured. */
+export interface ObservedStatsView {
+  /** Whether the agent was observed less than forgetAfterMs before `now`. */
+  has(agentId: string, now: number): boolean;
+  /**
+   * Peak-sensitive EWMA of attempt latency (failures penalised), decayed towards 0 since its last
+   * sample as Finagle and Linkerd read it; defaultRttMs when never measured.
+   */
+  peakLatencyMs(agentId: string, now: number): number;
+  /**
+   * Typical latency of successful attempts (log-domain EWMA that rises faster than it falls),
+   * relaxed towards the fleet reference as it goes stale; the reference when never measured.
+   */
+  typicalLatencyMs(agentId: string, now: number): number;
+  /** Share of recent attempts that failed, timed out or were lost, in [0, 1]; fades to 0 when unobserved. */
+  failureRate(agentId: string, now: number): number;
+  /** EWMA of the latency of failed attempts (how long a failure costs); 0 when none. */
+  failureLatencyMs(agentId: string): number;
+  /** Fleet-wide typical success latency (geometric EWMA); defaultRttMs until the first success. */
+  referenceLatencyMs(): number;
+}
+
+/** Mutable per-agent record; updated in place so observing allocates nothing after the first time. */
+class AgentRecord {
+  lastAt: number;
+  attempts = 0;
+  successes = 0;
+  failures = 0;
+  peakMs = 0;
+  peakAt = 0;
+  logTypical = 0;
+  lastSuccessAt = 0;
+  failureRate = 0;
+  failureMs = 0;
+
+  constructor(at: number) {
+    this.lastAt = at;
+  }
+}
+
+/**
+ * Per-agent statistics the router learns from finished attempts: the peak-sensitive latency EWMA
+ * of PEAK_EWMA, the typical success latency, failure rate and failure cost RIPPLE_COORDINATION
+ * uses, and a fleet-wide reference latency. All time comes from the observations' `at` and the
+ * callers' `now`; nothing reads a clock.
+ */
+export class ObservedStats implements ObservedStatsView {
+  readonly options: Readonly<ObservedStatsOptions>;
+  private readonly agents = new Map<string, AgentRecord>();
+  private logFleet = 0;
+  private fleetSamples = 0;
+
+  constructor(options: Partial<ObservedStatsOptions> = {}) {
+    this.options = Object.freeze({ ...DEFAULT_OBSERVED_STATS_OPTIONS, ...options });
+    for (const [key, value] of Object.entries(this.options)) {
+      if (!(typeof value === 'number' && value > 0)) throw new TypeError(`ObservedStats option ${key} must be a positive number`);
+    }
+  }
+
+  /** Agents currently tracked (forgotten ones included until evicted). */
+  get size(): number {
+    return this.agents.size;
+  }
+
+  /** Learn from one finished attempt. Ignores observations with a non-finite latency or time. */
+  record(obs: Observation): void {
+    if (!Number.isFinite(obs.latencyMs) || !Number.isFinite(obs.at)) return;
+    const { options } = this;
+    const at = obs.at;
+    const latency = Math.max(0, obs.latencyMs);
+    let r = this.agents.get(obs.agentId);
+    if (r === undefined || at - r.lastAt >= options.forgetAfterMs) {
+      r = new AgentRecord(at);
+    } else {
+      this.agents.delete(obs.agentId); // re-inserted below: Map order is least recently observed first
+    }
+    this.agents.set(obs.agentId, r);
+    if (this.agents.size > options.maxAgents) this.agents.delete(this.agents.keys().next().value!);
+
+    const failed = obs.outcome !== 'completed';
+    // Failure rate: fade with the time since the last attempt, then an EWMA whose weight starts at
+    // 1/2 (one pseudo-success of prior) so the first failures count fully, floored at sampleWeight.
+    const fade = Math.exp(-Math.max(0, at - r.lastAt) / options.stalenessMs);
+    const f = r.failureRate * fade;
+    r.failureRate = f + Math.max(options.sampleWeight, 1 / (r.attempts + 2)) * ((failed ? 1 : 0) - f);
+    r.attempts++;
+
+    const reference = this.referenceLatencyMs();
+    if (failed) {
+      r.failureMs += Math.max(options.sampleWeight, 1 / (r.failures + 1)) * (latency - r.failureMs);
+      r.failures++;
+    } else {
+      const y = Math.log(Math.max(latency, MIN_LATENCY_MS));
+      if (r.successes === 0) {
+        r.logTypical = y;
+      } else {
+        const prev = relax(r.logTypical, Math.log(reference), at - r.lastSuccessAt, options.stalenessMs);
+        const weight = Math.max(y > prev ? options.riseWeight : options.sampleWeight, 1 / (r.successes + 1));
+        r.logTypical = prev + weight * (y - prev);
+      }
+      r.successes++;
+      r.lastSuccessAt = Math.max(r.lastSuccessAt, at);
+      this.logFleet += Math.max(FLEET_WEIGHT, 1 / (this.fleetSamples + 1)) * (y - this.logFleet);
+      this.fleetSamples++;
+    }
+
+    // Peak EWMA: a sample above the estimate replaces it at once; one below decays in with weight
+    // exp(-Δt/τ). A failure counts as at least failurePenalty × the latency a success would take.
+    const own = r.successes > 0 ? Math.exp(r.logTypical) : 0;
+    const sample = failed ? Math.max(latency, options.failurePenalty * Math.max(reference, own)) : latency;
+    if (r.attempts === 1 || sample > r.peakMs) {
+      r.peakMs = sample;
+    } else {
+      const w = Math.exp(-Math.max(0, at - r.peakAt) / options.decayMs);
+      r.peakMs = r.peakMs * w + sample * (1 - w);
+    }
+    r.peakAt = Math.max(r.peakAt, at);
+    r.lastAt = Math.max(r.lastAt, at);
+  }
+
+  has(agentId: string, now: number): boolean {
+    return this.live(agentId, now) !== undefined;
+  }
+
+  peakLatencyMs(agentId: string, now: number): number {
+    const r = this.live(agentId, now);
+    if (r === undefined) return this.options.defaultRttMs;
+    return r.peakMs * Math.exp(-Math.max(0, now - r.peakAt) / this.options.decayMs);
+  }
+
+  typicalLatencyMs(agentId: string, now: number): number {
+    const r = this.live(agentId, now);
+    const reference = this.referenceLatencyMs();
+    if (r === undefined || r.successes === 0) return reference;
+    return Math.exp(relax(r.logTypical, Math.log(reference), now - r.lastSuccessAt, this.options.stalenessMs));
+  }
+
+  failureRate(agentId: string, now: number): number {
+    const r = this.live(agentId, now);
+    if (r === undefined) return 0;
+    return r.failureRate * Math.exp(-Math.max(0, now - r.lastAt) / this.options.stalenessMs);
+  }
+
+  failureLatencyMs(agentId: string): number {
+    return this.agents.get(agentId)?.failureMs ?? 0;
+  }
+
+  referenceLatencyMs(): number {
+    return this.fleetSamples > 0 ? Math.exp(this.logFleet) : this.options.defaultRttMs;
+  }
+
+  /** A copy of one agent's statistics at `now`, or undefined when it is unknown or forgotten. */
+  get(agentId: string, now: number): AgentObservedStats | undefined {
+    const r = this.live(agentId, now);
+    if (r === undefined) return undefined;
+    return {
+      attempts: r.attempts,
+      successes: r.successes,
+      failures: r.failures,
+      peakLatencyMs: this.peakLatencyMs(agentId, now),
+      typicalLatencyMs: this.typicalLatencyMs(agentId, now),
+      failureRate: this.failureRate(agentId, now),
+      failureLatencyMs: r.failureMs,
+      lastAt: r.lastAt,
+    };
+  }
+
+  /** Drop an agent (e.g. it deregistered for good); returns whether it was tracked. */
+  forget(agentId: string): boolean {
+    return this.agents.delete(agentId);
+  }
+
+  private live(agentId: string, now: number): AgentRecord | undefined {
+    const r = this.agents.get(agentId);
+    return r !== undefined && now - r.lastAt < this.options.forgetAfterMs ? r : undefined;
+  }
+}
+
+/** `value` pulled towards `target` with weight exp(-age/τ) left on `value` (log-domain staleness). */
+function relax(value: number, target: number, ageMs: number, tauMs: number): number {
+  const w = Math.exp(-Math.max(0, ageMs) / tauMs);
+  return target + w * (value - target);
+}
