@@ -1,0 +1,71 @@
+import type { StrategyName } from '../../src/config.js';
+import type { Random } from '../../src/random.js';
+import { MessageRouter, type MessageRouterDeps, type MessageRouterOptions } from '../../src/routing/message-router.js';
+import type { Candidate, RoutingStrategy, ScoreSource } from '../../src/routing/strategy.js';
+import { OracleStrategy, type TrueCompletion } from './oracle-strategy.js';
+
+/**
+ * Every strategy the bench compares, in table order. Names the daemon does not know yet are
+ * reported as "skipped: not available" at run time (see availableStrategies), not a crash.
+ */
+export const STRATEGIES = ['ROUND_ROBIN', 'RANDOM', 'LEAST_LOADED', 'P2C', 'PEAK_EWMA', 'RIPPLE_COORDINATION', 'ORACLE'] as const;
+export type BenchStrategy = (typeof STRATEGIES)[number];
+
+/** The classic baselines RIPPLE is measured against (not the ORACLE). */
+export const BASELINES: readonly BenchStrategy[] = ['ROUND_ROBIN', 'RANDOM', 'LEAST_LOADED', 'P2C', 'PEAK_EWMA'];
+
+/** Called after every selection with the candidates the pool offered and the agent chosen. */
+export type DecisionHook = (candidates: readonly Candidate[], agentId: string) => void;
+
+/**
+ * The real MessageRouter, with each selection reported to a hook (for decision accuracy).
+ * Subclassing keeps the router's own select untouched: the hook sees its input and its answer.
+ */
+export class InstrumentedRouter extends MessageRouter {
+  constructor(
+    deps: MessageRouterDeps,
+    options: Partial<MessageRouterOptions>,
+    private readonly hook: DecisionHook,
+  ) {
+    super(deps, options);
+  }
+
+  override select(...args: Parameters<MessageRouter['select']>): ReturnType<MessageRouter['select']> {
+    const result = super.select(...args);
+    this.hook(args[0], result.agentId);
+    return result;
+  }
+}
+
+/** A router whose default strategy is `name`, with the ORACLE registered beside the built-in ones. */
+export function createRouter(name: BenchStrategy, deps: { random: Random; scores: ScoreSource; truth: TrueCompletion; onDecision: DecisionHook }): InstrumentedRouter {
+  // ORACLE's name is outside StrategyName; MessageRouter takes extra strategies by name (deps.strategies).
+  const strategies = { ORACLE: new OracleStrategy(deps.truth) as unknown as RoutingStrategy } as unknown as MessageRouterDeps['strategies'];
+  return new InstrumentedRouter({ random: deps.random, scores: deps.scores, strategies }, { enableRep: true, defaultStrategy: name as StrategyName }, deps.onDecision);
+}
+
+/**
+ * Which strategies this build of the router can run: each is asked to choose between two agents
+ * that have live signals, and must answer under its own name (not throw, not fall back).
+ * Returns the reason for those that cannot.
+ */
+export function unavailableStrategies(names: readonly BenchStrategy[] = STRATEGIES): Map<BenchStrategy, string> {
+  const scores: ScoreSource = { now: () => 0, routingScore: (id) => (id === 'a' ? 0.6 : 0.4), hasLiveSignal: () => true };
+  const out = new Map<BenchStrategy, string>();
+  for (const name of names) {
+    try {
+      const router = createRouter(name, { random: { next: () => 0.5 }, scores, truth: () => 1, onDecision: () => {} });
+      const result = router.select(
+        [
+          { agentId: 'a', inFlight: 0, capacity: 4 },
+          { agentId: 'b', inFlight: 1, capacity: 4 },
+        ],
+        name as StrategyName,
+      );
+      if ((result.strategy as string) !== name) out.set(name, `answered as ${String(result.strategy)}`);
+    } catch (err) {
+      out.set(name, err instanceof Error ? err.message : String(err));
+    }
+  }
+  return out;
+}
