@@ -48,6 +48,8 @@ const SCENARIOS: readonly Scenario[] = [
   { label: 'RIPPLE_COORDINATION (all tied)', strategy: 'RIPPLE_COORDINATION', allTied: true },
   { label: 'RIPPLE_COORDINATION (static Map scores)', strategy: 'RIPPLE_COORDINATION', staticScores: true },
   { label: 'LEAST_LOADED', strategy: 'LEAST_LOADED' },
+  { label: 'P2C', strategy: 'P2C' },
+  { label: 'PEAK_EWMA', strategy: 'PEAK_EWMA' },
   { label: 'ROUND_ROBIN', strategy: 'ROUND_ROBIN' },
   { label: 'RANDOM', strategy: 'RANDOM' },
 ];

@@ -11,10 +11,10 @@ export interface ObservedStatsOptions {
    * reference latency, so an agent that fails fast never looks fast. @defaultValue 4
    */
   failurePenalty: number;
-  /** Weight of one observation in the failure-rate and typical-latency EWMAs (once warmed up). @defaultValue 0.2 */
+  /** Weight of one attempt in the failure-rate and failure-latency EWMAs (once warmed up). @defaultValue 0.2 */
   sampleWeight: number;
-  /** Weight of one observation that raises the typical latency (it rises faster than it falls). @defaultValue 0.5 */
-  riseWeight: number;
+  /** Weight of one success in an agent's typical (log-domain) latency and its spread (once warmed up). @defaultValue 0.1 */
+  latencyWeight: number;
   /** Time constant with which an unobserved agent's failure rate fades and its latency relaxes to the reference, ms. @defaultValue 30000 */
   stalenessMs: number;
   /** An agent not observed for this long counts as never measured. @defaultValue 300000 */
@@ -28,7 +28,7 @@ export const DEFAULT_OBSERVED_STATS_OPTIONS: Readonly<ObservedStatsOptions> = {
   defaultRttMs: 1_000,
   failurePenalty: 4,
   sampleWeight: 0.2,
-  riseWeight: 0.5,
+  latencyWeight: 0.1,
   stalenessMs: 30_000,
   forgetAfterMs: 300_000,
   maxAgents: 100_000,
@@ -61,8 +61,9 @@ export interface ObservedStatsView {
    */
   peakLatencyMs(agentId: string, now: number): number;
   /**
-   * Typical latency of successful attempts (log-domain EWMA that rises faster than it falls),
-   * relaxed towards the fleet reference as it goes stale; the reference when never measured.
+   * Typical latency of successful attempts: a log-domain EWMA shrunk towards the fleet reference
+   * by how much of its difference is sampling noise (empirical Bayes), relaxed towards the
+   * reference as it goes stale; the reference when never measured.
    */
   typicalLatencyMs(agentId: string, now: number): number;
   /** Share of recent attempts that failed, timed out or were lost, in [0, 1]; fades to 0 when unobserved. */
@@ -82,6 +83,12 @@ class AgentRecord {
   peakMs = 0;
   peakAt = 0;
   logTypical = 0;
+  /** EWMA of squared deviations of ln(latency) from logTypical: the agent's own spread. */
+  logVar = 0;
+  /** The (mean, variance of the mean) this agent last added to the fleet's sums, and whether it is in them. */
+  countedMean = 0;
+  countedVar = 0;
+  counted = false;
   lastSuccessAt = 0;
   failureRate = 0;
   failureMs = 0;
@@ -102,12 +109,20 @@ export class ObservedStats implements ObservedStatsView {
   private readonly agents = new Map<string, AgentRecord>();
   private logFleet = 0;
   private fleetSamples = 0;
+  /** Fleet EWMA of within-agent squared deviations of ln(latency): the prior spread of a new agent. */
+  private fleetLogVar = 1;
+  /** Over measured agents: Σ m_i, Σ m_i², Σ var(m_i) and their count, for the between-agent variance. */
+  private sumMean = 0;
+  private sumMeanSq = 0;
+  private sumVar = 0;
+  private measured = 0;
 
   constructor(options: Partial<ObservedStatsOptions> = {}) {
     this.options = Object.freeze({ ...DEFAULT_OBSERVED_STATS_OPTIONS, ...options });
     for (const [key, value] of Object.entries(this.options)) {
       if (!(typeof value === 'number' && value > 0)) throw new TypeError(`ObservedStats option ${key} must be a positive number`);
     }
+    if (this.options.sampleWeight > 1 || this.options.latencyWeight > 1) throw new TypeError('ObservedStats options sampleWeight and latencyWeight must be <= 1');
   }
 
   /** Agents currently tracked (forgotten ones included until evicted). */
@@ -123,12 +138,17 @@ export class ObservedStats implements ObservedStatsView {
     const latency = Math.max(0, obs.latencyMs);
     let r = this.agents.get(obs.agentId);
     if (r === undefined || at - r.lastAt >= options.forgetAfterMs) {
+      if (r !== undefined) this.dropBetween(r);
       r = new AgentRecord(at);
     } else {
       this.agents.delete(obs.agentId); // re-inserted below: Map order is least recently observed first
     }
     this.agents.set(obs.agentId, r);
-    if (this.agents.size > options.maxAgents) this.agents.delete(this.agents.keys().next().value!);
+    if (this.agents.size > options.maxAgents) {
+      const oldest = this.agents.keys().next().value!;
+      this.dropBetween(this.agents.get(oldest)!);
+      this.agents.delete(oldest);
+    }
 
     const failed = obs.outcome !== 'completed';
     // Failure rate: fade with the time since the last attempt, then an EWMA whose weight starts at
@@ -146,15 +166,27 @@ export class ObservedStats implements ObservedStatsView {
       const y = Math.log(Math.max(latency, MIN_LATENCY_MS));
       if (r.successes === 0) {
         r.logTypical = y;
+        r.logVar = this.fleetLogVar;
       } else {
         const prev = relax(r.logTypical, Math.log(reference), at - r.lastSuccessAt, options.stalenessMs);
-        const weight = Math.max(y > prev ? options.riseWeight : options.sampleWeight, 1 / (r.successes + 1));
+        const weight = Math.max(options.latencyWeight, 1 / (r.successes + 1));
+        const dev = (y - prev) * (y - prev);
         r.logTypical = prev + weight * (y - prev);
+        r.logVar += weight * (dev - r.logVar);
+        this.fleetLogVar += FLEET_WEIGHT * (dev - this.fleetLogVar);
       }
       r.successes++;
       r.lastSuccessAt = Math.max(r.lastSuccessAt, at);
       this.logFleet += Math.max(FLEET_WEIGHT, 1 / (this.fleetSamples + 1)) * (y - this.logFleet);
       this.fleetSamples++;
+      this.dropBetween(r);
+      r.countedMean = r.logTypical;
+      r.countedVar = this.meanVariance(r);
+      r.counted = true;
+      this.sumMean += r.countedMean;
+      this.sumMeanSq += r.countedMean * r.countedMean;
+      this.sumVar += r.countedVar;
+      this.measured++;
     }
 
     // Peak EWMA: a sample above the estimate replaces it at once; one below decays in with weight
@@ -185,7 +217,14 @@ export class ObservedStats implements ObservedStatsView {
     const r = this.live(agentId, now);
     const reference = this.referenceLatencyMs();
     if (r === undefined || r.successes === 0) return reference;
-    return Math.exp(relax(r.logTypical, Math.log(reference), now - r.lastSuccessAt, this.options.stalenessMs));
+    // Empirical Bayes (James–Stein): keep the share τ² / (τ² + var) of the agent's distance from
+    // the fleet, where τ² is the real spread between agents and var the noise in its own mean.
+    // Identical agents then read alike however noisy their samples, while a really slow one
+    // stands out as soon as its samples say so beyond the noise.
+    const mu = Math.log(reference);
+    const tau2 = this.betweenVariance();
+    const keep = tau2 > 0 ? tau2 / (tau2 + this.meanVariance(r)) : 0;
+    return Math.exp(relax(mu + keep * (r.logTypical - mu), mu, now - r.lastSuccessAt, this.options.stalenessMs));
   }
 
   failureRate(agentId: string, now: number): number {
@@ -200,6 +239,17 @@ export class ObservedStats implements ObservedStatsView {
 
   referenceLatencyMs(): number {
     return this.fleetSamples > 0 ? Math.exp(this.logFleet) : this.options.defaultRttMs;
+  }
+
+  /**
+   * Estimated real variance of ln(typical latency) between agents (τ²): the spread of the agents'
+   * means less the part their sampling noise alone explains; >= 0, and 0 until two are measured.
+   */
+  betweenVariance(): number {
+    const k = this.measured;
+    if (k < 2) return 0;
+    const spread = (this.sumMeanSq - (this.sumMean * this.sumMean) / k) / (k - 1);
+    return Math.max(0, spread - this.sumVar / k);
   }
 
   /** A copy of one agent's statistics at `now`, or undefined when it is unknown or forgotten. */
@@ -220,7 +270,26 @@ export class ObservedStats implements ObservedStatsView {
 
   /** Drop an agent (e.g. it deregistered for good); returns whether it was tracked. */
   forget(agentId: string): boolean {
+    const r = this.agents.get(agentId);
+    if (r !== undefined) this.dropBetween(r);
     return this.agents.delete(agentId);
+  }
+
+  /** Sampling variance of an agent's log-mean: its spread over the EWMA's effective sample count. */
+  private meanVariance(r: AgentRecord): number {
+    const a = this.options.latencyWeight;
+    return r.logVar / Math.min(r.successes, (2 - a) / a);
+  }
+
+  /** Take the agent's last contribution out of the between-agent sums. */
+  private dropBetween(r: AgentRecord): void {
+    if (!r.counted) return;
+    this.sumMean -= r.countedMean;
+    this.sumMeanSq -= r.countedMean * r.countedMean;
+    this.sumVar -= r.countedVar;
+    this.measured--;
+    r.counted = false;
+    if (this.measured === 0) this.sumMean = this.sumMeanSq = this.sumVar = 0; // no float residue
   }
 
   private live(agentId: string, now: number): AgentRecord | undefined {

@@ -2,16 +2,21 @@ import { candidateLoad } from './least-loaded.js';
 import type { ObservedStatsView } from './observed-stats.js';
 import { sampleDistinct } from './sampling.js';
 import { SignalTrust, type SignalTrustOptions } from './signal-trust.js';
-import type { Candidate, Observation, ObservationContext, RoutingStrategy, SelectionContext, StrategyChoice } from './strategy.js';
+import type { Candidate, Observation, ObservationContext, RoutingStrategy, ScoreSource, SelectionContext, StrategyChoice } from './strategy.js';
 
 /** Settings of RIPPLE_COORDINATION (see docs/routing.md for the reasoning behind each). */
 export interface RippleOptions {
   /**
-   * Candidates drawn at random per decision; the cheapest of them wins. Small on purpose: many
-   * routers with the same stale view then spread out instead of herding onto one agent. @defaultValue 3
+   * Candidates drawn at random per decision; the cheapest of them wins. A sample, not the whole
+   * list, so that many routers acting on the same stale view spread out instead of herding onto
+   * one agent, and a decision costs O(sampleSize) whatever the fleet size. @defaultValue 8
    */
   sampleSize: number;
-  /** How much an agent's utilisation (inFlight / capacity) stretches its latency: × (1 + this × utilisation). @defaultValue 1 */
+  /**
+   * How much an agent's utilisation (inFlight / capacity) stretches a new task's completion:
+   * × (1 + this × utilisation), so a full agent takes 1 + this times as long as an idle one.
+   * @defaultValue 2
+   */
   loadSensitivity: number;
   /** Fully trusted signals scale expected completion time within [1 / range, range]. @defaultValue 2 */
   signalRange: number;
@@ -21,17 +26,23 @@ export interface RippleOptions {
   overloadHorizonSeconds: number;
   /** A failed attempt costs its own latency plus this many reference latencies (retry, lost attempt). @defaultValue 4 */
   failurePenalty: number;
+  /**
+   * A signal's weight also fades with its age measured in typical task times:
+   * × exp(−age / (this × reference latency)), when the score source tells signal age. @defaultValue 2
+   */
+  signalHorizon: number;
   /** How trust in each agent's signals is learned. */
   trust: Partial<SignalTrustOptions>;
 }
 
 export const DEFAULT_RIPPLE_OPTIONS: Readonly<RippleOptions> = {
-  sampleSize: 3,
-  loadSensitivity: 1,
+  sampleSize: 8,
+  loadSensitivity: 2,
   signalRange: 2,
   overloadPenalty: 1,
   overloadHorizonSeconds: 5,
   failurePenalty: 4,
+  signalHorizon: 2,
   trust: {},
 };
 
@@ -50,7 +61,8 @@ const TIE = 1e-12;
  * 1 + penalty · confidence · trust when its load trend predicts overload. Trust in each agent's
  * signals is learned in observe() by checking past claims against observations, so an agent
  * that reports rosy signals but is observed slow or failing loses its say; observations never
- * lose theirs. Stale signals decay to a neutral score (S = 1), leaving the observations.
+ * lose theirs. Stale signals lose their weight (by TTL in the routing score, and by age in task
+ * times when the score source tells it), leaving the observations.
  */
 export class RippleCoordinationStrategy implements RoutingStrategy {
   readonly name = 'RIPPLE_COORDINATION' as const;
@@ -67,11 +79,11 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
 
   constructor(options: Partial<RippleOptions> = {}) {
     this.options = Object.freeze({ ...DEFAULT_RIPPLE_OPTIONS, ...options });
-    const { sampleSize, loadSensitivity, signalRange, overloadPenalty, overloadHorizonSeconds, failurePenalty } = this.options;
+    const { sampleSize, loadSensitivity, signalRange, overloadPenalty, overloadHorizonSeconds, failurePenalty, signalHorizon } = this.options;
     if (!(Number.isInteger(sampleSize) && sampleSize >= 1)) throw new TypeError('RIPPLE option sampleSize must be a whole number >= 1');
     if (!(signalRange >= 1)) throw new TypeError('RIPPLE option signalRange must be >= 1');
-    if (!(loadSensitivity >= 0 && overloadPenalty >= 0 && overloadHorizonSeconds > 0 && failurePenalty >= 0)) {
-      throw new TypeError('RIPPLE options loadSensitivity, overloadPenalty, failurePenalty must be >= 0 and overloadHorizonSeconds > 0');
+    if (!(loadSensitivity >= 0 && overloadPenalty >= 0 && overloadHorizonSeconds > 0 && failurePenalty >= 0 && signalHorizon > 0)) {
+      throw new TypeError('RIPPLE options loadSensitivity, overloadPenalty, failurePenalty must be >= 0; overloadHorizonSeconds, signalHorizon > 0');
     }
     this.trust = new SignalTrust(this.options.trust);
     this.logRange = Math.log(signalRange);
@@ -93,7 +105,7 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
       const index = sampled ? this.picks[i]! : i;
       this.picks[i] = index;
       base[i] = this.baseCost(candidates[index]!, ctx, i);
-      // Insertion sort of the sampled slots by base cost (k is 2 or 3).
+      // Insertion sort of the sampled slots by base cost (k is small).
       let j = i;
       while (j > 0 && base[order[j - 1]!]! > base[i]!) {
         order[j] = order[j - 1]!;
@@ -131,7 +143,7 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
    * (all terms); +Infinity when it cannot take one (capacity 0) or an input is broken.
    */
   expectedCompletionMs(c: Candidate, ctx: SelectionContext): number {
-    const trust = this.trust.get(c.agentId);
+    const trust = this.trust.get(c.agentId) * this.signalWeight(c.agentId, ctx.now, ctx);
     const base = this.costBeforeOverload(c, ctx, trust, ctx.scores.routingScore(c.agentId, ctx.now));
     return orderable(base * this.overloadFactor(c.agentId, ctx, trust));
   }
@@ -148,12 +160,14 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
     const claimLog = -this.logRange * (2 * score - 1);
     const reference = observed.referenceLatencyMs();
     const actual = observedCompletionMs(observed, obs.agentId, obs.at, 0, this.options);
-    this.trust.check(obs.agentId, claimLog, Math.log(actual / reference), Math.abs(2 * score - 1));
+    // An old claim is checked only as strongly as it still counts: staleness is not lying.
+    const strength = Math.abs(2 * score - 1) * this.signalWeight(obs.agentId, obs.at, ctx);
+    this.trust.check(obs.agentId, claimLog, Math.log(actual / reference), strength);
   }
 
   /** Fills the slot's score and trust and returns its cost before the overload term. */
   private baseCost(c: Candidate, ctx: SelectionContext, slot: number): number {
-    const trust = this.trust.get(c.agentId);
+    const trust = this.trust.get(c.agentId) * this.signalWeight(c.agentId, ctx.now, ctx);
     const score = ctx.scores.routingScore(c.agentId, ctx.now);
     this.scoreOf[slot] = score;
     this.trustOf[slot] = trust;
@@ -165,6 +179,16 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
     const ect = observedCompletionMs(ctx.observed, c.agentId, ctx.now, candidateLoad(c), this.options);
     if (!(trust > 0) || !Number.isFinite(score)) return ect;
     return ect * Math.exp(-trust * this.logRange * (2 * score - 1));
+  }
+
+  /**
+   * How much the agent's signals still say at `now`, judged against the typical task time (their
+   * TTL-based decay is already in the routing score): 1 when the source cannot tell their age.
+   */
+  private signalWeight(agentId: string, now: number, ctx: { scores: ScoreSource; observed: ObservedStatsView }): number {
+    const at = ctx.scores.lastSignalAt?.(agentId);
+    if (at === undefined) return 1;
+    return Math.exp(-Math.max(0, now - at) / (this.options.signalHorizon * ctx.observed.referenceLatencyMs()));
   }
 
   /** 1 + penalty · confidence · trust when the agent's load trend predicts overload, else 1. */

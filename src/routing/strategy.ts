@@ -31,6 +31,12 @@ export interface ScoreSource {
    * have a live signal.
    */
   predictOverload?(agentId: string, horizonSeconds: number): OverloadOutlook;
+  /**
+   * When the agent's newest signal was recorded (clock ms), undefined when none is held.
+   * Optional: it lets RIPPLE_COORDINATION judge a signal's age against the typical task time,
+   * not only against its TTL.
+   */
+  lastSignalAt?(agentId: string): number | undefined;
 }
 
 export interface SelectionContext {

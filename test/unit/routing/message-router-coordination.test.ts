@@ -35,7 +35,7 @@ describe('MessageRouter with the CoordinationService as ScoreSource', () => {
     // a claims to be excellent; b says nothing. Both observed, b somewhat faster.
     for (const signalType of ['quality', 'capacity', 'availability'] as const) service.record({ agentId: 'a', signalType, value: 1 });
     for (const signalType of ['load', 'cost', 'latency'] as const) service.record({ agentId: 'a', signalType, value: 0 });
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 20; i++) {
       router.observe({ agentId: 'a', latencyMs: 130, outcome: 'completed', at: clock.now() });
       router.observe({ agentId: 'b', latencyMs: 100, outcome: 'completed', at: clock.now() });
     }

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { seededRandom } from '../../../src/random.js';
 import { DEFAULT_OBSERVED_STATS_OPTIONS, ObservedStats } from '../../../src/routing/observed-stats.js';
 import type { Observation } from '../../../src/routing/strategy.js';
 import { observeMany } from './fakes.js';
@@ -94,30 +95,53 @@ describe('ObservedStats', () => {
       s.record(ok('a', 100, 0));
       s.record(fail('a', 1, 1));
       expect(s.typicalLatencyMs('a', 1)).to.be.closeTo(100, 1e-9);
+      expect(s.get('a', 1)).to.deep.include({ successes: 1, failures: 1 });
     });
 
-    it('rises faster than it falls (log-domain EWMA)', () => {
-      const up = new ObservedStats({ riseWeight: 0.5, sampleWeight: 0.2 });
-      observeMany(up, 'a', 10, { latencyMs: 100, everyMs: 1 });
-      up.record(ok('a', 400, 10));
-      expect(up.typicalLatencyMs('a', 10)).to.be.closeTo(200, 1e-6); // halfway in log: √(100·400)
+    it('is a log-domain EWMA: the first samples count fully, then with latencyWeight', () => {
+      const s = new ObservedStats({ latencyWeight: 0.1 });
+      s.record(ok('a', 100, 0));
+      s.record(ok('a', 400, 1)); // weight 1/2: the geometric mean
+      expect(s.get('a', 1)!.successes).to.equal(2);
+      // One agent alone: nothing to compare it with, so it reads as the fleet reference itself.
+      expect(s.typicalLatencyMs('a', 1)).to.be.closeTo(s.referenceLatencyMs(), 1e-9);
+      expect(s.referenceLatencyMs()).to.be.closeTo(200, 1e-9);
+    });
 
-      const down = new ObservedStats({ riseWeight: 0.5, sampleWeight: 0.2 });
-      observeMany(down, 'a', 10, { latencyMs: 400, everyMs: 1 });
-      down.record(ok('a', 100, 10));
-      expect(down.typicalLatencyMs('a', 10)).to.be.closeTo(400 * Math.pow(100 / 400, 0.2), 1e-6);
+    it('reads identical agents alike however noisy their samples (shrinkage towards the fleet)', () => {
+      const s = new ObservedStats();
+      const random = seededRandom(21);
+      const lognormal = (median: number) => median * Math.exp(Math.sqrt(-2 * Math.log(1 - random.next())) * Math.cos(2 * Math.PI * random.next()));
+      // 12 identical agents, lognormal samples with σ = 1: their raw EWMAs end up about 2.5× apart.
+      const ids = Array.from({ length: 12 }, (_, i) => `a${i}`);
+      let at = 0;
+      for (let i = 0; i < 60; i++) for (const id of ids) s.record(ok(id, lognormal(1_000), (at += 10)));
+      const typical = ids.map((id) => s.typicalLatencyMs(id, at));
+      expect(Math.max(...typical) / Math.min(...typical)).to.be.below(1.2);
+
+      for (let i = 0; i < 60; i++) s.record(ok('slow', lognormal(4_000), (at += 10)));
+      expect(s.typicalLatencyMs('slow', at) / s.typicalLatencyMs('a0', at)).to.be.above(2.5);
+      expect(s.betweenVariance()).to.be.above(0.1);
+    });
+
+    it('believes a real difference once the samples show it beyond their noise', () => {
+      const s = new ObservedStats();
+      observeMany(s, 'fast', 20, { latencyMs: 100, everyMs: 1 });
+      observeMany(s, 'slow', 20, { latencyMs: 300, from: 20, everyMs: 1 });
+      const ratio = s.typicalLatencyMs('slow', 40) / s.typicalLatencyMs('fast', 40);
+      expect(ratio).to.be.within(2.7, 3); // nearly all of the 3×: constant samples are little noise
     });
 
     it('relaxes towards the fleet reference as it goes stale', () => {
       const s = new ObservedStats({ stalenessMs: 1_000 });
-      observeMany(s, 'fast', 50, { latencyMs: 100, everyMs: 1 });
-      s.record(ok('slow', 1_000, 49));
+      observeMany(s, 'fast', 30, { latencyMs: 100, everyMs: 1 });
+      observeMany(s, 'slow', 30, { latencyMs: 1_000, from: 30, everyMs: 1 });
       const ref = s.referenceLatencyMs();
-      expect(ref).to.be.within(100, 1_000);
-      expect(s.typicalLatencyMs('slow', 49)).to.be.closeTo(1_000, 1e-6);
-      const later = s.typicalLatencyMs('slow', 49 + 1_000);
-      expect(later).to.be.closeTo(Math.exp(Math.log(ref) + Math.exp(-1) * (Math.log(1_000) - Math.log(ref))), 1e-6);
-      expect(s.typicalLatencyMs('slow', 49 + 100_000)).to.be.closeTo(ref, 1e-6);
+      const fresh = s.typicalLatencyMs('slow', 59);
+      expect(fresh).to.be.within(ref, 1_000);
+      const later = s.typicalLatencyMs('slow', 59 + 1_000);
+      expect(later).to.be.closeTo(Math.exp(Math.log(ref) + Math.exp(-1) * (Math.log(fresh) - Math.log(ref))), 1e-6);
+      expect(s.typicalLatencyMs('slow', 59 + 100_000)).to.be.closeTo(ref, 1e-6);
     });
 
     it('keeps the fleet reference as a geometric mean of successes', () => {
@@ -129,6 +153,19 @@ describe('ObservedStats', () => {
       s.record(fail('c', 1, 2)); // failures do not move it
       expect(s.referenceLatencyMs()).to.be.closeTo(200, 1e-9);
     });
+  });
+
+  it('takes a forgotten or evicted agent out of the between-agent variance', () => {
+    const s = new ObservedStats({ maxAgents: 2 });
+    observeMany(s, 'a', 20, { latencyMs: 100, everyMs: 0 });
+    observeMany(s, 'b', 20, { latencyMs: 1_000, everyMs: 0 });
+    expect(s.betweenVariance()).to.be.above(1);
+    s.forget('b');
+    expect(s.betweenVariance()).to.equal(0); // one agent left: no spread
+    observeMany(s, 'c', 20, { latencyMs: 100, everyMs: 0 });
+    observeMany(s, 'd', 20, { latencyMs: 100, everyMs: 0 }); // evicts a
+    expect(s.size).to.equal(2);
+    expect(s.betweenVariance()).to.be.below(0.01);
   });
 
   it('forgets an agent not observed for forgetAfterMs, and starts afresh when it returns', () => {

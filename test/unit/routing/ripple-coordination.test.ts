@@ -55,20 +55,20 @@ describe('RippleCoordinationStrategy', () => {
     it('scores at most sampleSize candidates per decision', () => {
       const many = Array.from({ length: 100 }, (_, i) => `a${i}`);
       const scores = FakeScores.live(Object.fromEntries(many.map((id, i) => [id, i / 100])));
-      const s = new RippleCoordinationStrategy();
+      const s = new RippleCoordinationStrategy(); // sampleSize 8
       const c = ctx(scores, seededRandom(2));
       for (let i = 0; i < 10; i++) s.select(candidates(...many), c);
-      expect(scores.routingScoreCalls).to.equal(30);
+      expect(scores.routingScoreCalls).to.equal(80);
       const s2 = new RippleCoordinationStrategy({ sampleSize: 2 });
       s2.select(candidates(...many), c);
-      expect(scores.routingScoreCalls).to.equal(32);
+      expect(scores.routingScoreCalls).to.equal(82);
     });
 
     it('picks the best of its sample, so the best agent does not take every task (no herding)', () => {
       const ids = ['a0', 'a1', 'a2', 'a3', 'a4', 'a5'];
       const observed = new ObservedStats();
       ids.forEach((id, i) => observeMany(observed, id, 5, { latencyMs: 100 * (i + 1), everyMs: 0 }));
-      const s = new RippleCoordinationStrategy();
+      const s = new RippleCoordinationStrategy({ sampleSize: 3 });
       const c = ctx(new FakeScores(), seededRandom(3), observed, 0);
       const counts = tally(6_000, () => s.select(idle(...ids), c).agentId);
       // a_i wins when it is the fastest of the 3 sampled: C(5 − i, 2) of the C(6, 3) = 20 samples.
@@ -209,6 +209,35 @@ describe('RippleCoordinationStrategy', () => {
     });
   });
 
+  describe('signal age (when the score source tells it)', () => {
+    /** FakeScores whose signals were all recorded at `recordedAt`. */
+    const aged = (scores: Record<string, number>, recordedAt: number): FakeScores =>
+      Object.assign(FakeScores.live(scores), { lastSignalAt: (id: string) => (id in scores ? recordedAt : undefined) });
+
+    it('lets signals count fully when fresh and fade over a few typical task times', () => {
+      const observed = new ObservedStats();
+      observeMany(observed, 'claims', 20, { latencyMs: 130, everyMs: 0 });
+      observeMany(observed, 'quiet', 20, { latencyMs: 100, everyMs: 0 });
+      const s = new RippleCoordinationStrategy({ signalHorizon: 2, trust: { initial: 1 } });
+      const ref = observed.referenceLatencyMs();
+      const list = idle('claims', 'quiet');
+      const fresh = ctx(aged({ claims: 1 }, 0), seededRandom(1), observed, 0);
+      expect(s.select(list, fresh).agentId).to.equal('claims'); // ×0.5 beats 1.3×
+      const old = ctx(aged({ claims: 1 }, 0), seededRandom(1), observed, 10 * ref); // weight e^−5
+      expect(s.select(list, old).agentId).to.equal('quiet');
+    });
+
+    it('checks an old claim only as strongly as it still counts', () => {
+      const observed = new ObservedStats();
+      observeMany(observed, 'x', 20, { latencyMs: 100, everyMs: 0 });
+      const s = new RippleCoordinationStrategy();
+      const scores = aged({ liar: 1 }, 0);
+      const o: Observation = { agentId: 'liar', latencyMs: 5_000, outcome: 'completed', at: 1_000_000 };
+      learn(s, observed, scores, o);
+      expect(s.trust.get('liar')).to.be.closeTo(0.5, 1e-9); // a signal that old claims nothing now
+    });
+  });
+
   it('treats a non-finite routing score as neutral and does not report it', () => {
     const scores = FakeScores.live({ a: Number.NaN, b: 0.5 });
     const s = new RippleCoordinationStrategy();
@@ -226,5 +255,6 @@ describe('RippleCoordinationStrategy', () => {
     expect(() => new RippleCoordinationStrategy({ sampleSize: 2.5 })).to.throw(TypeError);
     expect(() => new RippleCoordinationStrategy({ signalRange: 0.5 })).to.throw(TypeError);
     expect(() => new RippleCoordinationStrategy({ failurePenalty: -1 })).to.throw(TypeError);
+    expect(() => new RippleCoordinationStrategy({ signalHorizon: 0 })).to.throw(TypeError);
   });
 });
