@@ -175,6 +175,21 @@ export class CoordinationService implements ScoreSource {
     return prediction;
   }
 
+  /**
+   * The same forecast as predictOverload, for the router: not counted in the prediction metrics
+   * (those count what clients asked), and undefined for an unknown agent instead of throwing.
+   */
+  forecastLoad(agentId: string, horizonSeconds = DEFAULT_HORIZON_SECONDS): OverloadPrediction | undefined {
+    const agent = this.store.get(agentId);
+    return agent ? this.predictionOf(agent, this.clock.now(), horizonSeconds) : undefined;
+  }
+
+  /** When the agent's latest signal arrived (clock ms), undefined if it has none. */
+  lastSignalAt(agentId: string): number | undefined {
+    const agent = this.store.get(agentId);
+    return agent === undefined || agent.lastUpdated === 0 ? undefined : agent.lastUpdated;
+  }
+
   /** Forget an agent now (e.g. it deregistered); returns whether it was known. */
   forget(agentId: string): boolean {
     return this.store.delete(agentId);

@@ -195,9 +195,9 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
   private overloadFactor(agentId: string, ctx: SelectionContext, trust: number): number {
     const { overloadPenalty, overloadHorizonSeconds } = this.options;
     const { scores } = ctx;
-    if (!(trust > 0) || overloadPenalty === 0 || scores.predictOverload === undefined || !scores.hasLiveSignal(agentId, ctx.now)) return 1;
-    const outlook = scores.predictOverload(agentId, overloadHorizonSeconds);
-    return outlook.willOverload ? 1 + overloadPenalty * trust * clampUnit(outlook.confidence) : 1;
+    if (!(trust > 0) || overloadPenalty === 0 || scores.forecastLoad === undefined || !scores.hasLiveSignal(agentId, ctx.now)) return 1;
+    const outlook = scores.forecastLoad(agentId, overloadHorizonSeconds);
+    return outlook?.willOverload ? 1 + overloadPenalty * trust * clampUnit(outlook.confidence) : 1;
   }
 }
 

@@ -30,7 +30,7 @@ export interface ScoreSource {
    * without it simply gives RIPPLE_COORDINATION no overload term. Only asked about agents that
    * have a live signal.
    */
-  predictOverload?(agentId: string, horizonSeconds: number): OverloadOutlook;
+  forecastLoad?(agentId: string, horizonSeconds: number): OverloadOutlook | undefined;
   /**
    * When the agent's newest signal was recorded (clock ms), undefined when none is held.
    * Optional: it lets RIPPLE_COORDINATION judge a signal's age against the typical task time,

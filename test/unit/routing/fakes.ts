@@ -37,7 +37,7 @@ export class FakeScores implements ScoreSource {
     return this.live.has(agentId);
   }
 
-  predictOverload(agentId: string): OverloadOutlook {
+  forecastLoad(agentId: string): OverloadOutlook {
     this.predictOverloadCalls++;
     if (!this.live.has(agentId)) throw new Error(`predictOverload asked about ${agentId}, which has no live signal`);
     return this.overload.get(agentId) ?? { willOverload: false, confidence: 0 };
