@@ -48,4 +48,31 @@ describe('predictOverload (pure)', () => {
     expect(p.predictedLoad).to.be.closeTo(0.3, 1e-12);
     expect(p.confidence).to.equal(0);
   });
+  it('starts from the newest sample and fits the trend over the recent window only', () => {
+    // An old plateau at 0.2 would drag a whole-history line down; the last 30 s climb 0.01/s to 0.8.
+    const samples = [
+      ...Array.from({ length: 5 }, (_, i) => ({ value: 0.2, timestamp: NOW - 100_000 + i * 1000 })),
+      ...Array.from({ length: 31 }, (_, i) => ({ value: 0.5 + 0.01 * i, timestamp: NOW - 30_000 + i * 1000 })),
+    ];
+    const p = predictOverload(samples, NOW, 5, 0.85);
+    expect(p.predictedLoad).to.be.closeTo(0.85, 1e-9);
+    expect(p.willOverload).to.equal(true);
+    expect(p.confidence).to.be.closeTo(1, 1e-9);
+    expect(p.samples).to.equal(36);
+    // sample order does not matter
+    expect(predictOverload([...samples].reverse(), NOW, 5, 0.85)).to.deep.equal(p);
+  });
+
+  it('lowers the bar for a rising load as the horizon grows, never for a flat or falling one', () => {
+    const series = (slope: number) => Array.from({ length: 10 }, (_, i) => ({ value: 0.75 + slope * (i - 9), timestamp: NOW - (9 - i) * 1000 }));
+    // rising 0.005/s from 0.75: 0.755 at 1 s (no margin), 0.8 at 10 s (margin 0.18 → counts from 0.67)
+    expect(predictOverload(series(0.005), NOW, 1, 0.85).willOverload).to.equal(false);
+    expect(predictOverload(series(0.005), NOW, 10, 0.85).predictedLoad).to.be.closeTo(0.8, 1e-9);
+    expect(predictOverload(series(0.005), NOW, 10, 0.85).willOverload).to.equal(true);
+    // flat at 0.75 or falling: below the threshold whatever the horizon
+    expect(predictOverload(series(0), NOW, 10, 0.85).willOverload).to.equal(false);
+    expect(predictOverload(series(-0.005), NOW, 10, 0.85).willOverload).to.equal(false);
+    // at or above the threshold counts whatever the trend
+    expect(predictOverload(series(0).map((s) => ({ ...s, value: 0.9 })), NOW, 10, 0.85).willOverload).to.equal(true);
+  });
 });

@@ -18,10 +18,10 @@ describe('CoordinationService.predictOverload', () => {
       load(v);
       clock.advance(5_000);
     }
-    // samples at 0, 5, 10, 15 s; now = 20 s; +5 s horizon → 25 s → 0.5 + 0.02·25 = 1.0
+    // samples at 0, 5, 10, 15 s; now = 20 s: newest level 0.8 + slope 0.02/s × 5 s = 0.9
     const p = svc.predictOverload('a1');
     expect(p.willOverload).to.equal(true);
-    expect(p.predictedLoad).to.be.closeTo(1, 1e-9);
+    expect(p.predictedLoad).to.be.closeTo(0.9, 1e-9);
     expect(p.samples).to.equal(4);
     expect(p.horizonSeconds).to.equal(5);
     expect(p.confidence).to.be.closeTo(0.4, 1e-9);
@@ -34,11 +34,13 @@ describe('CoordinationService.predictOverload', () => {
       load(v);
       clock.advance(10_000);
     }
-    // samples at 0, 10, 20 s; now = 30 s; slope 0.01/s
-    expect(svc.predictOverload('a1', 1).predictedLoad).to.be.closeTo(0.41, 1e-9);
-    expect(svc.predictOverload('a1', 30).predictedLoad).to.be.closeTo(0.7, 1e-9);
+    // samples at 0, 10, 20 s; now = 30 s; newest level 0.3, slope 0.01/s
+    expect(svc.predictOverload('a1', 1).predictedLoad).to.be.closeTo(0.31, 1e-9);
+    expect(svc.predictOverload('a1', 30).predictedLoad).to.be.closeTo(0.6, 1e-9);
+    // rising, so the decision margin applies: at 30 s it is capped at 0.2 → counts from 0.65
     expect(svc.predictOverload('a1', 30).willOverload).to.equal(false);
-    expect(svc.predictOverload('a1', 50).willOverload).to.equal(true);
+    expect(svc.predictOverload('a1', 40).predictedLoad).to.be.closeTo(0.7, 1e-9);
+    expect(svc.predictOverload('a1', 40).willOverload).to.equal(true);
   });
 
   it('does not predict overload for a flat load', () => {
