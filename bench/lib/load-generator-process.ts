@@ -11,7 +11,7 @@ export class LoadGeneratorProcess {
 
   /** Fork bench/lib/load-generator.ts under tsx and wait until it is ready. */
   static async start(): Promise<LoadGeneratorProcess> {
-    const proc = fork(GENERATOR, [], { execArgv: ['--import', import.meta.resolve('tsx')], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const proc = fork(GENERATOR, [], { execArgv: ['--expose-gc', '--import', import.meta.resolve('tsx')], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     await new Promise<void>((resolve, reject) => {
       proc.once('exit', (code) => reject(new Error(`load generator exited (${code}) before it was ready`)));
       proc.on('message', (m: FromGenerator) => m.type === 'ready' && resolve());
