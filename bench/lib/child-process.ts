@@ -7,8 +7,10 @@ export interface ListeningChild {
   proc: ChildProcess;
   port: number;
   url: string;
-  /** Lines the child wrote to stdout after "listening" (kept so nothing blocks on a full pipe). */
+  /** Lines the child wrote to stdout (read to the end so nothing blocks on a full pipe). */
   lines: () => number;
+  /** The first few stdout lines, for diagnostics. */
+  firstLines: () => string[];
   stderr: () => string;
   /** SIGTERM, wait for exit (SIGKILL after `graceMs`); resolves with the exit code. */
   stop(graceMs?: number): Promise<number | null>;
@@ -22,6 +24,7 @@ export async function spawnListening(name: string, args: string[], env: Record<s
   const proc = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let lineCount = 0;
+  const first: string[] = [];
   proc.stderr!.on('data', (d: Buffer) => {
     if (stderr.length < 64 * 1024) stderr += d.toString();
   });
@@ -30,6 +33,7 @@ export async function spawnListening(name: string, args: string[], env: Record<s
     const timer = setTimeout(() => reject(new Error(`${name}: no "listening" line within ${timeoutMs} ms; stderr: ${stderr}`)), timeoutMs);
     createInterface({ input: proc.stdout! }).on('line', (line) => {
       lineCount++;
+      if (first.length < 20) first.push(line);
       let parsed: { msg?: unknown; port?: unknown; url?: unknown };
       try {
         parsed = JSON.parse(line) as typeof parsed;
@@ -57,6 +61,7 @@ export async function spawnListening(name: string, args: string[], env: Record<s
     proc,
     ...bound,
     lines: () => lineCount,
+    firstLines: () => [...first],
     stderr: () => stderr,
     async stop(graceMs = 5_000) {
       if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
