@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { defaultFileConfig, readFileConfig, type FileConfig } from './config-file.js';
 
 /** Router strategies known to the daemon. */
 export const STRATEGY_NAMES = ['ROUND_ROBIN', 'RANDOM', 'LEAST_LOADED', 'P2C', 'PEAK_EWMA', 'RIPPLE_COORDINATION'] as const;
@@ -68,6 +69,7 @@ const EnvSchema = z.object({
   COORDD_TASK_RETENTION_COUNT: integer(1, 10_000_000).default(10_000),
   COORDD_AGENT_TEMPLATES: optionalText,
   COORDD_SPAWN_TIMEOUT: number(0.1, 3600).default(15),
+  COORDD_CONFIG: optionalText,
   COORDINATION_ENABLE_REP: boolean.default(true),
   COORDINATION_SIGNAL_TTL: number(0.001, 86_400 * 365).default(60),
   COORDINATION_MAX_HISTORY_SIZE: integer(1, 100_000).default(100),
@@ -111,6 +113,7 @@ const FLAGS: Record<string, EnvName> = {
   'task-retention-count': 'COORDD_TASK_RETENTION_COUNT',
   'agent-templates': 'COORDD_AGENT_TEMPLATES',
   'spawn-timeout': 'COORDD_SPAWN_TIMEOUT',
+  config: 'COORDD_CONFIG',
 };
 
 export type SignalWeights = Readonly<Record<'load' | 'capacity' | 'quality' | 'cost' | 'availability' | 'latency', number>>;
@@ -156,6 +159,10 @@ export interface Config {
     /** Normalised to sum to 1. */
     weights: SignalWeights;
   };
+  /** Structured settings from COORDD_CONFIG (defaults when no file is given). */
+  file: FileConfig;
+  /** The file they came from, if any. */
+  configFile: string | undefined;
 }
 
 /** A configuration problem: names the variable and what is wrong. main.ts prints it and exits 2. */
@@ -255,6 +262,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<Env
       cleanupIntervalMs: e.COORDINATION_CLEANUP_INTERVAL * 1000,
       weights,
     },
+    file: e.COORDD_CONFIG === undefined ? defaultFileConfig() : readFileConfig(e.COORDD_CONFIG, (problem) => {
+      throw new ConfigError(`COORDD_CONFIG: ${problem}`);
+    }),
+    configFile: e.COORDD_CONFIG,
   };
 }
 

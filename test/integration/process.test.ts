@@ -29,6 +29,7 @@ describe('the daemon process', () => {
     ['public bind without tokens', { COORDD_HOST: '0.0.0.0' }, [], /COORDD_HOST.*--insecure/],
     ['missing tokens file', { COORDD_TOKENS_FILE: '/nonexistent/tokens' }, [], /COORDD_TOKENS_FILE/],
     ['short token', { COORDD_TOKEN: 'short' }, [], /COORDD_TOKEN/],
+    ['missing config file', { COORDD_CONFIG: '/nonexistent/coordd.yml' }, [], /COORDD_CONFIG/],
   ];
   for (const [name, env, args, pattern] of badConfigs) {
     it(`exits 2 with one line naming the variable: ${name}`, async () => {

@@ -1,0 +1,148 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const positiveInt = (max = Number.MAX_SAFE_INTEGER) => z.number().int().min(1).max(max);
+const seconds = (max = 86_400) => z.number().positive().max(max);
+const ratio = z.number().min(0).max(1);
+
+/**
+ * One intent rule: a message whose text contains any keyword (case-insensitive) or matches the
+ * pattern goes to agents with `capability`. Rules are tried in order; the first match wins.
+ */
+export const IntentRuleSchema = z
+  .strictObject({
+    capability: z.string().min(1).max(128),
+    keywords: z.array(z.string().min(1).max(256)).max(1000).optional(),
+    pattern: z.string().min(1).max(1024).optional(),
+    /** RegExp flags for `pattern`. @defaultValue 'i' */
+    flags: z
+      .string()
+      .regex(/^[imsu]*$/, 'only the flags i, m, s and u are allowed')
+      .default('i'),
+  })
+  .refine((r) => (r.keywords?.length ?? 0) > 0 || r.pattern !== undefined, 'a rule needs keywords or a pattern')
+  .superRefine((r, ctx) => {
+    if (r.pattern === undefined) return;
+    try {
+      new RegExp(r.pattern, r.flags);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['pattern'], message: `not a valid regular expression: ${(err as Error).message}` });
+    }
+  });
+export type IntentRule = z.infer<typeof IntentRuleSchema>;
+
+/** Message routing (router.route): supervisor, intent rules, fallback. */
+const RoutingSection = z.strictObject({
+  /** Rules that map a message to a capability when no supervisor decides. @defaultValue [] */
+  intentRules: z.array(IntentRuleSchema).max(1000).default([]),
+  /** The capability that marks a supervisor agent. @defaultValue 'supervisor' */
+  supervisorCapability: z.string().min(1).default('supervisor'),
+  /** How long a supervisor may take to answer route.decide before the rules decide. @defaultValue 0.25 s */
+  supervisorTimeoutSeconds: seconds(60).default(0.25),
+  /** Agents tried per message (first choice plus fallbacks). @defaultValue 3 */
+  maxAttempts: positiveInt(20).default(3),
+  /** Default time an agent has to answer message.deliver. @defaultValue 30 s */
+  deliverTimeoutSeconds: seconds(3600).default(30),
+});
+
+/** Conversation history kept for router.route. */
+const ConversationsSection = z.strictObject({
+  /** Messages relayed as history with each delivery (the newest N). @defaultValue 20 */
+  historyMessages: z.number().int().min(0).max(10_000).default(20),
+  /** Size budget, in bytes of JSON, for the relayed history. @defaultValue 16 KiB */
+  historyBytes: z.number().int().min(0).max(64 * 1024 * 1024).default(16 * 1024),
+  /** Messages stored per conversation (older ones are dropped). @defaultValue 200 */
+  maxMessages: positiveInt(100_000).default(200),
+  /** Conversations kept at once (least recently used are dropped). @defaultValue 10000 */
+  maxConversations: positiveInt(10_000_000).default(10_000),
+  /** A conversation idle this long is dropped. @defaultValue 3600 s */
+  idleTtlSeconds: seconds(86_400 * 30).default(3600),
+});
+
+/** Per-agent circuit breaker shared by message routing and task assignment. */
+const CircuitBreakerSection = z.strictObject({
+  /** Consecutive failures that open the breaker. @defaultValue 5 */
+  failureThreshold: positiveInt(1000).default(5),
+  /** Time an open breaker waits before letting one trial through (half-open). @defaultValue 30 s */
+  cooldownSeconds: seconds().default(30),
+});
+
+/** Resource leases (resource.acquire). */
+const LeasesSection = z.strictObject({
+  /** Longest ttlSeconds a client may ask for. @defaultValue 3600 s */
+  maxTtlSeconds: seconds(86_400 * 7).default(3600),
+  /** Longest waitMs a client may ask for. @defaultValue 300 s */
+  maxWaitSeconds: z.number().min(0).max(86_400).default(300),
+  /** Waiters queued per resource before acquire fails with LEASE_QUEUE_FULL. @defaultValue 1000 */
+  maxWaitersPerResource: positiveInt(1_000_000).default(1000),
+  /** Leases one agent may hold at once. @defaultValue 1000 */
+  maxLeasesPerAgent: positiveInt(1_000_000).default(1000),
+  /** Conflict events kept for coordination.conflicts. @defaultValue 1000 */
+  conflictHistory: positiveInt(1_000_000).default(1000),
+});
+
+/** Performance alert thresholds (seed 004's defaults), evaluated on the clock. */
+const AlertsSection = z.strictObject({
+  /** How often thresholds are evaluated. @defaultValue 10 s */
+  evaluationIntervalSeconds: seconds(3600).default(10),
+  /** The window rates and ratios are computed over. @defaultValue 300 s */
+  windowSeconds: seconds().default(300),
+  /** Raise when pool utilization is below this (only while agents are registered). @defaultValue 0.6 */
+  utilizationMin: ratio.default(0.6),
+  /** Raise when pool utilization is above this. @defaultValue 0.95 */
+  utilizationMax: ratio.default(0.95),
+  /** Raise when the daemon's coordination time exceeds this share of agent time. @defaultValue 0.05 */
+  overheadMax: ratio.default(0.05),
+  /** Raise when completed / (completed + failed) in the window falls below this. @defaultValue 0.95 */
+  completionRateMin: ratio.default(0.95),
+  /** Raise when the p95 conflict resolution time in the window exceeds this. @defaultValue 5 s */
+  conflictResolutionMaxSeconds: seconds().default(5),
+  /** Ratios need at least this many samples in the window before they can raise. @defaultValue 20 */
+  minSamples: positiveInt(1_000_000).default(20),
+});
+
+/**
+ * The optional configuration file (COORDD_CONFIG / --config): structured settings that do not
+ * fit an environment variable. YAML or JSON (JSON is YAML). Every section and field is optional.
+ */
+export const FileConfigSchema = z.strictObject({
+  routing: RoutingSection.prefault({}),
+  conversations: ConversationsSection.prefault({}),
+  circuitBreaker: CircuitBreakerSection.prefault({}),
+  leases: LeasesSection.prefault({}),
+  alerts: AlertsSection.prefault({}),
+});
+export type FileConfig = z.infer<typeof FileConfigSchema>;
+
+/** Parse file contents; returns the problem as one line (path: message) on failure. */
+export function parseFileConfig(text: string): { ok: true; config: FileConfig } | { ok: false; problem: string } {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text) ?? {};
+  } catch (err) {
+    return { ok: false, problem: `not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}` };
+  }
+  const parsed = FileConfigSchema.safeParse(doc);
+  if (parsed.success) return { ok: true, config: parsed.data };
+  const issue = parsed.error.issues[0]!;
+  const where = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  return { ok: false, problem: `${where || '(top level)'}: ${issue.message}` };
+}
+
+/** The file's defaults, used when no COORDD_CONFIG is given. */
+export function defaultFileConfig(): FileConfig {
+  return FileConfigSchema.parse({});
+}
+
+/** Read and parse the file; `fail` receives one line naming the problem. */
+export function readFileConfig(path: string, fail: (problem: string) => never): FileConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    return fail(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  const result = parseFileConfig(text);
+  return result.ok ? result.config : fail(`${path}: ${result.problem}`);
+}
