@@ -169,6 +169,163 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  // --- Message routing, conversations, circuit breakers (router.route) ---
+
+  readonly routeMessages = new Counter({
+    name: 'coordd_route_messages_total',
+    help: 'Messages handled by router.route, by outcome (delivered or failed after every attempt)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly routeAttempts = new Counter({
+    name: 'coordd_route_attempts_total',
+    help: 'message.deliver attempts, by outcome (ok, timeout, error, disconnected)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly routeDecisions = new Counter({
+    name: 'coordd_route_decisions_total',
+    help: 'How the first agent for a message was chosen (supervisor, intent_rule, strategy)',
+    labelNames: ['by'] as const,
+    registers: [this.registry],
+  });
+
+  readonly supervisorFallbacks = new Counter({
+    name: 'coordd_route_supervisor_fallbacks_total',
+    help: 'Supervisor decisions not used, by reason (timeout, error, invalid)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly routeOverhead = new Histogram({
+    name: 'coordd_route_overhead_seconds',
+    help: "The daemon's own time routing one message, excluding the agents' time",
+    buckets: [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+
+  conversationsSource: () => number = () => 0;
+
+  readonly conversations = new Gauge({
+    name: 'coordd_conversations',
+    help: 'Conversations held in memory',
+    registers: [this.registry],
+    collect: (): void => {
+      this.conversations.set(this.conversationsSource());
+    },
+  });
+
+  breakerSource: () => Record<string, number> = () => ({});
+
+  readonly circuitBreakers = new Gauge({
+    name: 'coordd_circuit_breakers',
+    help: 'Per-agent circuit breakers by state (closed, open, half_open)',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+    collect: (): void => {
+      this.circuitBreakers.reset();
+      for (const [state, n] of Object.entries(this.breakerSource())) this.circuitBreakers.labels(state).set(n);
+    },
+  });
+
+  readonly breakerTransitions = new Counter({
+    name: 'coordd_circuit_breaker_transitions_total',
+    help: 'Circuit breaker state changes, by the state entered',
+    labelNames: ['to'] as const,
+    registers: [this.registry],
+  });
+
+  // --- Resource leases and conflicts ---
+
+  leaseSource: () => { byMode: Record<string, number>; waiters: number } = () => ({ byMode: {}, waiters: 0 });
+
+  readonly resourceLeases = new Gauge({
+    name: 'coordd_resource_leases',
+    help: 'Leases held, by mode (exclusive, shared)',
+    labelNames: ['mode'] as const,
+    registers: [this.registry],
+    collect: (): void => {
+      this.resourceLeases.reset();
+      for (const [mode, n] of Object.entries(this.leaseSource().byMode)) this.resourceLeases.labels(mode).set(n);
+    },
+  });
+
+  readonly resourceWaiters = new Gauge({
+    name: 'coordd_resource_waiters',
+    help: 'Acquire requests queued behind a holder',
+    registers: [this.registry],
+    collect: (): void => {
+      this.resourceWaiters.set(this.leaseSource().waiters);
+    },
+  });
+
+  readonly resourceAcquires = new Counter({
+    name: 'coordd_resource_acquires_total',
+    help: 'resource.acquire outcomes (granted, granted_after_wait, timeout, rejected)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly leaseEnds = new Counter({
+    name: 'coordd_resource_lease_ends_total',
+    help: 'Leases ended, by reason (released, expired, disconnected, removed)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly conflicts = new Counter({
+    name: 'coordd_resource_conflicts_total',
+    help: 'Contended acquires, counted when they end, by kind and resolution (resolved, escalated, abandoned)',
+    labelNames: ['kind', 'resolution'] as const,
+    registers: [this.registry],
+  });
+
+  readonly conflictWait = new Histogram({
+    name: 'coordd_resource_wait_seconds',
+    help: 'Time a contended acquire waited, by outcome (granted, timeout)',
+    labelNames: ['outcome'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+
+  // --- Coordination overhead and alerts ---
+
+  readonly coordinationSeconds = new Counter({
+    name: 'coordd_coordination_seconds_total',
+    help: "The daemon's own time handling coordination calls (waiting excluded)",
+    registers: [this.registry],
+  });
+
+  readonly agentWorkSeconds = new Counter({
+    name: 'coordd_agent_work_seconds_total',
+    help: 'Time agents spent on work the daemon gave them (task attempts and delivered messages)',
+    registers: [this.registry],
+  });
+
+  alertSource: () => readonly string[] = () => [];
+  /** Every alert name, so inactive ones export 0 rather than disappearing. */
+  alertNames: readonly string[] = [];
+
+  readonly alertsActive = new Gauge({
+    name: 'coordd_alerts_active',
+    help: 'Performance alerts currently raised (1) or not (0), by alert',
+    labelNames: ['alert'] as const,
+    registers: [this.registry],
+    collect: (): void => {
+      const active = new Set(this.alertSource());
+      for (const name of this.alertNames) this.alertsActive.labels(name).set(active.has(name) ? 1 : 0);
+    },
+  });
+
+  readonly alertTransitions = new Counter({
+    name: 'coordd_alert_transitions_total',
+    help: 'Alerts raised or cleared, by alert and transition',
+    labelNames: ['alert', 'to'] as const,
+    registers: [this.registry],
+  });
+
   private readonly perMethod = new Map<string, { duration: { observe(v: number): void }; outcomes: Map<string, { inc(): void }> }>();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
