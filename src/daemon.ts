@@ -30,6 +30,11 @@ import { PeerError } from './rpc/peer.js';
 import type { Identity } from './transport/auth.js';
 import { Spawner } from './spawn/spawner.js';
 import { loadTemplates, type AgentTemplate } from './spawn/templates.js';
+import { registerConversationApi } from './api/conversation-api.js';
+import { ConversationStore } from './conversations/conversation-store.js';
+import { MessageRoutingService } from './messaging/message-routing-service.js';
+import { AgentCallFailed, type AgentDirectory } from './messaging/routable-agent.js';
+import { CircuitBreakers } from './routing/circuit-breaker.js';
 
 export interface DaemonDeps {
   logger?: Logger;
@@ -60,6 +65,9 @@ export class Daemon {
   readonly pool: PoolService;
   readonly spawner: Spawner;
   readonly scaler: AutoScaler;
+  readonly breakers: CircuitBreakers;
+  readonly conversations: ConversationStore;
+  readonly messaging: MessageRoutingService;
   private readonly tokens: TokenTable;
   private url = '';
   private readonly http: HttpServer;
@@ -116,9 +124,25 @@ export class Daemon {
       },
       { maxBatch: config.maxBatch, validateResults: deps.validateResults ?? false },
     );
+    const file = config.file;
+    this.breakers = new CircuitBreakers(
+      {
+        clock,
+        onTransition: (t) => {
+          metrics.breakerTransitions.labels(t.to).inc();
+          const log = logger.child({ component: 'circuit-breaker' });
+          if (t.to === 'open') log.warn(t, 'circuit breaker opened: agent kept out of routing');
+          else log.info(t, `circuit breaker ${t.to}`);
+          // A half-open breaker lets one trial through: queued tasks may now go there.
+          if (t.to === 'half_open') this.pool.reconsider();
+        },
+      },
+      { failureThreshold: file.circuitBreaker.failureThreshold, cooldownMs: file.circuitBreaker.cooldownSeconds * 1000 },
+    );
     this.pool = new PoolService(
       {
         clock,
+        gate: this.breakers,
         ids,
         random,
         router: this.router,
@@ -162,12 +186,56 @@ export class Daemon {
       { templates: deps.templates ?? loadTemplates(config.pool.templatesFile), spawnTimeoutMs: config.pool.spawnTimeoutMs, maxRestarts: 5 },
     );
 
+    this.conversations = new ConversationStore(
+      { clock },
+      {
+        historyMessages: file.conversations.historyMessages,
+        historyBytes: file.conversations.historyBytes,
+        maxMessages: file.conversations.maxMessages,
+        maxConversations: file.conversations.maxConversations,
+        idleTtlMs: file.conversations.idleTtlSeconds * 1000,
+      },
+    );
+    this.messaging = new MessageRoutingService(
+      {
+        ids,
+        router: this.router,
+        scores: this.coordination,
+        agents: this.agentDirectory(),
+        conversations: this.conversations,
+        breakers: this.breakers,
+        elapsedMs: () => performance.now(),
+        log: logger.child({ component: 'messaging' }),
+        observer: {
+          decided: (by) => metrics.routeDecisions.labels(by).inc(),
+          supervisorFallback: (reason) => metrics.supervisorFallbacks.labels(reason).inc(),
+          attempt: (outcome) => metrics.routeAttempts.labels(outcome).inc(),
+          routed: (outcome, overheadSeconds, agentSeconds) => {
+            metrics.routeMessages.labels(outcome).inc();
+            metrics.routeOverhead.observe(overheadSeconds);
+            void agentSeconds;
+          },
+        },
+      },
+      {
+        intentRules: file.routing.intentRules,
+        supervisorCapability: file.routing.supervisorCapability,
+        supervisorTimeoutMs: file.routing.supervisorTimeoutSeconds * 1000,
+        maxAttempts: file.routing.maxAttempts,
+        deliverTimeoutMs: file.routing.deliverTimeoutSeconds * 1000,
+        defaultStrategy: config.routerStrategy,
+      },
+    );
+    metrics.conversationsSource = () => this.conversations.size;
+    metrics.breakerSource = () => this.breakers.counts([...this.pool.agents.all()].map((a) => a.agentId));
+
     registerDiscoverApi(this.engine);
     registerAgentApi(this.engine, { pool: this.pool, spawner: this.spawner, channelFor: (s) => this.channelFor(s as ServerSession) });
     registerTaskApi(this.engine, { pool: this.pool });
     registerPoolApi(this.engine, { pool: this.pool, spawner: this.spawner, metrics, shutdownTimeoutMs: config.shutdownTimeoutMs });
     this.scaler = registerScalingApi(this.engine, { clock, pool: this.pool, spawner: this.spawner, log: logger.child({ component: 'scaler' }) });
-    registerCoordinationApi(this.engine, { coordination: this.coordination, router: this.router, metrics, config });
+    registerCoordinationApi(this.engine, { coordination: this.coordination, router: this.router, metrics, config, breakers: this.breakers });
+    registerConversationApi(this.engine, { messaging: this.messaging, conversations: this.conversations });
     registerRouterApi(this.engine, { router: this.router, candidates: this.candidateSource() });
 
     this.http = new HttpServer(
@@ -237,6 +305,7 @@ export class Daemon {
     await this.scaler.idle();
     await this.spawner.stopAll(2000);
     this.coordination.stop();
+    this.breakers.stop();
     await this.http.close(CloseCode.GOING_AWAY, 'daemon shutting down');
     this.logger.info({}, 'stopped');
   }
@@ -285,8 +354,36 @@ export class Daemon {
         session.peer.request('task.run', params, { timeoutMs }).catch((err: unknown) => {
           throw toAgentCallError(err);
         }),
+      request: (method, params, timeoutMs) =>
+        session.peer.request(method, params, { timeoutMs }).catch((err: unknown) => {
+          throw toAgentCallError(err);
+        }),
       notify: (method, params) => session.peer.notify(method, params),
       close: (reason) => session.transport.close(reason.startsWith('taken over') ? CloseCode.TAKEN_OVER : CloseCode.REMOVED, reason),
+    };
+  }
+
+  /** Message routing's view of the pool: live agents (not draining or degraded) and their connections. */
+  private agentDirectory(): AgentDirectory {
+    return {
+      routable: () => {
+        const out = [];
+        for (const a of this.pool.agents.all()) {
+          if (a.draining || a.degraded) continue;
+          const channel = a.channel;
+          out.push({
+            agentId: a.agentId,
+            capabilities: a.capabilities,
+            inFlight: a.inFlight.size,
+            capacity: a.capacity,
+            call: (method: string, params: object, timeoutMs: number) =>
+              channel.request(method, params, timeoutMs).catch((err: unknown) => {
+                throw toCallFailed(err);
+              }),
+          });
+        }
+        return out;
+      },
     };
   }
 
@@ -318,4 +415,12 @@ function toAgentCallError(err: unknown): AgentCallError {
     return new AgentCallError('disconnected', err.message);
   }
   return new AgentCallError('disconnected', err instanceof Error ? err.message : 'send failed');
+}
+
+/** A failed agent call in message routing's words. */
+function toCallFailed(err: unknown): AgentCallFailed {
+  const e = err instanceof AgentCallError ? err : toAgentCallError(err);
+  if (e.kind === 'timeout') return new AgentCallFailed('timeout', e.message);
+  if (e.kind === 'remote') return new AgentCallFailed('error', e.message, e.remote && { code: e.remote.code, message: e.remote.message });
+  return new AgentCallFailed('disconnected', e.message);
 }

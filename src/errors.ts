@@ -30,6 +30,8 @@ export const AppErrors = {
   SPAWN_FAILED: { code: -32028, message: 'Spawned agent did not register' },
   TASK_TIMEOUT: { code: -32029, message: 'The attempt timed out' },
   AGENT_LOST: { code: -32030, message: 'The agent was lost while running the task' },
+  ROUTE_FAILED: { code: -32060, message: 'No agent answered the message' },
+  CONVERSATION_NOT_FOUND: { code: -32061, message: 'Unknown conversation' },
 } as const;
 
 export type ProtocolErrorName = keyof typeof ProtocolErrors;

@@ -49,6 +49,10 @@ export class SimConnection implements AgentChannel {
     return this.agent.receive(this, params, timeoutMs);
   }
 
+  request(method: string): Promise<unknown> {
+    return Promise.reject(new AgentCallError('remote', `${method} is not simulated`));
+  }
+
   notify(method: string, params: object): void {
     if (method === 'task.cancel') this.agent.cancel(this, params as { taskId: string; epoch: number });
   }

@@ -14,12 +14,15 @@ import {
   coordinationState,
 } from '../schemas/coordination.js';
 import type { MessageRouter } from '../routing/message-router.js';
+import type { CircuitBreakers } from '../routing/circuit-breaker.js';
 
 export interface CoordinationApiDeps {
   coordination: CoordinationService;
   router: MessageRouter;
   metrics: Metrics;
   config: Pick<Config, 'maxBatch'>;
+  /** Per-agent circuit breakers, shown in coordination.state. */
+  breakers?: CircuitBreakers;
 }
 
 const INVALID_PARAMS_CODE = -32602;
@@ -76,7 +79,16 @@ export function registerCoordinationApi(engine: RpcEngine, deps: CoordinationApi
     return { accepted: signalIds.length, signalIds, rejected: rejections };
   });
 
-  engine.register(coordinationState, (params) => ('agentId' in params ? coordination.state(params.agentId) : coordination.list(params)));
+  const breakers = deps.breakers;
+  engine.register(coordinationState, (params) => {
+    if ('agentId' in params) {
+      const one = coordination.state(params.agentId);
+      return breakers ? { ...one, circuitBreaker: breakers.view(params.agentId) } : one;
+    }
+    const page = coordination.list(params);
+    if (!breakers) return page;
+    return { ...page, agents: page.agents.map((a) => ({ ...a, circuitBreaker: breakers.view(a.agentId) })), circuitBreakers: breakers.entries() };
+  });
 
   engine.register(coordinationPredictOverload, (params) => coordination.predictOverload(params.agentId, params.horizonSeconds));
 

@@ -4,13 +4,14 @@ import { agentRegister } from '../schemas/agent.js';
 import type { SignalType } from '../schemas/common.js';
 import type { ParamsOf, ResultOf } from '../schemas/method.js';
 import { TaskId, TaskRunParams, type taskProgress } from '../schemas/task.js';
+import { MessageDeliverParams, RouteDecideParams } from '../schemas/conversation.js';
 import type { BackoffOptions } from './backoff.js';
 import { CoordClient, type SignalResult } from './client.js';
 import { ClientError, RpcError, TaskFailure } from './errors.js';
 import { HealthSampler } from './health.js';
 import { silentLogger, type ClientLogger } from './logger.js';
 
-export type { TaskRunParams };
+export type { TaskRunParams, MessageDeliverParams, RouteDecideParams };
 export type RegisterParams = ParamsOf<typeof agentRegister>;
 export type Registration = ResultOf<typeof agentRegister>;
 
@@ -26,6 +27,12 @@ export interface TaskContext {
 /** Runs one task; the value is the result (`undefined` → `null`), a throw fails the attempt. */
 export type TaskHandler = (task: TaskRunParams, ctx: TaskContext) => unknown;
 
+/** Answers a routed message (`message.deliver`); the value is the response, a throw is an error reply. */
+export type MessageHandler = (delivery: MessageDeliverParams) => unknown;
+
+/** A supervisor's choice among the candidates (`route.decide`). */
+export type RouteDecisionHandler = (request: RouteDecideParams) => { agentId: string; reason?: string } | Promise<{ agentId: string; reason?: string }>;
+
 /** Options of {@link AgentWorker}. */
 export interface AgentWorkerOptions {
   url: string;
@@ -40,6 +47,10 @@ export interface AgentWorkerOptions {
   /** @defaultValue assigned by the daemon, then kept across reconnects */
   contextWindowId?: string;
   handler: TaskHandler;
+  /** Answers messages routed by `router.route`; without it the daemon gets "Method not found" and tries another agent. */
+  onMessage?: MessageHandler;
+  /** For a supervisor (capability `supervisor`): choose the agent for each routed message. */
+  onRouteDecide?: RouteDecisionHandler;
   /** Send `agent.heartbeat` (with health) at the interval the daemon asks for. @defaultValue true */
   heartbeat?: boolean;
   /** See {@link CoordClient}. @defaultValue DEFAULT_BACKOFF */
@@ -93,6 +104,9 @@ export class AgentWorker extends EventEmitter<AgentWorkerEvents> {
     });
     this.client.handle('task.run', (params, meta) => (meta.notification ? undefined : this.run(params)));
     this.client.handle('task.cancel', (params) => this.cancel(params));
+    const { onMessage, onRouteDecide } = options;
+    if (onMessage) this.client.handle('message.deliver', (params) => onMessage(parseOrInvalid(MessageDeliverParams, params)));
+    if (onRouteDecide) this.client.handle('route.decide', (params) => onRouteDecide(parseOrInvalid(RouteDecideParams, params)));
     this.client.on('close', () => this.disconnected());
     this.client.on('reconnecting', () => this.disconnected()); // also after a failed re-registration
   }
@@ -210,6 +224,13 @@ export class AgentWorker extends EventEmitter<AgentWorkerEvents> {
     clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = undefined;
   }
+}
+
+/** The daemon's params, or the -32602 reply a daemon speaking another version would get. */
+function parseOrInvalid<T>(schema: z.ZodType<T>, raw: unknown): T {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new RpcError(-32602, 'Invalid params', { paths: parsed.error.issues.map((i) => i.path.join('.') || 'params') });
+  return parsed.data;
 }
 
 /** `work`, or a rejection with the signal's reason as soon as it aborts (a handler may ignore it). */

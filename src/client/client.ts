@@ -13,6 +13,7 @@ import WebSocket from 'ws';
 import type { ParamsOf, ResultOf } from '../schemas/method.js';
 import type { poolAssign, taskCancel, taskGet, taskList, taskWait } from '../schemas/task.js';
 import type { coordinationSignal } from '../schemas/coordination.js';
+import type { routerRoute } from '../schemas/conversation.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { ClientError, RpcError } from './errors.js';
 import { silentLogger, type ClientLogger } from './logger.js';
@@ -44,6 +45,8 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
+export type RouteParams = ParamsOf<typeof routerRoute>;
+export type RouteResult = ResultOf<typeof routerRoute>;
 export type ClientState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
 
 /** Events of {@link CoordClient}. */
@@ -236,6 +239,14 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
   /** `coordination.signal`: one signal or a batch `{signals: [...]}`. */
   signal(params: SignalParams, options?: RequestOptions): Promise<SignalResult> {
     return this.request('coordination.signal', params, options);
+  }
+
+  /**
+   * `router.route`: send a message to the right agent and get its response. The client waits for
+   * every attempt the daemon may make (`routing.maxAttempts` × `timeoutMs`), so pass `options.timeoutMs` for long ones.
+   */
+  route(params: RouteParams, options?: RequestOptions): Promise<RouteResult> {
+    return this.request('router.route', params, options);
   }
 
   // ---- connection lifecycle ----

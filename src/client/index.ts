@@ -13,6 +13,8 @@ export {
   type CancelResult,
   type SignalParams,
   type SignalResult,
+  type RouteParams,
+  type RouteResult,
 } from './client.js';
 export {
   AgentWorker,
@@ -22,6 +24,10 @@ export {
   type TaskContext,
   type TaskHandler,
   type TaskRunParams,
+  type MessageHandler,
+  type RouteDecisionHandler,
+  type MessageDeliverParams,
+  type RouteDecideParams,
   type RegisterParams,
   type Registration,
 } from './agent-worker.js';

@@ -20,6 +20,8 @@ export class AgentCallError extends Error {
 export interface AgentChannel {
   /** Send `task.run`; resolves with the agent's result, rejects with AgentCallError. */
   runTask(params: TaskRunParams, timeoutMs: number): Promise<unknown>;
+  /** Send another request (message routing: `message.deliver`, `route.decide`); rejects with AgentCallError. */
+  request(method: string, params: object, timeoutMs: number): Promise<unknown>;
   /** Send a notification (`task.cancel`). */
   notify(method: string, params: object): void;
   /** Close the connection (takeover, removal, despawn). */

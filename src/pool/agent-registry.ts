@@ -3,6 +3,7 @@ import type { IdGenerator } from '../ids.js';
 import type { Log } from '../log.js';
 import type { Clock } from '../time/clock.js';
 import type { AgentChannel } from './agent-channel.js';
+import { openGate, type AgentGate } from './agent-gate.js';
 import { canTake, deriveState, type AgentRecord, type Health, type ReportedState } from './agent-record.js';
 import type { PoolObserver } from './pool-observer.js';
 
@@ -31,7 +32,13 @@ export class AgentRegistry {
     private readonly clock: Clock,
     private readonly log: Log,
     private readonly observer: PoolObserver,
+    private readonly gate: AgentGate = openGate,
   ) {}
+
+  /** Whether the agent may take one more task needing `required`: a free slot, and its breaker lets it. */
+  canTake(a: AgentRecord, required: readonly string[]): boolean {
+    return canTake(a, required) && this.gate.available(a.agentId);
+  }
 
   /**
    * Register, or take over an existing id; returns the record replaced, if any. The new record
@@ -90,13 +97,13 @@ export class AgentRegistry {
   /** Agents that can take one more task needing `required`. */
   free(required: readonly string[]): AgentRecord[] {
     const out: AgentRecord[] = [];
-    for (const a of this.agents.values()) if (canTake(a, required)) out.push(a);
+    for (const a of this.agents.values()) if (this.canTake(a, required)) out.push(a);
     return out;
   }
 
   /** Whether any agent has a free slot at all. */
   anyFree(): boolean {
-    for (const a of this.agents.values()) if (canTake(a, [])) return true;
+    for (const a of this.agents.values()) if (this.canTake(a, [])) return true;
     return false;
   }
 

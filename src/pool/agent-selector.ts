@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { StrategyName } from '../config.js';
 import type { MessageRouter } from '../routing/message-router.js';
 import type { AgentRegistry } from './agent-registry.js';
-import { canTake, type AgentRecord } from './agent-record.js';
+import type { AgentRecord } from './agent-record.js';
 import type { TaskRecord } from './task-store.js';
 
 /** Where a task should go now: an agent, a hold for its busy sticky agent, or nowhere yet. */
@@ -37,11 +37,11 @@ export class AgentSelector {
     const required = task.requiredCapabilities;
     if (task.preferredAgentId !== undefined) {
       const preferred = this.agents.get(task.preferredAgentId);
-      if (preferred && canTake(preferred, required)) return { kind: 'agent', agent: preferred };
+      if (preferred && this.agents.canTake(preferred, required)) return { kind: 'agent', agent: preferred };
     }
     if (task.affinityKey !== undefined) {
       const sticky = this.agents.get(this.affinity.get(task.affinityKey) ?? '');
-      if (sticky && canTake(sticky, required)) return { kind: 'agent', agent: sticky };
+      if (sticky && this.agents.canTake(sticky, required)) return { kind: 'agent', agent: sticky };
       const until = waitingSince + this.options.affinityWaitMs;
       const couldServe = sticky && !sticky.draining && !sticky.degraded && required.every((c) => sticky.capabilities.has(c));
       if (couldServe && now < until) return { kind: 'hold', until };

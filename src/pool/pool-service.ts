@@ -11,6 +11,7 @@ import { AgentRegistry, type Registration } from './agent-registry.js';
 import type { AgentRecord, Health, ReportedState } from './agent-record.js';
 import { DEFAULT_POOL_OPTIONS, type PoolOptions } from './pool-options.js';
 import type { PoolObserver, RequeueReason } from './pool-observer.js';
+import { openGate, type AgentGate } from './agent-gate.js';
 import { retryDelayMs } from './retry-backoff.js';
 import { PendingTasks } from './pending-tasks.js';
 import { DispatchLoop } from './dispatch-loop.js';
@@ -32,6 +33,8 @@ export interface PoolDeps {
   store: TaskStore;
   log?: Log;
   observer?: PoolObserver;
+  /** Per-agent circuit breakers; default: none. */
+  gate?: AgentGate;
 }
 
 /** Who submitted a task and, if they asked, how to tell them about every state change. */
@@ -62,6 +65,7 @@ export class PoolService {
   private readonly waiters: TaskWaiters;
   private readonly log: Log;
   private readonly observer: PoolObserver;
+  private readonly gate: AgentGate;
   private monitor: TimerHandle | undefined;
   /** Conditions someone is waiting on (drain, shutdown), re-checked whenever an attempt ends. */
   private readonly conditions: Conditions;
@@ -76,7 +80,8 @@ export class PoolService {
     this.options = { ...DEFAULT_POOL_OPTIONS, ...options };
     this.log = deps.log ?? silentLog;
     this.observer = deps.observer ?? {};
-    this.agents = new AgentRegistry(deps.clock, this.log, this.observer);
+    this.gate = deps.gate ?? openGate;
+    this.agents = new AgentRegistry(deps.clock, this.log, this.observer, this.gate);
     this.waiters = new TaskWaiters(deps.clock);
     this.events = new TaskEvents(this.log, this.observer, this.waiters);
     this.pending = new PendingTasks(deps.clock, () => this.schedulePump());
@@ -265,7 +270,6 @@ export class PoolService {
     return this.selector.choose(task, now, waitingSince);
   }
 
-
   private dispatch(task: TaskRecord, agent: AgentRecord): void {
     const now = this.deps.clock.now();
     const next = withAttemptStarted(task, agent.agentId, now);
@@ -273,6 +277,7 @@ export class PoolService {
     this.observer.queueWait?.((now - queued) / 1000);
     this.deps.store.update(next);
     this.agents.addTask(agent, task.taskId);
+    this.gate.attempt(agent.agentId);
     this.selector.served(task.affinityKey, agent.agentId);
     const epoch = next.epoch;
     const timer = this.deps.clock.setTimeout(() => this.onTimeout(task.taskId, epoch), next.timeoutMs);
@@ -389,12 +394,17 @@ export class PoolService {
     if (agent) this.agents.removeTask(agent, taskId);
     const now = this.deps.clock.now();
     this.observer.attemptRan?.((now - run.startedAt) / 1000);
-    if (outcome !== 'cancelled') this.deps.router.observe({ agentId: run.agentId, latencyMs: now - run.startedAt, outcome, at: now });
+    if (outcome !== 'cancelled') {
+      this.deps.router.observe({ agentId: run.agentId, latencyMs: now - run.startedAt, outcome, at: now });
+      if (outcome === 'completed') this.gate.success(run.agentId);
+      else this.gate.failure(run.agentId);
+    }
     this.conditions.changed();
   }
 
   private removeAgent(agent: AgentRecord, reason: RequeueReason): void {
     this.agents.remove(agent);
+    this.gate.forget(agent.agentId);
     this.requeueRunning(agent, reason);
     this.schedulePump();
   }
@@ -412,6 +422,11 @@ export class PoolService {
 
   private enqueue(task: TaskRecord, holdUntil: number | undefined): void {
     this.pending.enqueue(task, holdUntil);
+    this.schedulePump();
+  }
+
+  /** Someone outside the pool changed who may take work (a circuit breaker went half-open): try dispatching. */
+  reconsider(): void {
     this.schedulePump();
   }
 

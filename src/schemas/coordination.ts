@@ -69,6 +69,12 @@ export const OverloadPrediction = z.object({
   horizonSeconds: z.number().positive(),
 });
 
+export const CircuitBreakerView = z.object({
+  state: z.enum(['closed', 'open', 'half_open']),
+  consecutiveFailures: z.number().int().nonnegative(),
+  openedAt: Timestamp.optional(),
+});
+
 export const AgentCoordinationState = z.object({
   agentId: AgentId,
   signals: z.array(StoredSignal).describe('Latest live signal per type'),
@@ -76,6 +82,7 @@ export const AgentCoordinationState = z.object({
   routingScore: Unit,
   lastUpdated: Timestamp,
   overload: OverloadPrediction,
+  circuitBreaker: CircuitBreakerView.optional().describe("The agent's circuit breaker (message routing and task assignment)"),
 });
 
 export const coordinationState = defineMethod({
@@ -88,7 +95,15 @@ export const coordinationState = defineMethod({
   ]),
   result: z.union([
     AgentCoordinationState,
-    z.object({ agents: z.array(AgentCoordinationState), nextCursor: Cursor.optional(), total: z.number().int() }),
+    z.object({
+      agents: z.array(AgentCoordinationState),
+      nextCursor: Cursor.optional(),
+      total: z.number().int(),
+      circuitBreakers: z
+        .array(CircuitBreakerView.extend({ agentId: AgentId }))
+        .optional()
+        .describe('Every breaker that is not closed or has failures counted, signals or not'),
+    }),
   ]),
 });
 

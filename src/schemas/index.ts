@@ -6,6 +6,7 @@ import { agentHeartbeat, agentRegister } from './agent.js';
 import { poolAssign, taskCancel, taskGet, taskList, taskProgress, taskWait } from './task.js';
 import { poolDespawn, poolIsolationReport, poolShutdown, poolSpawn, poolStatus } from './pool.js';
 import { SCALING_METHODS } from './scaling.js';
+import { conversationClose, conversationGet, conversationList, routerRoute } from './conversation.js';
 
 /** Every method the daemon serves, in documentation order. */
 export const ALL_METHODS: readonly MethodDefinition[] = [
@@ -15,6 +16,10 @@ export const ALL_METHODS: readonly MethodDefinition[] = [
   coordinationMetrics,
   coordinationPredictOverload,
   routerSelect,
+  routerRoute,
+  conversationGet,
+  conversationList,
+  conversationClose,
   agentRegister,
   agentHeartbeat,
   taskProgress,

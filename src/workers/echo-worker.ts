@@ -3,7 +3,8 @@
  * The reference worker (the daemon's built-in `echo` template): answers each task with
  * `{echo: payload, taskId, attempt, pid}`. Payload flags exercise the daemon's failure paths:
  * `sleepMs` (wait, cut short by task.cancel), `fail` (+ `retryable: false` to make it final),
- * `crash` (exit 1 mid-task), `hang` (never answer). Settings come from COORDD_* (see fromEnv).
+ * `crash` (exit 1 mid-task), `hang` (never answer). Routed messages (`message.deliver`) are echoed
+ * too. Settings come from COORDD_* (see fromEnv).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AgentWorker, fromEnv, TaskFailure, type WorkerEnv } from '../client/index.js';
@@ -42,6 +43,8 @@ const worker = new AgentWorker({
     if (p.hang === true) await new Promise<never>(() => {});
     return { echo: task.payload, taskId: task.taskId, attempt: task.attempt, pid: process.pid };
   },
+  // Routed messages: echo the message with how much history came along.
+  onMessage: (delivery) => ({ echo: delivery.message, conversationId: delivery.conversationId, historyLength: delivery.history.length, pid: process.pid }),
 });
 
 const shutdown = (): void => void worker.stop().then(() => process.exit(0));

@@ -83,10 +83,11 @@ describe('coordination and router methods (real daemon)', () => {
   });
 
   describe('coordination.state', () => {
-    it('returns one agent with signals, all six scores, routingScore and overload', async () => {
+    it('returns one agent with signals, all six scores, routingScore, overload and its circuit breaker', async () => {
       await c.request('coordination.signal', { agentId: 'st1', signalType: 'availability', value: 0.8, traceId: 't-1' });
       const s = await c.request('coordination.state', { agentId: 'st1' });
-      expect(s).to.have.keys(['agentId', 'signals', 'scores', 'routingScore', 'lastUpdated', 'overload']);
+      expect(s).to.have.keys(['agentId', 'signals', 'scores', 'routingScore', 'lastUpdated', 'overload', 'circuitBreaker']);
+      expect(s.circuitBreaker).to.deep.equal({ state: 'closed', consecutiveFailures: 0 });
       expect(Object.keys(s.scores)).to.have.members(['load', 'capacity', 'quality', 'cost', 'latency', 'availability']);
       expect(s.scores.load).to.equal(0.5);
       expect(s.scores.availability).to.be.above(0.5);

@@ -1,5 +1,6 @@
 import { AgentCallError, type AgentChannel } from '../../src/pool/agent-channel.js';
 import { MemoryTaskStore } from '../../src/pool/memory-task-store.js';
+import type { AgentGate } from '../../src/pool/agent-gate.js';
 import { PoolService } from '../../src/pool/pool-service.js';
 import type { PoolOptions } from '../../src/pool/pool-options.js';
 import { sequentialIds } from '../../src/ids.js';
@@ -35,6 +36,10 @@ export class FakeAgent implements AgentChannel {
     });
   }
 
+  request(method: string): Promise<unknown> {
+    return Promise.reject(new AgentCallError('remote', `${method} is not used by pool tests`));
+  }
+
   notify(method: string, params: object): void {
     this.notifications.push({ method, params });
   }
@@ -52,13 +57,14 @@ export class FakeAgent implements AgentChannel {
 }
 
 /** A pool on a virtual clock with a seeded router, and helpers to add fake agents. */
-export function poolHarness(options: Partial<PoolOptions> = {}, seed = 1) {
+export function poolHarness(options: Partial<PoolOptions> = {}, seed = 1, makeGate?: (clock: VirtualClock) => AgentGate) {
   const clock = new VirtualClock();
   const random = seededRandom(seed);
   const scores = { now: () => clock.now(), routingScore: () => 0.5, hasLiveSignal: () => false };
   const router = new MessageRouter({ random, scores }, { enableRep: true, defaultStrategy: 'LEAST_LOADED' });
   const store = new MemoryTaskStore({ clock }, { retentionMs: 3_600_000, retentionCount: 100_000 });
-  const pool = new PoolService({ clock, ids: sequentialIds('t'), random, router, store }, { retryBaseDelayMs: 100, retryMaxDelayMs: 1000, ...options });
+  const gate = makeGate?.(clock);
+  const pool = new PoolService({ clock, ids: sequentialIds('t'), random, router, store, gate }, { retryBaseDelayMs: 100, retryMaxDelayMs: 1000, ...options });
   let session = 0;
   const agents = new Map<string, FakeAgent>();
   const addAgent = (agentId: string, capacity = 1, capabilities: string[] = [], contextWindowId?: string): FakeAgent => {

@@ -95,6 +95,10 @@ export class SimConnection implements AgentChannel {
     return this.fleet.received(this, params, timeoutMs);
   }
 
+  request(method: string): Promise<unknown> {
+    return Promise.reject(new AgentCallError('remote', `${method} is not simulated`));
+  }
+
   notify(method: string, params: object): void {
     if (method === 'task.cancel') this.fleet.cancelRequested(this, params as { taskId: string; epoch: number });
   }

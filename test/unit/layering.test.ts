@@ -19,6 +19,8 @@ const imports = (file: string): string[] =>
 const RULES: { layer: string; forbidden: RegExp; why: string }[] = [
   { layer: 'coordination', forbidden: /\/(rpc|transport|api|observability|pool)\/|\/daemon\.js$|^(ws|pino|prom-client)$/, why: 'domain stays free of protocol and I/O' },
   { layer: 'routing', forbidden: /\/(rpc|transport|api|observability)\/|\/daemon\.js$|^(ws|pino|prom-client)$/, why: 'domain stays free of protocol and I/O' },
+  { layer: 'messaging', forbidden: /\/(rpc|transport|api|observability)\/|\/daemon\.js$|^(ws|pino|prom-client)$/, why: 'domain stays free of protocol and I/O' },
+  { layer: 'conversations', forbidden: /\/(rpc|transport|api|observability|pool|routing|messaging)\/|\/daemon\.js$|^(ws|pino|prom-client)$/, why: 'a store knows nothing but its data' },
   { layer: 'rpc', forbidden: /\/(coordination|routing|pool|transport|api)\/|\/daemon\.js$/, why: 'the RPC engine knows no domain' },
   { layer: 'transport', forbidden: /\/(coordination|routing|pool|rpc|api)\/|\/daemon\.js$/, why: 'transport knows no domain and no JSON-RPC' },
   { layer: 'schemas', forbidden: /\/(coordination|routing|pool|rpc|transport|api|observability)\/|\/daemon\.js$/, why: 'schemas are the base layer' },
@@ -37,7 +39,7 @@ describe('layering', () => {
 
   it('domain code takes time and randomness only from the injected Clock and Random', () => {
     const offenders: string[] = [];
-    for (const layer of ['coordination', 'routing', 'pool']) {
+    for (const layer of ['coordination', 'routing', 'pool', 'messaging', 'conversations']) {
       let list: string[] = [];
       try {
         list = files(join(SRC, layer));

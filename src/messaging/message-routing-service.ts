@@ -1,0 +1,227 @@
+import type { StrategyName } from '../config.js';
+import type { IntentRule } from '../config-file.js';
+import type { ConversationStore } from '../conversations/conversation-store.js';
+import { AppError } from '../errors.js';
+import type { IdGenerator } from '../ids.js';
+import { silentLog, type Log } from '../log.js';
+import type { CircuitBreakers } from '../routing/circuit-breaker.js';
+import type { MessageRouter } from '../routing/message-router.js';
+import type { ScoreSource } from '../routing/strategy.js';
+import type { ParamsOf, ResultOf } from '../schemas/method.js';
+import type { routerRoute } from '../schemas/conversation.js';
+import { IntentMatcher } from './intent-rules.js';
+import { AgentCallFailed, type AgentDirectory, type CallFailure, type RoutableAgent } from './routable-agent.js';
+import { askSupervisor, pickSupervisor, type SupervisorFallback } from './supervisor.js';
+
+export type RouteRequest = ParamsOf<typeof routerRoute>;
+export type RouteResult = ResultOf<typeof routerRoute>;
+type Attempt = RouteResult['attempts'][number];
+type DecidedBy = RouteResult['decidedBy'];
+
+export interface MessageRoutingObserver {
+  decided?(by: DecidedBy): void;
+  supervisorFallback?(reason: SupervisorFallback): void;
+  /** One message.deliver attempt ended; seconds of the agent's time. */
+  attempt?(outcome: Attempt['outcome'], seconds: number): void;
+  /** A message was answered or given up on; overheadSeconds is the daemon's own time. */
+  routed?(outcome: 'delivered' | 'failed', overheadSeconds: number, agentSeconds: number): void;
+}
+
+export interface MessageRoutingDeps {
+  ids: IdGenerator;
+  router: MessageRouter;
+  scores: ScoreSource;
+  agents: AgentDirectory;
+  conversations: ConversationStore;
+  breakers: CircuitBreakers;
+  /** High-resolution milliseconds, only to measure the daemon's own routing time. */
+  elapsedMs: () => number;
+  log?: Log;
+  observer?: MessageRoutingObserver;
+}
+
+export interface MessageRoutingOptions {
+  /** @defaultValue [] */
+  intentRules: readonly IntentRule[];
+  /** @defaultValue 'supervisor' */
+  supervisorCapability: string;
+  /** @defaultValue 250 */
+  supervisorTimeoutMs: number;
+  /** Agents tried per message. @defaultValue 3 */
+  maxAttempts: number;
+  /** @defaultValue 30000 */
+  deliverTimeoutMs: number;
+  /** Strategy when the request names none. @defaultValue 'RIPPLE_COORDINATION' */
+  defaultStrategy: StrategyName;
+}
+
+export const DEFAULT_MESSAGE_ROUTING_OPTIONS: Readonly<MessageRoutingOptions> = {
+  intentRules: [],
+  supervisorCapability: 'supervisor',
+  supervisorTimeoutMs: 250,
+  maxAttempts: 3,
+  deliverTimeoutMs: 30_000,
+  defaultStrategy: 'RIPPLE_COORDINATION',
+};
+
+const hasAll = (a: RoutableAgent, required: readonly string[]): boolean => required.every((c) => a.capabilities.has(c));
+
+/**
+ * router.route: picks the agent for a message (a live supervisor's route.decide answer, else the
+ * intent rules, else the router strategy), delivers it with the conversation's recent history,
+ * and falls back to the next best agent on timeout, error or disconnect. Per-agent circuit
+ * breakers keep failing agents out; every attempt is reported.
+ */
+export class MessageRoutingService {
+  private readonly options: Readonly<MessageRoutingOptions>;
+  private readonly intents: IntentMatcher;
+  private readonly log: Log;
+  private readonly observer: MessageRoutingObserver;
+  /** Messages out to each agent, added to its task count when the router compares load. */
+  private readonly messagesInFlight = new Map<string, number>();
+  private supervisorTurn = 0;
+
+  constructor(
+    private readonly deps: MessageRoutingDeps,
+    options: Partial<MessageRoutingOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_MESSAGE_ROUTING_OPTIONS, ...options };
+    this.intents = new IntentMatcher(this.options.intentRules);
+    this.log = deps.log ?? silentLog;
+    this.observer = deps.observer ?? {};
+  }
+
+  async route(req: RouteRequest): Promise<RouteResult> {
+    const { deps, options } = this;
+    const started = deps.elapsedMs();
+    let agentMs = 0;
+    const conversationId = req.conversationId ?? deps.ids();
+    const required = req.requiredCapabilities ?? [];
+    const wantsSupervisor = required.includes(options.supervisorCapability);
+    const matching = deps.agents.routable().filter((a) => hasAll(a, required));
+    const targets = wantsSupervisor ? matching : matching.filter((a) => !a.capabilities.has(options.supervisorCapability));
+    if (targets.length === 0) {
+      throw new AppError('NO_CANDIDATES', required.length ? 'no live agent has every required capability' : 'no live agents to route to', { requiredCapabilities: required });
+    }
+    const eligible = targets.filter((a) => deps.breakers.available(a.agentId));
+    if (eligible.length === 0) {
+      throw new AppError('NO_CANDIDATES', "every matching agent's circuit breaker is open", { openCircuits: targets.map((a) => a.agentId) });
+    }
+
+    // 1. A supervisor decides, when there is one; 2. else an intent rule narrows; 3. the strategy picks.
+    let decidedBy: DecidedBy = 'strategy';
+    let capability: string | undefined;
+    let first: RoutableAgent | undefined;
+    const supervisors = wantsSupervisor ? [] : matchingSupervisors(deps.agents.routable(), options.supervisorCapability, deps.breakers);
+    const supervisor = pickSupervisor(supervisors, this.supervisorTurn++);
+    if (supervisor !== undefined) {
+      const asked = deps.elapsedMs();
+      const now = deps.scores.now();
+      const candidates = eligible.map((a) => ({ agentId: a.agentId, capabilities: [...a.capabilities], routingScore: deps.scores.routingScore(a.agentId, now) }));
+      deps.breakers.attempt(supervisor.agentId);
+      const answer = await askSupervisor(supervisor, { message: req.message, conversationId, intent: req.intent, candidates }, options.supervisorTimeoutMs);
+      agentMs += deps.elapsedMs() - asked;
+      if (answer.ok) {
+        deps.breakers.success(supervisor.agentId);
+        first = eligible.find((a) => a.agentId === answer.agentId);
+        decidedBy = 'supervisor';
+      } else {
+        if (answer.failure !== undefined) deps.breakers.failure(supervisor.agentId);
+        else deps.breakers.success(supervisor.agentId);
+        this.observer.supervisorFallback?.(answer.fallback);
+        this.log.warn({ supervisor: supervisor.agentId, conversationId, fallback: answer.fallback, detail: answer.detail }, 'supervisor decision not used; intent rules decide');
+      }
+    }
+    let pool = eligible;
+    if (first === undefined) {
+      const match = this.intents.match(req.intent, req.message);
+      const narrowed = match === undefined ? [] : eligible.filter((a) => a.capabilities.has(match.capability));
+      if (narrowed.length > 0) {
+        pool = narrowed;
+        decidedBy = 'intent_rule';
+        capability = match!.capability;
+      } else if (match !== undefined) {
+        this.log.debug({ capability: match.capability, rule: match.rule }, 'intent rule matched but no eligible agent has its capability');
+      }
+      first = this.select(pool, req.strategy);
+    }
+    this.observer.decided?.(decidedBy);
+
+    const history = deps.conversations.history(conversationId);
+    const attempts: Attempt[] = [];
+    const tried = new Set<string>();
+    const timeoutMs = req.timeoutMs ?? options.deliverTimeoutMs;
+    for (let agent: RoutableAgent | undefined = first; agent !== undefined && attempts.length < options.maxAttempts; ) {
+      tried.add(agent.agentId);
+      const sent = deps.elapsedMs();
+      const result = await this.deliver(agent, { conversationId, message: req.message, history, attempt: attempts.length + 1 }, timeoutMs);
+      const tookMs = deps.elapsedMs() - sent;
+      agentMs += tookMs;
+      attempts.push({ agentId: agent.agentId, outcome: result.outcome, durationMs: Math.round(tookMs * 1000) / 1000, ...(result.error && { error: result.error }) });
+      this.observer.attempt?.(result.outcome, tookMs / 1000);
+      if (result.outcome === 'ok') {
+        deps.conversations.append(conversationId, { role: 'user', agentId: agent.agentId, message: req.message });
+        deps.conversations.append(conversationId, { role: 'agent', agentId: agent.agentId, message: result.response });
+        this.observer.routed?.('delivered', Math.max(0, deps.elapsedMs() - started - agentMs) / 1000, agentMs / 1000);
+        return { conversationId, agentId: agent.agentId, response: result.response, attempts, decidedBy, ...(capability !== undefined && { capability }) };
+      }
+      agent = this.nextAgent(pool, required, tried, req.strategy, wantsSupervisor);
+    }
+    deps.conversations.append(conversationId, { role: 'user', message: req.message });
+    this.observer.routed?.('failed', Math.max(0, deps.elapsedMs() - started - agentMs) / 1000, agentMs / 1000);
+    this.log.warn({ conversationId, attempts }, 'message not answered by any agent');
+    throw new AppError('ROUTE_FAILED', `${attempts.length} agent(s) tried, none answered`, { conversationId, attempts });
+  }
+
+  private async deliver(
+    agent: RoutableAgent,
+    params: { conversationId: string; message: unknown; history: unknown[]; attempt: number },
+    timeoutMs: number,
+  ): Promise<{ outcome: 'ok'; response: unknown; error?: undefined } | { outcome: CallFailure; error?: { code: number; message: string } }> {
+    const { breakers } = this.deps;
+    breakers.attempt(agent.agentId);
+    this.messagesInFlight.set(agent.agentId, (this.messagesInFlight.get(agent.agentId) ?? 0) + 1);
+    try {
+      const response = await agent.call('message.deliver', params, timeoutMs);
+      breakers.success(agent.agentId);
+      return { outcome: 'ok', response };
+    } catch (err) {
+      breakers.failure(agent.agentId);
+      const failure = err instanceof AgentCallFailed ? err : new AgentCallFailed('disconnected', 'call failed');
+      this.log.info({ agentId: agent.agentId, conversationId: params.conversationId, outcome: failure.outcome, detail: failure.message }, 'message delivery failed; trying the next agent');
+      return { outcome: failure.outcome, error: failure.remote && { code: failure.remote.code, message: failure.remote.message } };
+    } finally {
+      const n = (this.messagesInFlight.get(agent.agentId) ?? 1) - 1;
+      if (n > 0) this.messagesInFlight.set(agent.agentId, n);
+      else this.messagesInFlight.delete(agent.agentId);
+    }
+  }
+
+  /**
+   * The next best agent after a failure: among the first choice's pool (the rule's capability),
+   * else any agent with the required capabilities; live now, breaker closed, not yet tried.
+   */
+  private nextAgent(
+    pool: readonly RoutableAgent[],
+    required: readonly string[],
+    tried: ReadonlySet<string>,
+    strategy: StrategyName | undefined,
+    supervisorsToo: boolean,
+  ): RoutableAgent | undefined {
+    const live = new Map(this.deps.agents.routable().map((a) => [a.agentId, a]));
+    const usable = (a: RoutableAgent) => !tried.has(a.agentId) && this.deps.breakers.available(a.agentId) && (supervisorsToo || !a.capabilities.has(this.options.supervisorCapability));
+    let next = pool.map((a) => live.get(a.agentId)).filter((a): a is RoutableAgent => a !== undefined && usable(a));
+    if (next.length === 0) next = [...live.values()].filter((a) => usable(a) && hasAll(a, required));
+    return next.length === 0 ? undefined : this.select(next, strategy);
+  }
+
+  private select(agents: readonly RoutableAgent[], strategy: StrategyName | undefined): RoutableAgent {
+    const candidates = agents.map((a) => ({ agentId: a.agentId, inFlight: a.inFlight + (this.messagesInFlight.get(a.agentId) ?? 0), capacity: a.capacity }));
+    const pick = this.deps.router.select(candidates, strategy ?? this.options.defaultStrategy);
+    return agents.find((a) => a.agentId === pick.agentId)!;
+  }
+}
+
+function matchingSupervisors(agents: readonly RoutableAgent[], capability: string, breakers: CircuitBreakers): RoutableAgent[] {
+  return agents.filter((a) => a.capabilities.has(capability) && breakers.available(a.agentId));
+}

@@ -1,0 +1,194 @@
+import { expect } from 'chai';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AgentWorker, CoordClient, RpcError, type AgentWorkerOptions } from '../../src/client/index.js';
+import { startDaemon, type DaemonProcess } from '../support/daemon-process.js';
+
+/** router.route and conversations against the real daemon, with AgentWorkers as the specialised agents. */
+describe('message routing with conversations (real daemon)', function () {
+  this.timeout(20_000);
+  let daemon: DaemonProcess;
+  let op: CoordClient;
+  const workers: AgentWorker[] = [];
+
+  before(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coordd-route-'));
+    const config = join(dir, 'coordd.yml');
+    writeFileSync(
+      config,
+      [
+        'routing:',
+        '  supervisorTimeoutSeconds: 0.2',
+        '  maxAttempts: 3',
+        '  intentRules:',
+        '    - capability: debugger',
+        '      keywords: [stack trace, exception]',
+        '    - capability: documentation',
+        "      pattern: '\\bdocs?\\b'",
+        'conversations:',
+        '  historyMessages: 4',
+        'circuitBreaker:',
+        '  failureThreshold: 2',
+        '  cooldownSeconds: 60',
+      ].join('\n'),
+    );
+    daemon = await startDaemon({ COORDD_CONFIG: config, COORDD_ROUTER_STRATEGY: 'LEAST_LOADED' });
+    op = await CoordClient.connect({ url: daemon.url });
+  });
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((w) => w.stop()));
+  });
+  after(async () => {
+    await op.close();
+    expect(await daemon.stop()).to.equal(0);
+  });
+
+  async function agent(agentId: string, capabilities: string[], extra: Partial<AgentWorkerOptions> = {}): Promise<AgentWorker> {
+    const w = new AgentWorker({
+      url: daemon.url,
+      agentId,
+      capabilities,
+      capacity: 2,
+      handler: () => null,
+      onMessage: (d) => ({ from: agentId, got: d.message, history: d.history.map((h) => `${h.role}:${JSON.stringify(h.message)}`) }),
+      reconnect: false,
+      ...extra,
+    });
+    workers.push(w);
+    await w.start();
+    return w;
+  }
+
+  it('the supervisor decides, and the conversation history is relayed (newest N) on later messages', async () => {
+    let asked: unknown;
+    await agent('sup', ['supervisor'], {
+      onRouteDecide: (req) => {
+        asked = req;
+        return { agentId: 'coder', reason: 'code' };
+      },
+    });
+    await agent('coder', ['code_generator']);
+    await agent('writer', ['documentation']);
+    const first = await op.route({ message: 'write a parser' });
+    expect(first).to.deep.include({ agentId: 'coder', decidedBy: 'supervisor' });
+    expect(first.response).to.deep.equal({ from: 'coder', got: 'write a parser', history: [] });
+    expect((asked as { candidates: { agentId: string }[] }).candidates.map((c) => c.agentId).sort()).to.deep.equal(['coder', 'writer']);
+    for (const m of ['two', 'three']) await op.route({ message: m, conversationId: first.conversationId });
+    const fourth = await op.route({ message: 'four', conversationId: first.conversationId });
+    const history = (fourth.response as { history: string[] }).history;
+    expect(history, 'the newest 4 of 6 earlier messages').to.have.length(4);
+    expect([history[0], history[2]]).to.deep.equal(['user:"two"', 'user:"three"']);
+    expect(history[1]).to.match(/^agent:\{"from":"coder","got":"two"/);
+    const conv = await op.request<{ messages: { role: string; agentId: string; timestamp: number }[]; messageCount: number }>('conversation.get', { conversationId: first.conversationId });
+    expect(conv.messageCount).to.equal(8);
+    expect(conv.messages[0]).to.include({ role: 'user', agentId: 'coder' });
+    expect(conv.messages[0]!.timestamp).to.be.a('number');
+  });
+
+  it('a supervisor that does not answer in time leaves the choice to the intent rules', async () => {
+    await agent('slow-sup', ['supervisor'], { onRouteDecide: () => new Promise(() => {}) });
+    await agent('dbg', ['debugger']);
+    await agent('doc', ['documentation']);
+    const r = await op.route({ message: 'Here is the stack trace of the crash' });
+    expect(r).to.deep.include({ agentId: 'dbg', decidedBy: 'intent_rule', capability: 'debugger' });
+    const r2 = await op.route({ message: 'update the docs please' });
+    expect(r2).to.deep.include({ agentId: 'doc', decidedBy: 'intent_rule' });
+    const metrics = await (await fetch(`${daemon.httpUrl}/metrics`)).text();
+    expect(metrics).to.match(/coordd_route_supervisor_fallbacks_total\{reason="timeout"\} [1-9]/);
+    expect(metrics).to.match(/coordd_route_decisions_total\{by="intent_rule"\} [1-9]/);
+    expect(metrics).to.match(/coordd_route_overhead_seconds_count [1-9]/);
+  });
+
+  it('falls back across failing agents (error, disconnect), lists every attempt, and opens their circuit breakers', async () => {
+    await agent('bad-1', ['x'], {
+      onMessage: () => {
+        throw new RpcError(-32000, 'model overloaded');
+      },
+    });
+    const dropper = await agent('bad-2', ['x'], { onMessage: () => new Promise(() => void dropper.client.close()) });
+    await agent('good', ['x']);
+    const r = await op.route({ message: 'hi', requiredCapabilities: ['x'], strategy: 'ROUND_ROBIN' });
+    expect(r.agentId).to.equal('good');
+    const failed = r.attempts.filter((a) => a.outcome !== 'ok');
+    for (const a of failed) expect(['bad-1', 'bad-2']).to.include(a.agentId);
+    expect(r.attempts.at(-1)).to.include({ agentId: 'good', outcome: 'ok' });
+    expect(r.attempts.map((a) => a.outcome)).to.satisfy((o: string[]) => o.every((x) => ['error', 'disconnected', 'ok'].includes(x)));
+    // bad-1 keeps failing until its breaker opens (threshold 2); then it is no longer tried.
+    for (let i = 0; i < 4 && (await breakerOf('bad-1')) !== 'open'; i++) await op.route({ message: i, requiredCapabilities: ['x'], strategy: 'ROUND_ROBIN' });
+    expect(await breakerOf('bad-1')).to.equal('open');
+    for (let i = 0; i < 3; i++) {
+      const again = await op.route({ message: 'again', requiredCapabilities: ['x'] });
+      expect(again.attempts.map((a) => a.agentId)).not.to.include('bad-1');
+    }
+    const metrics = await (await fetch(`${daemon.httpUrl}/metrics`)).text();
+    expect(metrics).to.match(/coordd_circuit_breakers\{state="open"\} [1-9]/);
+    expect(metrics).to.match(/coordd_route_attempts_total\{outcome="error"\} [1-9]/);
+  });
+
+  async function breakerOf(agentId: string): Promise<string | undefined> {
+    const page = await op.request<{ circuitBreakers?: { agentId: string; state: string }[] }>('coordination.state', {});
+    return page.circuitBreakers?.find((b) => b.agentId === agentId)?.state;
+  }
+
+  it('ROUTE_FAILED carries every attempt when no agent answers', async () => {
+    for (const id of ['f1', 'f2']) {
+      await agent(id, ['flaky'], {
+        onMessage: () => {
+          throw new Error('nope');
+        },
+      });
+    }
+    const err = await op.route({ message: 'hello', requiredCapabilities: ['flaky'] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(RpcError);
+    expect((err as RpcError).code).to.equal(-32060);
+    const data = (err as RpcError).data as { name: string; attempts: { agentId: string; outcome: string }[]; conversationId: string };
+    expect(data.name).to.equal('ROUTE_FAILED');
+    expect(data.attempts.map((a) => a.agentId).sort()).to.deep.equal(['f1', 'f2']);
+    expect(data.conversationId).to.be.a('string');
+  });
+
+  it('conversation.list and conversation.close; unknown conversations get CONVERSATION_NOT_FOUND', async () => {
+    await agent('echo-a', ['echo']);
+    const r = await op.route({ message: 'hi', conversationId: 'conv-list-1', requiredCapabilities: ['echo'] });
+    expect(r.conversationId).to.equal('conv-list-1');
+    const list = await op.request<{ conversations: { conversationId: string }[]; total: number }>('conversation.list', { agentId: 'echo-a' });
+    expect(list.conversations.map((c) => c.conversationId)).to.deep.equal(['conv-list-1']);
+    const closed = await op.request<{ conversationId: string; messageCount: number }>('conversation.close', { conversationId: 'conv-list-1' });
+    expect(closed).to.include({ conversationId: 'conv-list-1', messageCount: 2 });
+    for (const method of ['conversation.get', 'conversation.close']) {
+      const err = await op.request(method, { conversationId: 'conv-list-1' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect((err as RpcError).code, method).to.equal(-32061);
+    }
+  });
+
+  it('invalid params name the offending fields; no agent gives NO_CANDIDATES; the daemon stays up', async () => {
+    const bad: [unknown, string][] = [
+      [{}, 'message'],
+      [{ message: 'x', conversationId: 'has spaces' }, 'conversationId'],
+      [{ message: 'x', strategy: 'FASTEST' }, 'strategy'],
+      [{ message: 'x', timeoutMs: 0 }, 'timeoutMs'],
+      [{ message: 'x', extra: 1 }, ''],
+    ];
+    for (const [params, field] of bad) {
+      const err = (await op.request('router.route', params as object).then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as RpcError;
+      expect(err.code, JSON.stringify(params)).to.equal(-32602);
+      if (field) expect(JSON.stringify(err.data), JSON.stringify(params)).to.contain(field);
+    }
+    const none = (await op.route({ message: 'x', requiredCapabilities: ['nobody-has-this'] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as RpcError;
+    expect(none.code).to.equal(-32011);
+    expect((await fetch(`${daemon.httpUrl}/healthz`)).status).to.equal(200);
+  });
+});

@@ -1,0 +1,224 @@
+import { expect } from 'chai';
+import { ConversationStore } from '../../../src/conversations/conversation-store.js';
+import { AppError } from '../../../src/errors.js';
+import { sequentialIds } from '../../../src/ids.js';
+import { MessageRoutingService, type MessageRoutingOptions } from '../../../src/messaging/message-routing-service.js';
+import { AgentCallFailed, type MessagingMethod, type RoutableAgent } from '../../../src/messaging/routable-agent.js';
+import { seededRandom } from '../../../src/random.js';
+import { CircuitBreakers } from '../../../src/routing/circuit-breaker.js';
+import { MessageRouter } from '../../../src/routing/message-router.js';
+import { VirtualClock } from '../../../src/time/virtual-clock.js';
+import { FakeScores } from '../routing/fakes.js';
+
+type Behaviour = (method: MessagingMethod, params: any) => unknown;
+
+class FakeAgent implements RoutableAgent {
+  readonly calls: { method: MessagingMethod; params: any; timeoutMs: number }[] = [];
+  readonly capabilities: ReadonlySet<string>;
+  inFlight = 0;
+  capacity = 4;
+  constructor(
+    readonly agentId: string,
+    capabilities: string[],
+    public behaviour: Behaviour = (_m, p) => ({ echo: p.message, by: agentId }),
+  ) {
+    this.capabilities = new Set(capabilities);
+  }
+  async call(method: MessagingMethod, params: object, timeoutMs: number): Promise<unknown> {
+    this.calls.push({ method, params, timeoutMs });
+    return this.behaviour(method, params);
+  }
+}
+
+const fails = (outcome: 'timeout' | 'error' | 'disconnected'): Behaviour => () => {
+  throw new AgentCallFailed(outcome, `agent ${outcome}`, outcome === 'error' ? { code: -32000, message: 'boom' } : undefined);
+};
+
+describe('MessageRoutingService (router.route)', () => {
+  let clock: VirtualClock;
+  let agents: FakeAgent[];
+  let breakers: CircuitBreakers;
+  let conversations: ConversationStore;
+  let events: string[];
+
+  function service(options: Partial<MessageRoutingOptions> = {}, scores = new FakeScores()): MessageRoutingService {
+    const router = new MessageRouter({ random: seededRandom(1), scores }, { defaultStrategy: 'LEAST_LOADED' });
+    let t = 0;
+    return new MessageRoutingService(
+      {
+        ids: sequentialIds('conv'),
+        router,
+        scores,
+        agents: { routable: () => agents },
+        conversations,
+        breakers,
+        elapsedMs: () => (t += 0.01),
+        observer: {
+          decided: (by) => events.push(`decided:${by}`),
+          supervisorFallback: (r) => events.push(`fallback:${r}`),
+          attempt: (o) => events.push(`attempt:${o}`),
+          routed: (o, overhead) => events.push(`routed:${o}:${overhead >= 0}`),
+        },
+      },
+      { defaultStrategy: 'LEAST_LOADED', ...options },
+    );
+  }
+
+  beforeEach(() => {
+    clock = new VirtualClock(1_000_000);
+    breakers = new CircuitBreakers({ clock }, { failureThreshold: 2, cooldownMs: 5_000 });
+    conversations = new ConversationStore({ clock });
+    events = [];
+  });
+
+  it('asks the supervisor and delivers to the agent it names', async () => {
+    const sup = new FakeAgent('sup', ['supervisor'], () => ({ agentId: 'doc', reason: 'asks for docs' }));
+    agents = [sup, new FakeAgent('code', ['code_generator']), new FakeAgent('doc', ['documentation'])];
+    const r = await service({}, FakeScores.live({ code: 0.9, doc: 0.4 })).route({ message: 'write the README', intent: 'docs' });
+    expect(r).to.deep.include({ agentId: 'doc', decidedBy: 'supervisor', conversationId: 'conv-1', response: { echo: 'write the README', by: 'doc' } });
+    expect(r.attempts).to.have.length(1);
+    expect(sup.calls[0]!.method).to.equal('route.decide');
+    expect(sup.calls[0]!.params).to.deep.equal({
+      message: 'write the README',
+      conversationId: 'conv-1',
+      intent: 'docs',
+      candidates: [
+        { agentId: 'code', capabilities: ['code_generator'], routingScore: 0.9 },
+        { agentId: 'doc', capabilities: ['documentation'], routingScore: 0.4 },
+      ],
+    });
+    expect(sup.calls[0]!.timeoutMs).to.equal(250);
+    expect(events).to.deep.equal(['decided:supervisor', 'attempt:ok', 'routed:delivered:true']);
+  });
+
+  for (const [name, behaviour, reason] of [
+    ['times out', fails('timeout'), 'timeout'],
+    ['answers with an error', fails('error'), 'error'],
+    ['names an agent that is not a candidate', () => ({ agentId: 'ghost' }), 'invalid'],
+    ['answers nonsense', () => 'doc please', 'invalid'],
+  ] as [string, Behaviour, string][]) {
+    it(`falls back to the intent rules when the supervisor ${name}`, async () => {
+      agents = [new FakeAgent('sup', ['supervisor'], behaviour), new FakeAgent('code', ['code_generator']), new FakeAgent('dbg', ['debugger'])];
+      const r = await service({ intentRules: [{ capability: 'debugger', keywords: ['stack trace'], flags: 'i' }] }).route({ message: 'here is a Stack  Trace' });
+      expect(r).to.include({ agentId: 'dbg', decidedBy: 'intent_rule', capability: 'debugger' });
+      expect(events.slice(0, 2)).to.deep.equal([`fallback:${reason}`, 'decided:intent_rule']);
+    });
+  }
+
+  it('intent rules: the intent hint first, then keywords as whole words, then patterns, in rule order', async () => {
+    agents = [new FakeAgent('code', ['code_generator']), new FakeAgent('dbg', ['debugger']), new FakeAgent('doc', ['documentation'])];
+    const s = service({
+      intentRules: [
+        { capability: 'debugger', keywords: ['bug', 'crash'], flags: 'i' },
+        { capability: 'documentation', pattern: '\\bdocs?\\b|readme', flags: 'i' },
+      ],
+    });
+    expect((await s.route({ message: 'please debug this' })).decidedBy, '"bug" is not a word in "debug"').to.equal('strategy');
+    expect((await s.route({ message: 'it crashed? no: it CRASH' })).agentId).to.equal('dbg');
+    expect((await s.route({ message: { text: 'update the README' } })).agentId).to.equal('doc');
+    expect((await s.route({ message: 'a bug in the docs' })).agentId, 'first rule wins').to.equal('dbg');
+    expect((await s.route({ message: 'a bug in the docs', intent: 'docs' })).agentId, 'intent is read first').to.equal('doc');
+  });
+
+  it('an intent rule whose capability no agent has leaves the choice to the strategy', async () => {
+    agents = [new FakeAgent('code', ['code_generator'])];
+    const r = await service({ intentRules: [{ capability: 'debugger', keywords: ['bug'], flags: 'i' }] }).route({ message: 'a bug' });
+    expect(r).to.include({ agentId: 'code', decidedBy: 'strategy' });
+    expect(r).not.to.have.property('capability');
+  });
+
+  it('relays the conversation history (oldest first, newest N within the byte budget) and records both sides', async () => {
+    conversations = new ConversationStore({ clock }, { historyMessages: 3, historyBytes: 10_000 });
+    agents = [new FakeAgent('a', ['x'], (_m, p) => `answer to ${p.message}`)];
+    const s = service();
+    const first = await s.route({ message: 'q1' });
+    expect(agents[0]!.calls[0]!.params).to.deep.equal({ conversationId: first.conversationId, message: 'q1', history: [], attempt: 1 });
+    clock.advance(1000);
+    await s.route({ message: 'q2', conversationId: first.conversationId });
+    await s.route({ message: 'q3', conversationId: first.conversationId });
+    const third = agents[0]!.calls[2]!.params;
+    expect(third.history.map((h: any) => [h.role, h.message])).to.deep.equal([
+      ['agent', 'answer to q1'],
+      ['user', 'q2'],
+      ['agent', 'answer to q2'],
+    ]);
+    expect(third.history[0]).to.include({ agentId: 'a', timestamp: 1_000_000 });
+    expect(conversations.get(first.conversationId)!.messages).to.have.length(6);
+  });
+
+  it('falls back to the next agent on timeout, error and disconnect, listing every attempt', async () => {
+    agents = [new FakeAgent('a', ['x'], fails('timeout')), new FakeAgent('b', ['x'], fails('error')), new FakeAgent('c', ['x'], fails('disconnected')), new FakeAgent('d', ['x'])];
+    agents.forEach((a, i) => (a.inFlight = i)); // LEAST_LOADED tries a, b, c, d in order
+    const r = await service({ maxAttempts: 4 }).route({ message: 'hi', timeoutMs: 1234 });
+    expect(r.agentId).to.equal('d');
+    expect(r.attempts.map((a) => [a.agentId, a.outcome])).to.deep.equal([
+      ['a', 'timeout'],
+      ['b', 'error'],
+      ['c', 'disconnected'],
+      ['d', 'ok'],
+    ]);
+    expect(r.attempts[1]!.error).to.deep.equal({ code: -32000, message: 'boom' });
+    expect(agents.map((a) => a.calls[0]!.params.attempt)).to.deep.equal([1, 2, 3, 4]);
+    expect(agents[0]!.calls[0]!.timeoutMs).to.equal(1234);
+  });
+
+  it('gives up after maxAttempts with ROUTE_FAILED carrying the attempts; the message stays in the history', async () => {
+    agents = ['a', 'b', 'c', 'd'].map((id) => new FakeAgent(id, ['x'], fails('error')));
+    const err = await service({ maxAttempts: 3 }).route({ message: 'hi', conversationId: 'c1' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(AppError);
+    expect((err as AppError).errorName).to.equal('ROUTE_FAILED');
+    expect(((err as AppError).data!.attempts as unknown[]).length).to.equal(3);
+    expect(conversations.get('c1')!.messages.map((m) => m.role)).to.deep.equal(['user']);
+    expect(events.at(-1)).to.equal('routed:failed:true');
+  });
+
+  it('a failing agent is kept out by its circuit breaker, half-open after the cooldown, closed again on success', async () => {
+    const flaky = new FakeAgent('flaky', ['x'], fails('error'));
+    const steady = new FakeAgent('steady', ['x']);
+    steady.inFlight = 1; // LEAST_LOADED prefers flaky while it is allowed
+    agents = [flaky, steady];
+    const s = service();
+    await s.route({ message: 1 });
+    await s.route({ message: 2 });
+    expect(breakers.state('flaky')).to.equal('open');
+    await s.route({ message: 3 });
+    expect(flaky.calls).to.have.length(2, 'open: not tried');
+    clock.advance(5_000);
+    expect(breakers.state('flaky')).to.equal('half_open');
+    flaky.behaviour = () => 'better now';
+    const r = await s.route({ message: 4 });
+    expect(r.agentId).to.equal('flaky');
+    expect(breakers.state('flaky')).to.equal('closed');
+  });
+
+  it('refuses with NO_CANDIDATES when nobody matches, and names the open circuits when all are open', async () => {
+    agents = [new FakeAgent('sup', ['supervisor'])];
+    await expectAppError(service().route({ message: 'x' }), 'NO_CANDIDATES');
+    agents = [new FakeAgent('a', ['x'])];
+    await expectAppError(service().route({ message: 'x', requiredCapabilities: ['y'] }), 'NO_CANDIDATES');
+    breakers.failure('a');
+    breakers.failure('a');
+    const err = await expectAppError(service().route({ message: 'x' }), 'NO_CANDIDATES');
+    expect(err.data).to.deep.equal({ openCircuits: ['a'] });
+  });
+
+  it('required capabilities restrict the first choice and the fallbacks', async () => {
+    agents = [new FakeAgent('py', ['code_generator', 'python'], fails('error')), new FakeAgent('js', ['code_generator']), new FakeAgent('py2', ['code_generator', 'python'])];
+    agents[2]!.inFlight = 1;
+    const r = await service().route({ message: 'x', requiredCapabilities: ['python'] });
+    expect(r.attempts.map((a) => a.agentId)).to.deep.equal(['py', 'py2']);
+  });
+});
+
+async function expectAppError(p: Promise<unknown>, name: string): Promise<AppError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).to.be.instanceOf(AppError);
+  expect((err as AppError).errorName).to.equal(name);
+  return err as AppError;
+}

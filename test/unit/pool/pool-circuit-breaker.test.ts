@@ -1,0 +1,72 @@
+import { expect } from 'chai';
+import { CircuitBreakers } from '../../../src/routing/circuit-breaker.js';
+import { poolHarness } from '../../support/pool-harness.js';
+
+/** Task assignment honours the per-agent circuit breakers shared with message routing. */
+describe('PoolService with circuit breakers', () => {
+  function setup() {
+    let breakers!: CircuitBreakers;
+    let h!: ReturnType<typeof poolHarness>;
+    h = poolHarness({ defaultMaxAttempts: 1 }, 1, (clock) => {
+      breakers = new CircuitBreakers({ clock, onTransition: (t) => t.to === 'half_open' && h.pool.reconsider() }, { failureThreshold: 2, cooldownMs: 10_000 });
+      return breakers;
+    });
+    return { h, breakers: () => breakers };
+  }
+
+  it('failed attempts open the breaker and keep new tasks off the agent; successes elsewhere are unaffected', async () => {
+    const { h, breakers } = setup();
+    const flaky = h.addAgent('flaky', 1);
+    for (let i = 0; i < 2; i++) {
+      const { task } = h.pool.assign({ type: 'job', maxAttempts: 1 });
+      flaky.call(task.taskId).fail('model down');
+      await h.settle();
+    }
+    expect(breakers().state('flaky')).to.equal('open');
+    const steady = h.addAgent('steady', 1);
+    const { task } = h.pool.assign({ type: 'job' });
+    expect(h.pool.get(task.taskId).agentId).to.equal('steady');
+    steady.call(task.taskId).complete();
+    await h.settle();
+    const queued = h.pool.assign({ type: 'job' }).task;
+    const another = h.pool.assign({ type: 'job' }).task;
+    expect(h.pool.get(queued.taskId).agentId).to.equal('steady');
+    expect(h.pool.get(another.taskId).state, 'flaky is free but its breaker is open').to.equal('PENDING');
+  });
+
+  it('half-open after the cooldown: one queued task goes to the agent as its trial; success closes the breaker', async () => {
+    const { h, breakers } = setup();
+    const flaky = h.addAgent('flaky', 2);
+    for (let i = 0; i < 2; i++) {
+      const { task } = h.pool.assign({ type: 'job', maxAttempts: 1 });
+      flaky.call(task.taskId).fail();
+      await h.settle();
+    }
+    const waiting = [h.pool.assign({ type: 'job' }).task.taskId, h.pool.assign({ type: 'job' }).task.taskId];
+    expect(waiting.map((id) => h.pool.get(id).state)).to.deep.equal(['PENDING', 'PENDING']);
+    h.clock.advance(10_000);
+    await h.settle();
+    expect(breakers().state('flaky')).to.equal('half_open');
+    expect(waiting.map((id) => h.pool.get(id).state), 'exactly one trial though capacity is 2').to.deep.equal(['IN_PROGRESS', 'PENDING']);
+    flaky.call(waiting[0]!).complete();
+    await h.settle();
+    expect(breakers().state('flaky')).to.equal('closed');
+    expect(h.pool.get(waiting[1]!).state).to.equal('IN_PROGRESS');
+  });
+
+  it('a failed trial opens the breaker again', async () => {
+    const { h, breakers } = setup();
+    const flaky = h.addAgent('flaky', 1);
+    for (let i = 0; i < 2; i++) {
+      const { task } = h.pool.assign({ type: 'job', maxAttempts: 1 });
+      flaky.call(task.taskId).fail();
+      await h.settle();
+    }
+    const trial = h.pool.assign({ type: 'job', maxAttempts: 1 }).task.taskId;
+    h.clock.advance(10_000);
+    await h.settle();
+    flaky.call(trial).fail();
+    await h.settle();
+    expect(breakers().state('flaky')).to.equal('open');
+  });
+});
