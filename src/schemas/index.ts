@@ -6,6 +6,7 @@ import { agentHeartbeat, agentRegister } from './agent.js';
 import { poolAssign, taskCancel, taskGet, taskList, taskProgress, taskWait } from './task.js';
 import { poolDespawn, poolIsolationReport, poolShutdown, poolSpawn, poolStatus } from './pool.js';
 import { SCALING_METHODS } from './scaling.js';
+import { coordinationAlerts } from './alerts.js';
 
 /** Every method the daemon serves, in documentation order. */
 export const ALL_METHODS: readonly MethodDefinition[] = [
@@ -14,6 +15,7 @@ export const ALL_METHODS: readonly MethodDefinition[] = [
   coordinationState,
   coordinationMetrics,
   coordinationPredictOverload,
+  coordinationAlerts,
   routerSelect,
   agentRegister,
   agentHeartbeat,
