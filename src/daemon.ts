@@ -35,6 +35,11 @@ import { ConversationStore } from './conversations/conversation-store.js';
 import { MessageRoutingService } from './messaging/message-routing-service.js';
 import { AgentCallFailed, type AgentDirectory } from './messaging/routable-agent.js';
 import { CircuitBreakers } from './routing/circuit-breaker.js';
+import { AlertEvaluator } from './alerts/alert-evaluator.js';
+import { countsAsCoordination } from './alerts/coordination-time.js';
+import { AlertSubscribers, registerAlertsApi } from './api/alerts-api.js';
+import { ALERT_NAMES } from './schemas/alerts.js';
+import { TASK_STATES } from './schemas/task.js';
 
 export interface DaemonDeps {
   logger?: Logger;
@@ -53,6 +58,21 @@ export interface DaemonDeps {
 type ServerSession = Session & { peer: RpcPeer; transport: WsTransport };
 
 /**
+ * What other parts feed the performance alerts with. Each call also moves the Prometheus
+ * counter the matching rule in deploy/prometheus-rules.yml reads, so both see the same numbers.
+ */
+export interface AlertInputs {
+  /** The daemon's own time on coordination outside the RPC observer (router.route's overhead). */
+  coordinationTime(seconds: number): void;
+  /** An agent's time on one piece of work: a message delivery attempt (task attempts come from the pool observer). */
+  agentWork(seconds: number): void;
+  /** A contended acquire was granted after waiting (the lease manager observes coordd_resource_wait_seconds itself). */
+  conflictResolved(waitSeconds: number): void;
+  /** A contended acquire timed out after waiting. */
+  conflictEscalated(waitSeconds: number): void;
+}
+
+/**
  * Wires the daemon: logger and metrics, the coordination service and its sweeper, the router,
  * the RPC engine with every method, and the HTTP/WebSocket server. Nothing else knows all of them.
  */
@@ -68,6 +88,10 @@ export class Daemon {
   readonly breakers: CircuitBreakers;
   readonly conversations: ConversationStore;
   readonly messaging: MessageRoutingService;
+  readonly alerts: AlertEvaluator;
+  /** Feeds for the alerts from parts wired later (message routing, leases). */
+  readonly alertInputs: AlertInputs;
+  private readonly alertSubscribers = new AlertSubscribers();
   private readonly tokens: TokenTable;
   private url = '';
   private readonly http: HttpServer;
@@ -119,7 +143,10 @@ export class Daemon {
       {
         log: logger,
         observer: {
-          onCall: (method, outcome, seconds) => metrics.observeCall(method, outcome, seconds),
+          onCall: (method, outcome, seconds) => {
+            metrics.observeCall(method, outcome, seconds);
+            if (countsAsCoordination(method)) this.alertInputs.coordinationTime(seconds);
+          },
         },
       },
       { maxBatch: config.maxBatch, validateResults: deps.validateResults ?? false },
@@ -149,12 +176,18 @@ export class Daemon {
         store: deps.store ?? new MemoryTaskStore({ clock }, { retentionMs: config.pool.retentionMs, retentionCount: config.pool.retentionCount }),
         log: logger.child({ component: 'pool' }),
         observer: {
-          taskState: (task) => metrics.tasks.labels(task.state).inc(),
+          taskState: (task) => {
+            metrics.tasks.labels(task.state).inc();
+            this.alerts.taskEntered(task.state);
+          },
           requeued: (_task, reason) => metrics.taskRequeues.labels(reason).inc(),
           staleEpoch: (kind) => metrics.staleEpochReports.labels(kind).inc(),
           agentState: (_id, state) => metrics.agentStateChanges.labels(state).inc(),
           queueWait: (seconds) => metrics.taskWait.observe(seconds),
-          attemptRan: (seconds) => metrics.taskRun.observe(seconds),
+          attemptRan: (seconds) => {
+            metrics.taskRun.observe(seconds);
+            this.alertInputs.agentWork(seconds);
+          },
         },
       },
       {
@@ -174,6 +207,19 @@ export class Daemon {
     metrics.poolSource = () => {
       const snap = this.pool.snapshot();
       return { queueDepth: snap.queue.depth, agentsByState: snap.agents.byState, utilization: snap.utilization };
+    };
+    this.alerts = this.createAlerts(clock);
+    this.alertInputs = {
+      coordinationTime: (seconds) => {
+        metrics.coordinationSeconds.inc(seconds);
+        this.alerts.coordinationTime(seconds);
+      },
+      agentWork: (seconds) => {
+        metrics.agentWorkSeconds.inc(seconds);
+        this.alerts.agentWork(seconds);
+      },
+      conflictResolved: (waitSeconds) => this.alerts.conflictResolved(waitSeconds),
+      conflictEscalated: (waitSeconds) => this.alerts.conflictEscalated(waitSeconds),
     };
     this.spawner = new Spawner(
       {
@@ -209,11 +255,15 @@ export class Daemon {
         observer: {
           decided: (by) => metrics.routeDecisions.labels(by).inc(),
           supervisorFallback: (reason) => metrics.supervisorFallbacks.labels(reason).inc(),
-          attempt: (outcome) => metrics.routeAttempts.labels(outcome).inc(),
-          routed: (outcome, overheadSeconds, agentSeconds) => {
+          attempt: (outcome, seconds) => {
+            metrics.routeAttempts.labels(outcome).inc();
+            // One work item per delivery attempt, as the Prometheus overhead rule counts them.
+            this.alertInputs.agentWork(seconds);
+          },
+          routed: (outcome, overheadSeconds) => {
             metrics.routeMessages.labels(outcome).inc();
             metrics.routeOverhead.observe(overheadSeconds);
-            void agentSeconds;
+            this.alertInputs.coordinationTime(overheadSeconds);
           },
         },
       },
@@ -237,6 +287,7 @@ export class Daemon {
     registerCoordinationApi(this.engine, { coordination: this.coordination, router: this.router, metrics, config, breakers: this.breakers });
     registerConversationApi(this.engine, { messaging: this.messaging, conversations: this.conversations });
     registerRouterApi(this.engine, { router: this.router, candidates: this.candidateSource() });
+    registerAlertsApi(this.engine, { alerts: this.alerts, subscribers: this.alertSubscribers, thresholds: config.file.alerts });
 
     this.http = new HttpServer(
       {
@@ -269,6 +320,7 @@ export class Daemon {
     this.url = bound.url.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, '//127.0.0.1');
     this.coordination.start();
     this.pool.start();
+    this.alerts.start();
     this.ready = true;
     // The listening line is part of the process contract: written whatever COORDD_LOG_LEVEL says.
     this.logger.child({}, { level: 'info' }).info({ port: bound.port, url: bound.url, host: this.config.host }, 'listening');
@@ -306,8 +358,45 @@ export class Daemon {
     await this.spawner.stopAll(2000);
     this.coordination.stop();
     this.breakers.stop();
+    this.alerts.stop();
     await this.http.close(CloseCode.GOING_AWAY, 'daemon shutting down');
     this.logger.info({}, 'stopped');
+  }
+
+  /** The performance alerts: evaluated on the clock, exported, logged and sent to subscribers. */
+  private createAlerts(clock: Clock): AlertEvaluator {
+    const { metrics } = this;
+    const log = this.logger.child({ component: 'alerts' });
+    const evaluator = new AlertEvaluator(
+      {
+        clock,
+        log,
+        poolLoad: () => {
+          const snap = this.pool.snapshot();
+          return { totalSlots: snap.capacity.total, usedSlots: snap.capacity.used, queued: snap.queue.depth };
+        },
+        observer: {
+          raised: (a) => {
+            metrics.alertTransitions.labels(a.alert, 'raised').inc();
+            log.warn({ alert: a.alert, value: a.value, threshold: a.threshold, detail: a.message }, 'alert raised');
+            this.alertSubscribers.raised(a);
+          },
+          cleared: (a) => {
+            metrics.alertTransitions.labels(a.alert, 'cleared').inc();
+            log.info({ alert: a.alert, value: a.value, threshold: a.threshold, reason: a.reason, activeMs: a.clearedAt - a.startedAt, detail: a.message }, 'alert cleared');
+            this.alertSubscribers.cleared(a);
+          },
+        },
+      },
+      this.config.file.alerts,
+    );
+    metrics.alertNames = ALERT_NAMES;
+    metrics.alertSource = () => evaluator.activeNames();
+    // Every task state exported from the start: a series that appears mid-window loses its first
+    // increase in PromQL, and the completion-rate rule reads FAILED and COMPLETED.
+    for (const state of TASK_STATES) metrics.tasks.labels(state).inc(0);
+    for (const name of ALERT_NAMES) for (const to of ['raised', 'cleared']) metrics.alertTransitions.labels(name, to).inc(0);
+    return evaluator;
   }
 
   private onConnection(transport: WsTransport, identity: Identity): void {
@@ -336,6 +425,7 @@ export class Daemon {
     };
     transport.onclose = (code, why) => {
       this.sessions.delete(session.id);
+      this.alertSubscribers.remove(session.id);
       session.peer.close();
       if (session.agentId !== undefined) this.pool.disconnected(session.agentId, session.id);
       this.metrics.wsConnections.dec();

@@ -7,6 +7,7 @@ import { poolAssign, taskCancel, taskGet, taskList, taskProgress, taskWait } fro
 import { poolDespawn, poolIsolationReport, poolShutdown, poolSpawn, poolStatus } from './pool.js';
 import { SCALING_METHODS } from './scaling.js';
 import { conversationClose, conversationGet, conversationList, routerRoute } from './conversation.js';
+import { coordinationAlerts } from './alerts.js';
 
 /** Every method the daemon serves, in documentation order. */
 export const ALL_METHODS: readonly MethodDefinition[] = [
@@ -15,6 +16,7 @@ export const ALL_METHODS: readonly MethodDefinition[] = [
   coordinationState,
   coordinationMetrics,
   coordinationPredictOverload,
+  coordinationAlerts,
   routerSelect,
   routerRoute,
   conversationGet,
