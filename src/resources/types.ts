@@ -1,7 +1,8 @@
+import type { CONFLICT_KINDS, CONFLICT_RESOLUTIONS, LeaseMode as LeaseModeSchema } from '../schemas/resource.js';
 import type { TimerHandle } from '../time/clock.js';
+import type { z } from 'zod';
 
-export const LEASE_MODES = ['exclusive', 'shared'] as const;
-export type LeaseMode = (typeof LEASE_MODES)[number];
+export type LeaseMode = z.infer<typeof LeaseModeSchema>;
 
 /** Why a lease ended. */
 export type LeaseEndReason = 'released' | 'expired' | 'disconnected' | 'removed';
@@ -76,11 +77,9 @@ export interface Waiter {
  * (exclusive wanted, shared holders exist), `queued_behind` (compatible with the holders, but
  * others with at least the same priority were already waiting).
  */
-export const CONFLICT_KINDS = ['exclusive_held', 'shared_held', 'queued_behind'] as const;
 export type ConflictKind = (typeof CONFLICT_KINDS)[number];
 
 /** `resolved`: granted after waiting; `escalated`: not granted (timed out, or refused at once); `abandoned`: the waiter left. */
-export const CONFLICT_RESOLUTIONS = ['pending', 'resolved', 'escalated', 'abandoned'] as const;
 export type ConflictResolution = (typeof CONFLICT_RESOLUTIONS)[number];
 
 /** One contended acquire. Mutable while pending; final once resolved, escalated or abandoned. */

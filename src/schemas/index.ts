@@ -6,6 +6,7 @@ import { agentHeartbeat, agentRegister } from './agent.js';
 import { poolAssign, taskCancel, taskGet, taskList, taskProgress, taskWait } from './task.js';
 import { poolDespawn, poolIsolationReport, poolShutdown, poolSpawn, poolStatus } from './pool.js';
 import { SCALING_METHODS } from './scaling.js';
+import { RESOURCE_METHODS } from './resource.js';
 
 /** Every method the daemon serves, in documentation order. */
 export const ALL_METHODS: readonly MethodDefinition[] = [
@@ -29,4 +30,5 @@ export const ALL_METHODS: readonly MethodDefinition[] = [
   poolDespawn,
   poolShutdown,
   ...SCALING_METHODS,
+  ...RESOURCE_METHODS,
 ];
