@@ -5,8 +5,9 @@ import type { Clock } from '../time/clock.js';
 import { ConflictLog, type ConflictTotals, type ConflictWindow } from './conflict-log.js';
 import { DEFAULT_LEASE_OPTIONS, type LeaseOptions } from './lease-options.js';
 import { OwnerIndex } from './owner-index.js';
+import { grantOf, viewOf, type ResourceView } from './lease-views.js';
 import { ResourceQueue } from './resource-queue.js';
-import type { AcquireRequest, ConflictEvent, Grant, Lease, LeaseEndReason, LeaseMode, LeaseObserver, LeaseView, Waiter } from './types.js';
+import type { AcquireRequest, ConflictEvent, Grant, Lease, LeaseEndReason, LeaseMode, LeaseObserver, Waiter } from './types.js';
 
 export interface LeaseManagerDeps {
   clock: Clock;
@@ -14,18 +15,6 @@ export interface LeaseManagerDeps {
   log: Log;
   observer?: LeaseObserver;
 }
-
-/** A queued acquire as resource.list shows it, in queue order. */
-export interface WaiterView {
-  agentId: string;
-  mode: LeaseMode;
-  priority: number;
-  since: number;
-  conflictId: string;
-}
-
-/** Holders listed in a conflict event (the count is always exact). */
-const MAX_HOLDERS_IN_EVENT = 32;
 
 type Entry = Lease | Waiter;
 const isLease = (e: Entry): e is Lease => 'leaseId' in e;
@@ -42,7 +31,7 @@ export class LeaseManager {
   private readonly leases = new Map<string, Lease>();
   private readonly byAgent = new OwnerIndex<Entry>();
   private readonly bySession = new OwnerIndex<Entry>();
-  private readonly log: ConflictLog;
+  private readonly history: ConflictLog;
   private readonly observer: LeaseObserver;
   private nextToken: number;
   private seq = 0;
@@ -54,7 +43,7 @@ export class LeaseManager {
     options: Partial<LeaseOptions> = {},
   ) {
     this.options = { ...DEFAULT_LEASE_OPTIONS, ...options };
-    this.log = new ConflictLog(this.options.conflictHistory);
+    this.history = new ConflictLog(this.options.conflictHistory);
     this.observer = deps.observer ?? {};
     this.nextToken = this.options.firstFencingToken ?? Math.max(1, Math.floor(deps.clock.now()) * 1000);
   }
@@ -120,20 +109,15 @@ export class LeaseManager {
   }
 
   /** Resources with their leases and waiters, by name; `total` counts all that match. */
-  list(resource?: string, limit = 1000): { resources: { resource: string; leases: LeaseView[]; waiters: WaiterView[] }[]; total: number } {
+  list(resource?: string, limit = 1000): { resources: ResourceView[]; total: number } {
     const queues = resource === undefined ? [...this.resources.values()] : [this.resources.get(resource)].filter((q) => q !== undefined);
     queues.sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
-    const resources = queues.slice(0, limit).map((q) => ({
-      resource: q.resource,
-      leases: [...q.holders.values()].map(viewOf),
-      waiters: q.waiters.map((w) => ({ agentId: w.agentId, mode: w.mode, priority: w.priority, since: w.since, conflictId: w.conflict.conflictId })),
-    }));
-    return { resources, total: queues.length };
+    return { resources: queues.slice(0, limit).map((q) => q.view()), total: queues.length };
   }
 
   /** Recent conflict events (newest first, copies) and the counters behind the resolution rate. */
   conflicts(limit: number, resource?: string): { events: ConflictEvent[]; stats: ConflictTotals } {
-    return { events: this.log.recent(limit, resource).map((e) => ({ ...e, holders: [...e.holders] })), stats: this.log.totals() };
+    return { events: this.history.recent(limit, resource).map((e) => ({ ...e, holders: [...e.holders] })), stats: this.history.totals() };
   }
 
   /**
@@ -141,7 +125,7 @@ export class LeaseManager {
    * resolution rate and the wait percentiles of the resolved ones, over the recent history.
    */
   conflictStats(sinceMs: number): ConflictWindow {
-    return this.log.window(sinceMs);
+    return this.history.window(sinceMs);
   }
 
   /** Leases held by mode and acquires waiting (the metrics gauges). */
@@ -270,24 +254,11 @@ export class LeaseManager {
   }
 
   private openConflict(q: ResourceQueue, agentId: string, mode: LeaseMode, priority: number): ConflictEvent {
-    const holders = [...q.holders.values()].slice(0, MAX_HOLDERS_IN_EVENT).map((l) => ({ agentId: l.agentId, mode: l.mode, leaseId: l.leaseId }));
-    return this.log.open({
-      conflictId: this.deps.ids(),
-      resource: q.resource,
-      mode,
-      priority,
-      agentId,
-      holders,
-      holderCount: q.holders.size,
-      waiters: q.waiters.length,
-      kind: q.conflictKind(mode),
-      at: this.deps.clock.now(),
-      resolution: 'pending',
-    });
+    return this.history.open({ conflictId: this.deps.ids(), agentId, mode, priority, ...q.contention(mode), at: this.deps.clock.now(), resolution: 'pending' });
   }
 
   private endConflict(event: ConflictEvent, resolution: 'resolved' | 'escalated' | 'abandoned', leaseId?: string): void {
-    if (this.log.end(event, resolution, this.deps.clock.now(), leaseId)) this.observer.conflictEnded?.(event);
+    if (this.history.end(event, resolution, this.deps.clock.now(), leaseId)) this.observer.conflictEnded?.(event);
   }
 
   private track(e: Entry): void {
@@ -311,10 +282,3 @@ export class LeaseManager {
   }
 }
 
-function grantOf(l: Lease): Grant {
-  return { leaseId: l.leaseId, resource: l.resource, mode: l.mode, fencingToken: l.fencingToken, expiresAt: l.expiresAt };
-}
-
-function viewOf(l: Lease): LeaseView {
-  return { leaseId: l.leaseId, resource: l.resource, mode: l.mode, agentId: l.agentId, fencingToken: l.fencingToken, acquiredAt: l.acquiredAt, expiresAt: l.expiresAt };
-}

@@ -1,4 +1,8 @@
-import type { ConflictKind, Lease, LeaseMode, Waiter } from './types.js';
+import { viewOf, type ResourceView } from './lease-views.js';
+import type { ConflictEvent, ConflictKind, Lease, LeaseMode, Waiter } from './types.js';
+
+/** Holders listed in a conflict event (the count is always exact). */
+const MAX_HOLDERS_IN_EVENT = 32;
 
 /**
  * One resource: who holds it and who waits for it. Waiters are ordered by priority (higher first),
@@ -32,6 +36,21 @@ export class ResourceQueue {
     if (this.exclusiveHolders > 0) return 'exclusive_held';
     if (mode === 'exclusive' && this.holders.size > 0) return 'shared_held';
     return 'queued_behind';
+  }
+
+  /** What a conflict event records about the resource when a request of `mode` has to wait. */
+  contention(mode: LeaseMode): Pick<ConflictEvent, 'resource' | 'holders' | 'holderCount' | 'waiters' | 'kind'> {
+    const holders = [...this.holders.values()].slice(0, MAX_HOLDERS_IN_EVENT).map((l) => ({ agentId: l.agentId, mode: l.mode, leaseId: l.leaseId }));
+    return { resource: this.resource, holders, holderCount: this.holders.size, waiters: this.waiters.length, kind: this.conflictKind(mode) };
+  }
+
+  /** Leases and waiters (in queue order) as resource.list shows them. */
+  view(): ResourceView {
+    return {
+      resource: this.resource,
+      leases: [...this.holders.values()].map(viewOf),
+      waiters: this.waiters.map((w) => ({ agentId: w.agentId, mode: w.mode, priority: w.priority, since: w.since, conflictId: w.conflict.conflictId })),
+    };
   }
 
   addHolder(lease: Lease): void {
