@@ -21,6 +21,9 @@ import { registerAgentApi } from './api/agent-api.js';
 import { registerTaskApi } from './api/task-api.js';
 import { registerPoolApi } from './api/pool-api.js';
 import { registerScalingApi } from './api/scaling-api.js';
+import { registerResourceApi } from './api/resource-api.js';
+import { LeaseManager } from './resources/lease-manager.js';
+import { leaseOptionsFromFile } from './resources/lease-options.js';
 import type { AutoScaler } from './pool/scaling/index.js';
 import { AgentCallError, type AgentChannel } from './pool/agent-channel.js';
 import { MemoryTaskStore } from './pool/memory-task-store.js';
@@ -92,6 +95,7 @@ export class Daemon {
   /** Feeds for the alerts from parts wired later (message routing, leases). */
   readonly alertInputs: AlertInputs;
   private readonly alertSubscribers = new AlertSubscribers();
+  readonly leases: LeaseManager;
   private readonly tokens: TokenTable;
   private url = '';
   private readonly http: HttpServer;
@@ -166,6 +170,29 @@ export class Daemon {
       },
       { failureThreshold: file.circuitBreaker.failureThreshold, cooldownMs: file.circuitBreaker.cooldownSeconds * 1000 },
     );
+    this.leases = new LeaseManager(
+      {
+        clock,
+        ids,
+        log: logger.child({ component: 'leases' }),
+        observer: {
+          acquired: (result) => metrics.resourceAcquires.labels(result).inc(),
+          leaseEnded: (reason) => metrics.leaseEnds.labels(reason).inc(),
+          conflictEnded: (e) => {
+            metrics.conflicts.labels(e.kind, e.resolution).inc();
+            if (e.resolution === 'resolved') {
+              metrics.conflictWait.labels('granted').observe(e.waitedMs! / 1000);
+              this.alertInputs.conflictResolved(e.waitedMs! / 1000);
+            } else if (e.resolution === 'escalated') {
+              metrics.conflictWait.labels('timeout').observe(e.waitedMs! / 1000);
+              this.alertInputs.conflictEscalated(e.waitedMs! / 1000);
+            }
+          },
+        },
+      },
+      leaseOptionsFromFile(config.file.leases),
+    );
+    metrics.leaseSource = () => this.leases.stats();
     this.pool = new PoolService(
       {
         clock,
@@ -182,7 +209,11 @@ export class Daemon {
           },
           requeued: (_task, reason) => metrics.taskRequeues.labels(reason).inc(),
           staleEpoch: (kind) => metrics.staleEpochReports.labels(kind).inc(),
-          agentState: (_id, state) => metrics.agentStateChanges.labels(state).inc(),
+          agentState: (agentId, state) => {
+            metrics.agentStateChanges.labels(state).inc();
+            // Removal for silence closes the socket too, but its leases end now, not after the close handshake.
+            if (state === 'REMOVED') this.leases.releaseAgent(agentId, 'removed');
+          },
           queueWait: (seconds) => metrics.taskWait.observe(seconds),
           attemptRan: (seconds) => {
             metrics.taskRun.observe(seconds);
@@ -288,6 +319,7 @@ export class Daemon {
     registerConversationApi(this.engine, { messaging: this.messaging, conversations: this.conversations });
     registerRouterApi(this.engine, { router: this.router, candidates: this.candidateSource() });
     registerAlertsApi(this.engine, { alerts: this.alerts, subscribers: this.alertSubscribers, thresholds: config.file.alerts });
+    registerResourceApi(this.engine, { leases: this.leases });
 
     this.http = new HttpServer(
       {
@@ -341,6 +373,8 @@ export class Daemon {
     await this.starting?.catch(() => undefined);
     this.ready = false;
     this.http.stopAccepting();
+    // Waiting resource.acquire calls would otherwise hold the engine busy until the shutdown timeout.
+    this.leases.stop();
     this.logger.info({ reason, inFlight: this.engine.pending() }, 'shutting down');
     let timer: NodeJS.Timeout | undefined;
     const [settled, drained] = await Promise.all([
@@ -427,6 +461,8 @@ export class Daemon {
       this.sessions.delete(session.id);
       this.alertSubscribers.remove(session.id);
       session.peer.close();
+      // Before the pool hears of it, so these leases end as 'disconnected' rather than 'removed'.
+      this.leases.releaseSession(session.id, 'disconnected');
       if (session.agentId !== undefined) this.pool.disconnected(session.agentId, session.id);
       this.metrics.wsConnections.dec();
       log.info({ code, reason: why || undefined, closedBy: transport.closeReason ?? 'client' }, 'connection closed');

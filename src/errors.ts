@@ -4,7 +4,7 @@
  *
  * -32700..-32600 are JSON-RPC's own; -32000..-32099 are ours:
  *   -32000..-32009 general, -32010..-32019 coordination and routing,
- *   -32020..-32049 pool and tasks, -32050..-32099 reserved for later areas.
+ *   -32020..-32049 pool and tasks, -32050..-32099 reserved for later areas (-32050..-32059 leases).
  */
 export const ProtocolErrors = {
   PARSE_ERROR: { code: -32700, message: 'Parse error' },
@@ -30,6 +30,13 @@ export const AppErrors = {
   SPAWN_FAILED: { code: -32028, message: 'Spawned agent did not register' },
   TASK_TIMEOUT: { code: -32029, message: 'The attempt timed out' },
   AGENT_LOST: { code: -32030, message: 'The agent was lost while running the task' },
+  RESOURCE_BUSY: { code: -32050, message: 'The resource is held and the request did not wait' },
+  LEASE_WAIT_TIMEOUT: { code: -32051, message: 'The lease was not granted within waitMs' },
+  LEASE_QUEUE_FULL: { code: -32052, message: 'Too many requests are already waiting for the resource' },
+  LEASE_LIMIT: { code: -32053, message: 'The agent holds or awaits too many leases' },
+  LEASE_NOT_FOUND: { code: -32054, message: 'Unknown or expired lease' },
+  LEASE_NOT_OWNED: { code: -32055, message: 'The lease is held by another agent' },
+  LEASE_WAIT_CANCELLED: { code: -32056, message: 'The wait for a lease was cancelled' },
   ROUTE_FAILED: { code: -32060, message: 'No agent answered the message' },
   CONVERSATION_NOT_FOUND: { code: -32061, message: 'Unknown conversation' },
 } as const;

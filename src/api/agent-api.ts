@@ -18,7 +18,8 @@ export interface AgentApiDeps {
 export const spawnIdOf = (session: Session): string | undefined =>
   session.principal?.startsWith('spawn:') ? session.principal.slice('spawn:'.length) : undefined;
 
-function registeredAgent(ctx: RequestContext): string {
+/** The agent id this connection registered as; NOT_REGISTERED otherwise. */
+export function registeredAgent(ctx: RequestContext): string {
   const agentId = ctx.session.agentId;
   if (agentId === undefined) throw new AppError('NOT_REGISTERED', `call agent.register before ${ctx.method}`);
   return agentId;

@@ -263,7 +263,7 @@ export class Metrics {
 
   readonly resourceAcquires = new Counter({
     name: 'coordd_resource_acquires_total',
-    help: 'resource.acquire outcomes (granted, granted_after_wait, timeout, rejected)',
+    help: 'resource.acquire outcomes (granted, granted_after_wait, timeout, rejected, cancelled)',
     labelNames: ['result'] as const,
     registers: [this.registry],
   });

@@ -8,6 +8,7 @@ import { poolDespawn, poolIsolationReport, poolShutdown, poolSpawn, poolStatus }
 import { SCALING_METHODS } from './scaling.js';
 import { conversationClose, conversationGet, conversationList, routerRoute } from './conversation.js';
 import { coordinationAlerts } from './alerts.js';
+import { RESOURCE_METHODS } from './resource.js';
 
 /** Every method the daemon serves, in documentation order. */
 export const ALL_METHODS: readonly MethodDefinition[] = [
@@ -36,4 +37,5 @@ export const ALL_METHODS: readonly MethodDefinition[] = [
   poolDespawn,
   poolShutdown,
   ...SCALING_METHODS,
+  ...RESOURCE_METHODS,
 ];

@@ -18,6 +18,7 @@ const imports = (file: string): string[] =>
 /** Layers point one way: schemas ← rpc ← domain ← daemon wiring; transport knows no domain. */
 const RULES: { layer: string; forbidden: RegExp; why: string }[] = [
   { layer: 'coordination', forbidden: /\/(rpc|transport|api|observability|pool)\/|\/daemon\.js$|^(ws|pino|prom-client)$/, why: 'domain stays free of protocol and I/O' },
+  { layer: 'resources', forbidden: /\/(rpc|transport|api|observability|pool|coordination|routing)\/|\/daemon\.js$|^(ws|pino|prom-client)$/, why: 'domain stays free of protocol and I/O' },
   { layer: 'routing', forbidden: /\/(rpc|transport|api|observability)\/|\/daemon\.js$|^(ws|pino|prom-client)$/, why: 'domain stays free of protocol and I/O' },
   { layer: 'messaging', forbidden: /\/(rpc|transport|api|observability)\/|\/daemon\.js$|^(ws|pino|prom-client)$/, why: 'domain stays free of protocol and I/O' },
   { layer: 'conversations', forbidden: /\/(rpc|transport|api|observability|pool|routing|messaging)\/|\/daemon\.js$|^(ws|pino|prom-client)$/, why: 'a store knows nothing but its data' },
@@ -45,7 +46,7 @@ describe('layering', () => {
 
   it('domain code takes time and randomness only from the injected Clock and Random', () => {
     const offenders: string[] = [];
-    for (const layer of ['coordination', 'routing', 'pool', 'messaging', 'conversations', 'alerts']) {
+    for (const layer of ['coordination', 'routing', 'pool', 'messaging', 'conversations', 'alerts', 'resources']) {
       let list: string[] = [];
       try {
         list = files(join(SRC, layer));

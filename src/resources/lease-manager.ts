@@ -1,0 +1,284 @@
+import { AppError } from '../errors.js';
+import type { IdGenerator } from '../ids.js';
+import type { Log } from '../log.js';
+import type { Clock } from '../time/clock.js';
+import { ConflictLog, type ConflictTotals, type ConflictWindow } from './conflict-log.js';
+import { DEFAULT_LEASE_OPTIONS, type LeaseOptions } from './lease-options.js';
+import { OwnerIndex } from './owner-index.js';
+import { grantOf, viewOf, type ResourceView } from './lease-views.js';
+import { ResourceQueue } from './resource-queue.js';
+import type { AcquireRequest, ConflictEvent, Grant, Lease, LeaseEndReason, LeaseMode, LeaseObserver, Waiter } from './types.js';
+
+export interface LeaseManagerDeps {
+  clock: Clock;
+  ids: IdGenerator;
+  log: Log;
+  observer?: LeaseObserver;
+}
+
+type Entry = Lease | Waiter;
+const isLease = (e: Entry): e is Lease => 'leaseId' in e;
+
+/**
+ * Resource leases: exclusive or shared, granted at once when compatible, otherwise queued by
+ * priority then arrival until granted or `waitMs` passes. Every grant carries a fencing token that
+ * strictly increases per resource. A lease ends when released, when it expires, or when its
+ * connection closes or its agent is removed; every contended acquire is a conflict event.
+ */
+export class LeaseManager {
+  readonly options: LeaseOptions;
+  private readonly resources = new Map<string, ResourceQueue>();
+  private readonly leases = new Map<string, Lease>();
+  private readonly byAgent = new OwnerIndex<Entry>();
+  private readonly bySession = new OwnerIndex<Entry>();
+  private readonly history: ConflictLog;
+  private readonly observer: LeaseObserver;
+  private nextToken: number;
+  private seq = 0;
+  private waiting = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: LeaseManagerDeps,
+    options: Partial<LeaseOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_LEASE_OPTIONS, ...options };
+    this.history = new ConflictLog(this.options.conflictHistory);
+    this.observer = deps.observer ?? {};
+    this.nextToken = this.options.firstFencingToken ?? Math.max(1, Math.floor(deps.clock.now()) * 1000);
+  }
+
+  /** Grant now (synchronously) when the resource is free for `mode`; otherwise queue, or refuse when waitMs is 0. */
+  acquire(req: AcquireRequest): Grant | Promise<Grant> {
+    if (this.stopped) throw new AppError('SHUTTING_DOWN', 'leases are no longer granted');
+    const { maxLeasesPerAgent, maxWaitersPerResource } = this.options;
+    if (this.byAgent.count(req.agentId) >= maxLeasesPerAgent) {
+      this.observer.acquired?.('rejected');
+      throw new AppError('LEASE_LIMIT', `agent ${req.agentId} holds or awaits ${maxLeasesPerAgent} leases`, { agentId: req.agentId, maxLeasesPerAgent });
+    }
+    const priority = req.priority ?? 0;
+    const ttlMs = Math.max(1, Math.min(req.ttlMs, this.options.maxTtlMs));
+    const waitMs = Math.max(0, Math.min(req.waitMs ?? 0, this.options.maxWaitMs));
+    const q = this.queueOf(req.resource);
+    if (q.grantableNow(req.mode, priority)) {
+      const lease = this.grant(q, req.agentId, req.sessionId, req.mode, ttlMs);
+      this.observer.acquired?.('granted');
+      this.deps.log.debug({ resource: q.resource, leaseId: lease.leaseId, agentId: lease.agentId, mode: lease.mode }, 'lease granted');
+      return grantOf(lease);
+    }
+    const conflict = this.openConflict(q, req.agentId, req.mode, priority);
+    const refuse = (name: 'RESOURCE_BUSY' | 'LEASE_QUEUE_FULL', detail: string, data: object): never => {
+      this.endConflict(conflict, 'escalated');
+      this.observer.acquired?.('rejected');
+      throw new AppError(name, detail, { resource: q.resource, kind: conflict.kind, holders: q.holders.size, waiters: q.waiters.length, conflictId: conflict.conflictId, ...data });
+    };
+    if (waitMs === 0) refuse('RESOURCE_BUSY', `${q.resource} is ${conflict.kind.replace('_', ' ')}`, {});
+    if (q.waiters.length >= maxWaitersPerResource) refuse('LEASE_QUEUE_FULL', `${maxWaitersPerResource} requests already wait for ${q.resource}`, { maxWaitersPerResource });
+    return new Promise<Grant>((resolve, reject) => {
+      const waiter: Waiter = { seq: ++this.seq, resource: q.resource, mode: req.mode, priority, agentId: req.agentId, sessionId: req.sessionId, ttlMs, since: this.deps.clock.now(), conflict, resolve, reject, timer: undefined };
+      waiter.timer = this.deps.clock.setTimeout(() => this.timeOut(waiter), waitMs);
+      q.enqueue(waiter);
+      this.track(waiter);
+      this.waiting++;
+    });
+  }
+
+  /** Extend a lease by its ttl (or a new `ttlMs`); the fencing token stays. */
+  renew(agentId: string, leaseId: string, ttlMs?: number): Grant {
+    const lease = this.owned(agentId, leaseId);
+    if (ttlMs !== undefined) lease.ttlMs = Math.max(1, Math.min(ttlMs, this.options.maxTtlMs));
+    this.schedule(lease);
+    return grantOf(lease);
+  }
+
+  /** End a lease before it expires; waiters behind it are granted. */
+  release(agentId: string, leaseId: string): { leaseId: string; resource: string; heldMs: number } {
+    const lease = this.owned(agentId, leaseId);
+    const heldMs = this.end(lease, 'released');
+    return { leaseId, resource: lease.resource, heldMs };
+  }
+
+  /** A connection closed: cancel its waits, then end its leases. Returns the number of leases ended. */
+  releaseSession(sessionId: string, reason: Extract<LeaseEndReason, 'disconnected' | 'removed'>): number {
+    return this.releaseAll(this.bySession.entries(sessionId), reason, { sessionId });
+  }
+
+  /** An agent was removed from the pool: cancel its waits and end its leases, on every connection. */
+  releaseAgent(agentId: string, reason: Extract<LeaseEndReason, 'disconnected' | 'removed'>): number {
+    return this.releaseAll(this.byAgent.entries(agentId), reason, { agentId });
+  }
+
+  /** Resources with their leases and waiters, by name; `total` counts all that match. */
+  list(resource?: string, limit = 1000): { resources: ResourceView[]; total: number } {
+    const queues = resource === undefined ? [...this.resources.values()] : [this.resources.get(resource)].filter((q) => q !== undefined);
+    queues.sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
+    return { resources: queues.slice(0, limit).map((q) => q.view()), total: queues.length };
+  }
+
+  /** Recent conflict events (newest first, copies) and the counters behind the resolution rate. */
+  conflicts(limit: number, resource?: string): { events: ConflictEvent[]; stats: ConflictTotals } {
+    return { events: this.history.recent(limit, resource).map((e) => ({ ...e, holders: [...e.holders] })), stats: this.history.totals() };
+  }
+
+  /**
+   * For alerts: conflicts that ended at or after `sinceMs` (resolved, escalated, abandoned), the
+   * resolution rate and the wait percentiles of the resolved ones, over the recent history.
+   */
+  conflictStats(sinceMs: number): ConflictWindow {
+    return this.history.window(sinceMs);
+  }
+
+  /** Leases held by mode and acquires waiting (the metrics gauges). */
+  stats(): { byMode: Record<LeaseMode, number>; waiters: number; resources: number } {
+    const byMode = { exclusive: 0, shared: 0 };
+    for (const l of this.leases.values()) byMode[l.mode]++;
+    return { byMode, waiters: this.waiting, resources: this.resources.size };
+  }
+
+  /** Shutdown: refuse new acquires, answer every waiter SHUTTING_DOWN, stop every timer. Leases stay listed. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const q of this.resources.values()) {
+      for (const w of [...q.waiters]) this.cancel(w, new AppError('SHUTTING_DOWN', 'the daemon is stopping'));
+      for (const l of q.holders.values()) this.clearTimer(l);
+    }
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private queueOf(resource: string): ResourceQueue {
+    let q = this.resources.get(resource);
+    if (!q) this.resources.set(resource, (q = new ResourceQueue(resource)));
+    return q;
+  }
+
+  /** Grant the head waiters that fit, then forget the resource if nobody holds or wants it. */
+  private pump(q: ResourceQueue): void {
+    for (let w = q.nextGrantable(); w !== undefined; w = q.nextGrantable()) {
+      q.waiters.shift();
+      this.untrack(w);
+      const lease = this.grant(q, w.agentId, w.sessionId, w.mode, w.ttlMs);
+      this.endConflict(w.conflict, 'resolved', lease.leaseId);
+      this.observer.acquired?.('granted_after_wait');
+      this.deps.log.debug({ resource: q.resource, leaseId: lease.leaseId, agentId: w.agentId, waitedMs: w.conflict.waitedMs, fencingToken: lease.fencingToken }, 'lease granted after waiting');
+      w.resolve(grantOf(lease));
+    }
+    if (q.idle) this.resources.delete(q.resource);
+  }
+
+  private grant(q: ResourceQueue, agentId: string, sessionId: string, mode: LeaseMode, ttlMs: number): Lease {
+    const now = this.deps.clock.now();
+    const lease: Lease = { leaseId: this.deps.ids(), resource: q.resource, mode, agentId, sessionId, fencingToken: this.nextToken++, acquiredAt: now, ttlMs, expiresAt: now, timer: undefined };
+    q.addHolder(lease);
+    this.leases.set(lease.leaseId, lease);
+    this.track(lease);
+    this.schedule(lease);
+    this.observer.leaseStarted?.(viewOf(lease), sessionId);
+    return lease;
+  }
+
+  private schedule(lease: Lease): void {
+    this.clearTimer(lease);
+    lease.expiresAt = this.deps.clock.now() + lease.ttlMs;
+    if (!this.stopped) lease.timer = this.deps.clock.setTimeout(() => this.expire(lease), lease.ttlMs);
+  }
+
+  private expire(lease: Lease): void {
+    lease.timer = undefined;
+    if (this.leases.get(lease.leaseId) !== lease) return;
+    this.deps.log.info({ resource: lease.resource, leaseId: lease.leaseId, agentId: lease.agentId, fencingToken: lease.fencingToken }, 'lease expired');
+    this.end(lease, 'expired');
+  }
+
+  /** End a lease and grant whoever can go next. Returns how long it was held. */
+  private end(lease: Lease, reason: LeaseEndReason): number {
+    this.clearTimer(lease);
+    this.leases.delete(lease.leaseId);
+    this.untrack(lease);
+    const q = this.resources.get(lease.resource)!;
+    q.removeHolder(lease);
+    const heldMs = this.deps.clock.now() - lease.acquiredAt;
+    this.observer.leaseEnded?.(reason, viewOf(lease), heldMs);
+    this.pump(q);
+    return heldMs;
+  }
+
+  private timeOut(w: Waiter): void {
+    w.timer = undefined;
+    const q = this.resources.get(w.resource);
+    if (!q?.removeWaiter(w)) return;
+    this.untrack(w);
+    this.endConflict(w.conflict, 'escalated');
+    this.observer.acquired?.('timeout');
+    this.deps.log.info({ resource: w.resource, agentId: w.agentId, kind: w.conflict.kind, waitedMs: w.conflict.waitedMs, holders: q.holders.size }, 'lease wait timed out: conflict escalated');
+    w.reject(new AppError('LEASE_WAIT_TIMEOUT', `${w.resource} not granted within ${w.conflict.waitedMs} ms`, { resource: w.resource, waitedMs: w.conflict.waitedMs, holders: q.holders.size, waiters: q.waiters.length, conflictId: w.conflict.conflictId }));
+    this.pump(q);
+  }
+
+  /**
+   * Withdraw a waiter that will never be granted (its agent left, or shutdown); not counted against
+   * the resolution rate. Returns its queue, which the caller must pump once it has withdrawn all.
+   */
+  private cancel(w: Waiter, err: AppError): ResourceQueue | undefined {
+    const q = this.resources.get(w.resource);
+    if (!q?.removeWaiter(w)) return undefined;
+    this.untrack(w);
+    this.endConflict(w.conflict, 'abandoned');
+    this.observer.acquired?.('cancelled');
+    w.reject(err);
+    return q;
+  }
+
+  private releaseAll(entries: Entry[], reason: Extract<LeaseEndReason, 'disconnected' | 'removed'>, who: object): number {
+    // Every wait leaves its queue before any queue moves, so nothing is granted to the owner that is going away.
+    const waits = entries.filter((e): e is Waiter => !isLease(e));
+    const touched = new Set<ResourceQueue>();
+    for (const w of waits) {
+      const q = this.cancel(w, new AppError('LEASE_WAIT_CANCELLED', `the waiting agent ${reason === 'removed' ? 'was removed' : 'disconnected'}`, { resource: w.resource, reason }));
+      if (q) touched.add(q);
+    }
+    const held = entries.filter(isLease).filter((l) => this.leases.get(l.leaseId) === l);
+    for (const l of held) this.end(l, reason);
+    for (const q of touched) if (this.resources.get(q.resource) === q && !this.stopped) this.pump(q);
+    if (waits.length + held.length > 0) this.deps.log.info({ ...who, reason, leases: held.length, waits: waits.length }, 'leases released: owner gone');
+    return held.length;
+  }
+
+  private owned(agentId: string, leaseId: string): Lease {
+    const lease = this.leases.get(leaseId);
+    if (lease && this.deps.clock.now() >= lease.expiresAt && !this.stopped) this.expire(lease);
+    if (!lease || this.leases.get(leaseId) !== lease) throw new AppError('LEASE_NOT_FOUND', `no live lease ${leaseId}`, { leaseId });
+    if (lease.agentId !== agentId) throw new AppError('LEASE_NOT_OWNED', `lease ${leaseId} belongs to ${lease.agentId}`, { leaseId, agentId: lease.agentId });
+    return lease;
+  }
+
+  private openConflict(q: ResourceQueue, agentId: string, mode: LeaseMode, priority: number): ConflictEvent {
+    return this.history.open({ conflictId: this.deps.ids(), agentId, mode, priority, ...q.contention(mode), at: this.deps.clock.now(), resolution: 'pending' });
+  }
+
+  private endConflict(event: ConflictEvent, resolution: 'resolved' | 'escalated' | 'abandoned', leaseId?: string): void {
+    if (this.history.end(event, resolution, this.deps.clock.now(), leaseId)) this.observer.conflictEnded?.(event);
+  }
+
+  private track(e: Entry): void {
+    this.byAgent.add(e.agentId, e);
+    this.bySession.add(e.sessionId, e);
+  }
+
+  private untrack(e: Entry): void {
+    this.byAgent.delete(e.agentId, e);
+    this.bySession.delete(e.sessionId, e);
+    if (!isLease(e)) {
+      this.waiting--;
+      if (e.timer) this.deps.clock.clearTimeout(e.timer);
+      e.timer = undefined;
+    }
+  }
+
+  private clearTimer(lease: Lease): void {
+    if (lease.timer) this.deps.clock.clearTimeout(lease.timer);
+    lease.timer = undefined;
+  }
+}
+

@@ -1,0 +1,227 @@
+import { expect } from 'chai';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDaemon, type DaemonProcess } from '../support/daemon-process.js';
+import { TestClient } from '../support/ws-client.js';
+
+const OPERATOR = 'lease-operator-token-0123456789';
+const AGENT = 'lease-agent-token-0123456789';
+
+/** A raw agent socket, registered. */
+async function agent(url: string, agentId: string): Promise<TestClient> {
+  const c = await TestClient.connect(url, AGENT);
+  await c.request('agent.register', { agentId, capabilities: [], capacity: 1 });
+  return c;
+}
+
+/** Resolves when `p` has not settled within `ms` (true) or has (false). */
+async function stillPending(p: Promise<unknown>, ms = 150): Promise<boolean> {
+  return Promise.race([p.then(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), ms))]);
+}
+
+/** Poll until `check` holds (or fail after `ms`). */
+async function until(check: () => Promise<boolean>, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Keep a raw agent alive with heartbeat notifications; returns the stop function. */
+function heartbeats(c: TestClient): () => void {
+  const timer = setInterval(() => c.send({ jsonrpc: '2.0', method: 'agent.heartbeat', params: {} }), 100);
+  return () => clearInterval(timer);
+}
+
+async function metricsText(daemon: DaemonProcess): Promise<string> {
+  return (await fetch(`${daemon.httpUrl}/metrics`)).text();
+}
+
+function metricValue(text: string, name: string, labels: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+  return line === undefined ? 0 : Number(line.split(' ').at(-1));
+}
+
+describe('resource leases (real daemon)', function () {
+  this.timeout(20_000);
+  let daemon: DaemonProcess;
+  let op: TestClient;
+
+  before(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coordd-leases-'));
+    writeFileSync(join(dir, 'tokens.json'), JSON.stringify({ tokens: [{ token: OPERATOR, role: 'operator' }, { token: AGENT, role: 'agent' }] }));
+    writeFileSync(join(dir, 'coordd.yaml'), 'leases:\n  maxTtlSeconds: 120\n  maxWaitSeconds: 30\n');
+    daemon = await startDaemon({ COORDD_TOKENS_FILE: join(dir, 'tokens.json'), COORDD_CONFIG: join(dir, 'coordd.yaml'), COORDD_LOG_LEVEL: 'debug' });
+    op = await TestClient.connect(daemon.url, OPERATOR);
+  });
+  after(async () => {
+    await op.close();
+    expect(await daemon.stop()).to.equal(0);
+  });
+
+  it('second agent waits for an exclusive lease and is granted on release, with a higher fencing token', async () => {
+    const a = await agent(daemon.url, 'lease-a');
+    const b = await agent(daemon.url, 'lease-b');
+    const first = await a.request('resource.acquire', { resource: 'db', mode: 'exclusive', ttlSeconds: 30 });
+    expect(first).to.have.keys(['leaseId', 'resource', 'mode', 'fencingToken', 'expiresAt']);
+    expect(first.expiresAt).to.be.within(Date.now() + 29_000, Date.now() + 31_000);
+    const waiting = b.request('resource.acquire', { resource: 'db', mode: 'exclusive', ttlSeconds: 30, waitMs: 10_000, priority: 2 });
+    expect(await stillPending(waiting)).to.equal(true);
+    const listed = await op.request('resource.list', { resource: 'db' });
+    expect(listed.total).to.equal(1);
+    expect(listed.resources[0].leases.map((l: any) => [l.agentId, l.fencingToken])).to.deep.equal([['lease-a', first.fencingToken]]);
+    expect(listed.resources[0].waiters).to.have.length(1);
+    expect(listed.resources[0].waiters[0]).to.deep.include({ agentId: 'lease-b', mode: 'exclusive', priority: 2 });
+    expect(await a.request('resource.release', { leaseId: first.leaseId })).to.deep.include({ leaseId: first.leaseId, resource: 'db' });
+    const second = await waiting;
+    expect(second.fencingToken).to.be.greaterThan(first.fencingToken);
+    expect((await a.call('resource.release', { leaseId: first.leaseId })).error.code).to.equal(-32054);
+    expect((await a.call('resource.renew', { leaseId: second.leaseId })).error.code).to.equal(-32055);
+    const renewed = await b.request('resource.renew', { leaseId: second.leaseId, ttlSeconds: 5 });
+    expect(renewed.fencingToken).to.equal(second.fencingToken);
+    expect(renewed.expiresAt).to.be.below(second.expiresAt);
+    await b.request('resource.release', { leaseId: second.leaseId });
+    await a.close();
+    await b.close();
+  });
+
+  it('grants the waiter when the holder disconnects; the operator sees both conflicts in coordination.conflicts', async () => {
+    const a = await agent(daemon.url, 'drop-a');
+    const b = await agent(daemon.url, 'drop-b');
+    const held = await a.request('resource.acquire', { resource: 'cache', mode: 'exclusive', ttlSeconds: 60 });
+    const waiting = b.request('resource.acquire', { resource: 'cache', mode: 'shared', ttlSeconds: 60, waitMs: 10_000 });
+    expect(await stillPending(waiting)).to.equal(true);
+    await a.close();
+    const granted = await waiting;
+    expect(granted.fencingToken).to.be.greaterThan(held.fencingToken);
+    const { events, stats } = await op.request('coordination.conflicts', { limit: 10 });
+    expect(events[0]).to.deep.include({ resource: 'cache', agentId: 'drop-b', kind: 'exclusive_held', resolution: 'resolved', leaseId: granted.leaseId, holderCount: 1 });
+    expect(events[0].holders).to.deep.equal([{ agentId: 'drop-a', mode: 'exclusive', leaseId: held.leaseId }]);
+    expect(events.some((e: any) => e.resource === 'db' && e.resolution === 'resolved')).to.equal(true);
+    expect(stats).to.deep.include({ resolved: 2, escalated: 0, pending: 0, resolutionRate: 1 });
+    expect(stats.waitMs.p50).to.be.above(0);
+    expect((await op.request('coordination.conflicts', { resource: 'db' })).events.map((e: any) => e.resource)).to.deep.equal(['db']);
+    await b.close();
+  });
+
+  it('refuses a contended acquire at once with RESOURCE_BUSY (waitMs 0) and after waitMs with LEASE_WAIT_TIMEOUT', async () => {
+    const a = await agent(daemon.url, 'busy-a');
+    const b = await agent(daemon.url, 'busy-b');
+    await a.request('resource.acquire', { resource: 'queue', mode: 'shared', ttlSeconds: 60 });
+    expect((await b.request('resource.acquire', { resource: 'queue', mode: 'shared', ttlSeconds: 1 })).mode).to.equal('shared');
+    const busy = await b.call('resource.acquire', { resource: 'queue', mode: 'exclusive', ttlSeconds: 60 });
+    expect(busy.error.code).to.equal(-32050);
+    expect(busy.error.data).to.deep.include({ name: 'RESOURCE_BUSY', resource: 'queue', kind: 'shared_held', holders: 2 });
+    const late = await b.call('resource.acquire', { resource: 'queue', mode: 'exclusive', ttlSeconds: 60, waitMs: 200 });
+    expect(late.error.code).to.equal(-32051);
+    expect(late.error.data.waitedMs).to.be.at.least(200);
+    const { stats } = await op.request('coordination.conflicts', {});
+    expect(stats.escalated).to.equal(2);
+    expect(stats.resolutionRate).to.equal(0.5);
+    await a.close();
+    await b.close();
+  });
+
+  it('caps ttlSeconds at leases.maxTtlSeconds from the config file', async () => {
+    const a = await agent(daemon.url, 'cap-a');
+    const g = await a.request('resource.acquire', { resource: 'capped', mode: 'exclusive', ttlSeconds: 3600 });
+    expect(g.expiresAt).to.be.within(Date.now() + 110_000, Date.now() + 121_000);
+    await a.close();
+  });
+
+  it('keeps the new connection’s leases when an agent takes over its own id', async () => {
+    const old = await agent(daemon.url, 'twin');
+    await old.request('resource.acquire', { resource: 'old-conn', mode: 'exclusive', ttlSeconds: 60 });
+    const fresh = await TestClient.connect(daemon.url, AGENT);
+    await fresh.request('agent.register', { agentId: 'twin', capabilities: [], capacity: 1 });
+    const kept = await fresh.request('resource.acquire', { resource: 'new-conn', mode: 'exclusive', ttlSeconds: 60 });
+    expect((await old.closed).code).to.equal(4001);
+    const names = async (): Promise<string[]> => (await op.request('resource.list', {})).resources.map((r: any) => r.resource);
+    await until(async () => !(await names()).includes('old-conn'));
+    expect(await names()).to.include('new-conn');
+    await fresh.request('resource.release', { leaseId: kept.leaseId });
+    await fresh.close();
+  });
+
+  it('validates params with field paths, requires a registered agent, and enforces roles', async () => {
+    const a = await agent(daemon.url, 'val-a');
+    const bad = await a.call('resource.acquire', { resource: '', mode: 'both', ttlSeconds: 0, waitMs: -1, extra: 1 });
+    expect(bad.error.code).to.equal(-32602);
+    expect(bad.error.data.paths).to.have.members(['resource', 'mode', 'ttlSeconds', 'waitMs', 'extra']);
+    expect((await a.call('resource.renew', {})).error.data.paths).to.deep.equal(['leaseId']);
+    const unregistered = await TestClient.connect(daemon.url, AGENT);
+    const refused = await unregistered.call('resource.acquire', { resource: 'x', mode: 'shared', ttlSeconds: 1 });
+    expect(refused.error.code).to.equal(-32020);
+    expect((await op.call('resource.acquire', { resource: 'x', mode: 'shared', ttlSeconds: 1 })).error.code).to.equal(-32001);
+    expect((await a.call('coordination.conflicts', {})).error.code).to.equal(-32001);
+    expect((await a.request('resource.list', {})).total).to.be.a('number');
+    await unregistered.close();
+    await a.close();
+  });
+
+  it('exports lease metrics on /metrics', async () => {
+    const text = await metricsText(daemon);
+    expect(metricValue(text, 'coordd_resource_acquires_total', 'result="granted_after_wait"')).to.equal(2);
+    expect(metricValue(text, 'coordd_resource_acquires_total', 'result="rejected"')).to.equal(1);
+    expect(metricValue(text, 'coordd_resource_acquires_total', 'result="timeout"')).to.equal(1);
+    expect(metricValue(text, 'coordd_resource_conflicts_total', 'kind="exclusive_held",resolution="resolved"')).to.equal(2);
+    expect(metricValue(text, 'coordd_resource_conflicts_total', 'kind="shared_held",resolution="escalated"')).to.equal(2);
+    expect(metricValue(text, 'coordd_resource_lease_ends_total', 'reason="disconnected"')).to.be.at.least(3);
+    expect(metricValue(text, 'coordd_resource_lease_ends_total', 'reason="released"')).to.be.at.least(3);
+    expect(metricValue(text, 'coordd_resource_wait_seconds_count', 'outcome="granted"')).to.equal(2);
+    expect(text).to.match(/^coordd_resource_waiters 0$/m);
+    expect(text).to.match(/^coordd_resource_leases\{mode="exclusive"\} \d+$/m);
+  });
+});
+
+describe('resource leases of a removed agent (real daemon)', function () {
+  this.timeout(20_000);
+  let daemon: DaemonProcess;
+
+  before(async () => {
+    daemon = await startDaemon({ COORDD_AGENT_HEARTBEAT_INTERVAL: '0.1', COORDD_AGENT_LEASE_TTL: '0.3', COORDD_AGENT_REMOVAL_GRACE: '0.3' });
+  });
+  after(async () => {
+    expect(await daemon.stop()).to.equal(0);
+  });
+
+  it('ends the leases of an agent removed for missed heartbeats and grants the waiter', async () => {
+    const silent = await TestClient.connect(daemon.url);
+    await silent.request('agent.register', { agentId: 'silent', capabilities: [], capacity: 1 });
+    const held = await silent.request('resource.acquire', { resource: 'lock', mode: 'exclusive', ttlSeconds: 600 });
+    const live = await TestClient.connect(daemon.url);
+    await live.request('agent.register', { agentId: 'live', capabilities: [], capacity: 1 });
+    const stopBeating = heartbeats(live);
+    try {
+      const granted = await live.request('resource.acquire', { resource: 'lock', mode: 'exclusive', ttlSeconds: 60, waitMs: 10_000 });
+      expect(granted.fencingToken).to.be.greaterThan(held.fencingToken);
+      expect((await silent.closed).code).to.equal(4002);
+      const text = await metricsText(daemon);
+      expect(metricValue(text, 'coordd_resource_lease_ends_total', 'reason="removed"')).to.equal(1);
+    } finally {
+      stopBeating();
+      await live.close();
+    }
+  });
+
+  it('answers a waiting acquire SHUTTING_DOWN when the daemon stops, without waiting for the shutdown timeout', async () => {
+    const a = await TestClient.connect(daemon.url);
+    await a.request('agent.register', { agentId: 'holder', capabilities: [], capacity: 1 });
+    const stopA = heartbeats(a);
+    await a.request('resource.acquire', { resource: 'final', mode: 'exclusive', ttlSeconds: 600 });
+    const b = await TestClient.connect(daemon.url);
+    await b.request('agent.register', { agentId: 'waiter', capabilities: [], capacity: 1 });
+    const stopB = heartbeats(b);
+    const waiting = b.call('resource.acquire', { resource: 'final', mode: 'exclusive', ttlSeconds: 60, waitMs: 60_000 });
+    expect(await stillPending(waiting)).to.equal(true);
+    const started = Date.now();
+    const stopped = daemon.stop();
+    expect((await waiting).error.code).to.equal(-32002);
+    expect(await stopped).to.equal(0);
+    expect(Date.now() - started).to.be.below(5000);
+    stopA();
+    stopB();
+  });
+});
