@@ -6,7 +6,6 @@ import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { systemRandom, type Random } from './random.js';
 import { MessageRouter } from './routing/message-router.js';
-import type { CandidateSource } from './routing/candidate-source.js';
 import { RpcEngine } from './rpc/engine.js';
 import { RpcPeer } from './rpc/peer.js';
 import type { Session } from './rpc/session.js';
@@ -22,27 +21,26 @@ import { registerTaskApi } from './api/task-api.js';
 import { registerPoolApi } from './api/pool-api.js';
 import { registerScalingApi } from './api/scaling-api.js';
 import { registerResourceApi } from './api/resource-api.js';
-import { LeaseManager } from './resources/lease-manager.js';
-import { leaseOptionsFromFile } from './resources/lease-options.js';
+import type { LeaseManager } from './resources/lease-manager.js';
 import type { AutoScaler } from './pool/scaling/index.js';
-import { AgentCallError, type AgentChannel } from './pool/agent-channel.js';
+import type { AgentChannel } from './pool/agent-channel.js';
 import { MemoryTaskStore } from './pool/memory-task-store.js';
 import { PoolService } from './pool/pool-service.js';
 import type { TaskStore } from './pool/task-store.js';
-import { PeerError } from './rpc/peer.js';
 import type { Identity } from './transport/auth.js';
+import { agentDirectory, candidateSource, toAgentCallError } from './wiring/agent-calls.js';
+import { createAlerts, type AlertInputs } from './wiring/alerts.js';
+import { createLeases } from './wiring/leases.js';
+import { createBreakers, createMessaging } from './wiring/messaging.js';
 import { Spawner } from './spawn/spawner.js';
 import { loadTemplates, type AgentTemplate } from './spawn/templates.js';
 import { registerConversationApi } from './api/conversation-api.js';
-import { ConversationStore } from './conversations/conversation-store.js';
-import { MessageRoutingService } from './messaging/message-routing-service.js';
-import { AgentCallFailed, type AgentDirectory } from './messaging/routable-agent.js';
-import { CircuitBreakers } from './routing/circuit-breaker.js';
-import { AlertEvaluator } from './alerts/alert-evaluator.js';
+import type { ConversationStore } from './conversations/conversation-store.js';
+import type { MessageRoutingService } from './messaging/message-routing-service.js';
+import type { CircuitBreakers } from './routing/circuit-breaker.js';
+import type { AlertEvaluator } from './alerts/alert-evaluator.js';
 import { countsAsCoordination } from './alerts/coordination-time.js';
 import { AlertSubscribers, registerAlertsApi } from './api/alerts-api.js';
-import { ALERT_NAMES } from './schemas/alerts.js';
-import { TASK_STATES } from './schemas/task.js';
 
 export interface DaemonDeps {
   logger?: Logger;
@@ -59,21 +57,6 @@ export interface DaemonDeps {
 }
 
 type ServerSession = Session & { peer: RpcPeer; transport: WsTransport };
-
-/**
- * What other parts feed the performance alerts with. Each call also moves the Prometheus
- * counter the matching rule in deploy/prometheus-rules.yml reads, so both see the same numbers.
- */
-export interface AlertInputs {
-  /** The daemon's own time on coordination outside the RPC observer (router.route's overhead). */
-  coordinationTime(seconds: number): void;
-  /** An agent's time on one piece of work: a message delivery attempt (task attempts come from the pool observer). */
-  agentWork(seconds: number): void;
-  /** A contended acquire was granted after waiting (the lease manager observes coordd_resource_wait_seconds itself). */
-  conflictResolved(waitSeconds: number): void;
-  /** A contended acquire timed out after waiting. */
-  conflictEscalated(waitSeconds: number): void;
-}
 
 /**
  * Wires the daemon: logger and metrics, the coordination service and its sweeper, the router,
@@ -156,43 +139,24 @@ export class Daemon {
       { maxBatch: config.maxBatch, validateResults: deps.validateResults ?? false },
     );
     const file = config.file;
-    this.breakers = new CircuitBreakers(
+    const subscribers = this.alertSubscribers;
+    const alerts = createAlerts(
       {
         clock,
-        onTransition: (t) => {
-          metrics.breakerTransitions.labels(t.to).inc();
-          const log = logger.child({ component: 'circuit-breaker' });
-          if (t.to === 'open') log.warn(t, 'circuit breaker opened: agent kept out of routing');
-          else log.info(t, `circuit breaker ${t.to}`);
-          // A half-open breaker lets one trial through: queued tasks may now go there.
-          if (t.to === 'half_open') this.pool.reconsider();
+        logger,
+        metrics,
+        subscribers,
+        poolLoad: () => {
+          const snap = this.pool.snapshot();
+          return { totalSlots: snap.capacity.total, usedSlots: snap.capacity.used, queued: snap.queue.depth };
         },
       },
-      { failureThreshold: file.circuitBreaker.failureThreshold, cooldownMs: file.circuitBreaker.cooldownSeconds * 1000 },
+      file.alerts,
     );
-    this.leases = new LeaseManager(
-      {
-        clock,
-        ids,
-        log: logger.child({ component: 'leases' }),
-        observer: {
-          acquired: (result) => metrics.resourceAcquires.labels(result).inc(),
-          leaseEnded: (reason) => metrics.leaseEnds.labels(reason).inc(),
-          conflictEnded: (e) => {
-            metrics.conflicts.labels(e.kind, e.resolution).inc();
-            if (e.resolution === 'resolved') {
-              metrics.conflictWait.labels('granted').observe(e.waitedMs! / 1000);
-              this.alertInputs.conflictResolved(e.waitedMs! / 1000);
-            } else if (e.resolution === 'escalated') {
-              metrics.conflictWait.labels('timeout').observe(e.waitedMs! / 1000);
-              this.alertInputs.conflictEscalated(e.waitedMs! / 1000);
-            }
-          },
-        },
-      },
-      leaseOptionsFromFile(config.file.leases),
-    );
-    metrics.leaseSource = () => this.leases.stats();
+    this.alerts = alerts.evaluator;
+    this.alertInputs = alerts.inputs;
+    this.breakers = createBreakers({ clock, logger, metrics, onHalfOpen: () => this.pool.reconsider() }, file.circuitBreaker);
+    this.leases = createLeases({ clock, ids, logger, metrics, alerts: this.alertInputs }, file.leases);
     this.pool = new PoolService(
       {
         clock,
@@ -239,19 +203,6 @@ export class Daemon {
       const snap = this.pool.snapshot();
       return { queueDepth: snap.queue.depth, agentsByState: snap.agents.byState, utilization: snap.utilization };
     };
-    this.alerts = this.createAlerts(clock);
-    this.alertInputs = {
-      coordinationTime: (seconds) => {
-        metrics.coordinationSeconds.inc(seconds);
-        this.alerts.coordinationTime(seconds);
-      },
-      agentWork: (seconds) => {
-        metrics.agentWorkSeconds.inc(seconds);
-        this.alerts.agentWork(seconds);
-      },
-      conflictResolved: (waitSeconds) => this.alerts.conflictResolved(waitSeconds),
-      conflictEscalated: (waitSeconds) => this.alerts.conflictEscalated(waitSeconds),
-    };
     this.spawner = new Spawner(
       {
         log: logger.child({ component: 'spawner' }),
@@ -263,52 +214,22 @@ export class Daemon {
       { templates: deps.templates ?? loadTemplates(config.pool.templatesFile), spawnTimeoutMs: config.pool.spawnTimeoutMs, maxRestarts: 5 },
     );
 
-    this.conversations = new ConversationStore(
-      { clock },
+    ({ conversations: this.conversations, messaging: this.messaging } = createMessaging(
       {
-        historyMessages: file.conversations.historyMessages,
-        historyBytes: file.conversations.historyBytes,
-        maxMessages: file.conversations.maxMessages,
-        maxConversations: file.conversations.maxConversations,
-        idleTtlMs: file.conversations.idleTtlSeconds * 1000,
-      },
-    );
-    this.messaging = new MessageRoutingService(
-      {
+        clock,
         ids,
+        logger,
+        metrics,
+        alerts: this.alertInputs,
         router: this.router,
         scores: this.coordination,
-        agents: this.agentDirectory(),
-        conversations: this.conversations,
+        agents: agentDirectory(this.pool.agents),
         breakers: this.breakers,
-        elapsedMs: () => performance.now(),
-        log: logger.child({ component: 'messaging' }),
-        observer: {
-          decided: (by) => metrics.routeDecisions.labels(by).inc(),
-          supervisorFallback: (reason) => metrics.supervisorFallbacks.labels(reason).inc(),
-          attempt: (outcome, seconds) => {
-            metrics.routeAttempts.labels(outcome).inc();
-            // One work item per delivery attempt, as the Prometheus overhead rule counts them.
-            this.alertInputs.agentWork(seconds);
-          },
-          routed: (outcome, overheadSeconds) => {
-            metrics.routeMessages.labels(outcome).inc();
-            metrics.routeOverhead.observe(overheadSeconds);
-            this.alertInputs.coordinationTime(overheadSeconds);
-          },
-        },
+        agentIds: () => [...this.pool.agents.all()].map((a) => a.agentId),
       },
-      {
-        intentRules: file.routing.intentRules,
-        supervisorCapability: file.routing.supervisorCapability,
-        supervisorTimeoutMs: file.routing.supervisorTimeoutSeconds * 1000,
-        maxAttempts: file.routing.maxAttempts,
-        deliverTimeoutMs: file.routing.deliverTimeoutSeconds * 1000,
-        defaultStrategy: config.routerStrategy,
-      },
-    );
-    metrics.conversationsSource = () => this.conversations.size;
-    metrics.breakerSource = () => this.breakers.counts([...this.pool.agents.all()].map((a) => a.agentId));
+      file,
+      config.routerStrategy,
+    ));
 
     registerDiscoverApi(this.engine);
     registerAgentApi(this.engine, { pool: this.pool, spawner: this.spawner, channelFor: (s) => this.channelFor(s as ServerSession) });
@@ -317,7 +238,7 @@ export class Daemon {
     this.scaler = registerScalingApi(this.engine, { clock, pool: this.pool, spawner: this.spawner, log: logger.child({ component: 'scaler' }) });
     registerCoordinationApi(this.engine, { coordination: this.coordination, router: this.router, metrics, config, breakers: this.breakers });
     registerConversationApi(this.engine, { messaging: this.messaging, conversations: this.conversations });
-    registerRouterApi(this.engine, { router: this.router, candidates: this.candidateSource() });
+    registerRouterApi(this.engine, { router: this.router, candidates: candidateSource(this.pool.agents, this.coordination) });
     registerAlertsApi(this.engine, { alerts: this.alerts, subscribers: this.alertSubscribers, thresholds: config.file.alerts });
     registerResourceApi(this.engine, { leases: this.leases });
 
@@ -397,42 +318,6 @@ export class Daemon {
     this.logger.info({}, 'stopped');
   }
 
-  /** The performance alerts: evaluated on the clock, exported, logged and sent to subscribers. */
-  private createAlerts(clock: Clock): AlertEvaluator {
-    const { metrics } = this;
-    const log = this.logger.child({ component: 'alerts' });
-    const evaluator = new AlertEvaluator(
-      {
-        clock,
-        log,
-        poolLoad: () => {
-          const snap = this.pool.snapshot();
-          return { totalSlots: snap.capacity.total, usedSlots: snap.capacity.used, queued: snap.queue.depth };
-        },
-        observer: {
-          raised: (a) => {
-            metrics.alertTransitions.labels(a.alert, 'raised').inc();
-            log.warn({ alert: a.alert, value: a.value, threshold: a.threshold, detail: a.message }, 'alert raised');
-            this.alertSubscribers.raised(a);
-          },
-          cleared: (a) => {
-            metrics.alertTransitions.labels(a.alert, 'cleared').inc();
-            log.info({ alert: a.alert, value: a.value, threshold: a.threshold, reason: a.reason, activeMs: a.clearedAt - a.startedAt, detail: a.message }, 'alert cleared');
-            this.alertSubscribers.cleared(a);
-          },
-        },
-      },
-      this.config.file.alerts,
-    );
-    metrics.alertNames = ALERT_NAMES;
-    metrics.alertSource = () => evaluator.activeNames();
-    // Every task state exported from the start: a series that appears mid-window loses its first
-    // increase in PromQL, and the completion-rate rule reads FAILED and COMPLETED.
-    for (const state of TASK_STATES) metrics.tasks.labels(state).inc(0);
-    for (const name of ALERT_NAMES) for (const to of ['raised', 'cleared']) metrics.alertTransitions.labels(name, to).inc(0);
-    return evaluator;
-  }
-
   private onConnection(transport: WsTransport, identity: Identity): void {
     const { role, principal } = identity;
     const log = this.logger.child({ connectionId: transport.id });
@@ -488,65 +373,5 @@ export class Daemon {
       close: (reason) => session.transport.close(reason.startsWith('taken over') ? CloseCode.TAKEN_OVER : CloseCode.REMOVED, reason),
     };
   }
-
-  /** Message routing's view of the pool: live agents (not draining or degraded) and their connections. */
-  private agentDirectory(): AgentDirectory {
-    return {
-      routable: () => {
-        const out = [];
-        for (const a of this.pool.agents.all()) {
-          if (a.draining || a.degraded) continue;
-          const channel = a.channel;
-          out.push({
-            agentId: a.agentId,
-            capabilities: a.capabilities,
-            inFlight: a.inFlight.size,
-            capacity: a.capacity,
-            call: (method: string, params: object, timeoutMs: number) =>
-              channel.request(method, params, timeoutMs).catch((err: unknown) => {
-                throw toCallFailed(err);
-              }),
-          });
-        }
-        return out;
-      },
-    };
-  }
-
-  /**
-   * Candidates for router.select: registered agents (with their capabilities and in-flight work),
-   * plus agents known only from their signals when no capability is required.
-   */
-  private candidateSource(): CandidateSource {
-    return {
-      candidates: ({ ids, requiredCapabilities }) => {
-        const required = requiredCapabilities ?? [];
-        const registered = (agentId: string) => this.pool.agents.get(agentId);
-        const pick = (agentId: string) => {
-          const a = registered(agentId);
-          if (a) return required.every((c) => a.capabilities.has(c)) ? { agentId, inFlight: a.inFlight.size, capacity: a.capacity } : undefined;
-          return required.length === 0 ? { agentId, inFlight: 0 } : undefined;
-        };
-        const universe = ids ?? [...new Set([...[...this.pool.agents.all()].map((a) => a.agentId), ...this.coordination.knownAgents()])];
-        return universe.map(pick).filter((c) => c !== undefined);
-      },
-    };
-  }
 }
 
-function toAgentCallError(err: unknown): AgentCallError {
-  if (err instanceof PeerError) {
-    if (err.code === 'TIMEOUT') return new AgentCallError('timeout', err.message);
-    if (err.code === 'REMOTE_ERROR') return new AgentCallError('remote', err.message, err.remote);
-    return new AgentCallError('disconnected', err.message);
-  }
-  return new AgentCallError('disconnected', err instanceof Error ? err.message : 'send failed');
-}
-
-/** A failed agent call in message routing's words. */
-function toCallFailed(err: unknown): AgentCallFailed {
-  const e = err instanceof AgentCallError ? err : toAgentCallError(err);
-  if (e.kind === 'timeout') return new AgentCallFailed('timeout', e.message);
-  if (e.kind === 'remote') return new AgentCallFailed('error', e.message, e.remote && { code: e.remote.code, message: e.remote.message });
-  return new AgentCallFailed('disconnected', e.message);
-}

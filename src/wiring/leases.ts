@@ -1,0 +1,40 @@
+import type { Logger } from 'pino';
+import type { FileConfig } from '../config-file.js';
+import type { IdGenerator } from '../ids.js';
+import type { Metrics } from '../observability/metrics.js';
+import { LeaseManager } from '../resources/lease-manager.js';
+import { leaseOptionsFromFile } from '../resources/lease-options.js';
+import type { Clock } from '../time/clock.js';
+import type { AlertInputs } from './alerts.js';
+
+/** The lease manager, with its metrics and the conflict-resolution alert fed. */
+export function createLeases(
+  deps: { clock: Clock; ids: IdGenerator; logger: Logger; metrics: Metrics; alerts: AlertInputs },
+  options: FileConfig['leases'],
+): LeaseManager {
+  const { metrics, alerts } = deps;
+  const leases = new LeaseManager(
+    {
+      clock: deps.clock,
+      ids: deps.ids,
+      log: deps.logger.child({ component: 'leases' }),
+      observer: {
+        acquired: (result) => metrics.resourceAcquires.labels(result).inc(),
+        leaseEnded: (reason) => metrics.leaseEnds.labels(reason).inc(),
+        conflictEnded: (e) => {
+          metrics.conflicts.labels(e.kind, e.resolution).inc();
+          if (e.resolution === 'resolved') {
+            metrics.conflictWait.labels('granted').observe(e.waitedMs! / 1000);
+            alerts.conflictResolved(e.waitedMs! / 1000);
+          } else if (e.resolution === 'escalated') {
+            metrics.conflictWait.labels('timeout').observe(e.waitedMs! / 1000);
+            alerts.conflictEscalated(e.waitedMs! / 1000);
+          }
+        },
+      },
+    },
+    leaseOptionsFromFile(options),
+  );
+  metrics.leaseSource = () => leases.stats();
+  return leases;
+}

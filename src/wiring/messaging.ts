@@ -1,0 +1,100 @@
+import type { Logger } from 'pino';
+import type { StrategyName } from '../config.js';
+import type { FileConfig } from '../config-file.js';
+import { ConversationStore } from '../conversations/conversation-store.js';
+import type { IdGenerator } from '../ids.js';
+import { MessageRoutingService } from '../messaging/message-routing-service.js';
+import type { AgentDirectory } from '../messaging/routable-agent.js';
+import type { Metrics } from '../observability/metrics.js';
+import { CircuitBreakers } from '../routing/circuit-breaker.js';
+import type { MessageRouter } from '../routing/message-router.js';
+import type { ScoreSource } from '../routing/strategy.js';
+import type { Clock } from '../time/clock.js';
+import type { AlertInputs } from './alerts.js';
+
+/** Per-agent circuit breakers, logged and counted; `onHalfOpen` lets the pool try the agent again. */
+export function createBreakers(
+  deps: { clock: Clock; logger: Logger; metrics: Metrics; onHalfOpen: () => void },
+  options: FileConfig['circuitBreaker'],
+): CircuitBreakers {
+  const log = deps.logger.child({ component: 'circuit-breaker' });
+  return new CircuitBreakers(
+    {
+      clock: deps.clock,
+      onTransition: (t) => {
+        deps.metrics.breakerTransitions.labels(t.to).inc();
+        if (t.to === 'open') log.warn(t, 'circuit breaker opened: agent kept out of routing');
+        else log.info(t, `circuit breaker ${t.to}`);
+        // A half-open breaker lets one trial through: queued tasks may now go there.
+        if (t.to === 'half_open') deps.onHalfOpen();
+      },
+    },
+    { failureThreshold: options.failureThreshold, cooldownMs: options.cooldownSeconds * 1000 },
+  );
+}
+
+export interface MessagingWiringDeps {
+  clock: Clock;
+  ids: IdGenerator;
+  logger: Logger;
+  metrics: Metrics;
+  alerts: AlertInputs;
+  router: MessageRouter;
+  scores: ScoreSource;
+  agents: AgentDirectory;
+  breakers: CircuitBreakers;
+  /** Agent ids in the pool, so agents that never failed count as closed breakers. */
+  agentIds: () => string[];
+}
+
+/** Conversations and router.route's service, with their metrics and the overhead alert fed. */
+export function createMessaging(
+  deps: MessagingWiringDeps,
+  file: Pick<FileConfig, 'routing' | 'conversations'>,
+  defaultStrategy: StrategyName,
+): { conversations: ConversationStore; messaging: MessageRoutingService } {
+  const { metrics, alerts } = deps;
+  const c = file.conversations;
+  const conversations = new ConversationStore(
+    { clock: deps.clock },
+    { historyMessages: c.historyMessages, historyBytes: c.historyBytes, maxMessages: c.maxMessages, maxConversations: c.maxConversations, idleTtlMs: c.idleTtlSeconds * 1000 },
+  );
+  const r = file.routing;
+  const messaging = new MessageRoutingService(
+    {
+      ids: deps.ids,
+      router: deps.router,
+      scores: deps.scores,
+      agents: deps.agents,
+      conversations,
+      breakers: deps.breakers,
+      elapsedMs: () => performance.now(),
+      log: deps.logger.child({ component: 'messaging' }),
+      observer: {
+        decided: (by) => metrics.routeDecisions.labels(by).inc(),
+        supervisorFallback: (reason) => metrics.supervisorFallbacks.labels(reason).inc(),
+        attempt: (outcome, seconds) => {
+          metrics.routeAttempts.labels(outcome).inc();
+          // One work item per delivery attempt, as the Prometheus overhead rule counts them.
+          alerts.agentWork(seconds);
+        },
+        routed: (outcome, overheadSeconds) => {
+          metrics.routeMessages.labels(outcome).inc();
+          metrics.routeOverhead.observe(overheadSeconds);
+          alerts.coordinationTime(overheadSeconds);
+        },
+      },
+    },
+    {
+      intentRules: r.intentRules,
+      supervisorCapability: r.supervisorCapability,
+      supervisorTimeoutMs: r.supervisorTimeoutSeconds * 1000,
+      maxAttempts: r.maxAttempts,
+      deliverTimeoutMs: r.deliverTimeoutSeconds * 1000,
+      defaultStrategy,
+    },
+  );
+  metrics.conversationsSource = () => conversations.size;
+  metrics.breakerSource = () => deps.breakers.counts(deps.agentIds());
+  return { conversations, messaging };
+}
