@@ -19,7 +19,8 @@
  *
  * Run: npm run bench:alloc [-- --signals=100000 --sites]   (writes bench/results/alloc-signals.json)
  *   --signals=N  signals per measured phase (default 100,000)
- *   --sites      also print the top allocation sites of the engine phase (sampling heap profiler)
+ *   --sites      also print the top allocation sites of the engine and socket phases (sampling heap
+ *                profiler; a second run of each phase, after the measured one)
  */
 import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -73,13 +74,15 @@ interface PhaseResult {
   signals: number;
   allocatedBytes: number;
   bytesPerSignal: number;
+  promotedBytes: number;
+  promotedPerSignal: number;
   gcs: number;
   scavenges: number;
   externalGrowthBytes: number;
 }
 
 function perSignal(signals: number, r: ReturnType<AllocMeter['stop']>): PhaseResult {
-  return { signals, ...r, bytesPerSignal: r.allocatedBytes / signals };
+  return { signals, ...r, bytesPerSignal: r.allocatedBytes / signals, promotedPerSignal: r.promotedBytes / signals };
 }
 
 /** Drive handleText synchronously (coordination.signal answers synchronously). */
@@ -91,7 +94,9 @@ function drive(daemon: Daemon, session: Session & { peer: RpcPeer }, texts: stri
   }
 }
 
-async function enginePhase(): Promise<{ result: PhaseResult; sites?: Awaited<ReturnType<AllocationSites['stop']>> }> {
+type Sites = Awaited<ReturnType<AllocationSites['stop']>>;
+
+async function enginePhase(): Promise<{ result: PhaseResult; sites?: Sites }> {
   const daemon = makeDaemon();
   const session = operatorSession(daemon);
   const params = singleParams(POOL, AGENTS, 1);
@@ -102,7 +107,7 @@ async function enginePhase(): Promise<{ result: PhaseResult; sites?: Awaited<Ret
   meter.start();
   drive(daemon, session, texts, WARMUP, SIGNALS);
   const result = perSignal(SIGNALS, meter.stop());
-  let sites: Awaited<ReturnType<AllocationSites['stop']>> | undefined;
+  let sites: Sites | undefined;
   if (SITES) {
     const sampler = new AllocationSites();
     await sampler.start();
@@ -144,7 +149,7 @@ parentPort.on('message', async (m) => {
 });
 `;
 
-async function socketPhase(): Promise<PhaseResult> {
+async function socketPhase(): Promise<{ result: PhaseResult; sites?: Sites }> {
   const daemon = makeDaemon();
   const { url } = await daemon.start();
   const params = singleParams(POOL, AGENTS, 2);
@@ -161,7 +166,15 @@ async function socketPhase(): Promise<PhaseResult> {
     const meter = new AllocMeter();
     meter.start();
     await run(SIGNALS);
-    return perSignal(SIGNALS, meter.stop());
+    const result = perSignal(SIGNALS, meter.stop());
+    let sites: Sites | undefined;
+    if (SITES) {
+      const sampler = new AllocationSites();
+      await sampler.start();
+      await run(SIGNALS);
+      sites = await sampler.stop();
+    }
+    return { result, sites };
   } finally {
     await worker.terminate();
     await daemon.stop();
@@ -215,19 +228,20 @@ async function main(): Promise<void> {
   const retained = await retainedPhase();
 
   const row = (name: string, r: PhaseResult): string =>
-    `  ${name.padEnd(8)} ${r.bytesPerSignal.toFixed(0).padStart(6)} B/signal  (${mib(r.allocatedBytes)} in ${r.gcs} GCs, ${r.scavenges} scavenges; external +${kib(r.externalGrowthBytes)})`;
-  console.log('\nallocated on the V8 heap per single-signal request:');
+    `  ${name.padEnd(8)} ${r.bytesPerSignal.toFixed(0).padStart(6)} B/signal, promoted ${r.promotedPerSignal.toFixed(1).padStart(5)} B/signal  (${mib(r.allocatedBytes)} in ${r.gcs} GCs, ${r.scavenges} scavenges; external +${kib(r.externalGrowthBytes)})`;
+  console.log('\nallocated on the V8 heap per single-signal request, and promoted to the old generation by scavenges:');
   console.log(row('engine', engine.result));
-  console.log(row('socket', socket));
+  console.log(row('socket', socket.result));
   console.log(`\nretained after ${retained.signals!.toLocaleString('en-US')} signals over ${retained.agents!.toLocaleString('en-US')} agents (after GC):`);
   console.log(`  heap      ${mib(retained.heapBytes!)}  = ${retained.heapBytesPerAgent!.toFixed(0)} B/agent, ${retained.heapBytesPerSignal!.toFixed(1)} B/signal`);
   console.log(`  off-heap  ${mib(retained.externalBytes!)}  = ${retained.externalBytesPerAgent!.toFixed(0)} B/agent (typed arrays' backing stores)`);
-  if (engine.sites) {
-    console.log('\ntop allocation sites, engine phase (sampled):');
-    for (const s of engine.sites) console.log(`  ${(s.share * 100).toFixed(1).padStart(5)}%  ${s.site}`);
+  for (const [name, sites] of [['engine', engine.sites], ['socket', socket.sites]] as const) {
+    if (sites === undefined) continue;
+    console.log(`\ntop allocation sites, ${name} phase (sampled):`);
+    for (const s of sites) console.log(`  ${(s.share * 100).toFixed(1).padStart(5)}%  ${s.site}`);
   }
   mkdirSync(dirname(RESULTS), { recursive: true });
-  writeFileSync(RESULTS, `${JSON.stringify({ bench: 'alloc-signals', machine, signals: SIGNALS, engine: engine.result, socket, retained, sites: engine.sites }, null, 2)}\n`);
+  writeFileSync(RESULTS, `${JSON.stringify({ bench: 'alloc-signals', machine, signals: SIGNALS, engine: engine.result, socket: socket.result, retained, sites: { engine: engine.sites, socket: socket.sites } }, null, 2)}\n`);
   console.log(`\nwrote ${RESULTS}`);
 }
 

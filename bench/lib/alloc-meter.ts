@@ -21,23 +21,38 @@ export class AllocMeter {
     this.externalAtStart = s.external_memory;
   }
 
-  /** Heap bytes allocated since start(), the collections counted, and the external memory's growth. */
-  stop(): { allocatedBytes: number; gcs: number; scavenges: number; externalGrowthBytes: number } {
+  /**
+   * Heap bytes allocated since start(); bytes young-generation GCs promoted to the old generation
+   * (what survived long enough to be copied twice, and what makes the old generation grow towards
+   * its next major GC); the collections counted; and the external memory's growth.
+   */
+  stop(): { allocatedBytes: number; promotedBytes: number; gcs: number; scavenges: number; externalGrowthBytes: number } {
     const s = v8.getHeapStatistics();
     const profile = this.profiler!.stop();
     let freed = 0;
+    let promoted = 0;
     let scavenges = 0;
     for (const gc of profile?.statistics ?? []) {
       freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
-      if (gc.gcType === 'Scavenge') scavenges++;
+      if (gc.gcType !== 'Scavenge') continue;
+      scavenges++;
+      promoted += oldGeneration(gc.afterGC.heapSpaceStatistics) - oldGeneration(gc.beforeGC.heapSpaceStatistics);
     }
     return {
       allocatedBytes: s.used_heap_size - this.usedAtStart + freed,
+      promotedBytes: promoted,
       gcs: profile?.statistics.length ?? 0,
       scavenges,
       externalGrowthBytes: s.external_memory - this.externalAtStart,
     };
   }
+}
+
+/** Used bytes of the spaces a scavenge promotes into. */
+function oldGeneration(spaces: readonly { spaceName: string; spaceUsedSize: number }[]): number {
+  let used = 0;
+  for (const space of spaces) if (space.spaceName === 'old_space' || space.spaceName === 'large_object_space') used += space.spaceUsedSize;
+  return used;
 }
 
 interface ProfileNode {

@@ -1,4 +1,5 @@
 import type { WebSocket } from 'ws';
+import type { Duplex } from 'node:stream';
 import type { Log } from '../log.js';
 import type { Transport } from './transport.js';
 
@@ -26,12 +27,24 @@ export class WsTransport implements Transport {
   private closedByUs: string | undefined;
   private closed = false;
   private readonly closeWaiters: (() => void)[] = [];
+  private corked = false;
+  /** Flushes what send() corked; made once so a send allocates no closure. */
+  private readonly uncorkNow = (): void => {
+    this.corked = false;
+    this.options.socket?.uncork();
+  };
 
   constructor(
     readonly id: string,
     private readonly ws: WebSocket,
     readonly remoteAddress: string | undefined,
-    private readonly options: { highWaterMarkBytes: number; log: Log; onCutOff?: (reason: string) => void },
+    private readonly options: {
+      highWaterMarkBytes: number;
+      log: Log;
+      onCutOff?: (reason: string) => void;
+      /** The socket under `ws`: replies sent in one tick are corked into one write. */
+      socket?: Duplex;
+    },
   ) {
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
@@ -80,6 +93,15 @@ export class WsTransport implements Transport {
       this.options.log.warn({ connectionId: this.id, bufferedBytes: this.ws.bufferedAmount }, 'client is not reading; disconnecting');
       this.ws.terminate();
       return;
+    }
+    // Cork the socket until the end of this tick: the replies to every request that arrived in
+    // one read go out in one writev, not one syscall (and one write request's worth of objects)
+    // each. Nothing waits: the tick ends as soon as the current batch of messages is handled.
+    const socket = this.options.socket;
+    if (socket !== undefined && !this.corked) {
+      this.corked = true;
+      socket.cork();
+      process.nextTick(this.uncorkNow);
     }
     this.ws.send(text);
   }
