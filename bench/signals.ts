@@ -23,7 +23,9 @@
  * 10,000 distinct agentIds, all six signal types, random values. Any error reply fails the run.
  *
  * The whole machine's CPU is sampled alongside each phase: on a shared 2-core box, anything else
- * running shows up as "everything else" and the phase is flagged as disturbed.
+ * running shows up as "everything else" and the phase is flagged as disturbed. The VM's steal
+ * time is sampled every 100 ms too (its worst interval explains most p99 misses), and the daemon's
+ * own GC pauses over the latency phase are read from its /metrics before and after the phase.
  *
  * Run: npm run bench:signals [-- --quick --strict --profile --pacing=spin]   (writes bench/results/signals.json)
  *   --quick         short phases, for a smoke run
@@ -41,8 +43,10 @@ import { fileURLToPath } from 'node:url';
 import { spawnListening, type ListeningChild } from './lib/child-process.js';
 import { LoadGeneratorProcess } from './lib/load-generator-process.js';
 import type { ClosedLoopJob, ClosedLoopResult, OpenLoopJob, OpenLoopResult, PrefillJob, PrefillResult } from './lib/load-protocol.js';
+import { daemonGc, gcBetween, type GcByKind } from './lib/daemon-gc.js';
 import { machineInfo } from './lib/machine.js';
 import { CpuWindow, machineBusySeconds, processRssBytes } from './lib/process-cpu.js';
+import { StealWatch } from './lib/steal.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DAEMON_BIN = join(HERE, '..', 'dist', 'bin', 'coordd.js');
@@ -102,15 +106,27 @@ interface Measured<R extends Measurable> {
   machineCpuPercent: number | undefined;
   /** Server resident memory when the phase ended. */
   serverRssBytes: number | undefined;
+  /** CPU time the hypervisor took over the window (percent of one core), overall and in its worst 100 ms. */
+  steal: { percent: number; worstIntervalPercent: number } | undefined;
 }
 
 async function measure<R extends Measurable>(generator: LoadGeneratorProcess, server: ListeningChild, job: ClosedLoopJob | OpenLoopJob): Promise<Measured<R>> {
   process.stdout.write(`  ${job.label.padEnd(34)}`);
   const cpu = new CpuWindow(server.proc.pid);
-  const result = (await generator.run(job, (phase) => (phase === 'start' ? cpu.begin() : cpu.end()))) as R;
+  const steal = new StealWatch();
+  let stealResult: Measured<R>['steal'];
+  const result = (await generator.run(job, (phase) => {
+    if (phase === 'start') {
+      cpu.begin();
+      steal.start();
+    } else {
+      cpu.end();
+      stealResult = steal.stop();
+    }
+  })) as R;
   const rate = result.mode === 'closed' ? `${fmtInt(result.signalsPerSec)} signals/s` : `p99 ${fmtMs(result.latencyMs.p99)}`;
   process.stdout.write(`${rate}${result.errors.count > 0 ? `  (${result.errors.count} ERRORS)` : ''}\n`);
-  return { result, serverCpuPercent: cpu.percent, machineCpuPercent: cpu.machinePercent, serverRssBytes: processRssBytes(server.proc.pid) };
+  return { result, serverCpuPercent: cpu.percent, machineCpuPercent: cpu.machinePercent, serverRssBytes: processRssBytes(server.proc.pid), steal: stealResult };
 }
 
 function closedJob(label: string, url: string, kind: 'single' | 'batch'): ClosedLoopJob {
@@ -140,6 +156,12 @@ function othersPercent(m: Measured<Measurable>): number | undefined {
 const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const fmtMs = (n: number): string => `${n < 1 ? n.toFixed(3) : n.toFixed(2)} ms`;
 const fmtPct = (n: number | undefined): string => (n === undefined ? 'n/a' : `${Math.round(n)}%`);
+/** "count (total ms, n > 10 ms)" for minor and major GCs. */
+const fmtGc = (gc: GcByKind | undefined): string => {
+  if (gc === undefined) return 'n/a';
+  const one = (k: GcByKind[string] | undefined): string => (k === undefined || k.count === 0 ? '0' : `${k.count} (${k.totalMs.toFixed(0)} ms, ${k.over10Ms} > 10 ms)`);
+  return `${one(gc.minor)} / ${one(gc.major)}`;
+};
 
 /** SIGTERM the daemon; it must exit 0 (graceful stop is part of the contract). */
 async function stopDaemon(daemon: ListeningChild): Promise<void> {
@@ -184,13 +206,18 @@ async function main(): Promise<void> {
 
     daemon = await spawnListening('coordd', [...nodeArgs, DAEMON_BIN], DAEMON_ENV);
     const prefill = await runPrefill(generator, daemon.url);
+    // The daemon's own GC over the whole latency phase (warm-up, window, drain), read from its
+    // /metrics before and after (not inside the window: a scrape costs it a millisecond or two).
+    const gcBefore = await daemonGc(daemon.port);
     const latency = await measure<OpenLoopResult>(generator, daemon, openJob(`coordd latency @ ${fmtInt(PARAMS.latency.rate)}/s`, daemon.url));
+    const gcAfter = await daemonGc(daemon.port);
+    const daemonGcInLatency = gcBefore && gcAfter ? gcBetween(gcBefore, gcAfter) : undefined;
     daemonLogLines += daemon.lines();
     await stopDaemon(daemon);
     daemon = undefined;
     if (profileDir) console.log(`  daemon CPU profiles (one per daemon) written to ${profileDir}`);
 
-    report({ single, batch, prefill, latency, echoSingle, daemonLogLines, machine, busyBeforeStart });
+    report({ single, batch, prefill, latency, echoSingle, daemonLogLines, machine, busyBeforeStart, daemonGcInLatency });
   } finally {
     await Promise.allSettled([daemon?.stop(), echo?.stop(), generator.stop()]);
   }
@@ -205,6 +232,7 @@ interface Outcome {
   daemonLogLines: number;
   machine: ReturnType<typeof machineInfo>;
   busyBeforeStart: number | undefined;
+  daemonGcInLatency: GcByKind | undefined;
 }
 
 function report(o: Outcome): void {
@@ -230,6 +258,7 @@ function report(o: Outcome): void {
     ['  p50 / p99 from actual send', `${fmtMs(fromSend.p50)} / ${fmtMs(fromSend.p99)}`, '', ''],
     [`  client send lag p99 / max (${pacing})`, `${fmtMs(lag.p99)} / ${fmtMs(lag.max)}`, '', ''],
     ['  client GC pauses: count / max', `${o.latency.result.clientGc.count} / ${fmtMs(o.latency.result.clientGc.maxMs)}`, '', ''],
+    ['  daemon GC, whole phase: minor / major', fmtGc(o.daemonGcInLatency), '', ''],
     ['  achieved rate / lost replies', `${fmtInt(o.latency.result.achievedRate)}/s / ${o.latency.result.lost}`, '', ''],
     ['  live signals preloaded (fresh daemon)', fmtInt(o.prefill.accepted), '', ''],
     ['echo server requests/s (same client)', fmtInt(o.echoSingle.result.repliesPerSec), '', ''],
@@ -256,8 +285,9 @@ function report(o: Outcome): void {
     const flag = others !== undefined && others > DISTURBED_PERCENT;
     if (flag) disturbed++;
     const rss = m.serverRssBytes === undefined ? 'n/a' : `${Math.round(m.serverRssBytes / 2 ** 20)} MiB`;
+    const steal = m.steal === undefined ? 'n/a' : `${fmtPct(m.steal.percent)} (worst 100 ms: ${fmtPct(m.steal.worstIntervalPercent)})`;
     console.log(
-      `  ${name.padEnd(8)} server ${fmtPct(m.serverCpuPercent).padStart(5)}  client ${fmtPct(m.result.clientCpuPercent).padStart(5)}  everything else ${fmtPct(others).padStart(5)}  server RSS ${rss.padStart(8)}${flag ? '  (disturbed)' : ''}`,
+      `  ${name.padEnd(8)} server ${fmtPct(m.serverCpuPercent).padStart(5)}  client ${fmtPct(m.result.clientCpuPercent).padStart(5)}  everything else ${fmtPct(others).padStart(5)}  server RSS ${rss.padStart(8)}  VM steal ${steal}${flag ? '  (disturbed)' : ''}`,
     );
   }
   if (disturbed > 0) console.log(`  ${disturbed} phase(s) shared the machine with other load (> ${DISTURBED_PERCENT}% of a core): rerun on a quiet machine before trusting them.`);
@@ -272,6 +302,7 @@ function report(o: Outcome): void {
     targets: targets.map((t) => ({ ...t, value: Number(t.value.toFixed(3)) })),
     coorddToEchoRatio: Number(ratio.toFixed(4)),
     prefill: o.prefill,
+    daemonGcInLatencyPhase: o.daemonGcInLatency,
     phases: Object.fromEntries(phases.map(([name, m]) => [name, { ...m, otherLoadPercent: othersPercent(m), disturbed: (othersPercent(m) ?? 0) > DISTURBED_PERCENT }])),
     daemonStdoutLines: o.daemonLogLines,
     errors,

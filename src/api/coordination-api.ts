@@ -1,6 +1,7 @@
 import { AppError } from '../errors.js';
 import type { Config } from '../config.js';
 import type { CoordinationService } from '../coordination/coordination-service.js';
+import { DeferredCounter } from '../observability/deferred-counter.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RequestContext, RpcEngine } from '../rpc/engine.js';
 import { invalidParamsData } from '../rpc/param-issues.js';
@@ -38,7 +39,10 @@ function assertMayReportFor(ctx: RequestContext, agentId: string): void {
 /** coordination.signal, .state, .metrics and .predictOverload. */
 export function registerCoordinationApi(engine: RpcEngine, deps: CoordinationApiDeps): void {
   const { coordination, router, metrics } = deps;
-  const accepted = Object.fromEntries(SIGNAL_TYPES.map((t) => [t, metrics.signals.labels(t, 'accepted')]));
+  // Accepted signals are counted in plain numbers and reach the counter when it is read (one
+  // prom-client inc() per signal was ~250 bytes of garbage); rejections are rare and go straight in.
+  const acceptedCounts = new DeferredCounter(metrics.signals);
+  const accepted = Object.fromEntries(SIGNAL_TYPES.map((t) => [t, acceptedCounts.labels(t, 'accepted')]));
   const rejected = Object.fromEntries([...SIGNAL_TYPES, 'unknown'].map((t) => [t, metrics.signals.labels(t, 'rejected')]));
 
   engine.register(coordinationSignal, (params, ctx) => {

@@ -51,7 +51,12 @@ export class AgentHistory {
    * the oldest entry had to be dropped to make room.
    */
   push(type: number, signal: HistoryEntry): boolean {
-    if (this.data[SIGNAL_COUNT + type]! > 0) this.dropExpiredOf(type, signal.timestamp);
+    return this.append(type, signal.value, signal.confidence, signal.timestamp, signal.expiresAt);
+  }
+
+  /** push() from the numbers themselves (the store's hot path keeps no entry object). */
+  append(type: number, value: number, confidence: number, timestamp: number, expiresAt: number): boolean {
+    if (this.data[SIGNAL_COUNT + type]! > 0) this.dropExpiredOf(type, timestamp);
     const count = this.data[SIGNAL_COUNT + type]!;
     if (count === this.slots && this.slots < this.capacity) this.grow();
     const slots = this.slots;
@@ -69,10 +74,10 @@ export class AgentHistory {
     }
     const j = HEADER + slot * SIGNAL_COUNT + type;
     const region = slots * SIGNAL_COUNT;
-    d[j + EXPIRES_AT * region] = signal.expiresAt;
-    d[j + VALUE * region] = signal.value;
-    d[j + TIMESTAMP * region] = signal.timestamp;
-    d[j + CONFIDENCE * region] = signal.confidence;
+    d[j + EXPIRES_AT * region] = expiresAt;
+    d[j + VALUE * region] = value;
+    d[j + TIMESTAMP * region] = timestamp;
+    d[j + CONFIDENCE * region] = confidence;
     return count === slots;
   }
 

@@ -97,18 +97,11 @@ export class CoordinationService implements ScoreSource {
     const index = TYPE_INDEX[input.signalType];
     const now = this.clock.now();
     const ttlMs = input.ttlSeconds === undefined ? this.defaultTtlMs : Math.max(1, Math.round(input.ttlSeconds * 1000));
-    const signal: StoredSignal = {
-      signalId: this.ids(),
-      signalType: input.signalType,
-      value: input.value,
-      confidence: input.confidence ?? 1,
-      timestamp: now,
-      expiresAt: now + ttlMs,
-      traceId: input.traceId,
-    };
-    const agent = this.store.add(input.agentId, index, signal, dimensionValue(input.value, INVERTED_BY_INDEX[index]!));
+    const signalId = this.ids();
+    const goodness = dimensionValue(input.value, INVERTED_BY_INDEX[index]!);
+    const row = this.store.add(input.agentId, index, signalId, input.traceId, input.value, input.confidence ?? 1, now, now + ttlMs, goodness);
     this.counters.accepted[index]!++;
-    return { signalId: signal.signalId, agentId: input.agentId, routingScore: this.store.scoreTerms(agent.row, now) };
+    return { signalId, agentId: input.agentId, routingScore: this.store.scoreTerms(row, now) };
   }
 
   /** Count a signal the edge rejected (bad params, rate limit…), by type when it had a valid one. */
@@ -246,8 +239,8 @@ export class CoordinationService implements ScoreSource {
     const signals: StoredSignal[] = [];
     const scores = {} as Record<SignalType, number>;
     for (let i = 0; i < SIGNAL_COUNT; i++) {
-      const latest = agent.latest[i];
-      if (latest !== undefined && now < latest.expiresAt) signals.push(copySignal(latest));
+      const latest = this.store.latest(agent.row, i, now);
+      if (latest !== undefined) signals.push(latest);
       scores[SIGNAL_TYPES[i]!] = dimensionScore(latest, INVERTED_BY_INDEX[i]!, now);
     }
     return {
@@ -268,10 +261,4 @@ export class CoordinationService implements ScoreSource {
     }
     return predictOverload(samples, now, horizonSeconds, this.options.overloadThreshold);
   }
-}
-
-/** A caller-owned copy, without an absent traceId key. */
-function copySignal(s: StoredSignal): StoredSignal {
-  const { traceId, ...rest } = s;
-  return traceId === undefined ? rest : { ...rest, traceId };
 }

@@ -1,9 +1,11 @@
 import type { AgentHistory } from './agent-history.js';
 import { AgentSignals } from './agent-signals.js';
-import { freshness, NEUTRAL_SCORE } from './scoring.js';
+import { IdColumn } from './id-column.js';
+import { NEUTRAL_SCORE } from './scoring.js';
 import { SIGNAL_COUNT } from './signal-index.js';
 import type { SweepTally } from './sweeper.js';
 import type { StoredSignal } from './types.js';
+import { SIGNAL_TYPES } from '../schemas/common.js';
 
 /** Per type in `terms`: weight·confidence·(s − 0.5), timestamp, 1/ttl. */
 const TERMS = 3;
@@ -44,6 +46,17 @@ export class SignalStore {
   private dark = new Uint8Array(INITIAL_ROWS);
   /** Per row, entries held in the agent's history. */
   private historyCount = new Float64Array(INITIAL_ROWS);
+  /**
+   * The latest signal per type, as columns (SIGNAL_COUNT per row) rather than an object per
+   * signal: an object would live until the agent's next signal of that type, long enough to be
+   * copied by every young-generation GC and promoted. Its timestamp is in `terms`, its expiresAt
+   * in `expiry`, its id in an IdColumn (as bytes, for the same reason); only traceIds, which are
+   * rare, stay heap strings.
+   */
+  private latestValue = new Float64Array(INITIAL_ROWS * SIGNAL_COUNT);
+  private latestConfidence = new Float64Array(INITIAL_ROWS * SIGNAL_COUNT);
+  private readonly latestSignalId = new IdColumn(INITIAL_ROWS * SIGNAL_COUNT);
+  private readonly latestTraceId = emptySlots(INITIAL_ROWS * SIGNAL_COUNT);
 
   constructor(
     private readonly historySize: number,
@@ -68,8 +81,22 @@ export class SignalStore {
     return this.sorted;
   }
 
-  /** Make `signal` the agent's latest of type `index` (creating the agent) and add it to history. */
-  add(agentId: string, index: number, signal: StoredSignal, goodness: number): AgentSignals {
+  /**
+   * Make a signal the agent's latest of type `index` (creating the agent) and add it to history;
+   * returns the agent's row. Takes the signal's fields one by one so that recording one builds
+   * no object. `goodness` is the value as "higher is better".
+   */
+  add(
+    agentId: string,
+    index: number,
+    signalId: string,
+    traceId: string | undefined,
+    value: number,
+    confidence: number,
+    timestamp: number,
+    expiresAt: number,
+    goodness: number,
+  ): number {
     let row = this.rowOf.get(agentId);
     let agent: AgentSignals;
     if (row === undefined) {
@@ -82,20 +109,46 @@ export class SignalStore {
       this.sorted = undefined;
     } else agent = this.agents[row]!;
 
-    agent.latest[index] = signal;
-    if (signal.timestamp > agent.lastUpdated) agent.lastUpdated = signal.timestamp;
-    agent.history.push(index, signal);
+    const l = row * SIGNAL_COUNT + index;
+    this.latestValue[l] = value;
+    this.latestConfidence[l] = confidence;
+    this.latestSignalId.set(l, signalId);
+    // Written only when it changes, so the common traceless signal leaves the array alone.
+    if (traceId !== this.latestTraceId[l]) this.latestTraceId[l] = traceId;
+    if (timestamp > agent.lastUpdated) agent.lastUpdated = timestamp;
+    agent.history.append(index, value, confidence, timestamp, expiresAt);
     this.historyCount[row] = agent.history.total;
 
     const t = row * TERM_ROW + index * TERMS;
-    this.terms[t] = this.weights[index]! * signal.confidence * (goodness - NEUTRAL_SCORE);
-    this.terms[t + 1] = signal.timestamp;
-    this.terms[t + 2] = 1 / (signal.expiresAt - signal.timestamp);
-    this.expiry[row * SIGNAL_COUNT + index] = signal.expiresAt;
+    this.terms[t] = this.weights[index]! * confidence * (goodness - NEUTRAL_SCORE);
+    this.terms[t + 1] = timestamp;
+    this.terms[t + 2] = 1 / (expiresAt - timestamp);
+    this.expiry[l] = expiresAt;
     this.poly[row * POLY + 5] = Number.NEGATIVE_INFINITY;
-    if (signal.expiresAt < this.nextCheck[row]!) this.nextCheck[row] = signal.expiresAt;
+    if (expiresAt < this.nextCheck[row]!) this.nextCheck[row] = expiresAt;
     this.dark[row] = 0;
-    return agent;
+    return row;
+  }
+
+  /**
+   * The agent's latest signal of type `index` if it is live at `now`, as a new object (for
+   * state(); the hot paths read the columns). Undefined when there is none or it expired.
+   */
+  latest(row: number, index: number, now: number): StoredSignal | undefined {
+    const l = row * SIGNAL_COUNT + index;
+    const expiresAt = this.expiry[l]!;
+    if (!(now < expiresAt)) return undefined;
+    const signal: StoredSignal = {
+      signalId: this.latestSignalId.get(l)!,
+      signalType: SIGNAL_TYPES[index]!,
+      value: this.latestValue[l]!,
+      confidence: this.latestConfidence[l]!,
+      timestamp: this.terms[row * TERM_ROW + index * TERMS + 1]!,
+      expiresAt,
+    };
+    const traceId = this.latestTraceId[l];
+    if (traceId !== undefined) signal.traceId = traceId;
+    return signal;
   }
 
   /**
@@ -120,7 +173,11 @@ export class SignalStore {
     return this.rebuild(row, now);
   }
 
-  /** routingScore of a row computed term by term (used by record, which just invalidated the cubic). */
+  /**
+   * routingScore of a row computed term by term (used by record, which just invalidated the
+   * cubic). freshness() is written out here: this runs once per signal, and V8 does not inline
+   * the call, so each term's result came back as a freshly allocated heap number.
+   */
   scoreTerms(row: number, now: number): number {
     const p = this.terms;
     const start = row * TERM_ROW;
@@ -128,7 +185,10 @@ export class SignalStore {
     let total = NEUTRAL_SCORE;
     for (let i = start; i < end; i += TERMS) {
       const c = p[i]!;
-      if (c !== 0) total += c * freshness((now - p[i + 1]!) * p[i + 2]!);
+      if (c === 0) continue;
+      const x = (now - p[i + 1]!) * p[i + 2]!; // freshness(x), as in scoring.ts
+      if (!(x > 0)) total += c;
+      else if (x < 1) total += c * (1 - x) * (1 - x) * (1 + 2 * x);
     }
     return total < 0 ? 0 : total > 1 ? 1 : total;
   }
@@ -274,12 +334,17 @@ export class SignalStore {
     this.agents[row] = undefined;
     this.idAt[row] = undefined;
     this.historyAt[row] = undefined;
+    for (let i = row * SIGNAL_COUNT; i < (row + 1) * SIGNAL_COUNT; i++) {
+      this.latestSignalId.clear(i);
+      this.latestTraceId[i] = undefined;
+    }
     this.freeRows.push(row);
     this.sorted = undefined;
   }
 
   private growRows(): void {
-    const rows = this.nextCheck.length * 2;
+    const old = this.nextCheck.length;
+    const rows = old * 2;
     const grow = <A extends Float64Array | Uint8Array>(old: A, make: (n: number) => A, perRow: number): A => {
       const next = make(rows * perRow);
       next.set(old);
@@ -289,10 +354,18 @@ export class SignalStore {
     this.terms = grow(this.terms, f64, TERM_ROW);
     this.poly = grow(this.poly, f64, POLY);
     this.expiry = grow(this.expiry, f64, SIGNAL_COUNT);
+    this.latestValue = grow(this.latestValue, f64, SIGNAL_COUNT);
+    this.latestConfidence = grow(this.latestConfidence, f64, SIGNAL_COUNT);
+    this.latestSignalId.grow(rows * SIGNAL_COUNT);
+    for (let i = old * SIGNAL_COUNT; i < rows * SIGNAL_COUNT; i++) this.latestTraceId.push(undefined);
     this.historyCount = grow(this.historyCount, f64, 1);
-    const old = this.nextCheck.length;
     this.nextCheck = grow(this.nextCheck, f64, 1);
     this.nextCheck.fill(Number.POSITIVE_INFINITY, old);
     this.dark = grow(this.dark, (n) => new Uint8Array(n), 1);
   }
+}
+
+/** `n` undefined slots in a packed array (grown with push, so element access stays fast). */
+function emptySlots(n: number): (string | undefined)[] {
+  return Array.from({ length: n }, () => undefined);
 }

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DeferredCounter, type PendingCount } from './deferred-counter.js';
 import { histogramQuantile } from './histogram-quantile.js';
 
 /**
@@ -326,25 +327,31 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  private readonly perMethod = new Map<string, { duration: { observe(v: number): void }; outcomes: Map<string, { inc(): void }> }>();
+  /** coordd_rpc_requests_total counted in plain numbers, added to the counter when it is read. */
+  private readonly calls = new DeferredCounter(this.rpcRequests);
+  private readonly perMethod = new Map<string, { duration: { observe(v: number): void }; outcomes: Map<string, PendingCount> }>();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
-  /** Count one RPC call; labelled children are cached, so the hot path does no label hashing. */
+  /**
+   * Count one RPC call. Labelled children are cached, and the request count is a plain number
+   * until the counter is read (see DeferredCounter): prom-client's inc() costs ~250 bytes of
+   * garbage per call, the duration histogram's observe() a third of that.
+   */
   observeCall(method: string, outcome: string, seconds: number): void {
     let m = this.perMethod.get(method);
     if (m === undefined) {
       m = { duration: this.rpcDuration.labels(method), outcomes: new Map() };
       this.perMethod.set(method, m);
     }
-    let counter = m.outcomes.get(outcome);
-    if (counter === undefined) {
-      counter = this.rpcRequests.labels(method, outcome);
-      m.outcomes.set(outcome, counter);
+    let count = m.outcomes.get(outcome);
+    if (count === undefined) {
+      count = this.calls.labels(method, outcome);
+      m.outcomes.set(outcome, count);
     }
-    counter.inc();
+    count.n++;
     m.duration.observe(seconds);
   }
 

@@ -153,24 +153,27 @@ export class RpcEngine {
       if (!parsed.success) throw RpcError.protocol('INVALID_PARAMS', invalidParamsData(parsed.error.issues));
       result = registered.handler(parsed.data, ctx);
     } catch (err) {
-      return this.settle(registered, ctx, id, started, { err });
+      return this.settle(registered, ctx, id, started, true, err);
     }
     if (isPromise(result)) {
       return result.then(
-        (value) => this.settle(registered, ctx, id, started, { value }),
-        (err: unknown) => this.settle(registered, ctx, id, started, { err }),
+        (value) => this.settle(registered, ctx, id, started, false, value),
+        (err: unknown) => this.settle(registered, ctx, id, started, true, err),
       );
     }
-    return this.settle(registered, ctx, id, started, { value: result });
+    return this.settle(registered, ctx, id, started, false, result);
   }
 
-  /** Turn a handler's outcome into the reply, and account for the call. */
-  private settle(registered: Registered, ctx: RequestContext, id: RpcId | undefined, started: number, outcome: { value?: unknown; err?: unknown }): Reply | null {
+  /**
+   * Turn a handler's outcome (its value, or what it threw when `failed`) into the reply, and
+   * account for the call. Positional rather than an outcome object: this runs once per call.
+   */
+  private settle(registered: Registered, ctx: RequestContext, id: RpcId | undefined, started: number, failed: boolean, outcome: unknown): Reply | null {
     let response: Reply | null;
     let code = 'ok';
     try {
-      if ('err' in outcome) throw outcome.err;
-      const value = this.options.validateResults ? this.checkResult(registered.def, outcome.value) : outcome.value;
+      if (failed) throw outcome;
+      const value = this.options.validateResults ? this.checkResult(registered.def, outcome) : outcome;
       response = id === undefined ? null : { jsonrpc: '2.0', id, result: value ?? null };
     } catch (err) {
       const wire = this.toWireError(err, ctx);

@@ -117,6 +117,7 @@ export class HttpServer {
       highWaterMarkBytes: this.options.highWaterMarkBytes,
       log: this.deps.log,
       onCutOff: this.deps.onCutOff,
+      socket: req.socket,
     });
     this.connections.add(transport);
     transport.whenClosed(() => this.connections.delete(transport));

@@ -1,5 +1,7 @@
 import type { WebSocket } from 'ws';
+import type { Duplex } from 'node:stream';
 import type { Log } from '../log.js';
+import { textFrame } from './text-frame.js';
 import type { Transport } from './transport.js';
 
 /** WebSocket close codes the daemon uses (RFC 6455 §7.4.1). */
@@ -26,12 +28,24 @@ export class WsTransport implements Transport {
   private closedByUs: string | undefined;
   private closed = false;
   private readonly closeWaiters: (() => void)[] = [];
+  private corked = false;
+  /** Flushes what send() corked; made once so a send allocates no closure. */
+  private readonly uncorkNow = (): void => {
+    this.corked = false;
+    this.options.socket?.uncork();
+  };
 
   constructor(
     readonly id: string,
     private readonly ws: WebSocket,
     readonly remoteAddress: string | undefined,
-    private readonly options: { highWaterMarkBytes: number; log: Log; onCutOff?: (reason: string) => void },
+    private readonly options: {
+      highWaterMarkBytes: number;
+      log: Log;
+      onCutOff?: (reason: string) => void;
+      /** The socket under `ws`: replies sent in one tick are corked into one write. */
+      socket?: Duplex;
+    },
   ) {
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
@@ -81,7 +95,17 @@ export class WsTransport implements Transport {
       this.ws.terminate();
       return;
     }
-    this.ws.send(text);
+    // Cork the socket until the end of this tick: the replies to every request that arrived in
+    // one read go out in one writev, not one syscall (and one write request's worth of objects)
+    // each. Nothing waits: the tick ends as soon as the current batch of messages is handled.
+    const socket = this.options.socket;
+    if (socket !== undefined && !this.corked) {
+      this.corked = true;
+      socket.cork();
+      process.nextTick(this.uncorkNow);
+    }
+    if (socket !== undefined) socket.write(textFrame(text));
+    else this.ws.send(text);
   }
 
   close(code: number, reason: string): void {
