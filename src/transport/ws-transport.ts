@@ -1,7 +1,6 @@
 import type { WebSocket } from 'ws';
 import type { Duplex } from 'node:stream';
 import type { Log } from '../log.js';
-import { textFrame } from './text-frame.js';
 import type { Transport } from './transport.js';
 
 /** WebSocket close codes the daemon uses (RFC 6455 §7.4.1). */
@@ -104,8 +103,7 @@ export class WsTransport implements Transport {
       socket.cork();
       process.nextTick(this.uncorkNow);
     }
-    if (socket !== undefined) socket.write(textFrame(text));
-    else this.ws.send(text);
+    this.ws.send(text);
   }
 
   close(code: number, reason: string): void {
