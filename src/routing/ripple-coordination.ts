@@ -1,5 +1,6 @@
 import { candidateLoad } from './least-loaded.js';
 import type { ObservedStatsView } from './observed-stats.js';
+import { LoadShare } from './load-share.js';
 import { sampleDistinct } from './sampling.js';
 import { SignalTrust, type SignalTrustOptions } from './signal-trust.js';
 import type { Candidate, Observation, ObservationContext, RoutingStrategy, ScoreSource, SelectionContext, StrategyChoice } from './strategy.js';
@@ -31,6 +32,12 @@ export interface RippleOptions {
    * × exp(−age / (this × reference latency)), when the score source tells signal age. @defaultValue 2
    */
   signalHorizon: number;
+  /**
+   * Scale each agent's utilisation by how much more load the agents report than this router has
+   * there, learned from their reports (other daemons or pools sharing them; see load-share.ts). Needs the
+   * score source's forecastLoad and lastSignalAt and a known capacity. @defaultValue true
+   */
+  loadShare: boolean;
   /** How trust in each agent's signals is learned. */
   trust: Partial<SignalTrustOptions>;
 }
@@ -43,6 +50,7 @@ export const DEFAULT_RIPPLE_OPTIONS: Readonly<RippleOptions> = {
   overloadHorizonSeconds: 5,
   failurePenalty: 4,
   signalHorizon: 2,
+  loadShare: true,
   trust: {},
 };
 
@@ -56,7 +64,8 @@ const TIE = 1e-12;
  *   ECT = [(1 − f) · L · (1 + k·u) + f · (L_fail + P · L_ref)] × S × O
  *
  * L: the agent's observed typical success latency (the fleet reference L_ref when unmeasured or
- * stale); u: inFlight / capacity; f, L_fail: observed failure rate and failure latency, P the
+ * stale); u: inFlight / capacity × how much more load the agents report than this router has there (1
+ * with one daemon, learned from their load reports); f, L_fail: observed failure rate and failure latency, P the
  * failure penalty; S = range^(−trust · (2·score − 1)) from its own signals' routing score; O =
  * 1 + penalty · confidence · trust when its load trend predicts overload. Trust in each agent's
  * signals is learned in observe() by checking past claims against observations, so an agent
@@ -68,6 +77,8 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
   readonly name = 'RIPPLE_COORDINATION' as const;
   readonly options: Readonly<RippleOptions>;
   readonly trust: SignalTrust;
+  /** How much more load the agents report than this router has there (see load-share.ts). */
+  readonly share = new LoadShare();
   private readonly logRange: number;
   // Scratch space for one decision, sized sampleSize, so select allocates only its choice.
   private readonly picks: Int32Array;
@@ -176,9 +187,30 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
 
   /** Observed completion time × the trusted signal factor range^(−trust·(2·score − 1)). */
   private costBeforeOverload(c: Candidate, ctx: SelectionContext, trust: number, score: number): number {
-    const ect = observedCompletionMs(ctx.observed, c.agentId, ctx.now, candidateLoad(c), this.options);
+    const ect = observedCompletionMs(ctx.observed, c.agentId, ctx.now, this.utilisation(c, ctx), this.options);
     if (!(trust > 0) || !Number.isFinite(score)) return ect;
     return ect * Math.exp(-trust * this.logRange * (2 * score - 1));
+  }
+
+  /**
+   * This router's utilisation of the agent × the fleet-wide share of load it does not see (each
+   * new load report is compared once with its own utilisation then). Own utilisation alone when
+   * the capacity is unknown (a load fraction and a raw count do not mix) or the source cannot
+   * tell load reports and their time.
+   */
+  private utilisation(c: Candidate, ctx: SelectionContext): number {
+    const own = candidateLoad(c);
+    const { scores } = ctx;
+    if (!this.options.loadShare || !(c.capacity !== undefined && c.capacity > 0) || scores.forecastLoad === undefined || scores.lastSignalAt === undefined) return own;
+    const at = scores.lastSignalAt(c.agentId);
+    if (at !== undefined && this.share.isNew(c.agentId, at) && scores.hasLiveSignal(c.agentId, ctx.now)) {
+      // A zero horizon reads the newest load level (no trend); asked once per new report.
+      const level = scores.forecastLoad(c.agentId, 0);
+      if (level !== undefined && level.samples !== undefined && level.samples > 0 && level.predictedLoad !== undefined) {
+        this.share.report(c.agentId, at, level.predictedLoad, own);
+      }
+    }
+    return own * this.share.factor();
   }
 
   /**

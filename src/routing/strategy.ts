@@ -15,6 +15,10 @@ export interface OverloadOutlook {
   readonly willOverload: boolean;
   /** How much the prediction is worth, in [0, 1]. */
   readonly confidence: number;
+  /** The forecast load in [0, 1] (with a 0 s horizon: the newest reported level), when the source tells it. */
+  readonly predictedLoad?: number;
+  /** Load samples behind the forecast, when the source tells it (0: no load reported). */
+  readonly samples?: number;
 }
 
 /** The minimal view of the coordination service a strategy needs. */

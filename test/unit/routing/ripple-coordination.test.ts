@@ -209,6 +209,48 @@ describe('RippleCoordinationStrategy', () => {
     });
   });
 
+  describe('load reports beyond its own in-flight count (other routers sharing the agents)', () => {
+    /** FakeScores (neutral scores) whose agents report `load` at time `at`, each with one load sample. */
+    const reporting = (load: Record<string, number>, at: number): FakeScores => {
+      const scores = FakeScores.live(Object.fromEntries(Object.keys(load).map((id) => [id, 0.5])));
+      return Object.assign(scores, {
+        lastSignalAt: (id: string) => (id in load ? at : undefined),
+        forecastLoad: (id: string) => ({ willOverload: false, confidence: 0, predictedLoad: load[id], samples: 1 }),
+      });
+    };
+    const observed = (): ObservedStats => {
+      const o = new ObservedStats();
+      observeMany(o, 'fast', 20, { latencyMs: 100, everyMs: 0 });
+      observeMany(o, 'slow', 20, { latencyMs: 250, everyMs: 0 });
+      return o;
+    };
+    const list: Candidate[] = [
+      { agentId: 'fast', inFlight: 1, capacity: 8 },
+      { agentId: 'slow', inFlight: 0, capacity: 8 },
+    ];
+
+    it('with one router (reports match its own count) routes as on its own count', () => {
+      const s = new RippleCoordinationStrategy();
+      const c = ctx(reporting({ fast: 0.125, slow: 0 }, 0), seededRandom(1), observed(), 0);
+      expect(s.select(list, c).agentId).to.equal('fast'); // 100 × (1 + 2 × 0.125) < 250
+      expect(s.share.factor()).to.be.closeTo(1, 1e-9);
+    });
+
+    it('scales its own utilisation by the share the reports reveal, so a busy fast agent is not taken for idle', () => {
+      const s = new RippleCoordinationStrategy();
+      // The fast agent reports it is full while this router has 1 of 8 slots there: ×8.
+      const c = ctx(reporting({ fast: 1, slow: 0 }, 0), seededRandom(1), observed(), 0);
+      expect(s.select(list, c).agentId).to.equal('slow'); // 100 × (1 + 2 × 1) > 250
+      expect(s.share.factor()).to.be.closeTo(8, 1e-9);
+    });
+
+    it('can be turned off', () => {
+      const s = new RippleCoordinationStrategy({ loadShare: false });
+      const c = ctx(reporting({ fast: 1, slow: 0 }, 0), seededRandom(1), observed(), 0);
+      expect(s.select(list, c).agentId).to.equal('fast');
+    });
+  });
+
   describe('signal age (when the score source tells it)', () => {
     /** FakeScores whose signals were all recorded at `recordedAt`. */
     const aged = (scores: Record<string, number>, recordedAt: number): FakeScores =>
