@@ -8,6 +8,8 @@ export interface AgentGate {
   attempt(agentId: string): void;
   success(agentId: string): void;
   failure(agentId: string): void;
+  /** The attempt ended without an outcome that says anything about the agent (cancelled). */
+  abandon(agentId: string): void;
   /** The agent left the pool. */
   forget(agentId: string): void;
 }
@@ -18,5 +20,6 @@ export const openGate: AgentGate = {
   attempt: () => undefined,
   success: () => undefined,
   failure: () => undefined,
+  abandon: () => undefined,
   forget: () => undefined,
 };

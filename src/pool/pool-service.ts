@@ -394,7 +394,9 @@ export class PoolService {
     if (agent) this.agents.removeTask(agent, taskId);
     const now = this.deps.clock.now();
     this.observer.attemptRan?.((now - run.startedAt) / 1000);
-    if (outcome !== 'cancelled') {
+    if (outcome === 'cancelled') {
+      this.gate.abandon(run.agentId);
+    } else {
       this.deps.router.observe({ agentId: run.agentId, latencyMs: now - run.startedAt, outcome, at: now });
       if (outcome === 'completed') this.gate.success(run.agentId);
       else this.gate.failure(run.agentId);

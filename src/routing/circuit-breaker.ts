@@ -70,6 +70,15 @@ export class CircuitBreakers {
     if (b?.state === 'half_open') b.trialOut = true;
   }
 
+  /**
+   * The call ended without telling anything about the agent (the task was cancelled, the daemon is
+   * shutting down): a half-open trial is given back, so the next call can be the trial.
+   */
+  abandon(agentId: string): void {
+    const b = this.breakers.get(agentId);
+    if (b?.state === 'half_open') b.trialOut = false;
+  }
+
   /** A call to the agent succeeded: the breaker closes and forgets past failures. */
   success(agentId: string): void {
     const b = this.breakers.get(agentId);

@@ -69,4 +69,28 @@ describe('PoolService with circuit breakers', () => {
     await h.settle();
     expect(breakers().state('flaky')).to.equal('open');
   });
+
+  it('a cancelled trial gives the trial back: the next queued task becomes the trial', async () => {
+    const { h, breakers } = setup();
+    const flaky = h.addAgent('flaky', 1);
+    for (let i = 0; i < 2; i++) {
+      const { task } = h.pool.assign({ type: 'job', maxAttempts: 1 });
+      flaky.call(task.taskId).fail();
+      await h.settle();
+    }
+    const trial = h.pool.assign({ type: 'job' }).task.taskId;
+    const next = h.pool.assign({ type: 'job' }).task.taskId;
+    h.clock.advance(10_000);
+    await h.settle();
+    expect(h.pool.get(trial).state).to.equal('IN_PROGRESS');
+    h.pool.cancel(trial);
+    flaky.call(trial).complete();
+    await h.settle();
+    expect(h.pool.get(trial).state).to.equal('CANCELLED');
+    expect(breakers().state('flaky'), 'a cancel says nothing about the agent').to.equal('half_open');
+    expect(h.pool.get(next).state, 'the trial slot was given back').to.equal('IN_PROGRESS');
+    flaky.call(next).complete();
+    await h.settle();
+    expect(breakers().state('flaky')).to.equal('closed');
+  });
 });

@@ -50,6 +50,17 @@ describe('CircuitBreakers', () => {
     expect(transitions.map((t) => t.to)).to.deep.equal(['open', 'half_open', 'closed']);
   });
 
+  it('abandon() gives a half-open trial back without closing or opening', () => {
+    for (let i = 0; i < 3; i++) breakers.failure('a');
+    clock.advance(10_000);
+    breakers.attempt('a');
+    expect(breakers.available('a')).to.equal(false);
+    breakers.abandon('a');
+    expect(breakers.state('a')).to.equal('half_open');
+    expect(breakers.available('a')).to.equal(true);
+    breakers.abandon('nobody');
+  });
+
   it('a failed trial opens it again for another full cooldown', () => {
     for (let i = 0; i < 3; i++) breakers.failure('a');
     clock.advance(10_000);
