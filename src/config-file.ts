@@ -44,6 +44,8 @@ const RoutingSection = z.strictObject({
   maxAttempts: positiveInt(20).default(3),
   /** Default time an agent has to answer message.deliver. @defaultValue 30 s */
   deliverTimeoutSeconds: seconds(3600).default(30),
+  /** Longest per-attempt timeoutMs a router.route request may ask for (longer ones are capped). @defaultValue 300 s */
+  maxDeliverTimeoutSeconds: seconds(86_400).default(300),
 });
 
 /** Conversation history kept for router.route. */
@@ -58,6 +60,10 @@ const ConversationsSection = z.strictObject({
   maxConversations: positiveInt(10_000_000).default(10_000),
   /** A conversation idle this long is dropped. @defaultValue 3600 s */
   idleTtlSeconds: seconds(86_400 * 30).default(3600),
+  /** JSON bytes stored per conversation; the oldest messages are dropped first. @defaultValue 1 MiB */
+  maxConversationBytes: positiveInt(1024 * 1024 * 1024).default(1024 * 1024),
+  /** JSON bytes stored over all conversations; the least recently used are dropped first. @defaultValue 256 MiB */
+  maxTotalBytes: positiveInt(64 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
 });
 
 /** Per-agent circuit breaker shared by message routing and task assignment. */
@@ -108,10 +114,16 @@ const AlertsSection = z.strictObject({
  */
 export const FileConfigSchema = z.strictObject({
   routing: RoutingSection.prefault({}),
-  conversations: ConversationsSection.prefault({}),
+  conversations: ConversationsSection.prefault({}).refine((c) => c.maxConversationBytes <= c.maxTotalBytes, {
+    message: 'maxConversationBytes must not exceed maxTotalBytes',
+    path: ['maxConversationBytes'],
+  }),
   circuitBreaker: CircuitBreakerSection.prefault({}),
   leases: LeasesSection.prefault({}),
-  alerts: AlertsSection.prefault({}),
+  alerts: AlertsSection.prefault({}).refine((a) => a.utilizationMin < a.utilizationMax, {
+    message: 'utilizationMin must be below utilizationMax',
+    path: ['utilizationMin'],
+  }),
 });
 export type FileConfig = z.infer<typeof FileConfigSchema>;
 

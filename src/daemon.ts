@@ -155,7 +155,10 @@ export class Daemon {
     );
     this.alerts = alerts.evaluator;
     this.alertInputs = alerts.inputs;
-    this.breakers = createBreakers({ clock, logger, metrics, onHalfOpen: () => this.pool.reconsider() }, file.circuitBreaker);
+    this.breakers = createBreakers(
+      { clock, logger, metrics, onHalfOpen: () => this.pool.reconsider(), isLive: (agentId) => this.pool.agents.get(agentId) !== undefined },
+      file.circuitBreaker,
+    );
     this.leases = createLeases({ clock, ids, logger, metrics, alerts: this.alertInputs }, file.leases);
     this.pool = new PoolService(
       {

@@ -25,8 +25,10 @@ interface Conversation {
   readonly createdAt: number;
   updatedAt: number;
   messages: StoredMessage[];
-  /** Messages dropped from the front to stay within maxMessages. */
+  /** Messages dropped from the front to stay within maxMessages and maxConversationBytes. */
   dropped: number;
+  /** JSON bytes of the stored messages. */
+  bytes: number;
   readonly agents: Set<string>;
 }
 
@@ -49,6 +51,10 @@ export interface ConversationStoreOptions {
   maxConversations: number;
   /** Idle time after which a conversation is dropped. @defaultValue 3600000 */
   idleTtlMs: number;
+  /** JSON bytes stored per conversation (oldest messages dropped; the newest is always kept). @defaultValue 1 MiB */
+  maxConversationBytes: number;
+  /** JSON bytes stored over all conversations (least recently used dropped). @defaultValue 256 MiB */
+  maxTotalBytes: number;
 }
 
 export const DEFAULT_CONVERSATION_OPTIONS: Readonly<ConversationStoreOptions> = {
@@ -57,11 +63,15 @@ export const DEFAULT_CONVERSATION_OPTIONS: Readonly<ConversationStoreOptions> = 
   maxMessages: 200,
   maxConversations: 10_000,
   idleTtlMs: 3_600_000,
+  maxConversationBytes: 1024 * 1024,
+  maxTotalBytes: 256 * 1024 * 1024,
 };
 
 /**
- * Conversation histories for router.route, bounded by lru-cache on both axes: at most
- * maxConversations, each dropped after idleTtlMs without a message (timed by the injected clock).
+ * Conversation histories for router.route, bounded by lru-cache: at most maxConversations and
+ * maxTotalBytes of messages (least recently used dropped first), each conversation dropped after
+ * idleTtlMs without a message (timed by the injected clock) and holding at most maxMessages and
+ * maxConversationBytes (oldest messages dropped first).
  */
 export class ConversationStore {
   readonly options: Readonly<ConversationStoreOptions>;
@@ -74,6 +84,9 @@ export class ConversationStore {
     this.options = Object.freeze({ ...DEFAULT_CONVERSATION_OPTIONS, ...options });
     this.cache = new LRUCache<string, Conversation>({
       max: this.options.maxConversations,
+      maxSize: this.options.maxTotalBytes,
+      // A conversation whose messages were all dropped still costs its entry.
+      sizeCalculation: (c) => Math.max(1, c.bytes),
       ttl: this.options.idleTtlMs,
       // lru-cache reads a start time of 0 as "no ttl", so keep the clock's epoch away from it.
       perf: { now: () => this.deps.clock.now() + 1 },
@@ -116,14 +129,20 @@ export class ConversationStore {
     const now = this.deps.clock.now();
     let c = this.cache.get(conversationId);
     if (c === undefined) {
-      c = { conversationId, createdAt: now, updatedAt: now, messages: [], dropped: 0, agents: new Set() };
+      c = { conversationId, createdAt: now, updatedAt: now, messages: [], dropped: 0, bytes: 0, agents: new Set() };
     }
     const stored: ConversationMessage = { ...entry, timestamp: now };
-    c.messages.push({ entry: stored, bytes: Buffer.byteLength(JSON.stringify(stored)) });
-    if (c.messages.length > this.options.maxMessages) {
-      const excess = c.messages.length - this.options.maxMessages;
-      c.messages.splice(0, excess);
-      c.dropped += excess;
+    const bytes = Buffer.byteLength(JSON.stringify(stored));
+    c.messages.push({ entry: stored, bytes });
+    c.bytes += bytes;
+    let drop = 0;
+    let kept = c.bytes;
+    const { maxMessages, maxConversationBytes } = this.options;
+    while (drop < c.messages.length - 1 && (c.messages.length - drop > maxMessages || kept > maxConversationBytes)) kept -= c.messages[drop++]!.bytes;
+    if (drop > 0) {
+      c.messages.splice(0, drop);
+      c.dropped += drop;
+      c.bytes = kept;
     }
     if (entry.agentId !== undefined) c.agents.add(entry.agentId);
     c.updatedAt = now;

@@ -51,6 +51,8 @@ export interface MessageRoutingOptions {
   maxAttempts: number;
   /** @defaultValue 30000 */
   deliverTimeoutMs: number;
+  /** Longest per-attempt timeoutMs a request may ask for. @defaultValue 300000 */
+  maxDeliverTimeoutMs: number;
   /** Strategy when the request names none. @defaultValue 'RIPPLE_COORDINATION' */
   defaultStrategy: StrategyName;
 }
@@ -61,8 +63,12 @@ export const DEFAULT_MESSAGE_ROUTING_OPTIONS: Readonly<MessageRoutingOptions> = 
   supervisorTimeoutMs: 250,
   maxAttempts: 3,
   deliverTimeoutMs: 30_000,
+  maxDeliverTimeoutMs: 300_000,
   defaultStrategy: 'RIPPLE_COORDINATION',
 };
+
+/** Most ids an error lists; the count says how many there were. */
+const MAX_LISTED = 32;
 
 const hasAll = (a: RoutableAgent, required: readonly string[]): boolean => required.every((c) => a.capabilities.has(c));
 
@@ -94,76 +100,46 @@ export class MessageRoutingService {
   async route(req: RouteRequest): Promise<RouteResult> {
     const { deps, options } = this;
     const started = deps.elapsedMs();
-    let agentMs = 0;
     const conversationId = req.conversationId ?? deps.ids();
     const required = req.requiredCapabilities ?? [];
     const wantsSupervisor = required.includes(options.supervisorCapability);
-    const matching = deps.agents.routable().filter((a) => hasAll(a, required));
-    const targets = wantsSupervisor ? matching : matching.filter((a) => !a.capabilities.has(options.supervisorCapability));
+    const targetsNow = (): RoutableAgent[] =>
+      deps.agents.routable().filter((a) => hasAll(a, required) && (wantsSupervisor || !a.capabilities.has(options.supervisorCapability)));
+    const targets = targetsNow();
     if (targets.length === 0) {
       throw new AppError('NO_CANDIDATES', required.length ? 'no live agent has every required capability' : 'no live agents to route to', { requiredCapabilities: required });
     }
-    const eligible = targets.filter((a) => deps.breakers.available(a.agentId));
-    if (eligible.length === 0) {
-      throw new AppError('NO_CANDIDATES', "every matching agent's circuit breaker is open", { openCircuits: targets.map((a) => a.agentId) });
+    if (!targets.some((a) => deps.breakers.available(a.agentId))) {
+      const open = targets.map((a) => a.agentId);
+      throw new AppError('NO_CANDIDATES', "every matching agent's circuit breaker is open", { openCircuits: open.slice(0, MAX_LISTED), openCircuitCount: open.length });
     }
 
-    // 1. A supervisor decides, when there is one; 2. else an intent rule narrows; 3. the strategy picks.
-    let decidedBy: DecidedBy = 'strategy';
-    let capability: string | undefined;
-    let first: RoutableAgent | undefined;
-    const supervisors = wantsSupervisor ? [] : matchingSupervisors(deps.agents.routable(), options.supervisorCapability, deps.breakers);
-    const supervisor = pickSupervisor(supervisors, this.supervisorTurn++);
-    if (supervisor !== undefined) {
-      const asked = deps.elapsedMs();
-      const now = deps.scores.now();
-      const candidates = eligible.map((a) => ({ agentId: a.agentId, capabilities: [...a.capabilities], routingScore: deps.scores.routingScore(a.agentId, now) }));
-      deps.breakers.attempt(supervisor.agentId);
-      const answer = await askSupervisor(supervisor, { message: req.message, conversationId, intent: req.intent, candidates }, options.supervisorTimeoutMs);
-      agentMs += deps.elapsedMs() - asked;
-      if (answer.ok) {
-        deps.breakers.success(supervisor.agentId);
-        first = eligible.find((a) => a.agentId === answer.agentId);
-        decidedBy = 'supervisor';
-      } else {
-        if (answer.failure !== undefined) deps.breakers.failure(supervisor.agentId);
-        else deps.breakers.success(supervisor.agentId);
-        this.observer.supervisorFallback?.(answer.fallback);
-        this.log.warn({ supervisor: supervisor.agentId, conversationId, fallback: answer.fallback, detail: answer.detail }, 'supervisor decision not used; intent rules decide');
-      }
-    }
-    let pool = eligible;
-    if (first === undefined) {
-      const match = this.intents.match(req.intent, req.message);
-      const narrowed = match === undefined ? [] : eligible.filter((a) => a.capabilities.has(match.capability));
-      if (narrowed.length > 0) {
-        pool = narrowed;
-        decidedBy = 'intent_rule';
-        capability = match!.capability;
-      } else if (match !== undefined) {
-        this.log.debug({ capability: match.capability, rule: match.rule }, 'intent rule matched but no eligible agent has its capability');
-      }
-      first = this.select(pool, req.strategy);
-    }
+    const decision = await this.decide(req, conversationId, targets, wantsSupervisor, () => targetsNow().filter((a) => deps.breakers.available(a.agentId)));
+    let agentMs = decision.agentMs;
+    const { pool, decidedBy, capability } = decision;
     this.observer.decided?.(decidedBy);
 
     const history = deps.conversations.history(conversationId);
     const attempts: Attempt[] = [];
     const tried = new Set<string>();
-    const timeoutMs = req.timeoutMs ?? options.deliverTimeoutMs;
-    for (let agent: RoutableAgent | undefined = first; agent !== undefined && attempts.length < options.maxAttempts; ) {
+    const timeoutMs = Math.min(req.timeoutMs ?? options.deliverTimeoutMs, options.maxDeliverTimeoutMs);
+    for (let agent: RoutableAgent | undefined = decision.first; agent !== undefined && attempts.length < options.maxAttempts; ) {
       tried.add(agent.agentId);
-      const sent = deps.elapsedMs();
-      const result = await this.deliver(agent, { conversationId, message: req.message, history, attempt: attempts.length + 1 }, timeoutMs);
-      const tookMs = deps.elapsedMs() - sent;
-      agentMs += tookMs;
-      attempts.push({ agentId: agent.agentId, outcome: result.outcome, durationMs: Math.round(tookMs * 1000) / 1000, ...(result.error && { error: result.error }) });
-      this.observer.attempt?.(result.outcome, tookMs / 1000);
-      if (result.outcome === 'ok') {
-        deps.conversations.append(conversationId, { role: 'user', agentId: agent.agentId, message: req.message });
-        deps.conversations.append(conversationId, { role: 'agent', agentId: agent.agentId, message: result.response });
-        this.observer.routed?.('delivered', Math.max(0, deps.elapsedMs() - started - agentMs) / 1000, agentMs / 1000);
-        return { conversationId, agentId: agent.agentId, response: result.response, attempts, decidedBy, ...(capability !== undefined && { capability }) };
+      const ticket = deps.breakers.attempt(agent.agentId);
+      // Its breaker closed the door since it was chosen (another call took the half-open trial): next.
+      if (ticket !== undefined) {
+        const sent = deps.elapsedMs();
+        const result = await this.deliver(agent, ticket, { conversationId, message: req.message, history, attempt: attempts.length + 1 }, timeoutMs);
+        const tookMs = deps.elapsedMs() - sent;
+        agentMs += tookMs;
+        attempts.push({ agentId: agent.agentId, outcome: result.outcome, durationMs: Math.round(tookMs * 1000) / 1000, ...(result.error && { error: result.error }) });
+        this.observer.attempt?.(result.outcome, tookMs / 1000);
+        if (result.outcome === 'ok') {
+          deps.conversations.append(conversationId, { role: 'user', agentId: agent.agentId, message: req.message });
+          deps.conversations.append(conversationId, { role: 'agent', agentId: agent.agentId, message: result.response });
+          this.observer.routed?.('delivered', Math.max(0, deps.elapsedMs() - started - agentMs) / 1000, agentMs / 1000);
+          return { conversationId, agentId: agent.agentId, response: result.response, attempts, decidedBy, ...(capability !== undefined && { capability }) };
+        }
       }
       agent = this.nextAgent(pool, required, tried, req.strategy, wantsSupervisor);
     }
@@ -173,20 +149,62 @@ export class MessageRoutingService {
     throw new AppError('ROUTE_FAILED', `${attempts.length} agent(s) tried, none answered`, { conversationId, attempts });
   }
 
+  /**
+   * The first agent, and the pool fallbacks come from: a live supervisor's choice, else the
+   * intent rules' capability, else everyone eligible; the router strategy picks within the pool.
+   * `eligibleNow` is read again after waiting for the supervisor: agents may have left meanwhile.
+   */
+  private async decide(
+    req: RouteRequest,
+    conversationId: string,
+    targets: readonly RoutableAgent[],
+    wantsSupervisor: boolean,
+    eligibleNow: () => RoutableAgent[],
+  ): Promise<{ first: RoutableAgent; pool: readonly RoutableAgent[]; decidedBy: DecidedBy; capability?: string; agentMs: number }> {
+    const { deps, options } = this;
+    let agentMs = 0;
+    let eligible = targets.filter((a) => deps.breakers.available(a.agentId));
+    const supervisors = wantsSupervisor ? [] : deps.agents.routable().filter((a) => a.capabilities.has(options.supervisorCapability) && deps.breakers.available(a.agentId));
+    const supervisor = pickSupervisor(supervisors, this.supervisorTurn++);
+    const ticket = supervisor && deps.breakers.attempt(supervisor.agentId);
+    if (supervisor !== undefined && ticket !== undefined) {
+      const asked = deps.elapsedMs();
+      const now = deps.scores.now();
+      const candidates = eligible.map((a) => ({ agentId: a.agentId, capabilities: [...a.capabilities], routingScore: deps.scores.routingScore(a.agentId, now) }));
+      const answer = await askSupervisor(supervisor, { message: req.message, conversationId, intent: req.intent, candidates }, options.supervisorTimeoutMs);
+      agentMs += deps.elapsedMs() - asked;
+      if (!answer.ok && answer.failure !== undefined) deps.breakers.failure(supervisor.agentId, ticket);
+      else deps.breakers.success(supervisor.agentId, ticket);
+      eligible = eligibleNow();
+      const chosen = answer.ok ? eligible.find((a) => a.agentId === answer.agentId) : undefined;
+      if (chosen !== undefined) return { first: chosen, pool: eligible, decidedBy: 'supervisor', agentMs };
+      const fallback = answer.ok ? 'unavailable' : answer.fallback;
+      const detail = answer.ok ? `${answer.agentId} left or its breaker opened while the supervisor decided` : answer.detail;
+      this.observer.supervisorFallback?.(fallback);
+      this.log.warn({ supervisor: supervisor.agentId, conversationId, fallback, detail }, 'supervisor decision not used; intent rules decide');
+      if (eligible.length === 0) throw new AppError('NO_CANDIDATES', 'every matching agent left or was shut out while the supervisor decided');
+    }
+    const match = this.intents.match(req.intent, req.message);
+    const narrowed = match === undefined ? [] : eligible.filter((a) => a.capabilities.has(match.capability));
+    if (narrowed.length > 0) return { first: this.select(narrowed, req.strategy), pool: narrowed, decidedBy: 'intent_rule', capability: match!.capability, agentMs };
+    if (match !== undefined) this.log.debug({ capability: match.capability, rule: match.rule }, 'intent rule matched but no eligible agent has its capability');
+    return { first: this.select(eligible, req.strategy), pool: eligible, decidedBy: 'strategy', agentMs };
+  }
+
   private async deliver(
     agent: RoutableAgent,
+    ticket: number,
     params: { conversationId: string; message: unknown; history: unknown[]; attempt: number },
     timeoutMs: number,
   ): Promise<{ outcome: 'ok'; response: unknown; error?: undefined } | { outcome: CallFailure; error?: { code: number; message: string } }> {
     const { breakers } = this.deps;
-    breakers.attempt(agent.agentId);
     this.messagesInFlight.set(agent.agentId, (this.messagesInFlight.get(agent.agentId) ?? 0) + 1);
     try {
       const response = await agent.call('message.deliver', params, timeoutMs);
-      breakers.success(agent.agentId);
+      breakers.success(agent.agentId, ticket);
       return { outcome: 'ok', response };
     } catch (err) {
-      breakers.failure(agent.agentId);
+      breakers.failure(agent.agentId, ticket);
       const failure = err instanceof AgentCallFailed ? err : new AgentCallFailed('disconnected', 'call failed');
       this.log.info({ agentId: agent.agentId, conversationId: params.conversationId, outcome: failure.outcome, detail: failure.message }, 'message delivery failed; trying the next agent');
       return { outcome: failure.outcome, error: failure.remote && { code: failure.remote.code, message: failure.remote.message } };
@@ -220,8 +238,4 @@ export class MessageRoutingService {
     const pick = this.deps.router.select(candidates, strategy ?? this.options.defaultStrategy);
     return agents.find((a) => a.agentId === pick.agentId)!;
   }
-}
-
-function matchingSupervisors(agents: readonly RoutableAgent[], capability: string, breakers: CircuitBreakers): RoutableAgent[] {
-  return agents.filter((a) => a.capabilities.has(capability) && breakers.available(a.agentId));
 }

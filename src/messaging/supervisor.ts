@@ -1,12 +1,12 @@
 import { RouteDecideResult, type RouteDecideParams } from '../schemas/conversation.js';
 import { AgentCallFailed, type RoutableAgent } from './routable-agent.js';
 
-/** Why a supervisor's decision was not used. */
-export type SupervisorFallback = 'timeout' | 'error' | 'invalid';
+/** Why a supervisor's decision was not used ('unavailable': its choice left or was shut out meanwhile). */
+export type SupervisorFallback = 'timeout' | 'error' | 'invalid' | 'unavailable';
 
 export type SupervisorAnswer =
   | { ok: true; agentId: string; reason?: string }
-  | { ok: false; fallback: SupervisorFallback; detail: string; failure?: AgentCallFailed };
+  | { ok: false; fallback: Exclude<SupervisorFallback, 'unavailable'>; detail: string; failure?: AgentCallFailed };
 
 /**
  * Ask one supervisor agent which candidate should get a message (`route.decide`), bounded by

@@ -195,7 +195,7 @@ export class Metrics {
 
   readonly supervisorFallbacks = new Counter({
     name: 'coordd_route_supervisor_fallbacks_total',
-    help: 'Supervisor decisions not used, by reason (timeout, error, invalid)',
+    help: 'Supervisor decisions not used, by reason (timeout, error, invalid, unavailable)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });

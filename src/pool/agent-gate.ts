@@ -1,15 +1,16 @@
 /**
  * A say over which agents may get work, from outside the pool: the per-agent circuit breakers.
- * The pool asks `available` before choosing an agent, calls `attempt` when it dispatches, and
- * reports every attempt's outcome.
+ * The pool asks `available` before choosing an agent and takes a ticket with `attempt` when it
+ * dispatches (undefined: the gate does not let this one through after all); the attempt's outcome
+ * is reported with that ticket.
  */
 export interface AgentGate {
   available(agentId: string): boolean;
-  attempt(agentId: string): void;
-  success(agentId: string): void;
-  failure(agentId: string): void;
+  attempt(agentId: string): number | undefined;
+  success(agentId: string, ticket: number): void;
+  failure(agentId: string, ticket: number): void;
   /** The attempt ended without an outcome that says anything about the agent (cancelled). */
-  abandon(agentId: string): void;
+  abandon(agentId: string, ticket: number): void;
   /** The agent left the pool. */
   forget(agentId: string): void;
 }
@@ -17,7 +18,7 @@ export interface AgentGate {
 /** The gate that lets everyone through (no breakers). */
 export const openGate: AgentGate = {
   available: () => true,
-  attempt: () => undefined,
+  attempt: () => 0,
   success: () => undefined,
   failure: () => undefined,
   abandon: () => undefined,

@@ -47,6 +47,8 @@ interface Running {
   agentId: string;
   startedAt: number;
   timer: TimerHandle;
+  /** The circuit breaker's ticket for this attempt (its outcome is reported with it). */
+  ticket: number;
 }
 
 /**
@@ -277,11 +279,12 @@ export class PoolService {
     this.observer.queueWait?.((now - queued) / 1000);
     this.deps.store.update(next);
     this.agents.addTask(agent, task.taskId);
-    this.gate.attempt(agent.agentId);
+    // Chosen as available in this same tick, so the gate lets it through; -1 would simply not count.
+    const ticket = this.gate.attempt(agent.agentId) ?? -1;
     this.selector.served(task.affinityKey, agent.agentId);
     const epoch = next.epoch;
     const timer = this.deps.clock.setTimeout(() => this.onTimeout(task.taskId, epoch), next.timeoutMs);
-    this.running.set(task.taskId, { epoch, agentId: agent.agentId, startedAt: now, timer });
+    this.running.set(task.taskId, { epoch, agentId: agent.agentId, startedAt: now, timer, ticket });
     this.changed(next, task.state);
     const attempt = next.attempts.length;
     agent.channel
@@ -395,19 +398,20 @@ export class PoolService {
     const now = this.deps.clock.now();
     this.observer.attemptRan?.((now - run.startedAt) / 1000);
     if (outcome === 'cancelled') {
-      this.gate.abandon(run.agentId);
+      this.gate.abandon(run.agentId, run.ticket);
     } else {
       this.deps.router.observe({ agentId: run.agentId, latencyMs: now - run.startedAt, outcome, at: now });
-      if (outcome === 'completed') this.gate.success(run.agentId);
-      else this.gate.failure(run.agentId);
+      if (outcome === 'completed') this.gate.success(run.agentId, run.ticket);
+      else this.gate.failure(run.agentId, run.ticket);
     }
     this.conditions.changed();
   }
 
   private removeAgent(agent: AgentRecord, reason: RequeueReason): void {
     this.agents.remove(agent);
-    this.gate.forget(agent.agentId);
     this.requeueRunning(agent, reason);
+    // After the lost attempts were reported, so none of them brings the entry back.
+    this.gate.forget(agent.agentId);
     this.schedulePump();
   }
 

@@ -21,6 +21,12 @@ export interface BreakerTransition {
 
 export interface CircuitBreakerDeps {
   clock: Clock;
+  /**
+   * Whether the agent is still there. Reports about agents that left (a call failing because its
+   * connection closed, after the pool already forgot the agent) are ignored, so no entry outlives
+   * its agent. @defaultValue every agent is live
+   */
+  isLive?: (agentId: string) => boolean;
   /** Told of every state change; the pool uses half_open to try dispatching again. */
   onTransition?: (t: BreakerTransition) => void;
 }
@@ -29,8 +35,8 @@ interface Breaker {
   state: BreakerState;
   failures: number;
   openedAt: number;
-  /** In half_open, whether the one trial call is out. */
-  trialOut: boolean;
+  /** In half_open, the ticket of the one trial call, once it is out. */
+  trial: number | undefined;
   timer: TimerHandle | undefined;
 }
 
@@ -50,6 +56,7 @@ export interface BreakerView {
 export class CircuitBreakers {
   private readonly breakers = new Map<string, Breaker>();
   private readonly options: CircuitBreakerOptions;
+  private tickets = 0;
 
   constructor(
     private readonly deps: CircuitBreakerDeps,
@@ -61,42 +68,61 @@ export class CircuitBreakers {
   /** Whether routing may pick this agent now (closed, or half-open with its trial not yet out). */
   available(agentId: string): boolean {
     const b = this.breakers.get(agentId);
-    return b === undefined || b.state === 'closed' || (b.state === 'half_open' && !b.trialOut);
+    return b === undefined || b.state === 'closed' || (b.state === 'half_open' && b.trial === undefined);
   }
 
-  /** The agent was picked: in half-open this is the one trial, so nobody else gets through. */
-  attempt(agentId: string): void {
+  /**
+   * Take a call to the agent: returns its ticket, which its outcome must carry, or undefined when
+   * the breaker does not let it through (open, or half-open with the trial already out). In
+   * half-open the call that gets through is the one trial. Check and take are one step, so two
+   * callers that both saw the agent available cannot both become the trial.
+   */
+  attempt(agentId: string): number | undefined {
+    const ticket = ++this.tickets;
     const b = this.breakers.get(agentId);
-    if (b?.state === 'half_open') b.trialOut = true;
+    if (b === undefined || b.state === 'closed') return ticket;
+    if (b.state === 'open' || b.trial !== undefined) return undefined;
+    b.trial = ticket;
+    return ticket;
   }
 
   /**
    * The call ended without telling anything about the agent (the task was cancelled, the daemon is
-   * shutting down): a half-open trial is given back, so the next call can be the trial.
+   * shutting down): if it was the half-open trial, the trial is given back for the next call.
    */
-  abandon(agentId: string): void {
+  abandon(agentId: string, ticket: number): void {
     const b = this.breakers.get(agentId);
-    if (b?.state === 'half_open') b.trialOut = false;
+    if (b?.state === 'half_open' && b.trial === ticket) b.trial = undefined;
   }
 
   /** A call to the agent succeeded: the breaker closes and forgets past failures. */
-  success(agentId: string): void {
+  success(agentId: string, ticket: number): void {
     const b = this.breakers.get(agentId);
-    if (b === undefined) return;
+    if (b === undefined || !this.moves(b, ticket)) return;
     this.clearTimer(b);
     this.breakers.delete(agentId);
     if (b.state !== 'closed') this.emit(agentId, b.state, 'closed', 0);
   }
 
   /** A call to the agent failed (error, timeout or lost connection). */
-  failure(agentId: string): void {
+  failure(agentId: string, ticket: number): void {
     let b = this.breakers.get(agentId);
     if (b === undefined) {
-      b = { state: 'closed', failures: 0, openedAt: 0, trialOut: false, timer: undefined };
+      if (!(this.deps.isLive?.(agentId) ?? true)) return;
+      b = { state: 'closed', failures: 0, openedAt: 0, trial: undefined, timer: undefined };
       this.breakers.set(agentId, b);
     }
+    if (!this.moves(b, ticket)) return;
     b.failures++;
-    if (b.state === 'half_open' || (b.state === 'closed' && b.failures >= this.options.failureThreshold)) this.open(agentId, b);
+    if (b.state === 'half_open' || b.failures >= this.options.failureThreshold) this.open(agentId, b);
+  }
+
+  /**
+   * Whether an outcome moves the breaker: every outcome while closed; while half-open only the
+   * trial's (a call sent before the breaker opened says nothing about the agent now); none while open.
+   */
+  private moves(b: Breaker, ticket: number): boolean {
+    return b.state === 'closed' || (b.state === 'half_open' && b.trial === ticket);
   }
 
   /** The agent left: its breaker goes with it. */
@@ -123,7 +149,7 @@ export class CircuitBreakers {
   }
 
   /** Agents by breaker state (agents never failed count as closed only when `known` lists them). */
-  counts(known: Iterable<string> = []): Record<BreakerState, number> {
+  byState(known: Iterable<string> = []): Record<BreakerState, number> {
     const out: Record<BreakerState, number> = { closed: 0, open: 0, half_open: 0 };
     const seen = new Set<string>();
     for (const [agentId, b] of this.breakers) {
@@ -142,7 +168,7 @@ export class CircuitBreakers {
   private open(agentId: string, b: Breaker): void {
     const from = b.state;
     b.state = 'open';
-    b.trialOut = false;
+    b.trial = undefined;
     b.openedAt = this.deps.clock.now();
     this.clearTimer(b);
     b.timer = this.deps.clock.setTimeout(() => this.halfOpen(agentId), this.options.cooldownMs);
@@ -154,7 +180,7 @@ export class CircuitBreakers {
     if (b === undefined || b.state !== 'open') return;
     b.timer = undefined;
     b.state = 'half_open';
-    b.trialOut = false;
+    b.trial = undefined;
     this.emit(agentId, 'open', 'half_open', b.failures);
   }
 

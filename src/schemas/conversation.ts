@@ -48,7 +48,7 @@ export const routerRoute = defineMethod({
     response: z.unknown(),
     attempts: z.array(RouteAttempt).describe('Every agent tried, in order; the last one answered'),
     decidedBy: DecidedBy.describe('How the first agent was chosen'),
-    capability: Capability.optional().describe('The capability an intent rule or the supervisor pointed to'),
+    capability: Capability.optional().describe('The capability the matching intent rule pointed to (decidedBy intent_rule)'),
   }),
 });
 

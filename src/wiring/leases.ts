@@ -26,7 +26,9 @@ export function createLeases(
           if (e.resolution === 'resolved') {
             metrics.conflictWait.labels('granted').observe(e.waitedMs! / 1000);
             alerts.conflictResolved(e.waitedMs! / 1000);
-          } else if (e.resolution === 'escalated') {
+          } else if (e.resolution === 'escalated' && e.waitedMs! > 0) {
+            // A wait that timed out. A refusal at once (waitMs 0, or the queue full) waited nothing:
+            // counting it as a 0 s wait would hide slow resolutions from the p95 and its alert.
             metrics.conflictWait.labels('timeout').observe(e.waitedMs! / 1000);
             alerts.conflictEscalated(e.waitedMs! / 1000);
           }

@@ -14,13 +14,14 @@ import type { AlertInputs } from './alerts.js';
 
 /** Per-agent circuit breakers, logged and counted; `onHalfOpen` lets the pool try the agent again. */
 export function createBreakers(
-  deps: { clock: Clock; logger: Logger; metrics: Metrics; onHalfOpen: () => void },
+  deps: { clock: Clock; logger: Logger; metrics: Metrics; onHalfOpen: () => void; isLive: (agentId: string) => boolean },
   options: FileConfig['circuitBreaker'],
 ): CircuitBreakers {
   const log = deps.logger.child({ component: 'circuit-breaker' });
   return new CircuitBreakers(
     {
       clock: deps.clock,
+      isLive: deps.isLive,
       onTransition: (t) => {
         deps.metrics.breakerTransitions.labels(t.to).inc();
         if (t.to === 'open') log.warn(t, 'circuit breaker opened: agent kept out of routing');
@@ -57,7 +58,15 @@ export function createMessaging(
   const c = file.conversations;
   const conversations = new ConversationStore(
     { clock: deps.clock },
-    { historyMessages: c.historyMessages, historyBytes: c.historyBytes, maxMessages: c.maxMessages, maxConversations: c.maxConversations, idleTtlMs: c.idleTtlSeconds * 1000 },
+    {
+      historyMessages: c.historyMessages,
+      historyBytes: c.historyBytes,
+      maxMessages: c.maxMessages,
+      maxConversations: c.maxConversations,
+      idleTtlMs: c.idleTtlSeconds * 1000,
+      maxConversationBytes: c.maxConversationBytes,
+      maxTotalBytes: c.maxTotalBytes,
+    },
   );
   const r = file.routing;
   const messaging = new MessageRoutingService(
@@ -91,10 +100,11 @@ export function createMessaging(
       supervisorTimeoutMs: r.supervisorTimeoutSeconds * 1000,
       maxAttempts: r.maxAttempts,
       deliverTimeoutMs: r.deliverTimeoutSeconds * 1000,
+      maxDeliverTimeoutMs: r.maxDeliverTimeoutSeconds * 1000,
       defaultStrategy,
     },
   );
   metrics.conversationsSource = () => conversations.size;
-  metrics.breakerSource = () => deps.breakers.counts(deps.agentIds());
+  metrics.breakerSource = () => deps.breakers.byState(deps.agentIds());
   return { conversations, messaging };
 }

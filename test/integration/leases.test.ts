@@ -15,9 +15,22 @@ async function agent(url: string, agentId: string): Promise<TestClient> {
   return c;
 }
 
-/** Resolves when `p` has not settled within `ms` (true) or has (false). */
-async function stillPending(p: Promise<unknown>, ms = 150): Promise<boolean> {
-  return Promise.race([p.then(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), ms))]);
+/**
+ * Waits until the daemon lists `agentId` among `resource`'s waiters (asked through `lister`), then
+ * says whether the acquire `p` is still pending: an awaited fact, not a guess after a sleep.
+ */
+async function queued(lister: TestClient, p: Promise<unknown>, resource: string, agentId: string): Promise<boolean> {
+  let settled = false;
+  p.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await until(async () => {
+    if (settled) return true;
+    const list = await lister.request('resource.list', { resource });
+    return list.resources[0]?.waiters.some((w: { agentId: string }) => w.agentId === agentId) ?? false;
+  });
+  return !settled;
 }
 
 /** Poll until `check` holds (or fail after `ms`). */
@@ -68,7 +81,7 @@ describe('resource leases (real daemon)', function () {
     expect(first).to.have.keys(['leaseId', 'resource', 'mode', 'fencingToken', 'expiresAt']);
     expect(first.expiresAt).to.be.within(Date.now() + 29_000, Date.now() + 31_000);
     const waiting = b.request('resource.acquire', { resource: 'db', mode: 'exclusive', ttlSeconds: 30, waitMs: 10_000, priority: 2 });
-    expect(await stillPending(waiting)).to.equal(true);
+    expect(await queued(op, waiting, 'db', 'lease-b')).to.equal(true);
     const listed = await op.request('resource.list', { resource: 'db' });
     expect(listed.total).to.equal(1);
     expect(listed.resources[0].leases.map((l: any) => [l.agentId, l.fencingToken])).to.deep.equal([['lease-a', first.fencingToken]]);
@@ -92,7 +105,7 @@ describe('resource leases (real daemon)', function () {
     const b = await agent(daemon.url, 'drop-b');
     const held = await a.request('resource.acquire', { resource: 'cache', mode: 'exclusive', ttlSeconds: 60 });
     const waiting = b.request('resource.acquire', { resource: 'cache', mode: 'shared', ttlSeconds: 60, waitMs: 10_000 });
-    expect(await stillPending(waiting)).to.equal(true);
+    expect(await queued(op, waiting, 'cache', 'drop-b')).to.equal(true);
     await a.close();
     const granted = await waiting;
     expect(granted.fencingToken).to.be.greaterThan(held.fencingToken);
@@ -215,7 +228,7 @@ describe('resource leases of a removed agent (real daemon)', function () {
     await b.request('agent.register', { agentId: 'waiter', capabilities: [], capacity: 1 });
     const stopB = heartbeats(b);
     const waiting = b.call('resource.acquire', { resource: 'final', mode: 'exclusive', ttlSeconds: 60, waitMs: 60_000 });
-    expect(await stillPending(waiting)).to.equal(true);
+    expect(await queued(a, waiting, 'final', 'waiter')).to.equal(true);
     const started = Date.now();
     const stopped = daemon.stop();
     expect((await waiting).error.code).to.equal(-32002);

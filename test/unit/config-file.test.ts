@@ -47,6 +47,8 @@ describe('the configuration file (COORDD_CONFIG)', () => {
     ['a pattern that is not a regex', "routing: { intentRules: [ { capability: x, pattern: '(' } ] }", /intentRules\[0\]\.pattern.*regular expression/],
     ['a number where text belongs', 'routing: { supervisorCapability: 3 }', /routing\.supervisorCapability/],
     ['text that is not YAML', 'routing: [unclosed', /not valid YAML/],
+    ['utilization thresholds the wrong way round', 'alerts: { utilizationMin: 0.9, utilizationMax: 0.5 }', /alerts\.utilizationMin: utilizationMin must be below utilizationMax/],
+    ['a conversation cap above the total', 'conversations: { maxConversationBytes: 2000, maxTotalBytes: 1000 }', /conversations\.maxConversationBytes/],
   ];
   for (const [name, text, pattern] of bad) {
     it(`refuses ${name}, naming where`, () => {

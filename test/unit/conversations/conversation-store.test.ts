@@ -85,4 +85,21 @@ describe('ConversationStore', () => {
     expect(store.close('a')).to.equal(undefined);
     expect(store.has('a')).to.equal(false);
   });
+
+  it('keeps each conversation within maxConversationBytes, dropping the oldest (never the newest)', () => {
+    const store = new ConversationStore({ clock }, { maxConversationBytes: 1000 });
+    for (let i = 0; i < 10; i++) store.append('c', { role: 'user', message: String(i).repeat(300) });
+    const c = store.get('c')!;
+    expect(c.messages.map((m) => (m.message as string)[0])).to.deep.equal(['8', '9']);
+    expect(c.droppedMessages).to.equal(8);
+    store.append('c', { role: 'user', message: 'x'.repeat(5000) });
+    expect(store.get('c')!.messages.map((m) => (m.message as string).length), 'a message over the cap alone is still kept').to.deep.equal([5000]);
+  });
+
+  it('keeps all conversations within maxTotalBytes, dropping the least recently used', () => {
+    const store = new ConversationStore({ clock }, { maxTotalBytes: 3000 });
+    for (const id of ['a', 'b', 'c', 'd']) store.append(id, { role: 'user', message: 'y'.repeat(900) });
+    expect(store.list(10).map((c) => c.conversationId)).to.deep.equal(['d', 'c', 'b']);
+    expect(store.has('a')).to.equal(false);
+  });
 });

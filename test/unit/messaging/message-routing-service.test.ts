@@ -199,10 +199,52 @@ describe('MessageRoutingService (router.route)', () => {
     await expectAppError(service().route({ message: 'x' }), 'NO_CANDIDATES');
     agents = [new FakeAgent('a', ['x'])];
     await expectAppError(service().route({ message: 'x', requiredCapabilities: ['y'] }), 'NO_CANDIDATES');
-    breakers.failure('a');
-    breakers.failure('a');
+    breakers.failure('a', breakers.attempt('a')!);
+    breakers.failure('a', breakers.attempt('a')!);
     const err = await expectAppError(service().route({ message: 'x' }), 'NO_CANDIDATES');
-    expect(err.data).to.deep.equal({ openCircuits: ['a'] });
+    expect(err.data).to.deep.equal({ openCircuits: ['a'], openCircuitCount: 1 });
+  });
+
+  it('two routes racing through a supervisor cannot both take a half-open agent’s single trial', async () => {
+    let release!: () => void;
+    const decided = new Promise<void>((r) => (release = r));
+    const sup = new FakeAgent('sup', ['supervisor'], async () => {
+      await decided;
+      return { agentId: 'flaky' };
+    });
+    const flaky = new FakeAgent('flaky', ['x']);
+    const steady = new FakeAgent('steady', ['x']);
+    agents = [sup, flaky, steady];
+    breakers.failure('flaky', breakers.attempt('flaky')!);
+    breakers.failure('flaky', breakers.attempt('flaky')!);
+    clock.advance(5_000);
+    expect(breakers.state('flaky')).to.equal('half_open');
+    const s = service();
+    const both = Promise.all([s.route({ message: 1 }), s.route({ message: 2 })]);
+    release();
+    const results = await both;
+    expect(flaky.calls.filter((c) => c.method === 'message.deliver'), 'one trial only').to.have.length(1);
+    expect(results.map((r) => r.agentId).sort()).to.deep.equal(['flaky', 'steady']);
+    expect(breakers.state('flaky')).to.equal('closed');
+  });
+
+  it('a supervisor’s choice that left while it decided falls back to the rules', async () => {
+    const gone = new FakeAgent('gone', ['x']);
+    const sup = new FakeAgent('sup', ['supervisor'], () => {
+      agents = agents.filter((a) => a !== gone);
+      return { agentId: 'gone' };
+    });
+    agents = [sup, gone, new FakeAgent('stays', ['x'])];
+    const r = await service().route({ message: 'hi' });
+    expect(r).to.include({ agentId: 'stays', decidedBy: 'strategy' });
+    expect(gone.calls).to.deep.equal([]);
+    expect(events[0]).to.equal('fallback:unavailable');
+  });
+
+  it('caps a requested per-attempt timeout at maxDeliverTimeoutMs', async () => {
+    agents = [new FakeAgent('a', ['x'])];
+    await service({ maxDeliverTimeoutMs: 5_000 }).route({ message: 'hi', timeoutMs: 3_600_000 });
+    expect(agents[0]!.calls[0]!.timeoutMs).to.equal(5_000);
   });
 
   it('required capabilities restrict the first choice and the fallbacks', async () => {

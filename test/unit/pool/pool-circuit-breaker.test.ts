@@ -8,7 +8,10 @@ describe('PoolService with circuit breakers', () => {
     let breakers!: CircuitBreakers;
     let h!: ReturnType<typeof poolHarness>;
     h = poolHarness({ defaultMaxAttempts: 1 }, 1, (clock) => {
-      breakers = new CircuitBreakers({ clock, onTransition: (t) => t.to === 'half_open' && h.pool.reconsider() }, { failureThreshold: 2, cooldownMs: 10_000 });
+      breakers = new CircuitBreakers(
+        { clock, isLive: (id) => h.pool.agents.get(id) !== undefined, onTransition: (t) => t.to === 'half_open' && h.pool.reconsider() },
+        { failureThreshold: 2, cooldownMs: 10_000 },
+      );
       return breakers;
     });
     return { h, breakers: () => breakers };
@@ -92,5 +95,19 @@ describe('PoolService with circuit breakers', () => {
     flaky.call(next).complete();
     await h.settle();
     expect(breakers().state('flaky')).to.equal('closed');
+  });
+
+  it('an agent that leaves with tasks running leaves no breaker behind; it comes back with a clean slate', async () => {
+    const { h, breakers } = setup();
+    const w = h.addAgent('w', 2);
+    const tasks = [h.pool.assign({ type: 'job' }).task.taskId, h.pool.assign({ type: 'job' }).task.taskId];
+    expect(tasks.map((t) => h.pool.get(t).agentId)).to.deep.equal(['w', 'w']);
+    h.pool.disconnected('w', h.sessionOf('w'));
+    w.call(tasks[0]!).disconnect();
+    w.call(tasks[1]!).disconnect();
+    await h.settle();
+    expect(breakers().entries(), 'the lost attempts did not re-create an entry').to.deep.equal([]);
+    h.addAgent('w', 2);
+    expect(tasks.map((t) => h.pool.get(t).state), 'requeued work goes straight back').to.deep.equal(['IN_PROGRESS', 'IN_PROGRESS']);
   });
 });
