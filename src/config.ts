@@ -46,6 +46,7 @@ const EnvSchema = z.object({
   COORDD_MAX_PAYLOAD: integer(1024, 256 * 1024 * 1024).default(1024 * 1024),
   COORDD_MAX_BATCH: integer(1, 100_000).default(1000),
   COORDD_MAX_CONNECTIONS: integer(1, 1_000_000).default(10_000),
+  COORDD_MAX_PENDING: integer(1, 1_000_000).default(1000),
   COORDD_HEARTBEAT_INTERVAL: number(0.01, 3600).default(30),
   COORDD_SEND_HIGH_WATER_MARK: integer(1024).default(16 * 1024 * 1024),
   COORDD_REQUEST_TIMEOUT: number(0.001, 3600).default(30),
@@ -92,6 +93,7 @@ const FLAGS: Record<string, EnvName> = {
   'max-payload': 'COORDD_MAX_PAYLOAD',
   'max-batch': 'COORDD_MAX_BATCH',
   'max-connections': 'COORDD_MAX_CONNECTIONS',
+  'max-pending': 'COORDD_MAX_PENDING',
   'heartbeat-interval': 'COORDD_HEARTBEAT_INTERVAL',
   'send-high-water-mark': 'COORDD_SEND_HIGH_WATER_MARK',
   'request-timeout': 'COORDD_REQUEST_TIMEOUT',
@@ -126,6 +128,8 @@ export interface Config {
   maxPayloadBytes: number;
   maxBatch: number;
   maxConnections: number;
+  /** Calls one connection may have waiting at once. */
+  maxPendingPerConnection: number;
   heartbeatIntervalMs: number;
   sendHighWaterMarkBytes: number;
   requestTimeoutMs: number;
@@ -230,6 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<Env
     maxPayloadBytes: e.COORDD_MAX_PAYLOAD,
     maxBatch: e.COORDD_MAX_BATCH,
     maxConnections: e.COORDD_MAX_CONNECTIONS,
+    maxPendingPerConnection: e.COORDD_MAX_PENDING,
     heartbeatIntervalMs: e.COORDD_HEARTBEAT_INTERVAL * 1000,
     sendHighWaterMarkBytes: e.COORDD_SEND_HIGH_WATER_MARK,
     requestTimeoutMs: e.COORDD_REQUEST_TIMEOUT * 1000,

@@ -136,7 +136,7 @@ export class Daemon {
           },
         },
       },
-      { maxBatch: config.maxBatch, validateResults: deps.validateResults ?? false },
+      { maxBatch: config.maxBatch, validateResults: deps.validateResults ?? false, maxPendingPerConnection: config.maxPendingPerConnection },
     );
     const file = config.file;
     const subscribers = this.alertSubscribers;

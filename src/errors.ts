@@ -17,6 +17,7 @@ export const ProtocolErrors = {
 export const AppErrors = {
   FORBIDDEN: { code: -32001, message: 'Forbidden: this connection role may not call the method' },
   SHUTTING_DOWN: { code: -32002, message: 'The daemon is shutting down' },
+  TOO_MANY_PENDING: { code: -32003, message: 'Too many calls are pending on this connection' },
   UNKNOWN_AGENT: { code: -32010, message: 'Unknown agent' },
   NO_CANDIDATES: { code: -32011, message: 'No candidate agents' },
   NOT_REGISTERED: { code: -32020, message: 'This connection has not registered as an agent' },

@@ -30,6 +30,12 @@ export interface RpcEngineOptions {
    * @defaultValue false
    */
   validateResults: boolean;
+  /**
+   * Calls one connection may have waiting on something at once (router.route, task.wait,
+   * resource.acquire…); more are refused with TOO_MANY_PENDING until some finish.
+   * @defaultValue 1000
+   */
+  maxPendingPerConnection?: number;
 }
 
 /** One JSON-RPC response object. */
@@ -53,11 +59,15 @@ export class RpcEngine {
   private readonly methods = new Map<string, Registered>();
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
+  /** Asynchronous calls still running, per connection. */
+  private readonly pendingBySession = new WeakMap<Session, number>();
+  private readonly maxPendingPerConnection: number;
 
   constructor(
     private readonly deps: { log: Log & { isLevelEnabled?(level: string): boolean }; observer?: RpcObserver },
     private readonly options: RpcEngineOptions,
   ) {
+    this.maxPendingPerConnection = options.maxPendingPerConnection ?? 1000;
   }
 
   /** Serve a method; the handler gets params already parsed by the definition's schema. */
@@ -151,14 +161,28 @@ export class RpcEngine {
       }
       const parsed = registered.def.params.safeParse(withoutMeta(params));
       if (!parsed.success) throw RpcError.protocol('INVALID_PARAMS', invalidParamsData(parsed.error.issues));
+      const waiting = this.pendingBySession.get(session) ?? 0;
+      if (waiting >= this.maxPendingPerConnection) {
+        throw new AppError('TOO_MANY_PENDING', `${waiting} calls are still pending on this connection`, { pending: waiting, max: this.maxPendingPerConnection });
+      }
       result = registered.handler(parsed.data, ctx);
     } catch (err) {
       return this.settle(registered, ctx, id, started, true, err);
     }
     if (isPromise(result)) {
+      this.pendingBySession.set(session, (this.pendingBySession.get(session) ?? 0) + 1);
+      const done = (): void => {
+        this.pendingBySession.set(session, (this.pendingBySession.get(session) ?? 1) - 1);
+      };
       return result.then(
-        (value) => this.settle(registered, ctx, id, started, false, value),
-        (err: unknown) => this.settle(registered, ctx, id, started, true, err),
+        (value) => {
+          done();
+          return this.settle(registered, ctx, id, started, false, value);
+        },
+        (err: unknown) => {
+          done();
+          return this.settle(registered, ctx, id, started, true, err);
+        },
       );
     }
     return this.settle(registered, ctx, id, started, false, result);

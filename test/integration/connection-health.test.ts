@@ -49,4 +49,21 @@ describe('connection health: heartbeats and backpressure', () => {
     await b.close();
     await daemon.stop();
   });
+  it('refuses calls beyond COORDD_MAX_PENDING on one connection with TOO_MANY_PENDING, and serves again once they answer', async () => {
+    const daemon = await startDaemon({ COORDD_MAX_PENDING: '2' });
+    const op = await TestClient.connect(daemon.url);
+    const other = await TestClient.connect(daemon.url);
+    const { taskId } = await op.request('pool.assign', { type: 'never', requiredCapabilities: ['nobody-has-this'] });
+    const waits = [op.call('task.wait', { taskId, timeoutMs: 60_000 }), op.call('task.wait', { taskId, timeoutMs: 60_000 })];
+    const refused = await op.call('task.get', { taskId });
+    expect(refused.error).to.deep.include({ code: -32003 });
+    expect(refused.error.data).to.deep.include({ pending: 2, max: 2 });
+    expect((await other.request('task.get', { taskId })).state, 'another connection is not affected').to.equal('PENDING');
+    await other.request('task.cancel', { taskId });
+    for (const w of waits) expect((await w).result.state).to.equal('CANCELLED');
+    expect((await op.request('task.get', { taskId })).state, 'served again once the waits answered').to.equal('CANCELLED');
+    await op.close();
+    await other.close();
+    expect(await daemon.stop()).to.equal(0);
+  });
 });
