@@ -202,6 +202,8 @@ export class Daemon {
         defaultStrategy: config.routerStrategy,
       },
     );
+    // predictOverload forecasts the agents this daemon holds from its own queue and throughput.
+    this.coordination.useLocalLoad(this.pool);
     metrics.poolSource = () => {
       const snap = this.pool.snapshot();
       return { queueDepth: snap.queue.depth, agentsByState: snap.agents.byState, utilization: snap.utilization };

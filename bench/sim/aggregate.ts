@@ -30,8 +30,14 @@ export interface RuleSummary {
 
 export interface HorizonSummary {
   horizonSeconds: number;
+  /** predictOverload as the daemon answers it (the pool's forecast with one daemon). */
   predictor: RuleSummary;
+  /** predictOverload with basis 'signals' (the load reports' trend). */
+  signals: RuleSummary;
+  /** Latest reported load >= threshold. */
   naive: RuleSummary;
+  /** Exact current load >= threshold. */
+  exactNaive: RuleSummary;
   /** Share of (agent, time) samples that really were overloaded h seconds later. */
   baseRate: Estimate;
   /** F1 of the trivial rule "always overloaded", for scale. */
@@ -92,7 +98,9 @@ function summarisePrediction(runs: readonly HorizonResult[][]): HorizonSummary[]
     return {
       horizonSeconds: first.horizonSeconds,
       predictor: rule((h) => h.predictor),
+      signals: rule((h) => h.signals),
       naive: rule((h) => h.naive),
+      exactNaive: rule((h) => h.exactNaive),
       baseRate: estimate(base),
       alwaysF1: estimate(base.map((p) => (2 * p) / (1 + p))),
     };

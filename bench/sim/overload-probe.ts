@@ -10,11 +10,18 @@ const SAMPLE_MS = 1000;
 
 export interface HorizonResult {
   horizonSeconds: number;
-  /** coordination.predictOverload(agentId, h).willOverload against the truth at t + h. */
+  /** coordination.predictOverload(agentId, h).willOverload against the truth at t + h (the pool's forecast with one daemon). */
   predictor: Confusion;
+  /** The same with basis 'signals': the trend of the agent's load reports only. */
+  signals: Confusion;
   /** The naive rule: the latest live load signal the agent reported is >= the threshold. */
   naive: Confusion;
+  /** The naive rule on the exact current load (what the daemon's pool sees with one daemon). */
+  exactNaive: Confusion;
 }
+
+/** The rules scored, in the order the probe stores their answers. */
+const RULES = ['predictor', 'signals', 'naive', 'exactNaive'] as const;
 
 const zero = (): Confusion => ({ tp: 0, fp: 0, fn: 0, tn: 0 });
 
@@ -27,7 +34,7 @@ const zero = (): Confusion => ({ tp: 0, fp: 0, fn: 0, tn: 0 });
 export class OverloadProbe {
   /** True load of every agent at each sample. */
   private readonly truth: Float64Array[] = [];
-  /** Per horizon, per sample (undefined outside the scoring window), per agent: [predicted, naive]. */
+  /** Per horizon, per sample (undefined outside the scoring window), per agent: one answer per rule in RULES. */
   private readonly calls: (Uint8Array | undefined)[][] = HORIZONS_S.map(() => []);
 
   constructor(
@@ -49,19 +56,18 @@ export class OverloadProbe {
   result(): HorizonResult[] {
     const threshold = this.deps.coordination.options.overloadThreshold;
     return HORIZONS_S.map((h, k) => {
-      const predictor = zero();
-      const naive = zero();
+      const confusions = RULES.map(zero);
       const steps = (h * 1000) / SAMPLE_MS;
       this.calls[k]!.forEach((row, i) => {
         const later = this.truth[i + steps];
         if (row === undefined || later === undefined) return;
         for (let a = 0; a < this.deps.agents.length; a++) {
           const actual = later[a]! >= threshold;
-          tally(predictor, row[2 * a] === 1, actual);
-          tally(naive, row[2 * a + 1] === 1, actual);
+          confusions.forEach((c, r) => tally(c, row[RULES.length * a + r] === 1, actual));
         }
       });
-      return { horizonSeconds: h, predictor, naive };
+      const [predictor, signals, naive, exactNaive] = confusions as [Confusion, Confusion, Confusion, Confusion];
+      return { horizonSeconds: h, predictor, signals, naive, exactNaive };
     });
   }
 
@@ -77,17 +83,18 @@ export class OverloadProbe {
         this.calls[k]!.push(undefined);
         return;
       }
-      const row = new Uint8Array(2 * agents.length);
+      const row = new Uint8Array(RULES.length * agents.length);
       agents.forEach((a, i) => {
-        let predicted = false;
-        try {
-          predicted = coordination.predictOverload(a.agentId, h).willOverload;
-        } catch {
-          // UNKNOWN_AGENT: nothing reported yet, so nothing predicted.
-        }
+        const predicts = (basis: 'auto' | 'signals'): boolean => {
+          try {
+            return coordination.predictOverload(a.agentId, h, basis).willOverload;
+          } catch {
+            return false; // UNKNOWN_AGENT: nothing reported or held yet, so nothing predicted.
+          }
+        };
         const last = reporter.reportedLoad(a.agentId);
-        row[2 * i] = predicted ? 1 : 0;
-        row[2 * i + 1] = last !== undefined && now < last.at + ttl && last.value >= threshold ? 1 : 0;
+        const answers = [predicts('auto'), predicts('signals'), last !== undefined && now < last.at + ttl && last.value >= threshold, a.load >= threshold];
+        answers.forEach((yes, r) => (row[RULES.length * i + r] = yes ? 1 : 0));
       });
       this.calls[k]!.push(row);
     });

@@ -58,12 +58,16 @@ export function predictionTable(variants: readonly VariantSummary[], strategy: s
     if (!pred) continue;
     if (lines.length === 0) {
       lines.push('', `== Overload prediction (scenario 5, ${strategy} runs; truth: true load >= threshold at t + h)`);
-      lines.push('variant'.padEnd(16) + 'h'.padStart(4) + '  predictOverload P / R / F1'.padEnd(32) + '  naive P / R / F1'.padEnd(26) + '  base rate  always-F1');
+      lines.push('(predictOverload: the pool forecast; signals: its load-report trend; naive: latest report >= threshold; exact: true current load >= threshold)');
+      lines.push('variant'.padEnd(16) + 'h'.padStart(4) + '  predictOverload P / R / F1'.padEnd(32) + '  signals P / R / F1'.padEnd(32) + '  naive P / R / F1'.padEnd(32) + '  exact P / R / F1'.padEnd(32) + '  base rate  always-F1');
     }
     for (const h of pred) {
       const rule = (r: typeof h.predictor): string => `${r.precision.mean.toFixed(2)} / ${r.recall.mean.toFixed(2)} / ${ci(r.f1, (x) => x.toFixed(3))}`;
       lines.push(
-        v.variant.label.padEnd(16) + `${h.horizonSeconds}s`.padStart(4) + `  ${rule(h.predictor)}`.padEnd(32) + `  ${rule(h.naive)}`.padEnd(26) + `  ${pct(h.baseRate.mean).padStart(8)}%  ${h.alwaysF1.mean.toFixed(3).padStart(9)}`,
+        v.variant.label.padEnd(16) +
+          `${h.horizonSeconds}s`.padStart(4) +
+          [h.predictor, h.signals, h.naive, h.exactNaive].map((r) => `  ${rule(r)}`.padEnd(32)).join('') +
+          `  ${pct(h.baseRate.mean).padStart(8)}%  ${h.alwaysF1.mean.toFixed(3).padStart(9)}`,
       );
     }
   }

@@ -166,6 +166,8 @@ export async function runSimulation(spec: RunSpec): Promise<RunResult> {
       ),
     );
   }
+  // With one daemon, its pool forecasts its agents' load (coordination.predictOverload's 'pool' basis).
+  if (pools.length === 1) coordination.useLocalLoad(pools[0]!);
   for (const a of agents) {
     a.connect();
     const crash = a.spec.crash;

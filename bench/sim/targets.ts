@@ -92,7 +92,7 @@ export function checkTargets(variants: readonly VariantSummary[]): TargetSummary
       add(
         TARGETS.prediction,
         f1 >= 0.85 ? 'met' : 'not met',
-        `F1 ${f1.toFixed(3)} (naive rule ${pred.naive.f1.mean.toFixed(3)}, "always overloaded" ${pred.alwaysF1.mean.toFixed(3)}, base rate ${pct(pred.baseRate.mean)})`,
+        `F1 ${f1.toFixed(3)} (naive rule ${pred.naive.f1.mean.toFixed(3)}, on the exact load ${pred.exactNaive.f1.mean.toFixed(3)}, load-report trend ${pred.signals.f1.mean.toFixed(3)}, "always overloaded" ${pred.alwaysF1.mean.toFixed(3)}, base rate ${pct(pred.baseRate.mean)})`,
       );
     }
   }

@@ -94,7 +94,7 @@ export function registerCoordinationApi(engine: RpcEngine, deps: CoordinationApi
     return { ...page, agents: page.agents.map((a) => ({ ...a, circuitBreaker: breakers.view(a.agentId) })), circuitBreakers: breakers.entries() };
   });
 
-  engine.register(coordinationPredictOverload, (params) => coordination.predictOverload(params.agentId, params.horizonSeconds));
+  engine.register(coordinationPredictOverload, (params) => coordination.predictOverload(params.agentId, params.horizonSeconds, params.basis));
 
   engine.register(coordinationMetrics, async () => {
     const stats = coordination.stats();

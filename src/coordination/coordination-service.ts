@@ -10,6 +10,7 @@ import type { AgentSignals } from './agent-signals.js';
 import { resolveOptions, type CoordinationOptions } from './coordination-options.js';
 import { CoordinationCounters } from './coordination-counters.js';
 import { decodeCursor, encodeCursor, indexAfter } from './cursor.js';
+import type { LocalLoadSource } from './local-load.js';
 import { predictOverload, type LoadSample } from './overload-predictor.js';
 import { dimensionScore, dimensionValue } from './scoring.js';
 import { byType, INVERTED_BY_INDEX, SIGNAL_COUNT, TYPE_INDEX } from './signal-index.js';
@@ -71,6 +72,7 @@ export class CoordinationService implements ScoreSource {
   private readonly defaultTtlMs: number;
   private readonly counters = new CoordinationCounters();
   private readonly sweeper: Sweeper;
+  private localLoad: LocalLoadSource | undefined;
 
   constructor(deps: CoordinationDeps, options: Partial<CoordinationOptions> = {}) {
     this.options = Object.freeze(resolveOptions(options));
@@ -160,9 +162,23 @@ export class CoordinationService implements ScoreSource {
     return agent.history.toArray(TYPE_INDEX[signalType]).filter((e) => now < e.expiresAt);
   }
 
-  /** Predict the agent's load `horizonSeconds` ahead (see overload-predictor.ts); throws UNKNOWN_AGENT. */
-  predictOverload(agentId: string, horizonSeconds = DEFAULT_HORIZON_SECONDS): OverloadPrediction {
-    const prediction = this.predictionOf(this.require(agentId), this.clock.now(), horizonSeconds);
+  /**
+   * Forecast agents' load from the daemon's own pool first (see local-load.ts); set once the pool
+   * exists, since the pool's router reads this service.
+   */
+  useLocalLoad(source: LocalLoadSource): void {
+    this.localLoad = source;
+  }
+
+  /**
+   * Predict the agent's load `horizonSeconds` ahead: the pool's forecast for an agent it holds,
+   * else (or with basis 'signals') the trend of the agent's load reports (see
+   * overload-predictor.ts); throws UNKNOWN_AGENT for an agent neither knows.
+   */
+  predictOverload(agentId: string, horizonSeconds = DEFAULT_HORIZON_SECONDS, basis: 'auto' | 'signals' = 'auto'): OverloadPrediction {
+    const agent = this.store.get(agentId);
+    const local = basis === 'auto' ? this.localPrediction(agentId, agent, horizonSeconds) : undefined;
+    const prediction = local ?? this.predictionOf(agent ?? this.require(agentId), this.clock.now(), horizonSeconds);
     this.counters.predictions++;
     if (prediction.willOverload) this.counters.overloadsPredicted++;
     return prediction;
@@ -249,8 +265,28 @@ export class CoordinationService implements ScoreSource {
       scores,
       routingScore: this.store.scoreRow(agent.row, now),
       lastUpdated: agent.lastUpdated,
-      overload: this.predictionOf(agent, now, DEFAULT_HORIZON_SECONDS),
+      overload: this.localPrediction(agent.agentId, agent, DEFAULT_HORIZON_SECONDS) ?? this.predictionOf(agent, now, DEFAULT_HORIZON_SECONDS),
     };
+  }
+
+  private localPrediction(agentId: string, agent: AgentSignals | undefined, horizonSeconds: number): OverloadPrediction | undefined {
+    const local = this.localLoad?.forecastLoad(agentId, horizonSeconds);
+    if (local === undefined) return undefined;
+    return {
+      willOverload: local.predictedLoad >= this.options.overloadThreshold,
+      predictedLoad: local.predictedLoad,
+      confidence: local.confidence,
+      samples: agent === undefined ? 0 : this.liveLoadSamples(agent, this.clock.now()),
+      horizonSeconds,
+      basis: 'pool',
+    };
+  }
+
+  private liveLoadSamples(agent: AgentSignals, now: number): number {
+    const h = agent.history;
+    let n = 0;
+    for (let i = 0; i < h.size(LOAD); i++) if (now < h.expiresAt(LOAD, i)) n++;
+    return n;
   }
 
   private predictionOf(agent: AgentSignals, now: number, horizonSeconds: number): OverloadPrediction {

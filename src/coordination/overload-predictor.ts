@@ -56,7 +56,7 @@ export function predictOverload(
   threshold: number,
 ): OverloadPrediction {
   const n = samples.length;
-  if (n === 0) return { willOverload: false, predictedLoad: NO_DATA_LOAD, confidence: 0, samples: 0, horizonSeconds };
+  if (n === 0) return { willOverload: false, predictedLoad: NO_DATA_LOAD, confidence: 0, samples: 0, horizonSeconds, basis: 'signals' };
 
   // Pass 1: the newest instant and the level there.
   let newest = -Infinity;
@@ -116,5 +116,6 @@ export function predictOverload(
     confidence: clampUnit(Math.min(1, m / FULL_CONFIDENCE_SAMPLES) * r2),
     samples: n,
     horizonSeconds,
+    basis: 'signals',
   };
 }

@@ -1,4 +1,5 @@
 import type { StrategyName } from '../config.js';
+import type { LoadOutlookOptions } from './load-outlook.js';
 
 /** Settings of the agent pool; the daemon fills them from Config. */
 export interface PoolOptions {
@@ -28,6 +29,8 @@ export interface PoolOptions {
   defaultStrategy: StrategyName;
   /** task.wait timeout when none is given. @defaultValue 30000 */
   defaultWaitTimeoutMs: number;
+  /** Rates behind the pool's load forecast (forecastLoad, coordination.predictOverload). @defaultValue {} (see load-outlook.ts) */
+  outlook: Partial<LoadOutlookOptions>;
 }
 
 export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = {
@@ -44,4 +47,5 @@ export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = {
   maxAffinityKeys: 10000,
   defaultStrategy: 'RIPPLE_COORDINATION',
   defaultWaitTimeoutMs: 30000,
+  outlook: {},
 };

@@ -24,6 +24,7 @@ export type { AssignInput } from './task-records.js';
 import type { TaskFilter, TaskPage, TaskRecord, TaskStore } from './task-store.js';
 import { TaskWaiters } from './task-waiters.js';
 import { TaskEvents } from './task-events.js';
+import { LoadOutlook, type FleetLoad, type LoadForecast } from './load-outlook.js';
 
 export interface PoolDeps {
   clock: Clock;
@@ -74,6 +75,8 @@ export class PoolService {
   private accepting = true;
   private readonly loop = new DispatchLoop(() => this.pending.size > 0 && this.dispatchNextQueued());
   private staleReports = 0;
+  /** Arrival and throughput rates behind forecastLoad. */
+  private readonly outlook: LoadOutlook;
 
   constructor(
     private readonly deps: PoolDeps,
@@ -89,6 +92,7 @@ export class PoolService {
     this.pending = new PendingTasks(deps.clock, () => this.schedulePump());
     this.conditions = new Conditions(deps.clock);
     this.selector = new AgentSelector(this.agents, deps.router, this.options);
+    this.outlook = new LoadOutlook(this.options.outlook);
   }
 
   // ---- agents ------------------------------------------------------------------------------
@@ -159,6 +163,7 @@ export class PoolService {
       if (existing) return { task: existing, deduplicated: true };
     }
     const now = this.deps.clock.now();
+    this.outlook.arrived(now, this.pending.size);
     const task = newTask(input, { taskId: this.deps.ids(), traceId: input.traceId ?? this.deps.ids().replaceAll('-', ''), now, defaults: this.options });
     const choice = this.choose(task, now, now);
     if (choice.kind !== 'agent' && this.pending.size >= this.options.maxQueue) {
@@ -226,6 +231,18 @@ export class PoolService {
   }
 
   /** The pool at a glance (pool.status without latency, which the metrics hold). */
+  /**
+   * The agent's load (inFlight / capacity) expected `horizonSeconds` from now, forecast from the
+   * pool's own arrivals, throughput and queue (see load-outlook.ts); undefined for an agent the
+   * pool does not hold, or before any attempt has finished.
+   */
+  forecastLoad(agentId: string, horizonSeconds: number): LoadForecast | undefined {
+    const agent = this.agents.get(agentId);
+    if (!agent) return undefined;
+    const eligible = !agent.draining && !agent.degraded;
+    return this.outlook.forecast(this.deps.clock.now(), this.fleetLoad(), { inFlight: agent.inFlight.size, capacity: agent.capacity, eligible }, horizonSeconds);
+  }
+
   snapshot(): PoolSnapshot {
     return poolSnapshot(this.agents, this.pending.stats(), this.deps.store.countByState(), this.accepting);
   }
@@ -397,6 +414,7 @@ export class PoolService {
     if (agent) this.agents.removeTask(agent, taskId);
     const now = this.deps.clock.now();
     this.observer.attemptRan?.((now - run.startedAt) / 1000);
+    if (outcome !== 'cancelled' && outcome !== 'lost') this.outlook.finished(now, this.pending.size, () => this.fleetLoad().capacity);
     if (outcome === 'cancelled') {
       this.gate.abandon(run.agentId, run.ticket);
     } else {
@@ -405,6 +423,18 @@ export class PoolService {
       else this.gate.failure(run.agentId, run.ticket);
     }
     this.conditions.changed();
+  }
+
+  /** Slots, busy slots and queue of the agents that may take new work (O(agents)). */
+  private fleetLoad(): FleetLoad {
+    let capacity = 0;
+    let busy = 0;
+    for (const a of this.agents.all()) {
+      if (a.draining || a.degraded) continue;
+      capacity += a.capacity;
+      busy += Math.min(a.capacity, a.inFlight.size);
+    }
+    return { capacity, busy, queued: this.pending.size };
   }
 
   private removeAgent(agent: AgentRecord, reason: RequeueReason): void {

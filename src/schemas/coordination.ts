@@ -65,8 +65,11 @@ export const OverloadPrediction = z.object({
   willOverload: z.boolean(),
   predictedLoad: Unit,
   confidence: Unit,
-  samples: z.number().int().nonnegative(),
+  samples: z.number().int().nonnegative().describe('Live load signals the agent has reported'),
   horizonSeconds: z.number().positive(),
+  basis: z
+    .enum(['pool', 'signals'])
+    .describe("'pool': the daemon's own forecast from its queue, arrivals and throughput (an agent registered with it); 'signals': the trend of the agent's load reports"),
 });
 
 export const CircuitBreakerView = z.object({
@@ -130,11 +133,15 @@ export const coordinationMetrics = defineMethod({
 
 export const coordinationPredictOverload = defineMethod({
   name: 'coordination.predictOverload',
-  summary: "Predict an agent's load `horizonSeconds` ahead from its recent load samples.",
+  summary: "Predict an agent's load `horizonSeconds` ahead: from the daemon's own queue and throughput for an agent registered with it, else from its recent load reports.",
   roles: ['agent', 'operator', 'admin'],
   params: z.strictObject({
     agentId: AgentId,
     horizonSeconds: z.number().positive().max(86_400).optional().describe('Default 5'),
+    basis: z
+      .enum(['auto', 'signals'])
+      .optional()
+      .describe("'auto' (default): the pool's forecast for an agent registered with this daemon, else the load reports' trend; 'signals': the load reports' trend only (e.g. for an agent that also takes work elsewhere)"),
   }),
   result: OverloadPrediction,
 });

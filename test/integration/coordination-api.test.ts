@@ -92,7 +92,8 @@ describe('coordination and router methods (real daemon)', () => {
       expect(s.scores.load).to.equal(0.5);
       expect(s.scores.availability).to.be.above(0.5);
       expect(s.signals[0]).to.include({ signalType: 'availability', value: 0.8, confidence: 1, traceId: 't-1' });
-      expect(s.overload).to.have.keys(['willOverload', 'predictedLoad', 'confidence', 'samples', 'horizonSeconds']);
+      expect(s.overload).to.have.keys(['willOverload', 'predictedLoad', 'confidence', 'samples', 'horizonSeconds', 'basis']);
+      expect(s.overload.basis, 'an agent that only reports signals').to.equal('signals');
     });
 
     it('pages through all agents with a cursor', async () => {
@@ -139,6 +140,27 @@ describe('coordination and router methods (real daemon)', () => {
       expect((await c.call('coordination.predictOverload', { agentId: 'ghost' })).error.code).to.equal(-32010);
       expect((await c.call('coordination.predictOverload', { agentId: 'rise', horizonSeconds: -1 })).error.data.paths).to.deep.equal(['horizonSeconds']);
       expect((await c.call('coordination.predictOverload', {})).error.code).to.equal(-32602);
+      expect((await c.call('coordination.predictOverload', { agentId: 'rise', basis: 'pool' })).error.data.paths).to.deep.equal(['basis']);
+    });
+
+    it('forecasts an agent registered with the daemon from its own pool (basis pool), and from its reports when asked', async () => {
+      const agent = await TestClient.connect(daemon.url);
+      await agent.request('agent.register', { agentId: 'held', capabilities: ['forecast-test'], capacity: 2 });
+      await c.request('coordination.signal', { agentId: 'held', signalType: 'load', value: 0.9 });
+      const { taskId } = await c.request('pool.assign', { type: 't', requiredCapabilities: ['forecast-test'] });
+      for (;;) {
+        const m = await agent.next();
+        if (m.method !== 'task.run') continue;
+        agent.send({ jsonrpc: '2.0', id: m.id, result: { ok: true } });
+        break;
+      }
+      expect((await c.request('task.wait', { taskId, timeoutMs: 5000 })).state).to.equal('COMPLETED');
+      const pool = await c.request('coordination.predictOverload', { agentId: 'held', horizonSeconds: 5 });
+      expect(pool).to.deep.include({ basis: 'pool', willOverload: false, samples: 1, horizonSeconds: 5 });
+      expect(pool.predictedLoad).to.be.below(0.5);
+      const reports = await c.request('coordination.predictOverload', { agentId: 'held', basis: 'signals' });
+      expect(reports).to.deep.include({ basis: 'signals', willOverload: true });
+      await agent.close();
     });
   });
 

@@ -5,12 +5,12 @@ const NOW = 1_700_000_000_000;
 
 describe('predictOverload (pure)', () => {
   it('reports no information for no samples', () => {
-    expect(predictOverload([], NOW, 5, 0.3)).to.deep.equal({ willOverload: false, predictedLoad: 0.5, confidence: 0, samples: 0, horizonSeconds: 5 });
+    expect(predictOverload([], NOW, 5, 0.3)).to.deep.equal({ willOverload: false, predictedLoad: 0.5, confidence: 0, samples: 0, horizonSeconds: 5, basis: 'signals' });
   });
 
   it('uses a single sample as is, with low confidence', () => {
     const p = predictOverload([{ value: 0.9, timestamp: NOW - 1000 }], NOW, 5, 0.85);
-    expect(p).to.deep.equal({ willOverload: true, predictedLoad: 0.9, confidence: 1 / FULL_CONFIDENCE_SAMPLES, samples: 1, horizonSeconds: 5 });
+    expect(p).to.deep.equal({ willOverload: true, predictedLoad: 0.9, confidence: 1 / FULL_CONFIDENCE_SAMPLES, samples: 1, horizonSeconds: 5, basis: 'signals' });
   });
 
   it('extrapolates against real timestamps, not sample order', () => {
@@ -40,7 +40,7 @@ describe('predictOverload (pure)', () => {
 
   it('gives a flat series full fit and no trend', () => {
     const flat = Array.from({ length: 12 }, (_, i) => ({ value: 0.6, timestamp: NOW - i * 700 }));
-    expect(predictOverload(flat, NOW, 5, 0.85)).to.deep.equal({ willOverload: false, predictedLoad: 0.6, confidence: 1, samples: 12, horizonSeconds: 5 });
+    expect(predictOverload(flat, NOW, 5, 0.85)).to.deep.equal({ willOverload: false, predictedLoad: 0.6, confidence: 1, samples: 12, horizonSeconds: 5, basis: 'signals' });
   });
 
   it('sees no trend when all samples share one instant', () => {

@@ -49,7 +49,7 @@ describe('CoordinationService.predictOverload', () => {
       load(0.6);
       clock.advance(1_000);
     }
-    expect(svc.predictOverload('a1')).to.deep.equal({ willOverload: false, predictedLoad: 0.6, confidence: 1, samples: 10, horizonSeconds: 5 });
+    expect(svc.predictOverload('a1')).to.deep.equal({ willOverload: false, predictedLoad: 0.6, confidence: 1, samples: 10, horizonSeconds: 5, basis: 'signals' });
   });
 
   it('weighs samples by their real timestamps when spacing is irregular', () => {
@@ -73,7 +73,7 @@ describe('CoordinationService.predictOverload', () => {
     expect(svc.predictOverload('a1')).to.include({ willOverload: true, predictedLoad: 0.95, samples: 1 });
     expect(svc.predictOverload('a1').confidence).to.be.within(0.01, 0.2);
     clock.advance(1_000);
-    expect(svc.predictOverload('a1')).to.deep.equal({ willOverload: false, predictedLoad: 0.5, confidence: 0, samples: 0, horizonSeconds: 5 });
+    expect(svc.predictOverload('a1')).to.deep.equal({ willOverload: false, predictedLoad: 0.5, confidence: 0, samples: 0, horizonSeconds: 5, basis: 'signals' });
     svc.record({ agentId: 'a2', signalType: 'quality', value: 1 });
     expect(svc.predictOverload('a2').samples).to.equal(0);
   });
@@ -90,5 +90,38 @@ describe('CoordinationService.predictOverload', () => {
     svc.predictOverload('a2');
     expect(svc.state('a1').overload.willOverload).to.equal(true);
     expect(svc.stats().predictions).to.deep.equal({ total: 3, overloadPredicted: 2 });
+  });
+
+  describe('with the pool’s own forecast (useLocalLoad)', () => {
+    const held = new Map<string, { predictedLoad: number; confidence: number }>();
+    const source = { forecastLoad: (agentId: string, horizonSeconds: number) => {
+      const f = held.get(agentId);
+      return f && { ...f, predictedLoad: Math.min(1, f.predictedLoad + horizonSeconds / 100) };
+    } };
+
+    it('answers from the pool for an agent it holds (basis pool), from the reports for others, and from the reports when asked', () => {
+      const { svc, load } = setup();
+      svc.useLocalLoad(source);
+      held.set('a1', { predictedLoad: 0.8, confidence: 0.7 });
+      held.set('quiet', { predictedLoad: 0.2, confidence: 1 });
+      load(0.1);
+      expect(svc.predictOverload('a1', 10)).to.deep.equal({ willOverload: true, predictedLoad: 0.9, confidence: 0.7, samples: 1, horizonSeconds: 10, basis: 'pool' });
+      expect(svc.predictOverload('a1', 10, 'signals')).to.deep.include({ willOverload: false, predictedLoad: 0.1, basis: 'signals' });
+      expect(svc.predictOverload('quiet'), 'held but never reported: no UNKNOWN_AGENT').to.deep.include({ basis: 'pool', samples: 0, willOverload: false });
+      expect(() => svc.predictOverload('quiet', 5, 'signals')).to.throw().with.property('errorName', 'UNKNOWN_AGENT');
+      expect(() => svc.predictOverload('nobody')).to.throw().with.property('errorName', 'UNKNOWN_AGENT');
+      expect(svc.state('a1').overload).to.deep.include({ basis: 'pool' });
+      expect(svc.state('a1').overload.predictedLoad).to.be.closeTo(0.85, 1e-9);
+      expect(svc.stats().predictions).to.deep.equal({ total: 3, overloadPredicted: 1 });
+      expect(() => OverloadPrediction.parse(svc.predictOverload('a1'))).not.to.throw();
+    });
+
+    it('keeps the router’s forecastLoad on the reports', () => {
+      const { svc, load } = setup();
+      svc.useLocalLoad(source);
+      held.set('a1', { predictedLoad: 1, confidence: 1 });
+      load(0.3);
+      expect(svc.forecastLoad('a1', 5)).to.deep.include({ predictedLoad: 0.3, basis: 'signals' });
+    });
   });
 });
