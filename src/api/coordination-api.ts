@@ -45,9 +45,22 @@ export function registerCoordinationApi(engine: RpcEngine, deps: CoordinationApi
   const accepted = Object.fromEntries(SIGNAL_TYPES.map((t) => [t, acceptedCounts.labels(t, 'accepted')]));
   const rejected = Object.fromEntries([...SIGNAL_TYPES, 'unknown'].map((t) => [t, metrics.signals.labels(t, 'rejected')]));
 
+  /** A refused signal counts in coordination.metrics and in coordd_signals_total alike, by its type if it has a valid one. */
+  const reject = (signalType: unknown): void => {
+    const type = SignalType.safeParse(signalType);
+    coordination.recordRejected(type.success ? type.data : undefined);
+    rejected[type.success ? type.data : 'unknown']!.inc();
+  };
+  const typeOf = (entry: unknown): unknown => (typeof entry === 'object' && entry !== null ? (entry as { signalType?: unknown }).signalType : undefined);
+
   engine.register(coordinationSignal, (params, ctx) => {
     if (!('signals' in params)) {
-      assertMayReportFor(ctx, params.agentId);
+      try {
+        assertMayReportFor(ctx, params.agentId);
+      } catch (err) {
+        reject(params.signalType);
+        throw err;
+      }
       const result = coordination.record(params);
       accepted[params.signalType]!.inc();
       return result;
@@ -64,16 +77,14 @@ export function registerCoordinationApi(engine: RpcEngine, deps: CoordinationApi
     params.signals.forEach((entry, index) => {
       const parsed = SignalInput.safeParse(entry);
       if (!parsed.success) {
-        const type = SignalType.safeParse((entry as { signalType?: unknown } | null)?.signalType);
-        coordination.recordRejected(type.success ? type.data : undefined);
-        rejected[type.success ? type.data : 'unknown']!.inc();
+        reject(typeOf(entry));
         rejections.push({ index, code: INVALID_PARAMS_CODE, message: 'Invalid params', paths: invalidParamsData(parsed.error.issues).paths });
         return;
       }
       const signal = parsed.data;
       if (ctx.session.role === 'agent' && ctx.session.agentId !== undefined && ctx.session.agentId !== signal.agentId) {
         rejections.push({ index, code: -32001, message: 'Forbidden: an agent connection may only send signals about itself', paths: ['agentId'] });
-        rejected[signal.signalType]!.inc();
+        reject(signal.signalType);
         return;
       }
       signalIds.push(coordination.record(signal.traceId || !params.traceId ? signal : { ...signal, traceId: params.traceId }).signalId);
@@ -81,6 +92,12 @@ export function registerCoordinationApi(engine: RpcEngine, deps: CoordinationApi
     });
     acceptedByType.forEach((n, i) => n > 0 && accepted[SIGNAL_TYPES[i]!]!.inc(n));
     return { accepted: signalIds.length, signalIds, rejected: rejections };
+  }, {
+    // A single signal that fails its schema never reaches the handler; a batch whose envelope fails counts once per entry it had.
+    onInvalidParams: (raw) => {
+      const entries = typeof raw === 'object' && raw !== null && Array.isArray((raw as { signals?: unknown }).signals) ? ((raw as { signals: unknown[] }).signals) : [raw];
+      for (const entry of entries) reject(typeOf(entry));
+    },
   });
 
   const breakers = deps.breakers;

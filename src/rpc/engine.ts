@@ -44,6 +44,13 @@ type Reply = { jsonrpc: '2.0'; id: RpcId; result: unknown } | { jsonrpc: '2.0'; 
 interface Registered {
   def: MethodDefinition;
   handler: (params: unknown, ctx: RequestContext) => unknown;
+  onInvalidParams: ((params: unknown, ctx: RequestContext) => void) | undefined;
+}
+
+/** What a method may ask of the engine besides its handler. */
+export interface RegisterOptions {
+  /** Told of params that failed the method's schema (the call is answered -32602 all the same), e.g. to count them. */
+  onInvalidParams?: (params: unknown, ctx: RequestContext) => void;
 }
 
 const UNKNOWN_METHOD = '<unknown>';
@@ -70,10 +77,11 @@ export class RpcEngine {
     this.maxPendingPerConnection = options.maxPendingPerConnection ?? 1000;
   }
 
-  /** Serve a method; the handler gets params already parsed by the definition's schema. */
-  register<M extends MethodDefinition>(def: M, handler: Handler<M>): void {
+  /** Serve a method; the handler gets params already parsed by the definition's schema. Names `rpc.*` other than `rpc.discover` are reserved by the specification. */
+  register<M extends MethodDefinition>(def: M, handler: Handler<M>, options: RegisterOptions = {}): void {
     if (this.methods.has(def.name)) throw new Error(`method ${def.name} registered twice`);
-    this.methods.set(def.name, { def, handler: handler as Registered['handler'] });
+    if (def.name.startsWith('rpc.') && def.name !== 'rpc.discover') throw new Error(`method ${def.name}: names beginning with rpc. are reserved`);
+    this.methods.set(def.name, { def, handler: handler as Registered['handler'], onInvalidParams: options.onInvalidParams });
   }
 
   /** The definitions of every served method, in registration order. */
@@ -160,7 +168,10 @@ export class RpcEngine {
         throw new AppError('FORBIDDEN', `role ${session.role} may not call ${name}`, { role: session.role, allowed: registered.def.roles });
       }
       const parsed = registered.def.params.safeParse(withoutMeta(params));
-      if (!parsed.success) throw RpcError.protocol('INVALID_PARAMS', invalidParamsData(parsed.error.issues));
+      if (!parsed.success) {
+        registered.onInvalidParams?.(params, ctx);
+        throw RpcError.protocol('INVALID_PARAMS', invalidParamsData(parsed.error.issues));
+      }
       const waiting = this.pendingBySession.get(session) ?? 0;
       if (waiting >= this.maxPendingPerConnection) {
         throw new AppError('TOO_MANY_PENDING', `${waiting} calls are still pending on this connection`, { pending: waiting, max: this.maxPendingPerConnection });

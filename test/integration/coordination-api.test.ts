@@ -177,6 +177,24 @@ describe('coordination and router methods (real daemon)', () => {
       expect(m.predictions.total).to.be.at.least(2);
       expect((await c.call('coordination.metrics', { verbose: true })).error.code).to.equal(-32602);
     });
+
+    it('counts a refused single signal as rejected, in coordination.metrics and in /metrics alike', async () => {
+      const scrape = async (): Promise<{ cost: number; unknown: number }> => {
+        const text = await (await fetch(daemon.url.replace('ws://', 'http://').replace('/rpc', '/metrics'))).text();
+        const value = (type: string): number => Number(new RegExp(`^coordd_signals_total\\{type="${type}",outcome="rejected"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+        return { cost: value('cost'), unknown: value('unknown') };
+      };
+      const before = await c.request('coordination.metrics');
+      const promBefore = await scrape();
+      expect((await c.call('coordination.signal', { agentId: 'rej', signalType: 'cost', value: 2 })).error.code).to.equal(-32602);
+      expect((await c.call('coordination.signal', { agentId: 'rej', signalType: 'nonsense', value: 0.5 })).error.code).to.equal(-32602);
+      const after = await c.request('coordination.metrics');
+      expect(after.signals.rejected.cost - (before.signals.rejected.cost ?? 0)).to.equal(1);
+      expect(after.signals.rejectedUntyped - before.signals.rejectedUntyped).to.equal(1);
+      const promAfter = await scrape();
+      expect(promAfter.cost - promBefore.cost).to.equal(1);
+      expect(promAfter.unknown - promBefore.unknown).to.equal(1);
+    });
   });
 
   describe('router.select', () => {
