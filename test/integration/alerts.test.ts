@@ -78,6 +78,15 @@ describe('performance alerts (real daemon, config file)', function () {
     expect((await daemon.waitForLog((l) => l.msg === 'alert cleared')).level).to.equal('info');
     expect((await op.request('coordination.alerts', { subscribe: false })).subscribed).to.equal(false);
 
+    for (const [params, paths] of [
+      [{ subscribe: 'yes' }, ['subscribe']],
+      [{ subscribe: true, extra: 1 }, ['extra']],
+      [[1], ['params']],
+    ] as const) {
+      const reply = await op.call('coordination.alerts', params);
+      expect(reply.error?.code, JSON.stringify(params)).to.equal(-32602);
+      expect(reply.error.data.paths, JSON.stringify(params)).to.deep.equal(paths);
+    }
     for (const run of runs) agent.send({ jsonrpc: '2.0', id: run.id, result: 'done' });
     await agent.close();
     await op.close();

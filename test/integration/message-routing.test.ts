@@ -184,6 +184,22 @@ describe('message routing with conversations (real daemon)', function () {
       expect(err.code, JSON.stringify(params)).to.equal(-32602);
       if (field) expect(JSON.stringify(err.data), JSON.stringify(params)).to.contain(field);
     }
+    const conversationBad: [string, object, string[]][] = [
+      ['conversation.get', {}, ['conversationId']],
+      ['conversation.get', { conversationId: 'has spaces', extra: 1 }, ['conversationId', 'extra']],
+      ['conversation.list', { limit: 0, agentId: '' }, ['limit', 'agentId']],
+      ['conversation.list', { limit: 2.5, since: 1 }, ['limit', 'since']],
+      ['conversation.close', {}, ['conversationId']],
+      ['conversation.close', { conversationId: 'x'.repeat(129) }, ['conversationId']],
+    ];
+    for (const [method, params, paths] of conversationBad) {
+      const err = (await op.request(method, params).then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as RpcError;
+      expect(err.code, `${method} ${JSON.stringify(params)}`).to.equal(-32602);
+      expect((err.data as { paths: string[] }).paths, `${method} ${JSON.stringify(params)}`).to.have.members(paths);
+    }
     const none = (await op.route({ message: 'x', requiredCapabilities: ['nobody-has-this'] }).then(
       () => undefined,
       (e: unknown) => e,
