@@ -98,6 +98,9 @@ describe('message routing with conversations (real daemon)', function () {
     expect(metrics).to.match(/coordd_route_supervisor_fallbacks_total\{reason="timeout"\} [1-9]/);
     expect(metrics).to.match(/coordd_route_decisions_total\{by="intent_rule"\} [1-9]/);
     expect(metrics).to.match(/coordd_route_overhead_seconds_count [1-9]/);
+    // The two messages waited 0.2 s each for the supervisor: the agents' time, not the daemon's.
+    const overheadSum = Number(/^coordd_route_overhead_seconds_sum (\S+)$/m.exec(metrics)![1]);
+    expect(overheadSum).to.be.below(0.15);
   });
 
   it('falls back across failing agents (error, disconnect, timeout), lists every attempt in order, and opens their circuit breakers', async () => {
