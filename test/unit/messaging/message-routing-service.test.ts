@@ -191,6 +191,69 @@ describe('MessageRoutingService (router.route)', () => {
     expect(events.at(-1)).to.equal('routed:failed');
   });
 
+  describe('supervisors', () => {
+    it('a supervisor’s error or timeout counts against its own breaker; once open it is not asked, until its half-open trial', async () => {
+      const answers: Behaviour[] = [fails('error'), fails('timeout')];
+      const sup = new FakeAgent('sup', ['supervisor'], (m, p) => (answers.shift() ?? (() => ({ agentId: 'b' })))(m, p));
+      agents = [sup, new FakeAgent('a', ['x']), new FakeAgent('b', ['x'])];
+      agents[1]!.inFlight = 0;
+      agents[2]!.inFlight = 1;
+      const s = service();
+      for (let i = 0; i < 2; i++) expect((await s.route({ message: i })).decidedBy).to.equal('strategy');
+      expect(events.filter((e) => e.startsWith('fallback:'))).to.deep.equal(['fallback:error', 'fallback:timeout']);
+      expect(breakers.state('sup'), 'failureThreshold 2').to.equal('open');
+      events = [];
+      const skipped = await s.route({ message: 'skip' });
+      expect(sup.calls).to.have.length(2);
+      expect(skipped).to.include({ decidedBy: 'strategy', agentId: 'a' });
+      expect(events, 'skipping an open supervisor is no fallback').to.deep.equal(['decided:strategy', 'attempt:ok', 'routed:delivered']);
+      clock.advance(5_000);
+      expect(breakers.state('sup')).to.equal('half_open');
+      const trial = await s.route({ message: 'trial' });
+      expect(sup.calls).to.have.length(3);
+      expect(trial).to.include({ decidedBy: 'supervisor', agentId: 'b' });
+      expect(breakers.state('sup')).to.equal('closed');
+    });
+
+    it('an answer that cannot be used (invalid) is not a failure of the supervisor', async () => {
+      const sup = new FakeAgent('sup', ['supervisor'], () => ({ agentId: 'nobody' }));
+      agents = [sup, new FakeAgent('a', ['x'])];
+      const s = service();
+      for (let i = 0; i < 4; i++) await s.route({ message: i });
+      expect(events.filter((e) => e.startsWith('fallback:'))).to.deep.equal(Array(4).fill('fallback:invalid'));
+      expect(breakers.state('sup')).to.equal('closed');
+      expect(sup.calls).to.have.length(4);
+    });
+
+    it('asks the supervisor with the least work, rotating among equally loaded ones', async () => {
+      const sups = ['s1', 's2', 's3'].map((id) => new FakeAgent(id, ['supervisor'], () => ({ agentId: 'a' })));
+      sups[0]!.inFlight = 2;
+      agents = [...sups, new FakeAgent('a', ['x'])];
+      const s = service();
+      for (let i = 0; i < 4; i++) await s.route({ message: i });
+      expect(sups.map((x) => x.calls.length), 's1 is busier: never asked').to.deep.equal([0, 2, 2]);
+      sups[2]!.inFlight = 1;
+      for (let i = 0; i < 3; i++) await s.route({ message: i });
+      expect(sups.map((x) => x.calls.length), 's2 alone has the least work').to.deep.equal([0, 5, 2]);
+      for (const x of sups) x.inFlight = 0;
+      const before = sups.map((x) => x.calls.length);
+      for (let i = 0; i < 6; i++) await s.route({ message: i });
+      expect(sups.map((x, i) => x.calls.length - before[i]!), 'three equals share the work').to.deep.equal([2, 2, 2]);
+    });
+
+    it('skips a supervisor whose breaker is open and asks another', async () => {
+      const broken = new FakeAgent('s-broken', ['supervisor'], fails('error'));
+      const fine = new FakeAgent('s-fine', ['supervisor'], () => ({ agentId: 'a' }));
+      fine.inFlight = 1; // the broken one has less work, so it is asked first while its breaker lets it
+      agents = [broken, fine, new FakeAgent('a', ['x'])];
+      const s = service();
+      for (let i = 0; i < 2; i++) expect((await s.route({ message: i })).decidedBy).to.equal('strategy');
+      expect(breakers.state('s-broken')).to.equal('open');
+      for (let i = 0; i < 3; i++) expect((await s.route({ message: i })).decidedBy).to.equal('supervisor');
+      expect([broken.calls.length, fine.calls.length]).to.deep.equal([2, 3]);
+    });
+  });
+
   describe("the daemon's own time (routing overhead)", () => {
     it('subtracts the agents’ time: an agent taking exactly 40 ms and a supervisor taking 15 ms leave ~0 ms of overhead', async () => {
       const sup = new FakeAgent('sup', ['supervisor'], () => ({ agentId: 'a' }));
