@@ -5,11 +5,23 @@
  * The built daemon runs as a child process (COORDD_LOG_LEVEL=warn); this script hosts the agents
  * (coordd/client AgentWorkers answering message.deliver at once) and one operator connection
  * that keeps `concurrency` router.route calls in flight. The daemon measures its own time per
- * message (everything between receiving router.route and replying, minus the time spent waiting
- * for route.decide and message.deliver answers) into coordd_route_overhead_seconds; the bench reads
- * that histogram from two /metrics scrapes around the measured window and reports its p50/p99
- * (interpolated within buckets, as PromQL's histogram_quantile, plus the bucket bound that holds
- * the quantile). The operator's round trip is reported next to it for context.
+ * message into coordd_route_overhead_seconds:
+ *   from the router.route frame's arrival at the daemon's WebSocket handler (before JSON.parse)
+ *   until the reply has been serialised and handed to the socket (ws send), so parsing, zod
+ *   validation, choosing the agent, serialising the relayed history, recording the conversation
+ *   and serialising the result all count;
+ *   minus, for each route.decide and message.deliver call, only the time the daemon waited on the
+ *   agent: from the request handed to the socket until the reply frame arrives (before it is
+ *   parsed), or until the timeout or the close.
+ * Not in it: the kernel and the event loop queue before the daemon's handler runs (for the inbound
+ * request), and the socket write of a corked outbound request, which happens on the next tick
+ * after the request was handed over (that lands in the agent's share). Time the daemon spends
+ * on other connections' frames while a route waits for its agent is not this route's (it is in
+ * the wait); time an answered route waits to resume behind other work is this route's.
+ * The bench reads that histogram from two /metrics scrapes around the measured window and
+ * reports its p50/p99 (interpolated within buckets, as PromQL's histogram_quantile, plus the
+ * bucket bound that holds the quantile). The operator's round trip is reported next to it for
+ * context.
  *
  * Scenarios, each on a fresh daemon with the same fleet of 20 agents (5 specialisations):
  * - strategy:   no supervisor, no rules: RIPPLE_COORDINATION picks; 200 conversations, so most

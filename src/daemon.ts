@@ -40,6 +40,7 @@ import type { MessageRoutingService } from './messaging/message-routing-service.
 import type { CircuitBreakers } from './routing/circuit-breaker.js';
 import type { AlertEvaluator } from './alerts/alert-evaluator.js';
 import { countsAsCoordination } from './alerts/coordination-time.js';
+import { FrameTiming } from './rpc/frame-timing.js';
 import { AlertSubscribers, registerAlertsApi } from './api/alerts-api.js';
 
 export interface DaemonDeps {
@@ -57,6 +58,9 @@ export interface DaemonDeps {
 }
 
 type ServerSession = Session & { peer: RpcPeer; transport: WsTransport };
+
+/** The transport's clock for frame timing (one function, not a closure per frame). */
+const now = (): number => performance.now();
 
 /**
  * Wires the daemon: logger and metrics, the coordination service and its sweeper, the router,
@@ -228,7 +232,7 @@ export class Daemon {
         alerts: this.alertInputs,
         router: this.router,
         scores: this.coordination,
-        agents: agentDirectory(this.pool.agents),
+        agents: agentDirectory(this.pool.agents, (sessionId) => this.sessions.get(sessionId)?.peer),
         breakers: this.breakers,
         agentIds: () => [...this.pool.agents.all()].map((a) => a.agentId),
       },
@@ -343,9 +347,15 @@ export class Daemon {
       if (text !== undefined) transport.send(text);
     };
     transport.onmessage = (text) => {
-      const out = this.engine.handleText(text, session);
-      if (typeof out === 'object') out.then(reply, (err: unknown) => log.error({ err }, 'unexpected engine failure'));
-      else reply(out);
+      // Timed from before parsing to after the reply is handed to the socket (router.route's overhead).
+      const frame = new FrameTiming(now);
+      const out = this.engine.handleText(text, session, frame);
+      if (typeof out === 'object') {
+        out.then(reply, (err: unknown) => log.error({ err }, 'unexpected engine failure')).finally(() => frame.replied());
+      } else {
+        reply(out);
+        frame.replied();
+      }
     };
     transport.onclose = (code, why) => {
       this.sessions.delete(session.id);

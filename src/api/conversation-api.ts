@@ -8,7 +8,8 @@ import { conversationClose, conversationGet, conversationList, routerRoute } fro
 export function registerConversationApi(engine: RpcEngine, deps: { messaging: MessageRoutingService; conversations: ConversationStore }): void {
   const { messaging, conversations } = deps;
 
-  engine.register(routerRoute, (params) => messaging.route(params));
+  // The request's frame timing, so the daemon's own time counts parsing, validation and the reply too.
+  engine.register(routerRoute, (params, ctx) => messaging.route(params, ctx.frame));
 
   engine.register(conversationGet, (params) => {
     const c = conversations.get(params.conversationId);

@@ -69,9 +69,13 @@ export const DEFAULT_CONVERSATION_OPTIONS: Readonly<ConversationStoreOptions> = 
 
 /**
  * Conversation histories for router.route, bounded by lru-cache: at most maxConversations and
- * maxTotalBytes of messages (least recently used dropped first), each conversation dropped after
+ * maxTotalBytes of messages (least recently active dropped first), each conversation dropped after
  * idleTtlMs without a message (timed by the injected clock) and holding at most maxMessages and
  * maxConversationBytes (oldest messages dropped first).
+ *
+ * Activity is a new message (append), nothing else: reads (history, get, list, close) peek, so
+ * they neither reorder conversation.list, nor protect a conversation from eviction, nor restart
+ * its idle TTL. The cache's recency order is therefore the order of last messages.
  */
 export class ConversationStore {
   readonly options: Readonly<ConversationStoreOptions>;
@@ -111,7 +115,7 @@ export class ConversationStore {
    * in historyBytes together, oldest first. A message larger than the budget on its own ends it.
    */
   history(conversationId: string): ConversationMessage[] {
-    const c = this.cache.get(conversationId);
+    const c = this.cache.peek(conversationId);
     if (c === undefined) return [];
     const out: ConversationMessage[] = [];
     let bytes = 0;
@@ -153,11 +157,11 @@ export class ConversationStore {
 
   /** The whole stored conversation, or undefined. */
   get(conversationId: string): (ConversationSummary & { messages: ConversationMessage[]; droppedMessages: number }) | undefined {
-    const c = this.cache.get(conversationId);
+    const c = this.cache.peek(conversationId);
     return c && { ...summary(c), messages: c.messages.map((m) => m.entry), droppedMessages: c.dropped };
   }
 
-  /** Summaries, most recently active first. */
+  /** Summaries, most recently active (last message) first; reads never reorder them. */
   list(limit: number, agentId?: string): ConversationSummary[] {
     const out: ConversationSummary[] = [];
     for (const c of this.cache.values()) {
@@ -170,7 +174,7 @@ export class ConversationStore {
 
   /** End a conversation and drop its history; false when unknown. */
   close(conversationId: string): ConversationSummary | undefined {
-    const c = this.cache.get(conversationId);
+    const c = this.cache.peek(conversationId);
     if (c === undefined) return undefined;
     this.cache.delete(conversationId);
     return summary(c);

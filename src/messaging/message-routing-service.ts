@@ -10,7 +10,7 @@ import type { ScoreSource } from '../routing/strategy.js';
 import type { ParamsOf, ResultOf } from '../schemas/method.js';
 import type { routerRoute } from '../schemas/conversation.js';
 import { IntentMatcher } from './intent-rules.js';
-import { AgentCallFailed, type AgentDirectory, type CallFailure, type RoutableAgent } from './routable-agent.js';
+import { AgentCallFailed, type AgentDirectory, type CallFailure, type RoutableAgent, type RouteTimer } from './routable-agent.js';
 import { askSupervisor, pickSupervisor, type SupervisorFallback } from './supervisor.js';
 
 export type RouteRequest = ParamsOf<typeof routerRoute>;
@@ -23,7 +23,11 @@ export interface MessageRoutingObserver {
   supervisorFallback?(reason: SupervisorFallback): void;
   /** One message.deliver attempt ended; seconds of the agent's time. */
   attempt?(outcome: Attempt['outcome'], seconds: number): void;
-  /** A message was answered or given up on; overheadSeconds is the daemon's own time. */
+  /**
+   * A message was answered or given up on. overheadSeconds is the daemon's own time: with a
+   * RouteTimer, everything from the request frame's arrival to its reply handed to the socket;
+   * without one, route() itself; either way minus the time spent waiting for agents' answers.
+   */
   routed?(outcome: 'delivered' | 'failed', overheadSeconds: number, agentSeconds: number): void;
 }
 
@@ -34,7 +38,7 @@ export interface MessageRoutingDeps {
   agents: AgentDirectory;
   conversations: ConversationStore;
   breakers: CircuitBreakers;
-  /** High-resolution milliseconds, only to measure the daemon's own routing time. */
+  /** High-resolution milliseconds: attempt durations, and agent time when a call cannot tell its own. */
   elapsedMs: () => number;
   log?: Log;
   observer?: MessageRoutingObserver;
@@ -97,7 +101,8 @@ export class MessageRoutingService {
     this.observer = deps.observer ?? {};
   }
 
-  async route(req: RouteRequest): Promise<RouteResult> {
+  /** Route one message; `timer` (the request's frame) measures the daemon's own time around route() too. */
+  async route(req: RouteRequest, timer?: RouteTimer): Promise<RouteResult> {
     const { deps, options } = this;
     const started = deps.elapsedMs();
     const conversationId = req.conversationId ?? deps.ids();
@@ -114,7 +119,7 @@ export class MessageRoutingService {
       throw new AppError('NO_CANDIDATES', "every matching agent's circuit breaker is open", { openCircuits: open.slice(0, MAX_LISTED), openCircuitCount: open.length });
     }
 
-    const decision = await this.decide(req, conversationId, targets, wantsSupervisor, () => targetsNow().filter((a) => deps.breakers.available(a.agentId)));
+    const decision = await this.decide(req, conversationId, targets, wantsSupervisor, () => targetsNow().filter((a) => deps.breakers.available(a.agentId)), timer);
     let agentMs = decision.agentMs;
     const { pool, decidedBy, capability } = decision;
     this.observer.decided?.(decidedBy);
@@ -129,22 +134,25 @@ export class MessageRoutingService {
       // Its breaker closed the door since it was chosen (another call took the half-open trial): next.
       if (ticket !== undefined) {
         const sent = deps.elapsedMs();
-        const result = await this.deliver(agent, ticket, { conversationId, message: req.message, history, attempt: attempts.length + 1 }, timeoutMs);
+        let waited: number | undefined;
+        const result = await this.deliver(agent, ticket, { conversationId, message: req.message, history, attempt: attempts.length + 1 }, timeoutMs, (ms) => (waited = ms));
         const tookMs = deps.elapsedMs() - sent;
-        agentMs += tookMs;
+        const agentTook = waited ?? tookMs;
+        agentMs += agentTook;
+        timer?.waited(agentTook);
         attempts.push({ agentId: agent.agentId, outcome: result.outcome, durationMs: Math.round(tookMs * 1000) / 1000, ...(result.error && { error: result.error }) });
-        this.observer.attempt?.(result.outcome, tookMs / 1000);
+        this.observer.attempt?.(result.outcome, agentTook / 1000);
         if (result.outcome === 'ok') {
           deps.conversations.append(conversationId, { role: 'user', agentId: agent.agentId, message: req.message });
           deps.conversations.append(conversationId, { role: 'agent', agentId: agent.agentId, message: result.response });
-          this.observer.routed?.('delivered', Math.max(0, deps.elapsedMs() - started - agentMs) / 1000, agentMs / 1000);
+          this.reportRouted('delivered', started, agentMs, timer);
           return { conversationId, agentId: agent.agentId, response: result.response, attempts, decidedBy, ...(capability !== undefined && { capability }) };
         }
       }
       agent = this.nextAgent(pool, required, tried, req.strategy, wantsSupervisor);
     }
     deps.conversations.append(conversationId, { role: 'user', message: req.message });
-    this.observer.routed?.('failed', Math.max(0, deps.elapsedMs() - started - agentMs) / 1000, agentMs / 1000);
+    this.reportRouted('failed', started, agentMs, timer);
     this.log.warn({ conversationId, attempts }, 'message not answered by any agent');
     throw new AppError('ROUTE_FAILED', `${attempts.length} agent(s) tried, none answered`, { conversationId, attempts });
   }
@@ -160,6 +168,7 @@ export class MessageRoutingService {
     targets: readonly RoutableAgent[],
     wantsSupervisor: boolean,
     eligibleNow: () => RoutableAgent[],
+    timer: RouteTimer | undefined,
   ): Promise<{ first: RoutableAgent; pool: readonly RoutableAgent[]; decidedBy: DecidedBy; capability?: string; agentMs: number }> {
     const { deps, options } = this;
     let agentMs = 0;
@@ -171,8 +180,11 @@ export class MessageRoutingService {
       const asked = deps.elapsedMs();
       const now = deps.scores.now();
       const candidates = eligible.map((a) => ({ agentId: a.agentId, capabilities: [...a.capabilities], routingScore: deps.scores.routingScore(a.agentId, now) }));
-      const answer = await askSupervisor(supervisor, { message: req.message, conversationId, intent: req.intent, candidates }, options.supervisorTimeoutMs);
-      agentMs += deps.elapsedMs() - asked;
+      let waited: number | undefined;
+      const answer = await askSupervisor(supervisor, { message: req.message, conversationId, intent: req.intent, candidates }, options.supervisorTimeoutMs, (ms) => (waited = ms));
+      const supervisorMs = waited ?? deps.elapsedMs() - asked;
+      agentMs += supervisorMs;
+      timer?.waited(supervisorMs);
       if (!answer.ok && answer.failure !== undefined) deps.breakers.failure(supervisor.agentId, ticket);
       else deps.breakers.success(supervisor.agentId, ticket);
       eligible = eligibleNow();
@@ -196,11 +208,12 @@ export class MessageRoutingService {
     ticket: number,
     params: { conversationId: string; message: unknown; history: unknown[]; attempt: number },
     timeoutMs: number,
+    onWaited: (ms: number) => void,
   ): Promise<{ outcome: 'ok'; response: unknown; error?: undefined } | { outcome: CallFailure; error?: { code: number; message: string } }> {
     const { breakers } = this.deps;
     this.messagesInFlight.set(agent.agentId, (this.messagesInFlight.get(agent.agentId) ?? 0) + 1);
     try {
-      const response = await agent.call('message.deliver', params, timeoutMs);
+      const response = await agent.call('message.deliver', params, timeoutMs, onWaited);
       breakers.success(agent.agentId, ticket);
       return { outcome: 'ok', response };
     } catch (err) {
@@ -213,6 +226,14 @@ export class MessageRoutingService {
       if (n > 0) this.messagesInFlight.set(agent.agentId, n);
       else this.messagesInFlight.delete(agent.agentId);
     }
+  }
+
+  /** The daemon's own time on a routed message: once its reply is out when a timer measures the request, else route() alone. */
+  private reportRouted(outcome: 'delivered' | 'failed', started: number, agentMs: number, timer: RouteTimer | undefined): void {
+    const { observer } = this;
+    if (observer.routed === undefined) return;
+    if (timer !== undefined) timer.whenReplied((ownMs) => observer.routed!(outcome, ownMs / 1000, agentMs / 1000));
+    else observer.routed(outcome, Math.max(0, this.deps.elapsedMs() - started - agentMs) / 1000, agentMs / 1000);
   }
 
   /**

@@ -12,10 +12,10 @@ export type SupervisorAnswer =
  * Ask one supervisor agent which candidate should get a message (`route.decide`), bounded by
  * `timeoutMs`. Anything but a well-formed answer naming one of the candidates is a fallback.
  */
-export async function askSupervisor(supervisor: RoutableAgent, params: RouteDecideParams, timeoutMs: number): Promise<SupervisorAnswer> {
+export async function askSupervisor(supervisor: RoutableAgent, params: RouteDecideParams, timeoutMs: number, onWaited?: (ms: number) => void): Promise<SupervisorAnswer> {
   let raw: unknown;
   try {
-    raw = await supervisor.call('route.decide', params, timeoutMs);
+    raw = await supervisor.call('route.decide', params, timeoutMs, onWaited);
   } catch (err) {
     const failure = err instanceof AgentCallFailed ? err : new AgentCallFailed('disconnected', 'call failed');
     return { ok: false, fallback: failure.outcome === 'timeout' ? 'timeout' : 'error', detail: failure.message, failure };

@@ -7,6 +7,7 @@ import { invalidParamsData } from './param-issues.js';
 import { RpcError, type WireError } from './rpc-error.js';
 import type { Session } from './session.js';
 import type { RpcPeer } from './peer.js';
+import type { FrameTiming } from './frame-timing.js';
 import { traceIdFrom } from './trace.js';
 import { RequestContext } from './request-context.js';
 
@@ -103,7 +104,7 @@ export class RpcEngine {
    * Handle one text frame from a connection. Resolves with the reply text, or undefined when
    * nothing must be sent (notifications, responses to our own requests, all-notification batches).
    */
-  handleText(text: string, session: Session & { peer: RpcPeer }): string | undefined | Promise<string | undefined> {
+  handleText(text: string, session: Session & { peer: RpcPeer }, frame?: FrameTiming): string | undefined | Promise<string | undefined> {
     let message: unknown;
     try {
       message = JSON.parse(text);
@@ -112,7 +113,7 @@ export class RpcEngine {
       return JSON.stringify(errorResponse(null, RpcError.protocol('PARSE_ERROR').toWire()));
     }
     if (!Array.isArray(message)) {
-      const reply = this.handleOne(message, session);
+      const reply = this.handleOne(message, session, frame);
       return isPromise(reply) ? reply.then(serialize) : serialize(reply);
     }
     if (message.length === 0) {
@@ -124,17 +125,17 @@ export class RpcEngine {
       );
     }
     // §6: the elements run concurrently; the reply array holds one response per non-notification.
-    return Promise.all(message.map((m) => this.handleOne(m, session))).then((replies) => {
+    return Promise.all(message.map((m) => this.handleOne(m, session, frame))).then((replies) => {
       const present = replies.filter((r): r is Reply => r !== undefined);
       return present.length === 0 ? undefined : JSON.stringify(present);
     });
   }
 
-  private handleOne(value: unknown, session: Session & { peer: RpcPeer }): Reply | undefined | Promise<Reply | undefined> {
+  private handleOne(value: unknown, session: Session & { peer: RpcPeer }, frame: FrameTiming | undefined): Reply | undefined | Promise<Reply | undefined> {
     const env = classify(value);
     switch (env.kind) {
       case 'response':
-        session.peer.receive(env.message);
+        session.peer.receive(env.message, frame?.receivedAt);
         return undefined;
       case 'invalid':
         this.deps.observer?.onCall(UNKNOWN_METHOD, String(ProtocolErrors.INVALID_REQUEST.code), 0);
@@ -146,7 +147,7 @@ export class RpcEngine {
           if (env.kind === 'notification') return undefined;
           return errorResponse(env.id, RpcError.protocol('METHOD_NOT_FOUND', { method: env.method.slice(0, 200) }).toWire());
         }
-        const reply = this.call(registered, env.kind === 'request' ? env.id : undefined, env.params, session);
+        const reply = this.call(registered, env.kind === 'request' ? env.id : undefined, env.params, session, frame);
         return isPromise(reply) ? reply.then((r) => r ?? undefined) : (reply ?? undefined);
       }
     }
@@ -157,10 +158,10 @@ export class RpcEngine {
    * allocation on the hot path); asynchronous ones through a promise. `id` undefined means a
    * notification: it runs, and nothing is returned.
    */
-  private call(registered: Registered, id: RpcId | undefined, params: unknown, session: Session): Reply | null | Promise<Reply | null> {
+  private call(registered: Registered, id: RpcId | undefined, params: unknown, session: Session, frame: FrameTiming | undefined): Reply | null | Promise<Reply | null> {
     const name = registered.def.name;
     const started = performance.now();
-    const ctx = new RequestContext(session, name, traceIdFrom(params));
+    const ctx = new RequestContext(session, name, traceIdFrom(params), frame);
     this.inFlight++;
     let result: unknown;
     try {

@@ -16,9 +16,19 @@ export class PeerError extends Error {
   }
 }
 
+export interface PeerRequestOptions {
+  timeoutMs?: number;
+  /**
+   * Told, once the request has settled, how many milliseconds it waited on the peer: from the
+   * request handed to the socket until its reply frame arrived (before parsing), or until the
+   * timeout or the close. Serialising the request and parsing the reply are not in it.
+   */
+  onWaited?: (ms: number) => void;
+}
+
 /** Outbound calls to one connected client. */
 export interface Peer {
-  request<T = unknown>(method: string, params: object, options?: { timeoutMs?: number }): Promise<T>;
+  request<T = unknown>(method: string, params: object, options?: PeerRequestOptions): Promise<T>;
   notify(method: string, params: object): void;
 }
 
@@ -34,20 +44,47 @@ export class RpcPeer implements Peer {
   private readonly client: JSONRPCClient<void>;
   private readonly pending = new Set<(err: PeerError) => void>();
   private closed = false;
+  private nextId = 1;
+  /** Requests whose wait is measured (they asked for onWaited), by id: when sent, when answered. */
+  private readonly waits = new Map<number, { sentAt?: number; answeredAt?: number }>();
 
   constructor(
     send: (text: string) => void,
     private readonly defaultTimeoutMs: number,
+    /** High-resolution milliseconds, only to measure waits. */
+    private readonly now: () => number = () => performance.now(),
   ) {
-    this.client = new JSONRPCClient<void>((payload) => send(JSON.stringify(payload)));
+    this.client = new JSONRPCClient<void>(
+      (payload) => {
+        send(JSON.stringify(payload));
+        const wait = this.waits.get(payload.id as number);
+        if (wait !== undefined) wait.sentAt = this.now();
+      },
+      () => this.nextId++,
+    );
   }
 
-  request<T = unknown>(method: string, params: object, options: { timeoutMs?: number } = {}): Promise<T> {
+  request<T = unknown>(method: string, params: object, options: PeerRequestOptions = {}): Promise<T> {
     if (this.closed) return Promise.reject(new PeerError('CLOSED', 'connection closed'));
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    const { onWaited } = options;
+    // The library takes the next id synchronously inside request(): this is the one.
+    const id = this.nextId;
+    const wait: { sentAt?: number; answeredAt?: number } = {};
+    if (onWaited !== undefined) this.waits.set(id, wait);
+    let reported = onWaited === undefined;
+    const settled = (): void => {
+      // Once: a close fails the request here and again when the library rejects it.
+      if (reported) return;
+      reported = true;
+      this.waits.delete(id);
+      // Never sent (send failed): no wait. Not answered (timeout, close): waited until now.
+      onWaited!(wait.sentAt === undefined ? 0 : Math.max(0, (wait.answeredAt ?? this.now()) - wait.sentAt));
+    };
     return new Promise<T>((resolve, reject) => {
       const fail = (err: PeerError): void => {
         this.pending.delete(fail);
+        settled();
         reject(err);
       };
       this.pending.add(fail);
@@ -57,6 +94,7 @@ export class RpcPeer implements Peer {
         .then(
           (result) => {
             this.pending.delete(fail);
+            settled();
             resolve(result as T);
           },
           (err: unknown) => fail(toPeerError(err, timeoutMs)),
@@ -68,8 +106,12 @@ export class RpcPeer implements Peer {
     if (!this.closed) this.client.notify(method, params);
   }
 
-  /** Hand a response message (a reply to one of our requests) to the waiting caller. */
-  receive(message: Record<string, unknown>): void {
+  /** Hand a response message (a reply to one of our requests) to the waiting caller; `arrivedAt` is when its frame came in. */
+  receive(message: Record<string, unknown>, arrivedAt?: number): void {
+    if (this.waits.size > 0) {
+      const wait = this.waits.get(message.id as number);
+      if (wait !== undefined && wait.answeredAt === undefined) wait.answeredAt = arrivedAt ?? this.now();
+    }
     this.client.receive(message as never);
   }
 

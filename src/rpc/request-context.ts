@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Log } from '../log.js';
+import type { FrameTiming } from './frame-timing.js';
 import type { Session } from './session.js';
 
 /** What a handler gets besides its params: who is calling, the trace id, and a bound logger. */
@@ -12,6 +13,8 @@ export class RequestContext {
     readonly method: string,
     /** The caller's trace id, if it sent one. */
     traceHint: string | undefined,
+    /** The timing of the frame this call came in, when the transport measures it. */
+    readonly frame?: FrameTiming,
   ) {
     this.trace = traceHint;
   }

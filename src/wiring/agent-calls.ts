@@ -3,7 +3,7 @@ import { AgentCallFailed, type AgentDirectory, type RoutableAgent } from '../mes
 import { AgentCallError } from '../pool/agent-channel.js';
 import type { AgentRegistry } from '../pool/agent-registry.js';
 import type { CandidateSource } from '../routing/candidate-source.js';
-import { PeerError } from '../rpc/peer.js';
+import { PeerError, type Peer } from '../rpc/peer.js';
 
 /** A failed outbound request in the pool's words. */
 export function toAgentCallError(err: unknown): AgentCallError {
@@ -23,23 +23,30 @@ export function toCallFailed(err: unknown): AgentCallFailed {
   return new AgentCallFailed('disconnected', e.message);
 }
 
-/** Message routing's view of the pool: live agents (not draining or degraded) and their connections. */
-export function agentDirectory(agents: AgentRegistry): AgentDirectory {
+/**
+ * Message routing's view of the pool: live agents (not draining or degraded) and their
+ * connections. Calls go straight to the connection's peer (`peerOf` its session), which measures
+ * how long each waited on the agent.
+ */
+export function agentDirectory(agents: AgentRegistry, peerOf: (sessionId: string) => Peer | undefined): AgentDirectory {
   return {
     routable: () => {
       const out: RoutableAgent[] = [];
       for (const a of agents.all()) {
         if (a.draining || a.degraded) continue;
-        const channel = a.channel;
+        const sessionId = a.sessionId;
         out.push({
           agentId: a.agentId,
           capabilities: a.capabilities,
           inFlight: a.inFlight.size,
           capacity: a.capacity,
-          call: (method, params, timeoutMs) =>
-            channel.request(method, params, timeoutMs).catch((err: unknown) => {
+          call: (method, params, timeoutMs, onWaited) => {
+            const peer = peerOf(sessionId);
+            if (peer === undefined) return Promise.reject(new AgentCallFailed('disconnected', 'connection closed'));
+            return peer.request(method, params, { timeoutMs, onWaited }).catch((err: unknown) => {
               throw toCallFailed(err);
-            }),
+            });
+          },
         });
       }
       return out;

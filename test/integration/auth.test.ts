@@ -63,6 +63,28 @@ for (const format of ['lines', 'json'] as const) {
       await operator.close();
     });
 
+    it('refuses router.route and conversation.* to an agent connection with FORBIDDEN, before looking at params', async () => {
+      const agent = await TestClient.connect(daemon.url, AGENT);
+      const calls: [string, object][] = [
+        ['router.route', { message: 'hi' }],
+        ['conversation.get', { conversationId: 'c1' }],
+        ['conversation.list', {}],
+        ['conversation.close', { conversationId: 'c1' }],
+        ['conversation.get', { conversationId: 'not valid' }],
+      ];
+      for (const [method, params] of calls) {
+        const refused = await agent.call(method, params);
+        expect(refused.error?.code, method).to.equal(-32001);
+        expect(refused.error.data, method).to.deep.include({ name: 'FORBIDDEN', role: 'agent', allowed: ['operator', 'admin'] });
+      }
+      // The operator reaches the methods themselves (no agent to route to, no such conversation).
+      const operator = await TestClient.connect(daemon.url, OPERATOR);
+      expect((await operator.call('router.route', { message: 'hi' })).error.code).to.equal(-32011);
+      expect((await operator.call('conversation.get', { conversationId: 'c1' })).error.code).to.equal(-32061);
+      expect((await operator.request('conversation.list', {})).total).to.equal(0);
+      await Promise.all([agent.close(), operator.close()]);
+    });
+
     it('never writes a token to the log', async () => {
       await refusedStatus(daemon.url, { authorization: 'Bearer leaked-candidate-token-123' });
       const c = await TestClient.connect(daemon.url, OPERATOR);

@@ -164,6 +164,26 @@ describe('resource leases (real daemon)', function () {
     expect(bad.error.code).to.equal(-32602);
     expect(bad.error.data.paths).to.have.members(['resource', 'mode', 'ttlSeconds', 'waitMs', 'extra']);
     expect((await a.call('resource.renew', {})).error.data.paths).to.deep.equal(['leaseId']);
+    const invalid: [string, object, string[]][] = [
+      ['resource.release', {}, ['leaseId']],
+      ['resource.release', { leaseId: '', extra: true }, ['leaseId', 'extra']],
+      ['resource.list', { resource: '', limit: 0 }, ['resource', 'limit']],
+      ['resource.list', { limit: 1.5, other: 1 }, ['limit', 'other']],
+    ];
+    for (const [method, params, paths] of invalid) {
+      const reply = await a.call(method, params);
+      expect(reply.error?.code, method).to.equal(-32602);
+      expect(reply.error.data.paths, `${method} ${JSON.stringify(params)}`).to.have.members(paths);
+    }
+    for (const [params, paths] of [
+      [{ limit: 1001 }, ['limit']],
+      [{ resource: 7, limit: -1 }, ['resource', 'limit']],
+      [{ since: 0 }, ['since']],
+    ] as const) {
+      const reply = await op.call('coordination.conflicts', params);
+      expect(reply.error?.code, JSON.stringify(params)).to.equal(-32602);
+      expect(reply.error.data.paths, JSON.stringify(params)).to.have.members(paths);
+    }
     const unregistered = await TestClient.connect(daemon.url, AGENT);
     const refused = await unregistered.call('resource.acquire', { resource: 'x', mode: 'shared', ttlSeconds: 1 });
     expect(refused.error.code).to.equal(-32020);
@@ -186,6 +206,81 @@ describe('resource leases (real daemon)', function () {
     expect(metricValue(text, 'coordd_resource_wait_seconds_count', 'outcome="granted"')).to.equal(2);
     expect(text).to.match(/^coordd_resource_waiters 0$/m);
     expect(text).to.match(/^coordd_resource_leases\{mode="exclusive"\} \d+$/m);
+  });
+});
+
+describe('resource lease limits and ownership errors (real daemon)', function () {
+  this.timeout(20_000);
+  let daemon: DaemonProcess;
+  let op: TestClient;
+
+  before(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coordd-lease-limits-'));
+    writeFileSync(join(dir, 'tokens.json'), JSON.stringify({ tokens: [{ token: OPERATOR, role: 'operator' }, { token: AGENT, role: 'agent' }] }));
+    writeFileSync(join(dir, 'coordd.yaml'), 'leases:\n  maxWaitersPerResource: 1\n  maxLeasesPerAgent: 2\n');
+    daemon = await startDaemon({ COORDD_TOKENS_FILE: join(dir, 'tokens.json'), COORDD_CONFIG: join(dir, 'coordd.yaml') });
+    op = await TestClient.connect(daemon.url, OPERATOR);
+  });
+  after(async () => {
+    await op.close();
+    expect(await daemon.stop()).to.equal(0);
+  });
+
+  it('answers LEASE_QUEUE_FULL once leases.maxWaitersPerResource acquires wait for the resource', async () => {
+    const a = await agent(daemon.url, 'qf-a');
+    const b = await agent(daemon.url, 'qf-b');
+    const c = await agent(daemon.url, 'qf-c');
+    const held = await a.request('resource.acquire', { resource: 'narrow', mode: 'exclusive', ttlSeconds: 60 });
+    const waiting = b.request('resource.acquire', { resource: 'narrow', mode: 'exclusive', ttlSeconds: 60, waitMs: 10_000 });
+    expect(await queued(op, waiting, 'narrow', 'qf-b')).to.equal(true);
+    const full = await c.call('resource.acquire', { resource: 'narrow', mode: 'shared', ttlSeconds: 60, waitMs: 10_000 });
+    expect(full.error.code).to.equal(-32052);
+    expect(full.error.data).to.deep.include({ name: 'LEASE_QUEUE_FULL', resource: 'narrow', maxWaitersPerResource: 1, waiters: 1, holders: 1 });
+    const { events } = await op.request('coordination.conflicts', { resource: 'narrow' });
+    expect(events[0]).to.deep.include({ agentId: 'qf-c', resolution: 'escalated', conflictId: full.error.data.conflictId });
+    // The refused acquire did not take the place of the queued one.
+    await a.request('resource.release', { leaseId: held.leaseId });
+    expect((await waiting).resource).to.equal('narrow');
+    await Promise.all([a.close(), b.close(), c.close()]);
+  });
+
+  it('answers LEASE_LIMIT once an agent holds plus awaits leases.maxLeasesPerAgent leases', async () => {
+    const a = await agent(daemon.url, 'lim-a');
+    const b = await agent(daemon.url, 'lim-b');
+    const blocker = await b.request('resource.acquire', { resource: 'lim-2', mode: 'exclusive', ttlSeconds: 60 });
+    await a.request('resource.acquire', { resource: 'lim-1', mode: 'exclusive', ttlSeconds: 60 });
+    // A waiting acquire counts against the limit too.
+    const waiting = a.request('resource.acquire', { resource: 'lim-2', mode: 'exclusive', ttlSeconds: 60, waitMs: 10_000 });
+    expect(await queued(op, waiting, 'lim-2', 'lim-a')).to.equal(true);
+    const refused = await a.call('resource.acquire', { resource: 'lim-3', mode: 'shared', ttlSeconds: 60 });
+    expect(refused.error.code).to.equal(-32053);
+    expect(refused.error.data).to.deep.equal({ name: 'LEASE_LIMIT', detail: refused.error.data.detail, agentId: 'lim-a', maxLeasesPerAgent: 2 });
+    expect((await op.request('resource.list', { resource: 'lim-3' })).total).to.equal(0);
+    await b.request('resource.release', { leaseId: blocker.leaseId });
+    const granted = await waiting;
+    expect((await a.call('resource.acquire', { resource: 'lim-3', mode: 'shared', ttlSeconds: 60 })).error.code).to.equal(-32053);
+    await a.request('resource.release', { leaseId: granted.leaseId });
+    expect((await a.request('resource.acquire', { resource: 'lim-3', mode: 'shared', ttlSeconds: 60 })).resource).to.equal('lim-3');
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('answers LEASE_NOT_FOUND to renewing an unknown or released lease, and LEASE_NOT_OWNED to releasing another agent’s', async () => {
+    const a = await agent(daemon.url, 'own-a');
+    const b = await agent(daemon.url, 'own-b');
+    const unknown = await a.call('resource.renew', { leaseId: 'no-such-lease', ttlSeconds: 5 });
+    expect(unknown.error.code).to.equal(-32054);
+    expect(unknown.error.data).to.deep.include({ name: 'LEASE_NOT_FOUND', leaseId: 'no-such-lease' });
+    const g = await a.request('resource.acquire', { resource: 'owned', mode: 'exclusive', ttlSeconds: 60 });
+    const notOwned = await b.call('resource.release', { leaseId: g.leaseId });
+    expect(notOwned.error.code).to.equal(-32055);
+    expect(notOwned.error.data).to.deep.include({ name: 'LEASE_NOT_OWNED', leaseId: g.leaseId, agentId: 'own-a' });
+    // Refused, so the lease is still a's.
+    expect((await op.request('resource.list', { resource: 'owned' })).resources[0].leases.map((l: any) => l.leaseId)).to.deep.equal([g.leaseId]);
+    await a.request('resource.release', { leaseId: g.leaseId });
+    const released = await a.call('resource.renew', { leaseId: g.leaseId });
+    expect(released.error.code).to.equal(-32054);
+    expect(released.error.data).to.deep.include({ name: 'LEASE_NOT_FOUND', leaseId: g.leaseId });
+    await Promise.all([a.close(), b.close()]);
   });
 });
 
@@ -213,6 +308,33 @@ describe('resource leases of a removed agent (real daemon)', function () {
       expect((await silent.closed).code).to.equal(4002);
       const text = await metricsText(daemon);
       expect(metricValue(text, 'coordd_resource_lease_ends_total', 'reason="removed"')).to.equal(1);
+    } finally {
+      stopBeating();
+      await live.close();
+    }
+  });
+
+  it('cancels the waiting acquire of an agent removed for missed heartbeats (LEASE_WAIT_CANCELLED, conflict abandoned)', async () => {
+    const live = await TestClient.connect(daemon.url);
+    await live.request('agent.register', { agentId: 'holder-live', capabilities: [], capacity: 1 });
+    const stopBeating = heartbeats(live);
+    try {
+      const held = await live.request('resource.acquire', { resource: 'contended', mode: 'exclusive', ttlSeconds: 600 });
+      const silent = await TestClient.connect(daemon.url);
+      await silent.request('agent.register', { agentId: 'silent-waiter', capabilities: [], capacity: 1 });
+      const waiting = silent.call('resource.acquire', { resource: 'contended', mode: 'exclusive', ttlSeconds: 60, waitMs: 60_000 });
+      expect(await queued(live, waiting, 'contended', 'silent-waiter')).to.equal(true);
+      // The daemon closes the socket before it cancels the wait, so the LEASE_WAIT_CANCELLED reply
+      // has nobody to go to: the close comes first and no reply ever does.
+      const first = await Promise.race([waiting.then((reply) => ({ reply })), silent.closed.then((closed) => ({ closed }))]);
+      expect(first).to.deep.equal({ closed: { code: 4002, reason: 'missed heartbeats' } });
+      expect(await daemon.waitForLog((l) => l.msg === 'leases released: owner gone' && l.agentId === 'silent-waiter')).to.deep.include({ reason: 'removed', waits: 1, leases: 0 });
+      const listed = await live.request('resource.list', { resource: 'contended' });
+      expect(listed.resources[0].waiters).to.deep.equal([]);
+      expect(listed.resources[0].leases.map((l: any) => l.leaseId)).to.deep.equal([held.leaseId]);
+      const { events } = await live.request('coordination.conflicts', { resource: 'contended' });
+      expect(events[0]).to.deep.include({ agentId: 'silent-waiter', resolution: 'abandoned' });
+      expect(metricValue(await metricsText(daemon), 'coordd_resource_acquires_total', 'result="cancelled"')).to.equal(1);
     } finally {
       stopBeating();
       await live.close();

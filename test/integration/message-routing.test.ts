@@ -98,33 +98,86 @@ describe('message routing with conversations (real daemon)', function () {
     expect(metrics).to.match(/coordd_route_supervisor_fallbacks_total\{reason="timeout"\} [1-9]/);
     expect(metrics).to.match(/coordd_route_decisions_total\{by="intent_rule"\} [1-9]/);
     expect(metrics).to.match(/coordd_route_overhead_seconds_count [1-9]/);
+    // The two messages waited 0.2 s each for the supervisor: the agents' time, not the daemon's.
+    const overheadSum = Number(/^coordd_route_overhead_seconds_sum (\S+)$/m.exec(metrics)![1]);
+    expect(overheadSum).to.be.below(0.15);
   });
 
-  it('falls back across failing agents (error, disconnect), lists every attempt, and opens their circuit breakers', async () => {
+  it('falls back across failing agents (error, disconnect, timeout), lists every attempt in order, and opens their circuit breakers', async () => {
+    // The order is forced, not hoped for: the supervisor sends each message first to bad-1 (while
+    // it is a candidate); after a failure the router strategy (LEAST_LOADED) takes the least
+    // loaded of the rest, and held tasks load mute (1 of 4 slots) less than good (1 of 2).
+    const candidatesSeen: string[][] = [];
+    await agent('sup-fb', ['supervisor'], {
+      onRouteDecide: (req) => {
+        const ids = req.candidates.map((c) => c.agentId).sort();
+        candidatesSeen.push(ids);
+        return { agentId: ids.includes('bad-1') ? 'bad-1' : 'good' };
+      },
+    });
     await agent('bad-1', ['x'], {
       onMessage: () => {
         throw new RpcError(-32000, 'model overloaded');
       },
     });
     const dropper = await agent('bad-2', ['x'], { onMessage: () => new Promise(() => void dropper.client.close()) });
-    await agent('good', ['x']);
-    const r = await op.route({ message: 'hi', requiredCapabilities: ['x'], strategy: 'ROUND_ROBIN' });
-    expect(r.agentId).to.equal('good');
-    const failed = r.attempts.filter((a) => a.outcome !== 'ok');
-    for (const a of failed) expect(['bad-1', 'bad-2']).to.include(a.agentId);
-    expect(r.attempts.at(-1)).to.include({ agentId: 'good', outcome: 'ok' });
-    expect(r.attempts.map((a) => a.outcome)).to.satisfy((o: string[]) => o.every((x) => ['error', 'disconnected', 'ok'].includes(x)));
-    // bad-1 keeps failing until its breaker opens (threshold 2); then it is no longer tried.
-    for (let i = 0; i < 4 && (await breakerOf('bad-1')) !== 'open'; i++) await op.route({ message: i, requiredCapabilities: ['x'], strategy: 'ROUND_ROBIN' });
-    expect(await breakerOf('bad-1')).to.equal('open');
-    for (let i = 0; i < 3; i++) {
-      const again = await op.route({ message: 'again', requiredCapabilities: ['x'] });
-      expect(again.attempts.map((a) => a.agentId)).not.to.include('bad-1');
+    let releaseTasks!: () => void;
+    const held = new Promise<null>((resolve) => (releaseTasks = () => resolve(null)));
+    const running: string[] = [];
+    const holding = (id: string) => () => {
+      running.push(id);
+      return held;
+    };
+    await agent('mute', ['x', 'hold-mute'], { capacity: 4, handler: holding('mute'), onMessage: () => new Promise(() => {}) });
+    await agent('good', ['x', 'hold-good'], { capacity: 2, handler: holding('good') });
+    try {
+      for (const id of ['mute', 'good']) await op.assign({ type: 'hold', payload: {}, requiredCapabilities: [`hold-${id}`] });
+      await until(() => running.length === 2);
+
+      // maxAttempts is 3: bad-1 (the supervisor's choice), then bad-2 (load 0), then mute (0.25).
+      const failed = (await op.route({ message: 'first', requiredCapabilities: ['x'], timeoutMs: 300 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as RpcError;
+      expect(failed.code).to.equal(-32060);
+      const attempts = (failed.data as { attempts: { agentId: string; outcome: string; durationMs: number; error?: unknown }[] }).attempts;
+      expect(attempts.map((a) => [a.agentId, a.outcome])).to.deep.equal([
+        ['bad-1', 'error'],
+        ['bad-2', 'disconnected'],
+        ['mute', 'timeout'],
+      ]);
+      expect(attempts[0]!.error).to.deep.equal({ code: -32000, message: 'model overloaded' });
+      expect(attempts[2]!.durationMs).to.be.at.least(290);
+
+      // Second failures of bad-1 and mute (threshold 2) open their breakers; good answers.
+      const r = await op.route({ message: 'second', requiredCapabilities: ['x'], timeoutMs: 300 });
+      expect(r.attempts.map((a) => [a.agentId, a.outcome])).to.deep.equal([
+        ['bad-1', 'error'],
+        ['mute', 'timeout'],
+        ['good', 'ok'],
+      ]);
+      expect(r).to.deep.include({ agentId: 'good', decidedBy: 'supervisor' });
+      expect(await breakerOf('bad-1')).to.equal('open');
+      expect(await breakerOf('mute')).to.equal('open');
+
+      // Open breakers keep both out, of the supervisor's candidates too.
+      const again = await op.route({ message: 'third', requiredCapabilities: ['x'] });
+      expect(again.attempts.map((a) => [a.agentId, a.outcome])).to.deep.equal([['good', 'ok']]);
+      expect(candidatesSeen).to.deep.equal([['bad-1', 'bad-2', 'good', 'mute'], ['bad-1', 'good', 'mute'], ['good']]);
+      const metrics = await (await fetch(`${daemon.httpUrl}/metrics`)).text();
+      expect(metrics).to.match(/coordd_circuit_breakers\{state="open"\} [2-9]/);
+      for (const outcome of ['error', 'disconnected', 'timeout']) expect(metrics).to.match(new RegExp(`coordd_route_attempts_total\\{outcome="${outcome}"\\} [1-9]`));
+    } finally {
+      releaseTasks();
     }
-    const metrics = await (await fetch(`${daemon.httpUrl}/metrics`)).text();
-    expect(metrics).to.match(/coordd_circuit_breakers\{state="open"\} [1-9]/);
-    expect(metrics).to.match(/coordd_route_attempts_total\{outcome="error"\} [1-9]/);
   });
+
+  /** Poll until `check` holds (or fail after 5 s). */
+  async function until(check: () => boolean): Promise<void> {
+    for (const deadline = Date.now() + 5000; !check(); await new Promise((resolve) => setTimeout(resolve, 10))) {
+      if (Date.now() > deadline) throw new Error('condition not met in time');
+    }
+  }
 
   async function breakerOf(agentId: string): Promise<string | undefined> {
     const page = await op.request<{ circuitBreakers?: { agentId: string; state: string }[] }>('coordination.state', {});
@@ -183,6 +236,22 @@ describe('message routing with conversations (real daemon)', function () {
       )) as RpcError;
       expect(err.code, JSON.stringify(params)).to.equal(-32602);
       if (field) expect(JSON.stringify(err.data), JSON.stringify(params)).to.contain(field);
+    }
+    const conversationBad: [string, object, string[]][] = [
+      ['conversation.get', {}, ['conversationId']],
+      ['conversation.get', { conversationId: 'has spaces', extra: 1 }, ['conversationId', 'extra']],
+      ['conversation.list', { limit: 0, agentId: '' }, ['limit', 'agentId']],
+      ['conversation.list', { limit: 2.5, since: 1 }, ['limit', 'since']],
+      ['conversation.close', {}, ['conversationId']],
+      ['conversation.close', { conversationId: 'x'.repeat(129) }, ['conversationId']],
+    ];
+    for (const [method, params, paths] of conversationBad) {
+      const err = (await op.request(method, params).then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as RpcError;
+      expect(err.code, `${method} ${JSON.stringify(params)}`).to.equal(-32602);
+      expect((err.data as { paths: string[] }).paths, `${method} ${JSON.stringify(params)}`).to.have.members(paths);
     }
     const none = (await op.route({ message: 'x', requiredCapabilities: ['nobody-has-this'] }).then(
       () => undefined,

@@ -102,4 +102,40 @@ describe('ConversationStore', () => {
     expect(store.list(10).map((c) => c.conversationId)).to.deep.equal(['d', 'c', 'b']);
     expect(store.has('a')).to.equal(false);
   });
+
+  describe('reading is not activity', () => {
+    it('keeps the list most recently active first after get() and history() of an older conversation', () => {
+      const store = new ConversationStore({ clock });
+      store.append('old', { role: 'user', message: 1 });
+      clock.advance(1000);
+      store.append('new', { role: 'user', message: 1 });
+      expect(store.get('old')!.messageCount).to.equal(1);
+      expect(store.history('old')).to.have.length(1);
+      expect(store.list(10).map((c) => c.conversationId)).to.deep.equal(['new', 'old']);
+      expect(store.list(10).map((c) => c.updatedAt)).to.deep.equal([clock.now(), clock.now() - 1000]);
+    });
+
+    it('still drops the least recently active first (maxConversations) however often it was read', () => {
+      const store = new ConversationStore({ clock }, { maxConversations: 2 });
+      store.append('a', { role: 'user', message: 1 });
+      store.append('b', { role: 'user', message: 1 });
+      store.get('a');
+      store.history('a');
+      store.append('c', { role: 'user', message: 1 });
+      expect(store.list(10).map((c) => c.conversationId)).to.deep.equal(['c', 'b']);
+    });
+
+    it('does not restart the idle timer: a conversation only read for idleTtlMs is dropped', () => {
+      const store = new ConversationStore({ clock }, { idleTtlMs: 60_000 });
+      store.append('c', { role: 'user', message: 1 });
+      for (let i = 0; i < 5; i++) {
+        clock.advance(11_000);
+        expect(store.get('c')).not.to.equal(undefined);
+        store.history('c');
+      }
+      clock.advance(5_001);
+      expect(store.get('c')).to.equal(undefined);
+      expect(store.list(10)).to.deep.equal([]);
+    });
+  });
 });

@@ -6,6 +6,7 @@ import { MessageRoutingService, type MessageRoutingOptions } from '../../../src/
 import { AgentCallFailed, type MessagingMethod, type RoutableAgent } from '../../../src/messaging/routable-agent.js';
 import { seededRandom } from '../../../src/random.js';
 import { CircuitBreakers } from '../../../src/routing/circuit-breaker.js';
+import { FrameTiming } from '../../../src/rpc/frame-timing.js';
 import { MessageRouter } from '../../../src/routing/message-router.js';
 import { VirtualClock } from '../../../src/time/virtual-clock.js';
 import { FakeScores } from '../routing/fakes.js';
@@ -24,8 +25,14 @@ class FakeAgent implements RoutableAgent {
   ) {
     this.capabilities = new Set(capabilities);
   }
-  async call(method: MessagingMethod, params: object, timeoutMs: number): Promise<unknown> {
+  /** Virtual time each call takes on the agent's side, reported as waited (as RpcPeer does). */
+  takes?: { clock: VirtualClock; ms: number };
+  async call(method: MessagingMethod, params: object, timeoutMs: number, onWaited?: (ms: number) => void): Promise<unknown> {
     this.calls.push({ method, params, timeoutMs });
+    if (this.takes) {
+      this.takes.clock.advance(this.takes.ms);
+      onWaited?.(this.takes.ms);
+    }
     return this.behaviour(method, params);
   }
 }
@@ -40,10 +47,11 @@ describe('MessageRoutingService (router.route)', () => {
   let breakers: CircuitBreakers;
   let conversations: ConversationStore;
   let events: string[];
+  let routed: { overheadMs: number; agentMs: number }[];
+  let attemptSeconds: number[];
 
   function service(options: Partial<MessageRoutingOptions> = {}, scores = new FakeScores()): MessageRoutingService {
     const router = new MessageRouter({ random: seededRandom(1), scores }, { defaultStrategy: 'LEAST_LOADED' });
-    let t = 0;
     return new MessageRoutingService(
       {
         ids: sequentialIds('conv'),
@@ -52,12 +60,18 @@ describe('MessageRoutingService (router.route)', () => {
         agents: { routable: () => agents },
         conversations,
         breakers,
-        elapsedMs: () => (t += 0.01),
+        elapsedMs: () => clock.now(),
         observer: {
           decided: (by) => events.push(`decided:${by}`),
           supervisorFallback: (r) => events.push(`fallback:${r}`),
-          attempt: (o) => events.push(`attempt:${o}`),
-          routed: (o, overhead) => events.push(`routed:${o}:${overhead >= 0}`),
+          attempt: (o, seconds) => {
+            events.push(`attempt:${o}`);
+            attemptSeconds.push(seconds);
+          },
+          routed: (o, overhead, agent) => {
+            events.push(`routed:${o}`);
+            routed.push({ overheadMs: overhead * 1000, agentMs: agent * 1000 });
+          },
         },
       },
       { defaultStrategy: 'LEAST_LOADED', ...options },
@@ -69,6 +83,8 @@ describe('MessageRoutingService (router.route)', () => {
     breakers = new CircuitBreakers({ clock }, { failureThreshold: 2, cooldownMs: 5_000 });
     conversations = new ConversationStore({ clock });
     events = [];
+    routed = [];
+    attemptSeconds = [];
   });
 
   it('asks the supervisor and delivers to the agent it names', async () => {
@@ -88,7 +104,7 @@ describe('MessageRoutingService (router.route)', () => {
       ],
     });
     expect(sup.calls[0]!.timeoutMs).to.equal(250);
-    expect(events).to.deep.equal(['decided:supervisor', 'attempt:ok', 'routed:delivered:true']);
+    expect(events).to.deep.equal(['decided:supervisor', 'attempt:ok', 'routed:delivered']);
   });
 
   for (const [name, behaviour, reason] of [
@@ -172,7 +188,125 @@ describe('MessageRoutingService (router.route)', () => {
     expect((err as AppError).errorName).to.equal('ROUTE_FAILED');
     expect(((err as AppError).data!.attempts as unknown[]).length).to.equal(3);
     expect(conversations.get('c1')!.messages.map((m) => m.role)).to.deep.equal(['user']);
-    expect(events.at(-1)).to.equal('routed:failed:true');
+    expect(events.at(-1)).to.equal('routed:failed');
+  });
+
+  describe('supervisors', () => {
+    it('a supervisor’s error or timeout counts against its own breaker; once open it is not asked, until its half-open trial', async () => {
+      const answers: Behaviour[] = [fails('error'), fails('timeout')];
+      const sup = new FakeAgent('sup', ['supervisor'], (m, p) => (answers.shift() ?? (() => ({ agentId: 'b' })))(m, p));
+      agents = [sup, new FakeAgent('a', ['x']), new FakeAgent('b', ['x'])];
+      agents[1]!.inFlight = 0;
+      agents[2]!.inFlight = 1;
+      const s = service();
+      for (let i = 0; i < 2; i++) expect((await s.route({ message: i })).decidedBy).to.equal('strategy');
+      expect(events.filter((e) => e.startsWith('fallback:'))).to.deep.equal(['fallback:error', 'fallback:timeout']);
+      expect(breakers.state('sup'), 'failureThreshold 2').to.equal('open');
+      events = [];
+      const skipped = await s.route({ message: 'skip' });
+      expect(sup.calls).to.have.length(2);
+      expect(skipped).to.include({ decidedBy: 'strategy', agentId: 'a' });
+      expect(events, 'skipping an open supervisor is no fallback').to.deep.equal(['decided:strategy', 'attempt:ok', 'routed:delivered']);
+      clock.advance(5_000);
+      expect(breakers.state('sup')).to.equal('half_open');
+      const trial = await s.route({ message: 'trial' });
+      expect(sup.calls).to.have.length(3);
+      expect(trial).to.include({ decidedBy: 'supervisor', agentId: 'b' });
+      expect(breakers.state('sup')).to.equal('closed');
+    });
+
+    it('an answer that cannot be used (invalid) is not a failure of the supervisor', async () => {
+      const sup = new FakeAgent('sup', ['supervisor'], () => ({ agentId: 'nobody' }));
+      agents = [sup, new FakeAgent('a', ['x'])];
+      const s = service();
+      for (let i = 0; i < 4; i++) await s.route({ message: i });
+      expect(events.filter((e) => e.startsWith('fallback:'))).to.deep.equal(Array(4).fill('fallback:invalid'));
+      expect(breakers.state('sup')).to.equal('closed');
+      expect(sup.calls).to.have.length(4);
+    });
+
+    it('asks the supervisor with the least work, rotating among equally loaded ones', async () => {
+      const sups = ['s1', 's2', 's3'].map((id) => new FakeAgent(id, ['supervisor'], () => ({ agentId: 'a' })));
+      sups[0]!.inFlight = 2;
+      agents = [...sups, new FakeAgent('a', ['x'])];
+      const s = service();
+      for (let i = 0; i < 4; i++) await s.route({ message: i });
+      expect(sups.map((x) => x.calls.length), 's1 is busier: never asked').to.deep.equal([0, 2, 2]);
+      sups[2]!.inFlight = 1;
+      for (let i = 0; i < 3; i++) await s.route({ message: i });
+      expect(sups.map((x) => x.calls.length), 's2 alone has the least work').to.deep.equal([0, 5, 2]);
+      for (const x of sups) x.inFlight = 0;
+      const before = sups.map((x) => x.calls.length);
+      for (let i = 0; i < 6; i++) await s.route({ message: i });
+      expect(sups.map((x, i) => x.calls.length - before[i]!), 'three equals share the work').to.deep.equal([2, 2, 2]);
+    });
+
+    it('skips a supervisor whose breaker is open and asks another', async () => {
+      const broken = new FakeAgent('s-broken', ['supervisor'], fails('error'));
+      const fine = new FakeAgent('s-fine', ['supervisor'], () => ({ agentId: 'a' }));
+      fine.inFlight = 1; // the broken one has less work, so it is asked first while its breaker lets it
+      agents = [broken, fine, new FakeAgent('a', ['x'])];
+      const s = service();
+      for (let i = 0; i < 2; i++) expect((await s.route({ message: i })).decidedBy).to.equal('strategy');
+      expect(breakers.state('s-broken')).to.equal('open');
+      for (let i = 0; i < 3; i++) expect((await s.route({ message: i })).decidedBy).to.equal('supervisor');
+      expect([broken.calls.length, fine.calls.length]).to.deep.equal([2, 3]);
+    });
+  });
+
+  describe("the daemon's own time (routing overhead)", () => {
+    it('subtracts the agents’ time: an agent taking exactly 40 ms and a supervisor taking 15 ms leave ~0 ms of overhead', async () => {
+      const sup = new FakeAgent('sup', ['supervisor'], () => ({ agentId: 'a' }));
+      sup.takes = { clock, ms: 15 };
+      const a = new FakeAgent('a', ['x']);
+      a.takes = { clock, ms: 40 };
+      agents = [sup, a];
+      const started = clock.now();
+      await service().route({ message: 'hi' });
+      expect(clock.now() - started, 'the route took the agents’ time').to.equal(55);
+      expect(routed).to.deep.equal([{ overheadMs: 0, agentMs: 55 }]);
+      expect(attemptSeconds).to.deep.equal([0.04]);
+    });
+
+    it('subtracts the time of failed attempts too (an agent that timed out after 30 ms)', async () => {
+      const slow = new FakeAgent('slow', ['x'], fails('timeout'));
+      slow.takes = { clock, ms: 30 };
+      const ok = new FakeAgent('ok', ['x']);
+      ok.takes = { clock, ms: 10 };
+      slow.inFlight = 0;
+      ok.inFlight = 1; // LEAST_LOADED tries slow first
+      agents = [slow, ok];
+      const r = await service().route({ message: 'hi' });
+      expect(r.attempts.map((x) => [x.agentId, x.outcome, x.durationMs])).to.deep.equal([
+        ['slow', 'timeout', 30],
+        ['ok', 'ok', 10],
+      ]);
+      expect(routed).to.deep.equal([{ overheadMs: 0, agentMs: 40 }]);
+    });
+
+    it('with the request’s frame timing, counts what the daemon does around route() (parsing, the reply) and only that', async () => {
+      const a = new FakeAgent('a', ['x']);
+      a.takes = { clock, ms: 40 };
+      agents = [a];
+      const frame = new FrameTiming(() => clock.now());
+      clock.advance(1); // parse and validate router.route
+      const pending = service().route({ message: 'hi' }, frame);
+      await pending;
+      clock.advance(2); // serialise and send the reply
+      expect(routed, 'reported only once the reply is out').to.deep.equal([]);
+      frame.replied();
+      expect(routed).to.deep.equal([{ overheadMs: 3, agentMs: 40 }]);
+    });
+
+    it('counts a call that cannot tell its wait as the agent’s time entirely', async () => {
+      const a = new FakeAgent('a', ['x'], () => {
+        clock.advance(25);
+        return 'done';
+      });
+      agents = [a];
+      await service().route({ message: 'hi' });
+      expect(routed).to.deep.equal([{ overheadMs: 0, agentMs: 25 }]);
+    });
   });
 
   it('a failing agent is kept out by its circuit breaker, half-open after the cooldown, closed again on success', async () => {

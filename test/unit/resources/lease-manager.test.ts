@@ -362,11 +362,21 @@ describe('LeaseManager', () => {
       const h = leaseHarness();
       const holders = ['a', 'b', 'c'].map((a) => sync(h.acquire(a, 'r', 'shared', { ttlMs: 1000 })));
       const waits = Array.from({ length: 10 }, (_, i) => track(h.acquire(`w${i}`, 'r', 'exclusive', { waitMs: 30_000, ttlMs: 100 })));
-      expect(holders).to.have.length(3);
+      await h.settle();
+      // The three shared holders were granted at once; every exclusive request had to queue behind them.
+      const [before] = h.leases.list('r').resources;
+      expect(before!.leases.map((l) => [l.agentId, l.mode, l.fencingToken])).to.deep.equal(holders.map((g, i) => [['a', 'b', 'c'][i], 'shared', g.fencingToken]));
+      expect(before!.waiters.map((w) => w.agentId)).to.deep.equal(waits.map((_, i) => `w${i}`));
+      expect(waits.some((w) => w.done)).to.equal(false);
       h.clock.advance(5000);
       await h.settle();
-      expect(waits.every((w) => w.value !== undefined)).to.equal(true);
-      expect(h.leases.conflicts(100).stats.resolutionRate).to.equal(1);
+      // Served one at a time in arrival order: when the holders expire (1 s), then each 100 ms lease after the last.
+      const tokens = waits.map((w) => w.value!.fencingToken);
+      expect(tokens).to.deep.equal([...tokens].sort((x, y) => x - y));
+      expect(tokens[0]).to.be.greaterThan(Math.max(...holders.map((g) => g.fencingToken)));
+      const { events, stats } = h.leases.conflicts(100);
+      expect(events.map((e) => [e.agentId, e.resolution, e.waitedMs]).reverse()).to.deep.equal(waits.map((_, i) => [`w${i}`, 'resolved', 1000 + 100 * i]));
+      expect(stats).to.deep.include({ resolved: 10, escalated: 0, pending: 0, resolutionRate: 1 });
     });
   });
 

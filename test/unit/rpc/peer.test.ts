@@ -62,4 +62,79 @@ describe('RpcPeer (outbound requests)', () => {
     p.notify('task.cancel', { taskId: 'u' });
     expect(sent).to.deep.equal([{ jsonrpc: '2.0', method: 'task.cancel', params: { taskId: 't' } }]);
   });
+
+  describe('onWaited: the time a request waited on the peer', () => {
+    /** A peer on a hand-moved clock; sending takes `sendMs` of it (the daemon's serialisation). */
+    function timed(sendMs = 0) {
+      const clock = { ms: 1000 };
+      const sent: any[] = [];
+      const p = new RpcPeer(
+        (text) => {
+          clock.ms += sendMs;
+          sent.push(JSON.parse(text));
+        },
+        1000,
+        () => clock.ms,
+      );
+      return { p, sent, clock };
+    }
+
+    it('runs from the request handed to the socket to its reply frame’s arrival, not to the caller’s wake-up', async () => {
+      const { p, sent, clock } = timed(3);
+      const waits: number[] = [];
+      const a = p.request('message.deliver', {}, { onWaited: (ms) => waits.push(ms) });
+      clock.ms += 40;
+      const arrived = clock.ms;
+      // Parsing the reply and resuming the caller are the daemon's: they happen after the arrival.
+      clock.ms += 7;
+      p.receive({ jsonrpc: '2.0', id: sent[0].id, result: 'ok' }, arrived);
+      expect(await a).to.equal('ok');
+      expect(waits).to.deep.equal([40]);
+    });
+
+    it('keeps concurrent requests apart, and counts an error reply as waited', async () => {
+      const { p, sent, clock } = timed();
+      const waits: Record<string, number> = {};
+      const a = p.request('a', {}, { onWaited: (ms) => (waits.a = ms) });
+      clock.ms += 5;
+      const b = p.request('b', {}, { onWaited: (ms) => (waits.b = ms) });
+      clock.ms += 10;
+      p.receive({ jsonrpc: '2.0', id: sent[1].id, error: { code: -32000, message: 'no' } });
+      clock.ms += 20;
+      p.receive({ jsonrpc: '2.0', id: sent[0].id, result: 1 });
+      expect(await a).to.equal(1);
+      expect((await failure(b)).code).to.equal('REMOTE_ERROR');
+      expect(waits).to.deep.equal({ a: 35, b: 10 });
+    });
+
+    it('counts a request that timed out or whose connection closed as waited until then, once', async () => {
+      const { p, clock } = timed();
+      const waits: number[] = [];
+      const a = p.request('a', {}, { onWaited: (ms) => waits.push(ms) });
+      clock.ms += 12;
+      p.close();
+      expect((await failure(a)).code).to.equal('CLOSED');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(waits).to.deep.equal([12]);
+      const late = timed();
+      const lateWaits: number[] = [];
+      const t = late.p.request('t', {}, { timeoutMs: 5, onWaited: (ms) => lateWaits.push(ms) });
+      late.clock.ms += 5;
+      expect((await failure(t)).code).to.equal('TIMEOUT');
+      expect(lateWaits).to.deep.equal([5]);
+    });
+
+    it('reports no wait for a request that could not be sent', async () => {
+      const waits: number[] = [];
+      const p = new RpcPeer(
+        () => {
+          throw new Error('socket gone');
+        },
+        1000,
+        () => 1,
+      );
+      await failure(p.request('a', {}, { onWaited: (ms) => waits.push(ms) }));
+      expect(waits).to.deep.equal([0]);
+    });
+  });
 });
