@@ -125,7 +125,12 @@ describe('coordination and router methods (real daemon)', () => {
 
   describe('coordination.predictOverload', () => {
     it('predicts overload for a rising load trend and not for a flat one', async () => {
-      for (const v of [0.1, 0.3, 0.5, 0.7, 0.8]) await c.request('coordination.signal', { agentId: 'rise', signalType: 'load', value: v });
+      // The daemon timestamps signals with its own clock: five in one millisecond would show no trend, so each goes after the clock has moved on.
+      for (const v of [0.1, 0.3, 0.5, 0.7, 0.8]) {
+        await c.request('coordination.signal', { agentId: 'rise', signalType: 'load', value: v });
+        const sent = Date.now();
+        while (Date.now() <= sent) await new Promise((resolve) => setImmediate(resolve));
+      }
       for (const v of [0.2, 0.2, 0.2, 0.2]) await c.request('coordination.signal', { agentId: 'flat', signalType: 'load', value: v });
       const rise = await c.request('coordination.predictOverload', { agentId: 'rise', horizonSeconds: 10 });
       const flat = await c.request('coordination.predictOverload', { agentId: 'flat' });
