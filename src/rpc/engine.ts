@@ -22,7 +22,7 @@ export interface RpcObserver {
 
 export interface RpcEngineOptions {
   /**
-   * Largest batch accepted; a larger one is refused as one Invalid Request.
+   * Largest batch accepted; a larger one is refused, none of it run, with an array of one Invalid Request.
    * @defaultValue 1000
    */
   maxBatch: number;
@@ -120,9 +120,10 @@ export class RpcEngine {
       return JSON.stringify(errorResponse(null, RpcError.protocol('INVALID_REQUEST', { reason: 'empty batch' }).toWire()));
     }
     if (message.length > this.options.maxBatch) {
-      return JSON.stringify(
+      // Refused whole, without running any element; still an array, as every non-empty batch's reply is.
+      return JSON.stringify([
         errorResponse(null, RpcError.protocol('INVALID_REQUEST', { reason: 'batch too large', maxBatch: this.options.maxBatch }).toWire()),
-      );
+      ]);
     }
     // §6: the elements run concurrently; the reply array holds one response per non-notification.
     return Promise.all(message.map((m) => this.handleOne(m, session, frame))).then((replies) => {

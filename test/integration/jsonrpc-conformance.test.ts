@@ -102,11 +102,14 @@ describe('JSON-RPC 2.0 over a real WebSocket (spec §4–§7)', function () {
     expect((await client.next()).id).to.equal('after');
   });
 
-  it('refuses a batch over COORDD_MAX_BATCH as one Invalid Request', async () => {
-    client.send(Array.from({ length: 51 }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'rpc.discover' })));
+  it('refuses a batch over COORDD_MAX_BATCH with an array of one Invalid Request, running none of it', async () => {
+    client.send(Array.from({ length: 51 }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'coordination.signal', params: { agentId: `over-batch-${i}`, signalType: 'load', value: 0.5 } })));
     const r = await client.next();
-    expect(r.error.code).to.equal(-32600);
-    expect(r.error.data.maxBatch).to.equal(50);
+    expect(r).to.be.an('array').with.length(1);
+    expect(r[0]).to.deep.include({ jsonrpc: '2.0', id: null });
+    expect(r[0].error.code).to.equal(-32600);
+    expect(r[0].error.data.maxBatch).to.equal(50);
+    expect((await client.call('coordination.state', { agentId: 'over-batch-0' })).error.code, 'nothing of it ran').to.equal(-32010);
   });
 
   it('treats toString, __proto__ and constructor as unknown methods', async () => {

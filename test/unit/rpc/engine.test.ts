@@ -207,11 +207,12 @@ describe('RpcEngine', () => {
       expect(r[0].error.code).to.equal(-32600);
     });
 
-    it('refuses a batch over the limit as one Invalid Request', async () => {
+    it('refuses a batch over the limit with an array of one Invalid Request', async () => {
       const batch = JSON.stringify([1, 2, 3].map((id) => ({ jsonrpc: '2.0', id, method: 'test.echo', params: { text: 'a' } })));
       const r = await send(batch, 'admin', 2);
-      expect(r.error.code).to.equal(-32600);
-      expect(r.error.data).to.deep.include({ maxBatch: 2 });
+      expect(r).to.be.an('array').with.length(1);
+      expect(r[0].error.code).to.equal(-32600);
+      expect(r[0].error.data).to.deep.include({ maxBatch: 2 });
     });
 
     it('keeps the good calls of a batch when others fail', async () => {
