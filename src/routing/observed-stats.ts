@@ -227,6 +227,12 @@ export class ObservedStats implements ObservedStatsView {
     return Math.exp(relax(mu + keep * (r.logTypical - mu), mu, now - r.lastSuccessAt, this.options.stalenessMs));
   }
 
+  /** The agent's own typical success latency, neither shrunk nor relaxed; undefined when it has none. */
+  ownLatencyMs(agentId: string, now: number): number | undefined {
+    const r = this.live(agentId, now);
+    return r === undefined || r.successes === 0 ? undefined : Math.exp(r.logTypical);
+  }
+
   failureRate(agentId: string, now: number): number {
     const r = this.live(agentId, now);
     if (r === undefined) return 0;

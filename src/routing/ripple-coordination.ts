@@ -1,5 +1,7 @@
 import { candidateLoad } from './least-loaded.js';
-import type { ObservedStatsView } from './observed-stats.js';
+import { DispatchLog } from './dispatch-log.js';
+import { LoadCurve } from './load-curve.js';
+import { ObservedStats, type ObservedStatsView } from './observed-stats.js';
 import { LoadShare } from './load-share.js';
 import { sampleDistinct } from './sampling.js';
 import { SignalTrust, type SignalTrustOptions } from './signal-trust.js';
@@ -38,6 +40,13 @@ export interface RippleOptions {
    * score source's forecastLoad and lastSignalAt and a known capacity. @defaultValue true
    */
   loadShare: boolean;
+  /**
+   * Learn how a task stretches with the utilisation it meets (a fleet-wide curve, anchored on each
+   * agent's latency when it was idle, see load-curve.ts) instead of assuming 1 + loadSensitivity·u.
+   * Needs the router's own choices to be dispatched (the pool's attempts are matched to them by
+   * their start). @defaultValue true
+   */
+  loadCurve: boolean;
   /** How trust in each agent's signals is learned. */
   trust: Partial<SignalTrustOptions>;
 }
@@ -51,8 +60,14 @@ export const DEFAULT_RIPPLE_OPTIONS: Readonly<RippleOptions> = {
   failurePenalty: 4,
   signalHorizon: 2,
   loadShare: true,
+  loadCurve: true,
   trust: {},
 };
+
+/** Latencies are compared in the log domain; this floor keeps ln finite for a 0 ms attempt. */
+const MIN_LATENCY_MS = 1e-3;
+/** Excess stretch ratios are stored as latencies of this many ms × the ratio. */
+const EXCESS_SCALE_MS = 1000;
 
 /** Relative difference below which two estimates are a tie (they are products of floats). */
 const TIE = 1e-12;
@@ -79,6 +94,19 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
   readonly trust: SignalTrust;
   /** How much more load the agents report than this router has there (see load-share.ts). */
   readonly share = new LoadShare();
+  /** Each agent's in-flight count and utilisation when this router chose it, found again by the attempt's start. */
+  readonly dispatches = new DispatchLog();
+  /** How a task stretches with the utilisation it meets, learned over the fleet (prior: 1 + k·u). */
+  readonly curve: LoadCurve;
+  /** Successes of attempts that met no task of this router's on their agent: each agent's level when idle. */
+  readonly idleLevel = new ObservedStats();
+  /**
+   * Per agent, how much longer its loaded attempts took than level × curve predicted (stored as a
+   * latency of 1 s × that ratio, so the same empirical-Bayes shrinkage and fading apply). Read only
+   * upwards: an agent that registers more slots than it runs at once stands out here, while no
+   * agent can look less stretched than the fleet's curve.
+   */
+  readonly excessStretch = new ObservedStats();
   private readonly logRange: number;
   // Scratch space for one decision, sized sampleSize, so select allocates only its choice.
   private readonly picks: Int32Array;
@@ -97,6 +125,7 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
       throw new TypeError('RIPPLE options loadSensitivity, overloadPenalty, failurePenalty must be >= 0; overloadHorizonSeconds, signalHorizon > 0');
     }
     this.trust = new SignalTrust(this.options.trust);
+    this.curve = new LoadCurve((u) => 1 + loadSensitivity * u);
     this.logRange = Math.log(signalRange);
     this.picks = new Int32Array(sampleSize);
     this.taken = new Int32Array(sampleSize);
@@ -144,7 +173,9 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
         if (ctx.random.next() * ties < 1) chosen = slot;
       }
     }
-    const agentId = candidates[this.picks[chosen]!]!.agentId;
+    const pick = candidates[this.picks[chosen]!]!;
+    const agentId = pick.agentId;
+    if (this.options.loadCurve) this.dispatches.chose(agentId, ctx.now, pick.inFlight, hasCapacity(pick) ? this.utilisation(pick, ctx) : Number.NaN);
     const score = this.scoreOf[chosen]!;
     return Number.isFinite(score) ? { agentId, score } : { agentId };
   }
@@ -165,6 +196,7 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
    */
   observe(obs: Observation, ctx: ObservationContext): void {
     const { scores, observed } = ctx;
+    if (this.options.loadCurve && obs.outcome === 'completed') this.learnLoad(obs);
     if (!scores.hasLiveSignal(obs.agentId, obs.at)) return;
     const score = scores.routingScore(obs.agentId, obs.at);
     if (!Number.isFinite(score)) return;
@@ -174,6 +206,42 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
     // An old claim is checked only as strongly as it still counts: staleness is not lying.
     const strength = Math.abs(2 * score - 1) * this.signalWeight(obs.agentId, obs.at, ctx);
     this.trust.check(obs.agentId, claimLog, Math.log(actual / reference), strength);
+  }
+
+  /**
+   * Learn from a success what its task met on arrival: found by the attempt's start among this
+   * router's choices. Met idle (no task of this router's there): a sample of the agent's idle
+   * level. Met load u: a sample of the fleet's curve (its latency over the agent's own idle level)
+   * and of the agent's excess over level × curve.
+   */
+  private learnLoad(obs: Observation): void {
+    const met = this.dispatches.find(obs.agentId, obs.at - obs.latencyMs);
+    if (met === undefined) return;
+    if (met.inFlight === 0) {
+      this.idleLevel.record(obs);
+      return;
+    }
+    const u = met.utilisation;
+    const own = this.idleLevel.ownLatencyMs(obs.agentId, obs.at);
+    if (!(u > 0) || own === undefined) return; // capacity unknown, or no idle level to compare with yet
+    const latency = Math.max(obs.latencyMs, MIN_LATENCY_MS);
+    const predicted = this.idleLevel.typicalLatencyMs(obs.agentId, obs.at) * this.curve.factor(u);
+    this.excessStretch.record({ ...obs, latencyMs: (EXCESS_SCALE_MS * latency) / predicted });
+    this.curve.learn(u, Math.log(latency / own));
+  }
+
+  /**
+   * A successful task's expected latency at utilisation u: the agent's idle level × the learned
+   * curve × its own excess (never below 1). Undefined until some idle level has been learned, or
+   * when the capacity is unknown (then the fixed rule L · (1 + k·u) applies).
+   */
+  private learnedSuccessMs(c: Candidate, u: number, now: number): number | undefined {
+    if (!this.options.loadCurve || this.idleLevel.size === 0) return undefined;
+    const level = this.idleLevel.typicalLatencyMs(c.agentId, now);
+    if (!(u > 0)) return level;
+    if (!hasCapacity(c)) return undefined;
+    const excess = this.excessStretch.size > 0 ? this.excessStretch.typicalLatencyMs(c.agentId, now) / this.excessStretch.referenceLatencyMs() : 1;
+    return level * this.curve.factor(u) * Math.max(1, excess);
   }
 
   /** Fills the slot's score and trust and returns its cost before the overload term. */
@@ -187,7 +255,8 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
 
   /** Observed completion time × the trusted signal factor range^(−trust·(2·score − 1)). */
   private costBeforeOverload(c: Candidate, ctx: SelectionContext, trust: number, score: number): number {
-    const ect = observedCompletionMs(ctx.observed, c.agentId, ctx.now, this.utilisation(c, ctx), this.options);
+    const u = this.utilisation(c, ctx);
+    const ect = observedCompletionMs(ctx.observed, c.agentId, ctx.now, u, this.options, this.learnedSuccessMs(c, u, ctx.now));
     if (!(trust > 0) || !Number.isFinite(score)) return ect;
     return ect * Math.exp(-trust * this.logRange * (2 * score - 1));
   }
@@ -243,12 +312,17 @@ export function observedCompletionMs(
   now: number,
   utilisation: number,
   options: Pick<RippleOptions, 'loadSensitivity' | 'failurePenalty'>,
+  /** The success term L · stretch when the caller learned it; default L · (1 + k·u) from `observed`. */
+  successMs?: number,
 ): number {
-  const latency = observed.typicalLatencyMs(agentId, now);
   const f = observed.failureRate(agentId, now);
-  const success = latency * (1 + options.loadSensitivity * utilisation);
+  const success = successMs ?? observed.typicalLatencyMs(agentId, now) * (1 + options.loadSensitivity * utilisation);
   if (f === 0) return success;
   return (1 - f) * success + f * (observed.failureLatencyMs(agentId) + options.failurePenalty * observed.referenceLatencyMs());
+}
+
+function hasCapacity(c: Candidate): boolean {
+  return c.capacity !== undefined && c.capacity > 0;
 }
 
 /** NaN (a broken input) orders last, like +Infinity. */

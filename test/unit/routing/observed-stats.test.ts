@@ -198,6 +198,17 @@ describe('ObservedStats', () => {
     expect(s.peakLatencyMs('a', 0)).to.equal(0);
   });
 
+  it('tells an agent’s own typical latency, neither shrunk towards the fleet nor relaxed with age', () => {
+    const stats = new ObservedStats({ stalenessMs: 1_000 });
+    expect(stats.ownLatencyMs('a', 0)).to.equal(undefined);
+    observeMany(stats, 'a', 5, { latencyMs: 100 });
+    observeMany(stats, 'b', 5, { latencyMs: 400 });
+    stats.record({ agentId: 'c', latencyMs: 5, outcome: 'failed', at: 0 });
+    expect(stats.ownLatencyMs('a', 10_000)).to.be.closeTo(100, 1e-9);
+    expect(stats.typicalLatencyMs('a', 10_000)).to.be.above(150); // relaxed towards the fleet by then
+    expect(stats.ownLatencyMs('c', 0)).to.equal(undefined); // failures only
+  });
+
   it('rejects options that are not positive numbers', () => {
     expect(() => new ObservedStats({ decayMs: 0 })).to.throw(TypeError, /decayMs/);
     expect(() => new ObservedStats({ defaultRttMs: Number.NaN })).to.throw(TypeError, /defaultRttMs/);

@@ -209,6 +209,80 @@ describe('RippleCoordinationStrategy', () => {
     });
   });
 
+  describe('learned load curve (what a task met when this router dispatched it)', () => {
+    /** Choose `c` (the only candidate) at `at` and report its attempt done `latencyMs` later, as the pool would. */
+    function run(s: RippleCoordinationStrategy, observed: ObservedStats, scores: FakeScores, c: Candidate, at: number, latencyMs: number): void {
+      expect(s.select([c], ctx(scores, seededRandom(1), observed, at)).agentId).to.equal(c.agentId);
+      learn(s, observed, scores, { agentId: c.agentId, latencyMs, outcome: 'completed', at: at + latencyMs });
+    }
+    const on = (agentId: string, inFlight: number): Candidate => ({ agentId, inFlight, capacity: 8 });
+
+    /** fast: 100 ms idle and still 100 ms with 6 of its 8 slots taken (it runs them all at once); slow: 200 ms idle. */
+    function train(options: ConstructorParameters<typeof RippleCoordinationStrategy>[0] = {}): { s: RippleCoordinationStrategy; observed: ObservedStats; scores: FakeScores; now: number } {
+      const s = new RippleCoordinationStrategy(options);
+      const observed = new ObservedStats();
+      const scores = new FakeScores();
+      let at = 0;
+      for (let i = 0; i < 30; i++) {
+        run(s, observed, scores, on('fast', 0), (at += 1_000), 100);
+        run(s, observed, scores, on('slow', 0), (at += 1_000), 200);
+        run(s, observed, scores, on('fast', 6), (at += 1_000), 100);
+      }
+      return { s, observed, scores, now: at + 1_000 };
+    }
+
+    it('learns that an agent whose workers are free does not slow down under load, where 1 + k·u says it would', () => {
+      const list: Candidate[] = [on('fast', 6), on('slow', 0)];
+      const learned = train();
+      expect(learned.s.select(list, ctx(learned.scores, seededRandom(3), learned.observed, learned.now)).agentId).to.equal('fast');
+      expect(learned.s.expectedCompletionMs(on('fast', 6), ctx(learned.scores, seededRandom(3), learned.observed, learned.now))).to.be.below(150);
+      // The fixed rule: 100 ms × (1 + 2 × 6/8) = 250 ms > 200 ms.
+      const fixed = train({ loadCurve: false });
+      expect(fixed.s.select(list, ctx(fixed.scores, seededRandom(3), fixed.observed, fixed.now)).agentId).to.equal('slow');
+    });
+
+    it('holds an agent whose loaded attempts stretch far beyond the fleet’s curve to its own record', () => {
+      const s = new RippleCoordinationStrategy();
+      const observed = new ObservedStats();
+      const scores = new FakeScores();
+      let at = 0;
+      // a to f run every slot at once; q registers 8 slots, runs one, and queues the rest.
+      for (let i = 0; i < 40; i++) {
+        for (const id of ['a', 'b', 'c', 'd', 'e', 'f']) {
+          run(s, observed, scores, on(id, 0), (at += 50), 100);
+          run(s, observed, scores, on(id, 4), (at += 50), 100);
+        }
+        run(s, observed, scores, on('q', 0), (at += 50), 150);
+        run(s, observed, scores, on('q', 4), (at += 50), 750);
+      }
+      const c = ctx(scores, seededRandom(1), observed, at + 1_000); // the last attempts have ended
+      const ect = (id: string, inFlight: number): number => s.expectedCompletionMs(on(id, inFlight), c);
+      expect(ect('q', 0)).to.be.below(2 * ect('a', 0)); // idle, q is only somewhat slower
+      // Loaded, q stretches more than the fleet's curve (alone, it would stretch every agent alike).
+      expect(ect('q', 4) / ect('q', 0)).to.be.above(2 * (ect('a', 4) / ect('a', 0)));
+      expect(s.select([on('a', 4), on('q', 4)], c).agentId).to.equal('a');
+      expect(s.select([on('a', 4), on('q', 0)], c).agentId).to.equal('a');
+    });
+
+    it('learns nothing from attempts it cannot match to one of its choices (e.g. router.select over RPC, not dispatched)', () => {
+      const s = new RippleCoordinationStrategy();
+      const observed = new ObservedStats();
+      const scores = new FakeScores();
+      observeMany({ observe: (o: Observation) => learn(s, observed, scores, o) }, 'a', 10, { latencyMs: 100, from: 1_000 });
+      expect(s.idleLevel.size).to.equal(0);
+      // Until an idle level is learned, the fixed rule applies: 100 ms × (1 + 2 × 4/8).
+      expect(s.expectedCompletionMs(on('a', 4), ctx(scores, seededRandom(1), observed, 3_000))).to.be.closeTo(200, 1e-6);
+    });
+
+    it('falls back to the fixed rule for a loaded agent whose capacity is unknown', () => {
+      const { s, observed, scores, now } = train();
+      const c = ctx(scores, seededRandom(1), observed, now);
+      const level = s.expectedCompletionMs({ agentId: 'fast', inFlight: 0 }, c);
+      expect(s.expectedCompletionMs({ agentId: 'fast', inFlight: 2 }, c)).to.be.closeTo(observedCompletionMs(observed, 'fast', now, 2, s.options), 1e-6);
+      expect(level).to.be.closeTo(s.idleLevel.typicalLatencyMs('fast', now), 1e-6);
+    });
+  });
+
   describe('load reports beyond its own in-flight count (other routers sharing the agents)', () => {
     /** FakeScores (neutral scores) whose agents report `load` at time `at`, each with one load sample. */
     const reporting = (load: Record<string, number>, at: number): FakeScores => {
