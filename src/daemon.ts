@@ -84,6 +84,8 @@ export class Daemon {
   private readonly alertSubscribers = new AlertSubscribers();
   readonly leases: LeaseManager;
   private readonly tokens: TokenTable;
+  /** Outbound request timeouts run on the daemon's clock, like every other timer. */
+  private readonly clock: Clock;
   private url = '';
   private readonly http: HttpServer;
   private readonly sessions = new Map<string, ServerSession>();
@@ -96,6 +98,7 @@ export class Daemon {
     deps: DaemonDeps = {},
   ) {
     const clock = deps.clock ?? systemClock;
+    this.clock = clock;
     const ids = deps.ids ?? uuid;
     this.logger = deps.logger ?? createLogger(config.logLevel);
     const tokens = deps.tokens ?? new TokenTable([]);
@@ -335,7 +338,7 @@ export class Daemon {
       role,
       log,
       remoteAddress: transport.remoteAddress,
-      peer: new RpcPeer((text) => transport.send(text), this.config.requestTimeoutMs),
+      peer: new RpcPeer((text) => transport.send(text), this.config.requestTimeoutMs, undefined, this.clock),
       agentId: undefined,
       principal,
       transport,

@@ -10,6 +10,7 @@ import { CoordClient, type SignalResult } from './client.js';
 import { ClientError, RpcError, TaskFailure } from './errors.js';
 import { HealthSampler } from './health.js';
 import { silentLogger, type ClientLogger } from './logger.js';
+import { systemTimers, type ClientTimers, type TimerHandle } from './timers.js';
 
 export type { TaskRunParams, MessageDeliverParams, RouteDecideParams };
 export type RegisterParams = ParamsOf<typeof agentRegister>;
@@ -59,6 +60,8 @@ export interface AgentWorkerOptions {
   log?: ClientLogger;
   /** Uniform source in [0,1) for backoff jitter. @defaultValue Math.random */
   random?: () => number;
+  /** Where heartbeats, reconnect delays and request timeouts are scheduled (tests pass a virtual clock). @defaultValue systemTimers */
+  timers?: ClientTimers;
 }
 
 export interface AgentWorkerEvents {
@@ -89,12 +92,15 @@ export class AgentWorker extends EventEmitter<AgentWorkerEvents> {
   private readonly log: ClientLogger;
   private readonly running = new Map<string, Running>();
   private registration: Registration | undefined;
-  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private readonly timers: ClientTimers;
+  private heartbeatTimer: TimerHandle | undefined;
 
   constructor(private readonly options: AgentWorkerOptions) {
     super();
     this.log = options.log ?? silentLogger;
+    this.timers = options.timers ?? systemTimers;
     this.client = new CoordClient({
+      timers: this.timers,
       url: options.url,
       token: options.token,
       reconnect: options.reconnect,
@@ -208,7 +214,7 @@ export class AgentWorker extends EventEmitter<AgentWorkerEvents> {
     this.stopHeartbeats();
     if (this.options.heartbeat === false) return;
     const health = new HealthSampler();
-    this.heartbeatTimer = setInterval(() => {
+    this.heartbeatTimer = this.timers.setInterval(() => {
       if (!this.client.connected) return;
       const state = this.running.size > 0 ? 'EXECUTING' : 'IDLE';
       try {
@@ -217,11 +223,10 @@ export class AgentWorker extends EventEmitter<AgentWorkerEvents> {
         this.log.debug({ err: error }, 'heartbeat not sent');
       }
     }, intervalMs);
-    this.heartbeatTimer.unref();
   }
 
   private stopHeartbeats(): void {
-    clearInterval(this.heartbeatTimer);
+    if (this.heartbeatTimer !== undefined) this.timers.clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = undefined;
   }
 }

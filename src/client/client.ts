@@ -17,6 +17,7 @@ import type { routerRoute } from '../schemas/conversation.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { ClientError, RpcError } from './errors.js';
 import { silentLogger, type ClientLogger } from './logger.js';
+import { systemTimers, type ClientTimers, type TimerHandle } from './timers.js';
 
 /** Options of {@link CoordClient}. */
 export interface CoordClientOptions {
@@ -38,6 +39,8 @@ export interface CoordClientOptions {
   log?: ClientLogger;
   /** Uniform source in [0,1) for backoff jitter. @defaultValue Math.random */
   random?: () => number;
+  /** Where request timeouts and reconnect delays are scheduled (tests pass a virtual clock). @defaultValue {@link systemTimers} */
+  timers?: ClientTimers;
 }
 
 export interface RequestOptions {
@@ -75,7 +78,7 @@ export type CancelResult = ResultOf<typeof taskCancel>;
 export type SignalParams = ParamsOf<typeof coordinationSignal>;
 export type SignalResult = ResultOf<typeof coordinationSignal>;
 
-/** Marks the error reply json-rpc-2.0's `.timeout()` fabricates, so it maps to a local TIMEOUT. */
+/** Marks the error reply a request timeout fabricates, so it maps to a local TIMEOUT. */
 const TIMEOUT_MARK = Symbol('coordd.client.timeout');
 /** json-rpc-2.0 answers a request it could not send with code 0; the daemon never uses 0. */
 const LIBRARY_SEND_FAILURE = 0;
@@ -92,22 +95,29 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
   private readonly backoff: Backoff | undefined;
   private readonly requestTimeoutMs: number;
   private readonly log: ClientLogger;
+  private readonly timers: ClientTimers;
   private readonly pending = new Map<number, { method: string; fail: (error: Error) => void }>();
   private nextPending = 0;
   private ws: WebSocket | undefined;
   private established: WebSocket | undefined;
   private status: ClientState = 'idle';
-  private reconnectTimer: NodeJS.Timeout | undefined;
+  private reconnectTimer: TimerHandle | undefined;
+  /** Ids of our outbound requests; the one a request gets is read before it is sent, to time it out. */
+  private nextRequestId = 1;
   private ended = false;
 
   constructor(private readonly options: CoordClientOptions) {
     super();
     this.log = options.log ?? silentLogger;
+    this.timers = options.timers ?? systemTimers;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.backoff = options.reconnect === false ? undefined : new Backoff({ ...DEFAULT_BACKOFF, ...options.reconnect }, options.random);
     this.rpc = new JSONRPCServerAndClient(
       new JSONRPCServer({ errorListener: (message, data) => this.log.warn({ err: data }, message) }),
-      new JSONRPCClient((payload, ws) => this.write(payload, ws)),
+      new JSONRPCClient(
+        (payload, ws) => this.write(payload, ws),
+        () => this.nextRequestId++,
+      ),
       { errorListener: (message, data) => this.log.warn({ data }, message) },
     );
   }
@@ -146,19 +156,23 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
   request<T = unknown>(method: string, params?: object, options: RequestOptions = {}): Promise<T> {
     if (!this.socketOpen()) return Promise.reject(this.notConnected(method));
     const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
-    const requester =
+    // The library takes the next id synchronously inside request(): this is the one.
+    const id = this.nextRequestId;
+    // As json-rpc-2.0's own timeout() does, but on our timers: answer the request locally with a marked error.
+    const timer =
       timeoutMs > 0 && Number.isFinite(timeoutMs)
-        ? this.rpc.client.timeout(timeoutMs, (id) => createJSONRPCErrorResponse(id, LIBRARY_SEND_FAILURE, 'Request timeout', TIMEOUT_MARK))
-        : this.rpc.client;
+        ? this.timers.setTimeout(() => this.rpc.client.receive(createJSONRPCErrorResponse(id, LIBRARY_SEND_FAILURE, 'Request timeout', TIMEOUT_MARK)), timeoutMs)
+        : undefined;
     return new Promise<T>((resolve, reject) => {
       const key = this.nextPending++;
       const settle = (error?: Error, result?: unknown): void => {
+        if (timer !== undefined) this.timers.clearTimeout(timer);
         if (!this.pending.delete(key)) return;
         if (error) reject(error);
         else resolve(result as T);
       };
       this.pending.set(key, { method, fail: (error) => settle(error) });
-      requester.request(method, params, undefined).then(
+      this.rpc.client.request(method, params, undefined).then(
         (result) => settle(undefined, result),
         (error) => settle(this.toError(error, method, timeoutMs)),
       );
@@ -195,7 +209,7 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
   /** Close for good: no more reconnects, pending calls reject with CLOSED. */
   async close(): Promise<void> {
     this.status = 'closed';
-    clearTimeout(this.reconnectTimer);
+    if (this.reconnectTimer !== undefined) this.timers.clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
     this.rejectPending((method) => new ClientError('CLOSED', `${method}: the client was closed before the reply`));
     const ws = this.ws;
@@ -312,7 +326,7 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
     if (this.status !== 'reconnecting' || !this.backoff) return;
     const delayMs = this.backoff.next();
     this.emit('reconnecting', { attempt: this.backoff.attempts, delayMs, ...(error ? { error } : {}) });
-    this.reconnectTimer = setTimeout(() => {
+    this.reconnectTimer = this.timers.setTimeout(() => {
       this.reconnectTimer = undefined;
       this.establish(true).catch((failure: unknown) => this.reconnectFailed(failure));
     }, delayMs);

@@ -36,3 +36,4 @@ export { RpcError, ClientError, TaskFailure, CLIENT_ERROR_CODES, type ClientErro
 export { fromEnv, type WorkerEnv } from './env.js';
 export { HealthSampler, type Health } from './health.js';
 export { silentLogger, type ClientLogger } from './logger.js';
+export { systemTimers, type ClientTimers, type TimerHandle } from './timers.js';

@@ -1,4 +1,5 @@
 import { JSONRPCClient, JSONRPCErrorException, createJSONRPCErrorResponse } from 'json-rpc-2.0';
+import { systemClock, type Clock } from '../time/clock.js';
 
 /** Why an outbound request did not get a result. Local errors: they never cross the wire. */
 export type PeerErrorCode = 'TIMEOUT' | 'CLOSED' | 'REMOTE_ERROR' | 'SEND_FAILED';
@@ -37,8 +38,8 @@ const TIMEOUT_MARK = Object.freeze({ coorddTimeout: true });
 
 /**
  * The daemon's side of requests it sends to a connection, built on json-rpc-2.0's client:
- * ids, matching replies and timeouts are the library's; mapping outcomes to PeerError and
- * failing everything pending at close are ours.
+ * ids and matching replies are the library's; timeouts (on the injected Clock, so tests need
+ * not sleep), mapping outcomes to PeerError and failing everything pending at close are ours.
  */
 export class RpcPeer implements Peer {
   private readonly client: JSONRPCClient<void>;
@@ -53,6 +54,8 @@ export class RpcPeer implements Peer {
     private readonly defaultTimeoutMs: number,
     /** High-resolution milliseconds, only to measure waits. */
     private readonly now: () => number = () => performance.now(),
+    /** Where request timeouts are scheduled. @defaultValue systemClock */
+    private readonly clock: Pick<Clock, 'setTimeout' | 'clearTimeout'> = systemClock,
   ) {
     this.client = new JSONRPCClient<void>(
       (payload) => {
@@ -82,23 +85,24 @@ export class RpcPeer implements Peer {
       onWaited!(wait.sentAt === undefined ? 0 : Math.max(0, (wait.answeredAt ?? this.now()) - wait.sentAt));
     };
     return new Promise<T>((resolve, reject) => {
+      // As the library's own timeout() does: answer the request locally with a marked error.
+      const timer = this.clock.setTimeout(() => this.client.receive(createJSONRPCErrorResponse(id, 0, 'timeout', TIMEOUT_MARK)), timeoutMs);
       const fail = (err: PeerError): void => {
+        this.clock.clearTimeout(timer);
         this.pending.delete(fail);
         settled();
         reject(err);
       };
       this.pending.add(fail);
-      this.client
-        .timeout(timeoutMs, (id) => createJSONRPCErrorResponse(id, 0, 'timeout', TIMEOUT_MARK))
-        .request(method, params)
-        .then(
-          (result) => {
-            this.pending.delete(fail);
-            settled();
-            resolve(result as T);
-          },
-          (err: unknown) => fail(toPeerError(err, timeoutMs)),
-        );
+      this.client.request(method, params).then(
+        (result) => {
+          this.clock.clearTimeout(timer);
+          this.pending.delete(fail);
+          settled();
+          resolve(result as T);
+        },
+        (err: unknown) => fail(toPeerError(err, timeoutMs)),
+      );
     });
   }
 

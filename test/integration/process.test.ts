@@ -120,13 +120,31 @@ describe('the daemon process', () => {
     await c.request('coordination.signal', { agentId: 'l1', signalType: 'load', value: 0.5, traceId: 'trace-abc' });
     await c.request('coordination.state', { agentId: 'l1', _meta: undefined });
     await c.close();
-    await d.waitForLog((l) => l.msg === 'connection closed');
+    const closed = await d.waitForLog((l) => l.msg === 'connection closed');
+    expect(closed).to.include({ level: 'info', closedBy: 'client' });
+    expect(closed.connectionId).to.be.a('string');
     const rpc = await d.waitForLog((l) => l.msg === 'rpc' && l.traceId === 'trace-abc');
     expect(rpc).to.include({ method: 'coordination.signal', outcome: 'ok', level: 'debug' });
     expect(rpc.durationMs).to.be.a('number');
     expect(rpc.connectionId).to.be.a('string');
     const open = await d.waitForLog((l) => l.msg === 'connection open');
     expect(open.level).to.equal('info');
+    expect(open.connectionId).to.equal(closed.connectionId);
+    await d.stop();
+  });
+
+  it('generates a fresh trace id for each call that brings none', async () => {
+    const d = await startDaemon({ COORDD_LOG_LEVEL: 'debug' });
+    const c = await TestClient.connect(d.url);
+    await c.request('coordination.signal', { agentId: 'g1', signalType: 'load', value: 0.2 });
+    await c.request('coordination.signal', { agentId: 'g1', signalType: 'load', value: 0.3 });
+    const isSignalLine = (l: Record<string, unknown>) => l.msg === 'rpc' && l.method === 'coordination.signal';
+    const first = await d.waitForLog(isSignalLine);
+    const second = await d.waitForLog((l) => isSignalLine(l) && l !== first);
+    const traceIds = [first.traceId, second.traceId];
+    for (const id of traceIds) expect(id).to.be.a('string').and.match(/^[\da-f]{32}$/);
+    expect(traceIds[0]).not.to.equal(traceIds[1]);
+    await c.close();
     await d.stop();
   });
 

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { once } from 'node:events';
 import { AgentWorker, TaskFailure, type AgentWorkerOptions, type TaskContext } from '../../../src/client/index.js';
 import { FakeDaemon, type FakeConnection } from '../../support/fake-daemon.js';
+import { VirtualClock } from '../../../src/time/virtual-clock.js';
 
 const FAST = { initialDelayMs: 5, maxDelayMs: 20, factor: 2, jitter: 0 };
 const task = (taskId: string, payload: unknown = {}, epoch = 1) => ({ taskId, type: 'test', payload, attempt: 1, epoch, traceId: `trace-${taskId}` });
@@ -13,17 +14,32 @@ function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => voi
   return { promise, resolve };
 }
 
+/** A round trip on the socket: every message the worker sent before it has reached the daemon. */
+const flush = (conn: FakeConnection): Promise<unknown> => conn.request('no.such.method', {});
+
 describe('client/AgentWorker', () => {
   let daemon: FakeDaemon;
   let worker: AgentWorker | undefined;
+  /** Heartbeats and reconnect delays run on it: a test moves time, nothing sleeps. */
+  let clock: VirtualClock;
 
   const start = async (options: Partial<AgentWorkerOptions> = {}): Promise<FakeConnection> => {
-    worker = new AgentWorker({ url: daemon.url, capabilities: ['echo'], capacity: 2, reconnect: FAST, handler: (t) => t.payload, ...options });
+    worker = new AgentWorker({ url: daemon.url, capabilities: ['echo'], capacity: 2, reconnect: FAST, timers: clock, handler: (t) => t.payload, ...options });
     await worker.start();
     return daemon.connection(daemon.connections.length - 1);
   };
 
+  /** Advance the clock by each reconnect delay as it is scheduled (after the timer is armed). */
+  const followReconnects = (delays: number[] = []): number[] => {
+    worker!.client.on('reconnecting', ({ delayMs }) => {
+      delays.push(delayMs);
+      setImmediate(() => clock.advance(delayMs));
+    });
+    return delays;
+  };
+
   beforeEach(async () => {
+    clock = new VirtualClock();
     daemon = await FakeDaemon.start({ heartbeatIntervalMs: 10 });
   });
   afterEach(async () => {
@@ -37,6 +53,10 @@ describe('client/AgentWorker', () => {
     expect(await conn.next('agent.register')).to.deep.equal({ name: 'w', type: 'echo', capabilities: ['echo'], capacity: 2, contextWindowId: 'ctx-a' });
     expect(worker!.agentId).to.equal('agent-1');
     expect(worker!.contextWindowId).to.equal('ctx-a');
+    clock.advance(9);
+    await flush(conn);
+    expect(conn.count('agent.heartbeat')).to.equal(0);
+    clock.advance(1);
     const beat = await conn.next('agent.heartbeat');
     expect(beat.state).to.equal('IDLE');
     expect(beat.health.memoryMb).to.be.a('number').greaterThan(0);
@@ -45,8 +65,10 @@ describe('client/AgentWorker', () => {
 
   it('sends no heartbeats when heartbeat is false', async () => {
     const conn = await start({ heartbeat: false });
+    clock.advance(1000);
     await conn.request('task.run', task('t0'));
     expect(conn.count('agent.heartbeat')).to.equal(0);
+    expect(clock.pendingTimers()).to.equal(0);
   });
 
   it('answers task.run with the handler result, and null for undefined', async () => {
@@ -109,10 +131,14 @@ describe('client/AgentWorker', () => {
 
   it('reports EXECUTING in heartbeats while a task runs', async () => {
     const gate = deferred();
-    const conn = await start({ handler: () => gate.promise });
+    const running = deferred();
+    const conn = await start({ handler: () => (running.resolve(), gate.promise) });
+    clock.advance(10);
+    expect((await conn.next('agent.heartbeat')).state).to.equal('IDLE');
     const reply = conn.request('task.run', task('t4'));
-    let beat = await conn.next('agent.heartbeat');
-    while (beat.state !== 'EXECUTING') beat = await conn.next('agent.heartbeat');
+    await running.promise;
+    clock.advance(10);
+    expect((await conn.next('agent.heartbeat')).state).to.equal('EXECUTING');
     gate.resolve();
     expect(await reply).to.deep.include({ result: null });
   });
@@ -124,6 +150,7 @@ describe('client/AgentWorker', () => {
     expect(registration.agentId).to.equal(undefined);
     void first.request('task.run', task('t5'));
     const ctx = await started.promise;
+    const delays = followReconnects();
     const reregistered = once(worker!, 'registered');
     const aborted = once(ctx.signal, 'abort');
     await first.drop();
@@ -131,8 +158,10 @@ describe('client/AgentWorker', () => {
     const [result, info] = await reregistered;
     expect(info).to.deep.equal({ reregistered: true });
     expect(result).to.include({ agentId: 'agent-1', contextWindowId: 'ctx-1' });
+    expect(delays).to.deep.equal([5]);
     const second = await daemon.connection(1);
     expect(await second.next('agent.register')).to.include({ agentId: 'agent-1', contextWindowId: 'ctx-1' });
+    clock.advance(10);
     expect(await second.next('agent.heartbeat')).to.have.property('health');
     expect(await second.request('task.run', task('t6'))).to.deep.include({ result: 'ok' });
   });
@@ -141,8 +170,7 @@ describe('client/AgentWorker', () => {
     const conn = await start();
     let refusals = 0;
     daemon.handle('agent.register', () => (++refusals <= 2 ? { error: { code: -32020, message: 'context in use' } } : { result: { agentId: 'agent-1', contextWindowId: 'ctx-1', heartbeatIntervalMs: 10, leaseTtlMs: 30 } }));
-    const delays: number[] = [];
-    worker!.client.on('reconnecting', ({ delayMs }) => delays.push(delayMs));
+    const delays = followReconnects();
     const reregistered = once(worker!, 'registered');
     await conn.drop();
     await reregistered;

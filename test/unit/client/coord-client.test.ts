@@ -2,8 +2,23 @@ import { expect } from 'chai';
 import { once } from 'node:events';
 import { ClientError, CoordClient, RpcError } from '../../../src/client/index.js';
 import { FakeDaemon } from '../../support/fake-daemon.js';
+import { VirtualClock } from '../../../src/time/virtual-clock.js';
 
 const FAST = { initialDelayMs: 5, maxDelayMs: 20, factor: 2, jitter: 0 };
+
+/** Whether a promise has settled once pending callbacks have run. */
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  promise.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  await new Promise((resolve) => setImmediate(resolve));
+  return done;
+}
+
+/** The next `reconnecting` event's info; the reconnect timer is armed by the time it resolves. */
+const reconnecting = (client: CoordClient) => once(client, 'reconnecting').then(([info]) => info);
 
 async function rejection(promise: Promise<unknown>): Promise<any> {
   try {
@@ -16,15 +31,18 @@ async function rejection(promise: Promise<unknown>): Promise<any> {
 
 describe('client/CoordClient', () => {
   let daemon: FakeDaemon;
+  /** Request timeouts and reconnect delays run on it: a test moves time, nothing sleeps. */
+  let clock: VirtualClock;
   const clients: CoordClient[] = [];
   const connect = async (options: Partial<ConstructorParameters<typeof CoordClient>[0]> = {}): Promise<CoordClient> => {
-    const client = new CoordClient({ url: daemon.url, reconnect: FAST, ...options });
+    const client = new CoordClient({ url: daemon.url, reconnect: FAST, timers: clock, ...options });
     clients.push(client);
     await client.connect();
     return client;
   };
 
   beforeEach(async () => {
+    clock = new VirtualClock();
     daemon = await FakeDaemon.start();
   });
   afterEach(async () => {
@@ -65,12 +83,33 @@ describe('client/CoordClient', () => {
     expect(error.data).to.deep.equal({ name: 'TASK_NOT_FOUND' });
   });
 
-  it('rejects with TIMEOUT when no reply comes within timeoutMs', async () => {
+  it('rejects with TIMEOUT when no reply comes within timeoutMs, not before', async () => {
     daemon.handle('task.get', () => new Promise(() => {}));
-    const client = await connect();
-    const error = await rejection(client.request('task.get', { taskId: 't' }, { timeoutMs: 20 }));
+    const client = await connect({ requestTimeoutMs: 50 });
+    const perRequest = client.request('task.get', { taskId: 't' }, { timeoutMs: 20 });
+    const byDefault = client.request('task.get', { taskId: 'u' });
+    clock.advance(19);
+    expect(await settled(perRequest)).to.equal(false);
+    clock.advance(1);
+    const error = await rejection(perRequest);
     expect(error).to.be.instanceOf(ClientError);
     expect(error.code).to.equal('TIMEOUT');
+    expect(error.message).to.contain('task.get').and.contain('20 ms');
+    expect(await settled(byDefault)).to.equal(false);
+    clock.advance(30);
+    expect((await rejection(byDefault)).code).to.equal('TIMEOUT');
+  });
+
+  it('waits forever with timeoutMs 0, and cancels the timer of an answered request', async () => {
+    daemon.handle('task.get', (p) => ({ result: { taskId: p.taskId } }));
+    daemon.handle('task.wait', () => new Promise(() => {}));
+    const client = await connect({ requestTimeoutMs: 50 });
+    expect(await client.getTask('t')).to.deep.equal({ taskId: 't' });
+    expect(clock.pendingTimers()).to.equal(0);
+    const forever = client.request('task.wait', { taskId: 't' }, { timeoutMs: 0 });
+    expect(clock.pendingTimers()).to.equal(0);
+    clock.advance(3_600_000);
+    expect(await settled(forever)).to.equal(false);
   });
 
   it('sends the bearer token and reports a refused token as AUTH_FAILED', async () => {
@@ -95,14 +134,17 @@ describe('client/CoordClient', () => {
 
   it('reconnects with backoff after the server drops the socket', async () => {
     const client = await connect();
-    const scheduled: { attempt: number; delayMs: number }[] = [];
-    client.on('reconnecting', (info) => scheduled.push(info));
     const closed = once(client, 'close');
-    const reconnected = once(client, 'reconnect');
+    const scheduled = reconnecting(client);
     await (await daemon.connection(0)).drop();
     expect((await closed)[0]).to.include({ willReconnect: true });
+    expect(await scheduled).to.deep.equal({ attempt: 1, delayMs: 5 });
+    expect(client.state).to.equal('reconnecting');
+    clock.advance(4);
+    expect(daemon.connections).to.have.length(1);
+    const reconnected = once(client, 'reconnect');
+    clock.advance(1);
     await reconnected;
-    expect(scheduled).to.deep.equal([{ attempt: 1, delayMs: 5 }]);
     expect(client.connected).to.equal(true);
     daemon.handle('task.get', () => ({ result: { ok: true } }));
     expect(await client.getTask('t')).to.deep.equal({ ok: true });
@@ -112,19 +154,23 @@ describe('client/CoordClient', () => {
     const client = await connect();
     const port = new URL(daemon.url).port;
     const delays: number[] = [];
-    const third = new Promise<void>((resolve) =>
-      client.on('reconnecting', ({ delayMs }) => {
-        delays.push(delayMs);
-        if (delays.length === 3) resolve();
-      }),
-    );
+    let next = reconnecting(client);
     await daemon.close();
-    await third;
+    for (let i = 0; i < 3; i++) {
+      const { delayMs } = await next;
+      delays.push(delayMs);
+      if (i === 2) break;
+      // each attempt fails on the real socket (nothing listens), then the next delay is scheduled
+      next = reconnecting(client);
+      clock.advance(delayMs);
+    }
     expect(delays).to.deep.equal([5, 10, 20]);
     expect(await rejection(client.request('task.get', {}))).to.include({ code: 'NOT_CONNECTED' });
-    // the same port again, so the scheduled retries find the new daemon
+    // the same port again, so the scheduled retry finds the new daemon
     daemon = await FakeDaemon.start({ port: Number(port) });
-    await once(client, 'reconnect');
+    const reconnected = once(client, 'reconnect');
+    clock.advance(20);
+    await reconnected;
     expect(client.connected).to.equal(true);
   });
 

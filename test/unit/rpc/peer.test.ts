@@ -1,10 +1,24 @@
 import { expect } from 'chai';
 import { PeerError, RpcPeer } from '../../../src/rpc/peer.js';
+import { VirtualClock } from '../../../src/time/virtual-clock.js';
 
+/** A peer whose timeouts run on a VirtualClock. */
 function peer(timeoutMs = 1000) {
   const sent: any[] = [];
-  const p = new RpcPeer((text) => sent.push(JSON.parse(text)), timeoutMs);
-  return { p, sent };
+  const clock = new VirtualClock();
+  const p = new RpcPeer((text) => sent.push(JSON.parse(text)), timeoutMs, () => clock.now(), clock);
+  return { p, sent, clock };
+}
+
+/** Whether a promise has settled by the time pending callbacks have run. */
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  promise.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  await new Promise((resolve) => setImmediate(resolve));
+  return done;
 }
 
 async function failure(promise: Promise<unknown>): Promise<PeerError> {
@@ -39,12 +53,34 @@ describe('RpcPeer (outbound requests)', () => {
     expect(err.remote).to.deep.equal({ code: -32000, message: 'nope', data: { retryable: false } });
   });
 
-  it('times out with TIMEOUT, and a peer cannot forge one', async () => {
-    const { p, sent } = peer(20);
-    expect((await failure(p.request('x', {}))).code).to.equal('TIMEOUT');
+  it('times out with TIMEOUT exactly at the default or per-request timeout, and a peer cannot forge one', async () => {
+    const { p, sent, clock } = peer(20);
+    const byDefault = p.request('x', {});
+    const perRequest = p.request('x', {}, { timeoutMs: 50 });
+    clock.advance(19);
+    expect(await settled(byDefault)).to.equal(false);
+    clock.advance(1);
+    const err = await failure(byDefault);
+    expect(err.code).to.equal('TIMEOUT');
+    expect(err.message).to.contain('20 ms');
+    expect(await settled(perRequest)).to.equal(false);
+    clock.advance(30);
+    expect((await failure(perRequest)).code).to.equal('TIMEOUT');
+    expect(p.pendingCount()).to.equal(0);
     const forged = p.request('x', {}, { timeoutMs: 1000 });
-    p.receive({ jsonrpc: '2.0', id: sent[1].id, error: { code: 0, message: 'timeout', data: { coorddTimeout: true } } });
+    p.receive({ jsonrpc: '2.0', id: sent[2].id, error: { code: 0, message: 'timeout', data: { coorddTimeout: true } } });
     expect((await failure(forged)).code).to.equal('REMOTE_ERROR');
+  });
+
+  it('cancels the timeout of a request that was answered or closed', async () => {
+    const { p, sent, clock } = peer(20);
+    const answered = p.request('x', {});
+    p.receive({ jsonrpc: '2.0', id: sent[0].id, result: 'ok' });
+    expect(await answered).to.equal('ok');
+    const closed = p.request('y', {});
+    p.close();
+    expect((await failure(closed)).code).to.equal('CLOSED');
+    expect(clock.pendingTimers()).to.equal(0);
   });
 
   it('fails pending and later requests with CLOSED once closed', async () => {
@@ -67,6 +103,7 @@ describe('RpcPeer (outbound requests)', () => {
     /** A peer on a hand-moved clock; sending takes `sendMs` of it (the daemon's serialisation). */
     function timed(sendMs = 0) {
       const clock = { ms: 1000 };
+      const timers = new VirtualClock(0);
       const sent: any[] = [];
       const p = new RpcPeer(
         (text) => {
@@ -75,8 +112,9 @@ describe('RpcPeer (outbound requests)', () => {
         },
         1000,
         () => clock.ms,
+        timers,
       );
-      return { p, sent, clock };
+      return { p, sent, clock, timers };
     }
 
     it('runs from the request handed to the socket to its reply frame’s arrival, not to the caller’s wake-up', async () => {
@@ -120,6 +158,7 @@ describe('RpcPeer (outbound requests)', () => {
       const lateWaits: number[] = [];
       const t = late.p.request('t', {}, { timeoutMs: 5, onWaited: (ms) => lateWaits.push(ms) });
       late.clock.ms += 5;
+      late.timers.advance(5);
       expect((await failure(t)).code).to.equal('TIMEOUT');
       expect(lateWaits).to.deep.equal([5]);
     });
