@@ -24,7 +24,8 @@ export type { AssignInput } from './task-records.js';
 import type { TaskFilter, TaskPage, TaskRecord, TaskStore } from './task-store.js';
 import { TaskWaiters } from './task-waiters.js';
 import { TaskEvents } from './task-events.js';
-import { LoadOutlook, type FleetLoad, type LoadForecast } from './load-outlook.js';
+import { LoadOutlook, type LoadForecast } from './load-outlook.js';
+import { agentLoadOf, fleetLoadOf } from './fleet-load.js';
 
 export interface PoolDeps {
   clock: Clock;
@@ -230,7 +231,6 @@ export class PoolService {
     return this.pending.stats();
   }
 
-  /** The pool at a glance (pool.status without latency, which the metrics hold). */
   /**
    * The agent's load (inFlight / capacity) expected `horizonSeconds` from now, forecast from the
    * pool's own arrivals, throughput and queue (see load-outlook.ts); undefined for an agent the
@@ -238,11 +238,10 @@ export class PoolService {
    */
   forecastLoad(agentId: string, horizonSeconds: number): LoadForecast | undefined {
     const agent = this.agents.get(agentId);
-    if (!agent) return undefined;
-    const eligible = !agent.draining && !agent.degraded;
-    return this.outlook.forecast(this.deps.clock.now(), this.fleetLoad(), { inFlight: agent.inFlight.size, capacity: agent.capacity, eligible }, horizonSeconds);
+    return agent && this.outlook.forecast(this.deps.clock.now(), fleetLoadOf(this.agents.all(), this.pending.size), agentLoadOf(agent), horizonSeconds);
   }
 
+  /** The pool at a glance (pool.status without latency, which the metrics hold). */
   snapshot(): PoolSnapshot {
     return poolSnapshot(this.agents, this.pending.stats(), this.deps.store.countByState(), this.accepting);
   }
@@ -414,7 +413,7 @@ export class PoolService {
     if (agent) this.agents.removeTask(agent, taskId);
     const now = this.deps.clock.now();
     this.observer.attemptRan?.((now - run.startedAt) / 1000);
-    if (outcome !== 'cancelled' && outcome !== 'lost') this.outlook.finished(now, this.pending.size, () => this.fleetLoad().capacity);
+    if (outcome !== 'cancelled' && outcome !== 'lost') this.outlook.finished(now, this.pending.size, () => fleetLoadOf(this.agents.all(), 0).capacity);
     if (outcome === 'cancelled') {
       this.gate.abandon(run.agentId, run.ticket);
     } else {
@@ -423,18 +422,6 @@ export class PoolService {
       else this.gate.failure(run.agentId, run.ticket);
     }
     this.conditions.changed();
-  }
-
-  /** Slots, busy slots and queue of the agents that may take new work (O(agents)). */
-  private fleetLoad(): FleetLoad {
-    let capacity = 0;
-    let busy = 0;
-    for (const a of this.agents.all()) {
-      if (a.draining || a.degraded) continue;
-      capacity += a.capacity;
-      busy += Math.min(a.capacity, a.inFlight.size);
-    }
-    return { capacity, busy, queued: this.pending.size };
   }
 
   private removeAgent(agent: AgentRecord, reason: RequeueReason): void {
