@@ -12,12 +12,18 @@ export interface LoadOutlookOptions {
   saturatedTauMs: number;
   /** Completions (seen while saturated, or at all) from which a forecast has full confidence. @defaultValue 20 */
   fullConfidenceEvents: number;
+  /**
+   * How long the eligible slot count, read while saturated to learn the throughput per slot, is
+   * reused before it is read again (reading it walks every agent). @defaultValue 1000
+   */
+  capacityRefreshMs: number;
 }
 
 export const DEFAULT_LOAD_OUTLOOK_OPTIONS: Readonly<LoadOutlookOptions> = {
   rateTauMs: 3000,
   saturatedTauMs: 10_000,
   fullConfidenceEvents: 20,
+  capacityRefreshMs: 1000,
 };
 
 /** The pool as the forecast needs it: slots that take work, slots busy, tasks queued. */
@@ -75,6 +81,8 @@ export class LoadOutlook {
   private saturatedClock = 0;
   private lastAt = Number.NaN;
   private saturated = false;
+  private capacity = 0;
+  private capacityAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: Partial<LoadOutlookOptions> = {}) {
     this.options = { ...DEFAULT_LOAD_OUTLOOK_OPTIONS, ...options };
@@ -91,14 +99,18 @@ export class LoadOutlook {
 
   /**
    * An attempt freed its slot at `now`, with `queued` tasks waiting for it; `capacity` tells the
-   * eligible slots (asked only when the queue is not empty, as it costs a walk over the agents).
+   * eligible slots (asked only while the queue is not empty, at most once per capacityRefreshMs,
+   * as it costs a walk over the agents).
    */
   finished(now: number, queued: number, capacity: () => number): void {
     this.advance(now, queued);
     this.completions.add(now);
     if (!this.saturated) return;
-    const c = capacity();
-    if (c > 0) this.saturatedPerSlot.add(this.saturatedClock, 1 / c);
+    if (now - this.capacityAt >= this.options.capacityRefreshMs || now < this.capacityAt) {
+      this.capacity = capacity();
+      this.capacityAt = now;
+    }
+    if (this.capacity > 0) this.saturatedPerSlot.add(this.saturatedClock, 1 / this.capacity);
   }
 
   /** The fleet's throughput with every slot taken, tasks per second; undefined when nothing is known. */

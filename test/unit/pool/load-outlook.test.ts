@@ -100,3 +100,18 @@ describe('LoadOutlook', () => {
     expect(large / small).to.be.closeTo(2, 1e-9);
   });
 });
+
+describe('LoadOutlook: cost while saturated', () => {
+  it('reads the slot count at most once per capacityRefreshMs', () => {
+    const o = new LoadOutlook({ capacityRefreshMs: 1000 });
+    let reads = 0;
+    const capacity = (): number => {
+      reads++;
+      return 20;
+    };
+    for (let t = 0; t < 5000; t += 10) o.finished(t, 3, capacity);
+    expect(reads).to.equal(5);
+    o.finished(5000, 0, capacity);
+    expect(reads, 'not read when nothing is queued').to.equal(5);
+  });
+});
