@@ -3,22 +3,19 @@ import type { IdGenerator } from '../ids.js';
 import { silentLog, type Log } from '../log.js';
 import type { Random } from '../random.js';
 import type { MessageRouter } from '../routing/message-router.js';
-import type { ObservedOutcome } from '../routing/strategy.js';
 import type { TaskState } from '../schemas/task.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
-import { AgentCallError } from './agent-channel.js';
 import { AgentRegistry, type Registration } from './agent-registry.js';
 import type { AgentRecord, Health, ReportedState } from './agent-record.js';
 import { DEFAULT_POOL_OPTIONS, type PoolOptions } from './pool-options.js';
 import type { PoolObserver, RequeueReason } from './pool-observer.js';
 import { openGate, type AgentGate } from './agent-gate.js';
-import { retryDelayMs } from './retry-backoff.js';
 import { PendingTasks } from './pending-tasks.js';
 import { DispatchLoop } from './dispatch-loop.js';
 import { AgentSelector, type Choice } from './agent-selector.js';
 import { Conditions } from './conditions.js';
 import { isolationReport, poolSnapshot, type IsolationReport, type PoolSnapshot } from './pool-snapshot.js';
-import { failuresOf, newTask, requeuesOf, withAttemptFinished, withAttemptStarted, type AssignInput, type TaskError } from './task-records.js';
+import { newTask, withAttemptStarted, type AssignInput } from './task-records.js';
 
 export type { AssignInput } from './task-records.js';
 import type { TaskFilter, TaskPage, TaskRecord, TaskStore } from './task-store.js';
@@ -26,6 +23,8 @@ import { TaskWaiters } from './task-waiters.js';
 import { TaskEvents } from './task-events.js';
 import { LoadOutlook, type LoadForecast } from './load-outlook.js';
 import { agentLoadOf, fleetLoadOf } from './fleet-load.js';
+import { RunningAttempts } from './running-attempts.js';
+import { AttemptOutcomes, observedOutcome } from './attempt-outcomes.js';
 
 export interface PoolDeps {
   clock: Clock;
@@ -44,15 +43,6 @@ export interface Submitter {
   notify?: (method: string, params: object) => void;
 }
 
-interface Running {
-  epoch: number;
-  agentId: string;
-  startedAt: number;
-  timer: TimerHandle;
-  /** The circuit breaker's ticket for this attempt (its outcome is reported with it). */
-  ticket: number;
-}
-
 /**
  * The agent pool and the task queue. Single-threaded and synchronous in its bookkeeping, so the
  * invariants hold by construction: an agent never holds more tasks than its capacity, a task has
@@ -63,7 +53,9 @@ export class PoolService {
   readonly options: Readonly<PoolOptions>;
   readonly agents: AgentRegistry;
   private readonly pending: PendingTasks;
-  private readonly running = new Map<string, Running>();
+  private readonly running: RunningAttempts;
+  /** What becomes of a task when its attempt ends (retry, requeue, terminal state). */
+  private readonly outcomes: AttemptOutcomes;
   private readonly events: TaskEvents;
   private readonly selector: AgentSelector;
   private readonly waiters: TaskWaiters;
@@ -94,6 +86,10 @@ export class PoolService {
     this.conditions = new Conditions(deps.clock);
     this.selector = new AgentSelector(this.agents, deps.router, this.options);
     this.outlook = new LoadOutlook(this.options.outlook);
+    const { clock, random, router, store } = deps;
+    const { agents, gate, observer, outlook, conditions, log, events, pending } = this;
+    this.running = new RunningAttempts({ clock, agents, gate, router, observer, outlook, queued: () => pending.size, conditions });
+    this.outcomes = new AttemptOutcomes({ clock, random, store, events, log, observer, pending, enqueue: (task) => this.enqueue(task, undefined) }, this.options);
   }
 
   // ---- agents ------------------------------------------------------------------------------
@@ -201,7 +197,7 @@ export class PoolService {
     if (isTerminal(task.state)) throw new AppError('NOT_CANCELLABLE', `task ${taskId} is ${task.state}`, { taskId, state: task.state });
     if (task.state === 'PENDING') {
       this.pending.remove(taskId);
-      return this.finish(task, 'CANCELLED');
+      return this.outcomes.finish(task, 'CANCELLED');
     }
     if (task.cancelRequested) return task;
     const next = { ...task, cancelRequested: true };
@@ -271,11 +267,11 @@ export class PoolService {
     for (const a of this.agents.all()) this.agents.setDraining(a, true);
     const drained = await this.conditions.until(() => this.running.size === 0, drainTimeoutMs);
     let requeued = 0;
-    for (const [taskId, run] of [...this.running]) {
+    for (const [taskId, run] of this.running.entries()) {
       const agent = this.agents.get(run.agentId);
       agent?.channel.notify('task.cancel', { taskId, epoch: run.epoch });
-      this.endAttempt(taskId, run, 'cancelled');
-      this.requeue(this.deps.store.get(taskId)!, 'cancelled', 'shutdown');
+      this.running.end(taskId, run, 'cancelled');
+      this.outcomes.requeue(this.deps.store.get(taskId)!, 'cancelled', 'shutdown');
       requeued++;
     }
     this.stop();
@@ -294,13 +290,9 @@ export class PoolService {
     const queued = this.pending.take(task.taskId) ?? task.createdAt;
     this.observer.queueWait?.((now - queued) / 1000);
     this.deps.store.update(next);
-    this.agents.addTask(agent, task.taskId);
-    // Chosen as available in this same tick, so the gate lets it through; -1 would simply not count.
-    const ticket = this.gate.attempt(agent.agentId) ?? -1;
-    this.selector.served(task.affinityKey, agent.agentId);
     const epoch = next.epoch;
-    const timer = this.deps.clock.setTimeout(() => this.onTimeout(task.taskId, epoch), next.timeoutMs);
-    this.running.set(task.taskId, { epoch, agentId: agent.agentId, startedAt: now, timer, ticket });
+    this.running.start(task.taskId, epoch, agent, { startedAt: now, timeoutMs: next.timeoutMs }, () => this.onTimeout(task.taskId, epoch));
+    this.selector.served(task.affinityKey, agent.agentId);
     this.changed(next, task.state);
     const attempt = next.attempts.length;
     agent.channel
@@ -314,114 +306,27 @@ export class PoolService {
       );
   }
 
-  private onOutcome(taskId: string, epoch: number, outcome: { result?: unknown; error?: unknown }): void {
+  private onOutcome(taskId: string, epoch: number, answer: { result?: unknown; error?: unknown }): void {
     const run = this.running.get(taskId);
     if (!run || run.epoch !== epoch) {
       this.staleReports++;
       this.observer.staleEpoch?.('result');
       return;
     }
-    const err = outcome.error;
     const task = this.deps.store.get(taskId)!;
     // An answer to a cancel says nothing about the agent's speed or health.
-    this.endAttempt(taskId, run, task.cancelRequested ? 'cancelled' : observedOutcome(err));
-    if (task.cancelRequested) {
-      this.finishAttempt(task, err === undefined ? 'completed' : 'cancelled', 'CANCELLED');
-    } else if (err === undefined) {
-      this.finishAttempt(task, 'completed', 'COMPLETED', { result: outcome.result ?? null });
-    } else if (err instanceof AgentCallError && err.kind === 'disconnected') {
-      this.lost(task, 'disconnect');
-    } else if (err instanceof AgentCallError && err.kind === 'timeout') {
-      this.failed(task, 'timeout', appError('TASK_TIMEOUT', `no answer within ${task.timeoutMs} ms`), true);
-    } else {
-      const remote = err instanceof AgentCallError ? err.remote : undefined;
-      const error: TaskError = remote ?? { code: -32603, message: 'agent call failed' };
-      const retryable = (remote?.data as { retryable?: unknown } | undefined)?.retryable !== false;
-      this.failed(task, 'failed', error, retryable);
-    }
+    this.running.end(taskId, run, task.cancelRequested ? 'cancelled' : observedOutcome(answer.error));
+    this.outcomes.answered(task, answer);
     this.schedulePump();
   }
 
   private onTimeout(taskId: string, epoch: number): void {
     const run = this.running.get(taskId);
     if (!run || run.epoch !== epoch) return;
-    this.endAttempt(taskId, run, 'timeout');
+    this.running.end(taskId, run, 'timeout');
     this.agents.get(run.agentId)?.channel.notify('task.cancel', { taskId, epoch });
-    const task = this.deps.store.get(taskId)!;
-    if (task.cancelRequested) this.finishAttempt(task, 'cancelled', 'CANCELLED');
-    else this.failed(task, 'timeout', appError('TASK_TIMEOUT', `attempt ${task.attempts.length} exceeded ${task.timeoutMs} ms`), true);
+    this.outcomes.timedOut(this.deps.store.get(taskId)!);
     this.schedulePump();
-  }
-
-  /** A failed or timed-out attempt: retry after a backoff if attempts remain, else FAILED. */
-  private failed(task: TaskRecord, outcome: 'failed' | 'timeout', error: TaskError, retryable: boolean): void {
-    const failures = failuresOf(task) + 1;
-    if (!retryable || failures >= task.maxAttempts) {
-      this.finishAttempt(task, outcome, 'FAILED', { error });
-      return;
-    }
-    const next = withAttemptFinished(task, this.deps.clock.now(), outcome, 'PENDING', { error });
-    this.deps.store.update(next);
-    this.changed(next, task.state);
-    this.observer.requeued?.(next, outcome === 'timeout' ? 'timeout' : 'retry');
-    const delay = retryDelayMs(failures, this.options.retryBaseDelayMs, this.options.retryMaxDelayMs, this.deps.random);
-    this.log.info({ taskId: task.taskId, traceId: task.traceId, attempt: task.attempts.length, delayMs: delay, outcome }, 'task attempt failed; retrying');
-    this.pending.retryLater(task.taskId, delay, () => {
-      const current = this.deps.store.get(task.taskId);
-      if (current?.state === 'PENDING') this.enqueue(current, undefined);
-    });
-  }
-
-  /** The agent went away mid-task: back to the queue at once (at-least-once), within the requeue limit. */
-  private lost(task: TaskRecord, reason: RequeueReason): void {
-    if (task.cancelRequested) {
-      this.finishAttempt(task, 'disconnected', 'CANCELLED');
-    } else if (requeuesOf(task) + 1 > this.options.maxRequeues) {
-      this.finishAttempt(task, 'disconnected', 'FAILED', { error: appError('AGENT_LOST', `agents were lost ${requeuesOf(task) + 1} times`) });
-    } else {
-      this.requeue(task, 'disconnected', reason);
-    }
-  }
-
-  private requeue(task: TaskRecord, outcome: 'disconnected' | 'cancelled', reason: RequeueReason): void {
-    const next = withAttemptFinished(task, this.deps.clock.now(), outcome, 'PENDING');
-    this.deps.store.update(next);
-    this.changed(next, task.state);
-    this.observer.requeued?.(next, reason);
-    this.log.info({ taskId: task.taskId, agentId: task.agentId, traceId: task.traceId, reason }, 'task requeued');
-    this.enqueue(next, undefined);
-  }
-
-  private finishAttempt(task: TaskRecord, outcome: Parameters<typeof withAttemptFinished>[2], state: TaskState, extra?: { result?: unknown; error?: TaskError }): void {
-    this.finish(withAttemptFinished(task, this.deps.clock.now(), outcome, state, extra), state, task.state);
-  }
-
-  /** Move a task to a terminal state, once. */
-  private finish(task: TaskRecord, state: TaskState, previous: TaskState = task.state): TaskRecord {
-    const next: TaskRecord = { ...task, state, finishedAt: task.finishedAt ?? this.deps.clock.now() };
-    this.deps.store.update(next);
-    this.changed(next, previous);
-    this.events.finished(next);
-    return next;
-  }
-
-  /** Close the bookkeeping of a running attempt; the router learns from its outcome (unless cancelled). */
-  private endAttempt(taskId: string, run: Running, outcome: ObservedOutcome | 'cancelled'): void {
-    this.running.delete(taskId);
-    this.deps.clock.clearTimeout(run.timer);
-    const agent = this.agents.get(run.agentId);
-    if (agent) this.agents.removeTask(agent, taskId);
-    const now = this.deps.clock.now();
-    this.observer.attemptRan?.((now - run.startedAt) / 1000);
-    if (outcome !== 'cancelled' && outcome !== 'lost') this.outlook.finished(now, this.pending.size, () => fleetLoadOf(this.agents.all(), 0).capacity);
-    if (outcome === 'cancelled') {
-      this.gate.abandon(run.agentId, run.ticket);
-    } else {
-      this.deps.router.observe({ agentId: run.agentId, latencyMs: now - run.startedAt, outcome, at: now });
-      if (outcome === 'completed') this.gate.success(run.agentId, run.ticket);
-      else this.gate.failure(run.agentId, run.ticket);
-    }
-    this.conditions.changed();
   }
 
   private removeAgent(agent: AgentRecord, reason: RequeueReason): void {
@@ -438,8 +343,8 @@ export class PoolService {
       const run = this.running.get(taskId);
       if (!run || run.agentId !== agent.agentId) continue;
       agent.inFlight.delete(taskId);
-      this.endAttempt(taskId, run, 'lost');
-      this.lost(this.deps.store.get(taskId)!, reason);
+      this.running.end(taskId, run, 'lost');
+      this.outcomes.lost(this.deps.store.get(taskId)!, reason);
     }
   }
 
@@ -480,17 +385,6 @@ export class PoolService {
 
 }
 
-/** The router's view of an attempt's outcome. */
-function observedOutcome(err: unknown): ObservedOutcome {
-  if (err === undefined) return 'completed';
-  if (err instanceof AgentCallError) return err.kind === 'disconnected' ? 'lost' : err.kind === 'timeout' ? 'timeout' : 'failed';
-  return 'failed';
-}
-
 function isTerminal(state: TaskState): boolean {
   return state === 'COMPLETED' || state === 'FAILED' || state === 'CANCELLED';
-}
-
-function appError(name: 'TASK_TIMEOUT' | 'AGENT_LOST', message: string): TaskError {
-  return { code: new AppError(name).code, message };
 }
