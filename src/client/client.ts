@@ -10,10 +10,9 @@ import {
   type JSONRPCResponse,
 } from 'json-rpc-2.0';
 import WebSocket from 'ws';
-import type { ParamsOf, ResultOf } from '../schemas/method.js';
-import type { poolAssign, taskCancel, taskGet, taskList, taskWait } from '../schemas/task.js';
-import type { coordinationSignal } from '../schemas/coordination.js';
-import type { routerRoute } from '../schemas/conversation.js';
+import type { ParamsOf } from '../schemas/method.js';
+import type { taskList, taskWait } from '../schemas/task.js';
+import type { AssignParams, AssignResult, CancelResult, RouteParams, RouteResult, SignalParams, SignalResult, TaskList, TaskRecord } from './method-types.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { ClientError, RpcError } from './errors.js';
 import { silentLogger, type ClientLogger } from './logger.js';
@@ -48,8 +47,6 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
-export type RouteParams = ParamsOf<typeof routerRoute>;
-export type RouteResult = ResultOf<typeof routerRoute>;
 export type ClientState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
 
 /** Events of {@link CoordClient}. */
@@ -68,15 +65,6 @@ export interface CoordClientEvents {
 
 /** Message handlers the daemon may call on this connection (requests or notifications). */
 export type MethodHandler = (params: unknown, meta: { notification: boolean }) => unknown;
-
-type Assign = typeof poolAssign;
-export type AssignParams = ParamsOf<Assign>;
-export type AssignResult = ResultOf<Assign>;
-export type TaskRecord = ResultOf<typeof taskGet>;
-export type TaskList = ResultOf<typeof taskList>;
-export type CancelResult = ResultOf<typeof taskCancel>;
-export type SignalParams = ParamsOf<typeof coordinationSignal>;
-export type SignalResult = ResultOf<typeof coordinationSignal>;
 
 /** Marks the error reply a request timeout fabricates, so it maps to a local TIMEOUT. */
 const TIMEOUT_MARK = Symbol('coordd.client.timeout');

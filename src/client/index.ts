@@ -6,16 +6,8 @@ export {
   type ClientState,
   type RequestOptions,
   type MethodHandler,
-  type AssignParams,
-  type AssignResult,
-  type TaskRecord,
-  type TaskList,
-  type CancelResult,
-  type SignalParams,
-  type SignalResult,
-  type RouteParams,
-  type RouteResult,
 } from './client.js';
+export type { AssignParams, AssignResult, TaskRecord, TaskList, CancelResult, SignalParams, SignalResult, RouteParams, RouteResult } from './method-types.js';
 export {
   AgentWorker,
   TASK_FAILED_CODE,
