@@ -6,7 +6,7 @@ import type { IdGenerator } from '../ids.js';
 import { silentLog, type Log } from '../log.js';
 import type { CircuitBreakers } from '../routing/circuit-breaker.js';
 import type { MessageRouter } from '../routing/message-router.js';
-import type { ScoreSource } from '../routing/strategy.js';
+import type { ObservedOutcome, ScoreSource } from '../routing/strategy.js';
 import type { ParamsOf, ResultOf } from '../schemas/method.js';
 import type { routerRoute } from '../schemas/conversation.js';
 import { IntentMatcher } from './intent-rules.js';
@@ -14,6 +14,9 @@ import { AgentCallFailed, type AgentDirectory, type CallFailure, type RoutableAg
 import { askSupervisor, pickSupervisor, type SupervisorFallback } from './supervisor.js';
 
 export type RouteRequest = ParamsOf<typeof routerRoute>;
+
+/** A delivery's outcome as the router learns it (the same vocabulary as the pool's attempts). */
+const OBSERVED: Record<'ok' | CallFailure, ObservedOutcome> = { ok: 'completed', error: 'failed', timeout: 'timeout', disconnected: 'lost' };
 export type RouteResult = ResultOf<typeof routerRoute>;
 type Attempt = RouteResult['attempts'][number];
 type DecidedBy = RouteResult['decidedBy'];
@@ -142,6 +145,9 @@ export class MessageRoutingService {
         timer?.waited(agentTook);
         attempts.push({ agentId: agent.agentId, outcome: result.outcome, durationMs: Math.round(tookMs * 1000) / 1000, ...(result.error && { error: result.error }) });
         this.observer.attempt?.(result.outcome, agentTook / 1000);
+        // The router learns from deliveries as the pool's attempts teach it, so a fleet that only
+        // answers messages is routed on what the daemon observed too, not on signals alone.
+        deps.router.observe({ agentId: agent.agentId, latencyMs: tookMs, outcome: OBSERVED[result.outcome], at: deps.scores.now() });
         if (result.outcome === 'ok') {
           deps.conversations.append(conversationId, { role: 'user', agentId: agent.agentId, message: req.message });
           deps.conversations.append(conversationId, { role: 'agent', agentId: agent.agentId, message: result.response });

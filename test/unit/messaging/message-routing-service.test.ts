@@ -178,6 +178,30 @@ describe('MessageRoutingService (router.route)', () => {
     expect(agents[0]!.calls[0]!.timeoutMs).to.equal(1234);
   });
 
+  it('teaches the router every delivery (agent, outcome, its duration), as the pool’s attempts do', async () => {
+    agents = [new FakeAgent('a', ['x'], fails('timeout')), new FakeAgent('b', ['x'], fails('error')), new FakeAgent('c', ['x'], fails('disconnected')), new FakeAgent('d', ['x'])];
+    agents.forEach((a, i) => {
+      a.inFlight = i;
+      a.takes = { clock, ms: 10 * (i + 1) };
+    });
+    const svc = service({ maxAttempts: 4 });
+    const router = (svc as unknown as { deps: { router: MessageRouter } }).deps.router;
+    const seen: { agentId: string; outcome: string; latencyMs: number }[] = [];
+    const observe = router.observe.bind(router);
+    router.observe = (o) => {
+      seen.push({ agentId: o.agentId, outcome: o.outcome, latencyMs: o.latencyMs });
+      observe(o);
+    };
+    await svc.route({ message: 'hi' });
+    expect(seen).to.deep.equal([
+      { agentId: 'a', outcome: 'timeout', latencyMs: 10 },
+      { agentId: 'b', outcome: 'failed', latencyMs: 20 },
+      { agentId: 'c', outcome: 'lost', latencyMs: 30 },
+      { agentId: 'd', outcome: 'completed', latencyMs: 40 },
+    ]);
+    expect(router.observationCount).to.equal(4);
+  });
+
   it('gives up after maxAttempts with ROUTE_FAILED carrying the attempts; the message stays in the history', async () => {
     agents = ['a', 'b', 'c', 'd'].map((id) => new FakeAgent(id, ['x'], fails('error')));
     const err = await service({ maxAttempts: 3 }).route({ message: 'hi', conversationId: 'c1' }).then(
