@@ -203,7 +203,7 @@ export class Metrics {
   readonly routeOverhead = new Histogram({
     name: 'coordd_route_overhead_seconds',
     help: "The daemon's own time routing one message, excluding the agents' time",
-    buckets: [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.25, 1],
+    buckets: [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.25, 1],
     registers: [this.registry],
   });
 
