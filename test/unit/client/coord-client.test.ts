@@ -3,19 +3,9 @@ import { once } from 'node:events';
 import { ClientError, CoordClient, RpcError } from '../../../src/client/index.js';
 import { FakeDaemon } from '../../support/fake-daemon.js';
 import { VirtualClock } from '../../../src/time/virtual-clock.js';
+import { settled } from '../../support/settled.js';
 
 const FAST = { initialDelayMs: 5, maxDelayMs: 20, factor: 2, jitter: 0 };
-
-/** Whether a promise has settled once pending callbacks have run. */
-async function settled(promise: Promise<unknown>): Promise<boolean> {
-  let done = false;
-  promise.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  await new Promise((resolve) => setImmediate(resolve));
-  return done;
-}
 
 /** The next `reconnecting` event's info; the reconnect timer is armed by the time it resolves. */
 const reconnecting = (client: CoordClient) => once(client, 'reconnecting').then(([info]) => info);

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { PeerError, RpcPeer } from '../../../src/rpc/peer.js';
 import { VirtualClock } from '../../../src/time/virtual-clock.js';
+import { settled } from '../../support/settled.js';
 
 /** A peer whose timeouts run on a VirtualClock. */
 function peer(timeoutMs = 1000) {
@@ -8,17 +9,6 @@ function peer(timeoutMs = 1000) {
   const clock = new VirtualClock();
   const p = new RpcPeer((text) => sent.push(JSON.parse(text)), timeoutMs, () => clock.now(), clock);
   return { p, sent, clock };
-}
-
-/** Whether a promise has settled by the time pending callbacks have run. */
-async function settled(promise: Promise<unknown>): Promise<boolean> {
-  let done = false;
-  promise.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  await new Promise((resolve) => setImmediate(resolve));
-  return done;
 }
 
 async function failure(promise: Promise<unknown>): Promise<PeerError> {
