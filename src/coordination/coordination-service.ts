@@ -11,6 +11,7 @@ import { resolveOptions, type CoordinationOptions } from './coordination-options
 import { CoordinationCounters } from './coordination-counters.js';
 import { decodeCursor, encodeCursor, indexAfter } from './cursor.js';
 import type { LocalLoadSource } from './local-load.js';
+import { PoolCoverage } from './pool-coverage.js';
 import { predictOverload, type LoadSample } from './overload-predictor.js';
 import { dimensionScore, dimensionValue } from './scoring.js';
 import { byType, INVERTED_BY_INDEX, SIGNAL_COUNT, TYPE_INDEX } from './signal-index.js';
@@ -73,6 +74,8 @@ export class CoordinationService implements ScoreSource {
   private readonly counters = new CoordinationCounters();
   private readonly sweeper: Sweeper;
   private localLoad: LocalLoadSource | undefined;
+  /** Whether the pool's view covers the agents' whole load (else its forecast would under-predict). */
+  readonly poolCoverage = new PoolCoverage();
 
   constructor(deps: CoordinationDeps, options: Partial<CoordinationOptions> = {}) {
     this.options = Object.freeze(resolveOptions(options));
@@ -269,8 +272,21 @@ export class CoordinationService implements ScoreSource {
     };
   }
 
+  /**
+   * The pool's forecast, unless the agents' load reports show that the pool sees only part of
+   * their work (other daemons or pools share them): then the reports' trend answers instead.
+   */
   private localPrediction(agentId: string, agent: AgentSignals | undefined, horizonSeconds: number): OverloadPrediction | undefined {
-    const local = this.localLoad?.forecastLoad(agentId, horizonSeconds);
+    const source = this.localLoad;
+    if (source === undefined) return undefined;
+    const now = this.clock.now();
+    if (agent !== undefined) {
+      const newest = this.newestLoad(agent, now);
+      const own = newest && source.utilization(agentId);
+      if (newest !== undefined && own !== undefined) this.poolCoverage.observe(agentId, newest.timestamp, newest.value, own, now);
+      if (!this.poolCoverage.covers) return undefined;
+    }
+    const local = source.forecastLoad(agentId, horizonSeconds);
     if (local === undefined) return undefined;
     return {
       willOverload: local.predictedLoad >= this.options.overloadThreshold,
@@ -280,6 +296,16 @@ export class CoordinationService implements ScoreSource {
       horizonSeconds,
       basis: 'pool',
     };
+  }
+
+  /** The agent's newest live load report, if any. */
+  private newestLoad(agent: AgentSignals, now: number): LoadSample | undefined {
+    const h = agent.history;
+    let newest: LoadSample | undefined;
+    for (let i = 0; i < h.size(LOAD); i++) {
+      if (now < h.expiresAt(LOAD, i) && (newest === undefined || h.timestamp(LOAD, i) >= newest.timestamp)) newest = { value: h.value(LOAD, i), timestamp: h.timestamp(LOAD, i) };
+    }
+    return newest;
   }
 
   private liveLoadSamples(agent: AgentSignals, now: number): number {

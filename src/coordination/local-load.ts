@@ -5,4 +5,6 @@
  */
 export interface LocalLoadSource {
   forecastLoad(agentId: string, horizonSeconds: number): { predictedLoad: number; confidence: number } | undefined;
+  /** The agent's in-flight ÷ capacity now as this daemon sees it, undefined if it does not hold it. O(1). */
+  utilization(agentId: string): number | undefined;
 }

@@ -237,6 +237,12 @@ export class PoolService {
     return agent && this.outlook.forecast(this.deps.clock.now(), fleetLoadOf(this.agents.all(), this.pending.size), agentLoadOf(agent), horizonSeconds);
   }
 
+  /** The agent's in-flight ÷ capacity now (1 for a capacity of 0), undefined for an agent the pool does not hold. */
+  utilization(agentId: string): number | undefined {
+    const agent = this.agents.get(agentId);
+    return agent && (agent.capacity > 0 ? Math.min(1, agent.inFlight.size / agent.capacity) : 1);
+  }
+
   /** The pool at a glance (pool.status without latency, which the metrics hold). */
   snapshot(): PoolSnapshot {
     return poolSnapshot(this.agents, this.pending.stats(), this.deps.store.countByState(), this.accepting);

@@ -94,10 +94,13 @@ describe('CoordinationService.predictOverload', () => {
 
   describe('with the pool’s own forecast (useLocalLoad)', () => {
     const held = new Map<string, { predictedLoad: number; confidence: number }>();
-    const source = { forecastLoad: (agentId: string, horizonSeconds: number) => {
-      const f = held.get(agentId);
-      return f && { ...f, predictedLoad: Math.min(1, f.predictedLoad + horizonSeconds / 100) };
-    } };
+    const source = {
+      forecastLoad: (agentId: string, horizonSeconds: number) => {
+        const f = held.get(agentId);
+        return f && { ...f, predictedLoad: Math.min(1, f.predictedLoad + horizonSeconds / 100) };
+      },
+      utilization: (agentId: string) => held.get(agentId)?.predictedLoad,
+    };
 
     it('answers from the pool for an agent it holds (basis pool), from the reports for others, and from the reports when asked', () => {
       const { svc, load } = setup();
@@ -122,6 +125,20 @@ describe('CoordinationService.predictOverload', () => {
       held.set('a1', { predictedLoad: 1, confidence: 1 });
       load(0.3);
       expect(svc.forecastLoad('a1', 5)).to.deep.include({ predictedLoad: 0.3, basis: 'signals' });
+    });
+    it('answers from the reports once they show the pool sees only part of the agents’ work (other daemons share them)', () => {
+      const { svc } = setup();
+      svc.useLocalLoad(source);
+      // 30 agents each report 0.9 while this daemon's pool holds 0.3 of each: a share of 3.
+      for (let i = 0; i < 30; i++) {
+        held.set(`shared-${i}`, { predictedLoad: 0.3, confidence: 1 });
+        svc.record({ agentId: `shared-${i}`, signalType: 'load', value: 0.9 });
+      }
+      const first = svc.predictOverload('shared-0');
+      expect(first.basis, 'too few reports compared yet to believe the share').to.equal('pool');
+      for (let i = 1; i < 30; i++) svc.predictOverload(`shared-${i}`);
+      expect(svc.poolCoverage.share).to.be.closeTo(3, 1e-9);
+      expect(svc.predictOverload('shared-0')).to.deep.include({ basis: 'signals', willOverload: true });
     });
   });
 });
