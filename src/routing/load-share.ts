@@ -29,7 +29,7 @@ export class LoadShare {
   private readonly seen = new Map<string, number>();
   private reported = 0;
   private own = 0;
-  private reports = 0;
+  private reportCount = 0;
 
   constructor(options: Partial<LoadShareOptions> = {}) {
     this.options = Object.freeze({ ...DEFAULT_LOAD_SHARE_OPTIONS, ...options });
@@ -49,8 +49,8 @@ export class LoadShare {
     this.seen.set(agentId, signalAt);
     if (this.seen.size > this.options.maxAgents) this.seen.delete(this.seen.keys().next().value!);
     if (!Number.isFinite(load) || !Number.isFinite(own) || own < 0) return;
-    this.reports++;
-    const w = Math.max(this.options.weight, 1 / this.reports);
+    this.reportCount++;
+    const w = Math.max(this.options.weight, 1 / this.reportCount);
     this.reported += w * (Math.max(0, load) - this.reported);
     this.own += w * (own - this.own);
   }
@@ -60,6 +60,11 @@ export class LoadShare {
     if (!(this.own > 0)) return 1;
     const f = this.reported / this.own;
     return f > 1 ? f : 1;
+  }
+
+  /** Reports taken in so far (how much the factor rests on). */
+  get reports(): number {
+    return this.reportCount;
   }
 
   /** Forget an agent's report time. */
