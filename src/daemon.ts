@@ -244,7 +244,7 @@ export class Daemon {
     ));
 
     registerDiscoverApi(this.engine);
-    registerAgentApi(this.engine, { pool: this.pool, spawner: this.spawner, channelFor: (s) => this.channelFor(s as ServerSession) });
+    registerAgentApi(this.engine, { pool: this.pool, spawner: this.spawner, ids, channelFor: (s) => this.channelFor(s as ServerSession) });
     registerTaskApi(this.engine, { pool: this.pool });
     registerPoolApi(this.engine, { pool: this.pool, spawner: this.spawner, metrics, shutdownTimeoutMs: config.shutdownTimeoutMs });
     this.scaler = registerScalingApi(this.engine, { clock, pool: this.pool, spawner: this.spawner, log: logger.child({ component: 'scaler' }) });
@@ -331,7 +331,7 @@ export class Daemon {
   }
 
   private onConnection(transport: WsTransport, identity: Identity): void {
-    const { role, principal } = identity;
+    const { role, principal, credential, scope } = identity;
     const log = this.logger.child({ connectionId: transport.id });
     const session: ServerSession = {
       id: transport.id,
@@ -341,11 +341,13 @@ export class Daemon {
       peer: new RpcPeer((text) => transport.send(text), this.config.requestTimeoutMs, undefined, this.clock),
       agentId: undefined,
       principal,
+      credential,
+      scope,
       transport,
     };
     this.sessions.set(session.id, session);
     this.metrics.wsConnections.inc();
-    log.info({ role, remoteAddress: transport.remoteAddress }, 'connection open');
+    log.info({ role, credential, remoteAddress: transport.remoteAddress }, 'connection open');
     const reply = (text: string | undefined): void => {
       if (text !== undefined) transport.send(text);
     };

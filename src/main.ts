@@ -19,9 +19,15 @@ function buildTokens(config: Config): TokenTable {
   }
   if (config.token) {
     if (config.token.length < 16) throw new ConfigError('COORDD_TOKEN: must be at least 16 characters');
-    entries.push({ token: config.token, role: 'operator' as const });
+    entries.push({ token: config.token, role: 'operator' as const, name: 'COORDD_TOKEN' });
   }
-  const table = new TokenTable(entries);
+  let table: TokenTable;
+  try {
+    table = new TokenTable(entries);
+  } catch (err) {
+    if (err instanceof TokenFileError) throw new ConfigError(`COORDD_TOKENS_FILE: ${err.message}`);
+    throw err;
+  }
   if (!table.enforced && !isLoopback(config.host) && !config.insecure) {
     throw new ConfigError(
       `COORDD_HOST: ${config.host} is not a loopback address and no tokens are configured; set COORDD_TOKENS_FILE or COORDD_TOKEN, or pass --insecure`,

@@ -1,16 +1,20 @@
 import { AppError } from '../errors.js';
+import type { IdGenerator } from '../ids.js';
 import type { PoolService } from '../pool/pool-service.js';
 import { deriveState } from '../pool/agent-record.js';
 import type { AgentChannel } from '../pool/agent-channel.js';
 import type { RequestContext, RpcEngine } from '../rpc/engine.js';
 import type { Session } from '../rpc/session.js';
 import { agentHeartbeat, agentRegister } from '../schemas/agent.js';
+import { inScope } from '../schemas/agent-scope.js';
 import { taskProgress } from '../schemas/task.js';
 import type { Spawner } from '../spawn/spawner.js';
 
 export interface AgentApiDeps {
   pool: PoolService;
   spawner: Spawner;
+  /** Fresh ids for a prefix-scoped token that registers without naming one. */
+  ids: IdGenerator;
   channelFor: (session: Session) => AgentChannel;
 }
 
@@ -22,6 +26,23 @@ export const spawnIdOf = (session: Session): string | undefined =>
 export function registeredAgent(ctx: RequestContext): string {
   const agentId = ctx.session.agentId;
   if (agentId === undefined) throw new AppError('NOT_REGISTERED', `call agent.register before ${ctx.method}`);
+  return agentId;
+}
+
+/**
+ * The id a registration claims, checked against the token's scope. A prefix-scoped token that
+ * names no id gets a fresh one inside its prefix; a token scoped to a list must name one.
+ */
+function claimedId(session: Session, agentId: string | undefined, ids: IdGenerator): string | undefined {
+  const scope = session.scope;
+  if (scope === undefined) return agentId;
+  if (agentId === undefined) {
+    if (scope.agentIdPrefix !== undefined) return `${scope.agentIdPrefix}${ids()}`;
+    throw new AppError('FORBIDDEN', 'this token is scoped to agent ids: agent.register must name its agentId', { agentIds: scope.agentIds });
+  }
+  if (!inScope(scope, agentId)) {
+    throw new AppError('FORBIDDEN', `agent id ${agentId} is outside this token's scope`, { agentId, ...scope });
+  }
   return agentId;
 }
 
@@ -37,10 +58,12 @@ export function registerAgentApi(engine: RpcEngine, deps: AgentApiDeps): void {
     const spawnId = spawnIdOf(session);
     const agent = pool.register({
       ...params,
-      agentId: params.agentId ?? session.agentId,
+      agentId: claimedId(session, params.agentId ?? session.agentId, deps.ids),
       channel: deps.channelFor(session),
       sessionId: session.id,
       pid: spawnId ? spawner.bySpawnId(spawnId)?.proc.pid : undefined,
+      credential: session.credential,
+      override: session.role === 'admin',
     });
     session.agentId = agent.agentId;
     if (spawnId) spawner.registered(spawnId, agent.agentId);

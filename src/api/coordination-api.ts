@@ -1,9 +1,10 @@
-import { AppError } from '../errors.js';
+import { AppError, AppErrors } from '../errors.js';
 import type { Config } from '../config.js';
 import type { CoordinationService } from '../coordination/coordination-service.js';
 import { DeferredCounter } from '../observability/deferred-counter.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { RequestContext, RpcEngine } from '../rpc/engine.js';
+import type { RpcEngine } from '../rpc/engine.js';
+import type { Session } from '../rpc/session.js';
 import { invalidParamsData } from '../rpc/param-issues.js';
 import { RpcError } from '../rpc/rpc-error.js';
 import { SIGNAL_TYPES, SignalType } from '../schemas/common.js';
@@ -27,13 +28,31 @@ export interface CoordinationApiDeps {
 }
 
 const INVALID_PARAMS_CODE = -32602;
+const FORBIDDEN_CODE = AppErrors.FORBIDDEN.code;
 
-/** An agent-role connection that has registered may only speak for itself. */
-function assertMayReportFor(ctx: RequestContext, agentId: string): void {
-  const { role, agentId: own } = ctx.session;
-  if (role === 'agent' && own !== undefined && own !== agentId) {
-    throw new AppError('FORBIDDEN', `an agent connection may only send signals about itself (${own})`);
-  }
+const SPEAK_FOR_SELF = 'Forbidden: an agent connection may only send signals about the agent it registered as';
+
+/**
+ * Whether the connection may report signals about `agentId`, or why not. An agent connection
+ * speaks only for the agent it registered as, and not at all before it has registered.
+ * Operators and admins feed signals about any agent (external monitors, load reporters).
+ */
+function refusalFor(session: Session, agentId: string): string | undefined {
+  if (session.role !== 'agent') return undefined;
+  const own = session.agentId;
+  if (own === undefined) return 'an agent connection must call agent.register first, and may then send signals only about itself';
+  return own === agentId ? undefined : `an agent connection may only send signals about the agent it registered as (${own})`;
+}
+
+/** Admin keeps its powers; an admin registered as one agent and reporting about another is logged, once per connection and agent. */
+const noticed = new WeakMap<Session, Set<string>>();
+function noteAdminActingFor(session: Session, agentId: string): void {
+  if (session.role !== 'admin' || session.agentId === undefined || session.agentId === agentId) return;
+  let seen = noticed.get(session);
+  if (!seen) noticed.set(session, (seen = new Set()));
+  if (seen.has(agentId) || seen.size >= 100) return;
+  seen.add(agentId);
+  session.log.info({ agentId: session.agentId, about: agentId }, 'admin connection registered as one agent sent signals about another');
 }
 
 /** coordination.signal, .state, .metrics and .predictOverload. */
@@ -55,12 +74,12 @@ export function registerCoordinationApi(engine: RpcEngine, deps: CoordinationApi
 
   engine.register(coordinationSignal, (params, ctx) => {
     if (!('signals' in params)) {
-      try {
-        assertMayReportFor(ctx, params.agentId);
-      } catch (err) {
+      const refusal = refusalFor(ctx.session, params.agentId);
+      if (refusal !== undefined) {
         reject(params.signalType);
-        throw err;
+        throw new AppError('FORBIDDEN', refusal, { agentId: params.agentId });
       }
+      noteAdminActingFor(ctx.session, params.agentId);
       const result = coordination.record(params);
       accepted[params.signalType]!.inc();
       return result;
@@ -82,11 +101,12 @@ export function registerCoordinationApi(engine: RpcEngine, deps: CoordinationApi
         return;
       }
       const signal = parsed.data;
-      if (ctx.session.role === 'agent' && ctx.session.agentId !== undefined && ctx.session.agentId !== signal.agentId) {
-        rejections.push({ index, code: -32001, message: 'Forbidden: an agent connection may only send signals about itself', paths: ['agentId'] });
+      if (refusalFor(ctx.session, signal.agentId) !== undefined) {
+        rejections.push({ index, code: FORBIDDEN_CODE, message: SPEAK_FOR_SELF, paths: ['agentId'] });
         reject(signal.signalType);
         return;
       }
+      noteAdminActingFor(ctx.session, signal.agentId);
       signalIds.push(coordination.record(signal.traceId || !params.traceId ? signal : { ...signal, traceId: params.traceId }).signalId);
       acceptedByType[SIGNAL_TYPES.indexOf(signal.signalType)]!++;
     });

@@ -20,6 +20,8 @@ export interface AgentRecord {
   channel: AgentChannel;
   /** The connection it registered on (a takeover changes it). */
   sessionId: string;
+  /** The credential that registered it (never a secret); only it, or an admin, may take the id over. */
+  credential: string | undefined;
   pid: number | undefined;
   registeredAt: number;
   lastHeartbeat: number;

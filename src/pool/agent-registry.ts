@@ -18,6 +18,10 @@ export interface Registration {
   channel: AgentChannel;
   sessionId: string;
   pid?: number;
+  /** Who registers (a token label or join-token principal, never the secret); the id stays theirs while the agent exists. */
+  credential?: string;
+  /** May take over an id another credential holds (admin; logged). */
+  override?: boolean;
 }
 
 /**
@@ -43,11 +47,13 @@ export class AgentRegistry {
   /**
    * Register, or take over an existing id; returns the record replaced, if any. The new record
    * starts with nothing in flight: what the old connection was running can only finish there,
-   * so the pool requeues it.
+   * so the pool requeues it. Only the credential that registered an id may take it over (a
+   * reconnect); another gets FORBIDDEN and the live agent is left alone, unless `override`.
    */
   register(reg: Registration, ids: IdGenerator): { agent: AgentRecord; replaced?: AgentRecord } {
     const agentId = reg.agentId ?? ids();
     const previous = this.agents.get(agentId);
+    if (previous && previous.credential !== reg.credential) this.checkTakeover(agentId, previous.credential, reg);
     const contextWindowId = reg.contextWindowId ?? previous?.contextWindowId ?? ids();
     const owner = this.contextOwners.get(contextWindowId);
     if (owner !== undefined && owner !== agentId) {
@@ -64,6 +70,7 @@ export class AgentRegistry {
       contextWindowId,
       channel: reg.channel,
       sessionId: reg.sessionId,
+      credential: reg.credential,
       pid: reg.pid ?? previous?.pid,
       registeredAt: now,
       lastHeartbeat: now,
@@ -166,6 +173,17 @@ export class AgentRegistry {
     const seen = new Map<string, number>();
     for (const a of this.agents.values()) seen.set(a.contextWindowId, (seen.get(a.contextWindowId) ?? 0) + 1);
     return [...seen].filter(([, n]) => n > 1).map(([id]) => id);
+  }
+
+  /** Refuse (or, with `override`, log) a registration of an id that another credential holds. */
+  private checkTakeover(agentId: string, heldBy: string | undefined, reg: Registration): void {
+    const fields = { agentId, heldBy: heldBy ?? 'none', credential: reg.credential ?? 'none' };
+    if (reg.override) {
+      this.log.warn(fields, 'admin took over an agent held by another credential');
+      return;
+    }
+    this.log.warn(fields, 'agent.register refused: id held by another credential');
+    throw new AppError('FORBIDDEN', `agent ${agentId} is held by another credential; only the credential that registered it may take it over`, { agentId });
   }
 
   /** Log and report a change of derived state. */

@@ -1,3 +1,4 @@
+import type { AgentScope } from '../schemas/agent-scope.js';
 import type { Role } from '../schemas/method.js';
 import type { Log } from '../log.js';
 import type { Peer } from './peer.js';
@@ -14,4 +15,8 @@ export interface Session {
   agentId: string | undefined;
   /** Who the connection's token was issued to (e.g. `spawn:<id>` for a spawned worker's join token). */
   readonly principal?: string;
+  /** The credential (token label or join-token principal, never the secret) that owns the agent it registers; undefined with no tokens configured. */
+  readonly credential?: string;
+  /** The agent ids its token may register as; undefined: any id no other credential holds. */
+  readonly scope?: AgentScope;
 }

@@ -7,7 +7,8 @@ export const ContextWindowId = z.string().min(1).max(256);
 
 export const agentRegister = defineMethod({
   name: 'agent.register',
-  summary: 'Register this connection as an agent (one per connection; the same id from a new connection takes over).',
+  summary:
+    'Register this connection as an agent (one per connection). An id belongs to the credential that registered it: the same credential from a new connection takes over, another gets FORBIDDEN.',
   roles: ['agent', 'admin'],
   params: z.strictObject({
     agentId: AgentId.optional().describe('Default: a new UUID'),

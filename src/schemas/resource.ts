@@ -17,11 +17,11 @@ const Grant = z.object({
 });
 
 const LeaseView = z.object({
-  leaseId: LeaseId,
+  leaseId: LeaseId.optional().describe("Absent from another agent's lease when an agent connection asks (the holder's capability)"),
   resource: ResourceName,
   mode: LeaseMode,
   agentId: AgentId,
-  fencingToken: FencingToken,
+  fencingToken: FencingToken.optional().describe("Absent from another agent's lease when an agent connection asks (the holder's capability)"),
   acquiredAt: Timestamp,
   expiresAt: Timestamp,
 });
@@ -89,7 +89,8 @@ export const resourceRelease = defineMethod({
 
 export const resourceList = defineMethod({
   name: 'resource.list',
-  summary: 'Resources held or awaited (by name), each with its leases and its waiters in queue order.',
+  summary:
+    "Resources held or awaited (by name), each with its leases and its waiters in queue order. To an agent connection, other agents' leases come without leaseId and fencingToken.",
   roles: ['agent', 'operator', 'admin'],
   params: z.strictObject({ resource: ResourceName.optional(), limit: Limit.optional().describe('Resources returned; default 1000') }),
   result: z.object({

@@ -1,18 +1,59 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { AgentScopeFields, type AgentScope } from '../schemas/agent-scope.js';
 import { ROLES, type Role } from '../schemas/method.js';
 
-const TokenEntry = z.object({ token: z.string().min(16, 'tokens must be at least 16 characters'), role: z.enum(ROLES) });
-const TokensJson = z.union([
-  z.array(TokenEntry),
-  z.object({ tokens: z.array(TokenEntry) }).transform((o) => o.tokens),
-  z.record(z.string().min(16), z.enum(ROLES)).transform((r) => Object.entries(r).map(([token, role]) => ({ token, role }))),
-]);
+const TOKEN_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+const TokenEntry = z
+  .strictObject({
+    token: z.string().min(16, 'tokens must be at least 16 characters'),
+    role: z.enum(ROLES),
+    name: z.string().regex(TOKEN_NAME, 'name: 1 to 64 letters, digits, ".", "_" or "-"').optional().describe('Names the token in logs'),
+    ...AgentScopeFields,
+  })
+  .refine((e) => e.role === 'agent' || (e.agentIds === undefined && e.agentIdPrefix === undefined), {
+    message: 'agentIds and agentIdPrefix apply only to agent tokens',
+  });
+
+/** One token of the tokens file: its role, an optional name for logs, and for agent tokens an optional scope of agent ids. */
+export type TokenEntry = z.output<typeof TokenEntry>;
 
 export class TokenFileError extends Error {}
 
-/** Parse a tokens file: JSON (`[{token, role}]`, `{tokens: [...]}` or `{token: role}`) or lines `token role`. */
-export function parseTokens(text: string): { token: string; role: Role }[] {
+const issueText = (issue: z.core.$ZodIssue): string => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message);
+
+/** The entries of a JSON tokens file, each checked on its own so an error can name it. */
+function parseJsonTokens(json: unknown): TokenEntry[] {
+  let raw: unknown[];
+  if (Array.isArray(json)) raw = json;
+  else if (typeof json === 'object' && json !== null && 'tokens' in json && Array.isArray(json.tokens)) raw = json.tokens as unknown[];
+  else if (typeof json === 'object' && json !== null && !('tokens' in json)) raw = Object.entries(json).map(([token, role]) => ({ token, role }));
+  else throw new TokenFileError('expected [{token, role, …}], {"tokens": [...]} or {"<token>": "<role>"}');
+  const entries = raw.map((entry, i) => {
+    const parsed = TokenEntry.safeParse(entry);
+    if (!parsed.success) throw new TokenFileError(`entry ${i + 1}: ${issueText(parsed.error.issues[0]!)}`);
+    return parsed.data;
+  });
+  const byToken = new Map<string, number>();
+  const byName = new Map<string, number>();
+  entries.forEach((e, i) => {
+    const sameToken = byToken.get(e.token);
+    if (sameToken !== undefined) throw new TokenFileError(`entry ${i + 1}: the token of entry ${sameToken} again (list each token once)`);
+    byToken.set(e.token, i + 1);
+    if (e.name === undefined) return;
+    const sameName = byName.get(e.name);
+    if (sameName !== undefined) throw new TokenFileError(`entry ${i + 1}: name "${e.name}" is already used by entry ${sameName}`);
+    byName.set(e.name, i + 1);
+  });
+  return entries;
+}
+
+/**
+ * Parse a tokens file: JSON (`[{token, role, name?, agentIds?, agentIdPrefix?}]`, `{tokens: [...]}`
+ * or `{token: role}`) or lines `token role`. Names and agent-id scopes need the JSON forms.
+ */
+export function parseTokens(text: string): TokenEntry[] {
   const trimmed = text.trim();
   if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
     let json: unknown;
@@ -21,17 +62,17 @@ export function parseTokens(text: string): { token: string; role: Role }[] {
     } catch {
       throw new TokenFileError('not valid JSON');
     }
-    const parsed = TokensJson.safeParse(json);
-    if (!parsed.success) throw new TokenFileError(parsed.error.issues[0]?.message ?? 'invalid tokens');
-    return parsed.data;
+    return parseJsonTokens(json);
   }
-  const out: { token: string; role: Role }[] = [];
+  const out: TokenEntry[] = [];
   trimmed.split(/\r?\n/).forEach((line, i) => {
     const l = line.trim();
     if (l === '' || l.startsWith('#')) return;
     const parsed = TokenEntry.safeParse({ token: l.split(/\s+/)[0], role: l.split(/\s+/)[1] });
     if (!parsed.success || l.split(/\s+/).length !== 2) {
-      throw new TokenFileError(`line ${i + 1}: expected "<token> <role>" with role one of ${ROLES.join(', ')} and a token of 16+ characters`);
+      throw new TokenFileError(
+        `line ${i + 1}: expected "<token> <role>" with role one of ${ROLES.join(', ')} and a token of 16+ characters (names and agent id scopes need the JSON form)`,
+      );
     }
     out.push(parsed.data);
   });
@@ -41,26 +82,50 @@ export function parseTokens(text: string): { token: string; role: Role }[] {
 const digest = (token: string): string => createHash('sha256').update(token).digest('base64');
 
 /**
- * Which role a bearer token grants. Tokens are kept only as SHA-256 digests, so the table
- * itself never holds (or logs) a secret. With no tokens at all every connection is `admin`
- * (allowed only on loopback; see daemon startup).
+ * Who a connection is: its role; for a join token, the principal it was issued to; the credential
+ * that owns the agent ids it registers (a label, never the secret) and, for a scoped agent token,
+ * the ids it may claim. With no tokens configured the credential is undefined: every local
+ * connection is the same admin.
  */
-/** Who a connection is: its role and, for a join token, the principal it was issued to. */
 export interface Identity {
   role: Role;
   principal?: string;
+  credential?: string;
+  scope?: AgentScope;
 }
 
 interface Grant extends Identity {
   once: boolean;
 }
 
+/** The scope of an entry, when it has one. */
+function scopeOf(e: { agentIds?: readonly string[]; agentIdPrefix?: string }): AgentScope | undefined {
+  if (e.agentIds === undefined && e.agentIdPrefix === undefined) return undefined;
+  return { ...(e.agentIds && { agentIds: e.agentIds }), ...(e.agentIdPrefix !== undefined && { agentIdPrefix: e.agentIdPrefix }) };
+}
+
+/**
+ * Which role a bearer token grants. Tokens are kept only as SHA-256 digests, so the table
+ * itself never holds (or logs) a secret. With no tokens at all every connection is `admin`
+ * (allowed only on loopback; see daemon startup). Each token is a credential named by its
+ * entry's `name`, else `token#<n>` (its position); join tokens are named by their principal.
+ */
 export class TokenTable {
   private readonly grants = new Map<string, Grant>();
   private readonly configured: number;
+  private added = 0;
 
-  constructor(entries: Iterable<{ token: string; role: Role }>) {
-    for (const e of entries) this.grants.set(digest(e.token), { role: e.role, once: false });
+  constructor(entries: Iterable<Pick<TokenEntry, 'token' | 'role' | 'name' | 'agentIds' | 'agentIdPrefix'>>) {
+    const labels = new Set<string>();
+    let n = 0;
+    for (const e of entries) {
+      const credential = e.name ?? `token#${n + 1}`;
+      n++;
+      if (labels.has(credential)) throw new TokenFileError(`two tokens are named ${credential}`);
+      labels.add(credential);
+      const scope = scopeOf(e);
+      this.grants.set(digest(e.token), { role: e.role, credential, ...(scope && { scope }), once: false });
+    }
     this.configured = this.grants.size;
   }
 
@@ -69,9 +134,10 @@ export class TokenTable {
     return this.configured > 0;
   }
 
-  /** Add a token at run time, e.g. a one-time join token for a spawned agent (`once`: consumed by its first use). */
+  /** Add a token at run time, e.g. a join token for a spawned agent (`once`: consumed by its first use). Its credential is its principal by default. */
   add(token: string, identity: Identity, options: { once?: boolean } = {}): void {
-    this.grants.set(digest(token), { ...identity, once: options.once ?? false });
+    const credential = identity.credential ?? identity.principal ?? `added#${++this.added}`;
+    this.grants.set(digest(token), { ...identity, credential, once: options.once ?? false });
   }
 
   remove(token: string): void {
@@ -88,7 +154,8 @@ export class TokenTable {
     const grant = key ? this.grants.get(key) : undefined;
     if (grant) {
       if (grant.once) this.grants.delete(key!);
-      return grant.principal === undefined ? { role: grant.role } : { role: grant.role, principal: grant.principal };
+      const { once: _once, ...identity } = grant;
+      return identity;
     }
     return this.enforced ? undefined : { role: 'admin' };
   }

@@ -51,16 +51,16 @@ for (const format of ['lines', 'json'] as const) {
       }
     });
 
-    it('lets methods declare roles: an agent may signal but not use router.select', async () => {
+    it('lets methods declare roles: a registered agent may signal but not use router.select', async () => {
       const agent = await TestClient.connect(daemon.url, AGENT);
+      await agent.request('agent.register', { agentId: 'x1', capabilities: [], capacity: 1 });
       expect((await agent.request('coordination.signal', { agentId: 'x1', signalType: 'load', value: 0.3 })).agentId).to.equal('x1');
       const refused = await agent.call('router.select', {});
       expect(refused.error.code).to.equal(-32001);
       expect(refused.error.data.name).to.equal('FORBIDDEN');
-      await agent.close();
       const operator = await TestClient.connect(daemon.url, OPERATOR);
       expect((await operator.request('router.select', {})).agentId).to.equal('x1');
-      await operator.close();
+      await Promise.all([agent.close(), operator.close()]);
     });
 
     it('refuses router.route and conversation.* to an agent connection with FORBIDDEN, before looking at params', async () => {

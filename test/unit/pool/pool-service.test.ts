@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { AppError } from '../../../src/errors.js';
-import { poolHarness } from '../../support/pool-harness.js';
+import { FakeAgent, poolHarness } from '../../support/pool-harness.js';
 
 const codeOf = (fn: () => unknown): string | undefined => {
   try {
@@ -223,6 +223,31 @@ describe('PoolService', () => {
       fresh.call(t1).complete();
       await h.settle();
       expect(fresh.calls.map((c) => c.params.taskId)).to.deep.equal([t1, t2]);
+    });
+
+    it('keeps an agent id with the credential that registered it: another is refused and changes nothing, an override is logged', async () => {
+      const h = poolHarness();
+      const real = new FakeAgent('a');
+      h.pool.register({ agentId: 'a', capacity: 1, capabilities: [], channel: real, sessionId: 's-real', credential: 'token#1' });
+      const t = h.pool.assign({ type: 'x' }).task.taskId;
+      const impostor = new FakeAgent('a');
+      const refused = codeOf(() => h.pool.register({ agentId: 'a', capacity: 5, capabilities: [], channel: impostor, sessionId: 's-other', credential: 'token#2' }));
+      expect(refused).to.equal('FORBIDDEN');
+      expect(real.closed).to.equal(undefined);
+      expect(h.pool.agents.get('a')).to.deep.include({ sessionId: 's-real', capacity: 1, credential: 'token#1' });
+      expect(h.pool.get(t).attempts.map((x) => x.outcome)).to.deep.equal(['running']);
+      real.call(t).complete({ by: 'real' });
+      await h.settle();
+      expect(h.pool.get(t)).to.deep.include({ state: 'COMPLETED', result: { by: 'real' } });
+
+      const reconnect = new FakeAgent('a');
+      h.pool.register({ agentId: 'a', capacity: 1, capabilities: [], channel: reconnect, sessionId: 's-again', credential: 'token#1' });
+      expect(real.closed, 'the same credential takes over').to.match(/taken over/);
+      const admin = new FakeAgent('a');
+      h.pool.register({ agentId: 'a', capacity: 1, capabilities: [], channel: admin, sessionId: 's-admin', credential: 'root', override: true });
+      expect(reconnect.closed).to.match(/taken over/);
+      expect(h.pool.agents.get('a')!.credential, 'the id now belongs to the admin').to.equal('root');
+      expect(codeOf(() => h.pool.register({ agentId: 'a', capacity: 1, capabilities: [], channel: new FakeAgent('a'), sessionId: 's-x', credential: 'token#1' }))).to.equal('FORBIDDEN');
     });
 
     it('refuses a context window held by another live agent and reports isolation', () => {

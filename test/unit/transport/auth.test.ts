@@ -66,15 +66,53 @@ describe('transport/auth', () => {
     });
   });
 
+  describe('parseTokens: names and agent id scopes (JSON only)', () => {
+    it('reads name, agentIds and agentIdPrefix on agent tokens', () => {
+      const entries = [
+        { token: T1, role: 'agent', name: 'team-a', agentIdPrefix: 'team-a-' },
+        { token: T2, role: 'agent', agentIds: ['w1', 'w2'], agentIdPrefix: 'w-' },
+        { token: T3, role: 'admin', name: 'root' },
+      ];
+      expect(parseTokens(JSON.stringify(entries))).to.deep.equal(entries);
+      expect(parseTokens(JSON.stringify({ tokens: entries }))).to.deep.equal(entries);
+    });
+
+    it('refuses bad entries, naming the entry and the field, never the token', () => {
+      const cases: [object[], RegExp][] = [
+        [[{ token: T1, role: 'agent', agentIds: [] }], /^entry 1: agentIds: agentIds must list at least one id/],
+        [[{ token: T1, role: 'agent', agentIds: [''] }], /^entry 1: agentIds\.0: /],
+        [[{ token: T1, role: 'agent', agentIdPrefix: '' }], /^entry 1: agentIdPrefix: /],
+        [[{ token: T1, role: 'agent', agentIdPrefix: 'x'.repeat(201) }], /^entry 1: agentIdPrefix: /],
+        [[{ token: T1, role: 'agent' }, { token: T2, role: 'operator', agentIds: ['a'] }], /^entry 2: agentIds and agentIdPrefix apply only to agent tokens$/],
+        [[{ token: T1, role: 'admin', agentIdPrefix: 'a' }], /apply only to agent tokens/],
+        [[{ token: T1, role: 'agent', agentID: ['a'] }], /^entry 1: .*agentID/],
+        [[{ token: T1, role: 'agent', name: 'has space' }], /^entry 1: name: /],
+        [[{ token: T1, role: 'agent', name: 'spawn:x' }], /^entry 1: name: /],
+        [[{ token: T1, role: 'agent', name: 'a' }, { token: T2, role: 'agent', name: 'a' }], /^entry 2: name "a" is already used by entry 1$/],
+        [[{ token: T1, role: 'agent' }, { token: T2, role: 'agent' }, { token: T1, role: 'admin' }], /^entry 3: the token of entry 1 again/],
+      ];
+      for (const [entries, message] of cases) {
+        const err = refusal(JSON.stringify(entries));
+        expect(err.message, JSON.stringify(entries)).to.match(message);
+        for (const token of [T1, T2]) expect(err.message).not.to.contain(token);
+      }
+      expect(refusal(JSON.stringify({ tokens: 'nope' })).message).to.match(/^expected \[\{token, role/);
+    });
+
+    it('says scopes need JSON when a line has more than a token and a role', () => {
+      expect(refusal(`${T1} agent team-a-`).message).to.match(/^line 1: .*need the JSON form/);
+    });
+  });
+
   describe('TokenTable', () => {
     const table = () => new TokenTable(WANT as { token: string; role: 'agent' | 'operator' | 'admin' }[]);
 
     it('grants the role of a configured bearer token, case-insensitive scheme, and nothing to others', () => {
       const t = table();
       expect(t.enforced).to.equal(true);
-      expect(t.authenticate(`Bearer ${T1}`)).to.deep.equal({ role: 'agent' });
-      expect(t.authenticate(`bearer ${T2}`)).to.deep.equal({ role: 'operator' });
-      expect(t.authenticate(`Bearer   ${T3}  `)).to.deep.equal({ role: 'admin' });
+      expect(t.authenticate(`Bearer ${T1}`)).to.deep.equal({ role: 'agent', credential: 'token#1' });
+      expect(t.authenticate(`bearer ${T2}`)).to.deep.equal({ role: 'operator', credential: 'token#2' });
+      expect(t.authenticate(`Bearer   ${T3}  `)).to.deep.equal({ role: 'admin', credential: 'token#3' });
       expect(t.authenticate(`Bearer ${T1}x`)).to.equal(undefined);
       expect(t.authenticate(`Bearer ${T1.slice(0, -1)}`)).to.equal(undefined);
       expect(t.authenticate(T1)).to.equal(undefined); // no scheme
@@ -82,6 +120,18 @@ describe('transport/auth', () => {
       expect(t.authenticate(`Bearer ${T1} ${T2}`)).to.equal(undefined);
       expect(t.authenticate('Bearer ')).to.equal(undefined);
       expect(t.authenticate(undefined)).to.equal(undefined);
+    });
+
+    it('names each credential by its entry name or position, and carries agent id scopes', () => {
+      const t = new TokenTable([
+        { token: T1, role: 'agent', agentIds: ['w1'] },
+        { token: T2, role: 'agent', name: 'team-a', agentIdPrefix: 'team-a-' },
+        { token: T3, role: 'admin' },
+      ]);
+      expect(t.authenticate(`Bearer ${T1}`)).to.deep.equal({ role: 'agent', credential: 'token#1', scope: { agentIds: ['w1'] } });
+      expect(t.authenticate(`Bearer ${T2}`)).to.deep.equal({ role: 'agent', credential: 'team-a', scope: { agentIdPrefix: 'team-a-' } });
+      expect(t.authenticate(`Bearer ${T3}`)).to.deep.equal({ role: 'admin', credential: 'token#3' });
+      expect(() => new TokenTable([{ token: T1, role: 'agent', name: 'x' }, { token: T2, role: 'operator', name: 'x' }])).to.throw(TokenFileError, /two tokens are named x/);
     });
 
     it('keeps only digests: no configured token text is held by the table', () => {
@@ -101,19 +151,19 @@ describe('transport/auth', () => {
       const open = new TokenTable([]);
       open.add('join-token-0123456789', { role: 'agent', principal: 'worker-1' }, { once: true });
       expect(open.enforced).to.equal(false);
-      expect(open.authenticate('Bearer join-token-0123456789')).to.deep.equal({ role: 'agent', principal: 'worker-1' });
+      expect(open.authenticate('Bearer join-token-0123456789')).to.deep.equal({ role: 'agent', principal: 'worker-1', credential: 'worker-1' });
       expect(open.authenticate('Bearer join-token-0123456789')).to.deep.equal({ role: 'admin' }); // spent: back to the open default
       const t = table();
       t.add('join-token-0123456789', { role: 'agent', principal: 'worker-2' }, { once: true });
-      expect(t.authenticate('Bearer join-token-0123456789')).to.deep.equal({ role: 'agent', principal: 'worker-2' });
+      expect(t.authenticate('Bearer join-token-0123456789')).to.deep.equal({ role: 'agent', principal: 'worker-2', credential: 'worker-2' });
       expect(t.authenticate('Bearer join-token-0123456789')).to.equal(undefined);
     });
 
     it('a reusable added token works until removed', () => {
       const t = table();
       t.add('reusable-token-0123456789', { role: 'operator' });
-      expect(t.authenticate('Bearer reusable-token-0123456789')).to.deep.equal({ role: 'operator' });
-      expect(t.authenticate('Bearer reusable-token-0123456789')).to.deep.equal({ role: 'operator' });
+      expect(t.authenticate('Bearer reusable-token-0123456789')).to.deep.equal({ role: 'operator', credential: 'added#1' });
+      expect(t.authenticate('Bearer reusable-token-0123456789')).to.deep.equal({ role: 'operator', credential: 'added#1' });
       t.remove('reusable-token-0123456789');
       expect(t.authenticate('Bearer reusable-token-0123456789')).to.equal(undefined);
       t.remove(T1);
