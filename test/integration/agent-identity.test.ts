@@ -76,7 +76,8 @@ describe('agent identity is bound to the credential (real daemon)', function () 
     expect(done.result).to.deep.equal({ by: 'the real agent' });
     expect(done.attempts.map((a: any) => a.outcome)).to.deep.equal(['completed']);
     expect(await real.c.request('agent.heartbeat', {})).to.deep.include({ agentId: 'victim' });
-    expect(daemon.logs.some((l) => l.msg === 'agent.register refused: id held by another credential' && l.agentId === 'victim' && l.heldBy === 'token#1' && l.credential === 'fleet-b')).to.equal(true);
+    const refusal = await daemon.waitForLog((l) => l.msg === 'agent.register refused: id held by another credential' && l.agentId === 'victim');
+    expect(refusal).to.deep.include({ level: 'warn', heldBy: 'token#1', credential: 'fleet-b' });
     await Promise.all([real.c.close(), impostor.c.close()]);
   });
 
@@ -165,6 +166,19 @@ describe('agent identity is bound to the credential (real daemon)', function () 
     await c.close();
   });
 
+  it('lets an admin registered as one agent signal about another, and logs it once', async () => {
+    const admin = await register(daemon.url, ADMIN, { agentId: 'admin-agent' });
+    for (let i = 0; i < 2; i++) expect((await admin.c.request('coordination.signal', { agentId: 'someone', signalType: 'load', value: 0.5 })).agentId).to.equal('someone');
+    await admin.c.request('coordination.signal', { signals: [{ agentId: 'someone', signalType: 'cost', value: 0.5 }] });
+    const isNote = (l: Record<string, unknown>): boolean => l.msg === 'admin connection registered as one agent sent signals about another' && l.about === 'someone';
+    const first = await daemon.waitForLog(isNote);
+    expect(first).to.deep.include({ agentId: 'admin-agent', level: 'info' });
+    await admin.c.close();
+    // The close is logged after every line of the connection's calls.
+    await daemon.waitForLog((l) => l.msg === 'connection closed' && l.connectionId === first.connectionId);
+    expect(daemon.logs.filter(isNote)).to.have.length(1);
+  });
+
   it('lets operators feed signals about any agent', async () => {
     expect((await op.request('coordination.signal', { agentId: 'fed-from-outside', signalType: 'quality', value: 0.8 })).agentId).to.equal('fed-from-outside');
     const batch = await op.request('coordination.signal', { signals: [{ agentId: 'a1', signalType: 'load', value: 0.2 }, { agentId: 'a2', signalType: 'load', value: 0.3 }] });
@@ -198,6 +212,27 @@ describe('agent identity is bound to the credential (real daemon)', function () 
   });
 });
 
+describe('agent identity of spawned workers (real child process, join token)', function () {
+  this.timeout(30_000);
+
+  it('keeps a spawned worker\'s id with its join token: an agent token cannot take it over, and the worker keeps working', async () => {
+    const daemon = await startDaemon({ COORDD_TOKENS_FILE: tokensFile(TOKENS) });
+    const op = await TestClient.connect(daemon.url, OPERATOR);
+    const [workerId] = (await op.request('pool.spawn', { count: 1 })).agentIds;
+    const impostor = await register(daemon.url, FLEET_A, { agentId: workerId, capabilities: [] });
+    expect(impostor.reply.error).to.deep.include({ code: -32001 });
+    const refusal = await daemon.waitForLog((l) => l.msg === 'agent.register refused: id held by another credential');
+    expect(refusal).to.deep.include({ agentId: workerId, credential: 'token#1' });
+    expect(String(refusal.heldBy)).to.match(/^spawn:/);
+    const t = await op.request('pool.assign', { type: 'echo', payload: { n: 7 } });
+    const done = await op.request('task.wait', { taskId: t.taskId, timeoutMs: 10_000 });
+    expect(done).to.deep.include({ state: 'COMPLETED', agentId: workerId });
+    expect(done.result.echo).to.deep.equal({ n: 7 });
+    await Promise.all([impostor.c.close(), op.close()]);
+    expect(await daemon.stop()).to.equal(0);
+  });
+});
+
 describe('agent identity without tokens (loopback, every connection admin)', function () {
   this.timeout(20_000);
 
@@ -207,6 +242,8 @@ describe('agent identity without tokens (loopback, every connection admin)', fun
     const second = await register(daemon.url, '', { agentId: 'local-1' });
     expect(second.reply.result.agentId).to.equal('local-1');
     expect((await first.c.closed).code).to.equal(4001);
+    // A refusal or an admin override is logged before the registration itself.
+    await daemon.waitForLog((l) => l.msg === 'agent registered' && l.agentId === 'local-1' && l.takeover === true);
     expect(daemon.logs.some((l) => l.msg === 'admin took over an agent held by another credential')).to.equal(false);
     await second.c.close();
     await daemon.stop();
