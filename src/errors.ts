@@ -15,7 +15,7 @@ export const ProtocolErrors = {
 } as const;
 
 export const AppErrors = {
-  FORBIDDEN: { code: -32001, message: 'Forbidden: this connection role may not call the method' },
+  FORBIDDEN: { code: -32001, message: 'Forbidden: not allowed for this connection' },
   SHUTTING_DOWN: { code: -32002, message: 'The daemon is shutting down' },
   TOO_MANY_PENDING: { code: -32003, message: 'Too many calls are pending on this connection' },
   UNKNOWN_AGENT: { code: -32010, message: 'Unknown agent' },
