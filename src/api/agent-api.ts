@@ -6,7 +6,7 @@ import type { AgentChannel } from '../pool/agent-channel.js';
 import type { RequestContext, RpcEngine } from '../rpc/engine.js';
 import type { Session } from '../rpc/session.js';
 import { agentHeartbeat, agentRegister } from '../schemas/agent.js';
-import { inScope } from '../schemas/agent-scope.js';
+import { inScope, type AgentScope } from '../schemas/agent-scope.js';
 import { taskProgress } from '../schemas/task.js';
 import type { Spawner } from '../spawn/spawner.js';
 
@@ -29,6 +29,9 @@ export function registeredAgent(ctx: RequestContext): string {
   return agentId;
 }
 
+/** A scope as an error shows it (a long list cut to its first ids). */
+const scopeData = (scope: AgentScope): Record<string, unknown> => ({ ...scope, ...(scope.agentIds && { agentIds: scope.agentIds.slice(0, 20) }) });
+
 /**
  * The id a registration claims, checked against the token's scope. A prefix-scoped token that
  * names no id gets a fresh one inside its prefix; a token scoped to a list must name one.
@@ -38,10 +41,10 @@ function claimedId(session: Session, agentId: string | undefined, ids: IdGenerat
   if (scope === undefined) return agentId;
   if (agentId === undefined) {
     if (scope.agentIdPrefix !== undefined) return `${scope.agentIdPrefix}${ids()}`;
-    throw new AppError('FORBIDDEN', 'this token is scoped to agent ids: agent.register must name its agentId', { agentIds: scope.agentIds });
+    throw new AppError('FORBIDDEN', 'this token is scoped to agent ids: agent.register must name its agentId', scopeData(scope));
   }
   if (!inScope(scope, agentId)) {
-    throw new AppError('FORBIDDEN', `agent id ${agentId} is outside this token's scope`, { agentId, ...scope });
+    throw new AppError('FORBIDDEN', `agent id ${agentId} is outside this token's scope`, { agentId, ...scopeData(scope) });
   }
   return agentId;
 }
