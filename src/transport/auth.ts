@@ -35,18 +35,23 @@ function parseJsonTokens(json: unknown): TokenEntry[] {
     if (!parsed.success) throw new TokenFileError(`entry ${i + 1}: ${issueText(parsed.error.issues[0]!)}`);
     return parsed.data;
   });
-  const byToken = new Map<string, number>();
-  const byName = new Map<string, number>();
-  entries.forEach((e, i) => {
-    const sameToken = byToken.get(e.token);
-    if (sameToken !== undefined) throw new TokenFileError(`entry ${i + 1}: the token of entry ${sameToken} again (list each token once)`);
-    byToken.set(e.token, i + 1);
-    if (e.name === undefined) return;
-    const sameName = byName.get(e.name);
-    if (sameName !== undefined) throw new TokenFileError(`entry ${i + 1}: name "${e.name}" is already used by entry ${sameName}`);
-    byName.set(e.name, i + 1);
-  });
+  checkUnique(entries.map((e, i) => ({ ...e, where: `entry ${i + 1}` })));
   return entries;
+}
+
+/** Each token, and each name, once: a repeated token would leave its role and scope to chance. */
+function checkUnique(entries: readonly (TokenEntry & { where: string })[]): void {
+  const byToken = new Map<string, string>();
+  const byName = new Map<string, string>();
+  for (const e of entries) {
+    const sameToken = byToken.get(e.token);
+    if (sameToken !== undefined) throw new TokenFileError(`${e.where}: the token of ${sameToken} again (list each token once)`);
+    byToken.set(e.token, e.where);
+    if (e.name === undefined) continue;
+    const sameName = byName.get(e.name);
+    if (sameName !== undefined) throw new TokenFileError(`${e.where}: name "${e.name}" is already used by ${sameName}`);
+    byName.set(e.name, e.where);
+  }
 }
 
 /**
@@ -64,7 +69,7 @@ export function parseTokens(text: string): TokenEntry[] {
     }
     return parseJsonTokens(json);
   }
-  const out: TokenEntry[] = [];
+  const out: (TokenEntry & { where: string })[] = [];
   trimmed.split(/\r?\n/).forEach((line, i) => {
     const l = line.trim();
     if (l === '' || l.startsWith('#')) return;
@@ -74,9 +79,10 @@ export function parseTokens(text: string): TokenEntry[] {
         `line ${i + 1}: expected "<token> <role>" with role one of ${ROLES.join(', ')} and a token of 16+ characters (names and agent id scopes need the JSON form)`,
       );
     }
-    out.push(parsed.data);
+    out.push({ ...parsed.data, where: `line ${i + 1}` });
   });
-  return out;
+  checkUnique(out);
+  return out.map(({ where: _where, ...entry }) => entry);
 }
 
 const digest = (token: string): string => createHash('sha256').update(token).digest('base64');

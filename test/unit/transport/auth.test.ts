@@ -99,8 +99,10 @@ describe('transport/auth', () => {
       expect(refusal(JSON.stringify({ tokens: 'nope' })).message).to.match(/^expected \[\{token, role/);
     });
 
-    it('says scopes need JSON when a line has more than a token and a role', () => {
+    it('says scopes need JSON when a line has more than a token and a role; refuses a repeated token line', () => {
       expect(refusal(`${T1} agent team-a-`).message).to.match(/^line 1: .*need the JSON form/);
+      const repeated = refusal(`${T1} agent\n# again\n${T1} admin\n`);
+      expect(repeated.message).to.equal('line 3: the token of line 1 again (list each token once)');
     });
   });
 
