@@ -9,7 +9,7 @@ const TokenEntry = z
   .strictObject({
     token: z.string().min(16, 'tokens must be at least 16 characters'),
     role: z.enum(ROLES),
-    name: z.string().regex(TOKEN_NAME, 'name: 1 to 64 letters, digits, ".", "_" or "-"').optional().describe('Names the token in logs'),
+    name: z.string().regex(TOKEN_NAME, '1 to 64 letters, digits, ".", "_" or "-"').optional().describe('Names the token in logs'),
     ...AgentScopeFields,
   })
   .refine((e) => e.role === 'agent' || (e.agentIds === undefined && e.agentIdPrefix === undefined), {
