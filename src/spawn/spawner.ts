@@ -146,12 +146,9 @@ export class Spawner {
     Object.assign(env, this.options.env, t.env, { COORDD_URL: this.deps.url(), COORDD_JOIN_TOKEN: token, COORDD_SPAWN_ID: spawnId, COORDD_PARENT_PIPE: 'stdin' });
     // stdin is a pipe the daemon never writes to: it reaches EOF when the daemon dies (even by
     // SIGKILL), and worker libraries exit then (COORDD_PARENT_PIPE tells them to watch it).
-    const wrapper = this.options.wrapper ?? DEATH_SIGNAL_WRAPPER;
-    const proc = spawn(wrapper.length > 0 ? wrapper[0]! : t.command, [...wrapper.slice(1), ...(wrapper.length > 0 ? [t.command] : []), ...t.args], {
-      cwd: t.cwd,
-      env,
-      stdio: ['pipe', 'ignore', 'pipe'],
-    });
+    const [wrapper, ...wrapperArgs] = this.options.wrapper ?? DEATH_SIGNAL_WRAPPER;
+    const [command, args] = wrapper === undefined ? [t.command, t.args] : [wrapper, [...wrapperArgs, t.command, ...t.args]];
+    const proc = spawn(command, args, { cwd: t.cwd, env, stdio: ['pipe', 'ignore', 'pipe'] });
     proc.stdin?.on('error', () => {}); // never written; a worker that closes its stdin is its own business
     const worker: SpawnedWorker = { spawnId, template: templateName, proc, agentId: undefined, stopping: false, exitCode: undefined, stderrTail: [], restarts };
     this.workers.set(spawnId, worker);
