@@ -303,3 +303,24 @@ describe('events.subscribe and slow consumers (real daemon)', function () {
     await daemon.stop();
   });
 });
+
+describe('agent.list and agent.remove with a spawned worker (real child process)', function () {
+  this.timeout(60_000);
+
+  it('shows spawned agents with their template, and agent.remove stops the worker process', async () => {
+    const daemon = await startDaemon();
+    const op = await TestClient.connect(daemon.url);
+    const { agentIds, pids } = await op.request('pool.spawn', { count: 1 });
+    const listed = await op.request('agent.list', { spawned: true });
+    expect(listed.agents.map((a: any) => [a.agentId, a.spawned, a.template])).to.deep.equal([[agentIds[0], true, 'echo']]);
+    expect((await op.request('agent.list', { template: 'other' })).agents).to.deep.equal([]);
+    const removed = await op.request('agent.remove', { agentId: agentIds[0] });
+    expect(removed).to.deep.equal({ agentId: agentIds[0], removed: true, requeued: 0 });
+    const stopped = await daemon.waitForLog((l) => l.msg === 'spawned worker stopped' || l.msg === 'spawned worker exited unexpectedly');
+    expect(stopped).to.include({ msg: 'spawned worker stopped', pid: pids[0] });
+    expect(daemon.logs.some((l) => l.msg === 'replaced crashed worker'), 'not restarted').to.equal(false);
+    expect((await op.request('agent.list', {})).agents).to.deep.equal([]);
+    await op.close();
+    expect(await daemon.stop()).to.equal(0);
+  });
+});
