@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDaemon, type DaemonProcess } from '../support/daemon-process.js';
@@ -322,5 +322,36 @@ describe('agent.list and agent.remove with a spawned worker (real child process)
     expect((await op.request('agent.list', {})).agents).to.deep.equal([]);
     await op.close();
     expect(await daemon.stop()).to.equal(0);
+  });
+});
+
+describe('events.subscribe carries alerts (real daemon, config file)', function () {
+  this.timeout(20_000);
+
+  it('sends alert.raised and alert.cleared as events, and lists active alerts in the snapshot', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coordd-ev-alerts-'));
+    writeFileSync(join(dir, 'coordd.yml'), 'alerts:\n  evaluationIntervalSeconds: 0.05\n  windowSeconds: 0.5\n  minSamples: 3\n  utilizationMin: 0.6\n');
+    const daemon = await startDaemon({ COORDD_CONFIG: join(dir, 'coordd.yml') });
+    const op = await TestClient.connect(daemon.url);
+    const { seq } = await op.request('events.subscribe', { types: ['alert.raised', 'alert.cleared'] });
+    const a = await TestClient.connect(daemon.url);
+    await a.request('agent.register', { agentId: 'alert-ev', capabilities: [], capacity: 4 });
+    await op.request('pool.assign', { type: 'echo' });
+    await nextOf(a, 'task.run');
+    const raised = await nextEvent(op);
+    expect(raised).to.deep.include({ seq: seq + 1, type: 'alert.raised' });
+    expect(raised.data).to.deep.include({ alert: 'utilization_low', value: 0.25 });
+    const late = await TestClient.connect(daemon.url);
+    const snap = await late.request('events.subscribe', {});
+    expect(snap.snapshot.alerts.map((x: any) => x.alert)).to.deep.equal(['utilization_low']);
+    for (let n = 0; n < 3; n++) await op.request('pool.assign', { type: 'echo' });
+    const cleared = await nextEvent(op);
+    expect(cleared).to.deep.include({ seq: seq + 2, type: 'alert.cleared' });
+    expect(cleared.data).to.deep.include({ alert: 'utilization_low', reason: 'recovered' });
+    await late.close();
+    await a.close();
+    await op.close();
+    expect(await daemon.stop()).to.equal(0);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
