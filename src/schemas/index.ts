@@ -2,6 +2,7 @@ import type { MethodDefinition } from './method.js';
 import { coordinationMetrics, coordinationPredictOverload, coordinationSignal, coordinationState } from './coordination.js';
 import { routerSelect } from './router.js';
 import { rpcDiscover } from './discover.js';
+import { sessionInfo } from './session.js';
 import { agentHeartbeat, agentRegister } from './agent.js';
 import { poolAssign, taskCancel, taskGet, taskList, taskProgress, taskWait } from './task.js';
 import { poolDespawn, poolIsolationReport, poolShutdown, poolSpawn, poolStatus } from './pool.js';
@@ -13,6 +14,7 @@ import { RESOURCE_METHODS } from './resource.js';
 /** Every method the daemon serves, in documentation order. */
 export const ALL_METHODS: readonly MethodDefinition[] = [
   rpcDiscover,
+  sessionInfo,
   coordinationSignal,
   coordinationState,
   coordinationMetrics,

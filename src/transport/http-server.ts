@@ -6,6 +6,7 @@ import type { IdGenerator } from '../ids.js';
 import type { Log } from '../log.js';
 import type { Identity, TokenTable } from './auth.js';
 import { WsTransport } from './ws-transport.js';
+import { defaultUiDir, StaticFiles } from './static-files.js';
 
 export interface HttpServerOptions {
   host: string;
@@ -18,6 +19,8 @@ export interface HttpServerOptions {
   heartbeatIntervalMs: number;
   /** Per-socket unsent bytes past which a non-reading client is disconnected. @defaultValue 16 MiB */
   highWaterMarkBytes: number;
+  /** The built dashboard served at /ui/. @defaultValue dist/ui of the package */
+  uiDir?: string;
 }
 
 export interface HttpServerDeps {
@@ -33,7 +36,7 @@ export interface HttpServerDeps {
 
 /**
  * The one HTTP server: WebSocket upgrade at /rpc (with bearer-token auth), GET /metrics,
- * /healthz and /readyz. Knows nothing of JSON-RPC or the domain.
+ * /healthz, /readyz and the dashboard under /ui/. Knows nothing of JSON-RPC or the domain.
  */
 export class HttpServer {
   private readonly server: Server;
@@ -41,11 +44,13 @@ export class HttpServer {
   private readonly connections = new Set<WsTransport>();
   private heartbeat: NodeJS.Timeout | undefined;
   private accepting = true;
+  private readonly ui: StaticFiles;
 
   constructor(
     private readonly deps: HttpServerDeps,
     private readonly options: HttpServerOptions,
   ) {
+    this.ui = new StaticFiles(options.uiDir ?? defaultUiDir());
     this.server = createServer((req, res) => void this.onRequest(req, res));
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
     this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
@@ -142,6 +147,7 @@ export class HttpServer {
       }
       return;
     }
+    if (path !== undefined && this.ui.handles(path)) return this.ui.serve(req, res, path);
     if (path === '/rpc') {
       res.writeHead(426, { upgrade: 'websocket', 'content-type': 'text/plain' }).end('use a WebSocket upgrade\n');
       return;
