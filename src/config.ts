@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { defaultFileConfig, readFileConfig, type FileConfig } from './config-file.js';
+import { parseOrigins } from './transport/origin-policy.js';
 
 /** Router strategies known to the daemon. */
 export const STRATEGY_NAMES = ['ROUND_ROBIN', 'RANDOM', 'LEAST_LOADED', 'P2C', 'PEAK_EWMA', 'RIPPLE_COORDINATION'] as const;
@@ -54,6 +56,9 @@ const EnvSchema = z.object({
   COORDD_TOKENS_FILE: optionalText,
   COORDD_TOKEN: optionalText,
   COORDD_INSECURE: boolean.default(false),
+  COORDD_ALLOWED_ORIGINS: optionalText,
+  COORDD_TLS_CERT: optionalText,
+  COORDD_TLS_KEY: optionalText,
   COORDD_ROUTER_STRATEGY: StrategyName.default('RIPPLE_COORDINATION'),
   COORDD_OVERLOAD_THRESHOLD: number(0, 1).default(0.85),
   COORDD_MAX_QUEUE: integer(1, 10_000_000).default(10_000),
@@ -99,6 +104,9 @@ const FLAGS: Record<string, EnvName> = {
   'request-timeout': 'COORDD_REQUEST_TIMEOUT',
   'shutdown-timeout': 'COORDD_SHUTDOWN_TIMEOUT',
   'tokens-file': 'COORDD_TOKENS_FILE',
+  'allowed-origins': 'COORDD_ALLOWED_ORIGINS',
+  'tls-cert': 'COORDD_TLS_CERT',
+  'tls-key': 'COORDD_TLS_KEY',
   'router-strategy': 'COORDD_ROUTER_STRATEGY',
   'overload-threshold': 'COORDD_OVERLOAD_THRESHOLD',
   'max-queue': 'COORDD_MAX_QUEUE',
@@ -137,6 +145,10 @@ export interface Config {
   tokensFile: string | undefined;
   token: string | undefined;
   insecure: boolean;
+  /** Origins besides the daemon's own that may open a WebSocket (normalised). */
+  allowedOrigins: string[];
+  /** PEM certificate and key files: serve https:// and wss://. */
+  tls: { certFile: string; keyFile: string } | undefined;
   routerStrategy: StrategyName;
   overloadThreshold: number;
   pool: {
@@ -242,6 +254,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<Env
     tokensFile: e.COORDD_TOKENS_FILE,
     token: e.COORDD_TOKEN,
     insecure: e.COORDD_INSECURE,
+    allowedOrigins: allowedOrigins(e.COORDD_ALLOWED_ORIGINS),
+    tls: tlsFiles(e.COORDD_TLS_CERT, e.COORDD_TLS_KEY),
     routerStrategy: e.COORDD_ROUTER_STRATEGY,
     overloadThreshold: e.COORDD_OVERLOAD_THRESHOLD,
     pool: {
@@ -272,6 +286,21 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<Env
     }),
     configFile: e.COORDD_CONFIG,
   };
+}
+
+function allowedOrigins(list: string | undefined): string[] {
+  try {
+    return list === undefined ? [] : parseOrigins(list);
+  } catch (err) {
+    throw new ConfigError(`COORDD_ALLOWED_ORIGINS: ${(err as Error).message}`);
+  }
+}
+
+function tlsFiles(certFile: string | undefined, keyFile: string | undefined): Config['tls'] {
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined) throw new ConfigError('COORDD_TLS_CERT: must be set together with COORDD_TLS_KEY');
+  if (keyFile === undefined) throw new ConfigError('COORDD_TLS_KEY: must be set together with COORDD_TLS_CERT');
+  return { certFile: resolve(certFile), keyFile: resolve(keyFile) };
 }
 
 /** Help text for `coordd --help`, generated from the same tables as the parser. */

@@ -12,6 +12,8 @@ import type { Session } from './rpc/session.js';
 import { systemClock, type Clock } from './time/clock.js';
 import { TokenTable } from './transport/auth.js';
 import { HttpServer } from './transport/http-server.js';
+import { OriginPolicy } from './transport/origin-policy.js';
+import { loadTlsFiles, type TlsMaterial } from './tls-files.js';
 import { CloseCode, type WsTransport } from './transport/ws-transport.js';
 import { registerCoordinationApi } from './api/coordination-api.js';
 import { registerRouterApi } from './api/router-api.js';
@@ -56,6 +58,8 @@ export interface DaemonDeps {
   templates?: ReadonlyMap<string, AgentTemplate>;
   /** Check every RPC result against its schema (tests). @defaultValue false */
   validateResults?: boolean;
+  /** Certificate and key, already read (main checks them before anything starts). @defaultValue read from config.tls */
+  tls?: TlsMaterial;
 }
 
 type ServerSession = Session & { peer: RpcPeer; transport: WsTransport };
@@ -224,7 +228,13 @@ export class Daemon {
         revokeJoinToken: (token) => tokens.remove(token),
         url: () => this.url,
       },
-      { templates: deps.templates ?? loadTemplates(config.pool.templatesFile), spawnTimeoutMs: config.pool.spawnTimeoutMs, maxRestarts: 5 },
+      {
+        templates: deps.templates ?? loadTemplates(config.pool.templatesFile),
+        spawnTimeoutMs: config.pool.spawnTimeoutMs,
+        maxRestarts: 5,
+        // Children connect back over wss:// and must trust the daemon's certificate (self-signed included).
+        env: config.tls ? { NODE_EXTRA_CA_CERTS: config.tls.certFile } : {},
+      },
     );
 
     ({ conversations: this.conversations, messaging: this.messaging } = createMessaging(
@@ -261,10 +271,12 @@ export class Daemon {
         log: logger,
         ids,
         tokens,
+        origins: new OriginPolicy({ tls: config.tls !== undefined, bindHost: config.host, allowed: config.allowedOrigins }),
         metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
         isReady: () => this.ready,
         onConnection: (t, identity) => this.onConnection(t, identity),
         onAuthFailure: () => metrics.authFailures.inc(),
+        onOriginRefused: () => metrics.originRefusals.inc(),
         onCutOff: (reason) => metrics.wsDisconnects.labels(reason).inc(),
       },
       {
@@ -274,6 +286,7 @@ export class Daemon {
         maxConnections: config.maxConnections,
         heartbeatIntervalMs: config.heartbeatIntervalMs,
         highWaterMarkBytes: config.sendHighWaterMarkBytes,
+        tls: deps.tls ?? (config.tls && loadTlsFiles(config.tls)),
       },
     );
   }

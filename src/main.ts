@@ -1,9 +1,10 @@
 import { ConfigError, helpText, loadConfig, parseFlags, readTokensFile, type Config } from './config.js';
 import { Daemon } from './daemon.js';
 import { TokenFileError, TokenTable, isLoopback, parseTokens } from './transport/auth.js';
+import { loadTlsFiles, type TlsMaterial } from './tls-files.js';
 import { VERSION } from './version.js';
 
-/** Exit codes: 0 clean stop, 1 runtime failure (e.g. port in use), 2 bad configuration. */
+/** Exit codes: 0 clean stop, 1 runtime failure, 2 bad configuration or an address it cannot listen on. */
 export const EXIT_CONFIG = 2;
 
 function buildTokens(config: Config): TokenTable {
@@ -34,6 +35,7 @@ function buildTokens(config: Config): TokenTable {
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
   let config: Config;
   let tokens: TokenTable;
+  let tls: TlsMaterial | undefined;
   try {
     const { cli, overrides } = parseFlags(argv);
     if (cli.help) {
@@ -46,6 +48,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     }
     config = loadConfig(env, overrides);
     tokens = buildTokens(config);
+    tls = config.tls && loadTlsFiles(config.tls);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`coordd: configuration error: ${err.message}\n`);
@@ -55,9 +58,14 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     throw err;
   }
 
-  const daemon = new Daemon(config, { tokens, validateResults: env.COORDD_VALIDATE_RESULTS === 'true' });
-  if (!tokens.enforced) {
+  const daemon = new Daemon(config, { tokens, tls, validateResults: env.COORDD_VALIDATE_RESULTS === 'true' });
+  if (!tokens.enforced && isLoopback(config.host)) {
     daemon.logger.warn({ host: config.host }, 'no tokens configured: every local connection is admin (loopback only)');
+  } else if (!tokens.enforced) {
+    daemon.logger.warn(
+      { host: config.host, port: config.port },
+      `--insecure on a non-loopback address with no tokens: anyone who can reach ${config.host} port ${config.port} is admin`,
+    );
   }
   // Handlers go in before start(): the "listening" line may be read, and SIGTERM sent, at once.
   let signals = 0;
@@ -79,6 +87,13 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   try {
     await daemon.start();
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const address = `${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+    if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES') {
+      const why = code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : 'address not available';
+      process.stderr.write(`coordd: cannot listen on ${address}: ${why}\n`);
+      process.exit(EXIT_CONFIG);
+    }
     daemon.logger.fatal({ err, host: config.host, port: config.port }, 'cannot listen');
     process.exit(1);
   }

@@ -6,7 +6,8 @@ import type { ParamsOf, ResultOf } from '../schemas/method.js';
 import { TaskId, TaskRunParams, type taskProgress } from '../schemas/task.js';
 import { MessageDeliverParams, RouteDecideParams } from '../schemas/conversation.js';
 import type { BackoffOptions } from './backoff.js';
-import { CoordClient } from './client.js';
+import { CoordClient, type CoordClientOptions } from './client.js';
+import { hasParentPipe, watchParentPipe } from './parent-pipe.js';
 import type { SignalResult } from './method-types.js';
 import { ClientError, RpcError, TaskFailure } from './errors.js';
 import { HealthSampler } from './health.js';
@@ -63,6 +64,13 @@ export interface AgentWorkerOptions {
   random?: () => number;
   /** Where heartbeats, reconnect delays and request timeouts are scheduled (tests pass a virtual clock). @defaultValue systemTimers */
   timers?: ClientTimers;
+  /** Passed to `ws` for every connection, e.g. `{ ca }` to trust a private CA for wss://. */
+  wsOptions?: CoordClientOptions['wsOptions'];
+  /**
+   * When stdin (the parent pipe of a worker coordd spawned) reaches end of file, i.e. the daemon
+   * died: stop and exit the process with code 0. @defaultValue true when COORDD_PARENT_PIPE=stdin
+   */
+  exitWithParent?: boolean;
 }
 
 export interface AgentWorkerEvents {
@@ -95,6 +103,7 @@ export class AgentWorker extends EventEmitter<AgentWorkerEvents> {
   private registration: Registration | undefined;
   private readonly timers: ClientTimers;
   private heartbeatTimer: TimerHandle | undefined;
+  private unwatchParent: (() => void) | undefined;
 
   constructor(private readonly options: AgentWorkerOptions) {
     super();
@@ -107,6 +116,7 @@ export class AgentWorker extends EventEmitter<AgentWorkerEvents> {
       reconnect: options.reconnect,
       log: this.log,
       random: options.random,
+      wsOptions: options.wsOptions,
       handshake: (_client, info) => this.register(info.reconnected),
     });
     this.client.handle('task.run', (params, meta) => (meta.notification ? undefined : this.run(params)));
@@ -134,12 +144,15 @@ export class AgentWorker extends EventEmitter<AgentWorkerEvents> {
 
   /** Connect and register; resolves with the registration. */
   async start(): Promise<Registration> {
+    if (this.options.exitWithParent ?? hasParentPipe()) this.unwatchParent ??= watchParentPipe(() => this.parentGone());
     await this.client.connect();
     return this.registration!;
   }
 
   /** Stop heartbeats, abort running tasks, and close the connection. */
   async stop(): Promise<void> {
+    this.unwatchParent?.();
+    this.unwatchParent = undefined;
     this.stopHeartbeats();
     for (const { controller } of this.running.values()) controller.abort(new ClientError('CLOSED', 'the worker is stopping'));
     await this.client.close();
@@ -150,6 +163,14 @@ export class AgentWorker extends EventEmitter<AgentWorkerEvents> {
     const agentId = this.agentId;
     if (!agentId) return Promise.reject(new ClientError('NOT_CONNECTED', 'cannot send a signal before the agent is registered'));
     return this.client.signal({ agentId, signalType, value, ...opts });
+  }
+
+  /** The daemon that spawned this worker is gone: nothing will send it work again. */
+  private parentGone(): void {
+    this.log.warn({}, 'the daemon that spawned this worker is gone (stdin closed); exiting');
+    // Stopping is quick (the socket is already down or closes at once); the timer is a backstop.
+    setTimeout(() => process.exit(0), 1000).unref();
+    void this.stop().finally(() => process.exit(0));
   }
 
   private async register(reregistered: boolean): Promise<void> {

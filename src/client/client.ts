@@ -40,6 +40,8 @@ export interface CoordClientOptions {
   random?: () => number;
   /** Where request timeouts and reconnect delays are scheduled (tests pass a virtual clock). @defaultValue {@link systemTimers} */
   timers?: ClientTimers;
+  /** Passed to `ws` for every connection, e.g. `{ ca: readFileSync('ca.pem') }` to trust a private CA for wss://. */
+  wsOptions?: WebSocket.ClientOptions;
 }
 
 export interface RequestOptions {
@@ -275,7 +277,9 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
   private openSocket(): Promise<WebSocket> {
     return new Promise((resolve, reject) => {
       const { url, token } = this.options;
-      const ws = new WebSocket(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+      const { wsOptions } = this.options;
+      const headers = token ? { ...wsOptions?.headers, authorization: `Bearer ${token}` } : wsOptions?.headers;
+      const ws = new WebSocket(url, { ...wsOptions, ...(headers ? { headers } : {}) });
       this.ws = ws;
       let failure: Error | undefined;
       ws.on('error', (error) => {

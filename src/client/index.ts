@@ -26,6 +26,7 @@ export {
 export { Backoff, backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 export { RpcError, ClientError, TaskFailure, CLIENT_ERROR_CODES, type ClientErrorCode } from './errors.js';
 export { fromEnv, type WorkerEnv } from './env.js';
+export { hasParentPipe, watchParentPipe } from './parent-pipe.js';
 export { HealthSampler, type Health } from './health.js';
 export { silentLogger, type ClientLogger } from './logger.js';
 export { systemTimers, type ClientTimers, type TimerHandle } from './timers.js';

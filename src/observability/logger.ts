@@ -11,6 +11,9 @@ export const REDACT_PATHS = [
   '*.headers.authorization',
   'joinToken',
   '*.joinToken',
+  // A browser's token arrives as a WebSocket subprotocol (coordd.token.<token>).
+  'headers["sec-websocket-protocol"]',
+  '*.headers["sec-websocket-protocol"]',
 ];
 
 /** The daemon's JSON logger: one line per event on stdout, level as a label. */

@@ -46,6 +46,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly originRefusals = new Counter({
+    name: 'coordd_origin_refusals_total',
+    help: 'WebSocket upgrades refused because their Origin is neither the daemon\'s own nor in COORDD_ALLOWED_ORIGINS',
+    registers: [this.registry],
+  });
+
   readonly signals = new Counter({
     name: 'coordd_signals_total',
     help: 'Sensitivity signals received, by type and outcome (accepted or rejected)',

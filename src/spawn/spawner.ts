@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { AppError } from '../errors.js';
 import type { IdGenerator } from '../ids.js';
 import type { Log } from '../log.js';
@@ -36,9 +37,27 @@ export interface SpawnerOptions {
   spawnTimeoutMs: number;
   /** Replacements of one crashing worker line before giving up. @defaultValue 5 */
   maxRestarts: number;
+  /** Added to every worker's environment (a template's own env wins). @defaultValue none */
+  env?: Readonly<Record<string, string>>;
+  /** Wrap commands so the OS sends SIGTERM when the daemon dies ({@link deathSignalWrapper}). @defaultValue deathSignalWrapper() */
+  wrapper?: string[];
 }
 
 const STDERR_LINES = 20;
+
+/**
+ * On Linux, util-linux's `setpriv --pdeathsig SIGTERM --` makes the kernel send SIGTERM to a
+ * worker when the daemon dies, for templates that do not watch their stdin. The signal follows
+ * the thread that forked the child: Node forks on its main thread, which lives as long as the
+ * process. Elsewhere, or without setpriv, none: workers rely on the stdin pipe.
+ */
+export function deathSignalWrapper(platform: NodeJS.Platform = process.platform, candidates = ['/usr/bin/setpriv', '/bin/setpriv']): string[] {
+  if (platform !== 'linux') return [];
+  const setpriv = candidates.find((c) => existsSync(c));
+  return setpriv === undefined ? [] : [setpriv, '--pdeathsig', 'SIGTERM', '--'];
+}
+
+const DEATH_SIGNAL_WRAPPER = deathSignalWrapper();
 const PASS_THROUGH_ENV = ['PATH', 'HOME', 'LANG', 'TZ', 'NODE_OPTIONS', 'NODE_V8_COVERAGE', 'TMPDIR'];
 
 /**
@@ -124,8 +143,16 @@ export class Spawner {
     this.deps.issueJoinToken(token, spawnId);
     const env: Record<string, string> = {};
     for (const k of PASS_THROUGH_ENV) if (process.env[k] !== undefined) env[k] = process.env[k]!;
-    Object.assign(env, t.env, { COORDD_URL: this.deps.url(), COORDD_JOIN_TOKEN: token, COORDD_SPAWN_ID: spawnId });
-    const proc = spawn(t.command, t.args, { cwd: t.cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    Object.assign(env, this.options.env, t.env, { COORDD_URL: this.deps.url(), COORDD_JOIN_TOKEN: token, COORDD_SPAWN_ID: spawnId, COORDD_PARENT_PIPE: 'stdin' });
+    // stdin is a pipe the daemon never writes to: it reaches EOF when the daemon dies (even by
+    // SIGKILL), and worker libraries exit then (COORDD_PARENT_PIPE tells them to watch it).
+    const wrapper = this.options.wrapper ?? DEATH_SIGNAL_WRAPPER;
+    const proc = spawn(wrapper.length > 0 ? wrapper[0]! : t.command, [...wrapper.slice(1), ...(wrapper.length > 0 ? [t.command] : []), ...t.args], {
+      cwd: t.cwd,
+      env,
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
+    proc.stdin?.on('error', () => {}); // never written; a worker that closes its stdin is its own business
     const worker: SpawnedWorker = { spawnId, template: templateName, proc, agentId: undefined, stopping: false, exitCode: undefined, stderrTail: [], restarts };
     this.workers.set(spawnId, worker);
     proc.stderr?.setEncoding('utf8').on('data', (chunk: string) => {

@@ -1,10 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { IdGenerator } from '../ids.js';
 import type { Log } from '../log.js';
 import type { Identity, TokenTable } from './auth.js';
+import type { OriginPolicy } from './origin-policy.js';
+import { credentialOf, tokenProtocol } from './subprotocol.js';
 import { WsTransport } from './ws-transport.js';
 import { defaultUiDir, StaticFiles } from './static-files.js';
 
@@ -19,6 +22,8 @@ export interface HttpServerOptions {
   heartbeatIntervalMs: number;
   /** Per-socket unsent bytes past which a non-reading client is disconnected. @defaultValue 16 MiB */
   highWaterMarkBytes: number;
+  /** PEM certificate and key: serve https:// and wss:// instead of http:// and ws://. @defaultValue none */
+  tls?: { cert: Buffer; key: Buffer };
   /** The built dashboard served at /ui/. @defaultValue dist/ui of the package */
   uiDir?: string;
 }
@@ -27,10 +32,13 @@ export interface HttpServerDeps {
   log: Log;
   ids: IdGenerator;
   tokens: TokenTable;
+  /** Which browser pages may open a WebSocket (requests without Origin always may). */
+  origins: OriginPolicy;
   metrics: () => Promise<{ contentType: string; body: string }>;
   isReady: () => boolean;
   onConnection: (transport: WsTransport, identity: Identity) => void;
   onAuthFailure?: () => void;
+  onOriginRefused?: () => void;
   onCutOff?: (reason: string) => void;
 }
 
@@ -51,8 +59,16 @@ export class HttpServer {
     private readonly options: HttpServerOptions,
   ) {
     this.ui = new StaticFiles(options.uiDir ?? defaultUiDir());
-    this.server = createServer((req, res) => void this.onRequest(req, res));
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
+    const handler = (req: IncomingMessage, res: ServerResponse): void => void this.onRequest(req, res);
+    this.server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createServer(handler);
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: options.maxPayloadBytes,
+      perMessageDeflate: false,
+      clientTracking: false,
+      // A token offered as a subprotocol is echoed back as the chosen one (browsers require the echo).
+      handleProtocols: (offered) => tokenProtocol(offered) ?? offered.values().next().value ?? false,
+    });
     this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
     this.server.on('clientError', (_err, socket) => socket.destroy());
   }
@@ -72,7 +88,7 @@ export class HttpServer {
     this.heartbeat.unref();
     const { port } = this.server.address() as AddressInfo;
     const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
-    return { port, url: `ws://${host}:${port}/rpc` };
+    return { port, url: `${this.options.tls ? 'wss' : 'ws'}://${host}:${port}/rpc` };
   }
 
   /** Open WebSocket connections. */
@@ -108,10 +124,16 @@ export class HttpServer {
     if (path !== '/rpc') return refuse(socket, 404, 'Not Found');
     if (!this.accepting) return refuse(socket, 503, 'Service Unavailable');
     if (this.connections.size >= this.options.maxConnections) return refuse(socket, 503, 'Service Unavailable');
-    const identity = this.deps.tokens.authenticate(req.headers.authorization);
+    const origin = req.headers.origin;
+    if (!this.deps.origins.allows(origin, req.headers.host)) {
+      this.deps.onOriginRefused?.();
+      this.deps.log.warn({ origin: origin?.slice(0, 256), remoteAddress: req.socket.remoteAddress }, 'websocket upgrade refused: origin not allowed');
+      return refuse(socket, 403, 'Forbidden');
+    }
+    const identity = this.deps.tokens.authenticate(credentialOf(req.headers.authorization, req.headers['sec-websocket-protocol']));
     if (!identity) {
       this.deps.onAuthFailure?.();
-      this.deps.log.warn({ remoteAddress: req.socket.remoteAddress }, 'websocket upgrade refused: missing or unknown bearer token');
+      this.deps.log.warn({ remoteAddress: req.socket.remoteAddress }, 'websocket upgrade refused: missing or unknown token');
       return refuse(socket, 401, 'Unauthorized', 'WWW-Authenticate: Bearer realm="coordd"\r\n');
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.adopt(ws, req, identity));

@@ -21,6 +21,14 @@ const CASES: Record<string, { obj: Record<string, unknown>; at: (line: Record<st
   '*.headers.authorization': { obj: { req: { headers: { authorization: `Bearer ${SECRET}`, host: 'h' } }, kept: 'visible' }, at: (l) => l.req.headers.authorization },
   joinToken: { obj: { joinToken: SECRET, kept: 'visible' }, at: (l) => l.joinToken },
   '*.joinToken': { obj: { spawn: { joinToken: SECRET, agentId: 'a1' }, kept: 'visible' }, at: (l) => l.spawn.joinToken },
+  'headers["sec-websocket-protocol"]': {
+    obj: { headers: { 'sec-websocket-protocol': `coordd.token.${SECRET}`, host: 'h' }, kept: 'visible' },
+    at: (l) => l.headers['sec-websocket-protocol'],
+  },
+  '*.headers["sec-websocket-protocol"]': {
+    obj: { upgrade: { headers: { 'sec-websocket-protocol': `coordd.token.${SECRET}` } }, kept: 'visible' },
+    at: (l) => l.upgrade.headers['sec-websocket-protocol'],
+  },
 };
 
 describe('observability/logger', () => {
