@@ -42,7 +42,7 @@ export function Chart({ title, t, series }) {
       width: Math.max(260, box.current.clientWidth - 8),
       height: 160,
       series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: PALETTE[i % PALETTE.length], width: 1.5 }))],
-      axes: [{}, { size: 48 }],
+      axes: [{}, { size: 60 }],
       legend: { live: false },
     };
     plot.current = new uPlot(opts, [t, ...series.map((s) => s.values)], box.current);
