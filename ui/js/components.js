@@ -25,7 +25,8 @@ export function Bar({ value, max, label }) {
   return html`<div class="bar" title=${label}><div class=${ratio >= 1 ? 'fill full' : 'fill'} ref=${ref}></div><span>${label}</span></div>`;
 }
 
-export const fmtTime = (iso) => (iso ? new Date(iso).toLocaleTimeString() : '—');
+/** Daemon timestamps are epoch milliseconds. */
+export const fmtTime = (ms) => (ms ? new Date(ms).toLocaleTimeString() : '—');
 export const fmtMs = (ms) => (ms === undefined || ms === null ? '—' : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
 export const fmtNum = (n, digits = 2) => (typeof n === 'number' ? n.toFixed(digits) : '—');
 

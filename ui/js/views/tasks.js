@@ -20,7 +20,7 @@ function TaskList({ live, route, navigate }) {
   const key = JSON.stringify(filter);
   const query = useQuery(async () => {
     const params = { limit: 50 };
-    for (const k of FILTERS) if (filter[k]) params[k] = filter[k];
+    for (const k of FILTERS) if (filter[k]) params[k] = k.startsWith('created') ? Number(filter[k]) : filter[k];
     if (cursor) params.cursor = cursor;
     return live.rpc.call('task.list', params);
   }, [live.ticks.tasks, key, cursor]);
@@ -120,7 +120,7 @@ function TaskDetail({ live, taskId, navigate }) {
       ${t.attempts.map(
         (a) => html`<li class=${`attempt o-${a.outcome}`}>
           <b>#${a.attempt}</b> <span class="mono">${a.agentId}</span> <${Badge} value=${a.outcome} />
-          <span class="muted">${fmtTime(a.startedAt)} → ${a.finishedAt ? fmtTime(a.finishedAt) : 'running'}${a.finishedAt ? ` (${Date.parse(a.finishedAt) - Date.parse(a.startedAt)} ms)` : ''}</span>
+          <span class="muted">${fmtTime(a.startedAt)} → ${a.finishedAt ? fmtTime(a.finishedAt) : 'running'}${a.finishedAt ? ` (${a.finishedAt - a.startedAt} ms)` : ''}</span>
           ${a.error ? html`<div class="err">${a.error.code}: ${a.error.message}</div>` : null}
         </li>`,
       )}
@@ -134,9 +134,10 @@ function TaskDetail({ live, taskId, navigate }) {
   `;
 }
 
-const isoOf = (local) => (local ? new Date(local).toISOString() : '');
-function localInput(iso) {
-  if (!iso) return '';
-  const d = new Date(iso);
+/** Filters hold epoch milliseconds (the daemon's timestamps); the inputs show local time. */
+const isoOf = (local) => (local ? String(new Date(local).getTime()) : '');
+function localInput(ms) {
+  if (!ms) return '';
+  const d = new Date(Number(ms));
   return Number.isNaN(d.getTime()) ? '' : new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
 }
