@@ -3,8 +3,9 @@ import { coordinationMetrics, coordinationPredictOverload, coordinationSignal, c
 import { routerSelect } from './router.js';
 import { rpcDiscover } from './discover.js';
 import { sessionInfo } from './session.js';
-import { agentHeartbeat, agentRegister } from './agent.js';
-import { poolAssign, taskCancel, taskGet, taskList, taskProgress, taskWait } from './task.js';
+import { agentDrain, agentGet, agentHeartbeat, agentList, agentRegister, agentRemove, agentUpdate } from './agent.js';
+import { eventsSubscribe, eventsUnsubscribe } from './events.js';
+import { poolAssign, taskCancel, taskGet, taskList, taskProgress, taskRetry, taskWait } from './task.js';
 import { poolDespawn, poolIsolationReport, poolShutdown, poolSpawn, poolStatus } from './pool.js';
 import { SCALING_METHODS } from './scaling.js';
 import { conversationClose, conversationGet, conversationList, routerRoute } from './conversation.js';
@@ -28,11 +29,19 @@ export const ALL_METHODS: readonly MethodDefinition[] = [
   agentRegister,
   agentHeartbeat,
   taskProgress,
+  agentList,
+  agentGet,
+  agentUpdate,
+  agentDrain,
+  agentRemove,
   poolAssign,
   taskGet,
   taskList,
   taskWait,
   taskCancel,
+  taskRetry,
+  eventsSubscribe,
+  eventsUnsubscribe,
   poolStatus,
   poolIsolationReport,
   poolSpawn,
