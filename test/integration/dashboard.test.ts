@@ -64,9 +64,14 @@ describe('dashboard in a real browser (/ui/)', function () {
   it('shows an agent that registers within 2 s, without a reload', async () => {
     const { page } = await openPage(browser!, `${daemon.httpUrl}/ui/#/agents`);
     await page.getByTestId('agent-cards').waitFor();
+    // This daemon serves events.subscribe: the page streams rather than polls.
+    await page.locator('.live.on', { hasText: 'live' }).waitFor();
     const agent = await registerAgent(daemon, 'ui-agent-live');
     try {
-      await page.locator('[data-agent-id="ui-agent-live"]').waitFor({ timeout: 2000 });
+      const card = page.locator('[data-agent-id="ui-agent-live"]');
+      await card.waitFor({ timeout: 2000 });
+      await card.getByRole('button', { name: 'Drain' }).click();
+      await card.locator('.badge', { hasText: 'DRAINING' }).waitFor({ timeout: 2000 });
     } finally {
       await agent.close();
       await page.close();
@@ -90,7 +95,8 @@ describe('dashboard in a real browser (/ui/)', function () {
       await page.locator(`tr[data-task-id="${taskId}"]`).waitFor({ timeout: 2000 });
       await page.locator(`tr[data-task-id="${taskId}"] a`).click();
       const attempts = page.getByTestId('attempts').locator('li');
-      await page.waitForFunction('document.querySelectorAll(\'[data-testid="attempts"] li\').length === 2');
+      await attempts.nth(1).waitFor();
+      expect(await attempts.count()).to.equal(2);
       expect(await attempts.nth(0).innerText()).to.contain('failed').and.contain('first attempt fails');
       expect(await attempts.nth(1).innerText()).to.contain('running');
       expect(await page.locator('.json').first().innerText()).to.contain('42');
@@ -102,6 +108,15 @@ describe('dashboard in a real browser (/ui/)', function () {
       expect((await client.waitTask(taskId, 5000)).state).to.equal('CANCELLED');
       await page.locator('h2 .badge', { hasText: 'CANCELLED' }).waitFor({ timeout: 2000 });
       expect(await page.getByTestId('cancel').count()).to.equal(0);
+
+      // Retry from the page: a third attempt, same task id, the earlier ones kept.
+      await page.getByTestId('retry').click();
+      const third = await agent.next();
+      expect([third.method, third.params.taskId, third.params.attempt]).to.deep.equal(['task.run', taskId, 3]);
+      await attempts.nth(2).waitFor();
+      expect(await attempts.count()).to.equal(3);
+      agent.send({ jsonrpc: '2.0', id: third.id, result: { ok: true } });
+      await page.locator('h2 .badge', { hasText: 'COMPLETED' }).waitFor({ timeout: 2000 });
       expect(problems).to.deep.equal([]);
     } finally {
       await page.close();

@@ -63,8 +63,10 @@ export class Live {
         /* a closed socket: the page shows the disconnect */
       }
     }
+    // Streaming: events drive the views; heartbeat ages and scores still move, so agents refresh every 5 s.
+    this.polls = (this.polls ?? 0) + 1;
     if (!this.streaming) this.bump(Object.keys(this.ticks));
-    else this.bump(['pool']);
+    else this.bump(this.polls % 5 === 0 ? ['pool', 'agents'] : ['pool']);
   }
 
   onEvent(ev) {
