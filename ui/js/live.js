@@ -44,6 +44,7 @@ export class Live {
         const r = await this.rpc.call('events.subscribe', {});
         this.streaming = true;
         this.subscriptionId = r.subscriptionId;
+        this.seq = r.seq;
         if (r.snapshot?.pool) this.record(r.snapshot.pool);
       } catch (err) {
         if (!isMissing(err)) throw err;
@@ -70,7 +71,12 @@ export class Live {
   }
 
   onEvent(ev) {
-    if (!ev || ev.subscriptionId !== this.subscriptionId || this.paused) return;
+    if (!ev || ev.subscriptionId !== this.subscriptionId) return;
+    // A gap in seq means events were missed: refetch everything rather than trust the views.
+    const gap = ev.seq !== this.seq + 1;
+    this.seq = ev.seq;
+    if (this.paused) return;
+    if (gap) this.bump(Object.keys(this.ticks));
     this.events.unshift(ev);
     if (this.events.length > 200) this.events.length = 200;
     const topic = TOPIC_OF[ev.type];

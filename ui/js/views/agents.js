@@ -12,7 +12,8 @@ async function loadAgents(live, filter) {
   let reduced = false;
   try {
     const params = {};
-    for (const k of ['state', 'capability', 'q']) if (filter[k]) params[k] = filter[k];
+    for (const k of ['state', 'capability', 'template', 'q']) if (filter[k]) params[k] = filter[k];
+    if (filter.spawned) params.spawned = filter.spawned === 'yes';
     agents = (await live.rpc.call('agent.list', { ...params, limit: 500 })).agents;
   } catch (err) {
     if (!isMissing(err)) throw err;
@@ -32,8 +33,8 @@ async function loadAgents(live, filter) {
 
 export function Agents({ live, route, navigate }) {
   useLive(live);
-  const filter = { state: route.query.get('state') ?? '', capability: route.query.get('capability') ?? '', q: route.query.get('q') ?? '' };
-  const query = useQuery(() => loadAgents(live, filter), [live.ticks.agents, filter.state, filter.capability, filter.q]);
+  const filter = Object.fromEntries(['state', 'capability', 'template', 'spawned', 'q'].map((k) => [k, route.query.get(k) ?? '']));
+  const query = useQuery(() => loadAgents(live, filter), [live.ticks.agents, JSON.stringify(filter)]);
   const [message, setMessage] = useState(undefined);
   const setFilter = (k, v) => {
     const q = new URLSearchParams(route.query);
@@ -55,6 +56,8 @@ export function Agents({ live, route, navigate }) {
     <div class="toolbar">
       <label>State <select value=${filter.state} onChange=${(e) => setFilter('state', e.target.value)}>${STATES.map((s) => html`<option value=${s}>${s || 'any'}</option>`)}</select></label>
       <label>Capability <input value=${filter.capability} onChange=${(e) => setFilter('capability', e.target.value.trim())} placeholder="e.g. code" /></label>
+      <label>Template <input value=${filter.template} onChange=${(e) => setFilter('template', e.target.value.trim())} placeholder="e.g. echo" /></label>
+      <label>Spawned <select value=${filter.spawned} onChange=${(e) => setFilter('spawned', e.target.value)}><option value="">any</option><option value="yes">yes</option><option value="no">no</option></select></label>
       <label>Id contains <input value=${filter.q} onChange=${(e) => setFilter('q', e.target.value.trim())} /></label>
       ${live.can('pool.spawn') ? html`<${SpawnDialog} onSpawn=${(template, count) => act('pool.spawn', { template, count }, `spawned ${count} from ${template}`)} />` : null}
     </div>
