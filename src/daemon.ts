@@ -18,6 +18,7 @@ import { CloseCode, type WsTransport } from './transport/ws-transport.js';
 import { registerCoordinationApi } from './api/coordination-api.js';
 import { registerRouterApi } from './api/router-api.js';
 import { registerDiscoverApi } from './api/discover-api.js';
+import { registerSessionApi } from './api/session-api.js';
 import { registerAgentApi } from './api/agent-api.js';
 import { registerTaskApi } from './api/task-api.js';
 import { registerPoolApi } from './api/pool-api.js';
@@ -281,6 +282,7 @@ export class Daemon {
     ));
 
     registerDiscoverApi(this.engine);
+    registerSessionApi(this.engine);
     registerAgentApi(this.engine, { pool: this.pool, spawner: this.spawner, ids, channelFor: (s) => this.channelFor(s as ServerSession) });
     registerTaskApi(this.engine, { pool: this.pool });
     registerTaskAdminApi(this.engine, { pool: this.pool });

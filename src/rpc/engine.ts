@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, AppErrors, ProtocolErrors } from '../errors.js';
 import type { Log } from '../log.js';
-import type { MethodDefinition, ParamsOf, ResultOf } from '../schemas/method.js';
+import { mayCall, type MethodDefinition, type ParamsOf, type ResultOf } from '../schemas/method.js';
 import { classify, type RpcId } from './envelope.js';
 import { invalidParamsData } from './param-issues.js';
 import { RpcError, type WireError } from './rpc-error.js';
@@ -166,7 +166,7 @@ export class RpcEngine {
     this.inFlight++;
     let result: unknown;
     try {
-      if (!registered.def.roles.includes(session.role)) {
+      if (!mayCall(registered.def, session.role)) {
         throw new AppError('FORBIDDEN', `role ${session.role} may not call ${name}`, { role: session.role, allowed: registered.def.roles });
       }
       const parsed = registered.def.params.safeParse(withoutMeta(params));

@@ -2,6 +2,7 @@ import type { MethodDefinition } from './method.js';
 import { coordinationMetrics, coordinationPredictOverload, coordinationSignal, coordinationState } from './coordination.js';
 import { routerSelect } from './router.js';
 import { rpcDiscover } from './discover.js';
+import { sessionInfo } from './session.js';
 import { agentDrain, agentGet, agentHeartbeat, agentList, agentRegister, agentRemove, agentUpdate } from './agent.js';
 import { eventsSubscribe, eventsUnsubscribe } from './events.js';
 import { poolAssign, taskCancel, taskGet, taskList, taskProgress, taskRetry, taskWait } from './task.js';
@@ -14,6 +15,7 @@ import { RESOURCE_METHODS } from './resource.js';
 /** Every method the daemon serves, in documentation order. */
 export const ALL_METHODS: readonly MethodDefinition[] = [
   rpcDiscover,
+  sessionInfo,
   coordinationSignal,
   coordinationState,
   coordinationMetrics,

@@ -1,8 +1,38 @@
 import type { z } from 'zod';
 
-/** Connection roles. `admin` may call everything; see docs/protocol.md for the matrix. */
-export const ROLES = ['agent', 'operator', 'admin'] as const;
+/** Connection roles. `admin` may call everything; `viewer` only reads; see docs/protocol.md for the matrix. */
+export const ROLES = ['agent', 'viewer', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
+
+/** The read-only methods a `viewer` (a dashboard or watcher that must not change anything) may call. */
+export const VIEWER_METHODS: ReadonlySet<string> = new Set([
+  'rpc.discover',
+  'session.info',
+  'coordination.state',
+  'coordination.metrics',
+  'coordination.predictOverload',
+  'coordination.alerts',
+  'coordination.conflicts',
+  'resource.list',
+  'conversation.get',
+  'conversation.list',
+  'task.get',
+  'task.list',
+  'task.wait',
+  'pool.status',
+  'pool.isolationReport',
+  'pool.scaling.policy.get',
+  'pool.scaling.history',
+  'agent.list',
+  'agent.get',
+  'events.subscribe',
+  'events.unsubscribe',
+]);
+
+/** Whether a connection with `role` may call the method. */
+export function mayCall(def: Pick<MethodDefinition, 'name' | 'roles'>, role: Role): boolean {
+  return def.roles.includes(role) || (role === 'viewer' && VIEWER_METHODS.has(def.name));
+}
 
 /**
  * One RPC method: its name, who may call it, and the zod schemas of its params and result.

@@ -9,6 +9,7 @@ import type { Identity, TokenTable } from './auth.js';
 import type { OriginPolicy } from './origin-policy.js';
 import { credentialOf, tokenProtocol } from './subprotocol.js';
 import { WsTransport } from './ws-transport.js';
+import { defaultUiDir, StaticFiles } from './static-files.js';
 
 export interface HttpServerOptions {
   host: string;
@@ -23,6 +24,8 @@ export interface HttpServerOptions {
   highWaterMarkBytes: number;
   /** PEM certificate and key: serve https:// and wss:// instead of http:// and ws://. @defaultValue none */
   tls?: { cert: Buffer; key: Buffer };
+  /** The built dashboard served at /ui/. @defaultValue dist/ui of the package */
+  uiDir?: string;
 }
 
 export interface HttpServerDeps {
@@ -41,7 +44,7 @@ export interface HttpServerDeps {
 
 /**
  * The one HTTP server: WebSocket upgrade at /rpc (with bearer-token auth), GET /metrics,
- * /livez, /healthz and /readyz. Knows nothing of JSON-RPC or the domain.
+ * /livez, /healthz, /readyz and the dashboard under /ui/. Knows nothing of JSON-RPC or the domain.
  */
 export class HttpServer {
   private readonly server: Server;
@@ -49,11 +52,13 @@ export class HttpServer {
   private readonly connections = new Set<WsTransport>();
   private heartbeat: NodeJS.Timeout | undefined;
   private accepting = true;
+  private readonly ui: StaticFiles;
 
   constructor(
     private readonly deps: HttpServerDeps,
     private readonly options: HttpServerOptions,
   ) {
+    this.ui = new StaticFiles(options.uiDir ?? defaultUiDir());
     const handler = (req: IncomingMessage, res: ServerResponse): void => void this.onRequest(req, res);
     this.server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createServer(handler);
     this.wss = new WebSocketServer({
@@ -164,6 +169,7 @@ export class HttpServer {
       }
       return;
     }
+    if (path !== undefined && this.ui.handles(path)) return this.ui.serve(req, res, path);
     if (path === '/rpc') {
       res.writeHead(426, { upgrade: 'websocket', 'content-type': 'text/plain' }).end('use a WebSocket upgrade\n');
       return;

@@ -46,7 +46,7 @@ describe('transport/auth', () => {
     });
 
     it('refuses an unknown role in every form, naming the roles', () => {
-      expect(refusal(`${T1} root`).message).to.match(/line 1: .*agent, operator, admin/);
+      expect(refusal(`${T1} root`).message).to.match(/line 1: .*agent, viewer, operator, admin/);
       expect(refusal(JSON.stringify([{ token: T1, role: 'root' }])).message).to.be.a('string').and.not.equal('');
       refusal(JSON.stringify({ [T1]: 'superuser' }));
     });
