@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { setValueLimits } from './schemas/json-value.js';
 import type { Config } from './config.js';
 import { CoordinationService } from './coordination/coordination-service.js';
 import { uuid, type IdGenerator } from './ids.js';
@@ -105,6 +106,7 @@ export class Daemon {
     this.tokens = tokens;
     const { metrics, logger } = this;
     const random = deps.random ?? systemRandom;
+    setValueLimits({ maxDepth: config.limits.maxDepth, maxBytes: config.limits.maxValueBytes });
 
     this.coordination = new CoordinationService(
       {
@@ -205,6 +207,8 @@ export class Daemon {
         retryMaxDelayMs: config.pool.retryMaxDelayMs,
         maxRequeues: config.pool.maxRequeues,
         maxQueue: config.pool.maxQueue,
+        maxQueueBytes: config.limits.maxQueueBytes,
+        maxListBytes: config.limits.maxReplyBytes,
         affinityWaitMs: config.pool.affinityWaitMs,
         defaultStrategy: config.routerStrategy,
       },
@@ -338,7 +342,11 @@ export class Daemon {
       role,
       log,
       remoteAddress: transport.remoteAddress,
-      peer: new RpcPeer((text) => transport.send(text), this.config.requestTimeoutMs, undefined, this.clock),
+      peer: new RpcPeer((text) => transport.send(text), this.config.requestTimeoutMs, undefined, this.clock, (err, method) => {
+        const errorId = uuid();
+        log.error({ err: { name: (err as Error)?.name, message: (err as Error)?.message }, errorId, method }, 'outbound message could not be serialised');
+        return errorId;
+      }),
       agentId: undefined,
       principal,
       transport,
