@@ -65,14 +65,18 @@ const paramArbs = METHODS.map((def) => {
 });
 
 let nextId = 1;
+
+/** A frame's ingredients: its kind (0..99), the method and the params for it. */
+const ingredients = fc.tuple(
+  fc.nat({ max: 99 }),
+  fc.nat({ max: METHODS.length - 1 }).chain((m) => paramArbs[m]!.map((params) => ({ m, params }))),
+);
+
+/** The next `count` frames of a connection, generated on demand (the run never holds all of them). */
 function makeFrames(count: number, seed: number): Frame[] {
-  const kinds = fc.sample(fc.nat({ max: 99 }), { numRuns: count, seed });
-  const methods = fc.sample(fc.nat({ max: METHODS.length - 1 }), { numRuns: count, seed: seed + 1 });
   const frames: Frame[] = [];
-  for (let i = 0; i < count; i++) {
-    const kind = kinds[i]!;
-    const m = methods[i]!;
-    const params = clampWaits(fc.sample(paramArbs[m]!, { numRuns: 1, seed: seed * 1_000_003 + i })[0]);
+  for (const [kind, { m, params: raw }] of fc.sample(ingredients, { numRuns: count, seed })) {
+    const params = clampWaits(raw);
     const method = METHODS[m]!.name;
     if (kind < 3) {
       frames.push({ text: `{"jsonrpc":"2.0","id":${nextId++},"method":"${method}","params":{`, expect: [null], batch: false });
@@ -95,6 +99,29 @@ function makeFrames(count: number, seed: number): Frame[] {
   return frames.filter((f) => Buffer.byteLength(f.text) < 1_000_000);
 }
 
+/** A connection's frames, in chunks generated as the run goes. */
+class FrameSource {
+  private chunk: Frame[] = [];
+  private at = 0;
+  private made = 0;
+  private chunkNo = 0;
+  constructor(
+    private readonly total: number,
+    private readonly seed: number,
+  ) {}
+  next(): Frame | undefined {
+    if (this.at >= this.chunk.length) {
+      if (this.made >= this.total) return undefined;
+      const n = Math.min(500, this.total - this.made);
+      this.chunk = makeFrames(n, this.seed * 10_000 + this.chunkNo++);
+      this.made += n;
+      this.at = 0;
+      if (this.chunk.length === 0) return this.next();
+    }
+    return this.chunk[this.at++];
+  }
+}
+
 function rssOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : NaN;
@@ -102,13 +129,14 @@ function rssOf(pid: number): number {
 
 interface Tally {
   sent: number;
+  bytes: number;
   replies: number;
   wrong: string[];
   missing: number;
 }
 
 /** One connection: keeps `WINDOW` frames in flight, checks every reply against what it expected. */
-async function drive(url: string, frames: Frame[], tally: Tally): Promise<void> {
+async function drive(url: string, frames: FrameSource, tally: Tally): Promise<void> {
   const ws = new WebSocket(url, { maxPayload: 256 * 1024 * 1024 });
   await new Promise((resolve, reject) => {
     ws.once('open', resolve);
@@ -118,7 +146,7 @@ async function drive(url: string, frames: Frame[], tally: Tally): Promise<void> 
   const sentText = new Map<number, string>();
   let inFlight = 0;
   let closing = false;
-  let next = 0;
+  let exhausted = false;
   let resolveDone: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
   const wrong = (why: string): void => void (tally.wrong.length < 20 ? tally.wrong.push(why) : tally.wrong.push(''));
@@ -137,9 +165,14 @@ async function drive(url: string, frames: Frame[], tally: Tally): Promise<void> 
     if (err !== undefined && (!CATALOGUED.has(err.code as number) || err.code === -32603)) wrong(`bad error ${JSON.stringify(err).slice(0, 300)}`);
   };
   const pump = (): void => {
-    while (inFlight < WINDOW && next < frames.length) {
-      const f = frames[next++]!;
+    while (inFlight < WINDOW && !exhausted) {
+      const f = frames.next();
+      if (f === undefined) {
+        exhausted = true;
+        break;
+      }
       tally.sent++;
+      tally.bytes += f.text.length;
       if (f.expect.length === 0) {
         ws.send(f.text); // a notification: nothing waits for it
         continue;
@@ -151,7 +184,7 @@ async function drive(url: string, frames: Frame[], tally: Tally): Promise<void> 
       inFlight += f.expect.length;
       ws.send(f.text);
     }
-    if (inFlight === 0 && next >= frames.length) resolveDone();
+    if (inFlight === 0 && exhausted) resolveDone();
   };
   ws.on('message', (data) => {
     const msg = JSON.parse(data.toString()) as unknown;
@@ -171,7 +204,7 @@ async function drive(url: string, frames: Frame[], tally: Tally): Promise<void> 
   // Once everything is sent, replies still owed after a quiet spell are missing.
   let lastReplies = -1;
   const watchdog = setInterval(() => {
-    if (next >= frames.length && tally.replies === lastReplies) resolveDone();
+    if (exhausted && tally.replies === lastReplies) resolveDone();
     lastReplies = tally.replies;
   }, 15_000);
   await done;
@@ -216,13 +249,12 @@ async function main(): Promise<void> {
   const pid = daemon.proc.pid!;
   const rssBefore = rssOf(pid);
   const perConnection = Math.ceil(FRAMES / CONNECTIONS);
-  console.log(`generating ${perConnection * CONNECTIONS} frames (seed ${SEED})…`);
-  const batches = Array.from({ length: CONNECTIONS }, (_, c) => makeFrames(perConnection, SEED * 100 + c));
-  const bytes = batches.flat().reduce((a, f) => a + f.text.length, 0);
-  const tally: Tally = { sent: 0, replies: 0, wrong: [], missing: 0 };
+  console.log(`${perConnection * CONNECTIONS} frames on ${CONNECTIONS} connections (seed ${SEED})…`);
+  const sources = Array.from({ length: CONNECTIONS }, (_, c) => new FrameSource(perConnection, SEED * 100 + c));
+  const tally: Tally = { sent: 0, bytes: 0, replies: 0, wrong: [], missing: 0 };
   const agent = await hostileAgent(daemon.url, SEED);
   const started = performance.now();
-  await Promise.all(batches.map((frames) => drive(daemon.url, frames, tally)));
+  await Promise.all(sources.map((frames) => drive(daemon.url, frames, tally)));
   const seconds = (performance.now() - started) / 1000;
   agent.stop();
   const alive = daemon.proc.exitCode === null && daemon.proc.signalCode === null;
@@ -231,7 +263,7 @@ async function main(): Promise<void> {
   const result = {
     frames: tally.sent,
     connections: CONNECTIONS,
-    megabytesSent: +(bytes / 1e6).toFixed(1),
+    megabytesSent: +(tally.bytes / 1e6).toFixed(1),
     seconds: +seconds.toFixed(1),
     framesPerSecond: Math.round(tally.sent / seconds),
     replies: tally.replies,
