@@ -360,7 +360,16 @@ export class Daemon {
     transport.onmessage = (text) => {
       // Timed from before parsing to after the reply is handed to the socket (router.route's overhead).
       const frame = new FrameTiming(now);
-      const out = this.engine.handleText(text, session, frame);
+      let out: ReturnType<RpcEngine['handleText']>;
+      try {
+        out = this.engine.handleText(text, session, frame);
+      } catch (err) {
+        // The engine answers every failure per request; this is a bug's last stop, kept to this
+        // connection so no frame can reach the process's fatal handler.
+        const errorId = uuid();
+        log.error({ err, errorId }, 'unexpected failure handling a frame');
+        out = JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32603, message: 'Internal error', data: { errorId } } });
+      }
       if (typeof out === 'object') {
         out.then(reply, (err: unknown) => log.error({ err }, 'unexpected engine failure')).finally(() => frame.replied());
       } else {
