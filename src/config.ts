@@ -49,6 +49,10 @@ const EnvSchema = z.object({
   COORDD_MAX_BATCH: integer(1, 100_000).default(1000),
   COORDD_MAX_CONNECTIONS: integer(1, 1_000_000).default(10_000),
   COORDD_MAX_PENDING: integer(1, 1_000_000).default(1000),
+  COORDD_MAX_DEPTH: integer(1, 10_000).default(64),
+  COORDD_MAX_VALUE_BYTES: integer(64, 256 * 1024 * 1024).default(1024 * 1024),
+  COORDD_MAX_QUEUE_BYTES: integer(1024, 64 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
+  COORDD_MAX_REPLY_BYTES: integer(1024, 256 * 1024 * 1024).default(16 * 1024 * 1024),
   COORDD_HEARTBEAT_INTERVAL: number(0.01, 3600).default(30),
   COORDD_SEND_HIGH_WATER_MARK: integer(1024).default(16 * 1024 * 1024),
   COORDD_REQUEST_TIMEOUT: number(0.001, 3600).default(30),
@@ -99,6 +103,10 @@ const FLAGS: Record<string, EnvName> = {
   'max-batch': 'COORDD_MAX_BATCH',
   'max-connections': 'COORDD_MAX_CONNECTIONS',
   'max-pending': 'COORDD_MAX_PENDING',
+  'max-depth': 'COORDD_MAX_DEPTH',
+  'max-value-bytes': 'COORDD_MAX_VALUE_BYTES',
+  'max-queue-bytes': 'COORDD_MAX_QUEUE_BYTES',
+  'max-reply-bytes': 'COORDD_MAX_REPLY_BYTES',
   'heartbeat-interval': 'COORDD_HEARTBEAT_INTERVAL',
   'send-high-water-mark': 'COORDD_SEND_HIGH_WATER_MARK',
   'request-timeout': 'COORDD_REQUEST_TIMEOUT',
@@ -138,6 +146,17 @@ export interface Config {
   maxConnections: number;
   /** Calls one connection may have waiting at once. */
   maxPendingPerConnection: number;
+  /** Bounds on client values and on what the daemon holds and sends (issue 9 §1). */
+  limits: {
+    /** Nesting depth of a stored value (payload, result, error data, message). */
+    maxDepth: number;
+    /** JSON bytes of one stored value. */
+    maxValueBytes: number;
+    /** JSON bytes of the payloads of all unfinished tasks. */
+    maxQueueBytes: number;
+    /** JSON bytes a list reply is filled up to (one item larger than it is still sent, alone). */
+    maxReplyBytes: number;
+  };
   heartbeatIntervalMs: number;
   sendHighWaterMarkBytes: number;
   requestTimeoutMs: number;
@@ -247,6 +266,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<Env
     maxBatch: e.COORDD_MAX_BATCH,
     maxConnections: e.COORDD_MAX_CONNECTIONS,
     maxPendingPerConnection: e.COORDD_MAX_PENDING,
+    limits: {
+      maxDepth: e.COORDD_MAX_DEPTH,
+      maxValueBytes: e.COORDD_MAX_VALUE_BYTES,
+      maxQueueBytes: e.COORDD_MAX_QUEUE_BYTES,
+      maxReplyBytes: e.COORDD_MAX_REPLY_BYTES,
+    },
     heartbeatIntervalMs: e.COORDD_HEARTBEAT_INTERVAL * 1000,
     sendHighWaterMarkBytes: e.COORDD_SEND_HIGH_WATER_MARK,
     requestTimeoutMs: e.COORDD_REQUEST_TIMEOUT * 1000,

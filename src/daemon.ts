@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { setValueLimits } from './schemas/json-value.js';
 import type { Config } from './config.js';
 import { CoordinationService } from './coordination/coordination-service.js';
 import { uuid, type IdGenerator } from './ids.js';
@@ -118,6 +119,7 @@ export class Daemon {
     this.tokens = tokens;
     const { metrics, logger } = this;
     const random = deps.random ?? systemRandom;
+    setValueLimits({ maxDepth: config.limits.maxDepth, maxBytes: config.limits.maxValueBytes });
 
     this.coordination = new CoordinationService(
       {
@@ -234,6 +236,8 @@ export class Daemon {
         retryMaxDelayMs: config.pool.retryMaxDelayMs,
         maxRequeues: config.pool.maxRequeues,
         maxQueue: config.pool.maxQueue,
+        maxQueueBytes: config.limits.maxQueueBytes,
+        maxListBytes: config.limits.maxReplyBytes,
         affinityWaitMs: config.pool.affinityWaitMs,
         defaultStrategy: config.routerStrategy,
       },
@@ -388,7 +392,11 @@ export class Daemon {
       role,
       log,
       remoteAddress: transport.remoteAddress,
-      peer: new RpcPeer((text) => transport.send(text), this.config.requestTimeoutMs, undefined, this.clock),
+      peer: new RpcPeer((text) => transport.send(text), this.config.requestTimeoutMs, undefined, this.clock, (err, method) => {
+        const errorId = uuid();
+        log.error({ err: { name: (err as Error)?.name, message: (err as Error)?.message }, errorId, method }, 'outbound message could not be serialised');
+        return errorId;
+      }),
       agentId: undefined,
       principal,
       credential,
@@ -404,7 +412,16 @@ export class Daemon {
     transport.onmessage = (text) => {
       // Timed from before parsing to after the reply is handed to the socket (router.route's overhead).
       const frame = new FrameTiming(now);
-      const out = this.engine.handleText(text, session, frame);
+      let out: ReturnType<RpcEngine['handleText']>;
+      try {
+        out = this.engine.handleText(text, session, frame);
+      } catch (err) {
+        // The engine answers every failure per request; this is a bug's last stop, kept to this
+        // connection so no frame can reach the process's fatal handler.
+        const errorId = uuid();
+        log.error({ err, errorId }, 'unexpected failure handling a frame');
+        out = JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32603, message: 'Internal error', data: { errorId } } });
+      }
       if (typeof out === 'object') {
         out.then(reply, (err: unknown) => log.error({ err }, 'unexpected engine failure')).finally(() => frame.replied());
       } else {

@@ -90,6 +90,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  installFatalHandlers(daemon);
   try {
     await daemon.start();
   } catch (err) {
@@ -103,4 +104,25 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     daemon.logger.fatal({ err, host: config.host, port: config.port }, 'cannot listen');
     process.exit(1);
   }
+}
+
+/**
+ * A truly unexpected exception (a bug: every client-triggerable failure is caught per request and
+ * answered with a catalogued error) leaves the process in an unknown state, so it is logged as
+ * fatal, with its error and where the daemon stood, and the process exits with code 70
+ * (EX_SOFTWARE) for a supervisor (systemd, Docker, Kubernetes) to restart it. Staying up after an
+ * unknown failure could leave leases, tasks or sockets half-changed and silently wrong.
+ */
+export const EXIT_FATAL = 70;
+
+function installFatalHandlers(daemon: Daemon): void {
+  const fatal = (kind: string) => (err: unknown) => {
+    try {
+      daemon.logger.fatal({ err, kind, pid: process.pid, uptimeS: Math.round(process.uptime()), rssBytes: process.memoryUsage.rss() }, 'unexpected exception: exiting for a restart');
+    } finally {
+      process.exit(EXIT_FATAL);
+    }
+  };
+  process.on('uncaughtException', fatal('uncaughtException'));
+  process.on('unhandledRejection', fatal('unhandledRejection'));
 }

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { TASK_STATES, TERMINAL_STATES, type TaskState } from '../schemas/task.js';
 import type { Clock } from '../time/clock.js';
+import { measureValue } from '../schemas/json-value.js';
 import { matchesTaskFilter, TaskStoreError, type TaskFilter, type TaskPage, type TaskRecord, type TaskStore } from './task-store.js';
 
 /** Retention of finished tasks in a MemoryTaskStore. */
@@ -131,10 +132,12 @@ export class MemoryTaskStore implements TaskStore {
     return taskId === undefined ? undefined : this.find(taskId)?.task;
   }
 
-  list(filter: TaskFilter, page: { limit: number; cursor?: string }): TaskPage {
+  list(filter: TaskFilter, page: { limit: number; cursor?: string; maxBytes?: number }): TaskPage {
     if (!Number.isSafeInteger(page.limit) || page.limit < 1) throw new RangeError(`limit must be a positive integer, got ${page.limit}`);
     this.purge();
     const tasks: TaskRecord[] = [];
+    const maxBytes = page.maxBytes ?? Infinity;
+    let bytes = 0;
     let lastSeq = 0;
     let i = page.cursor === undefined ? this.orderSeqs.length - 1 : this.indexBefore(page.cursor);
     for (; i >= 0; i--) {
@@ -142,6 +145,10 @@ export class MemoryTaskStore implements TaskStore {
       if (!task || !matchesTaskFilter(task, filter)) continue;
       // One match beyond the page decides whether there is a next page at all.
       if (tasks.length === page.limit) return { tasks, nextCursor: encodeCursor(lastSeq) };
+      if (maxBytes !== Infinity) {
+        bytes += recordBytes(task) + 1;
+        if (bytes > maxBytes && tasks.length > 0) return { tasks, nextCursor: encodeCursor(lastSeq) };
+      }
       tasks.push(task);
       lastSeq = this.orderSeqs[i]!;
     }
@@ -253,6 +260,18 @@ export class MemoryTaskStore implements TaskStore {
     const key = task.idempotencyKey;
     if (key !== undefined && this.byIdempotencyKey.get(key) === task.taskId) this.byIdempotencyKey.delete(key);
   }
+}
+
+/** JSON bytes of a record, measured once (records are never mutated, only replaced). */
+const sizes = new WeakMap<TaskRecord, number>();
+function recordBytes(task: TaskRecord): number {
+  let bytes = sizes.get(task);
+  if (bytes === undefined) {
+    const m = measureValue(task, { maxDepth: Number.MAX_SAFE_INTEGER, maxBytes: Number.MAX_SAFE_INTEGER });
+    bytes = 'bytes' in m ? m.bytes : 0;
+    sizes.set(task, bytes);
+  }
+  return bytes;
 }
 
 function zeroCounts(): Record<TaskState, number> {

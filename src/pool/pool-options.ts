@@ -21,6 +21,10 @@ export interface PoolOptions {
   maxRequeues: number;
   /** Pending tasks beyond which pool.assign answers QUEUE_FULL. @defaultValue 10000 */
   maxQueue: number;
+  /** JSON bytes of the payloads of all unfinished tasks beyond which pool.assign answers QUEUE_FULL. @defaultValue 268435456 */
+  maxQueueBytes: number;
+  /** JSON bytes a task.list page is filled up to (a single larger task is still returned, alone). @defaultValue 16777216 */
+  maxListBytes: number;
   /** How long a task with an affinityKey waits for its sticky agent before going elsewhere. @defaultValue 2000 */
   affinityWaitMs: number;
   /** affinityKey → agent entries remembered. @defaultValue 10000 */
@@ -43,6 +47,8 @@ export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = {
   retryMaxDelayMs: 30000,
   maxRequeues: 10,
   maxQueue: 10000,
+  maxQueueBytes: 256 * 1024 * 1024,
+  maxListBytes: 16 * 1024 * 1024,
   affinityWaitMs: 2000,
   maxAffinityKeys: 10000,
   defaultStrategy: 'RIPPLE_COORDINATION',

@@ -20,7 +20,7 @@ import { newTask, withAttemptStarted, withRetry, type AssignInput } from './task
 export type { AssignInput } from './task-records.js';
 import type { TaskFilter, TaskPage, TaskRecord, TaskStore } from './task-store.js';
 import { TaskWaiters } from './task-waiters.js';
-import { TaskEvents } from './task-events.js';
+import { TaskEvents, payloadBytesOf } from './task-events.js';
 import { LoadOutlook, type LoadForecast } from './load-outlook.js';
 import { agentLoadOf, fleetLoadOf } from './fleet-load.js';
 import { RunningAttempts } from './running-attempts.js';
@@ -235,6 +235,15 @@ export class PoolService {
     if (choice.kind !== 'agent' && this.pending.size >= this.options.maxQueue) {
       throw new AppError('QUEUE_FULL', `${this.pending.size} tasks are pending`, { maxQueue: this.options.maxQueue });
     }
+    const bytes = payloadBytesOf(task.payload);
+    if (this.events.heldBytes + bytes > this.options.maxQueueBytes) {
+      throw new AppError('QUEUE_FULL', `unfinished tasks hold ${this.events.heldBytes} payload bytes; this one adds ${bytes}`, {
+        reason: 'queue bytes',
+        heldBytes: this.events.heldBytes,
+        payloadBytes: bytes,
+        maxQueueBytes: this.options.maxQueueBytes,
+      });
+    }
     this.deps.store.insert(task);
     if (submitter.notify) this.events.subscribe(task.taskId, submitter.notify);
     this.changed(task, undefined);
@@ -249,8 +258,9 @@ export class PoolService {
     return task;
   }
 
+  /** A page of tasks, bounded by count and by maxListBytes of JSON (the first task is always included). */
   list(filter: TaskFilter, page: { limit: number; cursor?: string }): TaskPage {
-    return this.deps.store.list(filter, page);
+    return this.deps.store.list(filter, { ...page, maxBytes: this.options.maxListBytes });
   }
 
   /** Resolve with the task once terminal; WAIT_TIMEOUT after timeoutMs. */

@@ -76,8 +76,12 @@ export interface TaskStore {
   reopen(task: TaskRecord): void;
   /** The retained task submitted with this idempotency key, if any. */
   findByIdempotencyKey(key: string): TaskRecord | undefined;
-  /** Tasks newest first (by insertion), filtered, paged with an opaque cursor. */
-  list(filter: TaskFilter, page: { limit: number; cursor?: string }): TaskPage;
+  /**
+   * Tasks newest first (by insertion), filtered, paged with an opaque cursor. With `maxBytes` a
+   * page also stops before the task that would take its JSON past that many bytes (the first task
+   * is always included, so a page is never empty while tasks remain); nextCursor continues there.
+   */
+  list(filter: TaskFilter, page: { limit: number; cursor?: string; maxBytes?: number }): TaskPage;
   /** How many retained tasks are in each state. */
   countByState(): Record<TaskState, number>;
   /** Every task that is not terminal (for recovery after a restart). */

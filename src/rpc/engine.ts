@@ -114,7 +114,7 @@ export class RpcEngine {
     }
     if (!Array.isArray(message)) {
       const reply = this.handleOne(message, session, frame);
-      return isPromise(reply) ? reply.then(serialize) : serialize(reply);
+      return isPromise(reply) ? reply.then((r) => this.serialize(r, session)) : this.serialize(reply, session);
     }
     if (message.length === 0) {
       return JSON.stringify(errorResponse(null, RpcError.protocol('INVALID_REQUEST', { reason: 'empty batch' }).toWire()));
@@ -128,8 +128,26 @@ export class RpcEngine {
     // §6: the elements run concurrently; the reply array holds one response per non-notification.
     return Promise.all(message.map((m) => this.handleOne(m, session, frame))).then((replies) => {
       const present = replies.filter((r): r is Reply => r !== undefined);
-      return present.length === 0 ? undefined : JSON.stringify(present);
+      // Each element alone, so one that cannot be written fails alone.
+      return present.length === 0 ? undefined : `[${present.map((r) => this.serialize(r, session)).join(',')}]`;
     });
+  }
+
+  /**
+   * Write a reply as JSON. A result that cannot be written (nested too deep for the stack, longer
+   * than a string may be, a BigInt, a cycle) becomes REPLY_UNSENDABLE for that one request, with
+   * an error id in the log; it never escapes to the connection or the process.
+   */
+  private serialize(reply: Reply | undefined, session: Session): string | undefined {
+    if (reply === undefined) return undefined;
+    try {
+      return JSON.stringify(reply);
+    } catch (err) {
+      const errorId = randomUUID();
+      session.log.error({ err: { name: (err as Error)?.name, message: (err as Error)?.message }, errorId, id: reply.id }, 'reply could not be serialised');
+      const e = AppErrors.REPLY_UNSENDABLE;
+      return JSON.stringify(errorResponse(reply.id, { code: e.code, message: e.message, data: { name: 'REPLY_UNSENDABLE', errorId } }));
+    }
   }
 
   private handleOne(value: unknown, session: Session & { peer: RpcPeer }, frame: FrameTiming | undefined): Reply | undefined | Promise<Reply | undefined> {
@@ -261,10 +279,6 @@ function withoutMeta(params: unknown): unknown {
 
 function errorResponse(id: RpcId, error: WireError): Reply {
   return { jsonrpc: '2.0', id, error };
-}
-
-function serialize(reply: Reply | undefined): string | undefined {
-  return reply === undefined ? undefined : JSON.stringify(reply);
 }
 
 function isPromise<T>(v: T | Promise<T>): v is Promise<T> {

@@ -3,6 +3,9 @@ import type { z } from 'zod';
 export interface ParamIssue {
   path: string;
   message: string;
+  /** For a value over a limit (COORDD_MAX_DEPTH, COORDD_MAX_VALUE_BYTES): which limit, and its value. */
+  limit?: string;
+  max?: number;
 }
 
 const formatPath = (path: readonly PropertyKey[]): string => (path.length === 0 ? 'params' : path.map(String).join('.'));
@@ -21,6 +24,8 @@ export function paramIssues(issues: readonly z.core.$ZodIssue[], prefix: readonl
       out.push(...paramIssues(best, path));
     } else if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) out.push({ path: formatPath([...path, key]), message: 'unknown field' });
+    } else if (issue.code === 'custom' && typeof issue.params?.limit === 'string') {
+      out.push({ path: formatPath(path), message: issue.message, limit: issue.params.limit, max: issue.params.max as number });
     } else {
       out.push({ path: formatPath(path), message: issue.message });
     }

@@ -1,15 +1,17 @@
 import { JSONRPCClient, JSONRPCErrorException, createJSONRPCErrorResponse } from 'json-rpc-2.0';
 import { systemClock, type Clock } from '../time/clock.js';
+import { AppErrors } from '../errors.js';
+import { measureValue, valueLimits, violationMessage } from '../schemas/json-value.js';
 
 /** Why an outbound request did not get a result. Local errors: they never cross the wire. */
-export type PeerErrorCode = 'TIMEOUT' | 'CLOSED' | 'REMOTE_ERROR' | 'SEND_FAILED';
+export type PeerErrorCode = 'TIMEOUT' | 'CLOSED' | 'REMOTE_ERROR' | 'SEND_FAILED' | 'UNSENDABLE';
 
 /** An outbound request failed: timed out, the socket closed, or the peer answered with an error. */
 export class PeerError extends Error {
   constructor(
     readonly code: PeerErrorCode,
     message: string,
-    /** For REMOTE_ERROR: the peer's error object. */
+    /** For REMOTE_ERROR (and UNSENDABLE, in the catalogue's words): the error object. */
     readonly remote?: { code: number; message: string; data?: unknown },
   ) {
     super(message);
@@ -56,10 +58,20 @@ export class RpcPeer implements Peer {
     private readonly now: () => number = () => performance.now(),
     /** Where request timeouts are scheduled. @defaultValue systemClock */
     private readonly clock: Pick<Clock, 'setTimeout' | 'clearTimeout'> = systemClock,
+    /** Told when a request or notification cannot be written as JSON (it is not sent); returns the error id it logged. */
+    private readonly onUnsendable: (err: unknown, method: string) => string = () => '',
   ) {
     this.client = new JSONRPCClient<void>(
       (payload) => {
-        send(JSON.stringify(payload));
+        let text: string;
+        try {
+          text = JSON.stringify(payload);
+        } catch (err) {
+          const errorId = this.onUnsendable(err, payload.method);
+          if (typeof payload.id === 'number') this.unsendable.set(payload.id, errorId);
+          throw err;
+        }
+        send(text);
         const wait = this.waits.get(payload.id as number);
         if (wait !== undefined) wait.sentAt = this.now();
       },
@@ -101,7 +113,13 @@ export class RpcPeer implements Peer {
           settled();
           resolve(result as T);
         },
-        (err: unknown) => fail(toPeerError(err, timeoutMs)),
+        (err: unknown) => {
+          const errorId = this.unsendable.get(id);
+          if (errorId === undefined) return fail(toPeerError(err, timeoutMs));
+          this.unsendable.delete(id);
+          const e = AppErrors.REQUEST_UNSENDABLE;
+          fail(new PeerError('UNSENDABLE', e.message, { code: e.code, message: e.message, data: { name: 'REQUEST_UNSENDABLE', errorId } }));
+        },
       );
     });
   }
@@ -112,12 +130,17 @@ export class RpcPeer implements Peer {
 
   /** Hand a response message (a reply to one of our requests) to the waiting caller; `arrivedAt` is when its frame came in. */
   receive(message: Record<string, unknown>, arrivedAt?: number): void {
+    const bounded = boundedAnswer(message);
+    if (bounded !== undefined) message = bounded;
     if (this.waits.size > 0) {
       const wait = this.waits.get(message.id as number);
       if (wait !== undefined && wait.answeredAt === undefined) wait.answeredAt = arrivedAt ?? this.now();
     }
     this.client.receive(message as never);
   }
+
+  /** Requests whose params could not be written as JSON, by id, with the error id logged for them. */
+  private readonly unsendable = new Map<number, string>();
 
   /** Number of outbound requests awaiting a reply. */
   pendingCount(): number {
@@ -141,4 +164,27 @@ function toPeerError(err: unknown, timeoutMs: number): PeerError {
     return new PeerError('REMOTE_ERROR', err.message, { code: err.code, message: err.message, data: err.data });
   }
   return new PeerError('SEND_FAILED', err instanceof Error ? err.message : 'send failed');
+}
+
+/**
+ * An answer (its result, or its error object) deeper or larger than the value limits is not
+ * handed on: it becomes an ANSWER_TOO_LARGE error response, so the call fails with a catalogued
+ * code, whatever the caller (task.run, message.deliver, route.decide). undefined when within limits.
+ */
+function boundedAnswer(message: Record<string, unknown>): Record<string, unknown> | undefined {
+  const failed = 'error' in message;
+  const value = failed ? message.error : message.result;
+  if (value === null || typeof value !== 'object') {
+    if (typeof value !== 'string' || value.length * 3 + 2 <= valueLimits().maxBytes) return undefined;
+  }
+  const measured = measureValue(value, valueLimits());
+  if (!('violation' in measured)) return undefined;
+  const v = measured.violation;
+  const e = AppErrors.ANSWER_TOO_LARGE;
+  const path = [failed ? 'error' : 'result', ...v.path].join('.');
+  return {
+    jsonrpc: '2.0',
+    id: message.id,
+    error: { code: e.code, message: e.message, data: { name: 'ANSWER_TOO_LARGE', path, limit: v.limit, max: v.max, detail: violationMessage(v) } },
+  };
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineMethod } from './method.js';
 import { AgentId, Limit, Timestamp, Unit } from './common.js';
 import { StrategyName } from '../config.js';
+import { boundedJson } from './json-value.js';
 
 export const ConversationId = z
   .string()
@@ -11,7 +12,7 @@ export const ConversationId = z
   .describe('Conversation identifier (client-chosen or assigned by the daemon)');
 const Capability = z.string().min(1).max(128);
 /** Any JSON value: the daemon relays it and never interprets it (intent rules read its text). */
-const Message = z.unknown().refine((v) => v !== undefined, 'required').describe('Any JSON value; strings and {text} objects are matched by intent rules');
+const Message = boundedJson().refine((v) => v !== undefined, 'required').describe('Any JSON value; strings and {text} objects are matched by intent rules');
 
 export const HistoryEntry = z.object({
   role: z.enum(['user', 'agent']),

@@ -3,6 +3,7 @@ import { defineMethod } from './method.js';
 import { AgentId, Cursor, Limit, Timestamp, TraceId } from './common.js';
 import { StrategyName } from '../config.js';
 import { Capability } from './agent.js';
+import { boundedJson } from './json-value.js';
 
 export const TASK_STATES = ['PENDING', 'IN_PROGRESS', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
 export const TaskState = z.enum(TASK_STATES);
@@ -69,7 +70,7 @@ export const poolAssign = defineMethod({
   roles: ['operator', 'admin'],
   params: z.strictObject({
     type: z.string().min(1).max(128),
-    payload: z.unknown().optional(),
+    payload: boundedJson().optional().describe('Any JSON value, bounded by COORDD_MAX_DEPTH and COORDD_MAX_VALUE_BYTES'),
     requiredCapabilities: z.array(Capability).max(64).optional(),
     preferredAgentId: AgentId.optional(),
     affinityKey: z.string().min(1).max(256).optional(),

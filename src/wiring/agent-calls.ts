@@ -9,7 +9,7 @@ import { PeerError, type Peer } from '../rpc/peer.js';
 export function toAgentCallError(err: unknown): AgentCallError {
   if (err instanceof PeerError) {
     if (err.code === 'TIMEOUT') return new AgentCallError('timeout', err.message);
-    if (err.code === 'REMOTE_ERROR') return new AgentCallError('remote', err.message, err.remote);
+    if (err.code === 'REMOTE_ERROR' || err.code === 'UNSENDABLE') return new AgentCallError('remote', err.message, err.remote);
     return new AgentCallError('disconnected', err.message);
   }
   return new AgentCallError('disconnected', err instanceof Error ? err.message : 'send failed');

@@ -261,6 +261,27 @@ export function taskStoreConformance(
         expect(second.nextCursor).to.equal(undefined);
       });
 
+      it('stops a page at maxBytes of JSON, always returns at least one task, and the cursor continues there', () => {
+        const tasks = [0, 1, 2, 3, 4].map((i) => makeTask({ taskId: `b${i}`, payload: 'z'.repeat(i === 2 ? 5000 : 300) }));
+        for (const t of tasks) store.insert(t);
+        const size = (t: TaskRecord): number => Buffer.byteLength(JSON.stringify(t));
+        const budget = size(tasks[4]!) + size(tasks[3]!) + 10;
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        const pages: string[][] = [];
+        do {
+          const page = store.list({}, { limit: 100, maxBytes: budget, ...(cursor ? { cursor } : {}) });
+          expect(page.tasks.length).to.be.greaterThan(0);
+          pages.push(ids(page.tasks));
+          seen.push(...ids(page.tasks));
+          cursor = page.nextCursor;
+        } while (cursor !== undefined);
+        expect(seen).to.deep.equal(['b4', 'b3', 'b2', 'b1', 'b0']);
+        expect(pages[0]).to.deep.equal(['b4', 'b3']);
+        expect(pages[1], 'a task larger than the budget comes alone').to.deep.equal(['b2']);
+        expect(pages[2]).to.deep.equal(['b1', 'b0']);
+      });
+
       it('pages through everything exactly once while new tasks arrive between pages', () => {
         const tasks = insertAll(23, (i) => ({ state: i % 2 ? 'PENDING' : 'IN_PROGRESS' }));
         const seen = pageAll({}, 5, () => insertAll(2));
