@@ -1,0 +1,227 @@
+import type { Statement } from 'better-sqlite3';
+import { DEFAULT_MEMORY_TASK_STORE_OPTIONS, type MemoryTaskStoreOptions } from '../pool/memory-task-store.js';
+import { TaskStoreError, type TaskFilter, type TaskPage, type TaskRecord, type TaskStore } from '../pool/task-store.js';
+import { TASK_STATES, TERMINAL_STATES, type TaskState } from '../schemas/task.js';
+import type { Clock } from '../time/clock.js';
+import type { SqliteDatabase } from './sqlite-database.js';
+
+/** Retention of finished tasks: the same rules and defaults as the memory store. */
+export type SqliteTaskStoreOptions = MemoryTaskStoreOptions;
+
+interface Row {
+  seq: number;
+  record: string;
+}
+
+/**
+ * TaskStore in a SQLite file. Unfinished tasks are also kept in memory (loaded when the store
+ * opens: that load is the recovery of the queue), so the pool's hot reads never touch the file;
+ * finished tasks are read from the file. Writes go through the shared SqliteDatabase and become
+ * durable at its next commit().
+ *
+ * Retention as in MemoryTaskStore: a task is finished at the clock time it became terminal
+ * (`done_at`) and in the order it did (`finish_seq`); purge deletes from the front of that order
+ * while tasks are expired or more than retentionCount are kept.
+ */
+export class SqliteTaskStore implements TaskStore {
+  readonly options: Readonly<SqliteTaskStoreOptions>;
+  private readonly clock: Clock;
+  private readonly live = new Map<string, { task: TaskRecord; seq: number }>();
+  private readonly counts = zeroCounts();
+  private finishedCount = 0;
+  private nextFinishSeq = 1;
+  /** done_at of the earliest finished task still kept, or undefined when none is. */
+  private headDoneAt: number | undefined;
+  private readonly sql;
+  private readonly listStatements = new Map<string, Statement>();
+
+  constructor(
+    private readonly database: SqliteDatabase,
+    deps: { clock: Clock },
+    options: Partial<SqliteTaskStoreOptions> = {},
+  ) {
+    const o = { ...DEFAULT_MEMORY_TASK_STORE_OPTIONS, ...options };
+    if (!Number.isSafeInteger(o.retentionMs) || o.retentionMs < 1) throw new RangeError(`retentionMs must be a positive integer, got ${o.retentionMs}`);
+    if (!Number.isSafeInteger(o.retentionCount) || o.retentionCount < 1) throw new RangeError(`retentionCount must be a positive integer, got ${o.retentionCount}`);
+    this.options = Object.freeze(o);
+    this.clock = deps.clock;
+    const db = database.db;
+    this.sql = {
+      insert: db.prepare(
+        'INSERT INTO tasks (task_id, state, agent_id, idempotency_key, priority, finish_seq, done_at, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      update: db.prepare('UPDATE tasks SET state = ?, agent_id = ?, idempotency_key = ?, priority = ?, finish_seq = ?, done_at = ?, record = ? WHERE seq = ?'),
+      get: db.prepare('SELECT seq, record FROM tasks WHERE task_id = ?'),
+      stateOf: db.prepare('SELECT state FROM tasks WHERE task_id = ?').pluck(),
+      byKey: db.prepare('SELECT seq, record FROM tasks WHERE idempotency_key = ? ORDER BY seq DESC LIMIT 1'),
+      unfinished: db.prepare('SELECT seq, record FROM tasks WHERE finish_seq IS NULL ORDER BY seq'),
+      counts: db.prepare('SELECT state, count(*) AS n FROM tasks GROUP BY state'),
+      lastFinish: db.prepare('SELECT max(finish_seq) FROM tasks WHERE finish_seq IS NOT NULL').pluck(),
+      head: db.prepare('SELECT done_at FROM tasks WHERE finish_seq IS NOT NULL ORDER BY finish_seq LIMIT 1').pluck(),
+      firstKept: db.prepare('SELECT finish_seq FROM tasks WHERE finish_seq IS NOT NULL AND done_at >= ? ORDER BY finish_seq LIMIT 1').pluck(),
+      nthFinish: db.prepare('SELECT finish_seq FROM tasks WHERE finish_seq IS NOT NULL ORDER BY finish_seq LIMIT 1 OFFSET ?').pluck(),
+      countsBefore: db.prepare('SELECT state, count(*) AS n FROM tasks WHERE finish_seq IS NOT NULL AND finish_seq < ? GROUP BY state'),
+      deleteBefore: db.prepare('DELETE FROM tasks WHERE finish_seq IS NOT NULL AND finish_seq < ?'),
+    };
+    this.load();
+    database.onRollback(() => this.load());
+  }
+
+  insert(task: TaskRecord): void {
+    this.purge();
+    const terminal = TERMINAL_STATES.has(task.state);
+    const finishSeq = terminal ? this.nextFinishSeq : null;
+    const now = this.clock.now();
+    let seq: number;
+    try {
+      seq = this.database.write(
+        () =>
+          this.sql.insert.run(task.taskId, task.state, task.agentId ?? null, task.idempotencyKey ?? null, task.priority, finishSeq, terminal ? now : null, JSON.stringify(task))
+            .lastInsertRowid,
+      ) as number;
+    } catch (err) {
+      if (String((err as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT')) throw new TaskStoreError('DUPLICATE', `task ${task.taskId} already exists`);
+      throw err;
+    }
+    this.counts[task.state]++;
+    if (terminal) this.finished(now);
+    else this.live.set(task.taskId, { task, seq: Number(seq) });
+  }
+
+  get(taskId: string): TaskRecord | undefined {
+    this.purge();
+    const live = this.live.get(taskId);
+    if (live) return live.task;
+    const row = this.sql.get.get(taskId) as Row | undefined;
+    return row && (JSON.parse(row.record) as TaskRecord);
+  }
+
+  update(task: TaskRecord): void {
+    this.purge();
+    const old = this.live.get(task.taskId);
+    if (!old) {
+      const state = this.sql.stateOf.get(task.taskId) as string | undefined;
+      if (state !== undefined) throw new TaskStoreError('TERMINAL', `task ${task.taskId} is ${state} and cannot change`);
+      throw new TaskStoreError('NOT_FOUND', `task ${task.taskId} does not exist`);
+    }
+    const terminal = TERMINAL_STATES.has(task.state);
+    const now = this.clock.now();
+    this.database.write(() =>
+      this.sql.update.run(task.state, task.agentId ?? null, task.idempotencyKey ?? null, task.priority, terminal ? this.nextFinishSeq : null, terminal ? now : null, JSON.stringify(task), old.seq),
+    );
+    this.counts[old.task.state]--;
+    this.counts[task.state]++;
+    if (terminal) {
+      this.live.delete(task.taskId);
+      this.finished(now);
+    } else {
+      // Map.set on a present key keeps its position, so unfinished() stays in insertion order.
+      this.live.set(task.taskId, { task, seq: old.seq });
+    }
+  }
+
+  findByIdempotencyKey(key: string): TaskRecord | undefined {
+    this.purge();
+    const row = this.sql.byKey.get(key) as Row | undefined;
+    if (!row) return undefined;
+    const task = JSON.parse(row.record) as TaskRecord;
+    return this.live.get(task.taskId)?.task ?? task;
+  }
+
+  list(filter: TaskFilter, page: { limit: number; cursor?: string }): TaskPage {
+    if (!Number.isSafeInteger(page.limit) || page.limit < 1) throw new RangeError(`limit must be a positive integer, got ${page.limit}`);
+    this.purge();
+    const before = page.cursor === undefined ? Number.MAX_SAFE_INTEGER : decodeCursor(page.cursor);
+    if (before === undefined) return { tasks: [] };
+    const where = ['seq < ?'];
+    const args: unknown[] = [before];
+    if (filter.state !== undefined) {
+      where.push('state = ?');
+      args.push(filter.state);
+    }
+    if (filter.agentId !== undefined) {
+      where.push('agent_id = ?');
+      args.push(filter.agentId);
+    }
+    const rows = this.listStatement(where.join(' AND ')).all(...args, page.limit + 1) as Row[];
+    const tasks = rows.slice(0, page.limit).map((r) => JSON.parse(r.record) as TaskRecord);
+    return rows.length > page.limit ? { tasks, nextCursor: encodeCursor(rows[page.limit - 1]!.seq) } : { tasks };
+  }
+
+  countByState(): Record<TaskState, number> {
+    this.purge();
+    return { ...this.counts };
+  }
+
+  /** Unfinished tasks, oldest first. */
+  unfinished(): TaskRecord[] {
+    return [...this.live.values()].map((e) => e.task);
+  }
+
+  size(): number {
+    this.purge();
+    return this.live.size + this.finishedCount;
+  }
+
+  /** (Re)read what the file holds: on open, and after a failed commit rolled back. */
+  private load(): void {
+    this.live.clear();
+    for (const row of this.sql.unfinished.iterate() as IterableIterator<Row>) {
+      const task = JSON.parse(row.record) as TaskRecord;
+      this.live.set(task.taskId, { task, seq: row.seq });
+    }
+    Object.assign(this.counts, zeroCounts());
+    for (const { state, n } of this.sql.counts.all() as { state: TaskState; n: number }[]) this.counts[state] = n;
+    this.finishedCount = [...TERMINAL_STATES].reduce((sum, s) => sum + this.counts[s], 0);
+    this.nextFinishSeq = ((this.sql.lastFinish.get() as number | null) ?? 0) + 1;
+    this.headDoneAt = (this.sql.head.get() as number | undefined) ?? undefined;
+  }
+
+  private finished(now: number): void {
+    this.nextFinishSeq++;
+    this.finishedCount++;
+    this.headDoneAt ??= now;
+    if (this.finishedCount > this.options.retentionCount) this.purge();
+  }
+
+  /** Delete expired and surplus finished tasks from the front of the finishing order; O(deleted). */
+  private purge(): void {
+    const cutoff = this.clock.now() - this.options.retentionMs;
+    const expired = this.headDoneAt !== undefined && this.headDoneAt < cutoff;
+    const surplus = this.finishedCount - this.options.retentionCount;
+    if (!expired && surplus <= 0) return;
+    let bound = expired ? ((this.sql.firstKept.get(cutoff) as number | undefined) ?? this.nextFinishSeq) : 0;
+    if (surplus > 0) bound = Math.max(bound, this.sql.nthFinish.get(surplus) as number);
+    this.database.write(() => {
+      for (const { state, n } of this.sql.countsBefore.all(bound) as { state: TaskState; n: number }[]) {
+        this.counts[state] -= n;
+        this.finishedCount -= n;
+      }
+      this.sql.deleteBefore.run(bound);
+    });
+    this.headDoneAt = (this.sql.head.get() as number | undefined) ?? undefined;
+  }
+
+  private listStatement(where: string): Statement {
+    let statement = this.listStatements.get(where);
+    if (!statement) {
+      statement = this.database.db.prepare(`SELECT seq, record FROM tasks WHERE ${where} ORDER BY seq DESC LIMIT ?`);
+      this.listStatements.set(where, statement);
+    }
+    return statement;
+  }
+}
+
+function zeroCounts(): Record<TaskState, number> {
+  return Object.fromEntries(TASK_STATES.map((s) => [s, 0])) as Record<TaskState, number>;
+}
+
+/** Opaque paging cursor: base64url of the row sequence number the next page starts below. */
+function encodeCursor(seq: number): string {
+  return Buffer.from(String(seq), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): number | undefined {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  return /^[1-9]\d{0,15}$/.test(text) ? Number(text) : undefined;
+}
