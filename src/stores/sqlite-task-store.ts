@@ -21,7 +21,8 @@ interface Row {
  *
  * Retention as in MemoryTaskStore: a task is finished at the clock time it became terminal
  * (`done_at`) and in the order it did (`finish_seq`); purge deletes from the front of that order
- * while tasks are expired or more than retentionCount are kept.
+ * while tasks are expired or more than retentionCount are kept. Reads purge first, so they never
+ * see more than retention allows; writes of live tasks skip it and delete surplus in batches.
  */
 export class SqliteTaskStore implements TaskStore {
   readonly options: Readonly<SqliteTaskStoreOptions>;
@@ -34,6 +35,7 @@ export class SqliteTaskStore implements TaskStore {
   private headDoneAt: number | undefined;
   private readonly sql;
   private readonly listStatements = new Map<string, Statement>();
+  private readonly purgeSlack: number;
 
   constructor(
     private readonly database: SqliteDatabase,
@@ -45,6 +47,7 @@ export class SqliteTaskStore implements TaskStore {
     if (!Number.isSafeInteger(o.retentionCount) || o.retentionCount < 1) throw new RangeError(`retentionCount must be a positive integer, got ${o.retentionCount}`);
     this.options = Object.freeze(o);
     this.clock = deps.clock;
+    this.purgeSlack = Math.min(1024, Math.floor(o.retentionCount / 16));
     const db = database.db;
     this.sql = {
       insert: db.prepare(
@@ -68,7 +71,17 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   insert(task: TaskRecord): void {
-    this.purge();
+    try {
+      this.insertRow(task);
+    } catch (err) {
+      if (!(err instanceof TaskStoreError)) throw err;
+      // The id may belong to a finished task that is due for deletion: purge, then decide.
+      this.purge();
+      this.insertRow(task);
+    }
+  }
+
+  private insertRow(task: TaskRecord): void {
     const terminal = TERMINAL_STATES.has(task.state);
     const finishSeq = terminal ? this.nextFinishSeq : null;
     const now = this.clock.now();
@@ -89,17 +102,17 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   get(taskId: string): TaskRecord | undefined {
-    this.purge();
     const live = this.live.get(taskId);
     if (live) return live.task;
+    this.purge();
     const row = this.sql.get.get(taskId) as Row | undefined;
     return row && (JSON.parse(row.record) as TaskRecord);
   }
 
   update(task: TaskRecord): void {
-    this.purge();
     const old = this.live.get(task.taskId);
     if (!old) {
+      this.purge();
       const state = this.sql.stateOf.get(task.taskId) as string | undefined;
       if (state !== undefined) throw new TaskStoreError('TERMINAL', `task ${task.taskId} is ${state} and cannot change`);
       throw new TaskStoreError('NOT_FOUND', `task ${task.taskId} does not exist`);
@@ -181,7 +194,8 @@ export class SqliteTaskStore implements TaskStore {
     this.nextFinishSeq++;
     this.finishedCount++;
     this.headDoneAt ??= now;
-    if (this.finishedCount > this.options.retentionCount) this.purge();
+    // Writes delete in batches (reads purge exactly), so a busy turn pays one DELETE, not one per task.
+    if (this.finishedCount > this.options.retentionCount + this.purgeSlack) this.purge();
   }
 
   /** Delete expired and surplus finished tasks from the front of the finishing order; O(deleted). */
