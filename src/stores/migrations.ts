@@ -24,8 +24,8 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX tasks_idempotency ON tasks(idempotency_key, seq) WHERE idempotency_key IS NOT NULL;
    CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
    CREATE TABLE leases (lease_id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL, record TEXT NOT NULL) WITHOUT ROWID;
-   CREATE TABLE lease_outcomes (waiter_key TEXT PRIMARY KEY, at INTEGER NOT NULL, record TEXT NOT NULL) WITHOUT ROWID;
-   CREATE INDEX lease_outcomes_at ON lease_outcomes(at);
+   CREATE TABLE lease_outcomes (waiter_key TEXT PRIMARY KEY, seq INTEGER NOT NULL, record TEXT NOT NULL) WITHOUT ROWID;
+   CREATE INDEX lease_outcomes_seq ON lease_outcomes(seq);
    CREATE TABLE conversations (conversation_id TEXT PRIMARY KEY, updated_at INTEGER NOT NULL, record TEXT NOT NULL) WITHOUT ROWID;
    CREATE INDEX conversations_updated ON conversations(updated_at);
    CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
