@@ -8,6 +8,8 @@
  *   100,000, to show it stops growing.
  *
  * Run: npm run bench:store   (writes bench/results/store.json; STORE_BENCH_DIR picks the folder)
+ *      npm run bench:store -- --quick   (a tenth of every size)
+ *      npm run bench:store -- --recovery-file <db>   (only time loading a file built before)
  */
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -70,28 +72,35 @@ function throughput(mode: 'memory' | FsyncMode, batch: number, tasks: number): {
   return { mode, batch, tasks, tasksPerSecond: Math.round(tasks / seconds), commitsPerSecond: Math.round(tasks / batch / seconds) };
 }
 
-function recovery(unfinished: number, finished: number): Record<string, number> {
-  const path = join(dir, 'recovery.db');
-  const keepAll = { retentionCount: finished + unfinished, retentionMs: 30 * 86_400_000 };
-  let db = new SqliteDatabase(path);
-  let store = new SqliteTaskStore(db, { clock: systemClock }, keepAll);
+/** Build (unless `existing` names a file built before) and time loading it. */
+function recovery(unfinished: number, finished: number, existing?: string): Record<string, number> {
+  const path = existing ?? join(dir, 'recovery.db');
+  const keepAll = { retentionCount: 10_000_000, retentionMs: 30 * 86_400_000 };
+  let db: SqliteDatabase;
+  let store: SqliteTaskStore;
   const t0 = process.hrtime.bigint();
-  for (let i = 0; i < finished + unfinished; i++) {
+  for (let i = 0; existing === undefined && i < finished + unfinished; i++) {
+    if (i === 0) {
+      db = new SqliteDatabase(path);
+      store = new SqliteTaskStore(db, { clock: systemClock }, keepAll);
+    }
     // Unfinished tasks spread through the file, as in a long-running queue.
     if (i % 11 === 10) {
       const t = task(i % 3);
-      store.insert(t);
-      if (i % 2) store.update({ ...t, state: 'IN_PROGRESS', agentId: `agent-${i % 50}`, epoch: 1 });
-    } else lifecycle(store, task(), Date.now());
-    if (i % 10_000 === 9_999) db.commit();
+      store!.insert(t);
+      if (i % 2) store!.update({ ...t, state: 'IN_PROGRESS', agentId: `agent-${i % 50}`, epoch: 1 });
+    } else lifecycle(store!, task(), Date.now());
+    if (i % 10_000 === 9_999) db!.commit();
   }
-  db.close();
+  if (existing === undefined) db!.close();
   const buildSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const start = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   db = new SqliteDatabase(path);
   store = new SqliteTaskStore(db, { clock: systemClock }, keepAll);
   const recovered = recoverTasks(store);
   const loadSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
   const counts = store.countByState();
   db.close();
   return {
@@ -100,8 +109,10 @@ function recovery(unfinished: number, finished: number): Record<string, number> 
     inProgress: recovered.inProgress.length,
     finished: counts.COMPLETED,
     fileMiB: Math.round(fileBytes(path) / 2 ** 20),
-    buildSeconds: Number(buildSeconds.toFixed(1)),
+    buildSeconds: existing === undefined ? Number(buildSeconds.toFixed(1)) : -1,
     loadSeconds: Number(loadSeconds.toFixed(2)),
+    // CPU this process got while loading: on a shared machine wall time is also waiting for a core.
+    loadCpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
   };
 }
 
@@ -126,6 +137,12 @@ function growth(total: number, every: number): { tasks: number; fileMiB: number;
 function main(): void {
   const quick = process.argv.includes('--quick');
   const scale = quick ? 10 : 1;
+  const at = process.argv.indexOf('--recovery-file');
+  if (at > 0) {
+    // Time loading a file a full run built (copied before the run deleted it): start-up only.
+    console.log(`recovery: ${JSON.stringify(recovery(0, 0, process.argv[at + 1]))}`);
+    return;
+  }
   const rows = [];
   for (const batch of [1, 10, 100, 1000]) {
     for (const mode of ['memory', 'normal', 'full'] as const) {

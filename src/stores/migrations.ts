@@ -20,7 +20,7 @@ export const MIGRATIONS: readonly string[] = [
      record TEXT NOT NULL
    );
    CREATE INDEX tasks_unfinished ON tasks(seq) WHERE finish_seq IS NULL;
-   CREATE INDEX tasks_finished ON tasks(finish_seq, done_at) WHERE finish_seq IS NOT NULL;
+   CREATE INDEX tasks_finished ON tasks(finish_seq, done_at, state) WHERE finish_seq IS NOT NULL;
    CREATE INDEX tasks_idempotency ON tasks(idempotency_key, seq) WHERE idempotency_key IS NOT NULL;
    CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
    CREATE TABLE leases (lease_id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL, record TEXT NOT NULL) WITHOUT ROWID;

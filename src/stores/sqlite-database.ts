@@ -31,6 +31,7 @@ export class SqliteDatabase {
   readonly options: Readonly<SqliteDatabaseOptions>;
   readonly db: Database;
   private readonly rollbackHooks: (() => void)[] = [];
+  private readonly commitHooks: (() => void)[] = [];
   private commitsSinceCheck = 0;
 
   constructor(
@@ -67,6 +68,11 @@ export class SqliteDatabase {
     this.rollbackHooks.push(hook);
   }
 
+  /** Call `hook` inside every commit's transaction just before it ends (stores write their summaries). */
+  onBeforeCommit(hook: () => void): void {
+    this.commitHooks.push(hook);
+  }
+
   /** Run `fn` inside the open transaction; a constraint error passes through, any other failure rolls back and throws StoreError. */
   write<T>(fn: () => T): T {
     try {
@@ -82,6 +88,7 @@ export class SqliteDatabase {
   commit(): void {
     if (!this.db.inTransaction) return;
     try {
+      for (const hook of this.commitHooks) hook();
       this.db.exec('COMMIT');
     } catch (err) {
       throw this.fail(err, 'commit');

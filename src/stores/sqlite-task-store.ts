@@ -8,6 +8,8 @@ import type { SqliteDatabase } from './sqlite-database.js';
 /** Retention of finished tasks: the same rules and defaults as the memory store. */
 export type SqliteTaskStoreOptions = MemoryTaskStoreOptions;
 
+const FINISHED_COUNT = 'tasks.finished.';
+
 interface Row {
   seq: number;
   record: string;
@@ -58,7 +60,10 @@ export class SqliteTaskStore implements TaskStore {
       stateOf: db.prepare('SELECT state FROM tasks WHERE task_id = ?').pluck(),
       byKey: db.prepare('SELECT seq, record FROM tasks WHERE idempotency_key = ? ORDER BY seq DESC LIMIT 1'),
       unfinished: db.prepare('SELECT seq, record FROM tasks WHERE finish_seq IS NULL ORDER BY seq'),
-      counts: db.prepare('SELECT state, count(*) AS n FROM tasks GROUP BY state'),
+      // Finished tasks only, from the covering index: unfinished ones are counted from memory.
+      finishedCounts: db.prepare('SELECT state, count(*) AS n FROM tasks INDEXED BY tasks_finished WHERE finish_seq IS NOT NULL GROUP BY state'),
+      savedCounts: db.prepare("SELECT name, value FROM counters WHERE name LIKE 'tasks.finished.%'"),
+      saveCount: db.prepare('INSERT OR REPLACE INTO counters (name, value) VALUES (?, ?)'),
       lastFinish: db.prepare('SELECT max(finish_seq) FROM tasks WHERE finish_seq IS NOT NULL').pluck(),
       head: db.prepare('SELECT done_at FROM tasks WHERE finish_seq IS NOT NULL ORDER BY finish_seq LIMIT 1').pluck(),
       firstKept: db.prepare('SELECT finish_seq FROM tasks WHERE finish_seq IS NOT NULL AND done_at >= ? ORDER BY finish_seq LIMIT 1').pluck(),
@@ -68,6 +73,9 @@ export class SqliteTaskStore implements TaskStore {
     };
     this.load();
     database.onRollback(() => this.load());
+    database.onBeforeCommit(() => {
+      for (const state of TERMINAL_STATES) this.sql.saveCount.run(FINISHED_COUNT + state, this.counts[state]);
+    });
   }
 
   insert(task: TaskRecord): void {
@@ -184,7 +192,11 @@ export class SqliteTaskStore implements TaskStore {
       this.live.set(task.taskId, { task, seq: row.seq });
     }
     Object.assign(this.counts, zeroCounts());
-    for (const { state, n } of this.sql.counts.all() as { state: TaskState; n: number }[]) this.counts[state] = n;
+    for (const { task } of this.live.values()) this.counts[task.state]++;
+    // Counting a million finished rows costs seconds at start-up, so every commit saves the counts.
+    const saved = this.sql.savedCounts.all() as { name: string; value: number }[];
+    if (saved.length === TERMINAL_STATES.size) for (const { name, value } of saved) this.counts[name.slice(FINISHED_COUNT.length) as TaskState] += value;
+    else for (const { state, n } of this.sql.finishedCounts.all() as { state: TaskState; n: number }[]) this.counts[state] += n;
     this.finishedCount = [...TERMINAL_STATES].reduce((sum, s) => sum + this.counts[s], 0);
     this.nextFinishSeq = ((this.sql.lastFinish.get() as number | null) ?? 0) + 1;
     this.headDoneAt = (this.sql.head.get() as number | undefined) ?? undefined;
