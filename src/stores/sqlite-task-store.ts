@@ -31,6 +31,8 @@ export class SqliteTaskStore implements TaskStore {
   private readonly clock: Clock;
   private readonly live = new Map<string, { task: TaskRecord; seq: number }>();
   private readonly counts = zeroCounts();
+  /** Finished counts as the file holds them (a missing state: not saved yet). */
+  private savedCounts: Partial<Record<TaskState, number>> = {};
   private finishedCount = 0;
   private nextFinishSeq = 1;
   /** done_at of the earliest finished task still kept, or undefined when none is. */
@@ -74,7 +76,11 @@ export class SqliteTaskStore implements TaskStore {
     this.load();
     database.onRollback(() => this.load());
     database.onBeforeCommit(() => {
-      for (const state of TERMINAL_STATES) this.sql.saveCount.run(FINISHED_COUNT + state, this.counts[state]);
+      for (const state of TERMINAL_STATES) {
+        if (this.savedCounts[state] === this.counts[state]) continue;
+        this.sql.saveCount.run(FINISHED_COUNT + state, this.counts[state]);
+        this.savedCounts[state] = this.counts[state];
+      }
     });
   }
 
@@ -195,8 +201,14 @@ export class SqliteTaskStore implements TaskStore {
     for (const { task } of this.live.values()) this.counts[task.state]++;
     // Counting a million finished rows costs seconds at start-up, so every commit saves the counts.
     const saved = this.sql.savedCounts.all() as { name: string; value: number }[];
-    if (saved.length === TERMINAL_STATES.size) for (const { name, value } of saved) this.counts[name.slice(FINISHED_COUNT.length) as TaskState] += value;
-    else for (const { state, n } of this.sql.finishedCounts.all() as { state: TaskState; n: number }[]) this.counts[state] += n;
+    this.savedCounts = {};
+    if (saved.length === TERMINAL_STATES.size) {
+      for (const { name, value } of saved) {
+        const state = name.slice(FINISHED_COUNT.length) as TaskState;
+        this.counts[state] += value;
+        this.savedCounts[state] = value;
+      }
+    } else for (const { state, n } of this.sql.finishedCounts.all() as { state: TaskState; n: number }[]) this.counts[state] += n;
     this.finishedCount = [...TERMINAL_STATES].reduce((sum, s) => sum + this.counts[s], 0);
     this.nextFinishSeq = ((this.sql.lastFinish.get() as number | null) ?? 0) + 1;
     this.headDoneAt = (this.sql.head.get() as number | undefined) ?? undefined;

@@ -80,6 +80,24 @@ describe('SqliteTaskStore', () => {
     expect(again.size()).to.equal(3);
   });
 
+  it('reads its counts back from the file after retention deleted rows, and they match the rows', () => {
+    const path = join(dir, 'counts.db');
+    const db = database(path);
+    const store = new SqliteTaskStore(db, { clock }, OPTIONS);
+    for (let i = 0; i < 40; i++) store.insert(makeTask({ state: i % 3 ? 'COMPLETED' : 'FAILED' }));
+    store.insert(makeTask());
+    db.commit();
+    store.insert(makeTask({ state: 'CANCELLED' }));
+    db.commit();
+    const counts = store.countByState();
+    db.close();
+    const again = database(path);
+    const rows = Object.fromEntries((again.db.prepare('SELECT state, count(*) AS n FROM tasks GROUP BY state').all() as { state: string; n: number }[]).map((r) => [r.state, r.n]));
+    expect(new SqliteTaskStore(again, { clock }, OPTIONS).countByState()).to.deep.equal(counts);
+    expect(counts.FAILED + counts.COMPLETED + counts.CANCELLED).to.equal(OPTIONS.retentionCount);
+    expect({ PENDING: 0, IN_PROGRESS: 0, COMPLETED: 0, FAILED: 0, CANCELLED: 0, ...rows }).to.deep.equal(counts);
+  });
+
   it('loses what was not committed when the process goes away, and nothing else', () => {
     const path = join(dir, 'b.db');
     const db = database(path);
