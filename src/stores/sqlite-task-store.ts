@@ -10,6 +10,15 @@ export type SqliteTaskStoreOptions = MemoryTaskStoreOptions;
 
 const FINISHED_COUNT = 'tasks.finished.';
 
+/** A task as the store holds it in memory: unfinished ones always, written ones until the next flush. */
+interface Slot {
+  task: TaskRecord;
+  /** Its row's sequence number; undefined until the row is first written. */
+  seq: number | undefined;
+  finishSeq: number | null;
+  doneAt: number | null;
+}
+
 interface Row {
   seq: number;
   record: string;
@@ -18,8 +27,9 @@ interface Row {
 /**
  * TaskStore in a SQLite file. Unfinished tasks are also kept in memory (loaded when the store
  * opens: that load is the recovery of the queue), so the pool's hot reads never touch the file;
- * finished tasks are read from the file. Writes go through the shared SqliteDatabase and become
- * durable at its next commit().
+ * finished tasks are read from the file. Writes are buffered in memory per task and flushed as one
+ * row write each at the database's next commit() (or before a read that needs SQL), inside the
+ * turn's transaction; reads see them at once.
  *
  * Retention as in MemoryTaskStore: a task is finished at the clock time it became terminal
  * (`done_at`) and in the order it did (`finish_seq`); purge deletes from the front of that order
@@ -29,7 +39,9 @@ interface Row {
 export class SqliteTaskStore implements TaskStore {
   readonly options: Readonly<SqliteTaskStoreOptions>;
   private readonly clock: Clock;
-  private readonly live = new Map<string, { task: TaskRecord; seq: number }>();
+  private readonly live = new Map<string, Slot>();
+  /** Tasks written since the last flush, in first-write order, so new rows get their seq in insertion order. */
+  private readonly buffered = new Map<string, Slot>();
   private readonly counts = zeroCounts();
   /** Finished counts as the file holds them (a missing state: not saved yet). */
   private savedCounts: Partial<Record<TaskState, number>> = {};
@@ -59,6 +71,7 @@ export class SqliteTaskStore implements TaskStore {
       ),
       update: db.prepare('UPDATE tasks SET state = ?, agent_id = ?, idempotency_key = ?, priority = ?, finish_seq = ?, done_at = ?, record = ? WHERE seq = ?'),
       get: db.prepare('SELECT seq, record FROM tasks WHERE task_id = ?'),
+      exists: db.prepare('SELECT 1 FROM tasks WHERE task_id = ?').pluck(),
       stateOf: db.prepare('SELECT state FROM tasks WHERE task_id = ?').pluck(),
       byKey: db.prepare('SELECT seq, record FROM tasks WHERE idempotency_key = ? ORDER BY seq DESC LIMIT 1'),
       unfinished: db.prepare('SELECT seq, record FROM tasks WHERE finish_seq IS NULL ORDER BY seq'),
@@ -76,6 +89,7 @@ export class SqliteTaskStore implements TaskStore {
     this.load();
     database.onRollback(() => this.load());
     database.onBeforeCommit(() => {
+      this.flush();
       for (const state of TERMINAL_STATES) {
         if (this.savedCounts[state] === this.counts[state]) continue;
         this.sql.saveCount.run(FINISHED_COUNT + state, this.counts[state]);
@@ -96,28 +110,21 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   private insertRow(task: TaskRecord): void {
+    const id = task.taskId;
+    if (this.live.has(id) || this.buffered.has(id) || this.sql.exists.get(id) !== undefined) throw new TaskStoreError('DUPLICATE', `task ${id} already exists`);
     const terminal = TERMINAL_STATES.has(task.state);
-    const finishSeq = terminal ? this.nextFinishSeq : null;
     const now = this.clock.now();
-    let seq: number;
-    try {
-      seq = this.database.write(
-        () =>
-          this.sql.insert.run(task.taskId, task.state, task.agentId ?? null, task.idempotencyKey ?? null, task.priority, finishSeq, terminal ? now : null, JSON.stringify(task))
-            .lastInsertRowid,
-      ) as number;
-    } catch (err) {
-      if (String((err as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT')) throw new TaskStoreError('DUPLICATE', `task ${task.taskId} already exists`);
-      throw err;
-    }
+    const slot: Slot = { task, seq: undefined, finishSeq: terminal ? this.nextFinishSeq : null, doneAt: terminal ? now : null };
+    this.touch(slot);
     this.counts[task.state]++;
     if (terminal) this.finished(now);
-    else this.live.set(task.taskId, { task, seq: Number(seq) });
+    else this.live.set(id, slot);
   }
 
   get(taskId: string): TaskRecord | undefined {
     const live = this.live.get(taskId);
     if (live) return live.task;
+    this.flush();
     this.purge();
     const row = this.sql.get.get(taskId) as Row | undefined;
     return row && (JSON.parse(row.record) as TaskRecord);
@@ -126,6 +133,7 @@ export class SqliteTaskStore implements TaskStore {
   update(task: TaskRecord): void {
     const old = this.live.get(task.taskId);
     if (!old) {
+      this.flush();
       this.purge();
       const state = this.sql.stateOf.get(task.taskId) as string | undefined;
       if (state !== undefined) throw new TaskStoreError('TERMINAL', `task ${task.taskId} is ${state} and cannot change`);
@@ -133,21 +141,21 @@ export class SqliteTaskStore implements TaskStore {
     }
     const terminal = TERMINAL_STATES.has(task.state);
     const now = this.clock.now();
-    this.database.write(() =>
-      this.sql.update.run(task.state, task.agentId ?? null, task.idempotencyKey ?? null, task.priority, terminal ? this.nextFinishSeq : null, terminal ? now : null, JSON.stringify(task), old.seq),
-    );
     this.counts[old.task.state]--;
     this.counts[task.state]++;
+    // The slot is updated in place, so unfinished() keeps insertion order.
+    old.task = task;
+    old.finishSeq = terminal ? this.nextFinishSeq : null;
+    old.doneAt = terminal ? now : null;
+    this.touch(old);
     if (terminal) {
       this.live.delete(task.taskId);
       this.finished(now);
-    } else {
-      // Map.set on a present key keeps its position, so unfinished() stays in insertion order.
-      this.live.set(task.taskId, { task, seq: old.seq });
     }
   }
 
   findByIdempotencyKey(key: string): TaskRecord | undefined {
+    this.flush();
     this.purge();
     const row = this.sql.byKey.get(key) as Row | undefined;
     if (!row) return undefined;
@@ -157,6 +165,7 @@ export class SqliteTaskStore implements TaskStore {
 
   list(filter: TaskFilter, page: { limit: number; cursor?: string }): TaskPage {
     if (!Number.isSafeInteger(page.limit) || page.limit < 1) throw new RangeError(`limit must be a positive integer, got ${page.limit}`);
+    this.flush();
     this.purge();
     const before = page.cursor === undefined ? Number.MAX_SAFE_INTEGER : decodeCursor(page.cursor);
     if (before === undefined) return { tasks: [] };
@@ -193,9 +202,10 @@ export class SqliteTaskStore implements TaskStore {
   /** (Re)read what the file holds: on open, and after a failed commit rolled back. */
   private load(): void {
     this.live.clear();
+    this.buffered.clear();
     for (const row of this.sql.unfinished.iterate() as IterableIterator<Row>) {
       const task = JSON.parse(row.record) as TaskRecord;
-      this.live.set(task.taskId, { task, seq: row.seq });
+      this.live.set(task.taskId, { task, seq: row.seq, finishSeq: null, doneAt: null });
     }
     Object.assign(this.counts, zeroCounts());
     for (const { task } of this.live.values()) this.counts[task.state]++;
@@ -214,6 +224,32 @@ export class SqliteTaskStore implements TaskStore {
     this.headDoneAt = (this.sql.head.get() as number | undefined) ?? undefined;
   }
 
+  /** Note a write; the turn's transaction opens now so that commit() flushes it. */
+  private touch(slot: Slot): void {
+    if (!this.database.dirty) this.database.write(() => undefined);
+    this.buffered.set(slot.task.taskId, slot);
+  }
+
+  /**
+   * Write every buffered task as one row write each: a task created, started and completed within
+   * one turn costs one INSERT, not three statements. Runs before any SQL read and at commit.
+   */
+  private flush(): void {
+    if (this.buffered.size === 0) return;
+    this.database.write(() => {
+      for (const slot of this.buffered.values()) {
+        const t = slot.task;
+        const record = JSON.stringify(t);
+        if (slot.seq === undefined) {
+          slot.seq = Number(this.sql.insert.run(t.taskId, t.state, t.agentId ?? null, t.idempotencyKey ?? null, t.priority, slot.finishSeq, slot.doneAt, record).lastInsertRowid);
+        } else {
+          this.sql.update.run(t.state, t.agentId ?? null, t.idempotencyKey ?? null, t.priority, slot.finishSeq, slot.doneAt, record, slot.seq);
+        }
+      }
+    });
+    this.buffered.clear();
+  }
+
   private finished(now: number): void {
     this.nextFinishSeq++;
     this.finishedCount++;
@@ -228,6 +264,7 @@ export class SqliteTaskStore implements TaskStore {
     const expired = this.headDoneAt !== undefined && this.headDoneAt < cutoff;
     const surplus = this.finishedCount - this.options.retentionCount;
     if (!expired && surplus <= 0) return;
+    this.flush();
     let bound = expired ? ((this.sql.firstKept.get(cutoff) as number | undefined) ?? this.nextFinishSeq) : 0;
     if (surplus > 0) bound = Math.max(bound, this.sql.nthFinish.get(surplus) as number);
     this.database.write(() => {
