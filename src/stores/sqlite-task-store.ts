@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { DEFAULT_MEMORY_TASK_STORE_OPTIONS, type MemoryTaskStoreOptions } from '../pool/memory-task-store.js';
-import { TaskStoreError, type TaskFilter, type TaskPage, type TaskRecord, type TaskStore } from '../pool/task-store.js';
+import { TaskStoreError, type TaskFilter, type TaskPage, type TaskRecord, type TaskStore, type TaskStoreErrorCode } from '../pool/task-store.js';
 import { TASK_STATES, TERMINAL_STATES, type TaskState } from '../schemas/task.js';
 import type { Clock } from '../time/clock.js';
 import type { SqliteDatabase } from './sqlite-database.js';
@@ -9,6 +9,20 @@ import type { SqliteDatabase } from './sqlite-database.js';
 export type SqliteTaskStoreOptions = MemoryTaskStoreOptions;
 
 const FINISHED_COUNT = 'tasks.finished.';
+/** task.retry's refusal; spelled through string so this file compiles before and after ops-api's TaskStore change. */
+const NOT_REOPENABLE = 'NOT_REOPENABLE' as string as TaskStoreErrorCode;
+
+/** task.list's filters (ops-api widened TaskFilter with these; each maps to one SQL condition). */
+type ListFilter = TaskFilter & { type?: string; createdAfter?: number; createdBefore?: number; idempotencyKey?: string; traceId?: string };
+const FILTER_SQL: Record<keyof ListFilter, string> = {
+  state: 'state = ?',
+  agentId: 'agent_id = ?',
+  type: "json_extract(record, '$.type') = ?",
+  createdAfter: "json_extract(record, '$.createdAt') >= ?",
+  createdBefore: "json_extract(record, '$.createdAt') < ?",
+  idempotencyKey: 'idempotency_key = ?',
+  traceId: "json_extract(record, '$.traceId') = ?",
+};
 
 /** A task as the store holds it in memory: unfinished ones always, written ones until the next flush. */
 interface Slot {
@@ -154,6 +168,26 @@ export class SqliteTaskStore implements TaskStore {
     }
   }
 
+  /** task.retry: a FAILED or CANCELLED task becomes the given PENDING record in place (same row, same list position). */
+  reopen(task: TaskRecord): void {
+    const id = task.taskId;
+    if (this.live.has(id)) throw new TaskStoreError(NOT_REOPENABLE, `task ${id} is not finished`);
+    this.flush();
+    this.purge();
+    const row = this.sql.get.get(id) as Row | undefined;
+    if (!row) throw new TaskStoreError('NOT_FOUND', `task ${id} does not exist`);
+    const old = JSON.parse(row.record) as TaskRecord;
+    if ((old.state !== 'FAILED' && old.state !== 'CANCELLED') || task.state !== 'PENDING') {
+      throw new TaskStoreError(NOT_REOPENABLE, `task ${id} is ${old.state}; only FAILED or CANCELLED tasks reopen, as PENDING`);
+    }
+    this.counts[old.state]--;
+    this.finishedCount--;
+    this.counts[task.state]++;
+    const slot: Slot = { task, seq: row.seq, finishSeq: null, doneAt: null };
+    this.touch(slot);
+    this.live.set(id, slot);
+  }
+
   findByIdempotencyKey(key: string): TaskRecord | undefined {
     this.flush();
     this.purge();
@@ -171,13 +205,12 @@ export class SqliteTaskStore implements TaskStore {
     if (before === undefined) return { tasks: [] };
     const where = ['seq < ?'];
     const args: unknown[] = [before];
-    if (filter.state !== undefined) {
-      where.push('state = ?');
-      args.push(filter.state);
-    }
-    if (filter.agentId !== undefined) {
-      where.push('agent_id = ?');
-      args.push(filter.agentId);
+    for (const [field, value] of Object.entries(filter as ListFilter)) {
+      const condition = FILTER_SQL[field as keyof ListFilter];
+      if (value === undefined) continue;
+      if (condition === undefined) throw new RangeError(`unknown task filter ${field}`);
+      where.push(condition);
+      args.push(value);
     }
     const rows = this.listStatement(where.join(' AND ')).all(...args, page.limit + 1) as Row[];
     const tasks = rows.slice(0, page.limit).map((r) => JSON.parse(r.record) as TaskRecord);

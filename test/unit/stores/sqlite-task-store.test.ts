@@ -131,6 +131,56 @@ describe('SqliteTaskStore', () => {
     expect(store.size()).to.equal(1);
   });
 
+  it('filters by type, creation time, idempotency key and trace id in SQL (task.list), paging exactly', () => {
+    const store = new SqliteTaskStore(database(), { clock }, OPTIONS);
+    const tasks = Array.from({ length: 6 }, (_, i) => makeTask({ type: i % 2 === 0 ? 'even' : 'odd', createdAt: 1000 + i * 10, ...(i === 3 ? { idempotencyKey: 'k3', traceId: 'trace-three' } : {}) }));
+    for (const t of tasks) store.insert(t);
+    const list = (filter: object): string[] => store.list(filter, { limit: 10 }).tasks.map((t) => t.taskId);
+    expect(list({ type: 'even' })).to.deep.equal([tasks[4]!, tasks[2]!, tasks[0]!].map((t) => t.taskId));
+    expect(list({ createdAfter: 1010, createdBefore: 1030 })).to.deep.equal([tasks[2]!.taskId, tasks[1]!.taskId]);
+    expect(list({ idempotencyKey: 'k3' })).to.deep.equal([tasks[3]!.taskId]);
+    expect(list({ traceId: 'trace-three', type: 'odd', state: 'PENDING' })).to.deep.equal([tasks[3]!.taskId]);
+    expect(list({ traceId: 'nobody' })).to.deep.equal([]);
+    const first = store.list({ type: 'odd' } as object, { limit: 2 });
+    expect(store.list({ type: 'odd' } as object, { limit: 2, cursor: first.nextCursor! }).tasks.map((t) => t.taskId)).to.deep.equal([tasks[1]!.taskId]);
+    expect(() => store.list({ colour: 'red' } as object, { limit: 1 })).to.throw(RangeError, /colour/);
+  });
+
+  it('reopens a FAILED or CANCELLED task as PENDING in place (task.retry), and refuses anything else', () => {
+    const db = database(join(dir, 'reopen.db'));
+    const store = new SqliteTaskStore(db, { clock }, OPTIONS);
+    const [a, b, c] = [makeTask({ idempotencyKey: 'key-0' }), makeTask({ idempotencyKey: 'key-1' }), makeTask()];
+    for (const t of [a!, b!, c!]) store.insert(t);
+    const failed = { ...b!, state: 'FAILED' as const, finishedAt: clock.now() };
+    store.update(failed);
+    store.update({ ...c!, state: 'COMPLETED' });
+    db.commit();
+    const code = (fn: () => void): string => {
+      try {
+        fn();
+      } catch (e) {
+        return (e as { code: string }).code;
+      }
+      return 'none';
+    };
+    expect(code(() => store.reopen(makeTask()))).to.equal('NOT_FOUND');
+    expect(code(() => store.reopen(a!))).to.equal('NOT_REOPENABLE');
+    expect(code(() => store.reopen({ ...c!, state: 'PENDING' }))).to.equal('NOT_REOPENABLE');
+    expect(code(() => store.reopen({ ...failed, state: 'IN_PROGRESS' }))).to.equal('NOT_REOPENABLE');
+    const again = { ...failed, state: 'PENDING' as const, finishedAt: undefined };
+    store.reopen(again);
+    expect(store.get(b!.taskId)).to.deep.equal(again);
+    expect(store.findByIdempotencyKey('key-1')!.taskId).to.equal(b!.taskId);
+    expect(store.list({}, { limit: 10 }).tasks.map((t) => t.taskId)).to.deep.equal([c!.taskId, b!.taskId, a!.taskId]);
+    expect(store.countByState()).to.include({ PENDING: 2, FAILED: 0, COMPLETED: 1 });
+    db.commit();
+    const reopened = new SqliteTaskStore(database(join(dir, 'reopen.db')), { clock }, OPTIONS);
+    expect(reopened.countByState()).to.include({ PENDING: 2, FAILED: 0, COMPLETED: 1 });
+    expect(reopened.unfinished().map((t) => t.taskId)).to.deep.equal([a!.taskId, b!.taskId]);
+    store.update({ ...again, state: 'COMPLETED' });
+    expect(store.size()).to.equal(3);
+  });
+
   it('refuses retention settings that are not positive integers', () => {
     const db = database();
     for (const bad of [0, -1, 1.5]) {
