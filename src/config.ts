@@ -37,6 +37,20 @@ const boolean = z
 
 const optionalText = z.string().trim().min(1).optional();
 
+/** Where state lives (COORDD_STORE): a SQLite file, process memory, or (later) a Redis cluster. */
+export type StoreSetting = { kind: 'sqlite'; path: string } | { kind: 'memory' } | { kind: 'redis'; url: string };
+
+const storeSetting = z
+  .string()
+  .trim()
+  .transform((v, ctx): StoreSetting => {
+    if (v === 'memory') return { kind: 'memory' };
+    if (/^sqlite:./.test(v)) return { kind: 'sqlite', path: v.slice('sqlite:'.length) };
+    if (/^rediss?:\/\/./.test(v)) return { kind: 'redis', url: v };
+    ctx.addIssue({ code: 'custom', message: 'must be sqlite:<path>, memory, or redis://…' });
+    return z.NEVER;
+  });
+
 /**
  * Every setting, keyed by its environment variable. Values arrive as strings (from the
  * environment or the mirrored flags) and are parsed once, here.
@@ -80,6 +94,8 @@ const EnvSchema = z.object({
   COORDD_AGENT_TEMPLATES: optionalText,
   COORDD_SPAWN_TIMEOUT: number(0.1, 3600).default(15),
   COORDD_CONFIG: optionalText,
+  COORDD_STORE: storeSetting.default({ kind: 'sqlite', path: './data/coordd.db' }),
+  COORDD_FSYNC: z.enum(['normal', 'full'], 'must be normal or full').default('normal'),
   COORDINATION_ENABLE_REP: boolean.default(true),
   COORDINATION_SIGNAL_TTL: number(0.001, 86_400 * 365).default(60),
   COORDINATION_MAX_HISTORY_SIZE: integer(1, 100_000).default(100),
@@ -131,6 +147,8 @@ const FLAGS: Record<string, EnvName> = {
   'task-retention-count': 'COORDD_TASK_RETENTION_COUNT',
   'agent-templates': 'COORDD_AGENT_TEMPLATES',
   'spawn-timeout': 'COORDD_SPAWN_TIMEOUT',
+  store: 'COORDD_STORE',
+  fsync: 'COORDD_FSYNC',
   config: 'COORDD_CONFIG',
 };
 
@@ -196,6 +214,10 @@ export interface Config {
   };
   /** Structured settings from COORDD_CONFIG (defaults when no file is given). */
   file: FileConfig;
+  /** COORDD_STORE, parsed. Not wired yet: the daemon keeps state in memory until commit-before-reply lands. */
+  store: StoreSetting;
+  /** COORDD_FSYNC: SQLite synchronous=NORMAL (survives a process crash) or FULL (also power loss). */
+  fsync: 'normal' | 'full';
   /** The file they came from, if any. */
   configFile: string | undefined;
 }
@@ -247,6 +269,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<Env
     throw new ConfigError(`${name}: ${issue.message}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`);
   }
   const e = parsed.data;
+  if (e.COORDD_STORE.kind === 'redis') throw new ConfigError('COORDD_STORE: cluster mode (redis://…) is not built yet; use sqlite:<path> or memory');
   const rawWeights = {
     load: e.ROUTING_WEIGHT_LOAD,
     capacity: e.ROUTING_WEIGHT_CAPACITY,
@@ -310,6 +333,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<Env
       throw new ConfigError(`COORDD_CONFIG: ${problem}`);
     }),
     configFile: e.COORDD_CONFIG,
+    store: e.COORDD_STORE,
+    fsync: e.COORDD_FSYNC,
   };
 }
 

@@ -30,6 +30,9 @@ describe('the daemon process', () => {
     ['missing tokens file', { COORDD_TOKENS_FILE: '/nonexistent/tokens' }, [], /COORDD_TOKENS_FILE/],
     ['short token', { COORDD_TOKEN: 'short' }, [], /COORDD_TOKEN/],
     ['missing config file', { COORDD_CONFIG: '/nonexistent/coordd.yml' }, [], /COORDD_CONFIG/],
+    ['unknown store', { COORDD_STORE: 'postgres://db' }, [], /COORDD_STORE: must be sqlite:<path>, memory, or redis/],
+    ['redis store before cluster mode exists', {}, ['--store', 'redis://127.0.0.1:6379'], /COORDD_STORE: cluster mode .* not built yet/],
+    ['unknown fsync mode', { COORDD_FSYNC: 'sometimes' }, [], /COORDD_FSYNC: must be normal or full/],
   ];
   for (const [name, env, args, pattern] of badConfigs) {
     it(`exits 2 with one line naming the variable: ${name}`, async () => {

@@ -18,16 +18,18 @@ const imports = (file: string): string[] =>
 /** Layers point one way: schemas ← rpc ← domain ← daemon wiring; transport knows no domain. */
 const RULES: { layer: string; forbidden: RegExp; why: string }[] = [
   { layer: 'coordination', forbidden: /\/(rpc|transport|api|observability|pool)\/|\/daemon\.js$|^(ws|pino|prom-client)$/, why: 'domain stays free of protocol and I/O' },
-  { layer: 'resources', forbidden: /\/(rpc|transport|api|observability|pool|coordination|routing)\/|\/daemon\.js$|^(ws|pino|prom-client)$/, why: 'domain stays free of protocol and I/O' },
+  { layer: 'resources', forbidden: /\/(rpc|transport|api|observability|pool|coordination|routing|stores)\/|\/daemon\.js$|^(ws|pino|prom-client)$/, why: 'domain stays free of protocol and I/O' },
   { layer: 'routing', forbidden: /\/(rpc|transport|api|observability)\/|\/daemon\.js$|^(ws|pino|prom-client)$/, why: 'domain stays free of protocol and I/O' },
   { layer: 'messaging', forbidden: /\/(rpc|transport|api|observability)\/|\/daemon\.js$|^(ws|pino|prom-client)$/, why: 'domain stays free of protocol and I/O' },
-  { layer: 'conversations', forbidden: /\/(rpc|transport|api|observability|pool|routing|messaging)\/|\/daemon\.js$|^(ws|pino|prom-client)$/, why: 'a store knows nothing but its data' },
+  { layer: 'conversations', forbidden: /\/(rpc|transport|api|observability|pool|routing|messaging|stores)\/|\/daemon\.js$|^(ws|pino|prom-client)$/, why: 'a store knows nothing but its data' },
   {
     layer: 'alerts',
     // The one pure function it shares with the metrics: PromQL's histogram_quantile, so both estimate alike.
     forbidden: /\/(rpc|transport|api|pool|routing|coordination)\/|\/observability\/(?!histogram-quantile\.js$)|\/daemon\.js$|^(ws|pino|prom-client)$/,
     why: 'alerts are domain: fed numbers, no protocol, I/O or other domain',
   },
+  { layer: 'stores', forbidden: /\/(rpc|transport|api|observability|routing|messaging|coordination|wiring|spawn)\/|\/daemon\.js$|^(ws|pino|prom-client)$/, why: 'stores persist domain records and know no protocol' },
+  { layer: 'pool', forbidden: /\/stores\//, why: 'the pool sees stores only through its TaskStore interface' },
   { layer: 'rpc', forbidden: /\/(coordination|routing|pool|transport|api)\/|\/daemon\.js$/, why: 'the RPC engine knows no domain' },
   { layer: 'transport', forbidden: /\/(coordination|routing|pool|rpc|api)\/|\/daemon\.js$/, why: 'transport knows no domain and no JSON-RPC' },
   { layer: 'schemas', forbidden: /\/(coordination|routing|pool|rpc|transport|api|observability)\/|\/daemon\.js$/, why: 'schemas are the base layer' },
