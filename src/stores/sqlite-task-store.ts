@@ -197,7 +197,7 @@ export class SqliteTaskStore implements TaskStore {
     return this.live.get(task.taskId)?.task ?? task;
   }
 
-  list(filter: TaskFilter, page: { limit: number; cursor?: string }): TaskPage {
+  list(filter: TaskFilter, page: { limit: number; cursor?: string; maxBytes?: number }): TaskPage {
     if (!Number.isSafeInteger(page.limit) || page.limit < 1) throw new RangeError(`limit must be a positive integer, got ${page.limit}`);
     this.flush();
     this.purge();
@@ -213,8 +213,17 @@ export class SqliteTaskStore implements TaskStore {
       args.push(value);
     }
     const rows = this.listStatement(where.join(' AND ')).all(...args, page.limit + 1) as Row[];
-    const tasks = rows.slice(0, page.limit).map((r) => JSON.parse(r.record) as TaskRecord);
-    return rows.length > page.limit ? { tasks, nextCursor: encodeCursor(rows[page.limit - 1]!.seq) } : { tasks };
+    const maxBytes = page.maxBytes ?? Infinity;
+    let bytes = 0;
+    const tasks: TaskRecord[] = [];
+    for (const [i, r] of rows.entries()) {
+      if (i === page.limit) return { tasks, nextCursor: encodeCursor(rows[i - 1]!.seq) };
+      // The stored text is the record's JSON, so its length is what the reply will carry.
+      bytes += Buffer.byteLength(r.record) + 1;
+      if (bytes > maxBytes && tasks.length > 0) return { tasks, nextCursor: encodeCursor(rows[i - 1]!.seq) };
+      tasks.push(JSON.parse(r.record) as TaskRecord);
+    }
+    return { tasks };
   }
 
   countByState(): Record<TaskState, number> {
