@@ -3,10 +3,9 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { defaultFileConfig, readFileConfig, type FileConfig } from './config-file.js';
 
-/** Router strategies known to the daemon. */
-export const STRATEGY_NAMES = ['ROUND_ROBIN', 'RANDOM', 'LEAST_LOADED', 'P2C', 'PEAK_EWMA', 'RIPPLE_COORDINATION'] as const;
-export const StrategyName = z.enum(STRATEGY_NAMES);
-export type StrategyName = z.infer<typeof StrategyName>;
+import { StrategyName } from './schemas/common.js';
+
+export { STRATEGY_NAMES, StrategyName } from './schemas/common.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
