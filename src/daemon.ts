@@ -42,6 +42,12 @@ import type { AlertEvaluator } from './alerts/alert-evaluator.js';
 import { countsAsCoordination } from './alerts/coordination-time.js';
 import { FrameTiming } from './rpc/frame-timing.js';
 import { AlertSubscribers, registerAlertsApi } from './api/alerts-api.js';
+import { registerAgentAdminApi } from './api/agent-admin-api.js';
+import { registerEventsApi } from './api/events-api.js';
+import { registerTaskAdminApi } from './api/task-admin-api.js';
+import { Operator } from './wiring/operator.js';
+import { poolStatusOf } from './wiring/pool-status.js';
+import { VERSION } from './version.js';
 
 export interface DaemonDeps {
   logger?: Logger;
@@ -83,6 +89,8 @@ export class Daemon {
   readonly alertInputs: AlertInputs;
   private readonly alertSubscribers = new AlertSubscribers();
   readonly leases: LeaseManager;
+  /** Agent views and changes, and the event stream (agent.*, events.*). */
+  readonly operator: Operator;
   private readonly tokens: TokenTable;
   /** Outbound request timeouts run on the daemon's clock, like every other timer. */
   private readonly clock: Clock;
@@ -112,6 +120,7 @@ export class Daemon {
         ids,
         log: logger.child({ component: 'coordination' }),
         isConnected: (agentId) => this.isAgentConnected(agentId),
+        registered: () => this.pool.agents.ids(),
         onSweep: (r) => {
           metrics.sweeperRuns.inc();
           metrics.sweepDuration.observe(r.durationMs / 1000);
@@ -146,7 +155,18 @@ export class Daemon {
       { maxBatch: config.maxBatch, validateResults: deps.validateResults ?? false, maxPendingPerConnection: config.maxPendingPerConnection },
     );
     const file = config.file;
-    const subscribers = this.alertSubscribers;
+    const alertSubscribers = this.alertSubscribers;
+    // Alerts go to coordination.alerts subscribers and into the event stream (events.subscribe).
+    const subscribers = {
+      raised: (a: Parameters<AlertSubscribers['raised']>[0]) => {
+        alertSubscribers.raised(a);
+        this.operator.feed.alertRaised(a);
+      },
+      cleared: (a: Parameters<AlertSubscribers['cleared']>[0]) => {
+        alertSubscribers.cleared(a);
+        this.operator.feed.alertCleared(a);
+      },
+    };
     const alerts = createAlerts(
       {
         clock,
@@ -177,14 +197,18 @@ export class Daemon {
         store: deps.store ?? new MemoryTaskStore({ clock }, { retentionMs: config.pool.retentionMs, retentionCount: config.pool.retentionCount }),
         log: logger.child({ component: 'pool' }),
         observer: {
-          taskState: (task) => {
+          taskState: (task, previous) => {
             metrics.tasks.labels(task.state).inc();
             this.alerts.taskEntered(task.state);
+            this.operator.feed.taskState(task, previous);
           },
+          agentAdmin: (_agentId, action) => metrics.agentAdmin.labels(action).inc(),
+          retried: () => metrics.taskRetries.inc(),
           requeued: (_task, reason) => metrics.taskRequeues.labels(reason).inc(),
           staleEpoch: (kind) => metrics.staleEpochReports.labels(kind).inc(),
-          agentState: (agentId, state) => {
+          agentState: (agentId, state, previous) => {
             metrics.agentStateChanges.labels(state).inc();
+            this.operator.feed.agentState(agentId, state, previous);
             // Removal for silence closes the socket too, but its leases end now, not after the close handshake.
             if (state === 'REMOVED') this.leases.releaseAgent(agentId, 'removed');
           },
@@ -226,6 +250,9 @@ export class Daemon {
       { templates: deps.templates ?? loadTemplates(config.pool.templatesFile), spawnTimeoutMs: config.pool.spawnTimeoutMs, maxRestarts: 5 },
     );
 
+    this.operator = new Operator({ clock, pool: this.pool, coordination: this.coordination, breakers: this.breakers, spawner: this.spawner, metrics, log: logger.child({ component: 'operator' }) });
+    metrics.buildInfo.labels(VERSION).set(1);
+
     ({ conversations: this.conversations, messaging: this.messaging } = createMessaging(
       {
         clock,
@@ -246,6 +273,14 @@ export class Daemon {
     registerDiscoverApi(this.engine);
     registerAgentApi(this.engine, { pool: this.pool, spawner: this.spawner, channelFor: (s) => this.channelFor(s as ServerSession) });
     registerTaskApi(this.engine, { pool: this.pool });
+    registerTaskAdminApi(this.engine, { pool: this.pool });
+    registerAgentAdminApi(this.engine, { operator: this.operator });
+    registerEventsApi(this.engine, {
+      operator: this.operator,
+      poolStatus: () => poolStatusOf(this.pool, metrics),
+      poolSnapshot: () => this.pool.snapshot(),
+      alerts: () => this.alerts.list(),
+    });
     registerPoolApi(this.engine, { pool: this.pool, spawner: this.spawner, metrics, shutdownTimeoutMs: config.shutdownTimeoutMs });
     this.scaler = registerScalingApi(this.engine, { clock, pool: this.pool, spawner: this.spawner, log: logger.child({ component: 'scaler' }) });
     registerCoordinationApi(this.engine, { coordination: this.coordination, router: this.router, metrics, config, breakers: this.breakers });
@@ -363,6 +398,7 @@ export class Daemon {
     transport.onclose = (code, why) => {
       this.sessions.delete(session.id);
       this.alertSubscribers.remove(session.id);
+      this.operator.connectionClosed(session.id);
       session.peer.close();
       // Before the pool hears of it, so these leases end as 'disconnected' rather than 'removed'.
       this.leases.releaseSession(session.id, 'disconnected');

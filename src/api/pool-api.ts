@@ -5,6 +5,7 @@ import type { RpcEngine } from '../rpc/engine.js';
 import { poolDespawn, poolIsolationReport, poolShutdown, poolSpawn, poolStatus } from '../schemas/pool.js';
 import type { Spawner, SpawnedWorker } from '../spawn/spawner.js';
 import { drainAndStop, leastBusySpawned } from './worker-control.js';
+import { poolStatusOf } from '../wiring/pool-status.js';
 
 export interface PoolApiDeps {
   pool: PoolService;
@@ -20,14 +21,7 @@ const DESPAWN_DRAIN_MS = 30_000;
 export function registerPoolApi(engine: RpcEngine, deps: PoolApiDeps): void {
   const { pool, spawner, metrics } = deps;
 
-  engine.register(poolStatus, async () => {
-    const [wait, run] = await Promise.all([
-      metrics.histogramQuantiles(metrics.taskWait, [0.5, 0.95, 0.99]),
-      metrics.histogramQuantiles(metrics.taskRun, [0.5, 0.95, 0.99]),
-    ]);
-    const p = (v: number[]) => ({ p50: v[0]!, p95: v[1]!, p99: v[2]! });
-    return { ...pool.snapshot(), latency: { queueWait: p(wait), run: p(run) } };
-  });
+  engine.register(poolStatus, () => poolStatusOf(pool, metrics));
 
   engine.register(poolIsolationReport, () => pool.isolationReport());
 

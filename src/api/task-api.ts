@@ -18,7 +18,10 @@ export function registerTaskApi(engine: RpcEngine, deps: { pool: PoolService }):
 
   engine.register(taskGet, (params) => pool.get(params.taskId));
 
-  engine.register(taskList, (params) => pool.list({ state: params.state, agentId: params.agentId }, { limit: params.limit ?? 100, cursor: params.cursor }));
+  engine.register(taskList, (params) => {
+    const { limit, cursor, ...filter } = params;
+    return pool.list(filter, { limit: limit ?? 100, cursor });
+  });
 
   engine.register(taskWait, (params) => pool.wait(params.taskId, params.timeoutMs));
 

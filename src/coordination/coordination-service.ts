@@ -26,6 +26,11 @@ export interface CoordinationDeps {
   log?: Log;
   /** The sweeper keeps an agent with no live signal while this says it is connected. Default: never. */
   isConnected?: (agentId: string) => boolean;
+  /**
+   * The agents registered with this daemon's pool, signals or not: coordination.state answers for
+   * each (default scores until it reports) and its pages list them. Default: none.
+   */
+  registered?: () => Iterable<string>;
   /** Called after every sweep, e.g. to count sweeps in Prometheus. */
   onSweep?: (result: SweepResult) => void;
 }
@@ -57,6 +62,7 @@ export const DEFAULT_HORIZON_SECONDS = 5;
 
 const LOAD = TYPE_INDEX.load;
 const never = (): boolean => false;
+const none = (): Iterable<string> => [];
 
 /**
  * Sensitivity signals per agent, their decaying scores, overload prediction and the sweeper that
@@ -68,6 +74,7 @@ export class CoordinationService implements ScoreSource {
   private readonly ids: IdGenerator;
   private readonly log: Log;
   private readonly isConnected: (agentId: string) => boolean;
+  private readonly registered: () => Iterable<string>;
   private readonly onSweep: ((result: SweepResult) => void) | undefined;
   private readonly store: SignalStore;
   private readonly defaultTtlMs: number;
@@ -83,6 +90,7 @@ export class CoordinationService implements ScoreSource {
     this.ids = deps.ids;
     this.log = deps.log ?? silentLog;
     this.isConnected = deps.isConnected ?? never;
+    this.registered = deps.registered ?? none;
     this.onSweep = deps.onSweep;
     this.store = new SignalStore(
       this.options.maxHistorySize,
@@ -139,20 +147,28 @@ export class CoordinationService implements ScoreSource {
     return this.store.sortedIds();
   }
 
-  /** One agent's signals, scores and overload outlook; throws UNKNOWN_AGENT. */
+  /**
+   * One agent's signals, scores and overload outlook; default scores (0.5, no signals,
+   * lastUpdated 0) for a registered agent that has sent none; UNKNOWN_AGENT for any other.
+   */
   state(agentId: string): AgentCoordinationState {
-    return this.stateOf(this.require(agentId), this.clock.now());
+    const agent = this.store.get(agentId);
+    if (agent === undefined && this.isConnected(agentId)) return this.defaultState(agentId, this.clock.now());
+    return this.stateOf(agent ?? this.require(agentId), this.clock.now());
   }
 
-  /** A page of agent states ordered by agentId. */
+  /** A page of agent states ordered by agentId: every agent with signals and every registered one. */
   list(options: ListOptions = {}): AgentPage {
-    const ids = this.knownAgents();
+    const ids = this.listedAgents();
     const limit = Math.max(1, Math.floor(options.limit ?? DEFAULT_LIST_LIMIT));
     const start = options.cursor === undefined ? 0 : indexAfter(ids, decodeCursor(options.cursor));
     const end = Math.min(ids.length, start + limit);
     const now = this.clock.now();
     const agents: AgentCoordinationState[] = [];
-    for (let i = start; i < end; i++) agents.push(this.stateOf(this.store.get(ids[i]!)!, now));
+    for (let i = start; i < end; i++) {
+      const agent = this.store.get(ids[i]!);
+      agents.push(agent ? this.stateOf(agent, now) : this.defaultState(ids[i]!, now));
+    }
     const page: AgentPage = { agents, total: ids.length };
     if (end < ids.length) page.nextCursor = encodeCursor(ids[end - 1]!);
     return page;
@@ -252,6 +268,29 @@ export class CoordinationService implements ScoreSource {
     const agent = this.store.get(agentId);
     if (agent === undefined) throw new AppError('UNKNOWN_AGENT', `no signals recorded for agent ${JSON.stringify(agentId)}`, { agentId });
     return agent;
+  }
+
+  /** Agents with signals and registered agents, ascending, each once. */
+  private listedAgents(): readonly string[] {
+    const known = this.knownAgents();
+    const extra: string[] = [];
+    for (const id of this.registered()) if (this.store.get(id) === undefined) extra.push(id);
+    if (extra.length === 0) return known;
+    return [...known, ...extra].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  /** A registered agent that has sent no signal: every dimension 0.5, the pool's forecast when it has one. */
+  private defaultState(agentId: string, now: number): AgentCoordinationState {
+    const scores = {} as Record<SignalType, number>;
+    for (const t of SIGNAL_TYPES) scores[t] = dimensionScore(undefined, INVERTED_BY_INDEX[TYPE_INDEX[t]]!, now);
+    return {
+      agentId,
+      signals: [],
+      scores,
+      routingScore: this.store.score(agentId, now),
+      lastUpdated: 0,
+      overload: this.localPrediction(agentId, undefined, DEFAULT_HORIZON_SECONDS) ?? predictOverload([], now, DEFAULT_HORIZON_SECONDS, this.options.overloadThreshold),
+    };
   }
 
   private stateOf(agent: AgentSignals, now: number): AgentCoordinationState {

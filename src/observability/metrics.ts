@@ -140,12 +140,54 @@ export class Metrics {
     },
   });
 
+  readonly poolUtilizationRatio = new Gauge({
+    name: 'coordd_pool_utilization_ratio',
+    help: 'Used task slots / total task slots of registered agents (0-1)',
+    registers: [this.registry],
+    collect: (): void => {
+      this.poolUtilizationRatio.set(this.poolSource().utilization);
+    },
+  });
+
+  /** @deprecated Same value as coordd_pool_utilization_ratio; removed in the release after next. */
   readonly poolUtilization = new Gauge({
     name: 'coordd_pool_utilization',
-    help: 'Used task slots / total task slots of registered agents',
+    help: 'DEPRECATED: use coordd_pool_utilization_ratio (same value; this name goes in the next release)',
     registers: [this.registry],
     collect: (): void => {
       this.poolUtilization.set(this.poolSource().utilization);
+    },
+  });
+
+  readonly buildInfo = new Gauge({
+    name: 'coordd_build_info',
+    help: 'Always 1; the version label says which coordd is running',
+    labelNames: ['version'] as const,
+    registers: [this.registry],
+  });
+
+  readonly agentAdmin = new Counter({
+    name: 'coordd_agent_admin_actions_total',
+    help: 'Operator changes to agents (agent.update, agent.drain, agent.remove), by action',
+    labelNames: ['action'] as const,
+    registers: [this.registry],
+  });
+
+  readonly taskRetries = new Counter({
+    name: 'coordd_task_retries_total',
+    help: 'FAILED or CANCELLED tasks run again by task.retry',
+    registers: [this.registry],
+  });
+
+  /** Read at scrape time; the daemon points it at the event stream. */
+  eventSubscriptionsSource: () => number = () => 0;
+
+  readonly eventSubscriptions = new Gauge({
+    name: 'coordd_event_subscriptions',
+    help: 'Open events.subscribe subscriptions',
+    registers: [this.registry],
+    collect: (): void => {
+      this.eventSubscriptions.set(this.eventSubscriptionsSource());
     },
   });
 

@@ -1,5 +1,6 @@
 import type { AgentState } from '../schemas/common.js';
 import type { AgentChannel } from './agent-channel.js';
+import type { AgentWork } from './agent-work.js';
 
 export type ReportedState = 'IDLE' | 'ANALYZING' | 'EXECUTING';
 
@@ -27,6 +28,10 @@ export interface AgentRecord {
   health: Health | undefined;
   degraded: boolean;
   draining: boolean;
+  /** Free-form labels an operator set with agent.update (kept across a takeover). */
+  tags: readonly string[];
+  /** Its finished attempts: counts and recent latency (kept across a takeover). */
+  readonly work: AgentWork;
   /** Task ids dispatched to it and not yet finished. */
   readonly inFlight: Set<string>;
   /** The last state logged, to log and count changes only. */

@@ -6,6 +6,7 @@ import type { AgentChannel } from './agent-channel.js';
 import { openGate, type AgentGate } from './agent-gate.js';
 import { canTake, deriveState, type AgentRecord, type Health, type ReportedState } from './agent-record.js';
 import type { PoolObserver } from './pool-observer.js';
+import { AgentWork } from './agent-work.js';
 
 /** What agent.register carries, plus the connection it came on. */
 export interface Registration {
@@ -18,6 +19,13 @@ export interface Registration {
   channel: AgentChannel;
   sessionId: string;
   pid?: number;
+}
+
+/** What agent.update may change. */
+export interface AgentChanges {
+  capacity?: number;
+  capabilities?: readonly string[];
+  tags?: readonly string[];
 }
 
 /**
@@ -71,6 +79,8 @@ export class AgentRegistry {
       health: undefined,
       degraded: false,
       draining: false,
+      tags: previous?.tags ?? [],
+      work: previous?.work ?? new AgentWork(),
       inFlight: new Set(),
       lastState: previous?.lastState ?? 'IDLE',
     };
@@ -92,6 +102,11 @@ export class AgentRegistry {
 
   get size(): number {
     return this.agents.size;
+  }
+
+  /** Every registered agent's id. */
+  *ids(): IterableIterator<string> {
+    for (const id of this.agents.keys()) yield id;
   }
 
   /** Agents that can take one more task needing `required`. */
@@ -119,6 +134,15 @@ export class AgentRegistry {
     }
     this.refresh(agent);
     return agent;
+  }
+
+  /** An operator's change of capacity, capabilities or tags (agent.update); logged with what changed. */
+  update(agent: AgentRecord, changes: AgentChanges): void {
+    if (changes.capacity !== undefined) agent.capacity = changes.capacity;
+    if (changes.capabilities !== undefined) agent.capabilities = new Set(changes.capabilities);
+    if (changes.tags !== undefined) agent.tags = [...new Set(changes.tags)];
+    this.log.info({ agentId: agent.agentId, ...changes }, 'agent updated by operator');
+    this.refresh(agent);
   }
 
   setDraining(agent: AgentRecord, draining: boolean): void {

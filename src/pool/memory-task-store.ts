@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { TASK_STATES, TERMINAL_STATES, type TaskState } from '../schemas/task.js';
 import type { Clock } from '../time/clock.js';
-import { TaskStoreError, type TaskFilter, type TaskPage, type TaskRecord, type TaskStore } from './task-store.js';
+import { matchesTaskFilter, TaskStoreError, type TaskFilter, type TaskPage, type TaskRecord, type TaskStore } from './task-store.js';
 
 /** Retention of finished tasks in a MemoryTaskStore. */
 export interface MemoryTaskStoreOptions {
@@ -108,6 +108,23 @@ export class MemoryTaskStore implements TaskStore {
     this.place({ task, seq: old.seq });
   }
 
+  reopen(task: TaskRecord): void {
+    this.purge();
+    const old = this.finished.peek(task.taskId);
+    if (!old) {
+      if (this.live.has(task.taskId)) throw new TaskStoreError('NOT_REOPENABLE', `task ${task.taskId} is not finished`);
+      throw new TaskStoreError('NOT_FOUND', `task ${task.taskId} does not exist`);
+    }
+    if ((old.task.state !== 'FAILED' && old.task.state !== 'CANCELLED') || task.state !== 'PENDING') {
+      throw new TaskStoreError('NOT_REOPENABLE', `task ${task.taskId} is ${old.task.state}; only FAILED or CANCELLED tasks reopen, as PENDING`);
+    }
+    // delete() runs forget() (counts, key index, a dead order slot); the slot lives on under the same seq.
+    this.finished.delete(task.taskId);
+    this.deadSlots--;
+    this.indexKey(task);
+    this.place({ task, seq: old.seq });
+  }
+
   findByIdempotencyKey(key: string): TaskRecord | undefined {
     this.purge();
     const taskId = this.byIdempotencyKey.get(key);
@@ -122,7 +139,7 @@ export class MemoryTaskStore implements TaskStore {
     let i = page.cursor === undefined ? this.orderSeqs.length - 1 : this.indexBefore(page.cursor);
     for (; i >= 0; i--) {
       const task = this.taskAt(i);
-      if (!task || (filter.state !== undefined && task.state !== filter.state) || (filter.agentId !== undefined && task.agentId !== filter.agentId)) continue;
+      if (!task || !matchesTaskFilter(task, filter)) continue;
       // One match beyond the page decides whether there is a next page at all.
       if (tasks.length === page.limit) return { tasks, nextCursor: encodeCursor(lastSeq) };
       tasks.push(task);

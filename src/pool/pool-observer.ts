@@ -14,6 +14,10 @@ export interface PoolObserver {
   staleEpoch?(kind: 'result' | 'progress'): void;
   /** An agent's derived state changed. */
   agentState?(agentId: string, state: AgentState | 'REMOVED', previous: AgentState | undefined): void;
+  /** An operator changed an agent (agent.update, agent.drain, agent.remove); logged by the pool. */
+  agentAdmin?(agentId: string, action: 'update' | 'drain' | 'remove' | 'force_remove'): void;
+  /** An operator ran a FAILED or CANCELLED task again (task.retry). */
+  retried?(task: TaskRecord): void;
   /** Seconds a task waited in the queue before a dispatch. */
   queueWait?(seconds: number): void;
   /** Seconds one attempt ran, whatever its outcome. */

@@ -5,7 +5,7 @@ import type { Random } from '../random.js';
 import type { MessageRouter } from '../routing/message-router.js';
 import type { TaskState } from '../schemas/task.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
-import { AgentRegistry, type Registration } from './agent-registry.js';
+import { AgentRegistry, type AgentChanges, type Registration } from './agent-registry.js';
 import type { AgentRecord, Health, ReportedState } from './agent-record.js';
 import { DEFAULT_POOL_OPTIONS, type PoolOptions } from './pool-options.js';
 import type { PoolObserver, RequeueReason } from './pool-observer.js';
@@ -15,7 +15,7 @@ import { DispatchLoop } from './dispatch-loop.js';
 import { AgentSelector, type Choice } from './agent-selector.js';
 import { Conditions } from './conditions.js';
 import { isolationReport, poolSnapshot, type IsolationReport, type PoolSnapshot } from './pool-snapshot.js';
-import { newTask, withAttemptStarted, type AssignInput } from './task-records.js';
+import { newTask, withAttemptStarted, withRetry, type AssignInput } from './task-records.js';
 
 export type { AssignInput } from './task-records.js';
 import type { TaskFilter, TaskPage, TaskRecord, TaskStore } from './task-store.js';
@@ -127,6 +127,75 @@ export class PoolService {
     return this.conditions.until(() => !this.agents.get(agentId) || agent.inFlight.size === 0, timeoutMs);
   }
 
+  // ---- operator actions on agents (agent.update / drain / remove) ----------------------------
+
+  /** The agent, or UNKNOWN_AGENT. */
+  requireAgent(agentId: string): AgentRecord {
+    const agent = this.agents.get(agentId);
+    if (!agent) throw new AppError('UNKNOWN_AGENT', `agent ${agentId} is not registered`, { agentId });
+    return agent;
+  }
+
+  /** Change capacity, capabilities or tags. A lower capacity takes effect as running tasks end; none is cut short. */
+  updateAgent(agentId: string, changes: AgentChanges): AgentRecord {
+    const agent = this.requireAgent(agentId);
+    this.agents.update(agent, changes);
+    this.observer.agentAdmin?.(agentId, 'update');
+    this.schedulePump();
+    return agent;
+  }
+
+  /** DRAINING from now on: no new work, what runs finishes. Lasts until the agent registers again. */
+  drainAgent(agentId: string): AgentRecord {
+    const agent = this.requireAgent(agentId);
+    if (!agent.draining) {
+      this.agents.setDraining(agent, true);
+      this.log.info({ agentId, inFlight: agent.inFlight.size }, 'agent drained by operator');
+      this.observer.agentAdmin?.(agentId, 'drain');
+    }
+    return agent;
+  }
+
+  /**
+   * Remove an agent. Without `force`: drain it, and disconnect it once its running tasks have
+   * ended (at once when it runs none). With `force`: requeue what it runs and disconnect it now.
+   * `removed` says whether it is gone already.
+   */
+  removeByOperator(agentId: string, force: boolean): { removed: boolean; requeued: number } {
+    const agent = this.requireAgent(agentId);
+    const requeued = force ? agent.inFlight.size : 0;
+    if (force || agent.inFlight.size === 0) {
+      this.log.info({ agentId, requeued, force }, 'agent removed by operator');
+      this.observer.agentAdmin?.(agentId, force ? 'force_remove' : 'remove');
+      agent.channel.close('removed by an operator');
+      this.removeAgent(agent, 'agent_removed');
+      return { removed: true, requeued };
+    }
+    this.drainAgent(agentId);
+    this.log.info({ agentId, inFlight: agent.inFlight.size }, 'agent will be removed once its running tasks end');
+    this.observer.agentAdmin?.(agentId, 'remove');
+    // Every attempt ends by its own timeout at the latest, so this never waits on the bound.
+    void this.conditions.until(() => this.agents.get(agentId) !== agent || agent.inFlight.size === 0, MAX_REMOVAL_WAIT_MS).then(() => {
+      if (this.agents.get(agentId) !== agent) return;
+      agent.channel.close('removed by an operator');
+      this.removeAgent(agent, 'agent_removed');
+    });
+    return { removed: false, requeued: 0 };
+  }
+
+  /** The tasks an agent runs now, with the epoch and start of each running attempt. */
+  runningOn(agentId: string): { taskId: string; type: string; epoch: number; startedAt: number }[] {
+    const agent = this.agents.get(agentId);
+    if (!agent) return [];
+    const out: { taskId: string; type: string; epoch: number; startedAt: number }[] = [];
+    for (const taskId of agent.inFlight) {
+      const run = this.running.get(taskId);
+      const task = this.deps.store.get(taskId);
+      if (run && task) out.push({ taskId, type: task.type, epoch: run.epoch, startedAt: run.startedAt });
+    }
+    return out;
+  }
+
   /** Start the liveness monitor (DEGRADED after leaseTtlMs of silence, removal after the grace period). */
   start(): void {
     if (this.monitor) return;
@@ -205,6 +274,28 @@ export class PoolService {
     this.agents.get(task.agentId!)?.channel.notify('task.cancel', { taskId, epoch: task.epoch });
     this.log.info({ taskId, agentId: task.agentId, traceId: task.traceId }, 'task cancel requested');
     return next;
+  }
+
+  /**
+   * Run a FAILED or CANCELLED task again (task.retry): the one way a terminal task changes. Same
+   * id, attempts kept, a fresh maxAttempts budget; it is queued (or dispatched) like a new task.
+   */
+  retry(taskId: string): TaskRecord {
+    if (!this.accepting) throw new AppError('SHUTTING_DOWN', 'the pool is not accepting tasks');
+    const task = this.get(taskId);
+    if (task.state !== 'FAILED' && task.state !== 'CANCELLED') {
+      throw new AppError('NOT_RETRYABLE', `task ${taskId} is ${task.state}; only FAILED or CANCELLED tasks can be retried`, { taskId, state: task.state });
+    }
+    if (this.pending.size >= this.options.maxQueue) {
+      throw new AppError('QUEUE_FULL', `${this.pending.size} tasks are pending`, { maxQueue: this.options.maxQueue });
+    }
+    const next = withRetry(task, this.deps.clock.now());
+    this.deps.store.reopen(next);
+    this.log.info({ taskId, previous: task.state, retry: next.retry!.count, traceId: task.traceId }, 'task retried by operator');
+    this.observer.retried?.(next);
+    this.changed(next, task.state);
+    this.enqueue(next, undefined);
+    return this.deps.store.get(taskId)!;
   }
 
   /** A task.progress report; ignored (and counted) unless it names the current epoch on the current agent. */
@@ -390,6 +481,9 @@ export class PoolService {
 
 
 }
+
+/** Longest a non-forced agent.remove waits for running tasks (the longest task timeout allowed, plus a margin). */
+const MAX_REMOVAL_WAIT_MS = 86_400_000 + 60_000;
 
 function isTerminal(state: TaskState): boolean {
   return state === 'COMPLETED' || state === 'FAILED' || state === 'CANCELLED';

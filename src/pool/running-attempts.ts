@@ -84,6 +84,7 @@ export class RunningAttempts {
       gate.abandon(run.agentId, run.ticket);
     } else {
       router.observe({ agentId: run.agentId, latencyMs: now - run.startedAt, outcome, at: now });
+      if (outcome !== 'lost') agent?.work.record(outcome === 'completed' ? 'completed' : 'failed', now - run.startedAt);
       if (outcome === 'completed') gate.success(run.agentId, run.ticket);
       else gate.failure(run.agentId, run.ticket);
     }

@@ -12,11 +12,23 @@ const COUNTED: ReadonlySet<AttemptOutcome> = new Set(['failed', 'timeout']);
 /** Outcomes where the agent, not the task, went away. */
 const LOST: ReadonlySet<AttemptOutcome> = new Set(['disconnected']);
 
+/** Attempts since the latest task.retry (all of them when never retried): only these count against the limits. */
+const sinceRetry = (t: TaskRecord): Attempt[] => (t.retry ? t.attempts.filter((a) => a.attempt > t.retry!.afterAttempt) : t.attempts);
+
 /** Attempts that count against maxAttempts. */
-export const failuresOf = (t: TaskRecord): number => t.attempts.filter((a) => COUNTED.has(a.outcome)).length;
+export const failuresOf = (t: TaskRecord): number => sinceRetry(t).filter((a) => COUNTED.has(a.outcome)).length;
 
 /** Times the task was requeued because its agent was lost. */
-export const requeuesOf = (t: TaskRecord): number => t.attempts.filter((a) => LOST.has(a.outcome)).length;
+export const requeuesOf = (t: TaskRecord): number => sinceRetry(t).filter((a) => LOST.has(a.outcome)).length;
+
+/**
+ * A FAILED or CANCELLED task made PENDING again for task.retry: same id, epoch and attempts
+ * (history kept), a fresh budget of maxAttempts from here, and no result, error or finish time.
+ */
+export function withRetry(t: TaskRecord, now: number): TaskRecord {
+  const { result: _result, error: _error, finishedAt: _finishedAt, progress: _progress, progressMessage: _message, ...rest } = t;
+  return { ...rest, state: 'PENDING', cancelRequested: false, retry: { count: (t.retry?.count ?? 0) + 1, at: now, afterAttempt: t.attempts.length } };
+}
 
 /** A copy of the task with one more running attempt on `agentId`. */
 export function withAttemptStarted(t: TaskRecord, agentId: string, now: number): TaskRecord {

@@ -6,7 +6,28 @@ export type TaskRecord = z.infer<typeof TaskRecordSchema>;
 
 export interface TaskFilter {
   state?: TaskState;
+  /** The agent running it, or the last one that did. */
   agentId?: string;
+  type?: string;
+  /** createdAt >= createdAfter (ms since the epoch). */
+  createdAfter?: number;
+  /** createdAt < createdBefore (ms since the epoch). */
+  createdBefore?: number;
+  idempotencyKey?: string;
+  traceId?: string;
+}
+
+/** Whether a task passes every field set in the filter (stores may use it, or do the same in their own query). */
+export function matchesTaskFilter(task: TaskRecord, f: TaskFilter): boolean {
+  return (
+    (f.state === undefined || task.state === f.state) &&
+    (f.agentId === undefined || task.agentId === f.agentId) &&
+    (f.type === undefined || task.type === f.type) &&
+    (f.createdAfter === undefined || task.createdAt >= f.createdAfter) &&
+    (f.createdBefore === undefined || task.createdAt < f.createdBefore) &&
+    (f.idempotencyKey === undefined || task.idempotencyKey === f.idempotencyKey) &&
+    (f.traceId === undefined || task.traceId === f.traceId)
+  );
 }
 
 export interface TaskPage {
@@ -15,7 +36,7 @@ export interface TaskPage {
 }
 
 /** Why a store refused a write. Local error: it never crosses the wire as such. */
-export type TaskStoreErrorCode = 'DUPLICATE' | 'NOT_FOUND' | 'TERMINAL';
+export type TaskStoreErrorCode = 'DUPLICATE' | 'NOT_FOUND' | 'TERMINAL' | 'NOT_REOPENABLE';
 
 export class TaskStoreError extends Error {
   constructor(
@@ -46,6 +67,13 @@ export interface TaskStore {
    * already COMPLETED, FAILED or CANCELLED (terminal states never change).
    */
   update(task: TaskRecord): void;
+  /**
+   * The one exception to "terminal states never change" (task.retry): replace a FAILED or
+   * CANCELLED task with its PENDING continuation, keeping its place in list() order. Throws
+   * 'NOT_FOUND' for an unknown id and 'NOT_REOPENABLE' when the stored task is not FAILED or
+   * CANCELLED or the new record is not PENDING.
+   */
+  reopen(task: TaskRecord): void;
   /** The retained task submitted with this idempotency key, if any. */
   findByIdempotencyKey(key: string): TaskRecord | undefined;
   /** Tasks newest first (by insertion), filtered, paged with an opaque cursor. */

@@ -2,8 +2,9 @@ import type { MethodDefinition } from './method.js';
 import { coordinationMetrics, coordinationPredictOverload, coordinationSignal, coordinationState } from './coordination.js';
 import { routerSelect } from './router.js';
 import { rpcDiscover } from './discover.js';
-import { agentHeartbeat, agentRegister } from './agent.js';
-import { poolAssign, taskCancel, taskGet, taskList, taskProgress, taskWait } from './task.js';
+import { agentDrain, agentGet, agentHeartbeat, agentList, agentRegister, agentRemove, agentUpdate } from './agent.js';
+import { eventsSubscribe, eventsUnsubscribe } from './events.js';
+import { poolAssign, taskCancel, taskGet, taskList, taskProgress, taskRetry, taskWait } from './task.js';
 import { poolDespawn, poolIsolationReport, poolShutdown, poolSpawn, poolStatus } from './pool.js';
 import { SCALING_METHODS } from './scaling.js';
 import { conversationClose, conversationGet, conversationList, routerRoute } from './conversation.js';
@@ -26,11 +27,19 @@ const METHODS = [
   agentRegister,
   agentHeartbeat,
   taskProgress,
+  agentList,
+  agentGet,
+  agentUpdate,
+  agentDrain,
+  agentRemove,
   poolAssign,
   taskGet,
   taskList,
   taskWait,
   taskCancel,
+  taskRetry,
+  eventsSubscribe,
+  eventsUnsubscribe,
   poolStatus,
   poolIsolationReport,
   poolSpawn,

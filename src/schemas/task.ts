@@ -49,6 +49,14 @@ export const TaskRecord = z.object({
   result: z.unknown().optional(),
   error: TaskError.optional(),
   cancelRequested: z.boolean(),
+  retry: z
+    .object({
+      count: z.number().int().min(1).describe('task.retry calls so far'),
+      at: Timestamp.describe('When the latest task.retry was accepted'),
+      afterAttempt: z.number().int().nonnegative().describe('Attempts before it: only later ones count against maxAttempts and the requeue limit'),
+    })
+    .optional()
+    .describe('Set once an operator ran the FAILED or CANCELLED task again (task.retry)'),
   createdAt: Timestamp,
   startedAt: Timestamp.optional(),
   finishedAt: Timestamp.optional(),
@@ -91,11 +99,16 @@ export const taskGet = defineMethod({
 
 export const taskList = defineMethod({
   name: 'task.list',
-  summary: 'Tasks, newest first, filtered by state and/or agent, paged.',
+  summary: 'Tasks, newest first, filtered (every field given must match), paged.',
   roles: ['operator', 'admin'],
   params: z.strictObject({
     state: TaskState.optional(),
-    agentId: AgentId.optional(),
+    agentId: AgentId.optional().describe('The agent running it, or the last one that did'),
+    type: z.string().min(1).max(128).optional(),
+    createdAfter: Timestamp.optional().describe('createdAt >= this'),
+    createdBefore: Timestamp.optional().describe('createdAt < this'),
+    idempotencyKey: z.string().min(1).max(256).optional(),
+    traceId: TraceId.optional(),
     limit: Limit.optional().describe('Default 100'),
     cursor: Cursor.optional(),
   }),
@@ -116,6 +129,14 @@ export const taskCancel = defineMethod({
   roles: ['operator', 'admin'],
   params: z.strictObject({ taskId: TaskId }),
   result: z.object({ taskId: TaskId, state: TaskState, cancelRequested: z.boolean() }),
+});
+
+export const taskRetry = defineMethod({
+  name: 'task.retry',
+  summary: 'Run a FAILED or CANCELLED task again: same id, attempts kept, a fresh maxAttempts budget; queued like a new task.',
+  roles: ['operator', 'admin'],
+  params: z.strictObject({ taskId: TaskId }),
+  result: TaskRecord,
 });
 
 /** Notifications between daemon and agents (documented; agents send task.progress). */

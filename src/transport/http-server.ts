@@ -33,7 +33,7 @@ export interface HttpServerDeps {
 
 /**
  * The one HTTP server: WebSocket upgrade at /rpc (with bearer-token auth), GET /metrics,
- * /healthz and /readyz. Knows nothing of JSON-RPC or the domain.
+ * /livez, /healthz and /readyz. Knows nothing of JSON-RPC or the domain.
  */
 export class HttpServer {
   private readonly server: Server;
@@ -130,7 +130,7 @@ export class HttpServer {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
       return;
     }
-    if (path === '/healthz') return json(res, 200, { status: 'ok' });
+    if (path === '/livez' || path === '/healthz') return json(res, 200, { status: 'ok' });
     if (path === '/readyz') return this.deps.isReady() ? json(res, 200, { status: 'ready' }) : json(res, 503, { status: 'not ready' });
     if (path === '/metrics') {
       try {

@@ -26,7 +26,7 @@ export interface AlertWiringDeps {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
-  subscribers: AlertSubscribers;
+  subscribers: Pick<AlertSubscribers, 'raised' | 'cleared'>;
   /** Slots and queue of the pool now (read at each evaluation). */
   poolLoad: () => { totalSlots: number; usedSlots: number; queued: number };
 }

@@ -3,6 +3,7 @@ import { MemoryTaskStore } from '../../src/pool/memory-task-store.js';
 import type { AgentGate } from '../../src/pool/agent-gate.js';
 import { PoolService } from '../../src/pool/pool-service.js';
 import type { PoolOptions } from '../../src/pool/pool-options.js';
+import type { PoolObserver } from '../../src/pool/pool-observer.js';
 import { sequentialIds } from '../../src/ids.js';
 import { seededRandom } from '../../src/random.js';
 import { MessageRouter } from '../../src/routing/message-router.js';
@@ -57,14 +58,14 @@ export class FakeAgent implements AgentChannel {
 }
 
 /** A pool on a virtual clock with a seeded router, and helpers to add fake agents. */
-export function poolHarness(options: Partial<PoolOptions> = {}, seed = 1, makeGate?: (clock: VirtualClock) => AgentGate) {
+export function poolHarness(options: Partial<PoolOptions> = {}, seed = 1, makeGate?: (clock: VirtualClock) => AgentGate, observer?: PoolObserver) {
   const clock = new VirtualClock();
   const random = seededRandom(seed);
   const scores = { now: () => clock.now(), routingScore: () => 0.5, hasLiveSignal: () => false };
   const router = new MessageRouter({ random, scores }, { enableRep: true, defaultStrategy: 'LEAST_LOADED' });
   const store = new MemoryTaskStore({ clock }, { retentionMs: 3_600_000, retentionCount: 100_000 });
   const gate = makeGate?.(clock);
-  const pool = new PoolService({ clock, ids: sequentialIds('t'), random, router, store, gate }, { retryBaseDelayMs: 100, retryMaxDelayMs: 1000, ...options });
+  const pool = new PoolService({ clock, ids: sequentialIds('t'), random, router, store, gate, observer }, { retryBaseDelayMs: 100, retryMaxDelayMs: 1000, ...options });
   let session = 0;
   const agents = new Map<string, FakeAgent>();
   const addAgent = (agentId: string, capacity = 1, capabilities: string[] = [], contextWindowId?: string): FakeAgent => {

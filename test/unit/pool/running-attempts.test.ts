@@ -3,12 +3,13 @@ import type { AgentRecord } from '../../../src/pool/agent-record.js';
 import { RunningAttempts } from '../../../src/pool/running-attempts.js';
 import type { Observation } from '../../../src/routing/strategy.js';
 import { VirtualClock } from '../../../src/time/virtual-clock.js';
+import { AgentWork } from '../../../src/pool/agent-work.js';
 
 /** The bookkeeping of running attempts, with every collaborator a plain object. */
 describe('RunningAttempts', () => {
   function setup() {
     const clock = new VirtualClock();
-    const agent = { agentId: 'a1', capacity: 2, inFlight: new Set<string>(), draining: false, degraded: false } as unknown as AgentRecord;
+    const agent = { agentId: 'a1', capacity: 2, inFlight: new Set<string>(), draining: false, degraded: false, work: new AgentWork() } as unknown as AgentRecord;
     const gate: string[] = [];
     const observed: Observation[] = [];
     const finishedAt: number[] = [];

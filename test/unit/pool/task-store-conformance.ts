@@ -309,5 +309,60 @@ export function taskStoreConformance(
         expect(unfinished.find((t) => t.taskId === running.taskId)).to.deep.equal(running);
       });
     });
+
+    describe('list filters (task.list)', () => {
+      it('filters by type, agent, creation time, idempotency key and trace id, every given field at once', () => {
+        const tasks = insertAll(6, (i) => ({
+          type: i % 2 === 0 ? 'even' : 'odd',
+          createdAt: 1000 + i * 10,
+          ...(i === 3 ? { idempotencyKey: 'k3', traceId: 'trace-three' } : {}),
+        }));
+        store.update({ ...tasks[4]!, state: 'IN_PROGRESS', agentId: 'agent-x' });
+        expect(ids(store.list({ type: 'even' }, { limit: 10 }).tasks)).to.deep.equal([tasks[4]!, tasks[2]!, tasks[0]!].map((t) => t.taskId));
+        expect(ids(store.list({ agentId: 'agent-x' }, { limit: 10 }).tasks)).to.deep.equal([tasks[4]!.taskId]);
+        expect(ids(store.list({ createdAfter: 1010, createdBefore: 1030 }, { limit: 10 }).tasks)).to.deep.equal([tasks[2]!.taskId, tasks[1]!.taskId]);
+        expect(ids(store.list({ idempotencyKey: 'k3' }, { limit: 10 }).tasks)).to.deep.equal([tasks[3]!.taskId]);
+        expect(ids(store.list({ traceId: 'trace-three' }, { limit: 10 }).tasks)).to.deep.equal([tasks[3]!.taskId]);
+        expect(store.list({ type: 'even', state: 'PENDING', createdAfter: 1001 }, { limit: 10 }).tasks.map((t) => t.taskId)).to.deep.equal([tasks[2]!.taskId]);
+        expect(store.list({ traceId: 'nobody' }, { limit: 10 }).tasks).to.deep.equal([]);
+      });
+
+      it('pages a filtered list exactly once', () => {
+        const tasks = insertAll(25, (i) => ({ type: i % 3 === 0 ? 'third' : 'other' }));
+        const expected = tasks.filter((_, i) => i % 3 === 0).reverse();
+        expect(ids(pageAll({ type: 'third' }, 2))).to.deep.equal(ids(expected));
+      });
+    });
+
+    describe('reopen (task.retry)', () => {
+      it('turns a FAILED or CANCELLED task back into PENDING in place: same id, list position, counts and key index', () => {
+        const [a, b, c] = insertAll(3, (i) => ({ idempotencyKey: `key-${i}` }));
+        const failed = finish(b!, 'FAILED');
+        finish(c!, 'CANCELLED');
+        const again = { ...failed, state: 'PENDING' as const, finishedAt: undefined };
+        store.reopen(again);
+        expect(store.get(b!.taskId)).to.deep.equal(again);
+        expect(store.findByIdempotencyKey('key-1')!.taskId).to.equal(b!.taskId);
+        expect(ids(store.list({}, { limit: 10 }).tasks)).to.deep.equal([c!.taskId, b!.taskId, a!.taskId]);
+        expect(store.countByState()).to.include({ PENDING: 2, FAILED: 0, CANCELLED: 1 });
+        expect(ids(store.unfinished()).sort()).to.deep.equal([a!.taskId, b!.taskId].sort());
+        // It may finish again, and be retained like any finished task.
+        store.update({ ...again, state: 'IN_PROGRESS' });
+        store.update({ ...again, state: 'COMPLETED' });
+        expect(store.get(b!.taskId)!.state).to.equal('COMPLETED');
+        expect(store.size()).to.equal(3);
+      });
+
+      it('refuses unknown tasks, tasks that are not FAILED or CANCELLED, and a new state other than PENDING', () => {
+        const [a, b, c] = insertAll(3);
+        finish(b!, 'COMPLETED');
+        const failed = finish(c!, 'FAILED');
+        expect(codeOf(() => store.reopen(makeTask()))).to.equal('NOT_FOUND');
+        expect(codeOf(() => store.reopen(a!))).to.equal('NOT_REOPENABLE');
+        expect(codeOf(() => store.reopen({ ...b!, state: 'PENDING' }))).to.equal('NOT_REOPENABLE');
+        expect(codeOf(() => store.reopen({ ...failed, state: 'IN_PROGRESS' }))).to.equal('NOT_REOPENABLE');
+        expect(store.get(c!.taskId)!.state).to.equal('FAILED');
+      });
+    });
   });
 }
