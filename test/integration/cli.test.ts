@@ -43,11 +43,6 @@ describe('coordd CLI (real daemon, built binary)', function () {
     await d?.stop();
   });
 
-  const serves = async (method: string): Promise<boolean> => {
-    const doc = (await op.requestUntyped('rpc.discover')) as { methods: { name: string }[] };
-    return doc.methods.some((m) => m.name === method);
-  };
-
   it('status: a table for people, JSON alone on stdout with -o json', async () => {
     const table = await runCli(['status'], env);
     expect(table.code, table.stderr).to.equal(0);
@@ -103,28 +98,37 @@ describe('coordd CLI (real daemon, built binary)', function () {
     expect(json.json()).to.have.property('thresholds').that.has.property('utilizationMin');
   });
 
-  it('agents, tasks retry, tasks watch: the operator API when the daemon serves it, else one clear line and exit 1', async () => {
+  it('agents lists the registered agent; tasks retry --wait runs a FAILED task again and exits 1 when it fails again', async () => {
     const agents = await runCli(['agents', '-o', 'json'], env);
-    if (await serves('agent.list')) {
-      expect(agents.code, agents.stderr).to.equal(0);
-      expect(agents.json<{ agents: { agentId: string }[] }>().agents.map((a) => a.agentId)).to.include('cli-agent');
-      const one = await runCli(['agents', 'get', 'cli-agent', '-o', 'json'], env);
-      expect(one.json()).to.include({ agentId: 'cli-agent', capacity: 4 });
-    } else {
-      expect(agents.code).to.equal(1);
-      expect(agents.stdout).to.equal('');
-      expect(agents.stderr.trim()).to.equal('coordd: the daemon does not serve agent.list (it is older than this CLI; upgrade the daemon)');
-    }
+    expect(agents.code, agents.stderr).to.equal(0);
+    expect(agents.json<{ agents: { agentId: string }[] }>().agents.map((a) => a.agentId)).to.include('cli-agent');
+    const table = await runCli(['agents', '--capability', 'work'], env);
+    expect(table.stdout).to.match(/^cli-agent\s+IDLE\s+0\/4\s+work\s/m);
+    const one = await runCli(['agents', 'get', 'cli-agent', '-o', 'json'], env);
+    expect(one.json()).to.include({ agentId: 'cli-agent', capacity: 4 });
     const { taskId } = await op.assign({ type: 'work', payload: { fail: true } });
     await op.waitTask(taskId);
     const retried = await runCli(['tasks', 'retry', taskId, '--wait', '-o', 'json'], env);
-    if (await serves('task.retry')) {
-      expect(retried.code, 'the retry fails again: exit 1').to.equal(1);
-      expect(retried.json()).to.include({ taskId, state: 'FAILED' }).and.have.property('attempts').with.length(2);
-    } else {
-      expect(retried.code).to.equal(1);
-      expect(retried.stderr).to.contain('does not serve task.retry');
-    }
+    expect(retried.code, 'the retry fails again: exit 1').to.equal(1);
+    expect(retried.json()).to.include({ taskId, state: 'FAILED' }).and.have.property('attempts').with.length(2);
+  });
+
+  it('tasks watch streams task events until Ctrl-C (exit 0); agents get shows one agent as a table', async () => {
+    const watch = startCli(['tasks', 'watch'], env);
+    const lines = createInterface({ input: watch.stdout });
+    let stderr = '';
+    watch.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    // The CLI says on stderr once its subscription is in place.
+    await new Promise<void>((resolve) => watch.stderr.on('data', () => /watching task events/.test(stderr) && resolve()));
+    const created = new Promise<string>((resolve) => lines.on('line', (line) => /task\.created/.test(line) && resolve(line)));
+    const { taskId } = await op.assign({ type: 'work', payload: { n: 5 } });
+    expect(await created, stderr).to.match(/task\.created\s+\S+/).and.contain('type=work').and.contain(taskId);
+    watch.kill('SIGINT');
+    const [code] = await once(watch, 'exit');
+    expect(code, stderr).to.equal(0);
+    const one = await runCli(['agents', 'get', 'cli-agent'], env);
+    expect(one.code, one.stderr).to.equal(0);
+    expect(one.stdout).to.match(/^agent:\s+cli-agent$/m).and.match(/^breaker:\s+closed$/m);
   });
 
   it('usage errors exit 2 with one line on stderr and nothing on stdout', async () => {
@@ -234,6 +238,27 @@ describe('coordd CLI against the operator API contract (a stand-in daemon on a r
       watch.kill('SIGINT');
       const [code] = await once(watch, 'exit');
       expect(code, 'Ctrl-C ends a watch cleanly').to.equal(0);
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
+describe('coordd CLI against a daemon without the operator API', () => {
+  it('agents says which method is missing (exit 1); tasks watch ID falls back to task.wait', async () => {
+    const { FakeDaemon } = await import('../support/fake-daemon.js');
+    const fake = await FakeDaemon.start();
+    const done = { taskId: 't-9', type: 'work', payload: null, state: 'COMPLETED', priority: 0, epoch: 1, attempts: [], maxAttempts: 3, timeoutMs: 1000, requiredCapabilities: [], cancelRequested: false, createdAt: 1, traceId: 'x', result: 1 };
+    fake.handle('task.wait', () => ({ result: done }));
+    try {
+      const env = { COORDD_URL: fake.url };
+      const agents = await runCli(['agents'], env);
+      expect(agents.code).to.equal(1);
+      expect(agents.stderr.trim()).to.equal('coordd: the daemon does not serve agent.list (it is older than this CLI; upgrade the daemon)');
+      const watch = await runCli(['tasks', 'watch', 't-9', '-o', 'json'], env);
+      expect(watch.code, watch.stderr).to.equal(0);
+      expect(watch.stderr).to.contain('this daemon has no events.subscribe');
+      expect(JSON.parse(watch.stdout)).to.include({ taskId: 't-9', state: 'COMPLETED' });
     } finally {
       await fake.close();
     }

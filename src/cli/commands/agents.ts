@@ -1,6 +1,7 @@
 import { EXIT, UsageError, intOption, onePositional, type Command } from '../command.js';
 import { CONNECTION_OPTIONS, call, outputFormat, withClient } from '../connection.js';
-import { callContract, type AgentDetail, type AgentListParams } from '../operator-contract.js';
+import type { MethodParams, MethodResult } from '../../client/method-types.js';
+import { AGENT_STATES, type AgentState } from '../../schemas/common.js';
 import { duration, json, keyValues, table } from '../output.js';
 
 const list: Command = {
@@ -8,7 +9,7 @@ const list: Command = {
   summary: 'Agents registered with the daemon (agent.list): state, capabilities, load, heartbeat age, routing score.',
   notes: ['See one agent in full with: coordd agents get ID'],
   options: {
-    state: { type: 'string', placeholder: 'STATE', description: 'only agents in this state (IDLE, EXECUTING, DEGRADED, DRAINING…)' },
+    state: { type: 'string', placeholder: 'STATE', description: `only agents in this state (${AGENT_STATES.join(', ')})` },
     capability: { type: 'string', placeholder: 'CAP', description: 'only agents with this capability' },
     template: { type: 'string', placeholder: 'NAME', description: 'only agents spawned from this template' },
     spawned: { type: 'boolean', description: 'only agents the daemon spawned' },
@@ -21,8 +22,11 @@ const list: Command = {
     const format = outputFormat(ctx, this.name);
     if (ctx.positionals.length) throw new UsageError(`unknown argument "${ctx.positionals[0]}" (did you mean: coordd agents get ID?)`, this.name);
     const v = ctx.values;
-    const params: AgentListParams = {};
-    if (v.state) params.state = v.state as string;
+    const params: NonNullable<MethodParams<'agent.list'>> = {};
+    if (v.state !== undefined) {
+      if (!(AGENT_STATES as readonly string[]).includes(v.state as string)) throw new UsageError(`--state must be one of ${AGENT_STATES.join(', ')} (got "${String(v.state)}")`, this.name);
+      params.state = v.state as AgentState;
+    }
     if (v.capability) params.capability = v.capability as string;
     if (v.template) params.template = v.template as string;
     if (v.spawned) params.spawned = true;
@@ -31,7 +35,7 @@ const list: Command = {
     if (limit !== undefined) params.limit = limit;
     if (v.cursor) params.cursor = v.cursor as string;
     return withClient(ctx, this.name, async (client) => {
-      const page = await call('agent.list', () => callContract(client, 'agent.list', params));
+      const page = await call('agent.list', () => client.request('agent.list', params));
       if (format === 'json') ctx.out(json(page));
       else {
         const rows = page.agents.map((a) => [
@@ -60,14 +64,14 @@ const get: Command = {
     const format = outputFormat(ctx, this.name);
     const agentId = onePositional(ctx, 'the agent id', this.name);
     return withClient(ctx, this.name, async (client) => {
-      const agent = await call('agent.get', () => callContract(client, 'agent.get', { agentId }));
+      const agent = await call('agent.get', () => client.request('agent.get', { agentId }));
       ctx.out(format === 'json' ? json(agent) : agentDetail(agent));
       return EXIT.OK;
     });
   },
 };
 
-function agentDetail(a: AgentDetail): string {
+function agentDetail(a: MethodResult<'agent.get'>): string {
   const ms = (x: number | undefined): string => (x === undefined ? '-' : `${Math.round(x)} ms`);
   const pairs: [string, string][] = [
     ['agent', a.agentId],

@@ -1,13 +1,12 @@
 import { RpcError } from '../../client/errors.js';
-import type { TaskList } from '../../client/method-types.js';
+import type { MethodParams } from '../../client/method-types.js';
+import { TASK_STATES, type TaskState } from '../../schemas/task.js';
 import { CliFailure, EXIT, UsageError, intOption, numberOption, onePositional, type Command } from '../command.js';
 import { CONNECTION_OPTIONS, call, describeFailure, outputFormat, withClient } from '../connection.js';
-import { eventLine, subscribeEvents } from '../events.js';
-import { callContract } from '../operator-contract.js';
+import { eventLine, subscribeEvents, type PoolEvent } from '../events.js';
 import { json } from '../output.js';
 import { exitFor, taskDetail, taskTable, waitForTask } from '../task-view.js';
 
-const TASK_STATES = ['PENDING', 'IN_PROGRESS', 'COMPLETED', 'FAILED', 'CANCELLED'];
 
 const list: Command = {
   name: 'tasks list',
@@ -27,21 +26,18 @@ const list: Command = {
     if (ctx.positionals.length) throw new UsageError(`unexpected argument "${ctx.positionals[0]}"`, this.name);
     const v = ctx.values;
     const state = v.state as string | undefined;
-    if (state !== undefined && !TASK_STATES.includes(state)) throw new UsageError(`--state must be one of ${TASK_STATES.join(', ')} (got "${state}")`, this.name);
+    if (state !== undefined && !(TASK_STATES as readonly string[]).includes(state)) throw new UsageError(`--state must be one of ${TASK_STATES.join(', ')} (got "${state}")`, this.name);
     const limit = intOption(v, 'limit', this.name, 1);
-    const params: Record<string, unknown> = {
-      state,
-      agentId: v.agent,
-      type: v.type,
-      idempotencyKey: v['idempotency-key'],
-      traceId: v['trace-id'],
-      limit,
-      cursor: v.cursor,
-    };
-    for (const k of Object.keys(params)) if (params[k] === undefined) delete params[k];
+    const params: MethodParams<'task.list'> = {};
+    if (state !== undefined) params.state = state as TaskState;
+    if (v.agent !== undefined) params.agentId = v.agent as string;
+    if (v.type !== undefined) params.type = v.type as string;
+    if (v['idempotency-key'] !== undefined) params.idempotencyKey = v['idempotency-key'] as string;
+    if (v['trace-id'] !== undefined) params.traceId = v['trace-id'] as string;
+    if (limit !== undefined) params.limit = limit;
+    if (v.cursor !== undefined) params.cursor = v.cursor as string;
     return withClient(ctx, this.name, async (client) => {
-      // Untyped: the type/idempotencyKey/traceId filters are the operator API's (older daemons answer -32602).
-      const page = (await call('task.list', () => client.requestUntyped('task.list', params))) as TaskList;
+      const page = await call('task.list', () => client.request('task.list', params));
       if (format === 'json') ctx.out(json(page));
       else {
         ctx.out(page.tasks.length ? taskTable(page.tasks) : 'no tasks');
@@ -98,7 +94,7 @@ const retry: Command = {
     const taskId = onePositional(ctx, 'the task id', this.name);
     const limitS = numberOption(ctx.values, 'wait-timeout', this.name) ?? 0;
     return withClient(ctx, this.name, async (client) => {
-      const task = await call('task.retry', () => callContract(client, 'task.retry', { taskId }));
+      const task = await call('task.retry', () => client.request('task.retry', { taskId }));
       if (!ctx.values.wait) {
         ctx.out(format === 'json' ? json(task) : `${task.taskId} ${task.state} (attempt ${task.attempts.length + 1} of up to ${task.maxAttempts})`);
         return EXIT.OK;
@@ -125,19 +121,22 @@ const watch: Command = {
     const taskId = ctx.positionals[0];
     const taskType = ctx.values.type as string | undefined;
     return withClient(ctx, this.name, async (client) => {
-      const print = (event: { data: Record<string, unknown> } & Parameters<typeof eventLine>[0]): void => {
-        if (taskId !== undefined && event.data?.taskId !== taskId) return;
+      const print = (event: PoolEvent): void => {
+        if (taskId !== undefined && (event.data as { taskId?: string }).taskId !== taskId) return;
         ctx.out(format === 'json' ? JSON.stringify(event) : eventLine(event));
       };
-      const params = { types: ['task.created', 'task.state'], ...(taskType ? { taskType } : {}) };
+      const params = { types: ['task.created' as const, 'task.state' as const], ...(taskType ? { taskType } : {}) };
+      // Ctrl-C is handled from now on: an event may be printed (and read) before subscribe() returns.
+      const closed = taskId === undefined ? untilClosed(client) : undefined;
       try {
-        await subscribeEvents(client, params, print);
+        const { seq } = await subscribeEvents(client, params, print);
+        ctx.err(`coordd: watching task events from seq ${seq + 1}${taskId ? ` for ${taskId}` : ' (Ctrl-C stops)'}`);
       } catch (err) {
         // A daemon without the event stream can still follow one task to its end.
         if (!(err instanceof RpcError && err.code === -32601 && taskId !== undefined)) throw new CliFailure(describeFailure(err, 'events.subscribe'));
         ctx.err('coordd: this daemon has no events.subscribe; showing the task when it ends');
       }
-      if (taskId === undefined) return untilClosed(client);
+      if (taskId === undefined) return closed ?? EXIT.FAILED;
       const done = await waitForTask(client, taskId, 0);
       ctx.out(format === 'json' ? JSON.stringify(done) : taskDetail(done));
       return exitFor(done);
