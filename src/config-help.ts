@@ -26,7 +26,7 @@ export function helpText(): string {
   const settings = (Object.keys(EnvSchema.shape) as EnvName[]).flatMap((env) => {
     const flag = env === 'COORDD_INSECURE' ? '--insecure' : flagFor[env];
     const value = defaults[env];
-    return [`  ${env}${flag ? `, ${flag}` : ''}  (default: ${value === undefined ? 'none' : String(value)})`, `      ${SETTING_DESCRIPTIONS[env]}`];
+    return [`  ${env}${flag ? `, ${flag}` : ''}  (default: ${showValue(value)})`, `      ${SETTING_DESCRIPTIONS[env]}`];
   });
   return [
     'coordd — coordination daemon for fleets of AI agents (JSON-RPC 2.0 over WebSocket)',
@@ -45,6 +45,12 @@ export function helpText(): string {
   ].join('\n');
 }
 
+/** A setting's value for people: none, a plain scalar, or compact JSON for parsed structures. */
+export function showValue(value: unknown): string {
+  if (value === undefined) return 'none';
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+}
+
 export type SettingSource = 'default' | 'env' | 'flag' | 'file';
 
 /** One setting as `coordd config print` shows it. */
@@ -58,11 +64,13 @@ export interface SettingRow {
 const SECRET_NAME = /TOKEN(?!S_FILE)|SECRET|PASSWORD|PASSPHRASE|PRIVATE_KEY/i;
 export const REDACTED = '<redacted>';
 
-/** Hide secrets: values of secret-named settings, and passwords inside URLs. */
+/** Hide secrets: values of secret-named settings (or fields), and passwords inside URLs, at any depth. */
 export function redact(name: string, value: unknown): unknown {
   if (value === undefined) return value;
   if (SECRET_NAME.test(name)) return REDACTED;
   if (typeof value === 'string') return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, `$1:${REDACTED}@`);
+  if (Array.isArray(value)) return value.map((v) => redact(name, v));
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(k, v)]));
   return value;
 }
 
