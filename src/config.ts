@@ -5,10 +5,9 @@ import { z } from 'zod';
 import { defaultFileConfig, readFileConfig, type FileConfig } from './config-file.js';
 import { parseOrigins } from './transport/origin-policy.js';
 
-/** Router strategies known to the daemon. */
-export const STRATEGY_NAMES = ['ROUND_ROBIN', 'RANDOM', 'LEAST_LOADED', 'P2C', 'PEAK_EWMA', 'RIPPLE_COORDINATION'] as const;
-export const StrategyName = z.enum(STRATEGY_NAMES);
-export type StrategyName = z.infer<typeof StrategyName>;
+import { StrategyName } from './schemas/common.js';
+
+export { STRATEGY_NAMES, StrategyName } from './schemas/common.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -55,7 +54,7 @@ const storeSetting = z
  * Every setting, keyed by its environment variable. Values arrive as strings (from the
  * environment or the mirrored flags) and are parsed once, here.
  */
-const EnvSchema = z.object({
+export const EnvSchema = z.object({
   COORDD_HOST: z.string().trim().min(1).default('127.0.0.1'),
   COORDD_PORT: integer(0, 65535).default(7420),
   COORDD_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
@@ -111,7 +110,7 @@ const EnvSchema = z.object({
 export type EnvName = keyof typeof EnvSchema.shape;
 
 /** Flags that mirror COORDD_ variables (plus --help, --version and the --insecure switch). */
-const FLAGS: Record<string, EnvName> = {
+export const FLAGS: Record<string, EnvName> = {
   host: 'COORDD_HOST',
   port: 'COORDD_PORT',
   'log-level': 'COORDD_LOG_LEVEL',
@@ -351,24 +350,6 @@ function tlsFiles(certFile: string | undefined, keyFile: string | undefined): Co
   if (certFile === undefined) throw new ConfigError('COORDD_TLS_CERT: must be set together with COORDD_TLS_KEY');
   if (keyFile === undefined) throw new ConfigError('COORDD_TLS_KEY: must be set together with COORDD_TLS_CERT');
   return { certFile: resolve(certFile), keyFile: resolve(keyFile) };
-}
-
-/** Help text for `coordd --help`, generated from the same tables as the parser. */
-export function helpText(): string {
-  const flagFor = Object.fromEntries(Object.entries(FLAGS).map(([f, env]) => [env, `--${f}`]));
-  const lines = Object.keys(EnvSchema.shape).map((env) => `  ${env.padEnd(32)}${flagFor[env] ?? ''}`);
-  return [
-    'coordd — coordination daemon for fleets of AI agents (JSON-RPC 2.0 over WebSocket)',
-    '',
-    'Usage: coordd [--host H] [--port P] [--insecure] [other flags below]',
-    '',
-    'Configuration (environment variable, mirrored flag):',
-    ...lines,
-    '  --insecure                      allow a non-loopback bind without tokens',
-    '  --help, --version',
-    '',
-    'See README.md for defaults and docs/protocol.md for the API.',
-  ].join('\n');
 }
 
 /** Read a file that holds tokens; used by the auth layer. Kept here so config I/O stays in one place. */

@@ -1,4 +1,5 @@
-import { ConfigError, helpText, loadConfig, parseFlags, readTokensFile, type Config } from './config.js';
+import { ConfigError, loadConfig, parseFlags, readTokensFile, type Config } from './config.js';
+import { helpText } from './config-help.js';
 import { Daemon } from './daemon.js';
 import { TokenFileError, TokenTable, isLoopback, parseTokens } from './transport/auth.js';
 import { loadTlsFiles, type TlsMaterial } from './tls-files.js';

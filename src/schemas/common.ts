@@ -1,5 +1,10 @@
 import { z } from 'zod';
 
+/** Router strategies known to the daemon (shared vocabulary: schemas, config and client use it). */
+export const STRATEGY_NAMES = ['ROUND_ROBIN', 'RANDOM', 'LEAST_LOADED', 'P2C', 'PEAK_EWMA', 'RIPPLE_COORDINATION'] as const;
+export const StrategyName = z.enum(STRATEGY_NAMES);
+export type StrategyName = z.infer<typeof StrategyName>;
+
 export const SIGNAL_TYPES = ['load', 'capacity', 'quality', 'cost', 'latency', 'availability'] as const;
 export const SignalType = z.enum(SIGNAL_TYPES);
 export type SignalType = z.infer<typeof SignalType>;

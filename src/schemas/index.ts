@@ -12,8 +12,8 @@ import { conversationClose, conversationGet, conversationList, routerRoute } fro
 import { coordinationAlerts } from './alerts.js';
 import { RESOURCE_METHODS } from './resource.js';
 
-/** Every method the daemon serves, in documentation order. */
-export const ALL_METHODS: readonly MethodDefinition[] = [
+/** Every method the daemon serves, in documentation order (a tuple: each name keeps its literal type). */
+const METHODS = [
   rpcDiscover,
   sessionInfo,
   coordinationSignal,
@@ -49,4 +49,14 @@ export const ALL_METHODS: readonly MethodDefinition[] = [
   poolShutdown,
   ...SCALING_METHODS,
   ...RESOURCE_METHODS,
-];
+] as const satisfies readonly MethodDefinition[];
+
+/** Every method the daemon serves, in documentation order. */
+export const ALL_METHODS: readonly MethodDefinition[] = METHODS;
+
+/** Any method's definition, its name as a literal type. */
+export type AnyMethod = (typeof METHODS)[number];
+/** The name of a method the daemon serves. */
+export type MethodName = AnyMethod['name'];
+/** The definition of the method called `N`. */
+export type MethodNamed<N extends MethodName> = Extract<AnyMethod, { name: N }>;

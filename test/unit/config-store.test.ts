@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { ConfigError, helpText, loadConfig, parseFlags } from '../../src/config.js';
+import { ConfigError, loadConfig, parseFlags } from '../../src/config.js';
+import { helpText } from '../../src/config-help.js';
 
 describe('config: COORDD_STORE and COORDD_FSYNC', () => {
   it('defaults to sqlite:./data/coordd.db with normal fsync', () => {
