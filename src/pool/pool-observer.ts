@@ -16,6 +16,10 @@ export interface PoolObserver {
   agentState?(agentId: string, state: AgentState | 'REMOVED', previous: AgentState | undefined): void;
   /** Seconds a task waited in the queue before a dispatch. */
   queueWait?(seconds: number): void;
+  /** A task was held back for a busy agent expected to finish it sooner (RIPPLE's wait). */
+  holdStarted?(): void;
+  /** Seconds such a hold lasted, when it ends (dispatch, cancel, or its bound). */
+  holdEnded?(seconds: number): void;
   /** Seconds one attempt ran, whatever its outcome. */
   attemptRan?(seconds: number): void;
 }

@@ -5,7 +5,8 @@ import { ObservedStats, type ObservedStatsView } from './observed-stats.js';
 import { LoadShare } from './load-share.js';
 import { sampleDistinct } from './sampling.js';
 import { SignalTrust, type SignalTrustOptions } from './signal-trust.js';
-import type { Candidate, Observation, ObservationContext, RoutingStrategy, ScoreSource, SelectionContext, StrategyChoice } from './strategy.js';
+import type { Candidate, Observation, ObservationContext, RoutingStrategy, ScoreSource, SelectionContext, StrategyChoice, WaitAdvice, WaitQuestion } from './strategy.js';
+import { adviseWait, DEFAULT_WAIT_OPTIONS, type WaitOptions } from './wait-advice.js';
 
 /** Settings of RIPPLE_COORDINATION (see docs/routing.md for the reasoning behind each). */
 export interface RippleOptions {
@@ -49,6 +50,8 @@ export interface RippleOptions {
   loadCurve: boolean;
   /** How trust in each agent's signals is learned. */
   trust: Partial<SignalTrustOptions>;
+  /** Whether and how readily a task is held for a busy agent expected to finish it sooner (see wait-advice.ts). */
+  wait: Partial<WaitOptions>;
 }
 
 export const DEFAULT_RIPPLE_OPTIONS: Readonly<RippleOptions> = {
@@ -62,6 +65,7 @@ export const DEFAULT_RIPPLE_OPTIONS: Readonly<RippleOptions> = {
   loadShare: true,
   loadCurve: true,
   trust: {},
+  wait: {},
 };
 
 /** Latencies are compared in the log domain; this floor keeps ln finite for a 0 ms attempt. */
@@ -108,6 +112,7 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
    */
   readonly excessStretch = new ObservedStats();
   private readonly logRange: number;
+  private readonly waitOptions: Readonly<WaitOptions>;
   // Scratch space for one decision, sized sampleSize, so select allocates only its choice.
   private readonly picks: Int32Array;
   private readonly taken: Int32Array;
@@ -127,6 +132,8 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
     this.trust = new SignalTrust(this.options.trust);
     this.curve = new LoadCurve((u) => 1 + loadSensitivity * u);
     this.logRange = Math.log(signalRange);
+    this.waitOptions = Object.freeze({ ...DEFAULT_WAIT_OPTIONS, ...this.options.wait });
+    if (!(this.waitOptions.margin > 0 && this.waitOptions.margin <= 1)) throw new TypeError('RIPPLE option wait.margin must be in (0, 1]');
     this.picks = new Int32Array(sampleSize);
     this.taken = new Int32Array(sampleSize);
     this.order = new Int32Array(sampleSize);
@@ -188,6 +195,23 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
     const trust = this.trust.get(c.agentId) * this.signalWeight(c.agentId, ctx.now, ctx);
     const base = this.costBeforeOverload(c, ctx, trust, ctx.scores.routingScore(c.agentId, ctx.now));
     return orderable(base * this.overloadFactor(c.agentId, ctx, trust));
+  }
+
+  /**
+   * Place the task on a free agent now, or hold it for a busy one expected to finish it sooner
+   * (see wait-advice.ts). Every candidate is priced with expectedCompletionMs as it is now: a
+   * busy agent's estimate is the time a task spends there at its present load, which is also how
+   * long its slots stay taken.
+   */
+  adviseWait(task: WaitQuestion, free: readonly Candidate[], busy: readonly Candidate[], ctx: SelectionContext): WaitAdvice {
+    return adviseWait(
+      task,
+      free,
+      busy,
+      (c) => this.expectedCompletionMs(c, ctx),
+      (agentId) => ctx.observed.has(agentId, ctx.now),
+      this.waitOptions,
+    );
   }
 
   /**
