@@ -190,7 +190,7 @@ export class Daemon {
           },
           queueWait: (seconds) => metrics.taskWait.observe(seconds),
           holdStarted: () => metrics.tasksHeld.inc(),
-          holdEnded: (seconds) => metrics.taskHold.observe(seconds),
+          holdEnded: (_taskId, seconds) => metrics.taskHold.observe(seconds),
           attemptRan: (seconds) => {
             metrics.taskRun.observe(seconds);
             this.alertInputs.agentWork(seconds);

@@ -117,7 +117,7 @@ export function registerCoordinationApi(engine: RpcEngine, deps: CoordinationApi
     const stats = coordination.stats();
     const routing = router.stats();
     const [p50, p95, p99] = (await metrics.callQuantiles('coordination.signal', [0.5, 0.95, 0.99])).map((s) => s * 1000);
-    const { holds } = routing;
+    const holds = router.holdStats();
     return {
       ...stats,
       selections: routing.selections,

@@ -20,7 +20,7 @@ export class PendingTasks {
     private readonly clock: Clock,
     private readonly wake: () => void,
     /** Told when a task's wait for a better agent starts and when it ends (after how long). */
-    private readonly holds: { started?(): void; ended?(heldMs: number): void } = {},
+    private readonly holds: { started?(taskId: string): void; ended?(taskId: string, heldMs: number): void } = {},
   ) {}
 
   /** Tasks in the queue (not counting those sleeping out a retry delay). */
@@ -67,7 +67,7 @@ export class PendingTasks {
     const now = this.clock.now();
     const timer = this.clock.setTimeout(() => this.wake(), Math.max(0, until - now));
     this.waits.set(taskId, { since: now, until, timer });
-    this.holds.started?.();
+    this.holds.started?.(taskId);
   }
 
   /** When the task's wait for a better agent ends, if it is held for one. */
@@ -107,7 +107,7 @@ export class PendingTasks {
     if (wait) {
       this.waits.delete(taskId);
       this.clock.clearTimeout(wait.timer);
-      this.holds.ended?.(this.clock.now() - wait.since);
+      this.holds.ended?.(taskId, this.clock.now() - wait.since);
     }
   }
 

@@ -83,13 +83,13 @@ export class PoolService {
     this.waiters = new TaskWaiters(deps.clock);
     this.events = new TaskEvents(this.log, this.observer, this.waiters);
     this.pending = new PendingTasks(deps.clock, () => this.schedulePump(), {
-      started: () => {
+      started: (taskId) => {
         deps.router.holdStarted();
-        this.observer.holdStarted?.();
+        this.observer.holdStarted?.(taskId);
       },
-      ended: (heldMs) => {
+      ended: (taskId, heldMs) => {
         deps.router.holdEnded(heldMs);
-        this.observer.holdEnded?.(heldMs / 1000);
+        this.observer.holdEnded?.(taskId, heldMs / 1000);
       },
     });
     this.conditions = new Conditions(deps.clock);

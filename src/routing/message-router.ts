@@ -76,8 +76,6 @@ export interface RouterStats {
   extraSelections: Record<string, number>;
   fallbacks: number;
   fallbacksByReason: Record<FallbackReason, number>;
-  /** Tasks held back for a busy agent (adviseWait said wait), and how long the finished holds lasted. */
-  holds: HoldStats;
 }
 
 /** How often tasks were held for a better agent and for how long. */
@@ -239,8 +237,12 @@ export class MessageRouter {
       extraSelections: { ...this.extraSelections },
       fallbacks: this.fallbacks,
       fallbacksByReason: { ...this.fallbacksByReason },
-      holds: { ...this.holds },
     };
+  }
+
+  /** Tasks held back for a busy agent (adviseWait said wait), and how long the ended holds lasted. */
+  holdStats(): HoldStats {
+    return { ...this.holds };
   }
 
   /** Whether RIPPLE has anything to go on: stops at the first candidate observed recently or with a live signal. */
