@@ -64,11 +64,13 @@ export class AgentSelector {
     const strategy = task.strategy ?? this.options.defaultStrategy;
     const candidates = free.map(candidateOf);
     // A preferred agent or an affinity key fixes the agent: those tasks are not second-guessed.
+    let shortlist: readonly Candidate[] = candidates;
     if (task.preferredAgentId === undefined && task.affinityKey === undefined) {
       const wait = this.waitFor(task, strategy, candidates, now, place);
-      if (wait !== undefined) return wait;
+      if (wait.kind === 'wait') return wait;
+      if (wait.shortlist !== undefined && wait.shortlist.length > 0) shortlist = wait.shortlist;
     }
-    const pick = this.router.select(candidates, strategy);
+    const pick = this.router.select(shortlist, strategy);
     return { kind: 'agent', agent: this.agents.get(pick.agentId)! };
   }
 
@@ -78,14 +80,14 @@ export class AgentSelector {
    * task's attempt timeout, whichever is shortest (fixed when the hold starts). Past its bound the
    * task takes a free slot like any other.
    */
-  private waitFor(task: TaskRecord, strategy: StrategyName, free: Candidate[], now: number, place: QueuePlace): Choice | undefined {
-    if (place.heldUntil !== undefined && now >= place.heldUntil) return undefined;
-    const busy = this.agents.busy(task.requiredCapabilities);
-    if (busy.length === 0) return undefined;
-    const advice = this.router.adviseWait({ taskId: task.taskId, ahead: place.ahead }, free, busy.map(candidateOf), strategy);
-    if (!advice?.wait) return undefined;
+  private waitFor(task: TaskRecord, strategy: StrategyName, free: Candidate[], now: number, place: QueuePlace): { kind: 'wait'; until: number } | { kind: 'place'; shortlist?: readonly Candidate[] } {
+    const expired = place.heldUntil !== undefined && now >= place.heldUntil;
+    const busy = expired ? [] : this.agents.busy(task.requiredCapabilities).map(candidateOf);
+    const advice = this.router.adviseWait({ taskId: task.taskId, ahead: place.ahead }, free, busy, strategy);
+    if (advice === undefined) return { kind: 'place' };
+    if (!advice.wait) return { kind: 'place', shortlist: advice.shortlist };
     const until = place.heldUntil ?? now + Math.min(advice.bestFreeMs, this.options.affinityWaitMs, task.timeoutMs);
-    return now < until ? { kind: 'wait', until } : undefined;
+    return now < until ? { kind: 'wait', until } : { kind: 'place' };
   }
 
   /** Remember who served an affinity key. */

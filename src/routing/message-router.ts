@@ -177,11 +177,11 @@ export class MessageRouter {
   /**
    * Whether `task` should wait for one of the busy agents instead of taking a free slot now.
    * Undefined when the strategy is work-conserving (every built-in one but RIPPLE_COORDINATION),
-   * when REP is disabled, when either list is empty, or when the strategy throws (logged): the
+   * when REP is disabled, when no agent is free, or when the strategy throws (logged): the
    * caller then places the task as usual. It only advises; the caller bounds every hold.
    */
   adviseWait(task: WaitQuestion, free: readonly Candidate[], busy: readonly Candidate[], strategy: string = this.options.defaultStrategy): WaitAdvice | undefined {
-    if (free.length === 0 || busy.length === 0 || !Object.hasOwn(this.strategies, strategy)) return undefined;
+    if (free.length === 0 || !Object.hasOwn(this.strategies, strategy)) return undefined;
     const impl = this.strategies[strategy]!;
     if (impl.adviseWait === undefined) return undefined;
     if (strategy === 'RIPPLE_COORDINATION' && !this.options.enableRep) return undefined;

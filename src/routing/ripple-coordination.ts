@@ -6,6 +6,7 @@ import { LoadShare } from './load-share.js';
 import { sampleDistinct } from './sampling.js';
 import { SignalTrust, type SignalTrustOptions } from './signal-trust.js';
 import type { Candidate, Observation, ObservationContext, RoutingStrategy, ScoreSource, SelectionContext, StrategyChoice, WaitAdvice, WaitQuestion } from './strategy.js';
+import { ServiceLevels } from './service-levels.js';
 import { adviseWait, DEFAULT_WAIT_OPTIONS, type WaitOptions } from './wait-advice.js';
 
 /** Settings of RIPPLE_COORDINATION (see docs/routing.md for the reasoning behind each). */
@@ -111,6 +112,8 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
    * agent can look less stretched than the fleet's curve.
    */
   readonly excessStretch = new ObservedStats();
+  /** Each agent's own typical success latency over all loads, unshrunk: what the hold decision prices with. */
+  readonly serviceLevels = new ServiceLevels();
   private readonly logRange: number;
   private readonly waitOptions: Readonly<WaitOptions>;
   // Scratch space for one decision, sized sampleSize, so select allocates only its choice.
@@ -199,19 +202,22 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
 
   /**
    * Place the task on a free agent now, or hold it for a busy one expected to finish it sooner
-   * (see wait-advice.ts). Every candidate is priced with expectedCompletionMs as it is now: a
-   * busy agent's estimate is the time a task spends there at its present load, which is also how
-   * long its slots stay taken.
+   * (see wait-advice.ts). Here every agent is priced by what its attempts have taken so far
+   * (its own typical success latency over all the loads its tasks met, not shrunk towards the
+   * fleet, plus the failure term), from observations alone: that is how long a task will take there and how long its slots stay
+   * taken. Why not expectedCompletionMs: its speed rests on the agent's idle level, which is
+   * learned only from attempts that met an empty agent, and those are rare exactly for the agents
+   * that are always busy or seldom chosen; the per-agent average over all attempts separates a
+   * slow tier from a fast one within a few tasks.
    */
   adviseWait(task: WaitQuestion, free: readonly Candidate[], busy: readonly Candidate[], ctx: SelectionContext): WaitAdvice {
-    return adviseWait(
-      task,
-      free,
-      busy,
-      (c) => this.expectedCompletionMs(c, ctx),
-      (agentId) => ctx.observed.has(agentId, ctx.now),
-      this.waitOptions,
-    );
+    const { observed, now } = ctx;
+    const price = (c: Candidate): number => {
+      const own = this.serviceLevels.latencyMs(c.agentId);
+      return own === undefined ? Number.POSITIVE_INFINITY : orderable(observedCompletionMs(observed, c.agentId, now, 0, this.options, own));
+    };
+    const seen = (agentId: string): boolean => observed.has(agentId, now) && this.serviceLevels.latencyMs(agentId) !== undefined;
+    return adviseWait(task, free, busy, price, price, seen, this.waitOptions);
   }
 
   /**
@@ -220,6 +226,7 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
    */
   observe(obs: Observation, ctx: ObservationContext): void {
     const { scores, observed } = ctx;
+    if (obs.outcome === 'completed') this.serviceLevels.record(obs.agentId, obs.latencyMs);
     if (this.options.loadCurve && obs.outcome === 'completed') this.learnLoad(obs);
     if (!scores.hasLiveSignal(obs.agentId, obs.at)) return;
     const score = scores.routingScore(obs.agentId, obs.at);

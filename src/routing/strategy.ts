@@ -93,6 +93,11 @@ export interface WaitAdvice {
   readonly bestFreeMs: number;
   /** The expected completion when waiting for a busy agent, ms (+Infinity when none is worth it). */
   readonly waitMs: number;
+  /**
+   * When the task is placed now: the free candidates worth choosing among (the others are
+   * clearly slower than the best free one); undefined to choose among all of them.
+   */
+  readonly shortlist?: readonly Candidate[];
 }
 
 /**
@@ -104,7 +109,7 @@ export interface RoutingStrategy {
   select(candidates: readonly Candidate[], ctx: SelectionContext): StrategyChoice;
   /**
    * Whether the task should rather wait for one of the busy agents (optional; strategies without
-   * it are work-conserving). `free` and `busy` are never empty when asked.
+   * it are work-conserving). `free` is never empty when asked; `busy` may be.
    */
   adviseWait?(task: WaitQuestion, free: readonly Candidate[], busy: readonly Candidate[], ctx: SelectionContext): WaitAdvice;
   /** Learn from a finished attempt beyond what the shared ObservedStats keeps (optional). */
