@@ -7,17 +7,17 @@ export interface WaitOptions {
   /**
    * Hold only when waiting is expected to finish the task in less than this share of the best
    * free agent's expected completion (estimates are noisy; a hold on a coin flip costs a slot).
-   * @defaultValue 0.8
+   * @defaultValue 0.5
    */
   margin: number;
   /**
    * A task placed now is placed among the free agents priced within this factor of the best free
-   * one (the selection then weighs load and signals among them as usual). @defaultValue 2
+   * one (the selection then weighs load and signals among them as usual). @defaultValue 3
    */
   shortlist: number;
 }
 
-export const DEFAULT_WAIT_OPTIONS: Readonly<WaitOptions> = Object.freeze({ enabled: true, margin: 0.8, shortlist: 2 });
+export const DEFAULT_WAIT_OPTIONS: Readonly<WaitOptions> = Object.freeze({ enabled: true, margin: 0.5, shortlist: 3 });
 
 const NO_WAIT: WaitAdvice = Object.freeze({ wait: false, bestFreeMs: Number.NaN, waitMs: Number.POSITIVE_INFINITY });
 
