@@ -220,6 +220,8 @@ export class Daemon {
             if (state === 'REMOVED') this.leases.releaseAgent(agentId, 'removed');
           },
           queueWait: (seconds) => metrics.taskWait.observe(seconds),
+          holdStarted: () => metrics.tasksHeld.inc(),
+          holdEnded: (_taskId, seconds) => metrics.taskHold.observe(seconds),
           attemptRan: (seconds) => {
             metrics.taskRun.observe(seconds);
             this.alertInputs.agentWork(seconds);

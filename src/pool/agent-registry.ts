@@ -123,6 +123,16 @@ export class AgentRegistry {
     return out;
   }
 
+  /** Agents that could serve `required` (live, not draining, breaker lets them) but have no free slot now. */
+  busy(required: readonly string[]): AgentRecord[] {
+    const out: AgentRecord[] = [];
+    for (const a of this.agents.values()) {
+      if (a.draining || a.degraded || a.inFlight.size < a.capacity || a.capacity <= 0 || !this.gate.available(a.agentId)) continue;
+      if (required.every((c) => a.capabilities.has(c))) out.push(a);
+    }
+    return out;
+  }
+
   /** Whether any agent has a free slot at all. */
   anyFree(): boolean {
     for (const a of this.agents.values()) if (this.canTake(a, [])) return true;

@@ -121,6 +121,14 @@ export const CoordinationMetrics = z.object({
   predictions: z.object({ total: z.number().int(), overloadPredicted: z.number().int() }),
   sweeps: z.object({ runs: z.number().int(), lastDurationMs: z.number(), lastRemovedSignals: z.number().int() }),
   signalHandlingMs: Percentiles.describe('Server-side handling time of coordination.signal calls, milliseconds'),
+  holds: z
+    .object({
+      tasksHeld: z.number().int().nonnegative().describe('Tasks held back at least once for a busy agent expected to finish them sooner'),
+      ended: z.number().int().nonnegative().describe('Holds that ended (dispatched, cancelled, or released by their bound)'),
+      meanMs: z.number().nonnegative().describe('Mean duration of the ended holds, ms (0 when none)'),
+      maxMs: z.number().nonnegative().describe('Longest ended hold, ms'),
+    })
+    .describe("RIPPLE_COORDINATION's waits for a better agent"),
 });
 
 export const coordinationMetrics = defineMethod({
