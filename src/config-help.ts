@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { EnvSchema, FLAGS, loadConfig, type EnvName } from './config.js';
+import { EnvSchema, FLAGS, loadConfig, storeText, type EnvName, type StoreSetting } from './config.js';
 import { SETTING_DESCRIPTIONS } from './config-docs.js';
 
 /** The operator subcommands, for the daemon's help (src/cli holds them; a test keeps the two in step). */
@@ -45,9 +45,15 @@ export function helpText(): string {
   ].join('\n');
 }
 
+function isStoreSetting(value: unknown): value is StoreSetting {
+  const kind = (value as { kind?: unknown } | null)?.kind;
+  return typeof value === 'object' && (kind === 'sqlite' || kind === 'memory' || kind === 'redis');
+}
+
 /** A setting's value for people: none, a plain scalar, or compact JSON for parsed structures. */
 export function showValue(value: unknown): string {
   if (value === undefined) return 'none';
+  if (isStoreSetting(value)) return storeText(value);
   return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
 }
 

@@ -39,6 +39,11 @@ const optionalText = z.string().trim().min(1).optional();
 /** Where state lives (COORDD_STORE): a SQLite file, process memory, or (later) a Redis cluster. */
 export type StoreSetting = { kind: 'sqlite'; path: string } | { kind: 'memory' } | { kind: 'redis'; url: string };
 
+/** A store setting as it is written in COORDD_STORE (for help, config print and logs). */
+export function storeText(store: StoreSetting): string {
+  return store.kind === 'sqlite' ? `sqlite:${store.path}` : store.kind === 'memory' ? 'memory' : store.url;
+}
+
 const storeSetting = z
   .string()
   .trim()

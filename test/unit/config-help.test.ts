@@ -11,8 +11,10 @@ describe('config help and redaction', () => {
     expect(redact('COORDD_TOKEN', undefined)).to.equal(undefined);
   });
 
-  it('shows structured defaults as JSON, scalars as they are', () => {
-    expect(showValue({ kind: 'sqlite', path: './data/coordd.db' })).to.equal('{"kind":"sqlite","path":"./data/coordd.db"}');
+  it('shows a store as it is written, other structured defaults as JSON, scalars as they are', () => {
+    expect(showValue({ kind: 'sqlite', path: './data/coordd.db' })).to.equal('sqlite:./data/coordd.db');
+    expect(showValue({ kind: 'memory' })).to.equal('memory');
+    expect(showValue({ maxAttempts: 3 })).to.equal('{"maxAttempts":3}');
     expect(showValue(0.85)).to.equal('0.85');
     expect(showValue(undefined)).to.equal('none');
   });

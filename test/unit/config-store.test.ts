@@ -34,6 +34,6 @@ describe('config: COORDD_STORE and COORDD_FSYNC', () => {
   });
 
   it('lists both settings in --help', () => {
-    expect(helpText()).to.match(/COORDD_STORE\s+--store/).and.match(/COORDD_FSYNC\s+--fsync/);
+    expect(helpText()).to.match(/COORDD_STORE, --store  \(default: sqlite:\.\/data\/coordd\.db\)/).and.match(/COORDD_FSYNC, --fsync/);
   });
 });
