@@ -140,6 +140,7 @@ export function registerCoordinationApi(engine: RpcEngine, deps: CoordinationApi
     const holds = router.holdStats();
     return {
       ...stats,
+      defaultStrategy: router.defaultStrategy,
       selections: routing.selections,
       fallbacks: routing.fallbacks,
       signalHandlingMs: { p50: p50!, p95: p95!, p99: p99! },

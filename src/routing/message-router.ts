@@ -231,6 +231,11 @@ export class MessageRouter {
   }
 
   /** A snapshot of the counters. */
+  /** The strategy used when a call names none. */
+  get defaultStrategy(): StrategyName {
+    return this.options.defaultStrategy as StrategyName;
+  }
+
   stats(): RouterStats {
     return {
       selections: { ...this.selections },

@@ -116,6 +116,7 @@ const ByType = z.record(SignalType, z.number().int().nonnegative());
 export const CoordinationMetrics = z.object({
   signals: z.object({ accepted: ByType, rejected: ByType, expired: ByType, rejectedUntyped: z.number().int() }),
   agentsTracked: z.number().int().nonnegative(),
+  defaultStrategy: z.enum(STRATEGY_NAMES).describe('The strategy used when a call names none (COORDD_ROUTER_STRATEGY)'),
   selections: z.record(z.enum(STRATEGY_NAMES), z.number().int().nonnegative()),
   fallbacks: z.number().int().nonnegative(),
   predictions: z.object({ total: z.number().int(), overloadPredicted: z.number().int() }),

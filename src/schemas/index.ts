@@ -6,7 +6,7 @@ import { sessionInfo } from './session.js';
 import { agentDrain, agentGet, agentHeartbeat, agentList, agentRegister, agentRemove, agentUpdate } from './agent.js';
 import { eventsSubscribe, eventsUnsubscribe } from './events.js';
 import { poolAssign, taskCancel, taskGet, taskList, taskProgress, taskRetry, taskWait } from './task.js';
-import { poolDespawn, poolIsolationReport, poolShutdown, poolSpawn, poolStatus } from './pool.js';
+import { poolDespawn, poolIsolationReport, poolShutdown, poolSpawn, poolStatus, poolTemplates } from './pool.js';
 import { SCALING_METHODS } from './scaling.js';
 import { conversationClose, conversationGet, conversationList, routerRoute } from './conversation.js';
 import { coordinationAlerts } from './alerts.js';
@@ -44,6 +44,7 @@ const METHODS = [
   eventsUnsubscribe,
   poolStatus,
   poolIsolationReport,
+  poolTemplates,
   poolSpawn,
   poolDespawn,
   poolShutdown,

@@ -10,6 +10,7 @@ export const VIEWER_METHODS: ReadonlySet<string> = new Set([
   'session.info',
   'coordination.state',
   'coordination.metrics',
+  'pool.templates',
   'coordination.predictOverload',
   'coordination.alerts',
   'coordination.conflicts',
