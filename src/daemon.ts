@@ -305,7 +305,7 @@ export class Daemon {
     registerConversationApi(this.engine, { messaging: this.messaging, conversations: this.conversations });
     registerRouterApi(this.engine, { router: this.router, candidates: candidateSource(this.pool.agents, this.coordination) });
     registerAlertsApi(this.engine, { alerts: this.alerts, subscribers: this.alertSubscribers, thresholds: config.file.alerts });
-    registerResourceApi(this.engine, { leases: this.leases });
+    registerResourceApi(this.engine, { leases: this.leases, maxReplyBytes: config.limits.maxReplyBytes });
 
     this.http = new HttpServer(
       {
