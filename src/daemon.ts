@@ -16,6 +16,7 @@ import { HttpServer } from './transport/http-server.js';
 import { OriginPolicy } from './transport/origin-policy.js';
 import { loadTlsFiles, type TlsMaterial } from './tls-files.js';
 import { CloseCode, type WsTransport } from './transport/ws-transport.js';
+import { Outboxes, type Outbox } from './transport/outbox.js';
 import { registerCoordinationApi } from './api/coordination-api.js';
 import { registerRouterApi } from './api/router-api.js';
 import { registerDiscoverApi } from './api/discover-api.js';
@@ -32,7 +33,7 @@ import { MemoryTaskStore } from './pool/memory-task-store.js';
 import { PoolService } from './pool/pool-service.js';
 import type { TaskStore } from './pool/task-store.js';
 import type { Identity } from './transport/auth.js';
-import { agentDirectory, candidateSource, toAgentCallError } from './wiring/agent-calls.js';
+import { agentDirectory, candidateSource } from './wiring/agent-calls.js';
 import { createAlerts, type AlertInputs } from './wiring/alerts.js';
 import { createLeases } from './wiring/leases.js';
 import { createBreakers, createMessaging } from './wiring/messaging.js';
@@ -69,7 +70,7 @@ export interface DaemonDeps {
   tls?: TlsMaterial;
 }
 
-type ServerSession = Session & { peer: RpcPeer; transport: WsTransport };
+type ServerSession = Session & { peer: RpcPeer; transport: WsTransport; outbox: Outbox };
 
 /** The transport's clock for frame timing (one function, not a closure per frame). */
 const now = (): number => performance.now();
@@ -98,6 +99,11 @@ export class Daemon {
   /** Agent views and changes, and the event stream (agent.*, events.*). */
   readonly operator: Operator;
   private readonly tokens: TokenTable;
+  /**
+   * Every frame the daemon sends leaves through its connection's outbox, flushed once per turn of
+   * the event loop; `outboxes.beforeFlush(hook)` runs the hook before each flush (see Outboxes).
+   */
+  readonly outboxes: Outboxes;
   /** Outbound request timeouts run on the daemon's clock, like every other timer. */
   private readonly clock: Clock;
   private url = '';
@@ -120,6 +126,7 @@ export class Daemon {
     const { metrics, logger } = this;
     const random = deps.random ?? systemRandom;
     setValueLimits({ maxDepth: config.limits.maxDepth, maxBytes: config.limits.maxValueBytes });
+    this.outboxes = new Outboxes({ onHookFailure: (err) => logger.error({ err }, 'flush hook failed: the frames of that turn were not sent') });
 
     this.coordination = new CoordinationService(
       {
@@ -277,7 +284,7 @@ export class Daemon {
         alerts: this.alertInputs,
         router: this.router,
         scores: this.coordination,
-        agents: agentDirectory(this.pool.agents, (sessionId) => this.sessions.get(sessionId)?.peer),
+        agents: agentDirectory(this.pool.agents),
         breakers: this.breakers,
         agentIds: () => [...this.pool.agents.all()].map((a) => a.agentId),
       },
@@ -380,6 +387,7 @@ export class Daemon {
     this.coordination.stop();
     this.breakers.stop();
     this.alerts.stop();
+    await this.outboxes.flushed();
     await this.http.close(CloseCode.GOING_AWAY, 'daemon shutting down');
     this.logger.info({}, 'stopped');
   }
@@ -387,12 +395,13 @@ export class Daemon {
   private onConnection(transport: WsTransport, identity: Identity): void {
     const { role, principal, credential, scope } = identity;
     const log = this.logger.child({ connectionId: transport.id });
+    const outbox = this.outboxes.open(transport);
     const session: ServerSession = {
       id: transport.id,
       role,
       log,
       remoteAddress: transport.remoteAddress,
-      peer: new RpcPeer((text) => transport.send(text), this.config.requestTimeoutMs, undefined, this.clock, (err, method) => {
+      peer: new RpcPeer((text) => outbox.send(text), this.config.requestTimeoutMs, undefined, this.clock, (err, method) => {
         const errorId = uuid();
         log.error({ err: { name: (err as Error)?.name, message: (err as Error)?.message }, errorId, method }, 'outbound message could not be serialised');
         return errorId;
@@ -402,12 +411,13 @@ export class Daemon {
       credential,
       scope,
       transport,
+      outbox,
     };
     this.sessions.set(session.id, session);
     this.metrics.wsConnections.inc();
     log.info({ role, credential, remoteAddress: transport.remoteAddress }, 'connection open');
     const reply = (text: string | undefined): void => {
-      if (text !== undefined) transport.send(text);
+      if (text !== undefined) outbox.send(text);
     };
     transport.onmessage = (text) => {
       // Timed from before parsing to after the reply is handed to the socket (router.route's overhead).
@@ -431,6 +441,7 @@ export class Daemon {
     };
     transport.onclose = (code, why) => {
       this.sessions.delete(session.id);
+      outbox.discard();
       this.alertSubscribers.remove(session.id);
       this.operator.connectionClosed(session.id);
       session.peer.close();
@@ -449,16 +460,10 @@ export class Daemon {
   /** The pool's narrow view of a connection: task.run requests, notifications, close. */
   private channelFor(session: ServerSession): AgentChannel {
     return {
-      runTask: (params, timeoutMs) =>
-        session.peer.request('task.run', params, { timeoutMs }).catch((err: unknown) => {
-          throw toAgentCallError(err);
-        }),
-      request: (method, params, timeoutMs) =>
-        session.peer.request(method, params, { timeoutMs }).catch((err: unknown) => {
-          throw toAgentCallError(err);
-        }),
+      runTask: (params, timeoutMs) => session.peer.request('task.run', params, { timeoutMs }),
+      request: (method, params, timeoutMs, onWaited) => session.peer.request(method, params, { timeoutMs, onWaited }),
       notify: (method, params) => session.peer.notify(method, params),
-      close: (reason) => session.transport.close(reason.startsWith('taken over') ? CloseCode.TAKEN_OVER : CloseCode.REMOVED, reason),
+      close: (reason) => session.outbox.close(reason.startsWith('taken over') ? CloseCode.TAKEN_OVER : CloseCode.REMOVED, reason),
     };
   }
 }
