@@ -46,7 +46,6 @@ describe('wiring: message routing feeds the overhead alert', () => {
         scores,
         agents: { routable: () => list },
         breakers: new CircuitBreakers({ clock }, { failureThreshold: 5, cooldownMs: 1000 }),
-        agentIds: () => list.map((a) => a.agentId),
       },
       defaultFileConfig(),
       'LEAST_LOADED',
