@@ -200,7 +200,7 @@ async function retainedPhase(): Promise<Record<string, number>> {
     accepted += (JSON.parse(out!) as { result: { accepted: number } }).result.accepted;
   }
   const after = heap();
-  const agents = daemon.coordination.stats().agentsTracked;
+  const agents = daemon.agentsTracked();
   const heapBytes = after.used - before.used;
   const externalBytes = after.external - before.external;
   return {

@@ -1,4 +1,5 @@
 import type { CoordinationService } from '../../src/coordination/coordination-service.js';
+import type { LoadForecasts } from '../../src/coordination/load-forecasts.js';
 import type { SimAgent } from './sim-agent.js';
 import type { SimClock } from './sim-clock.js';
 import type { SignalReporter } from './signal-reporter.js';
@@ -41,6 +42,8 @@ export class OverloadProbe {
     private readonly deps: {
       clock: SimClock;
       coordination: CoordinationService;
+      /** Answers coordination.predictOverload: the blend with the pool's forecast when there is one daemon, else the coordination service. */
+      forecasts: Pick<LoadForecasts, 'predictOverload'>;
       agents: readonly SimAgent[];
       reporter: SignalReporter;
       /** Predictions are made (and scored) at times in [from, until), ms of clock time. */
@@ -72,7 +75,7 @@ export class OverloadProbe {
   }
 
   private sample(): void {
-    const { clock, coordination, agents, reporter, from, until } = this.deps;
+    const { clock, coordination, forecasts, agents, reporter, from, until } = this.deps;
     const now = clock.now();
     this.truth.push(Float64Array.from(agents, (a) => a.load));
     const inWindow = now >= from && now < until;
@@ -87,7 +90,7 @@ export class OverloadProbe {
       agents.forEach((a, i) => {
         const predicts = (basis: 'auto' | 'signals'): boolean => {
           try {
-            return coordination.predictOverload(a.agentId, h, basis).willOverload;
+            return forecasts.predictOverload(a.agentId, h, basis).willOverload;
           } catch {
             return false; // UNKNOWN_AGENT: nothing reported or held yet, so nothing predicted.
           }

@@ -1,5 +1,6 @@
 import type { StrategyName } from '../../src/config.js';
 import { CoordinationService } from '../../src/coordination/coordination-service.js';
+import { LoadForecasts } from '../../src/coordination/load-forecasts.js';
 import { sequentialIds } from '../../src/ids.js';
 import { MemoryTaskStore } from '../../src/pool/memory-task-store.js';
 import type { PoolObserver } from '../../src/pool/pool-observer.js';
@@ -195,7 +196,8 @@ export async function runSimulation(spec: RunSpec): Promise<RunResult> {
     );
   }
   // With one daemon, its pool forecasts its agents' load (coordination.predictOverload's 'pool' basis).
-  if (pools.length === 1) coordination.useLocalLoad(pools[0]!);
+  const forecasts: Pick<LoadForecasts, 'predictOverload'> =
+    pools.length === 1 ? new LoadForecasts(coordination, pools[0]!) : { predictOverload: (agentId, h) => coordination.predictOverload(agentId, h) };
   for (const a of agents) {
     a.connect();
     const crash = a.spec.crash;
@@ -206,7 +208,7 @@ export async function runSimulation(spec: RunSpec): Promise<RunResult> {
   }
   const reporter = new SignalReporter({ clock, coordination, world: w, agents, random: (a) => stream(seed, 'signals', a.index) });
   reporter.start();
-  const probe = w.predict ? new OverloadProbe({ clock, coordination, agents, reporter, from: t0 + w.warmupMs, until: end }) : undefined;
+  const probe = w.predict ? new OverloadProbe({ clock, coordination, forecasts, agents, reporter, from: t0 + w.warmupMs, until: end }) : undefined;
   probe?.start();
 
   // ---- arrivals: Poisson by thinning, on their own streams -----------------------------------

@@ -10,8 +10,6 @@ import type { AgentSignals } from './agent-signals.js';
 import { resolveOptions, type CoordinationOptions } from './coordination-options.js';
 import { CoordinationCounters } from './coordination-counters.js';
 import { decodeCursor, encodeCursor, indexAfter } from './cursor.js';
-import type { LocalLoadSource } from './local-load.js';
-import { PoolCoverage } from './pool-coverage.js';
 import { predictOverload, type LoadSample } from './overload-predictor.js';
 import { dimensionScore, dimensionValue } from './scoring.js';
 import { byType, INVERTED_BY_INDEX, SIGNAL_COUNT, TYPE_INDEX } from './signal-index.js';
@@ -80,9 +78,6 @@ export class CoordinationService implements ScoreSource {
   private readonly defaultTtlMs: number;
   private readonly counters = new CoordinationCounters();
   private readonly sweeper: Sweeper;
-  private localLoad: LocalLoadSource | undefined;
-  /** Whether the pool's view covers the agents' whole load (else its forecast would under-predict). */
-  readonly poolCoverage = new PoolCoverage();
 
   constructor(deps: CoordinationDeps, options: Partial<CoordinationOptions> = {}) {
     this.options = Object.freeze(resolveOptions(options));
@@ -182,25 +177,28 @@ export class CoordinationService implements ScoreSource {
   }
 
   /**
-   * Forecast agents' load from the daemon's own pool first (see local-load.ts); set once the pool
-   * exists, since the pool's router reads this service.
+   * Predict the agent's load `horizonSeconds` ahead from the trend of its load reports (see
+   * overload-predictor.ts; the daemon blends in its pool's own forecast: load-forecasts.ts);
+   * throws UNKNOWN_AGENT for an agent with no signals.
    */
-  useLocalLoad(source: LocalLoadSource): void {
-    this.localLoad = source;
+  predictOverload(agentId: string, horizonSeconds = DEFAULT_HORIZON_SECONDS): OverloadPrediction {
+    const prediction = this.predictionOf(this.require(agentId), this.clock.now(), horizonSeconds);
+    this.countPrediction(prediction);
+    return prediction;
   }
 
-  /**
-   * Predict the agent's load `horizonSeconds` ahead: the pool's forecast for an agent it holds,
-   * else (or with basis 'signals') the trend of the agent's load reports (see
-   * overload-predictor.ts); throws UNKNOWN_AGENT for an agent neither knows.
-   */
-  predictOverload(agentId: string, horizonSeconds = DEFAULT_HORIZON_SECONDS, basis: 'auto' | 'signals' = 'auto'): OverloadPrediction {
-    const agent = this.store.get(agentId);
-    const local = basis === 'auto' ? this.localPrediction(agentId, agent, horizonSeconds) : undefined;
-    const prediction = local ?? this.predictionOf(agent ?? this.require(agentId), this.clock.now(), horizonSeconds);
+  /** Count a prediction a client asked for (coordination.metrics), whatever made it. */
+  countPrediction(prediction: OverloadPrediction): void {
     this.counters.predictions++;
     if (prediction.willOverload) this.counters.overloadsPredicted++;
-    return prediction;
+  }
+
+  /** The agent's newest live load report and how many are live; undefined for an agent with no signals. */
+  loadReports(agentId: string): { newest: LoadSample | undefined; live: number } | undefined {
+    const agent = this.store.get(agentId);
+    if (agent === undefined) return undefined;
+    const now = this.clock.now();
+    return { newest: this.newestLoad(agent, now), live: this.liveLoadSamples(agent, now) };
   }
 
   /**
@@ -279,7 +277,7 @@ export class CoordinationService implements ScoreSource {
     return [...known, ...extra].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
-  /** A registered agent that has sent no signal: every dimension 0.5, the pool's forecast when it has one. */
+  /** A registered agent that has sent no signal: every dimension 0.5, no load trend. */
   private defaultState(agentId: string, now: number): AgentCoordinationState {
     const scores = {} as Record<SignalType, number>;
     for (const t of SIGNAL_TYPES) scores[t] = dimensionScore(undefined, INVERTED_BY_INDEX[TYPE_INDEX[t]]!, now);
@@ -289,7 +287,7 @@ export class CoordinationService implements ScoreSource {
       scores,
       routingScore: this.store.score(agentId, now),
       lastUpdated: 0,
-      overload: this.localPrediction(agentId, undefined, DEFAULT_HORIZON_SECONDS) ?? predictOverload([], now, DEFAULT_HORIZON_SECONDS, this.options.overloadThreshold),
+      overload: predictOverload([], now, DEFAULT_HORIZON_SECONDS, this.options.overloadThreshold),
     };
   }
 
@@ -307,33 +305,7 @@ export class CoordinationService implements ScoreSource {
       scores,
       routingScore: this.store.scoreRow(agent.row, now),
       lastUpdated: agent.lastUpdated,
-      overload: this.localPrediction(agent.agentId, agent, DEFAULT_HORIZON_SECONDS) ?? this.predictionOf(agent, now, DEFAULT_HORIZON_SECONDS),
-    };
-  }
-
-  /**
-   * The pool's forecast, unless the agents' load reports show that the pool sees only part of
-   * their work (other daemons or pools share them): then the reports' trend answers instead.
-   */
-  private localPrediction(agentId: string, agent: AgentSignals | undefined, horizonSeconds: number): OverloadPrediction | undefined {
-    const source = this.localLoad;
-    if (source === undefined) return undefined;
-    const now = this.clock.now();
-    if (agent !== undefined) {
-      const newest = this.newestLoad(agent, now);
-      const own = newest && source.utilization(agentId);
-      if (newest !== undefined && own !== undefined) this.poolCoverage.observe(agentId, newest.timestamp, newest.value, own, now);
-      if (!this.poolCoverage.covers) return undefined;
-    }
-    const local = source.forecastLoad(agentId, horizonSeconds);
-    if (local === undefined) return undefined;
-    return {
-      willOverload: local.predictedLoad >= this.options.overloadThreshold,
-      predictedLoad: local.predictedLoad,
-      confidence: local.confidence,
-      samples: agent === undefined ? 0 : this.liveLoadSamples(agent, this.clock.now()),
-      horizonSeconds,
-      basis: 'pool',
+      overload: this.predictionOf(agent, now, DEFAULT_HORIZON_SECONDS),
     };
   }
 

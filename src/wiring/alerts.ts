@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { AlertEvaluator } from '../alerts/alert-evaluator.js';
-import type { AlertSubscribers } from '../api/alerts-api.js';
+import type { AlertSubscribers } from './alert-subscribers.js';
 import type { FileConfig } from '../config-file.js';
 import type { Metrics } from '../observability/metrics.js';
 import { ALERT_NAMES } from '../schemas/alerts.js';
@@ -56,7 +56,6 @@ export function createAlerts(deps: AlertWiringDeps, thresholds: FileConfig['aler
     thresholds,
   );
   metrics.alertNames = ALERT_NAMES;
-  metrics.alertSource = () => evaluator.activeNames();
   // Every task state exported from the start: a series that appears mid-window loses its first
   // increase in PromQL, and the completion-rate rule reads FAILED and COMPLETED.
   for (const state of TASK_STATES) metrics.tasks.labels(state).inc(0);

@@ -37,6 +37,5 @@ export function createLeases(
     },
     leaseOptionsFromFile(options),
   );
-  metrics.leaseSource = () => leases.stats();
   return leases;
 }

@@ -44,8 +44,6 @@ export interface MessagingWiringDeps {
   scores: ScoreSource;
   agents: AgentDirectory;
   breakers: CircuitBreakers;
-  /** Agent ids in the pool, so agents that never failed count as closed breakers. */
-  agentIds: () => string[];
 }
 
 /** Conversations and router.route's service, with their metrics and the overhead alert fed. */
@@ -104,7 +102,5 @@ export function createMessaging(
       defaultStrategy,
     },
   );
-  metrics.conversationsSource = () => conversations.size;
-  metrics.breakerSource = () => deps.breakers.byState(deps.agentIds());
   return { conversations, messaging };
 }

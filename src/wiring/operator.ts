@@ -1,9 +1,13 @@
 import type { CoordinationService } from '../coordination/coordination-service.js';
+import type { LoadForecasts } from '../coordination/load-forecasts.js';
 import type { Log } from '../log.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { AgentChanges } from '../pool/agent-registry.js';
 import { AgentViews, type AgentSummary } from '../pool/agent-views.js';
-import { EventStream } from '../pool/event-stream.js';
+import { AppError } from '../errors.js';
+import { EventStream, type DeliveredEvent, type EventFilter } from '../pool/event-stream.js';
+import type { ActiveAlert } from '../schemas/alerts.js';
+import type { PoolStatus } from './pool-status.js';
 import { PoolEventFeed } from '../pool/pool-event-feed.js';
 import type { PoolService } from '../pool/pool-service.js';
 import type { CircuitBreakers } from '../routing/circuit-breaker.js';
@@ -18,11 +22,17 @@ const DRAIN_WAIT_MS = 86_400_000 + 60_000;
 export interface OperatorDeps {
   clock: Clock;
   pool: PoolService;
-  coordination: CoordinationService;
+  coordination: Pick<CoordinationService, 'routingScore'>;
+  /** coordination.state with the pool's forecast blended in (agent.get's overload). */
+  forecasts: Pick<LoadForecasts, 'state'>;
   breakers: CircuitBreakers;
   spawner: Spawner;
   metrics: Metrics;
   log: Log;
+  /** pool.status's result (events.subscribe's snapshot). */
+  poolStatus: () => Promise<PoolStatus>;
+  /** The active alerts (events.subscribe's snapshot). */
+  activeAlerts: () => ActiveAlert[];
 }
 
 /**
@@ -36,17 +46,16 @@ export class Operator {
   readonly feed: PoolEventFeed;
 
   constructor(private readonly deps: OperatorDeps) {
-    const { clock, pool, coordination, breakers, spawner } = deps;
+    const { clock, pool, coordination, forecasts, breakers, spawner } = deps;
     this.views = new AgentViews(pool, {
       clock,
       routingScore: (id) => coordination.routingScore(id),
-      coordination: (id) => coordination.state(id),
+      coordination: (id) => forecasts.state(id),
       breaker: (id) => breakers.view(id),
       spawnedFrom: (id) => spawner.byAgent(id)?.template,
     });
     this.events = new EventStream(clock);
     this.feed = new PoolEventFeed(this.events, this.views, (id) => pool.agents.get(id) !== undefined);
-    deps.metrics.eventSubscriptionsSource = () => this.events.size;
   }
 
   update(agentId: string, changes: AgentChanges): AgentSummary {
@@ -78,6 +87,43 @@ export class Operator {
     }
     stop();
     return { agentId, ...pool.removeByOperator(agentId, force) };
+  }
+
+  /**
+   * events.subscribe: a snapshot to start from and a subscription whose events follow it, in one
+   * turn so no event falls between them. Events are held until the reply has gone out (it leaves
+   * in this turn's microtasks), so a client always reads the snapshot before event seq + 1.
+   */
+  async subscribe(owner: string, filter: EventFilter & { agentId?: string }, send: (event: DeliveredEvent) => void) {
+    const stream = this.events;
+    this.roomFor(owner);
+    // The latency part of pool.status is read asynchronously; the rest is taken below.
+    const { latency } = await this.deps.poolStatus();
+    this.roomFor(owner);
+    const agents = this.views.all().filter((a) => filter.agentId === undefined || a.agentId === filter.agentId);
+    const snapshot = { agents, pool: { ...this.deps.pool.snapshot(), latency }, alerts: this.deps.activeAlerts() };
+    let held: DeliveredEvent[] | undefined = [];
+    const { subscriptionId, seq } = stream.subscribe(owner, filter, (event) => (held ? held.push(event) : send(event)));
+    setImmediate(() => {
+      const early = held ?? [];
+      held = undefined;
+      for (const event of early) send(event);
+    });
+    return { subscriptionId, seq, snapshot };
+  }
+
+  /** events.unsubscribe; SUBSCRIPTION_NOT_FOUND for one this connection does not hold. */
+  unsubscribe(owner: string, subscriptionId: string): { ok: true } {
+    if (!this.events.unsubscribe(owner, subscriptionId)) {
+      throw new AppError('SUBSCRIPTION_NOT_FOUND', `no subscription ${subscriptionId} on this connection`, { subscriptionId });
+    }
+    return { ok: true };
+  }
+
+  /** TOO_MANY_SUBSCRIPTIONS once the connection holds the most it may. */
+  private roomFor(owner: string): void {
+    const stream = this.events;
+    if (stream.countOf(owner) >= stream.maxPerOwner) throw new AppError('TOO_MANY_SUBSCRIPTIONS', `at most ${stream.maxPerOwner} per connection`, { max: stream.maxPerOwner });
   }
 
   /** A connection closed: its subscriptions end. */

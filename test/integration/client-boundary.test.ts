@@ -28,11 +28,11 @@ function loadedBy(entry: string): { files: Set<string>; packages: Set<string> } 
 describe('the client library (coordd/client) loads no daemon-only code', () => {
   const entry = resolve(DIST, 'client/index.js');
 
-  it('its built modules stay inside client/ and schemas/, never config, yaml or the daemon', function () {
+  it('its built modules stay inside client/, schemas/ and jsonrpc/ (the shared pending-request table), never config, yaml or the daemon', function () {
     if (!existsSync(entry)) this.skip(); // npm test builds dist/ first
     const { files, packages } = loadedBy(entry);
-    const outside = [...files].map((f) => relative(DIST, f)).filter((f) => !/^(client|schemas)\//.test(f));
-    expect(outside, 'modules outside client/ and schemas/').to.deep.equal([]);
+    const outside = [...files].map((f) => relative(DIST, f)).filter((f) => !/^(client|schemas|jsonrpc)\//.test(f));
+    expect(outside, 'modules outside client/, schemas/ and jsonrpc/').to.deep.equal([]);
     const allowed = new Set(['ws', 'zod', 'json-rpc-2.0']);
     expect([...packages].filter((p) => !p.startsWith('node:') && !allowed.has(p)), 'packages besides ws, zod, json-rpc-2.0').to.deep.equal([]);
   });

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { AlertSubscribers, registerAlertsApi } from '../../../src/api/alerts-api.js';
+import { registerAlertsApi } from '../../../src/api/alerts-api.js';
+import { AlertSubscribers } from '../../../src/wiring/alert-subscribers.js';
 import { defaultFileConfig } from '../../../src/config-file.js';
 import { RpcEngine } from '../../../src/rpc/engine.js';
 import type { ActiveAlert } from '../../../src/schemas/alerts.js';

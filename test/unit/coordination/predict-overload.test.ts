@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { LoadForecasts } from '../../../src/coordination/load-forecasts.js';
 import { CoordinationService } from '../../../src/coordination/coordination-service.js';
 import { sequentialIds } from '../../../src/ids.js';
 import { OverloadPrediction } from '../../../src/schemas/coordination.js';
@@ -92,7 +93,7 @@ describe('CoordinationService.predictOverload', () => {
     expect(svc.stats().predictions).to.deep.equal({ total: 3, overloadPredicted: 2 });
   });
 
-  describe('with the pool’s own forecast (useLocalLoad)', () => {
+  describe('with the pool’s own forecast (LoadForecasts)', () => {
     const held = new Map<string, { predictedLoad: number; confidence: number }>();
     const source = {
       forecastLoad: (agentId: string, horizonSeconds: number) => {
@@ -104,41 +105,41 @@ describe('CoordinationService.predictOverload', () => {
 
     it('answers from the pool for an agent it holds (basis pool), from the reports for others, and from the reports when asked', () => {
       const { svc, load } = setup();
-      svc.useLocalLoad(source);
+      const forecasts = new LoadForecasts(svc, source);
       held.set('a1', { predictedLoad: 0.8, confidence: 0.7 });
       held.set('quiet', { predictedLoad: 0.2, confidence: 1 });
       load(0.1);
-      expect(svc.predictOverload('a1', 10)).to.deep.equal({ willOverload: true, predictedLoad: 0.9, confidence: 0.7, samples: 1, horizonSeconds: 10, basis: 'pool' });
-      expect(svc.predictOverload('a1', 10, 'signals')).to.deep.include({ willOverload: false, predictedLoad: 0.1, basis: 'signals' });
-      expect(svc.predictOverload('quiet'), 'held but never reported: no UNKNOWN_AGENT').to.deep.include({ basis: 'pool', samples: 0, willOverload: false });
-      expect(() => svc.predictOverload('quiet', 5, 'signals')).to.throw().with.property('errorName', 'UNKNOWN_AGENT');
-      expect(() => svc.predictOverload('nobody')).to.throw().with.property('errorName', 'UNKNOWN_AGENT');
-      expect(svc.state('a1').overload).to.deep.include({ basis: 'pool' });
-      expect(svc.state('a1').overload.predictedLoad).to.be.closeTo(0.85, 1e-9);
+      expect(forecasts.predictOverload('a1', 10)).to.deep.equal({ willOverload: true, predictedLoad: 0.9, confidence: 0.7, samples: 1, horizonSeconds: 10, basis: 'pool' });
+      expect(forecasts.predictOverload('a1', 10, 'signals')).to.deep.include({ willOverload: false, predictedLoad: 0.1, basis: 'signals' });
+      expect(forecasts.predictOverload('quiet'), 'held but never reported: no UNKNOWN_AGENT').to.deep.include({ basis: 'pool', samples: 0, willOverload: false });
+      expect(() => forecasts.predictOverload('quiet', 5, 'signals')).to.throw().with.property('errorName', 'UNKNOWN_AGENT');
+      expect(() => forecasts.predictOverload('nobody')).to.throw().with.property('errorName', 'UNKNOWN_AGENT');
+      expect(forecasts.state('a1').overload).to.deep.include({ basis: 'pool' });
+      expect(forecasts.state('a1').overload.predictedLoad).to.be.closeTo(0.85, 1e-9);
       expect(svc.stats().predictions).to.deep.equal({ total: 3, overloadPredicted: 1 });
-      expect(() => OverloadPrediction.parse(svc.predictOverload('a1'))).not.to.throw();
+      expect(() => OverloadPrediction.parse(forecasts.predictOverload('a1'))).not.to.throw();
     });
 
     it('keeps the router’s forecastLoad on the reports', () => {
       const { svc, load } = setup();
-      svc.useLocalLoad(source);
+      const forecasts = new LoadForecasts(svc, source);
       held.set('a1', { predictedLoad: 1, confidence: 1 });
       load(0.3);
       expect(svc.forecastLoad('a1', 5)).to.deep.include({ predictedLoad: 0.3, basis: 'signals' });
     });
     it('answers from the reports once they show the pool sees only part of the agents’ work (other daemons share them)', () => {
       const { svc } = setup();
-      svc.useLocalLoad(source);
+      const forecasts = new LoadForecasts(svc, source);
       // 30 agents each report 0.9 while this daemon's pool holds 0.3 of each: a share of 3.
       for (let i = 0; i < 30; i++) {
         held.set(`shared-${i}`, { predictedLoad: 0.3, confidence: 1 });
         svc.record({ agentId: `shared-${i}`, signalType: 'load', value: 0.9 });
       }
-      const first = svc.predictOverload('shared-0');
+      const first = forecasts.predictOverload('shared-0');
       expect(first.basis, 'too few reports compared yet to believe the share').to.equal('pool');
-      for (let i = 1; i < 30; i++) svc.predictOverload(`shared-${i}`);
-      expect(svc.poolCoverage.share).to.be.closeTo(3, 1e-9);
-      expect(svc.predictOverload('shared-0')).to.deep.include({ basis: 'signals', willOverload: true });
+      for (let i = 1; i < 30; i++) forecasts.predictOverload(`shared-${i}`);
+      expect(forecasts.poolCoverage.share).to.be.closeTo(3, 1e-9);
+      expect(forecasts.predictOverload('shared-0')).to.deep.include({ basis: 'signals', willOverload: true });
     });
   });
 });

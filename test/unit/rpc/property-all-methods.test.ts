@@ -6,6 +6,7 @@ import { loadConfig } from '../../../src/config.js';
 import { ErrorCatalogue } from '../../../src/errors.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { RpcPeer } from '../../../src/rpc/peer.js';
+import { Outboxes } from '../../../src/transport/outbox.js';
 import type { Session } from '../../../src/rpc/session.js';
 import { ALL_METHODS } from '../../../src/schemas/index.js';
 import { ROLES, type Role } from '../../../src/schemas/method.js';
@@ -36,7 +37,8 @@ describe('property: every method answers arbitrary params exactly once, correctl
         const peer = new RpcPeer(() => {}, 1000, undefined, clock);
         // A transport the daemon may close (takeover, removal); the in-process sessions have no socket.
         const transport = { close: () => {}, send: () => {} };
-        sessions.set(role, Object.assign({ id: `s-${role}`, role, log: recordingLog(), remoteAddress: undefined, peer, agentId: undefined }, { transport }));
+        const outbox = new Outboxes({ onHookFailure: () => {} }).open(transport);
+        sessions.set(role, Object.assign({ id: `s-${role}`, role, log: recordingLog(), remoteAddress: undefined, peer, agentId: undefined }, { transport, outbox }));
       }
       const schema = z.toJSONSchema(def.params, { target: 'draft-07', io: 'input', unrepresentable: 'any' }) as Parameters<typeof fromSchema>[0];
       const params = fc.oneof(

@@ -1,4 +1,4 @@
-import { AlertSubscribers } from '../../../src/api/alerts-api.js';
+import { AlertSubscribers } from '../../../src/wiring/alert-subscribers.js';
 import type { ActiveAlert, AlertClearedNotification } from '../../../src/schemas/alerts.js';
 import type { AlertInputs } from '../../../src/wiring/alerts.js';
 

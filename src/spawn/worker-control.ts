@@ -1,0 +1,95 @@
+import { AppError } from '../errors.js';
+import type { PoolService } from '../pool/pool-service.js';
+import type { ScalingTarget } from '../pool/scaling/index.js';
+import type { Spawner, SpawnedWorker } from './spawner.js';
+
+/** Time a despawned or scaled-down worker gets to finish its running tasks. @defaultValue 30000 */
+export const DEFAULT_DRAIN_MS = 30_000;
+/** Time a worker process gets to exit after its agent drained. */
+const STOP_MS = 5000;
+
+/**
+ * Spawned workers as the pool sees them: start them, drain-and-stop the least busy or named
+ * ones, stop them all. pool.spawn / pool.despawn / pool.shutdown and the autoscaler act through it.
+ */
+export class WorkerControl {
+  constructor(
+    private readonly pool: PoolService,
+    private readonly spawner: Spawner,
+  ) {}
+
+  /** The templates pool.spawn may start, with their running workers. */
+  templates(): ReturnType<Spawner['templates']> {
+    return this.spawner.templates();
+  }
+
+  /** Start `count` workers from `template`. */
+  async spawn(count: number, template = 'echo'): Promise<{ template: string; agentIds: string[]; pids: number[] }> {
+    const workers = await this.spawner.spawn(count, template);
+    return { template, agentIds: workers.map((w) => w.agentId!), pids: workers.map((w) => w.proc.pid!) };
+  }
+
+  /**
+   * Drain and stop the named spawned agents, or the `count` least busy ones; agents named but not
+   * spawned here are listed apart. UNKNOWN_AGENT when a count finds no spawned agent.
+   */
+  async despawn(which: { agentIds: readonly string[] } | { count: number }, drainMs = DEFAULT_DRAIN_MS): Promise<{ stopped: string[]; notSpawned: string[] }> {
+    const chosen: SpawnedWorker[] = [];
+    const notSpawned: string[] = [];
+    if ('agentIds' in which) {
+      for (const id of which.agentIds) {
+        const w = this.spawner.byAgent(id);
+        if (w) chosen.push(w);
+        else notSpawned.push(id);
+      }
+    } else {
+      chosen.push(...this.leastBusy(which.count));
+      if (chosen.length === 0) throw new AppError('UNKNOWN_AGENT', 'no spawned agents to stop');
+    }
+    await this.drainAndStop(chosen, drainMs);
+    return { stopped: chosen.map((w) => w.agentId!), notSpawned };
+  }
+
+  /** Drain the pool (bounded by `drainMs`), then stop every worker process. */
+  async shutdown(drainMs: number): Promise<Awaited<ReturnType<PoolService['shutdown']>> & { stoppedWorkers: number }> {
+    const result = await this.pool.shutdown(drainMs);
+    const stoppedWorkers = await this.spawner.stopAll(STOP_MS);
+    return { ...result, stoppedWorkers };
+  }
+
+  /** The pool as the autoscaler sees it: agent counts and capacity; spawn up, drain-and-stop down. */
+  scalingTarget(): ScalingTarget {
+    return {
+      snapshot: () => {
+        const s = this.pool.snapshot();
+        return { current: s.agents.total, usedCapacity: s.capacity.used, totalCapacity: s.capacity.total, queueDepth: s.queue.depth };
+      },
+      scaleUp: async (count, template) => (await this.spawner.spawn(count, template)).length,
+      scaleDown: async (count) => {
+        const workers = this.leastBusy(count);
+        await this.drainAndStop(workers, DEFAULT_DRAIN_MS);
+        return workers.length;
+      },
+    };
+  }
+
+  /** Up to `count` registered spawned workers, least busy first (the cheapest to stop). */
+  private leastBusy(count: number): SpawnedWorker[] {
+    const busy = (w: SpawnedWorker): number => this.pool.agents.get(w.agentId ?? '')?.inFlight.size ?? 0;
+    return this.spawner
+      .list()
+      .filter((w) => w.agentId !== undefined && !w.stopping)
+      .sort((a, b) => busy(a) - busy(b))
+      .slice(0, count);
+  }
+
+  /** Drain each worker's agent (no new work; running tasks finish within `drainMs`), then stop its process. */
+  private async drainAndStop(workers: readonly SpawnedWorker[], drainMs: number): Promise<void> {
+    await Promise.all(
+      workers.map(async (w) => {
+        await this.pool.drain(w.agentId!, drainMs);
+        await this.spawner.stop(w, STOP_MS);
+      }),
+    );
+  }
+}

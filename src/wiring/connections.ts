@@ -1,0 +1,120 @@
+import type { Logger } from 'pino';
+import type { AlertSubscribers } from './alert-subscribers.js';
+import { uuid } from '../ids.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { AgentChannel } from '../pool/agent-channel.js';
+import type { PoolService } from '../pool/pool-service.js';
+import type { LeaseManager } from '../resources/lease-manager.js';
+import type { RpcEngine } from '../rpc/engine.js';
+import { FrameTiming } from '../rpc/frame-timing.js';
+import { RpcPeer } from '../rpc/peer.js';
+import type { Session } from '../rpc/session.js';
+import type { Clock } from '../time/clock.js';
+import type { Identity } from '../transport/auth.js';
+import type { Outbox, Outboxes } from '../transport/outbox.js';
+import { CloseCode, type WsTransport } from '../transport/ws-transport.js';
+import type { Operator } from './operator.js';
+
+/** A connection's session as the daemon holds it: the engine's Session plus its peer, transport and outbox. */
+export type ServerSession = Session & { peer: RpcPeer; transport: WsTransport; outbox: Outbox };
+
+export interface ConnectionsDeps {
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  engine: RpcEngine;
+  outboxes: Outboxes;
+  pool: PoolService;
+  leases: LeaseManager;
+  operator: Operator;
+  alertSubscribers: AlertSubscribers;
+}
+
+/** The transport's clock for frame timing (one function, not a closure per frame). */
+const now = (): number => performance.now();
+
+/**
+ * Connections and their sessions: a session per WebSocket, its frames through the engine and its
+ * replies, requests and notifications out through its outbox; at close, everything the
+ * connection held ends (subscriptions, pending requests, leases, its agent).
+ */
+export class Connections {
+  constructor(
+    private readonly deps: ConnectionsDeps,
+    private readonly options: { requestTimeoutMs: number },
+  ) {}
+
+  /** The pool's narrow view of a connection: task.run and other requests, notifications, close. */
+  static channelFor(session: ServerSession): AgentChannel {
+    return {
+      runTask: (params, timeoutMs) => session.peer.request('task.run', params, { timeoutMs }),
+      request: (method, params, timeoutMs, onWaited) => session.peer.request(method, params, { timeoutMs, onWaited }),
+      notify: (method, params) => session.peer.notify(method, params),
+      close: (reason) => session.outbox.close(reason.startsWith('taken over') ? CloseCode.TAKEN_OVER : CloseCode.REMOVED, reason),
+    };
+  }
+
+  /** A WebSocket was accepted for `identity`. */
+  open(transport: WsTransport, identity: Identity): void {
+    const { engine, outboxes, metrics } = this.deps;
+    const { role, principal, credential, scope } = identity;
+    const log = this.deps.logger.child({ connectionId: transport.id });
+    const outbox = outboxes.open(transport);
+    const session: ServerSession = {
+      id: transport.id,
+      role,
+      log,
+      remoteAddress: transport.remoteAddress,
+      peer: new RpcPeer((text) => outbox.send(text), this.options.requestTimeoutMs, undefined, this.deps.clock, (err, method) => {
+        const errorId = uuid();
+        log.error({ err: { name: (err as Error)?.name, message: (err as Error)?.message }, errorId, method }, 'outbound message could not be serialised');
+        return errorId;
+      }),
+      agentId: undefined,
+      principal,
+      credential,
+      scope,
+      transport,
+      outbox,
+    };
+    metrics.wsConnections.inc();
+    log.info({ role, credential, remoteAddress: transport.remoteAddress }, 'connection open');
+    const reply = (text: string | undefined): void => {
+      if (text !== undefined) outbox.send(text);
+    };
+    transport.onmessage = (text) => {
+      // Timed from before parsing to after the reply is handed to the outbox (router.route's overhead).
+      const frame = new FrameTiming(now);
+      let out: ReturnType<RpcEngine['handleText']>;
+      try {
+        out = engine.handleText(text, session, frame);
+      } catch (err) {
+        // The engine answers every failure per request; this is a bug's last stop, kept to this
+        // connection so no frame can reach the process's fatal handler.
+        const errorId = uuid();
+        log.error({ err, errorId }, 'unexpected failure handling a frame');
+        out = JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32603, message: 'Internal error', data: { errorId } } });
+      }
+      if (typeof out === 'object') {
+        out.then(reply, (err: unknown) => log.error({ err }, 'unexpected engine failure')).finally(() => frame.replied());
+      } else {
+        reply(out);
+        frame.replied();
+      }
+    };
+    transport.onclose = (code, why) => this.closed(session, code, why);
+  }
+
+  private closed(session: ServerSession, code: number, why: string): void {
+    const { pool, leases, operator, alertSubscribers, metrics } = this.deps;
+    session.outbox.discard();
+    alertSubscribers.remove(session.id);
+    operator.connectionClosed(session.id);
+    session.peer.close();
+    // Before the pool hears of it, so these leases end as 'disconnected' rather than 'removed'.
+    leases.releaseSession(session.id, 'disconnected');
+    if (session.agentId !== undefined) pool.disconnected(session.agentId, session.id);
+    metrics.wsConnections.dec();
+    session.log.info({ code, reason: why || undefined, closedBy: session.transport.closeReason ?? 'client' }, 'connection closed');
+  }
+}
