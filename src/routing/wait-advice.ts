@@ -7,9 +7,17 @@ export interface WaitOptions {
   /**
    * Hold only when waiting is expected to finish the task in less than this share of the best
    * free agent's expected completion (estimates are noisy; a hold on a coin flip costs a slot).
-   * @defaultValue 0.5
+   * @defaultValue 0.7
    */
   margin: number;
+  /**
+   * What a hold costs the tasks queued behind it, in slots per task ahead: a held task takes a
+   * fast slot that the tasks behind it wait for, and in steady state about as many queue behind
+   * it as were ahead of it (Little's law), so each task ahead counts 1 + this. 0 prices only the
+   * task's own wait (join the shortest expected delay, which holds too much at high load).
+   * @defaultValue 1
+   */
+  queueWeight: number;
   /**
    * A task placed now is placed among the free agents priced within this factor of the best free
    * one (the selection then weighs load and signals among them as usual). @defaultValue 3
@@ -17,7 +25,7 @@ export interface WaitOptions {
   shortlist: number;
 }
 
-export const DEFAULT_WAIT_OPTIONS: Readonly<WaitOptions> = Object.freeze({ enabled: true, margin: 0.5, shortlist: 3 });
+export const DEFAULT_WAIT_OPTIONS: Readonly<WaitOptions> = Object.freeze({ enabled: true, margin: 0.7, queueWeight: 1, shortlist: 3 });
 
 const NO_WAIT: WaitAdvice = Object.freeze({ wait: false, bestFreeMs: Number.NaN, waitMs: Number.POSITIVE_INFINITY });
 
@@ -27,8 +35,11 @@ const NO_WAIT: WaitAdvice = Object.freeze({ wait: false, bestFreeMs: Number.NaN,
  * (the time a task spends on it once a slot has freed, i.e. at the load its tasks meet) frees a slot every E_b / n_b on
  * average (Little's law), so the busy agents better than every free one, taken cheapest first,
  * free slots at the rate R = Σ n_b / E_b. The task gets the (ahead + 1)-th of those slots and then
- * runs as long as a typical slot is held (Σ n_b / R), so waiting costs (ahead + 1 + Σ n_b) / R;
- * the prefix of busy agents that makes this smallest is the one waited for. Hold when that beats
+ * runs as long as a typical slot is held (Σ n_b / R), so its own wait costs (ahead + 1 + Σ n_b) / R.
+ * Holding also delays the tasks that will queue behind it by one slot each, about `ahead` of them
+ * in steady state, so the hold is priced at ((1 + queueWeight) · ahead + 1 + Σ n_b) / R (the
+ * social cost, not only the task's own: the selfish rule fills the queue at high load); the
+ * prefix of busy agents that makes this smallest is the one waited for. Hold when that beats
  * `bestFree` by the margin.
  *
  * Placed now, the task is placed among the free agents priced within `shortlist` × the best free
@@ -73,7 +84,7 @@ export function adviseWait(
   for (const b of better) {
     rate += b.n / b.e;
     held += b.n;
-    const cost = (Math.max(0, task.ahead) + 1 + held) / rate;
+    const cost = ((1 + options.queueWeight) * Math.max(0, task.ahead) + 1 + held) / rate;
     if (cost < waitMs) waitMs = cost;
   }
   const wait = waitMs < bestFree * options.margin;

@@ -96,6 +96,46 @@ describe('RippleCoordinationStrategy', () => {
     });
   });
 
+  describe('a fleet indistinguishable by speed (its own service levels within their noise)', () => {
+    /** Teach `s` one success per agent per round, all agents alike except `slowId` (× slowdown). */
+    function taught(ids: readonly string[], slowdown = 1, slowId = ids[ids.length - 1]): { s: RippleCoordinationStrategy; observed: ObservedStats; scores: FakeScores } {
+      const s = new RippleCoordinationStrategy();
+      const observed = new ObservedStats();
+      const scores = new FakeScores();
+      const spread = [80, 125, 100, 90, 110];
+      for (let round = 0; round < 5; round++) {
+        ids.forEach((agentId) => learn(s, observed, scores, { agentId, outcome: 'completed', latencyMs: spread[round]! * (agentId === slowId ? slowdown : 1), at: round }));
+      }
+      return { s, observed, scores };
+    }
+
+    it('scores up to 4 × sampleSize candidates per decision, to find the least loaded', () => {
+      const many = Array.from({ length: 100 }, (_, i) => `a${i}`);
+      const { s, observed, scores } = taught(many);
+      expect(s.serviceLevels.indistinguishable()).to.equal(true);
+      s.select(candidates(...many), ctx(scores, seededRandom(2), observed, 5));
+      expect(scores.routingScoreCalls).to.equal(32);
+    });
+
+    it('neither holds a task nor cuts a free agent from the choice', () => {
+      const ids = ['a', 'b', 'c', 'd'];
+      const { s, observed, scores } = taught(ids);
+      const c = ctx(scores, seededRandom(3), observed, 5);
+      const advice = s.adviseWait({ taskId: 't', ahead: 0 }, [{ agentId: 'd', inFlight: 0, capacity: 2 }], ['a', 'b', 'c'].map((agentId) => ({ agentId, inFlight: 2, capacity: 2 })), c);
+      expect(advice.wait).to.equal(false);
+      expect(advice.shortlist).to.equal(undefined);
+    });
+
+    it('still holds for a clearly faster busy agent once the speeds differ beyond noise', () => {
+      const ids = ['a', 'b', 'c', 'd'];
+      const { s, observed, scores } = taught(ids, 10, 'd');
+      expect(s.serviceLevels.indistinguishable()).to.equal(false);
+      const c = ctx(scores, seededRandom(3), observed, 5);
+      const advice = s.adviseWait({ taskId: 't', ahead: 0 }, [{ agentId: 'd', inFlight: 0, capacity: 2 }], ['a', 'b', 'c'].map((agentId) => ({ agentId, inFlight: 2, capacity: 2 })), c);
+      expect(advice.wait).to.equal(true);
+    });
+  });
+
   describe('with observations', () => {
     it('estimates (1 − f)·L·(1 + k·u) + f·(L_fail + P·L_ref)', () => {
       const observed = new ObservedStats();

@@ -19,9 +19,21 @@ describe('adviseWait', () => {
   });
 
   it('stops waiting once enough tasks are held ahead (the slow agent is used when the queue is long)', () => {
-    // (ahead + 5) × 25 ms >= 0.5 × 400 ms once ahead >= 3.
-    expect(advise(2, [free('slow')], [busy('fast1'), busy('fast2')]).wait).to.equal(true);
-    expect(advise(3, [free('slow')], [busy('fast1'), busy('fast2')]).wait).to.equal(false);
+    // Pricing only the task's own wait: (ahead + 5) × 25 ms >= 0.5 × 400 ms once ahead >= 3.
+    const own = { ...DEFAULT_WAIT_OPTIONS, margin: 0.5, queueWeight: 0 };
+    expect(advise(2, [free('slow')], [busy('fast1'), busy('fast2')], own).wait).to.equal(true);
+    expect(advise(3, [free('slow')], [busy('fast1'), busy('fast2')], own).wait).to.equal(false);
+  });
+
+  it('prices what a hold costs the tasks behind it: each task ahead counts 1 + queueWeight slots', () => {
+    // Defaults (margin 0.7, queueWeight 1): (2·ahead + 5) × 25 ms >= 0.7 × 400 ms once ahead >= 4.
+    expect(advise(3, [free('slow')], [busy('fast1'), busy('fast2')]).waitMs).to.be.closeTo(275, 1e-9);
+    expect(advise(3, [free('slow')], [busy('fast1'), busy('fast2')]).wait).to.equal(true);
+    expect(advise(4, [free('slow')], [busy('fast1'), busy('fast2')]).wait).to.equal(false);
+    // A heavier weight gives up sooner: (3·ahead + 5) × 25 ms >= 280 ms once ahead >= 3.
+    const heavy = { ...DEFAULT_WAIT_OPTIONS, queueWeight: 2 };
+    expect(advise(2, [free('slow')], [busy('fast1'), busy('fast2')], heavy).wait).to.equal(true);
+    expect(advise(3, [free('slow')], [busy('fast1'), busy('fast2')], heavy).wait).to.equal(false);
   });
 
   it('does not wait for a busy agent that is no better than the best free one', () => {
