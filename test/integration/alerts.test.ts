@@ -180,7 +180,8 @@ describe('performance alerts fed by tasks, leases, RPC calls and routing (real d
     expect(delta('coordd_agent_work_seconds_total')).to.be.within(0.19, 1);
     expect(delta('coordd_route_overhead_seconds_count')).to.equal(1);
     const own = delta('coordd_route_overhead_seconds_sum');
-    expect(own).to.be.above(0).and.below(0.05);
+    // The agent's 0.2 s is not the daemon's: its own time stays well under it (a bound on wall time, not a speed target).
+    expect(own).to.be.above(0).and.below(0.15);
     // router.route's own time is counted as coordination (the RPC observer leaves router.route out, so not twice).
     expect(delta('coordd_coordination_seconds_total')).to.be.at.least(own - 1e-9);
     await agent.close();
