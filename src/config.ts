@@ -4,11 +4,9 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { defaultFileConfig, readFileConfig, type FileConfig } from './config-file.js';
 import { parseOrigins } from './transport/origin-policy.js';
+import { StrategyName, type SignalWeights } from './schemas/common.js';
 
-/** Router strategies known to the daemon. */
-export const STRATEGY_NAMES = ['ROUND_ROBIN', 'RANDOM', 'LEAST_LOADED', 'P2C', 'PEAK_EWMA', 'RIPPLE_COORDINATION'] as const;
-export const StrategyName = z.enum(STRATEGY_NAMES);
-export type StrategyName = z.infer<typeof StrategyName>;
+export { STRATEGY_NAMES, StrategyName } from './schemas/common.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -151,8 +149,6 @@ const FLAGS: Record<string, EnvName> = {
   fsync: 'COORDD_FSYNC',
   config: 'COORDD_CONFIG',
 };
-
-export type SignalWeights = Readonly<Record<'load' | 'capacity' | 'quality' | 'cost' | 'availability' | 'latency', number>>;
 
 /** The daemon's whole configuration, parsed and normalised. */
 export interface Config {

@@ -1,4 +1,4 @@
-import type { SignalWeights } from '../config.js';
+import type { SignalWeights } from '../schemas/common.js';
 import { SIGNAL_TYPES } from '../schemas/common.js';
 
 /** Settings of the CoordinationService; the daemon fills them from Config. */

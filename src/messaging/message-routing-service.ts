@@ -1,5 +1,5 @@
-import type { StrategyName } from '../config.js';
-import type { IntentRule } from '../config-file.js';
+import type { StrategyName } from '../schemas/common.js';
+import type { IntentRule } from '../schemas/intent-rule.js';
 import type { ConversationStore } from '../conversations/conversation-store.js';
 import { AppError } from '../errors.js';
 import type { IdGenerator } from '../ids.js';

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { StrategyName } from '../config.js';
+import type { StrategyName } from '../schemas/common.js';
 import type { MessageRouter } from '../routing/message-router.js';
 import type { AgentRegistry } from './agent-registry.js';
 import type { AgentRecord } from './agent-record.js';

@@ -1,4 +1,4 @@
-import type { StrategyName } from '../config.js';
+import type { StrategyName } from '../schemas/common.js';
 import type { LoadOutlookOptions } from './load-outlook.js';
 
 /** Settings of the agent pool; the daemon fills them from Config. */

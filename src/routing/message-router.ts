@@ -1,4 +1,4 @@
-import { STRATEGY_NAMES, type StrategyName } from '../config.js';
+import { STRATEGY_NAMES, type StrategyName } from '../schemas/common.js';
 import { AppError } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
 import type { Random } from '../random.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineMethod } from './method.js';
 import { AgentId, Limit, Timestamp, Unit } from './common.js';
-import { StrategyName } from '../config.js';
+import { StrategyName } from './common.js';
 import { boundedJson } from './json-value.js';
 
 export const ConversationId = z

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineMethod } from './method.js';
 import { AgentId, Cursor, Limit, SignalType, Timestamp, TraceId, Unit } from './common.js';
-import { STRATEGY_NAMES } from '../config.js';
+import { STRATEGY_NAMES } from './common.js';
 
 /** One sensitivity signal as a client sends it. */
 export const SignalInput = z.strictObject({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineMethod } from './method.js';
 import { AgentId, Unit } from './common.js';
-import { StrategyName } from '../config.js';
+import { StrategyName } from './common.js';
 
 export const routerSelect = defineMethod({
   name: 'router.select',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineMethod } from './method.js';
 import { AgentId, Cursor, Limit, Timestamp, TraceId } from './common.js';
-import { StrategyName } from '../config.js';
+import { StrategyName } from './common.js';
 import { Capability } from './agent.js';
 import { boundedJson } from './json-value.js';
 

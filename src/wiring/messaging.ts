@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { StrategyName } from '../config.js';
+import type { StrategyName } from '../schemas/common.js';
 import type { FileConfig } from '../config-file.js';
 import { ConversationStore } from '../conversations/conversation-store.js';
 import type { IdGenerator } from '../ids.js';
