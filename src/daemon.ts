@@ -259,7 +259,6 @@ export class Daemon {
       {
         templates: deps.templates ?? loadTemplates(config.pool.templatesFile),
         spawnTimeoutMs: config.pool.spawnTimeoutMs,
-        maxRestarts: 5,
         // Children connect back over wss:// and must trust the daemon's certificate (self-signed included).
         env: config.tls ? { NODE_EXTRA_CA_CERTS: config.tls.certFile } : {},
       },

@@ -14,9 +14,6 @@ export interface PoolApiDeps {
   shutdownTimeoutMs: number;
 }
 
-/** Default drain time for pool.despawn. */
-const DESPAWN_DRAIN_MS = 30_000;
-
 /** pool.status, pool.isolationReport, pool.spawn, pool.despawn and pool.shutdown. */
 export function registerPoolApi(engine: RpcEngine, deps: PoolApiDeps): void {
   const { pool, spawner, metrics } = deps;
@@ -32,7 +29,7 @@ export function registerPoolApi(engine: RpcEngine, deps: PoolApiDeps): void {
   });
 
   engine.register(poolDespawn, async (params) => {
-    const drainMs = params.drainTimeoutMs ?? DESPAWN_DRAIN_MS;
+    const drainMs = params.drainTimeoutMs ?? pool.options.workerDrainTimeoutMs;
     const chosen: SpawnedWorker[] = [];
     const notSpawned: string[] = [];
     if ('agentIds' in params) {
@@ -51,7 +48,7 @@ export function registerPoolApi(engine: RpcEngine, deps: PoolApiDeps): void {
 
   engine.register(poolShutdown, async (params) => {
     const result = await pool.shutdown(params.drainTimeoutMs ?? deps.shutdownTimeoutMs);
-    const stoppedWorkers = await spawner.stopAll(5000);
+    const stoppedWorkers = await spawner.stopAll();
     return { ...result, stoppedWorkers };
   });
 }

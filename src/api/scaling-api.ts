@@ -17,9 +17,6 @@ import type { Clock } from '../time/clock.js';
 import type { Spawner } from '../spawn/spawner.js';
 import { drainAndStop, leastBusySpawned } from './worker-control.js';
 
-/** Time a scaled-down worker gets to finish its running tasks. */
-const SCALE_DOWN_DRAIN_MS = 30_000;
-
 /** The pool as the autoscaler sees it: agent counts and capacity, and spawn/despawn to act. */
 export function scalingTarget(pool: PoolService, spawner: Spawner): ScalingTarget {
   return {
@@ -30,7 +27,7 @@ export function scalingTarget(pool: PoolService, spawner: Spawner): ScalingTarge
     scaleUp: async (count, template) => (await spawner.spawn(count, template)).length,
     scaleDown: async (count) => {
       const workers = leastBusySpawned(pool, spawner, count);
-      await drainAndStop(pool, spawner, workers, SCALE_DOWN_DRAIN_MS);
+      await drainAndStop(pool, spawner, workers, pool.options.workerDrainTimeoutMs);
       return workers.length;
     },
   };

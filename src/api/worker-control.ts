@@ -16,7 +16,7 @@ export async function drainAndStop(pool: PoolService, spawner: Spawner, workers:
   await Promise.all(
     workers.map(async (w) => {
       await pool.drain(w.agentId!, drainMs);
-      await spawner.stop(w, 5000);
+      await spawner.stop(w);
     }),
   );
 }

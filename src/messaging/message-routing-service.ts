@@ -1,4 +1,4 @@
-import type { StrategyName } from '../schemas/common.js';
+import { DEFAULT_STRATEGY, type StrategyName } from '../schemas/common.js';
 import type { IntentRule } from '../schemas/intent-rule.js';
 import type { ConversationStore } from '../conversations/conversation-store.js';
 import { AppError } from '../errors.js';
@@ -71,7 +71,7 @@ export const DEFAULT_MESSAGE_ROUTING_OPTIONS: Readonly<MessageRoutingOptions> = 
   maxAttempts: 3,
   deliverTimeoutMs: 30_000,
   maxDeliverTimeoutMs: 300_000,
-  defaultStrategy: 'RIPPLE_COORDINATION',
+  defaultStrategy: DEFAULT_STRATEGY,
 };
 
 /** Most ids an error lists; the count says how many there were. */

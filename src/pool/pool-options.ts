@@ -1,4 +1,4 @@
-import type { StrategyName } from '../schemas/common.js';
+import { DEFAULT_STRATEGY, type StrategyName } from '../schemas/common.js';
 import type { LoadOutlookOptions } from './load-outlook.js';
 
 /** Settings of the agent pool; the daemon fills them from Config. */
@@ -33,6 +33,8 @@ export interface PoolOptions {
   defaultStrategy: StrategyName;
   /** task.wait timeout when none is given. @defaultValue 30000 */
   defaultWaitTimeoutMs: number;
+  /** Time a spawned worker the daemon removes (pool.despawn without drainTimeoutMs, scale-down) gets to finish its running tasks. @defaultValue 30000 */
+  workerDrainTimeoutMs: number;
   /** Rates behind the pool's load forecast (forecastLoad, coordination.predictOverload). @defaultValue {} (see load-outlook.ts) */
   outlook: Partial<LoadOutlookOptions>;
 }
@@ -51,7 +53,8 @@ export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = {
   maxListBytes: 16 * 1024 * 1024,
   affinityWaitMs: 2000,
   maxAffinityKeys: 10000,
-  defaultStrategy: 'RIPPLE_COORDINATION',
+  defaultStrategy: DEFAULT_STRATEGY,
   defaultWaitTimeoutMs: 30000,
+  workerDrainTimeoutMs: 30000,
   outlook: {},
 };

@@ -1,4 +1,4 @@
-import { STRATEGY_NAMES, type StrategyName } from '../schemas/common.js';
+import { DEFAULT_STRATEGY, STRATEGY_NAMES, type StrategyName } from '../schemas/common.js';
 import { AppError } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
 import type { Random } from '../random.js';
@@ -63,7 +63,7 @@ export interface MessageRouterOptions {
 
 export const DEFAULT_ROUTER_OPTIONS: Readonly<MessageRouterOptions> = {
   enableRep: true,
-  defaultStrategy: 'RIPPLE_COORDINATION',
+  defaultStrategy: DEFAULT_STRATEGY,
   observation: {},
   ripple: {},
 };

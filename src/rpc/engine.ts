@@ -39,6 +39,8 @@ export interface RpcEngineOptions {
   maxPendingPerConnection?: number;
 }
 
+export const DEFAULT_ENGINE_OPTIONS: Readonly<Required<RpcEngineOptions>> = Object.freeze({ maxBatch: 1000, validateResults: false, maxPendingPerConnection: 1000 });
+
 /** One JSON-RPC response object. */
 type Reply = { jsonrpc: '2.0'; id: RpcId; result: unknown } | { jsonrpc: '2.0'; id: RpcId; error: WireError };
 
@@ -75,7 +77,7 @@ export class RpcEngine {
     private readonly deps: { log: Log & { isLevelEnabled?(level: string): boolean }; observer?: RpcObserver },
     private readonly options: RpcEngineOptions,
   ) {
-    this.maxPendingPerConnection = options.maxPendingPerConnection ?? 1000;
+    this.maxPendingPerConnection = options.maxPendingPerConnection ?? DEFAULT_ENGINE_OPTIONS.maxPendingPerConnection;
   }
 
   /** Serve a method; the handler gets params already parsed by the definition's schema. Names `rpc.*` other than `rpc.discover` are reserved by the specification. */

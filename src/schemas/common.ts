@@ -4,6 +4,8 @@ import { z } from 'zod';
 export const STRATEGY_NAMES = ['ROUND_ROBIN', 'RANDOM', 'LEAST_LOADED', 'P2C', 'PEAK_EWMA', 'RIPPLE_COORDINATION'] as const;
 export const StrategyName = z.enum(STRATEGY_NAMES);
 export type StrategyName = z.infer<typeof StrategyName>;
+/** The strategy for tasks, messages and router.select calls that name none (COORDD_ROUTER_STRATEGY). */
+export const DEFAULT_STRATEGY: StrategyName = 'RIPPLE_COORDINATION';
 
 export const SIGNAL_TYPES = ['load', 'capacity', 'quality', 'cost', 'latency', 'availability'] as const;
 export const SignalType = z.enum(SIGNAL_TYPES);

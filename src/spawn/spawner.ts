@@ -37,11 +37,19 @@ export interface SpawnerOptions {
   spawnTimeoutMs: number;
   /** Replacements of one crashing worker line before giving up. @defaultValue 5 */
   maxRestarts: number;
+  /** Time a stopped worker has between SIGTERM and SIGKILL, unless stop() is given another. @defaultValue 5000 */
+  stopGraceMs: number;
   /** Added to every worker's environment (a template's own env wins). @defaultValue none */
   env?: Readonly<Record<string, string>>;
   /** Wrap commands so the OS sends SIGTERM when the daemon dies ({@link deathSignalWrapper}). @defaultValue deathSignalWrapper() */
   wrapper?: string[];
 }
+
+export const DEFAULT_SPAWNER_OPTIONS: Readonly<Omit<SpawnerOptions, 'templates' | 'env' | 'wrapper'>> = Object.freeze({
+  spawnTimeoutMs: 15_000,
+  maxRestarts: 5,
+  stopGraceMs: 5000,
+});
 
 const STDERR_LINES = 20;
 
@@ -71,10 +79,14 @@ export class Spawner {
   private readonly workers = new Map<string, SpawnedWorker>();
   private readonly waiting = new Map<string, { resolve: (w: SpawnedWorker) => void; reject: (e: Error) => void }>();
 
+  private readonly options: SpawnerOptions;
+
   constructor(
     private readonly deps: SpawnerDeps,
-    private readonly options: SpawnerOptions,
-  ) {}
+    options: Pick<SpawnerOptions, 'templates'> & Partial<SpawnerOptions>,
+  ) {
+    this.options = { ...DEFAULT_SPAWNER_OPTIONS, ...options };
+  }
 
   /** Start `count` workers of `template`; resolves with them once all have registered. */
   async spawn(count: number, template: string): Promise<SpawnedWorker[]> {
@@ -119,7 +131,7 @@ export class Spawner {
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
-  async stop(worker: SpawnedWorker, graceMs: number): Promise<void> {
+  async stop(worker: SpawnedWorker, graceMs = this.options.stopGraceMs): Promise<void> {
     worker.stopping = true;
     if (worker.exitCode !== undefined) return;
     const exited = new Promise<void>((resolve) => worker.proc.once('exit', () => resolve()));
@@ -131,7 +143,7 @@ export class Spawner {
   }
 
   /** Stop every worker. */
-  async stopAll(graceMs: number): Promise<number> {
+  async stopAll(graceMs = this.options.stopGraceMs): Promise<number> {
     const all = this.list();
     await Promise.all(all.map((w) => this.stop(w, graceMs)));
     return all.length;

@@ -12,7 +12,9 @@ import { WsTransport } from './ws-transport.js';
 import { defaultUiDir, StaticFiles } from './static-files.js';
 
 export interface HttpServerOptions {
+  /** @defaultValue '127.0.0.1' */
   host: string;
+  /** 0 picks a free port. @defaultValue 7420 */
   port: number;
   /** Largest WebSocket frame; larger ones close the socket with 1009. @defaultValue 1 MiB */
   maxPayloadBytes: number;
@@ -27,6 +29,15 @@ export interface HttpServerOptions {
   /** The built dashboard served at /ui/. @defaultValue dist/ui of the package */
   uiDir?: string;
 }
+
+export const DEFAULT_HTTP_SERVER_OPTIONS: Readonly<Omit<HttpServerOptions, 'tls' | 'uiDir'>> = Object.freeze({
+  host: '127.0.0.1',
+  port: 7420,
+  maxPayloadBytes: 1024 * 1024,
+  maxConnections: 10_000,
+  heartbeatIntervalMs: 30_000,
+  highWaterMarkBytes: 16 * 1024 * 1024,
+});
 
 export interface HttpServerDeps {
   log: Log;

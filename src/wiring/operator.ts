@@ -10,8 +10,6 @@ import type { CircuitBreakers } from '../routing/circuit-breaker.js';
 import type { Spawner } from '../spawn/spawner.js';
 import type { Clock } from '../time/clock.js';
 
-/** How long a spawned worker gets to exit after SIGTERM when an operator removes its agent. */
-const STOP_GRACE_MS = 5000;
 /** A non-forced remove of a spawned agent waits for its running tasks up to this (each ends by its own timeout first). */
 const DRAIN_WAIT_MS = 86_400_000 + 60_000;
 
@@ -66,7 +64,7 @@ export class Operator {
     const agent = pool.requireAgent(agentId);
     const worker = spawner.byAgent(agentId);
     const stop = (): void => {
-      if (worker) void spawner.stop(worker, STOP_GRACE_MS).catch((err: unknown) => log.warn({ err, agentId }, 'stopping a removed worker failed'));
+      if (worker) void spawner.stop(worker).catch((err: unknown) => log.warn({ err, agentId }, 'stopping a removed worker failed'));
     };
     if (worker && !force && agent.inFlight.size > 0) {
       // Drain first; the worker's exit then removes the agent (its connection closes).
