@@ -71,9 +71,6 @@ export interface DaemonDeps {
 
 type ServerSession = Session & { peer: RpcPeer; transport: WsTransport };
 
-/** The transport's clock for frame timing (one function, not a closure per frame). */
-const now = (): number => performance.now();
-
 /**
  * Wires the daemon: logger and metrics, the coordination service and its sweeper, the router,
  * the RPC engine with every method, and the HTTP/WebSocket server. Nothing else knows all of them.
@@ -100,6 +97,8 @@ export class Daemon {
   private readonly tokens: TokenTable;
   /** Outbound request timeouts run on the daemon's clock, like every other timer. */
   private readonly clock: Clock;
+  /** Frame timing's time source (one function, not a closure per frame). */
+  private readonly elapsed = (): number => this.clock.elapsed();
   private url = '';
   private readonly http: HttpServer;
   private readonly sessions = new Map<string, ServerSession>();
@@ -250,6 +249,7 @@ export class Daemon {
     };
     this.spawner = new Spawner(
       {
+        clock,
         log: logger.child({ component: 'spawner' }),
         ids,
         issueJoinToken: (token, spawnId) => tokens.add(token, { role: 'agent', principal: `spawn:${spawnId}` }),
@@ -306,6 +306,7 @@ export class Daemon {
 
     this.http = new HttpServer(
       {
+        clock,
         log: logger,
         ids,
         tokens,
@@ -410,7 +411,7 @@ export class Daemon {
     };
     transport.onmessage = (text) => {
       // Timed from before parsing to after the reply is handed to the socket (router.route's overhead).
-      const frame = new FrameTiming(now);
+      const frame = new FrameTiming(this.elapsed);
       let out: ReturnType<RpcEngine['handleText']>;
       try {
         out = this.engine.handleText(text, session, frame);

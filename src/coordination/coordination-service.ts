@@ -225,7 +225,7 @@ export class CoordinationService implements ScoreSource {
 
   /** Remove expired signals and history, forget idle disconnected agents. */
   sweep(): SweepResult {
-    const started = performance.now();
+    const started = this.clock.elapsed();
     const tally: SweepTally = { removedSignals: 0, removedHistory: 0, forgottenAgents: 0, removedByIndex: new Float64Array(SIGNAL_COUNT) };
     this.store.sweep(this.clock.now(), this.isConnected, tally);
     for (let i = 0; i < SIGNAL_COUNT; i++) this.counters.expired[i]! += tally.removedByIndex[i]!;
@@ -234,7 +234,7 @@ export class CoordinationService implements ScoreSource {
       removedByType: byType(tally.removedByIndex),
       removedHistory: tally.removedHistory,
       forgottenAgents: tally.forgottenAgents,
-      durationMs: performance.now() - started,
+      durationMs: this.clock.elapsed() - started,
     };
     this.counters.sweepRuns++;
     this.counters.lastSweepDurationMs = result.durationMs;

@@ -77,7 +77,7 @@ export function createMessaging(
       agents: deps.agents,
       conversations,
       breakers: deps.breakers,
-      elapsedMs: () => performance.now(),
+      elapsedMs: () => deps.clock.elapsed(),
       log: deps.logger.child({ component: 'messaging' }),
       observer: {
         decided: (by) => metrics.routeDecisions.labels(by).inc(),

@@ -69,9 +69,9 @@ describe('layering', () => {
     });
   }
 
-  it('domain code takes time and randomness only from the injected Clock and Random', () => {
+  it('domain code, the spawner, transport and RPC take time and randomness only from the injected Clock and Random', () => {
     const offenders: string[] = [];
-    for (const layer of ['coordination', 'routing', 'pool', 'messaging', 'conversations', 'alerts', 'resources']) {
+    for (const layer of ['coordination', 'routing', 'pool', 'messaging', 'conversations', 'alerts', 'resources', 'spawn', 'transport', 'rpc']) {
       let list: string[] = [];
       try {
         list = files(join(SRC, layer));
@@ -83,7 +83,7 @@ describe('layering', () => {
           .split('\n')
           .forEach((line, i) => {
             if (/^\s*(\/\/|\*)/.test(line)) return;
-            if (/Date\.now\(\)|new Date\(\)|Math\.random\(\)|(?<![.\w])(setTimeout|setInterval|setImmediate)\(/.test(line)) offenders.push(`${relative(SRC, file)}:${i + 1}`);
+            if (/Date\.now\(\)|new Date\(\)|Math\.random\(\)|performance\.now\(\)|(?<![.\w])(setTimeout|setInterval|setImmediate)\(/.test(line)) offenders.push(`${relative(SRC, file)}:${i + 1}`);
           });
       }
     }
