@@ -6,7 +6,7 @@ import { uuid, type IdGenerator } from './ids.js';
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { systemRandom, type Random } from './random.js';
-import { MessageRouter } from './routing/message-router.js';
+import { AgentRouter } from './routing/agent-router.js';
 import { RpcEngine } from './rpc/engine.js';
 import { RpcPeer } from './rpc/peer.js';
 import type { Session } from './rpc/session.js';
@@ -79,7 +79,7 @@ export class Daemon {
   readonly logger: Logger;
   readonly metrics = new Metrics();
   readonly coordination: CoordinationService;
-  readonly router: MessageRouter;
+  readonly router: AgentRouter;
   readonly engine: RpcEngine;
   readonly pool: PoolService;
   readonly spawner: Spawner;
@@ -138,7 +138,7 @@ export class Daemon {
     );
     metrics.agentsTrackedSource = () => this.coordination.stats().agentsTracked;
 
-    this.router = new MessageRouter(
+    this.router = new AgentRouter(
       {
         random,
         scores: this.coordination,

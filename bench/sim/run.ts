@@ -85,7 +85,7 @@ const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 
 /**
  * Run one scenario variant with one strategy and seed: the real CoordinationService,
- * MessageRouter(s) and PoolService(s) on a virtual clock, simulated agents behind AgentChannel,
+ * AgentRouter(s) and PoolService(s) on a virtual clock, simulated agents behind AgentChannel,
  * Poisson arrivals. Arrivals and task sizes come from their own seeded streams, so every strategy
  * sees the same tasks at the same times (common random numbers).
  */

@@ -15,12 +15,12 @@ import {
   coordinationSignal,
   coordinationState,
 } from '../schemas/coordination.js';
-import type { MessageRouter } from '../routing/message-router.js';
+import type { AgentRouter } from '../routing/agent-router.js';
 import type { CircuitBreakers } from '../routing/circuit-breaker.js';
 
 export interface CoordinationApiDeps {
   coordination: CoordinationService;
-  router: MessageRouter;
+  router: AgentRouter;
   metrics: Metrics;
   config: Pick<Config, 'maxBatch'>;
   /** Per-agent circuit breakers, shown in coordination.state. */

@@ -12,7 +12,7 @@ import { CoordinationCounters } from './coordination-counters.js';
 import { decodeCursor, encodeCursor, indexAfter } from './cursor.js';
 import type { LocalLoadSource } from './local-load.js';
 import { PoolCoverage } from './pool-coverage.js';
-import { predictOverload, type LoadSample } from './overload-predictor.js';
+import { forecastFromSignals, type LoadSample } from './signal-forecast.js';
 import { dimensionScore, dimensionValue } from './scoring.js';
 import { byType, INVERTED_BY_INDEX, SIGNAL_COUNT, TYPE_INDEX } from './signal-index.js';
 import { SignalStore } from './signal-store.js';
@@ -192,12 +192,12 @@ export class CoordinationService implements ScoreSource {
   /**
    * Predict the agent's load `horizonSeconds` ahead: the pool's forecast for an agent it holds,
    * else (or with basis 'signals') the trend of the agent's load reports (see
-   * overload-predictor.ts); throws UNKNOWN_AGENT for an agent neither knows.
+   * signal-forecast.ts); throws UNKNOWN_AGENT for an agent neither knows.
    */
   predictOverload(agentId: string, horizonSeconds = DEFAULT_HORIZON_SECONDS, basis: 'auto' | 'signals' = 'auto'): OverloadPrediction {
     const agent = this.store.get(agentId);
-    const local = basis === 'auto' ? this.localPrediction(agentId, agent, horizonSeconds) : undefined;
-    const prediction = local ?? this.predictionOf(agent ?? this.require(agentId), this.clock.now(), horizonSeconds);
+    const local = basis === 'auto' ? this.poolForecast(agentId, agent, horizonSeconds) : undefined;
+    const prediction = local ?? this.signalForecast(agent ?? this.require(agentId), this.clock.now(), horizonSeconds);
     this.counters.predictions++;
     if (prediction.willOverload) this.counters.overloadsPredicted++;
     return prediction;
@@ -209,7 +209,7 @@ export class CoordinationService implements ScoreSource {
    */
   forecastLoad(agentId: string, horizonSeconds = DEFAULT_HORIZON_SECONDS): OverloadPrediction | undefined {
     const agent = this.store.get(agentId);
-    return agent ? this.predictionOf(agent, this.clock.now(), horizonSeconds) : undefined;
+    return agent ? this.signalForecast(agent, this.clock.now(), horizonSeconds) : undefined;
   }
 
   /** When the agent's latest signal arrived (clock ms), undefined if it has none. */
@@ -289,7 +289,7 @@ export class CoordinationService implements ScoreSource {
       scores,
       routingScore: this.store.score(agentId, now),
       lastUpdated: 0,
-      overload: this.localPrediction(agentId, undefined, DEFAULT_HORIZON_SECONDS) ?? predictOverload([], now, DEFAULT_HORIZON_SECONDS, this.options.overloadThreshold),
+      overload: this.poolForecast(agentId, undefined, DEFAULT_HORIZON_SECONDS) ?? forecastFromSignals([], now, DEFAULT_HORIZON_SECONDS, this.options.overloadThreshold),
     };
   }
 
@@ -307,7 +307,7 @@ export class CoordinationService implements ScoreSource {
       scores,
       routingScore: this.store.scoreRow(agent.row, now),
       lastUpdated: agent.lastUpdated,
-      overload: this.localPrediction(agent.agentId, agent, DEFAULT_HORIZON_SECONDS) ?? this.predictionOf(agent, now, DEFAULT_HORIZON_SECONDS),
+      overload: this.poolForecast(agent.agentId, agent, DEFAULT_HORIZON_SECONDS) ?? this.signalForecast(agent, now, DEFAULT_HORIZON_SECONDS),
     };
   }
 
@@ -315,7 +315,7 @@ export class CoordinationService implements ScoreSource {
    * The pool's forecast, unless the agents' load reports show that the pool sees only part of
    * their work (other daemons or pools share them): then the reports' trend answers instead.
    */
-  private localPrediction(agentId: string, agent: AgentSignals | undefined, horizonSeconds: number): OverloadPrediction | undefined {
+  private poolForecast(agentId: string, agent: AgentSignals | undefined, horizonSeconds: number): OverloadPrediction | undefined {
     const source = this.localLoad;
     if (source === undefined) return undefined;
     const now = this.clock.now();
@@ -354,12 +354,12 @@ export class CoordinationService implements ScoreSource {
     return n;
   }
 
-  private predictionOf(agent: AgentSignals, now: number, horizonSeconds: number): OverloadPrediction {
+  private signalForecast(agent: AgentSignals, now: number, horizonSeconds: number): OverloadPrediction {
     const samples: LoadSample[] = [];
     const h = agent.history;
     for (let i = 0; i < h.size(LOAD); i++) {
       if (now < h.expiresAt(LOAD, i)) samples.push({ value: h.value(LOAD, i), timestamp: h.timestamp(LOAD, i) });
     }
-    return predictOverload(samples, now, horizonSeconds, this.options.overloadThreshold);
+    return forecastFromSignals(samples, now, horizonSeconds, this.options.overloadThreshold);
   }
 }

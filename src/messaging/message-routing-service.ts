@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import type { IdGenerator } from '../ids.js';
 import { silentLog, type Log } from '../log.js';
 import type { CircuitBreakers } from '../routing/circuit-breaker.js';
-import type { MessageRouter } from '../routing/message-router.js';
+import type { AgentRouter } from '../routing/agent-router.js';
 import type { ObservedOutcome, ScoreSource } from '../routing/strategy.js';
 import type { ParamsOf, ResultOf } from '../schemas/method.js';
 import type { routerRoute } from '../schemas/conversation.js';
@@ -36,7 +36,7 @@ export interface MessageRoutingObserver {
 
 export interface MessageRoutingDeps {
   ids: IdGenerator;
-  router: MessageRouter;
+  router: AgentRouter;
   scores: ScoreSource;
   agents: AgentDirectory;
   conversations: ConversationStore;

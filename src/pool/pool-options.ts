@@ -1,5 +1,5 @@
 import { DEFAULT_STRATEGY, type StrategyName } from '../schemas/common.js';
-import type { LoadOutlookOptions } from './load-outlook.js';
+import type { LoadForecasterOptions } from './load-forecaster.js';
 
 /** Settings of the agent pool; the daemon fills them from Config. */
 export interface PoolOptions {
@@ -35,8 +35,8 @@ export interface PoolOptions {
   defaultWaitTimeoutMs: number;
   /** Time a spawned worker the daemon removes (pool.despawn without drainTimeoutMs, scale-down) gets to finish its running tasks. @defaultValue 30000 */
   workerDrainTimeoutMs: number;
-  /** Rates behind the pool's load forecast (forecastLoad, coordination.predictOverload). @defaultValue {} (see load-outlook.ts) */
-  outlook: Partial<LoadOutlookOptions>;
+  /** Rates behind the pool's load forecast (forecastLoad, coordination.predictOverload). @defaultValue {} (see load-forecaster.ts) */
+  forecaster: Partial<LoadForecasterOptions>;
 }
 
 export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = {
@@ -56,5 +56,5 @@ export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = {
   defaultStrategy: DEFAULT_STRATEGY,
   defaultWaitTimeoutMs: 30000,
   workerDrainTimeoutMs: 30000,
-  outlook: {},
+  forecaster: {},
 };

@@ -7,7 +7,7 @@ import { MessageRoutingService } from '../messaging/message-routing-service.js';
 import type { AgentDirectory } from '../messaging/routable-agent.js';
 import type { Metrics } from '../observability/metrics.js';
 import { CircuitBreakers } from '../routing/circuit-breaker.js';
-import type { MessageRouter } from '../routing/message-router.js';
+import type { AgentRouter } from '../routing/agent-router.js';
 import type { ScoreSource } from '../routing/strategy.js';
 import type { Clock } from '../time/clock.js';
 import type { AlertInputs } from './alerts.js';
@@ -40,7 +40,7 @@ export interface MessagingWiringDeps {
   logger: Logger;
   metrics: Metrics;
   alerts: AlertInputs;
-  router: MessageRouter;
+  router: AgentRouter;
   scores: ScoreSource;
   agents: AgentDirectory;
   breakers: CircuitBreakers;
