@@ -1,4 +1,5 @@
 import { DEFAULT_STRATEGY, type StrategyName } from '../schemas/common.js';
+import { DEFAULT_TASK_WAIT_MS } from '../schemas/task.js';
 import type { LoadForecasterOptions } from './load-forecaster.js';
 
 /** Settings of the agent pool; the daemon fills them from Config. */
@@ -39,6 +40,9 @@ export interface PoolOptions {
   forecaster: Partial<LoadForecasterOptions>;
 }
 
+/** Longest a non-forced agent removal waits for running tasks (the longest task timeout allowed, plus a margin). */
+export const MAX_REMOVAL_WAIT_MS = 86_400_000 + 60_000;
+
 export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = {
   heartbeatIntervalMs: 5000,
   leaseTtlMs: 15000,
@@ -54,7 +58,7 @@ export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = {
   affinityWaitMs: 2000,
   maxAffinityKeys: 10000,
   defaultStrategy: DEFAULT_STRATEGY,
-  defaultWaitTimeoutMs: 30000,
+  defaultWaitTimeoutMs: DEFAULT_TASK_WAIT_MS,
   workerDrainTimeoutMs: 30000,
   forecaster: {},
 };

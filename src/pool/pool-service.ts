@@ -7,7 +7,7 @@ import type { TaskState } from '../schemas/task.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import { AgentRegistry, type AgentChanges, type Registration } from './agent-registry.js';
 import type { AgentRecord, Health, ReportedState } from './agent-record.js';
-import { DEFAULT_POOL_OPTIONS, type PoolOptions } from './pool-options.js';
+import { DEFAULT_POOL_OPTIONS, MAX_REMOVAL_WAIT_MS, type PoolOptions } from './pool-options.js';
 import type { PoolObserver, RequeueReason } from './pool-observer.js';
 import { openGate, type AgentGate } from './agent-gate.js';
 import { PendingTasks } from './pending-tasks.js';
@@ -492,8 +492,6 @@ export class PoolService {
 
 }
 
-/** Longest a non-forced agent.remove waits for running tasks (the longest task timeout allowed, plus a margin). */
-const MAX_REMOVAL_WAIT_MS = 86_400_000 + 60_000;
 
 function isTerminal(state: TaskState): boolean {
   return state === 'COMPLETED' || state === 'FAILED' || state === 'CANCELLED';

@@ -5,13 +5,11 @@ import type { AgentChanges } from '../pool/agent-registry.js';
 import { AgentViews, type AgentSummary } from '../pool/agent-views.js';
 import { EventStream } from '../pool/event-stream.js';
 import { PoolEventFeed } from '../pool/pool-event-feed.js';
+import { MAX_REMOVAL_WAIT_MS } from '../pool/pool-options.js';
 import type { PoolService } from '../pool/pool-service.js';
 import type { CircuitBreakers } from '../routing/circuit-breaker.js';
 import type { Spawner } from '../spawn/spawner.js';
 import type { Clock } from '../time/clock.js';
-
-/** A non-forced remove of a spawned agent waits for its running tasks up to this (each ends by its own timeout first). */
-const DRAIN_WAIT_MS = 86_400_000 + 60_000;
 
 export interface OperatorDeps {
   clock: Clock;
@@ -71,7 +69,7 @@ export class Operator {
       pool.drainAgent(agentId);
       this.deps.metrics.agentAdmin.labels('remove').inc();
       log.info({ agentId, inFlight: agent.inFlight.size }, 'spawned agent will be stopped once its running tasks end');
-      void pool.drain(agentId, DRAIN_WAIT_MS).then(stop);
+      void pool.drain(agentId, MAX_REMOVAL_WAIT_MS).then(stop);
       return { agentId, removed: false, requeued: 0 };
     }
     stop();
