@@ -19,7 +19,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { StrategyName } from '../src/config.js';
+import type { StrategyName } from '../src/schemas/common.js';
 import { CoordinationService } from '../src/coordination/coordination-service.js';
 import { sequentialIds } from '../src/ids.js';
 import { seededRandom, type Random } from '../src/random.js';

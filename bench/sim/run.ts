@@ -1,4 +1,4 @@
-import type { StrategyName } from '../../src/config.js';
+import type { StrategyName } from '../../src/schemas/common.js';
 import { CoordinationService } from '../../src/coordination/coordination-service.js';
 import { sequentialIds } from '../../src/ids.js';
 import { MemoryTaskStore } from '../../src/pool/memory-task-store.js';

@@ -1,4 +1,4 @@
-import type { StrategyName } from '../../src/config.js';
+import type { StrategyName } from '../../src/schemas/common.js';
 import type { Random } from '../../src/random.js';
 import { AgentRouter, type AgentRouterDeps, type AgentRouterOptions } from '../../src/routing/agent-router.js';
 import type { Candidate, RoutingStrategy, ScoreSource } from '../../src/routing/strategy.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { STRATEGY_NAMES } from '../../../src/config.js';
+import { STRATEGY_NAMES } from '../../../src/schemas/common.js';
 import { AppError } from '../../../src/errors.js';
 import { seededRandom } from '../../../src/random.js';
 import { AgentRouter, type SelectionEvent } from '../../../src/routing/agent-router.js';
