@@ -1,9 +1,10 @@
 /**
  * A minimal coordd agent serving the "summarize" capability (it returns the text's length).
- * Run the daemon (`npm start`), then in another shell:
- *   npx tsx examples/agent.ts              # COORDD_URL / COORDD_TOKEN override the defaults
+ * Run the daemon (`npx coordd`), then in another shell, from the repository:
+ *   npx tsx examples/agent.ts              # COORDD_URL (default ws://127.0.0.1:7420/rpc) / COORDD_TOKEN
  * and submit work as an operator:
- *   {"jsonrpc":"2.0","id":1,"method":"pool.assign","params":{"type":"summarize","requiredCapabilities":["summarize"],"payload":{"text":"Hello, agents"}}}
+ *   npx tsx examples/operator.ts "Hello, agents"
+ *   npx coordd submit --type summarize --capability summarize --payload '{"text":"Hello, agents"}' --wait
  * Published code imports from 'coordd/client' instead of '../src/client/index.js'.
  */
 import { AgentWorker, fromEnv } from '../src/client/index.js';

@@ -46,6 +46,11 @@ const optionalText = z.string().trim().min(1).optional();
 /** Where state lives (COORDD_STORE): a SQLite file, process memory, or (later) a Redis cluster. */
 export type StoreSetting = { kind: 'sqlite'; path: string } | { kind: 'memory' } | { kind: 'redis'; url: string };
 
+/** A store setting as it is written in COORDD_STORE (for help, config print and logs). */
+export function storeText(store: StoreSetting): string {
+  return store.kind === 'sqlite' ? `sqlite:${store.path}` : store.kind === 'memory' ? 'memory' : store.url;
+}
+
 const storeSetting = z
   .string()
   .trim()
@@ -69,7 +74,7 @@ const inSeconds = (ms: number): number => ms / 1000;
  * Every setting, keyed by its environment variable. Values arrive as strings (from the
  * environment or the mirrored flags) and are parsed once, here.
  */
-const EnvSchema = z.object({
+export const EnvSchema = z.object({
   COORDD_HOST: z.string().trim().min(1).default(HTTP.host),
   COORDD_PORT: integer(0, 65535).default(HTTP.port),
   COORDD_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
@@ -125,7 +130,7 @@ const EnvSchema = z.object({
 export type EnvName = keyof typeof EnvSchema.shape;
 
 /** Flags that mirror COORDD_ variables (plus --help, --version and the --insecure switch). */
-const FLAGS: Record<string, EnvName> = {
+export const FLAGS: Record<string, EnvName> = {
   host: 'COORDD_HOST',
   port: 'COORDD_PORT',
   'log-level': 'COORDD_LOG_LEVEL',
@@ -385,24 +390,6 @@ function tlsFiles(certFile: string | undefined, keyFile: string | undefined): Co
   if (certFile === undefined) throw new ConfigError('COORDD_TLS_CERT: must be set together with COORDD_TLS_KEY');
   if (keyFile === undefined) throw new ConfigError('COORDD_TLS_KEY: must be set together with COORDD_TLS_CERT');
   return { certFile: resolve(certFile), keyFile: resolve(keyFile) };
-}
-
-/** Help text for `coordd --help`, generated from the same tables as the parser. */
-export function helpText(): string {
-  const flagFor = Object.fromEntries(Object.entries(FLAGS).map(([f, env]) => [env, `--${f}`]));
-  const lines = Object.keys(EnvSchema.shape).map((env) => `  ${env.padEnd(32)}${flagFor[env] ?? ''}`);
-  return [
-    'coordd — coordination daemon for fleets of AI agents (JSON-RPC 2.0 over WebSocket)',
-    '',
-    'Usage: coordd [--host H] [--port P] [--insecure] [other flags below]',
-    '',
-    'Configuration (environment variable, mirrored flag):',
-    ...lines,
-    '  --insecure                      allow a non-loopback bind without tokens',
-    '  --help, --version',
-    '',
-    'See README.md for defaults and docs/protocol.md for the API.',
-  ].join('\n');
 }
 
 /** Read a file that holds tokens; used by the auth layer. Kept here so config I/O stays in one place. */

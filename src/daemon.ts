@@ -219,6 +219,8 @@ export class Daemon {
             if (state === 'REMOVED') this.leases.releaseAgent(agentId, 'removed');
           },
           queueWait: (seconds) => metrics.taskWait.observe(seconds),
+          holdStarted: () => metrics.tasksHeld.inc(),
+          holdEnded: (_taskId, seconds) => metrics.taskHold.observe(seconds),
           attemptRan: (seconds) => {
             metrics.taskRun.observe(seconds);
             this.alertInputs.agentWork(seconds);
@@ -302,7 +304,7 @@ export class Daemon {
     registerConversationApi(this.engine, { messaging: this.messaging, conversations: this.conversations });
     registerRouterApi(this.engine, { router: this.router, candidates: candidateSource(this.pool.agents, this.coordination) });
     registerAlertsApi(this.engine, { alerts: this.alerts, subscribers: this.alertSubscribers, thresholds: config.file.alerts });
-    registerResourceApi(this.engine, { leases: this.leases });
+    registerResourceApi(this.engine, { leases: this.leases, maxReplyBytes: config.limits.maxReplyBytes });
 
     this.http = new HttpServer(
       {

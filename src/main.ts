@@ -1,4 +1,5 @@
-import { ConfigError, helpText, loadConfig, parseFlags, readTokensFile, type Config } from './config.js';
+import { ConfigError, loadConfig, parseFlags, readTokensFile, type Config } from './config.js';
+import { helpText } from './config-help.js';
 import { Daemon } from './daemon.js';
 import { TokenFileError, TokenTable, isLoopback, parseTokens } from './transport/auth.js';
 import { loadTlsFiles, type TlsMaterial } from './tls-files.js';
@@ -115,7 +116,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
  */
 export const EXIT_FATAL = 70;
 
-function installFatalHandlers(daemon: Daemon): void {
+/** Log fatal and exit 70 on an uncaught exception or unhandled rejection (exported for its test). */
+export function installFatalHandlers(daemon: Pick<Daemon, 'logger'>): void {
   const fatal = (kind: string) => (err: unknown) => {
     try {
       daemon.logger.fatal({ err, kind, pid: process.pid, uptimeS: Math.round(process.uptime()), rssBytes: process.memoryUsage.rss() }, 'unexpected exception: exiting for a restart');

@@ -18,6 +18,8 @@ export const METRICS = {
   utilizationSpread: (r: RunResult) => r.utilizationSpread,
   costPerTask: (r: RunResult) => r.costPerTask,
   fallbacks: (r: RunResult) => r.fallbacks,
+  heldFraction: (r: RunResult) => r.heldFraction,
+  holdMeanMs: (r: RunResult) => r.holdMeanMs,
 } as const;
 export type MetricKey = keyof typeof METRICS;
 

@@ -7,10 +7,10 @@ const pct = (x: number): string => (Number.isFinite(x) ? (100 * x).toFixed(1) : 
 const ci = (e: Estimate, f: (x: number) => string): string => (Number.isFinite(e.ci) ? `${f(e.mean)} ±${f(e.ci)}` : f(e.mean));
 
 const COLUMNS: { title: string; width: number; cell: (s: StrategySummary) => string }[] = [
-  { title: 'p50 s', width: 7, cell: (s) => sec(s.metrics!.p50.mean) },
+  { title: 'p50 s (±95%)', width: 14, cell: (s) => ci(s.metrics!.p50, sec) },
   { title: 'p99 s (±95%)', width: 14, cell: (s) => ci(s.metrics!.p99, sec) },
-  { title: 'p99.9 s', width: 8, cell: (s) => sec(s.metrics!.p999.mean) },
-  { title: 'mean s', width: 7, cell: (s) => sec(s.metrics!.mean.mean) },
+  { title: 'p99.9 s (±95%)', width: 15, cell: (s) => ci(s.metrics!.p999, sec) },
+  { title: 'mean s (±95%)', width: 14, cell: (s) => ci(s.metrics!.mean, sec) },
   { title: 'fail%', width: 6, cell: (s) => pct(s.metrics!.failureRate.mean) },
   { title: 'tmo%', width: 5, cell: (s) => pct(s.metrics!.timeoutRate.mean) },
   { title: 'SLO%', width: 6, cell: (s) => pct(s.metrics!.slo.mean) },
@@ -18,6 +18,8 @@ const COLUMNS: { title: string; width: number; cell: (s: StrategySummary) => str
   { title: 'acc2%', width: 6, cell: (s) => pct(s.metrics!.contestedAccuracy.mean) },
   { title: 'util σ', width: 6, cell: (s) => s.metrics!.utilizationSpread.mean.toFixed(3) },
   { title: 'cost', width: 5, cell: (s) => s.metrics!.costPerTask.mean.toFixed(2) },
+  { title: 'held% (±95%)', width: 12, cell: (s) => ci(s.metrics!.heldFraction, pct) },
+  { title: 'hold s (±95%)', width: 14, cell: (s) => ci(s.metrics!.holdMeanMs, sec) },
 ];
 
 /** The results table: one block per scenario variant, one row per strategy. */
@@ -45,7 +47,8 @@ export function resultsTable(variants: readonly VariantSummary[]): string {
     'p50/p99/p99.9/mean: end-to-end latency (submit → COMPLETED) of completed tasks after warm-up, mean over seeds.',
     'fail%: tasks ending FAILED/CANCELLED; tmo%: attempts timed out; SLO%: tasks completed within the deadline;',
     'acc%: decisions within 10% of the best true expected completion (acc2%: among decisions with >= 2 candidates);',
-    'util σ: std dev of per-agent utilization; cost: attempt cost per completed task.',
+    'util σ: std dev of per-agent utilization; cost: attempt cost per completed task;',
+    'held%: tasks held back for a busy agent at least once; hold s: mean total hold of those tasks. ±: 95% interval over seeds.',
   );
   return lines.join('\n');
 }
@@ -76,7 +79,7 @@ export function predictionTable(variants: readonly VariantSummary[], strategy: s
 
 /** Every target, met or not, with the numbers behind each check. */
 export function targetsTable(targets: readonly TargetSummary[]): string {
-  const lines = ['', '== Targets (issue 4)'];
+  const lines = ['', '== Targets (issues 4 and 14)'];
   for (const t of targets) {
     lines.push(`[${t.status.toUpperCase()}] ${t.target}`);
     for (const c of t.checks) lines.push(`    ${c.status.padEnd(7)} ${c.variant.padEnd(12)} ${c.detail}`);

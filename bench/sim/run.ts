@@ -13,6 +13,7 @@ import { OverloadProbe, type HorizonResult } from './overload-probe.js';
 import { scenario } from './scenarios.js';
 import { SimAgent, type SimPayload } from './sim-agent.js';
 import { SimClock } from './sim-clock.js';
+import type { WaitTruth } from './oracle-wait-strategy.js';
 import { SignalReporter } from './signal-reporter.js';
 import { createRouter, type BenchStrategy, type InstrumentedRouter } from './strategies.js';
 import { mean, quantile, stdDev } from './stats.js';
@@ -74,6 +75,10 @@ export interface RunResult {
   costPerTask: number;
   /** Selections where the requested strategy fell back to RANDOM (router.stats()). */
   fallbacks: number;
+  /** Share of measured tasks held back at least once for a busy agent (RIPPLE's or ORACLE_WAIT's wait). */
+  heldFraction: number;
+  /** Mean total hold time of the measured tasks that were held, ms (0 when none was). */
+  holdMeanMs: number;
   /** Latency (ms) at each of CDF_POINTS. */
   cdf: number[];
   prediction?: HorizonResult[];
@@ -107,6 +112,16 @@ export async function runSimulation(spec: RunSpec): Promise<RunResult> {
   const byId = new Map(agents.map((a) => [a.agentId, a]));
   const truth = (agentId: string, now: number): number => byId.get(agentId)?.expectedCompletionMs(now) ?? Number.POSITIVE_INFINITY;
 
+  // What ORACLE_WAIT may read: every task's true work and the agents' exact schedules.
+  const works = new Map<string, number>();
+  let submitting: number | undefined;
+  const waitTruth: WaitTruth = {
+    workOf: (taskId) => works.get(taskId),
+    submitting: () => submitting ?? w.meanWorkMs,
+    completionOf: (agentId, work, now, from) => byId.get(agentId)?.completionOf(work, now, from) ?? Number.POSITIVE_INFINITY,
+    slotFreeTimes: (agentId, now) => byId.get(agentId)?.slotFreeTimes(now) ?? [],
+  };
+
   // ---- decisions -----------------------------------------------------------------------------
   const decisions = { all: 0, accurate: 0, contested: 0, contestedAccurate: 0 };
   const onDecision = (candidates: readonly Candidate[], chosen: string): void => {
@@ -128,15 +143,28 @@ export async function runSimulation(spec: RunSpec): Promise<RunResult> {
   const open = new Map<string, PoolService>();
   const counts = { submitted: 0, completed: 0, failed: 0, cancelled: 0, measured: 0, measuredFailed: 0, inSlo: 0, attempts: 0, timeouts: 0, cost: 0 };
   const latencies: number[] = [];
+  /** Total hold per task (ms), and the measured tasks that were held. */
+  const heldMs = new Map<string, number>();
+  const holds = { tasks: 0, totalMs: 0 };
   const observer: PoolObserver = {
+    holdEnded(taskId, seconds) {
+      heldMs.set(taskId, (heldMs.get(taskId) ?? 0) + seconds * 1000);
+    },
     taskState(task: TaskRecord) {
       if (!TERMINAL.has(task.state) || !open.has(task.taskId)) return;
       open.delete(task.taskId);
+      works.delete(task.taskId);
       if (task.state === 'COMPLETED') counts.completed++;
       else if (task.state === 'FAILED') counts.failed++;
       else counts.cancelled++;
+      const held = heldMs.get(task.taskId);
+      heldMs.delete(task.taskId);
       if (task.createdAt - t0 < w.warmupMs) return;
       counts.measured++;
+      if (held !== undefined) {
+        holds.tasks++;
+        holds.totalMs += held;
+      }
       for (const a of task.attempts) {
         counts.attempts++;
         if (a.outcome === 'timeout') counts.timeouts++;
@@ -155,7 +183,7 @@ export async function runSimulation(spec: RunSpec): Promise<RunResult> {
   // ---- the daemon(s) -------------------------------------------------------------------------
   const routers: InstrumentedRouter[] = [];
   for (let r = 0; r < w.routers; r++) {
-    const router = createRouter(spec.strategy, { random: stream(seed, 'router', r), scores: coordination, truth, onDecision });
+    const router = createRouter(spec.strategy, { random: stream(seed, 'router', r), scores: coordination, truth, waitTruth, onDecision });
     routers.push(router);
     const store = new MemoryTaskStore({ clock }, { retentionMs: 60_000, retentionCount: 1_000 });
     pools.push(
@@ -202,9 +230,13 @@ export async function runSimulation(spec: RunSpec): Promise<RunResult> {
   const arrive = (): void => {
     const payload: SimPayload = { work: lognormal(sizes, w.meanWorkMs, w.sigma) };
     const pool = pools[w.routers === 1 ? 0 : randomInt(frontEnds, w.routers)]!;
+    submitting = payload.work;
     const { task } = pool.assign({ type: 'sim', payload, timeoutMs: w.timeoutMs });
+    submitting = undefined;
+    works.set(task.taskId, payload.work);
     counts.submitted++;
     if (!TERMINAL.has(task.state)) open.set(task.taskId, pool);
+    else works.delete(task.taskId);
     scheduleNext();
   };
   scheduleNext();
@@ -251,6 +283,8 @@ export async function runSimulation(spec: RunSpec): Promise<RunResult> {
     utilizationMean: mean(utilization),
     costPerTask: counts.cost / Math.max(1, latencies.length),
     fallbacks: routers.reduce((s, r) => s + fallbacksOf(r), 0),
+    heldFraction: holds.tasks / Math.max(1, counts.measured),
+    holdMeanMs: holds.tasks > 0 ? holds.totalMs / holds.tasks : 0,
     cdf: CDF_POINTS.map((p) => quantile(latencies, p)),
     prediction: probe?.result(),
     simSeconds: elapsed / 1000,

@@ -52,6 +52,19 @@ function heterogeneousFleet(r: Random): AgentSpec[] {
   });
 }
 
+/**
+ * 7: two tiers. 8 fast agents and 8 agents 3–5× slower (one factor per seed), 2 workers each, and
+ * each registers exactly its 2 workers (no queue inside the agent, as with the live check's fake
+ * agents): the classic slow-server problem, where a task may do better waiting for a fast slot.
+ */
+function twoTierFleet(r: Random): AgentSpec[] {
+  const slowdown = uniform(r, 3, 5);
+  return Array.from({ length: FLEET_SIZE }, (_, i) => {
+    const slow = i >= FLEET_SIZE / 2;
+    return agent(i, { workers: 2, capacity: 2, speed: slow ? slowdown : 1, cost: slow ? 0.3 : 0.8, quality: slow ? 0.85 : 0.92 });
+  });
+}
+
 const homogeneousFleet = (): AgentSpec[] => Array.from({ length: FLEET_SIZE }, (_, i) => agent(i, { workers: 2 }));
 
 interface Shape {
@@ -244,6 +257,14 @@ export const SCENARIOS: readonly Scenario[] = [
     control: true,
     variants: loads('s6', [0.7, 0.9]),
     build: (v, _seed, tasks) => world({ agents: homogeneousFleet() }, v, tasks),
+  },
+  {
+    id: 7,
+    key: 's7',
+    title: 'two tiers: 8 fast agents and 8 agents 3–5× slower, each registering exactly its workers',
+    control: false,
+    variants: loads('s7', [0.6, 0.7, 0.8, 0.9]),
+    build: (v, seed, tasks) => world({ agents: twoTierFleet(stream(seed, 's7', 'fleet')) }, v, tasks),
   },
 ];
 

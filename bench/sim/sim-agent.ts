@@ -171,6 +171,45 @@ export class SimAgent {
     return free[argMin(free)]! + this.deps.world.meanWorkMs * slow - now;
   }
 
+  /**
+   * For the waiting ORACLE: when each task the agent holds will be answered (its slot freed), in
+   * time order, from the exact remaining work; and when a task of `work` (reference ms) given to
+   * it at `from` (>= now) would complete behind everything it holds now. Infinity for an agent
+   * that will not complete it. Exact for FIFO service as long as nothing else arrives first.
+   */
+  slotFreeTimes(now: number): number[] {
+    const { role } = this.spec;
+    if (!this.up || role === 'sinkhole' || role === 'hang') return [];
+    const { ends } = this.schedule(now);
+    return ends.sort((a, b) => a - b);
+  }
+
+  completionOf(work: number, now: number, from: number = now): number {
+    const { role } = this.spec;
+    if (!this.up || role === 'sinkhole' || role === 'hang') return Number.POSITIVE_INFINITY;
+    const { free } = this.schedule(now);
+    const start = Math.max(from, free[argMin(free)]!);
+    return start + work * slownessAt(this.deps.world, this.index, start) - now;
+  }
+
+  /** Every held job's completion (FIFO behind the running ones) and each worker's next free time. */
+  private schedule(now: number): { ends: number[]; free: number[] } {
+    const slow = slownessAt(this.deps.world, this.index, now);
+    const free: number[] = [];
+    const ends: number[] = [];
+    for (const job of this.running) {
+      free.push(job.endsAt);
+      ends.push(job.endsAt);
+    }
+    while (free.length < this.spec.workers) free.push(now);
+    for (const job of this.queue) {
+      const i = argMin(free);
+      free[i] = free[i]! + job.work * slow;
+      ends.push(free[i]!);
+    }
+    return { ends, free };
+  }
+
   // ---- the AgentChannel side ---------------------------------------------------------------
 
   receive(conn: SimConnection, params: TaskRunParams, timeoutMs: number): Promise<unknown> {

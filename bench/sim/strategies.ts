@@ -3,12 +3,13 @@ import type { Random } from '../../src/random.js';
 import { AgentRouter, type AgentRouterDeps, type AgentRouterOptions } from '../../src/routing/agent-router.js';
 import type { Candidate, RoutingStrategy, ScoreSource } from '../../src/routing/strategy.js';
 import { OracleStrategy, type TrueCompletion } from './oracle-strategy.js';
+import { OracleWaitStrategy, type WaitTruth } from './oracle-wait-strategy.js';
 
 /**
  * Every strategy the bench compares, in table order. Names the daemon does not know yet are
  * reported as "skipped: not available" at run time (see availableStrategies), not a crash.
  */
-export const STRATEGIES = ['ROUND_ROBIN', 'RANDOM', 'LEAST_LOADED', 'P2C', 'PEAK_EWMA', 'RIPPLE_COORDINATION', 'ORACLE'] as const;
+export const STRATEGIES = ['ROUND_ROBIN', 'RANDOM', 'LEAST_LOADED', 'P2C', 'PEAK_EWMA', 'RIPPLE_COORDINATION', 'ORACLE', 'ORACLE_WAIT'] as const;
 export type BenchStrategy = (typeof STRATEGIES)[number];
 
 /** The classic baselines RIPPLE is measured against (not the ORACLE). */
@@ -37,10 +38,19 @@ export class InstrumentedRouter extends AgentRouter {
   }
 }
 
-/** A router whose default strategy is `name`, with the ORACLE registered beside the built-in ones. */
-export function createRouter(name: BenchStrategy, deps: { random: Random; scores: ScoreSource; truth: TrueCompletion; onDecision: DecisionHook }): InstrumentedRouter {
-  // ORACLE's name is outside StrategyName; AgentRouter takes extra strategies by name (deps.strategies).
-  const strategies = { ORACLE: new OracleStrategy(deps.truth) as unknown as RoutingStrategy } as unknown as AgentRouterDeps['strategies'];
+/** The hidden truth the ORACLE_WAIT reads; a stand-in that knows nothing when the simulation gives none. */
+const NO_WAIT_TRUTH: WaitTruth = { workOf: () => undefined, submitting: () => 1, completionOf: () => 1, slotFreeTimes: () => [] };
+
+/** A router whose default strategy is `name`, with the ORACLE and ORACLE_WAIT registered beside the built-in ones. */
+export function createRouter(
+  name: BenchStrategy,
+  deps: { random: Random; scores: ScoreSource; truth: TrueCompletion; waitTruth?: WaitTruth; onDecision: DecisionHook },
+): InstrumentedRouter {
+  // The oracles' names are outside StrategyName; AgentRouter takes extra strategies by name (deps.strategies).
+  const strategies = {
+    ORACLE: new OracleStrategy(deps.truth) as unknown as RoutingStrategy,
+    ORACLE_WAIT: new OracleWaitStrategy(deps.waitTruth ?? NO_WAIT_TRUTH) as unknown as RoutingStrategy,
+  } as unknown as AgentRouterDeps['strategies'];
   return new InstrumentedRouter({ random: deps.random, scores: deps.scores, strategies }, { enableRep: true, defaultStrategy: name as StrategyName }, deps.onDecision);
 }
 

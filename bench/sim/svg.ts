@@ -10,6 +10,7 @@ const COLORS: Record<BenchStrategy, string> = {
   PEAK_EWMA: '#9467bd',
   RIPPLE_COORDINATION: '#d62728',
   ORACLE: '#000000',
+  ORACLE_WAIT: '#ff7f0e',
 };
 const SHORT: Record<BenchStrategy, string> = {
   ROUND_ROBIN: 'RR',
@@ -19,6 +20,7 @@ const SHORT: Record<BenchStrategy, string> = {
   PEAK_EWMA: 'PEWMA',
   RIPPLE_COORDINATION: 'RIPPLE',
   ORACLE: 'ORACLE',
+  ORACLE_WAIT: 'OR-WAIT',
 };
 
 const WIDTH = 960;

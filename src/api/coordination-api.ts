@@ -137,6 +137,14 @@ export function registerCoordinationApi(engine: RpcEngine, deps: CoordinationApi
     const stats = coordination.stats();
     const routing = router.stats();
     const [p50, p95, p99] = (await metrics.callQuantiles('coordination.signal', [0.5, 0.95, 0.99])).map((s) => s * 1000);
-    return { ...stats, selections: routing.selections, fallbacks: routing.fallbacks, signalHandlingMs: { p50: p50!, p95: p95!, p99: p99! } };
+    const holds = router.holdStats();
+    return {
+      ...stats,
+      defaultStrategy: router.defaultStrategy,
+      selections: routing.selections,
+      fallbacks: routing.fallbacks,
+      signalHandlingMs: { p50: p50!, p95: p95!, p99: p99! },
+      holds: { tasksHeld: holds.tasksHeld, ended: holds.ended, meanMs: holds.ended > 0 ? holds.totalMs / holds.ended : 0, maxMs: holds.maxMs },
+    };
   });
 }

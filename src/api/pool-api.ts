@@ -2,7 +2,7 @@ import { AppError } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { PoolService } from '../pool/pool-service.js';
 import type { RpcEngine } from '../rpc/engine.js';
-import { poolDespawn, poolIsolationReport, poolShutdown, poolSpawn, poolStatus } from '../schemas/pool.js';
+import { poolDespawn, poolIsolationReport, poolShutdown, poolSpawn, poolStatus, poolTemplates } from '../schemas/pool.js';
 import type { Spawner, SpawnedWorker } from '../spawn/spawner.js';
 import { drainAndStop, leastBusySpawned } from './worker-control.js';
 import { poolStatusOf } from '../wiring/pool-status.js';
@@ -21,6 +21,8 @@ export function registerPoolApi(engine: RpcEngine, deps: PoolApiDeps): void {
   engine.register(poolStatus, () => poolStatusOf(pool, metrics));
 
   engine.register(poolIsolationReport, () => pool.isolationReport());
+
+  engine.register(poolTemplates, () => ({ templates: spawner.templates() }));
 
   engine.register(poolSpawn, async (params) => {
     const template = params.template ?? 'echo';

@@ -7,7 +7,7 @@ import { registeredAgent } from './agent-api.js';
 const seconds = (s: number): number => Math.max(1, Math.round(s * 1000));
 
 /** resource.acquire/renew/release/list and coordination.conflicts. Leases belong to the calling agent and connection; an agent sees only its own leases' ids and fencing tokens. */
-export function registerResourceApi(engine: RpcEngine, deps: { leases: LeaseManager }): void {
+export function registerResourceApi(engine: RpcEngine, deps: { leases: LeaseManager; maxReplyBytes: number }): void {
   const { leases } = deps;
 
   engine.register(resourceAcquire, (p, ctx) =>
@@ -28,7 +28,7 @@ export function registerResourceApi(engine: RpcEngine, deps: { leases: LeaseMana
 
   // Lease ids and fencing tokens are the holder's capabilities: agents see only their own.
   engine.register(resourceList, (p, ctx) => {
-    const page = leases.list(p.resource, p.limit ?? 1000);
+    const page = leases.list(p.resource, p.limit ?? 1000, { cursor: p.cursor, maxBytes: deps.maxReplyBytes });
     return ctx.session.role === 'agent' ? { ...page, resources: viewForAgent(page.resources, ctx.session.agentId) } : page;
   });
 

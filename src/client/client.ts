@@ -11,7 +11,8 @@ import {
 } from 'json-rpc-2.0';
 import WebSocket from 'ws';
 import type { ParamsOf } from '../schemas/method.js';
-import { DEFAULT_TASK_WAIT_MS, type taskList, type taskWait } from '../schemas/task.js';
+import { DEFAULT_TASK_WAIT_MS, type taskList } from '../schemas/task.js';
+import type { MethodName, MethodParams, MethodResult, RequestArgs } from './method-types.js';
 import type { AssignParams, AssignResult, CancelResult, RouteParams, RouteResult, SignalParams, SignalResult, TaskList, TaskRecord } from './method-types.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { ClientError, RpcError } from './errors.js';
@@ -142,8 +143,21 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
     }
   }
 
-  /** Call a method; rejects with RpcError (the daemon's error reply) or ClientError (local failure). */
-  request<T = unknown>(method: string, params?: object, options: RequestOptions = {}): Promise<T> {
+  /**
+   * Call a method; params and result are typed from the daemon's zod schemas (an unknown method
+   * or wrong params do not compile). Rejects with RpcError (the daemon's error reply) or
+   * ClientError (local failure).
+   */
+  request<N extends MethodName>(method: N, ...args: RequestArgs<N>): Promise<MethodResult<N>> {
+    const [params, options] = args;
+    return this.requestUntyped(method, params as object | undefined, options) as Promise<MethodResult<N>>;
+  }
+
+  /**
+   * Call a method by any name with any params, unchecked: for methods this client version does not
+   * know yet (a newer daemon's). Prefer {@link request}.
+   */
+  requestUntyped(method: string, params?: object, options: RequestOptions = {}): Promise<unknown> {
     if (!this.socketOpen()) return Promise.reject(this.notConnected(method));
     const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
     // The library takes the next id synchronously inside request(): this is the one.
@@ -153,13 +167,13 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
       timeoutMs > 0 && Number.isFinite(timeoutMs)
         ? this.timers.setTimeout(() => this.rpc.client.receive(createJSONRPCErrorResponse(id, LIBRARY_SEND_FAILURE, 'Request timeout', TIMEOUT_MARK)), timeoutMs)
         : undefined;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       const key = this.nextPending++;
       const settle = (error?: Error, result?: unknown): void => {
         if (timer !== undefined) this.timers.clearTimeout(timer);
         if (!this.pending.delete(key)) return;
         if (error) reject(error);
-        else resolve(result as T);
+        else resolve(result);
       };
       this.pending.set(key, { method, fail: (error) => settle(error) });
       this.rpc.client.request(method, params, undefined).then(
@@ -170,7 +184,7 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
   }
 
   /** Send a notification (no reply); throws ClientError NOT_CONNECTED when there is no open socket. */
-  notify(method: string, params?: object): void {
+  notify<N extends MethodName>(method: N, params?: MethodParams<N>): void {
     if (!this.socketOpen()) throw this.notConnected(method);
     this.rpc.notify(method, params, undefined);
   }

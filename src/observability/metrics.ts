@@ -128,6 +128,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly tasksHeld = new Counter({
+    name: 'coordd_tasks_held_total',
+    help: 'Tasks RIPPLE_COORDINATION held back for a busy agent expected to finish them sooner than any free one',
+    registers: [this.registry],
+  });
+
+  readonly taskHold = new Histogram({
+    name: 'coordd_task_hold_seconds',
+    help: 'How long a task was held back for a better (busy) agent, observed when the hold ends',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
   readonly taskRun = new Histogram({
     name: 'coordd_task_run_seconds',
     help: 'Time one attempt ran on an agent, whatever its outcome',

@@ -61,6 +61,7 @@ export class AgentRegistry {
   register(reg: Registration, ids: IdGenerator): { agent: AgentRecord; replaced?: AgentRecord } {
     const agentId = reg.agentId ?? ids();
     const previous = this.agents.get(agentId);
+    if (previous && previous.sessionId === reg.sessionId) return { agent: this.reregister(previous, reg) };
     if (previous && previous.credential !== reg.credential) this.checkTakeover(agentId, previous.credential, reg);
     const contextWindowId = reg.contextWindowId ?? previous?.contextWindowId ?? ids();
     const owner = this.contextOwners.get(contextWindowId);
@@ -123,6 +124,16 @@ export class AgentRegistry {
     return out;
   }
 
+  /** Agents that could serve `required` (live, not draining, breaker lets them) but have no free slot now. */
+  busy(required: readonly string[]): AgentRecord[] {
+    const out: AgentRecord[] = [];
+    for (const a of this.agents.values()) {
+      if (a.draining || a.degraded || a.inFlight.size < a.capacity || a.capacity <= 0 || !this.gate.available(a.agentId)) continue;
+      if (required.every((c) => a.capabilities.has(c))) out.push(a);
+    }
+    return out;
+  }
+
   /** Whether any agent has a free slot at all. */
   anyFree(): boolean {
     for (const a of this.agents.values()) if (this.canTake(a, [])) return true;
@@ -150,6 +161,30 @@ export class AgentRegistry {
     if (changes.tags !== undefined) agent.tags = [...new Set(changes.tags)];
     this.log.info({ agentId: agent.agentId, ...changes }, 'agent updated by operator');
     this.refresh(agent);
+  }
+
+  /**
+   * The same connection registers again (new capabilities or capacity, or a client that repeats
+   * its registration): the record is updated in place, so what it runs keeps running there.
+   */
+  private reregister(agent: AgentRecord, reg: Registration): AgentRecord {
+    const contextWindowId = reg.contextWindowId ?? agent.contextWindowId;
+    const owner = this.contextOwners.get(contextWindowId);
+    if (owner !== undefined && owner !== agent.agentId) {
+      throw new AppError('CONTEXT_WINDOW_IN_USE', `context window ${contextWindowId} is held by another live agent`, { contextWindowId, heldBy: owner });
+    }
+    this.contextOwners.delete(agent.contextWindowId);
+    this.contextOwners.set(contextWindowId, agent.agentId);
+    agent.contextWindowId = contextWindowId;
+    agent.name = reg.name ?? agent.name;
+    agent.type = reg.type ?? agent.type;
+    agent.capabilities = new Set(reg.capabilities);
+    agent.capacity = reg.capacity;
+    agent.lastHeartbeat = this.clock.now();
+    agent.degraded = false;
+    this.log.info({ agentId: agent.agentId, contextWindowId, capacity: agent.capacity, capabilities: reg.capabilities }, 'agent registered again on its connection');
+    this.refresh(agent);
+    return agent;
   }
 
   setDraining(agent: AgentRecord, draining: boolean): void {

@@ -13,10 +13,14 @@ export class PendingTasks {
   private readonly retryTimers = new Map<string, TimerHandle>();
   private readonly holdTimers = new Map<string, TimerHandle>();
   private readonly since = new Map<string, number>();
+  /** Tasks held for a busy agent the router expects to be better: since when, until when, and the timer that ends it. */
+  private readonly waits = new Map<string, { since: number; until: number; timer: TimerHandle }>();
 
   constructor(
     private readonly clock: Clock,
     private readonly wake: () => void,
+    /** Told when a task's wait for a better agent starts and when it ends (after how long). */
+    private readonly holds: { started?(taskId: string): void; ended?(taskId: string, heldMs: number): void } = {},
   ) {}
 
   /** Tasks in the queue (not counting those sleeping out a retry delay). */
@@ -53,6 +57,31 @@ export class PendingTasks {
     this.holdTimers.set(taskId, timer);
   }
 
+  /**
+   * Hold a queued task for a better (busy) agent until `until`; the first call fixes the bound and
+   * sets a timer that runs a dispatch pass when it ends, so a held task is looked at again even if
+   * no slot frees. The hold ends when the task leaves the queue.
+   */
+  waitUntil(taskId: string, until: number): void {
+    if (this.waits.has(taskId)) return;
+    const now = this.clock.now();
+    const timer = this.clock.setTimeout(() => this.wake(), Math.max(0, until - now));
+    this.waits.set(taskId, { since: now, until, timer });
+    this.holds.started?.(taskId);
+  }
+
+  /** When the task's wait for a better agent ends, if it is held for one. */
+  heldUntil(taskId: string): number | undefined {
+    return this.waits.get(taskId)?.until;
+  }
+
+  /** Queued tasks of at least this priority (those a new task of it would queue behind). */
+  aheadOf(priority: number): number {
+    let n = 0;
+    for (const [p, count] of Object.entries(this.queue.byPriority())) if (Number(p) >= priority) n += count;
+    return n;
+  }
+
   /** When the task started waiting (submission or requeue), if it is pending. */
   waitingSince(taskId: string): number | undefined {
     return this.since.get(taskId);
@@ -73,6 +102,12 @@ export class PendingTasks {
       const t = timers.get(taskId);
       if (t) this.clock.clearTimeout(t);
       timers.delete(taskId);
+    }
+    const wait = this.waits.get(taskId);
+    if (wait) {
+      this.waits.delete(taskId);
+      this.clock.clearTimeout(wait.timer);
+      this.holds.ended?.(taskId, this.clock.now() - wait.since);
     }
   }
 

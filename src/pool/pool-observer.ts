@@ -20,6 +20,10 @@ export interface PoolObserver {
   retried?(task: TaskRecord): void;
   /** Seconds a task waited in the queue before a dispatch. */
   queueWait?(seconds: number): void;
+  /** A task was held back for a busy agent expected to finish it sooner (RIPPLE's wait). */
+  holdStarted?(taskId: string): void;
+  /** Seconds such a hold lasted, when it ends (dispatch, cancel, or its bound). */
+  holdEnded?(taskId: string, seconds: number): void;
   /** Seconds one attempt ran, whatever its outcome. */
   attemptRan?(seconds: number): void;
 }

@@ -12,7 +12,7 @@ import type { PoolObserver, RequeueReason } from './pool-observer.js';
 import { openGate, type AgentGate } from './agent-gate.js';
 import { PendingTasks } from './pending-tasks.js';
 import { DispatchLoop } from './dispatch-loop.js';
-import { AgentSelector, type Choice } from './agent-selector.js';
+import { AgentSelector } from './agent-selector.js';
 import { Conditions } from './conditions.js';
 import { isolationReport, poolSnapshot, type IsolationReport, type PoolSnapshot } from './pool-snapshot.js';
 import { newTask, withAttemptStarted, withRetry, type AssignInput } from './task-records.js';
@@ -82,7 +82,16 @@ export class PoolService {
     this.agents = new AgentRegistry(deps.clock, this.log, this.observer, this.gate);
     this.waiters = new TaskWaiters(deps.clock);
     this.events = new TaskEvents(this.log, this.observer, this.waiters);
-    this.pending = new PendingTasks(deps.clock, () => this.schedulePump());
+    this.pending = new PendingTasks(deps.clock, () => this.schedulePump(), {
+      started: (taskId) => {
+        deps.router.holdStarted();
+        this.observer.holdStarted?.(taskId);
+      },
+      ended: (taskId, heldMs) => {
+        deps.router.holdEnded(heldMs);
+        this.observer.holdEnded?.(taskId, heldMs / 1000);
+      },
+    });
     this.conditions = new Conditions(deps.clock);
     this.selector = new AgentSelector(this.agents, deps.router, this.options);
     this.forecaster = new LoadForecaster(this.options.forecaster);
@@ -231,7 +240,7 @@ export class PoolService {
     const now = this.deps.clock.now();
     this.forecaster.arrived(now, this.pending.size);
     const task = newTask(input, { taskId: this.deps.ids(), traceId: input.traceId ?? this.deps.ids().replaceAll('-', ''), now, defaults: this.options });
-    const choice = this.choose(task, now, now);
+    const choice = this.selector.choose(task, now, now, { ahead: this.pending.size === 0 ? 0 : this.pending.aheadOf(task.priority) });
     if (choice.kind !== 'agent' && this.pending.size >= this.options.maxQueue) {
       throw new AppError('QUEUE_FULL', `${this.pending.size} tasks are pending`, { maxQueue: this.options.maxQueue });
     }
@@ -248,7 +257,11 @@ export class PoolService {
     if (submitter.notify) this.events.subscribe(task.taskId, submitter.notify);
     this.changed(task, undefined);
     if (choice.kind === 'agent') this.dispatch(task, choice.agent);
-    else this.enqueue(task, choice.kind === 'hold' ? choice.until : undefined);
+    else {
+      this.pending.enqueue(task, choice.kind === 'hold' ? choice.until : undefined);
+      if (choice.kind === 'wait') this.pending.waitUntil(task.taskId, choice.until);
+      this.schedulePump();
+    }
     return { task: this.deps.store.get(task.taskId)!, deduplicated: false };
   }
 
@@ -387,10 +400,6 @@ export class PoolService {
 
   // ---- dispatch ----------------------------------------------------------------------------
 
-  private choose(task: TaskRecord, now: number, waitingSince: number): Choice {
-    return this.selector.choose(task, now, waitingSince);
-  }
-
   private dispatch(task: TaskRecord, agent: AgentRecord): void {
     const now = this.deps.clock.now();
     const next = withAttemptStarted(task, agent.agentId, now);
@@ -473,14 +482,20 @@ export class PoolService {
   private dispatchNextQueued(): boolean {
     if (!this.agents.anyFree()) return false;
     const now = this.deps.clock.now();
+    // Tasks held for a better agent in this pass: each later task would wait behind them.
+    let ahead = 0;
     for (const entry of this.pending.inOrder((caps: readonly string[]) => this.agents.free(caps).length > 0)) {
       const task = this.deps.store.get(entry.taskId)!;
-      const choice = this.choose(task, now, this.pending.waitingSince(task.taskId) ?? task.createdAt);
+      const choice = this.selector.choose(task, now, this.pending.waitingSince(task.taskId) ?? task.createdAt, { ahead, heldUntil: this.pending.heldUntil(task.taskId) });
       if (choice.kind === 'agent') {
         this.dispatch(task, choice.agent);
         return true;
       }
       if (choice.kind === 'hold') this.pending.holdUntil(entry.taskId, choice.until);
+      if (choice.kind === 'wait') {
+        this.pending.waitUntil(entry.taskId, choice.until);
+        ahead++;
+      }
     }
     return false;
   }

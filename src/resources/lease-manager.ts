@@ -108,11 +108,28 @@ export class LeaseManager {
     return this.releaseAll(this.byAgent.entries(agentId), reason, { agentId });
   }
 
-  /** Resources with their leases and waiters, by name; `total` counts all that match. */
-  list(resource?: string, limit = 1000): { resources: ResourceView[]; total: number } {
+  /**
+   * Resources with their leases and waiters, by name, after `cursor`; `total` counts all that
+   * match. A page stops at `limit` resources or when its JSON would pass `maxBytes` (it always
+   * holds at least one), and `nextCursor` continues there.
+   */
+  list(resource?: string, limit = 1000, page: { cursor?: string; maxBytes?: number } = {}): { resources: ResourceView[]; total: number; nextCursor?: string } {
+    const { maxBytes = Infinity } = page;
     const queues = resource === undefined ? [...this.resources.values()] : [this.resources.get(resource)].filter((q) => q !== undefined);
     queues.sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
-    return { resources: queues.slice(0, limit).map((q) => q.view()), total: queues.length };
+    const after = page.cursor === undefined ? undefined : Buffer.from(page.cursor, 'base64url').toString();
+    const start = after === undefined ? 0 : queues.findIndex((q) => q.resource > after);
+    const resources: ResourceView[] = [];
+    let bytes = 0;
+    for (let i = start < 0 ? queues.length : start; i < queues.length; i++) {
+      const view = queues[i]!.view();
+      bytes += JSON.stringify(view).length + 1;
+      if (resources.length === limit || (bytes > maxBytes && resources.length > 0)) {
+        return { resources, total: queues.length, nextCursor: Buffer.from(resources.at(-1)!.resource).toString('base64url') };
+      }
+      resources.push(view);
+    }
+    return { resources, total: queues.length };
   }
 
   /** Recent conflict events (newest first, copies) and the counters behind the resolution rate. */

@@ -8,7 +8,7 @@ import { ObservedStats, type ObservedStatsOptions } from './observed-stats.js';
 import { RandomStrategy } from './random.js';
 import type { RippleOptions } from './ripple-coordination.js';
 import { createStrategies } from './strategies.js';
-import type { Candidate, Observation, ObservationContext, RoutingStrategy, ScoreSource, SelectionContext, StrategyChoice } from './strategy.js';
+import type { Candidate, Observation, ObservationContext, RoutingStrategy, ScoreSource, SelectionContext, StrategyChoice, WaitAdvice, WaitQuestion } from './strategy.js';
 
 /** What select returns: exactly the result of the router.select RPC method. */
 export type SelectionResult = Readonly<ResultOf<typeof routerSelect>>;
@@ -78,6 +78,18 @@ export interface RouterStats {
   fallbacksByReason: Record<FallbackReason, number>;
 }
 
+/** How often tasks were held for a better agent and for how long. */
+export interface HoldStats {
+  /** Tasks held at least once. */
+  tasksHeld: number;
+  /** Holds that ended (the task was dispatched, cancelled or released by its bound). */
+  ended: number;
+  /** Sum of the ended holds' durations, ms. */
+  totalMs: number;
+  /** The longest ended hold, ms. */
+  maxMs: number;
+}
+
 // Constant payloads so the repeated-fallback debug log allocates nothing.
 const REP_DISABLED_LOG = { requested: 'RIPPLE_COORDINATION', fallbackReason: 'rep_disabled' } as const;
 const NO_LIVE_SIGNALS_LOG = { requested: 'RIPPLE_COORDINATION', fallbackReason: 'no_live_signals' } as const;
@@ -104,6 +116,7 @@ export class AgentRouter {
   private readonly fallbacksByReason: Record<FallbackReason, number> = { rep_disabled: 0, no_live_signals: 0, strategy_error: 0 };
   private fallbacks = 0;
   private observations = 0;
+  private readonly holds: HoldStats = { tasksHeld: 0, ended: 0, totalMs: 0, maxMs: 0 };
   /** The reason the previous RIPPLE_COORDINATION request fell back, so a streak is warned about once. */
   private rippleFallbackStreak: FallbackReason | undefined;
 
@@ -162,6 +175,38 @@ export class AgentRouter {
   }
 
   /**
+   * Whether `task` should wait for one of the busy agents instead of taking a free slot now.
+   * Undefined when the strategy is work-conserving (every built-in one but RIPPLE_COORDINATION),
+   * when REP is disabled, when no agent is free, or when the strategy throws (logged): the
+   * caller then places the task as usual. It only advises; the caller bounds every hold.
+   */
+  adviseWait(task: WaitQuestion, free: readonly Candidate[], busy: readonly Candidate[], strategy: string = this.options.defaultStrategy): WaitAdvice | undefined {
+    if (free.length === 0 || !Object.hasOwn(this.strategies, strategy)) return undefined;
+    const impl = this.strategies[strategy]!;
+    if (impl.adviseWait === undefined) return undefined;
+    if (strategy === 'RIPPLE_COORDINATION' && !this.options.enableRep) return undefined;
+    this.ctx.now = this.ctx.scores.now();
+    try {
+      return impl.adviseWait(task, free, busy, this.ctx);
+    } catch (err) {
+      this.log.warn({ err, strategy }, 'routing strategy failed to advise on waiting; placing the task now');
+      return undefined;
+    }
+  }
+
+  /** The caller held a task for the first time on adviseWait's advice. */
+  holdStarted(): void {
+    this.holds.tasksHeld++;
+  }
+
+  /** A hold ended after `heldMs` (the task was dispatched, cancelled or let go by its bound). */
+  holdEnded(heldMs: number): void {
+    this.holds.ended++;
+    this.holds.totalMs += heldMs;
+    if (heldMs > this.holds.maxMs) this.holds.maxMs = heldMs;
+  }
+
+  /**
    * Learn from a finished attempt (observed latency and outcome). The pool calls this for every
    * completed, failed, timed-out and lost attempt, in the daemon and in the simulation alike.
    * Time is the observation's `at`. Never throws: a strategy whose learning fails is logged.
@@ -186,6 +231,11 @@ export class AgentRouter {
   }
 
   /** A snapshot of the counters. */
+  /** The strategy used when a call names none. */
+  get defaultStrategy(): StrategyName {
+    return this.options.defaultStrategy as StrategyName;
+  }
+
   stats(): RouterStats {
     return {
       selections: { ...this.selections },
@@ -193,6 +243,11 @@ export class AgentRouter {
       fallbacks: this.fallbacks,
       fallbacksByReason: { ...this.fallbacksByReason },
     };
+  }
+
+  /** Tasks held back for a busy agent (adviseWait said wait), and how long the ended holds lasted. */
+  holdStats(): HoldStats {
+    return { ...this.holds };
   }
 
   /** Whether RIPPLE has anything to go on: stops at the first candidate observed recently or with a live signal. */

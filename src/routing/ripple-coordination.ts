@@ -5,7 +5,9 @@ import { ObservedStats, type ObservedStatsView } from './observed-stats.js';
 import { LoadShare } from './load-share.js';
 import { sampleDistinct } from './sampling.js';
 import { SignalTrust, type SignalTrustOptions } from './signal-trust.js';
-import type { Candidate, Observation, ObservationContext, RoutingStrategy, ScoreSource, SelectionContext, StrategyChoice } from './strategy.js';
+import type { Candidate, Observation, ObservationContext, RoutingStrategy, ScoreSource, SelectionContext, StrategyChoice, WaitAdvice, WaitQuestion } from './strategy.js';
+import { ServiceLevels } from './service-levels.js';
+import { adviseWait, DEFAULT_WAIT_OPTIONS, type WaitOptions } from './wait-advice.js';
 
 /** Settings of RIPPLE_COORDINATION (see docs/routing.md for the reasoning behind each). */
 export interface RippleOptions {
@@ -49,6 +51,8 @@ export interface RippleOptions {
   loadCurve: boolean;
   /** How trust in each agent's signals is learned. */
   trust: Partial<SignalTrustOptions>;
+  /** Whether and how readily a task is held for a busy agent expected to finish it sooner (see wait-advice.ts). */
+  wait: Partial<WaitOptions>;
 }
 
 export const DEFAULT_RIPPLE_OPTIONS: Readonly<RippleOptions> = {
@@ -62,6 +66,7 @@ export const DEFAULT_RIPPLE_OPTIONS: Readonly<RippleOptions> = {
   loadShare: true,
   loadCurve: true,
   trust: {},
+  wait: {},
 };
 
 /** Latencies are compared in the log domain; this floor keeps ln finite for a 0 ms attempt. */
@@ -107,7 +112,10 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
    * agent can look less stretched than the fleet's curve.
    */
   readonly excessStretch = new ObservedStats();
+  /** Each agent's own typical success latency over all loads, unshrunk: what the hold decision prices with. */
+  readonly serviceLevels = new ServiceLevels();
   private readonly logRange: number;
+  private readonly waitOptions: Readonly<WaitOptions>;
   // Scratch space for one decision, sized sampleSize, so select allocates only its choice.
   private readonly picks: Int32Array;
   private readonly taken: Int32Array;
@@ -127,6 +135,8 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
     this.trust = new SignalTrust(this.options.trust);
     this.curve = new LoadCurve((u) => 1 + loadSensitivity * u);
     this.logRange = Math.log(signalRange);
+    this.waitOptions = Object.freeze({ ...DEFAULT_WAIT_OPTIONS, ...this.options.wait });
+    if (!(this.waitOptions.margin > 0 && this.waitOptions.margin <= 1)) throw new TypeError('RIPPLE option wait.margin must be in (0, 1]');
     this.picks = new Int32Array(sampleSize);
     this.taken = new Int32Array(sampleSize);
     this.order = new Int32Array(sampleSize);
@@ -191,11 +201,32 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
   }
 
   /**
+   * Place the task on a free agent now, or hold it for a busy one expected to finish it sooner
+   * (see wait-advice.ts). Here every agent is priced by what its attempts have taken so far
+   * (its own typical success latency over all the loads its tasks met, not shrunk towards the
+   * fleet, plus the failure term), from observations alone: that is how long a task will take there and how long its slots stay
+   * taken. Why not expectedCompletionMs: its speed rests on the agent's idle level, which is
+   * learned only from attempts that met an empty agent, and those are rare exactly for the agents
+   * that are always busy or seldom chosen; the per-agent average over all attempts separates a
+   * slow tier from a fast one within a few tasks.
+   */
+  adviseWait(task: WaitQuestion, free: readonly Candidate[], busy: readonly Candidate[], ctx: SelectionContext): WaitAdvice {
+    const { observed, now } = ctx;
+    const price = (c: Candidate): number => {
+      const own = this.serviceLevels.latencyMs(c.agentId);
+      return own === undefined ? Number.POSITIVE_INFINITY : orderable(observedCompletionMs(observed, c.agentId, now, 0, this.options, own));
+    };
+    const seen = (agentId: string): boolean => observed.has(agentId, now) && this.serviceLevels.latencyMs(agentId) !== undefined;
+    return adviseWait(task, free, busy, price, price, seen, this.waitOptions);
+  }
+
+  /**
    * Check what the agent's signals claim against what was just observed, and adjust the trust
    * in them. The claim is taken at the observation's time, as a fully trusted multiplier.
    */
   observe(obs: Observation, ctx: ObservationContext): void {
     const { scores, observed } = ctx;
+    if (obs.outcome === 'completed') this.serviceLevels.record(obs.agentId, obs.latencyMs);
     if (this.options.loadCurve && obs.outcome === 'completed') this.learnLoad(obs);
     if (!scores.hasLiveSignal(obs.agentId, obs.at)) return;
     const score = scores.routingScore(obs.agentId, obs.at);

@@ -78,6 +78,28 @@ export interface Observation {
   readonly at: number;
 }
 
+/** The task a strategy is asked to hold or place (adviseWait). */
+export interface WaitQuestion {
+  readonly taskId: string;
+  /** Tasks queued ahead of it that wait for the same busy agents (they get the next slots first). */
+  readonly ahead: number;
+}
+
+/** A strategy's answer to "place the task on a free agent now, or wait for a busy one?". */
+export interface WaitAdvice {
+  /** Whether waiting for a busy agent is expected to finish the task sooner than any free agent. */
+  readonly wait: boolean;
+  /** The best free candidate's expected completion, ms (the longest a task may be held for it). */
+  readonly bestFreeMs: number;
+  /** The expected completion when waiting for a busy agent, ms (+Infinity when none is worth it). */
+  readonly waitMs: number;
+  /**
+   * When the task is placed now: the free candidates worth choosing among (the others are
+   * clearly slower than the best free one); undefined to choose among all of them.
+   */
+  readonly shortlist?: readonly Candidate[];
+}
+
 /**
  * One way of choosing an agent. Candidates are never empty when select is called. The name is a
  * StrategyName for the built-in strategies; a simulation may register others (e.g. ORACLE).
@@ -85,6 +107,11 @@ export interface Observation {
 export interface RoutingStrategy {
   readonly name: string;
   select(candidates: readonly Candidate[], ctx: SelectionContext): StrategyChoice;
+  /**
+   * Whether the task should rather wait for one of the busy agents (optional; strategies without
+   * it are work-conserving). `free` is never empty when asked; `busy` may be.
+   */
+  adviseWait?(task: WaitQuestion, free: readonly Candidate[], busy: readonly Candidate[], ctx: SelectionContext): WaitAdvice;
   /** Learn from a finished attempt beyond what the shared ObservedStats keeps (optional). */
   observe?(observation: Observation, ctx: ObservationContext): void;
 }

@@ -116,11 +116,20 @@ const ByType = z.record(SignalType, z.number().int().nonnegative());
 export const CoordinationMetrics = z.object({
   signals: z.object({ accepted: ByType, rejected: ByType, expired: ByType, rejectedUntyped: z.number().int() }),
   agentsTracked: z.number().int().nonnegative(),
+  defaultStrategy: z.enum(STRATEGY_NAMES).describe('The strategy used when a call names none (COORDD_ROUTER_STRATEGY)'),
   selections: z.record(z.enum(STRATEGY_NAMES), z.number().int().nonnegative()),
   fallbacks: z.number().int().nonnegative(),
   predictions: z.object({ total: z.number().int(), overloadPredicted: z.number().int() }),
   sweeps: z.object({ runs: z.number().int(), lastDurationMs: z.number(), lastRemovedSignals: z.number().int() }),
   signalHandlingMs: Percentiles.describe('Server-side handling time of coordination.signal calls, milliseconds'),
+  holds: z
+    .object({
+      tasksHeld: z.number().int().nonnegative().describe('Tasks held back at least once for a busy agent expected to finish them sooner'),
+      ended: z.number().int().nonnegative().describe('Holds that ended (dispatched, cancelled, or released by their bound)'),
+      meanMs: z.number().nonnegative().describe('Mean duration of the ended holds, ms (0 when none)'),
+      maxMs: z.number().nonnegative().describe('Longest ended hold, ms'),
+    })
+    .describe("RIPPLE_COORDINATION's waits for a better agent"),
 });
 
 export const coordinationMetrics = defineMethod({

@@ -10,6 +10,7 @@ export const VIEWER_METHODS: ReadonlySet<string> = new Set([
   'session.info',
   'coordination.state',
   'coordination.metrics',
+  'pool.templates',
   'coordination.predictOverload',
   'coordination.alerts',
   'coordination.conflicts',
@@ -38,8 +39,8 @@ export function mayCall(def: Pick<MethodDefinition, 'name' | 'roles'>, role: Rol
  * One RPC method: its name, who may call it, and the zod schemas of its params and result.
  * Handlers are registered with the definition itself, so a name can never drift from its params.
  */
-export interface MethodDefinition<P extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
-  readonly name: string;
+export interface MethodDefinition<P extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType, N extends string = string> {
+  readonly name: N;
   readonly summary: string;
   readonly roles: readonly Role[];
   readonly params: P;
@@ -48,10 +49,12 @@ export interface MethodDefinition<P extends z.ZodType = z.ZodType, R extends z.Z
   readonly notification?: boolean;
 }
 
-/** Declare a method (identity function that keeps the literal types). */
-export function defineMethod<P extends z.ZodType, R extends z.ZodType>(def: MethodDefinition<P, R>): MethodDefinition<P, R> {
+/** Declare a method (identity function that keeps the literal types, the name's too). */
+export function defineMethod<P extends z.ZodType, R extends z.ZodType, const N extends string>(def: MethodDefinition<P, R, N>): MethodDefinition<P, R, N> {
   return def;
 }
 
-export type ParamsOf<M> = M extends MethodDefinition<infer P, z.ZodType> ? z.output<P> : never;
-export type ResultOf<M> = M extends MethodDefinition<z.ZodType, infer R> ? z.input<R> : never;
+export type ParamsOf<M> = M extends MethodDefinition<infer P, z.ZodType, string> ? z.output<P> : never;
+export type ResultOf<M> = M extends MethodDefinition<z.ZodType, infer R, string> ? z.input<R> : never;
+/** What a caller sends: the params schema's input (fields with defaults may be left out). */
+export type CallParamsOf<M> = M extends MethodDefinition<infer P, z.ZodType, string> ? z.input<P> : never;

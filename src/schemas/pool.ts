@@ -35,6 +35,16 @@ export const poolIsolationReport = defineMethod({
   }),
 });
 
+export const poolTemplates = defineMethod({
+  name: 'pool.templates',
+  summary: 'The worker templates pool.spawn may start (names only; commands stay in the configuration), and how many workers of each run now.',
+  roles: ['operator', 'admin'],
+  params: z.strictObject({}).optional(),
+  result: z.object({
+    templates: z.array(z.object({ name: TemplateName, builtIn: z.boolean(), restart: z.enum(['on-failure', 'never']), running: z.number().int().nonnegative() })),
+  }),
+});
+
 export const poolSpawn = defineMethod({
   name: 'pool.spawn',
   summary: "Start worker processes from a template in the daemon's configuration; resolves once they registered.",

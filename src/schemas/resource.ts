@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineMethod } from './method.js';
-import { AgentId, Limit, Timestamp } from './common.js';
+import { AgentId, Cursor, Limit, Timestamp } from './common.js';
 
 export const ResourceName = z.string().min(1).max(512).describe('Any name the agents agree on (a file, a table, a branch…)');
 export const LeaseId = z.string().min(1).max(128);
@@ -92,10 +92,15 @@ export const resourceList = defineMethod({
   summary:
     "Resources held or awaited (by name), each with its leases and its waiters in queue order. To an agent connection, other agents' leases come without leaseId and fencingToken.",
   roles: ['agent', 'operator', 'admin'],
-  params: z.strictObject({ resource: ResourceName.optional(), limit: Limit.optional().describe('Resources returned; default 1000') }),
+  params: z.strictObject({
+    resource: ResourceName.optional(),
+    limit: Limit.optional().describe('Resources returned; default 1000'),
+    cursor: Cursor.optional(),
+  }),
   result: z.object({
     resources: z.array(z.object({ resource: ResourceName, leases: z.array(LeaseView), waiters: z.array(WaiterView) })),
     total: z.number().int().nonnegative().describe('Resources that matched, before the limit'),
+    nextCursor: Cursor.optional().describe('More resources follow (the page stopped at the limit or at COORDD_MAX_REPLY_BYTES)'),
   }),
 });
 

@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import type { IdGenerator } from '../ids.js';
 import type { Log } from '../log.js';
 import { systemClock, type Clock } from '../time/clock.js';
-import type { AgentTemplate } from './templates.js';
+import { isBuiltIn, type AgentTemplate } from './templates.js';
 
 /** A worker process the daemon started. */
 export interface SpawnedWorker {
@@ -126,6 +126,13 @@ export class Spawner {
   }
 
   /** Whether a template of that name is configured. */
+  /** The templates by name, built-in or configured, with how many of their workers run now. */
+  templates(): { name: string; builtIn: boolean; restart: 'on-failure' | 'never'; running: number }[] {
+    const running = new Map<string, number>();
+    for (const w of this.list()) running.set(w.template, (running.get(w.template) ?? 0) + 1);
+    return [...this.options.templates].map(([name, t]) => ({ name, builtIn: isBuiltIn(t), restart: t.restart, running: running.get(name) ?? 0 }));
+  }
+
   hasTemplate(name: string): boolean {
     return this.options.templates.has(name);
   }

@@ -16,13 +16,22 @@ export type AgentTemplate = z.infer<typeof AgentTemplate>;
 
 const TemplatesFile = z.record(z.string().min(1).max(128), AgentTemplate);
 
+const builtIns = new WeakSet<AgentTemplate>();
+
+/** Whether a template is one the package ships (not one from COORDD_AGENT_TEMPLATES). */
+export function isBuiltIn(template: AgentTemplate): boolean {
+  return builtIns.has(template);
+}
+
 /** The built-in `echo` template: the reference worker shipped in the package. */
 export function echoTemplate(): AgentTemplate {
   const here = fileURLToPath(import.meta.url);
   // From dist/ run the compiled worker; from src/ (tests under tsx) run the TypeScript one through tsx.
   const fromSource = here.endsWith('.ts');
   const worker = fileURLToPath(new URL(`../workers/echo-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url));
-  return { command: process.execPath, args: fromSource ? ['--import', 'tsx', worker] : [worker], env: {}, restart: 'on-failure' };
+  const template: AgentTemplate = { command: process.execPath, args: fromSource ? ['--import', 'tsx', worker] : [worker], env: {}, restart: 'on-failure' };
+  builtIns.add(template);
+  return template;
 }
 
 /** Built-in templates plus those of COORDD_AGENT_TEMPLATES (a file's entry replaces a built-in of the same name). */

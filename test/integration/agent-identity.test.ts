@@ -89,6 +89,28 @@ describe('agent identity is bound to the credential (real daemon)', function () 
     await again.c.close();
   });
 
+  it('lets a connection register again as itself: nothing is closed, its running task stays and completes there', async () => {
+    const agent = await register(daemon.url, FLEET_A, { agentId: 'repeats', capabilities: ['repeat-work'] });
+    const t = await op.request('pool.assign', { type: 'x', requiredCapabilities: ['repeat-work'] });
+    const run = await nextOf(agent.c, 'task.run');
+    let closed = false;
+    void agent.c.closed.then(() => (closed = true));
+    const again = await agent.c.call('agent.register', { capabilities: ['repeat-work', 'more'], capacity: 2 });
+    expect(again.result.agentId).to.equal('repeats');
+    const same = await agent.c.call('agent.register', { agentId: 'repeats', capabilities: ['repeat-work', 'more'], capacity: 2 });
+    expect(same.result.agentId).to.equal('repeats');
+    expect((await op.request('task.get', { taskId: t.taskId })).state).to.equal('IN_PROGRESS');
+    agent.c.send({ jsonrpc: '2.0', id: run.id, result: { done: true } });
+    const done = await op.request('task.wait', { taskId: t.taskId, timeoutMs: 5000 });
+    expect(done).to.deep.include({ state: 'COMPLETED', agentId: 'repeats' });
+    expect(done.attempts.map((a: any) => a.outcome)).to.deep.equal(['completed']);
+    const listed = await op.request('agent.get', { agentId: 'repeats' });
+    expect(listed).to.deep.include({ capacity: 2 });
+    expect(listed.capabilities).to.include('more');
+    expect(closed).to.equal(false);
+    await agent.c.close();
+  });
+
   it('frees the id when the agent is gone: another credential may claim it then', async () => {
     const first = await register(daemon.url, FLEET_A, { agentId: 'passed-on' });
     await first.c.close();

@@ -80,6 +80,24 @@ describe('dashboard (/ui/) in a real browser', function () {
       }
     });
 
+    it('spawns a worker from a template chosen in the spawn dialog; its card appears, and the routing view names the default strategy', async () => {
+      const { page, problems } = await openPage(browser!, `${daemon.httpUrl}/ui/#/agents`);
+      try {
+        await page.locator('.live.on', { hasText: 'live' }).waitFor();
+        await page.getByRole('button', { name: 'Spawn…' }).click();
+        const select = page.locator('dialog select');
+        await select.waitFor();
+        expect(await select.locator('option').allInnerTexts()).to.deep.equal(['echo (built in) — 0 running']);
+        await page.locator('dialog').getByRole('button', { name: 'Spawn' }).click();
+        await page.locator('[data-agent-id]', { hasText: 'echo' }).first().waitFor({ timeout: 15_000 });
+        await page.goto(`${daemon.httpUrl}/ui/#/routing`);
+        await page.locator('.tile', { hasText: 'default strategy' }).locator('b', { hasText: 'RIPPLE_COORDINATION' }).waitFor();
+        expect(problems).to.deep.equal([]);
+      } finally {
+        await page.close();
+      }
+    });
+
     it('shows a submitted task with its attempts, and cancel from the page ends it CANCELLED', async () => {
       const agent = await registerAgent(daemon, 'ui-agent-tasks');
       const client = new CoordClient({ url: daemon.url, reconnect: false });

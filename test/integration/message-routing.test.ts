@@ -80,7 +80,7 @@ describe('message routing with conversations (real daemon)', function () {
     expect(history, 'the newest 4 of 6 earlier messages').to.have.length(4);
     expect([history[0], history[2]]).to.deep.equal(['user:"two"', 'user:"three"']);
     expect(history[1]).to.match(/^agent:\{"from":"coder","got":"two"/);
-    const conv = await op.request<{ messages: { role: string; agentId: string; timestamp: number }[]; messageCount: number }>('conversation.get', { conversationId: first.conversationId });
+    const conv = await op.request('conversation.get', { conversationId: first.conversationId });
     expect(conv.messageCount).to.equal(8);
     expect(conv.messages[0]).to.include({ role: 'user', agentId: 'coder' });
     expect(conv.messages[0]!.timestamp).to.be.a('number');
@@ -180,8 +180,8 @@ describe('message routing with conversations (real daemon)', function () {
   }
 
   async function breakerOf(agentId: string): Promise<string | undefined> {
-    const page = await op.request<{ circuitBreakers?: { agentId: string; state: string }[] }>('coordination.state', {});
-    return page.circuitBreakers?.find((b) => b.agentId === agentId)?.state;
+    const page = await op.request('coordination.state', {});
+    return 'circuitBreakers' in page ? page.circuitBreakers?.find((b) => b.agentId === agentId)?.state : undefined;
   }
 
   it('ROUTE_FAILED carries every attempt when no agent answers', async () => {
@@ -208,12 +208,12 @@ describe('message routing with conversations (real daemon)', function () {
     await agent('echo-a', ['echo']);
     const r = await op.route({ message: 'hi', conversationId: 'conv-list-1', requiredCapabilities: ['echo'] });
     expect(r.conversationId).to.equal('conv-list-1');
-    const list = await op.request<{ conversations: { conversationId: string }[]; total: number }>('conversation.list', { agentId: 'echo-a' });
+    const list = await op.request('conversation.list', { agentId: 'echo-a' });
     expect(list.conversations.map((c) => c.conversationId)).to.deep.equal(['conv-list-1']);
-    const closed = await op.request<{ conversationId: string; messageCount: number }>('conversation.close', { conversationId: 'conv-list-1' });
+    const closed = await op.request('conversation.close', { conversationId: 'conv-list-1' });
     expect(closed).to.include({ conversationId: 'conv-list-1', messageCount: 2 });
     for (const method of ['conversation.get', 'conversation.close']) {
-      const err = await op.request(method, { conversationId: 'conv-list-1' }).then(
+      const err = await op.requestUntyped(method, { conversationId: 'conv-list-1' }).then(
         () => undefined,
         (e: unknown) => e,
       );
@@ -230,7 +230,7 @@ describe('message routing with conversations (real daemon)', function () {
       [{ message: 'x', extra: 1 }, ''],
     ];
     for (const [params, field] of bad) {
-      const err = (await op.request('router.route', params as object).then(
+      const err = (await op.requestUntyped('router.route', params as object).then(
         () => undefined,
         (e: unknown) => e,
       )) as RpcError;
@@ -246,7 +246,7 @@ describe('message routing with conversations (real daemon)', function () {
       ['conversation.close', { conversationId: 'x'.repeat(129) }, ['conversationId']],
     ];
     for (const [method, params, paths] of conversationBad) {
-      const err = (await op.request(method, params).then(
+      const err = (await op.requestUntyped(method, params).then(
         () => undefined,
         (e: unknown) => e,
       )) as RpcError;

@@ -64,6 +64,7 @@ describe('operator API (agent.*, task.retry, task.list filters, events.*) agains
       ['task.retry', { taskId: 'x' }],
       ['events.subscribe', {}],
       ['events.unsubscribe', { subscriptionId: 'x' }],
+      ['pool.templates', {}],
     ];
     for (const [method, params] of calls) {
       const reply = await c.call(method, params);

@@ -32,6 +32,22 @@ describe('agent pool with spawned workers (real child processes)', function () {
     expect(code).to.equal(0);
   });
 
+  it('pool.templates lists the built-in and configured templates with their running workers, never their commands', async () => {
+    const before = await op.request('pool.templates', {});
+    expect(before.templates).to.deep.equal([
+      { name: 'echo', builtIn: true, restart: 'on-failure', running: 0 },
+      { name: 'broken', builtIn: false, restart: 'never', running: 0 },
+    ]);
+    expect(JSON.stringify(before)).not.to.contain('missing model');
+    await op.request('pool.spawn', { count: 2, template: 'echo' });
+    expect((await op.request('pool.templates')).templates[0]).to.deep.include({ name: 'echo', running: 2 });
+    const bad = await op.call('pool.templates', { template: 'echo' });
+    expect(bad.error.code).to.equal(-32602);
+    // The role check (FORBIDDEN for agents) is in operator-api.test.ts, where tokens are configured.
+    const metrics = await op.request('coordination.metrics');
+    expect(metrics.defaultStrategy).to.equal('RIPPLE_COORDINATION');
+  });
+
   it('SC-001: N agents, N + k tasks: N run in parallel, k queue and start as capacity opens, all complete, none lost', async () => {
     const N = 3;
     const k = 4;

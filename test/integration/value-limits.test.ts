@@ -138,6 +138,33 @@ describe('value limits (issue 9 §1, real daemon)', function () {
       expect(await daemon.stop()).to.equal(0);
     });
 
+    it('pages resource.list by bytes as well as by count: every resource seen once, in name order, nextCursor continues', async () => {
+      const daemon = await startDaemon({ COORDD_MAX_REPLY_BYTES: '2048' });
+      const agent = await TestClient.connect(daemon.url);
+      await agent.request('agent.register', { agentId: 'holder', capabilities: ['x'], capacity: 1 });
+      const names = Array.from({ length: 40 }, (_, i) => `res-${String(i).padStart(2, '0')}`);
+      for (const resource of names) await agent.request('resource.acquire', { resource, mode: 'shared', ttlSeconds: 60 });
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await agent.request('resource.list', cursor === undefined ? {} : { cursor });
+        expect(page.total).to.equal(40);
+        expect(JSON.stringify(page.resources).length).to.be.at.most(2048);
+        seen.push(...page.resources.map((r: { resource: string }) => r.resource));
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor !== undefined);
+      expect(seen).to.deep.equal(names);
+      expect(pages).to.be.greaterThan(2);
+      const byCount = await agent.request('resource.list', { limit: 3 });
+      expect(byCount.resources.map((r: { resource: string }) => r.resource)).to.deep.equal(names.slice(0, 3));
+      const next = await agent.request('resource.list', { limit: 3, cursor: byCount.nextCursor });
+      expect(next.resources.map((r: { resource: string }) => r.resource)).to.deep.equal(names.slice(3, 6));
+      await agent.close();
+      expect(await daemon.stop()).to.equal(0);
+    });
+
     it('refuses pool.assign with QUEUE_FULL (reason: queue bytes) once unfinished payloads reach COORDD_MAX_QUEUE_BYTES', async () => {
       const daemon = await startDaemon({ COORDD_MAX_QUEUE_BYTES: '10000' });
       const op = await TestClient.connect(daemon.url);

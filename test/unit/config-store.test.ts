@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { ConfigError, helpText, loadConfig, parseFlags } from '../../src/config.js';
+import { ConfigError, loadConfig, parseFlags } from '../../src/config.js';
+import { helpText } from '../../src/config-help.js';
 
 describe('config: COORDD_STORE and COORDD_FSYNC', () => {
   it('defaults to sqlite:./data/coordd.db with normal fsync', () => {
@@ -33,6 +34,6 @@ describe('config: COORDD_STORE and COORDD_FSYNC', () => {
   });
 
   it('lists both settings in --help', () => {
-    expect(helpText()).to.match(/COORDD_STORE\s+--store/).and.match(/COORDD_FSYNC\s+--fsync/);
+    expect(helpText()).to.match(/COORDD_STORE, --store  \(default: sqlite:\.\/data\/coordd\.db\)/).and.match(/COORDD_FSYNC, --fsync/);
   });
 });

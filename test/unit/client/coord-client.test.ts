@@ -155,7 +155,7 @@ describe('client/CoordClient', () => {
       clock.advance(delayMs);
     }
     expect(delays).to.deep.equal([5, 10, 20]);
-    expect(await rejection(client.request('task.get', {}))).to.include({ code: 'NOT_CONNECTED' });
+    expect(await rejection(client.requestUntyped('task.get', {}))).to.include({ code: 'NOT_CONNECTED' });
     // the same port again, so the scheduled retry finds the new daemon
     daemon = await FakeDaemon.start({ port: Number(port) });
     const reconnected = once(client, 'reconnect');

@@ -59,7 +59,7 @@ export function Agents({ live, route, navigate }) {
       <label>Template <input value=${filter.template} onChange=${(e) => setFilter('template', e.target.value.trim())} placeholder="e.g. echo" /></label>
       <label>Spawned <select value=${filter.spawned} onChange=${(e) => setFilter('spawned', e.target.value)}><option value="">any</option><option value="yes">yes</option><option value="no">no</option></select></label>
       <label>Id contains <input value=${filter.q} onChange=${(e) => setFilter('q', e.target.value.trim())} /></label>
-      ${live.can('pool.spawn') ? html`<${SpawnDialog} onSpawn=${(template, count) => act('pool.spawn', { template, count }, `spawned ${count} from ${template}`)} />` : null}
+      ${live.can('pool.spawn') ? html`<${SpawnDialog} live=${live} onSpawn=${(template, count) => act('pool.spawn', { template, count }, `spawned ${count} from ${template}`)} />` : null}
     </div>
     ${message ? html`<${Notice} kind=${message.kind}>${message.text}<//>` : null}
     <${QueryError} query=${query} what="the agent list" />
@@ -102,17 +102,33 @@ function AgentCard({ agent: a, live, act }) {
   `;
 }
 
-function SpawnDialog({ onSpawn }) {
+function SpawnDialog({ live, onSpawn }) {
   const dialog = useRef();
   const [template, setTemplate] = useState('echo');
   const [count, setCount] = useState(1);
+  // The configured templates by name (older daemons without pool.templates: type a name).
+  const [templates, setTemplates] = useState(undefined);
+  const open = async () => {
+    dialog.current.showModal();
+    try {
+      const r = await live.rpc.call('pool.templates', {});
+      setTemplates(r.templates);
+      if (r.templates.length > 0 && !r.templates.some((t) => t.name === template)) setTemplate(r.templates[0].name);
+    } catch {
+      setTemplates(undefined);
+    }
+  };
   return html`
-    <button onClick=${() => dialog.current.showModal()}>Spawn…</button>
+    <button onClick=${open}>Spawn…</button>
     <dialog ref=${dialog}>
       <form onSubmit=${(e) => { e.preventDefault(); dialog.current.close(); onSpawn(template, Number(count)); }}>
         <h3>Spawn workers</h3>
         <p class="muted">From a template in the daemon's configuration (COORDD_AGENT_TEMPLATES; <code>echo</code> is built in).</p>
-        <label>Template <input value=${template} required onInput=${(e) => setTemplate(e.target.value)} /></label>
+        ${templates
+          ? html`<label>Template <select value=${template} onChange=${(e) => setTemplate(e.target.value)}>
+              ${templates.map((t) => html`<option value=${t.name}>${t.name}${t.builtIn ? ' (built in)' : ''} — ${t.running} running</option>`)}
+            </select></label>`
+          : html`<label>Template <input value=${template} required onInput=${(e) => setTemplate(e.target.value)} /></label>`}
         <label>Count <input type="number" min="1" max="256" value=${count} onInput=${(e) => setCount(e.target.value)} /></label>
         <menu><button type="button" onClick=${() => dialog.current.close()}>Cancel</button><button type="submit">Spawn</button></menu>
       </form>

@@ -12,6 +12,7 @@ export function Routing({ live }) {
     <${QueryError} query=${query} what="routing metrics" />
     ${m
       ? html`<section class="tiles">
+            <div class="tile"><b>${m.defaultStrategy ?? '—'}</b><span>default strategy</span></div>
             <div class="tile"><b>${total > 0 ? selections[0][0] : '—'}</b><span>most used strategy</span></div>
             <div class="tile"><b>${total}</b><span>selections</span></div>
             <div class="tile"><b>${m.fallbacks}</b><span>fallbacks</span></div>
