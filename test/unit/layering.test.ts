@@ -48,7 +48,7 @@ const RULES: { layer: string; forbidden: RegExp; why: string }[] = [
     why: 'coordd/client ships to agents: shared schemas only, never daemon code or the config parser',
   },
   { layer: 'workers', forbidden: /^\.\.\/(?!client\/)/, why: 'a worker is an agent: it uses coordd/client only' },
-  { layer: 'bin', forbidden: /^\.\.\/(?!main\.js$)/, why: 'the executable only starts main' },
+  { layer: 'bin', forbidden: /^\.\.\/(?!main\.js$|cli\/index\.js$)/, why: 'the executable only starts the daemon (main) or the CLI' },
   { layer: 'cli', forbidden: either(/\/(coordination|routing|pool|messaging|resources|alerts|conversations|rpc|transport|api|wiring|stores|spawn)\//, TOP), why: 'the CLI is a client of the daemon' },
 ];
 
