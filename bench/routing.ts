@@ -1,7 +1,7 @@
 /**
  * Does RIPPLE_COORDINATION route better than the classic load balancers? A deterministic
  * discrete-event simulation (seeded randomness, virtual clock) drives the real
- * CoordinationService, MessageRouter and PoolService with simulated agents whose true service
+ * CoordinationService, AgentRouter and PoolService with simulated agents whose true service
  * times, capacities and failures are hidden from the router; the agents report signals
  * (noisy, delayed, sometimes wrong) the way real agents would. See bench/sim/ for the model.
  *

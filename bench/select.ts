@@ -1,5 +1,5 @@
 /**
- * How long does MessageRouter.select take, per strategy, for 100 / 1,000 / 10,000 candidates?
+ * How long does AgentRouter.select take, per strategy, for 100 / 1,000 / 10,000 candidates?
  * Target: RIPPLE_COORDINATION with 1,000 candidates, p99 < 100 µs.
  *
  * Scores come from a real CoordinationService on the system clock, with all six signal types
@@ -19,11 +19,11 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { StrategyName } from '../src/config.js';
+import type { StrategyName } from '../src/schemas/common.js';
 import { CoordinationService } from '../src/coordination/coordination-service.js';
 import { sequentialIds } from '../src/ids.js';
 import { seededRandom, type Random } from '../src/random.js';
-import { MessageRouter } from '../src/routing/message-router.js';
+import { AgentRouter } from '../src/routing/agent-router.js';
 import type { Candidate, ScoreSource } from '../src/routing/strategy.js';
 import { SIGNAL_TYPES } from '../src/schemas/common.js';
 import { systemClock, type Clock } from '../src/time/clock.js';
@@ -112,7 +112,7 @@ function run(size: number, scenario: Scenario): Row {
   const random = seededRandom(size);
   const { service, candidates } = populate(size, scenario.allTied === true, random, systemClock);
   const scores: ScoreSource = scenario.staticScores === true ? staticScores(service, candidates) : service;
-  const router = new MessageRouter({ random, scores }, { enableRep: true, defaultStrategy: scenario.strategy });
+  const router = new AgentRouter({ random, scores }, { enableRep: true, defaultStrategy: scenario.strategy });
   const iterations = iterationsFor(size);
   const { strategy } = scenario;
 

@@ -1,91 +1,72 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { IntentRuleSchema } from './schemas/intent-rule.js';
+import { DEFAULT_CONVERSATION_OPTIONS as CONVERSATIONS } from './conversations/conversation-store.js';
+import { DEFAULT_MESSAGE_ROUTING_OPTIONS as ROUTING } from './messaging/message-routing-service.js';
+import { DEFAULT_LEASE_OPTIONS as LEASES } from './resources/lease-options.js';
+import { DEFAULT_BREAKER_OPTIONS as BREAKER } from './routing/circuit-breaker.js';
 
 const positiveInt = (max = Number.MAX_SAFE_INTEGER) => z.number().int().min(1).max(max);
 const seconds = (max = 86_400) => z.number().positive().max(max);
 const ratio = z.number().min(0).max(1);
-
-/**
- * One intent rule: a message whose text contains any keyword (case-insensitive) or matches the
- * pattern goes to agents with `capability`. Rules are tried in order; the first match wins.
- */
-export const IntentRuleSchema = z
-  .strictObject({
-    capability: z.string().min(1).max(128),
-    keywords: z.array(z.string().min(1).max(256)).max(1000).optional(),
-    pattern: z.string().min(1).max(1024).optional(),
-    /** RegExp flags for `pattern`. @defaultValue 'i' */
-    flags: z
-      .string()
-      .regex(/^[imsu]*$/, 'only the flags i, m, s and u are allowed')
-      .default('i'),
-  })
-  .refine((r) => (r.keywords?.length ?? 0) > 0 || r.pattern !== undefined, 'a rule needs keywords or a pattern')
-  .superRefine((r, ctx) => {
-    if (r.pattern === undefined) return;
-    try {
-      new RegExp(r.pattern, r.flags);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', path: ['pattern'], message: `not a valid regular expression: ${(err as Error).message}` });
-    }
-  });
-export type IntentRule = z.infer<typeof IntentRuleSchema>;
+/** A default in milliseconds from the domain's options, shown in seconds (the file's unit). */
+const inSeconds = (ms: number): number => ms / 1000;
 
 /** Message routing (router.route): supervisor, intent rules, fallback. */
 const RoutingSection = z.strictObject({
   /** Rules that map a message to a capability when no supervisor decides. @defaultValue [] */
-  intentRules: z.array(IntentRuleSchema).max(1000).default([]),
+  intentRules: z.array(IntentRuleSchema).max(1000).default([...ROUTING.intentRules]),
   /** The capability that marks a supervisor agent. @defaultValue 'supervisor' */
-  supervisorCapability: z.string().min(1).default('supervisor'),
+  supervisorCapability: z.string().min(1).default(ROUTING.supervisorCapability),
   /** How long a supervisor may take to answer route.decide before the rules decide. @defaultValue 0.25 s */
-  supervisorTimeoutSeconds: seconds(60).default(0.25),
+  supervisorTimeoutSeconds: seconds(60).default(inSeconds(ROUTING.supervisorTimeoutMs)),
   /** Agents tried per message (first choice plus fallbacks). @defaultValue 3 */
-  maxAttempts: positiveInt(20).default(3),
+  maxAttempts: positiveInt(20).default(ROUTING.maxAttempts),
   /** Default time an agent has to answer message.deliver. @defaultValue 30 s */
-  deliverTimeoutSeconds: seconds(3600).default(30),
+  deliverTimeoutSeconds: seconds(3600).default(inSeconds(ROUTING.deliverTimeoutMs)),
   /** Longest per-attempt timeoutMs a router.route request may ask for (longer ones are capped). @defaultValue 300 s */
-  maxDeliverTimeoutSeconds: seconds(86_400).default(300),
+  maxDeliverTimeoutSeconds: seconds(86_400).default(inSeconds(ROUTING.maxDeliverTimeoutMs)),
 });
 
 /** Conversation history kept for router.route. */
 const ConversationsSection = z.strictObject({
   /** Messages relayed as history with each delivery (the newest N). @defaultValue 20 */
-  historyMessages: z.number().int().min(0).max(10_000).default(20),
+  historyMessages: z.number().int().min(0).max(10_000).default(CONVERSATIONS.historyMessages),
   /** Size budget, in bytes of JSON, for the relayed history. @defaultValue 16 KiB */
-  historyBytes: z.number().int().min(0).max(64 * 1024 * 1024).default(16 * 1024),
+  historyBytes: z.number().int().min(0).max(64 * 1024 * 1024).default(CONVERSATIONS.historyBytes),
   /** Messages stored per conversation (older ones are dropped). @defaultValue 200 */
-  maxMessages: positiveInt(100_000).default(200),
+  maxMessages: positiveInt(100_000).default(CONVERSATIONS.maxMessages),
   /** Conversations kept at once (least recently used are dropped). @defaultValue 10000 */
-  maxConversations: positiveInt(10_000_000).default(10_000),
+  maxConversations: positiveInt(10_000_000).default(CONVERSATIONS.maxConversations),
   /** A conversation idle this long is dropped. @defaultValue 3600 s */
-  idleTtlSeconds: seconds(86_400 * 30).default(3600),
+  idleTtlSeconds: seconds(86_400 * 30).default(inSeconds(CONVERSATIONS.idleTtlMs)),
   /** JSON bytes stored per conversation; the oldest messages are dropped first. @defaultValue 1 MiB */
-  maxConversationBytes: positiveInt(1024 * 1024 * 1024).default(1024 * 1024),
+  maxConversationBytes: positiveInt(1024 * 1024 * 1024).default(CONVERSATIONS.maxConversationBytes),
   /** JSON bytes stored over all conversations; the least recently used are dropped first. @defaultValue 256 MiB */
-  maxTotalBytes: positiveInt(64 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
+  maxTotalBytes: positiveInt(64 * 1024 * 1024 * 1024).default(CONVERSATIONS.maxTotalBytes),
 });
 
 /** Per-agent circuit breaker shared by message routing and task assignment. */
 const CircuitBreakerSection = z.strictObject({
   /** Consecutive failures that open the breaker. @defaultValue 5 */
-  failureThreshold: positiveInt(1000).default(5),
+  failureThreshold: positiveInt(1000).default(BREAKER.failureThreshold),
   /** Time an open breaker waits before letting one trial through (half-open). @defaultValue 30 s */
-  cooldownSeconds: seconds().default(30),
+  cooldownSeconds: seconds().default(inSeconds(BREAKER.cooldownMs)),
 });
 
 /** Resource leases (resource.acquire). */
 const LeasesSection = z.strictObject({
   /** Longest ttlSeconds a client may ask for. @defaultValue 3600 s */
-  maxTtlSeconds: seconds(86_400 * 7).default(3600),
+  maxTtlSeconds: seconds(86_400 * 7).default(inSeconds(LEASES.maxTtlMs)),
   /** Longest waitMs a client may ask for. @defaultValue 300 s */
-  maxWaitSeconds: z.number().min(0).max(86_400).default(300),
+  maxWaitSeconds: z.number().min(0).max(86_400).default(inSeconds(LEASES.maxWaitMs)),
   /** Waiters queued per resource before acquire fails with LEASE_QUEUE_FULL. @defaultValue 1000 */
-  maxWaitersPerResource: positiveInt(1_000_000).default(1000),
+  maxWaitersPerResource: positiveInt(1_000_000).default(LEASES.maxWaitersPerResource),
   /** Leases one agent may hold at once. @defaultValue 1000 */
-  maxLeasesPerAgent: positiveInt(1_000_000).default(1000),
+  maxLeasesPerAgent: positiveInt(1_000_000).default(LEASES.maxLeasesPerAgent),
   /** Conflict events kept for coordination.conflicts. @defaultValue 1000 */
-  conflictHistory: positiveInt(1_000_000).default(1000),
+  conflictHistory: positiveInt(1_000_000).default(LEASES.conflictHistory),
 });
 
 /** Performance alert thresholds (seed 004's defaults), evaluated on the clock. */

@@ -4,8 +4,15 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { defaultFileConfig, readFileConfig, type FileConfig } from './config-file.js';
 import { parseOrigins } from './transport/origin-policy.js';
-
-import { StrategyName } from './schemas/common.js';
+import { StrategyName, type SignalWeights } from './schemas/common.js';
+import { DEFAULT_SIGNAL_WEIGHTS, DEFAULT_STRATEGY } from './schemas/common.js';
+import { DEFAULT_VALUE_LIMITS } from './schemas/json-value.js';
+import { DEFAULT_COORDINATION_OPTIONS, normaliseWeights } from './coordination/coordination-options.js';
+import { DEFAULT_MEMORY_TASK_STORE_OPTIONS } from './pool/memory-task-store.js';
+import { DEFAULT_POOL_OPTIONS } from './pool/pool-options.js';
+import { DEFAULT_ENGINE_OPTIONS } from './rpc/engine.js';
+import { DEFAULT_SPAWNER_OPTIONS } from './spawn/spawner.js';
+import { DEFAULT_HTTP_SERVER_OPTIONS } from './transport/http-server.js';
 
 export { STRATEGY_NAMES, StrategyName } from './schemas/common.js';
 
@@ -55,24 +62,32 @@ const storeSetting = z
     return z.NEVER;
   });
 
+// Defaults come from the options of the code that uses them (one home per default); settings in
+// seconds show them in seconds.
+const HTTP = DEFAULT_HTTP_SERVER_OPTIONS;
+const POOL = DEFAULT_POOL_OPTIONS;
+const COORDINATION = DEFAULT_COORDINATION_OPTIONS;
+const WEIGHTS = DEFAULT_SIGNAL_WEIGHTS;
+const inSeconds = (ms: number): number => ms / 1000;
+
 /**
  * Every setting, keyed by its environment variable. Values arrive as strings (from the
  * environment or the mirrored flags) and are parsed once, here.
  */
 export const EnvSchema = z.object({
-  COORDD_HOST: z.string().trim().min(1).default('127.0.0.1'),
-  COORDD_PORT: integer(0, 65535).default(7420),
+  COORDD_HOST: z.string().trim().min(1).default(HTTP.host),
+  COORDD_PORT: integer(0, 65535).default(HTTP.port),
   COORDD_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  COORDD_MAX_PAYLOAD: integer(1024, 256 * 1024 * 1024).default(1024 * 1024),
-  COORDD_MAX_BATCH: integer(1, 100_000).default(1000),
-  COORDD_MAX_CONNECTIONS: integer(1, 1_000_000).default(10_000),
-  COORDD_MAX_PENDING: integer(1, 1_000_000).default(1000),
-  COORDD_MAX_DEPTH: integer(1, 10_000).default(64),
-  COORDD_MAX_VALUE_BYTES: integer(64, 256 * 1024 * 1024).default(1024 * 1024),
-  COORDD_MAX_QUEUE_BYTES: integer(1024, 64 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
-  COORDD_MAX_REPLY_BYTES: integer(1024, 256 * 1024 * 1024).default(16 * 1024 * 1024),
-  COORDD_HEARTBEAT_INTERVAL: number(0.01, 3600).default(30),
-  COORDD_SEND_HIGH_WATER_MARK: integer(1024).default(16 * 1024 * 1024),
+  COORDD_MAX_PAYLOAD: integer(1024, 256 * 1024 * 1024).default(HTTP.maxPayloadBytes),
+  COORDD_MAX_BATCH: integer(1, 100_000).default(DEFAULT_ENGINE_OPTIONS.maxBatch),
+  COORDD_MAX_CONNECTIONS: integer(1, 1_000_000).default(HTTP.maxConnections),
+  COORDD_MAX_PENDING: integer(1, 1_000_000).default(DEFAULT_ENGINE_OPTIONS.maxPendingPerConnection),
+  COORDD_MAX_DEPTH: integer(1, 10_000).default(DEFAULT_VALUE_LIMITS.maxDepth),
+  COORDD_MAX_VALUE_BYTES: integer(64, 256 * 1024 * 1024).default(DEFAULT_VALUE_LIMITS.maxBytes),
+  COORDD_MAX_QUEUE_BYTES: integer(1024, 64 * 1024 * 1024 * 1024).default(POOL.maxQueueBytes),
+  COORDD_MAX_REPLY_BYTES: integer(1024, 256 * 1024 * 1024).default(POOL.maxListBytes),
+  COORDD_HEARTBEAT_INTERVAL: number(0.01, 3600).default(inSeconds(HTTP.heartbeatIntervalMs)),
+  COORDD_SEND_HIGH_WATER_MARK: integer(1024).default(HTTP.highWaterMarkBytes),
   COORDD_REQUEST_TIMEOUT: number(0.001, 3600).default(30),
   COORDD_SHUTDOWN_TIMEOUT: number(0, 3600).default(10),
   COORDD_TOKENS_FILE: optionalText,
@@ -81,35 +96,35 @@ export const EnvSchema = z.object({
   COORDD_ALLOWED_ORIGINS: optionalText,
   COORDD_TLS_CERT: optionalText,
   COORDD_TLS_KEY: optionalText,
-  COORDD_ROUTER_STRATEGY: StrategyName.default('RIPPLE_COORDINATION'),
-  COORDD_OVERLOAD_THRESHOLD: number(0, 1).default(0.85),
-  COORDD_MAX_QUEUE: integer(1, 10_000_000).default(10_000),
-  COORDD_TASK_TIMEOUT: number(0.001, 86_400).default(60),
-  COORDD_TASK_MAX_ATTEMPTS: integer(1, 100).default(3),
-  COORDD_RETRY_BASE_DELAY: number(0, 3600).default(0.5),
-  COORDD_RETRY_MAX_DELAY: number(0, 86_400).default(30),
-  COORDD_MAX_REQUEUES: integer(0, 1000).default(10),
-  COORDD_AFFINITY_WAIT: number(0, 3600).default(2),
-  COORDD_AGENT_HEARTBEAT_INTERVAL: number(0.01, 3600).default(5),
-  COORDD_AGENT_LEASE_TTL: number(0.01, 86_400).default(15),
-  COORDD_AGENT_REMOVAL_GRACE: number(0, 86_400).default(30),
-  COORDD_TASK_RETENTION: number(0.001, 86_400 * 30).default(3600),
-  COORDD_TASK_RETENTION_COUNT: integer(1, 10_000_000).default(10_000),
+  COORDD_ROUTER_STRATEGY: StrategyName.default(DEFAULT_STRATEGY),
+  COORDD_OVERLOAD_THRESHOLD: number(0, 1).default(COORDINATION.overloadThreshold),
+  COORDD_MAX_QUEUE: integer(1, 10_000_000).default(POOL.maxQueue),
+  COORDD_TASK_TIMEOUT: number(0.001, 86_400).default(inSeconds(POOL.defaultTaskTimeoutMs)),
+  COORDD_TASK_MAX_ATTEMPTS: integer(1, 100).default(POOL.defaultMaxAttempts),
+  COORDD_RETRY_BASE_DELAY: number(0, 3600).default(inSeconds(POOL.retryBaseDelayMs)),
+  COORDD_RETRY_MAX_DELAY: number(0, 86_400).default(inSeconds(POOL.retryMaxDelayMs)),
+  COORDD_MAX_REQUEUES: integer(0, 1000).default(POOL.maxRequeues),
+  COORDD_AFFINITY_WAIT: number(0, 3600).default(inSeconds(POOL.affinityWaitMs)),
+  COORDD_AGENT_HEARTBEAT_INTERVAL: number(0.01, 3600).default(inSeconds(POOL.heartbeatIntervalMs)),
+  COORDD_AGENT_LEASE_TTL: number(0.01, 86_400).default(inSeconds(POOL.leaseTtlMs)),
+  COORDD_AGENT_REMOVAL_GRACE: number(0, 86_400).default(inSeconds(POOL.removalGraceMs)),
+  COORDD_TASK_RETENTION: number(0.001, 86_400 * 30).default(inSeconds(DEFAULT_MEMORY_TASK_STORE_OPTIONS.retentionMs)),
+  COORDD_TASK_RETENTION_COUNT: integer(1, 10_000_000).default(DEFAULT_MEMORY_TASK_STORE_OPTIONS.retentionCount),
   COORDD_AGENT_TEMPLATES: optionalText,
-  COORDD_SPAWN_TIMEOUT: number(0.1, 3600).default(15),
+  COORDD_SPAWN_TIMEOUT: number(0.1, 3600).default(inSeconds(DEFAULT_SPAWNER_OPTIONS.spawnTimeoutMs)),
   COORDD_CONFIG: optionalText,
   COORDD_STORE: storeSetting.default({ kind: 'sqlite', path: './data/coordd.db' }),
   COORDD_FSYNC: z.enum(['normal', 'full'], 'must be normal or full').default('normal'),
-  COORDINATION_ENABLE_REP: boolean.default(true),
-  COORDINATION_SIGNAL_TTL: number(0.001, 86_400 * 365).default(60),
-  COORDINATION_MAX_HISTORY_SIZE: integer(1, 100_000).default(100),
-  COORDINATION_CLEANUP_INTERVAL: number(0.001, 86_400).default(300),
-  ROUTING_WEIGHT_LOAD: number(0).default(0.25),
-  ROUTING_WEIGHT_CAPACITY: number(0).default(0.25),
-  ROUTING_WEIGHT_QUALITY: number(0).default(0.2),
-  ROUTING_WEIGHT_COST: number(0).default(0.15),
-  ROUTING_WEIGHT_AVAILABILITY: number(0).default(0.15),
-  ROUTING_WEIGHT_LATENCY: number(0).default(0.15),
+  COORDINATION_ENABLE_REP: boolean.default(COORDINATION.enableRep),
+  COORDINATION_SIGNAL_TTL: number(0.001, 86_400 * 365).default(inSeconds(COORDINATION.signalTtlMs)),
+  COORDINATION_MAX_HISTORY_SIZE: integer(1, 100_000).default(COORDINATION.maxHistorySize),
+  COORDINATION_CLEANUP_INTERVAL: number(0.001, 86_400).default(inSeconds(COORDINATION.cleanupIntervalMs)),
+  ROUTING_WEIGHT_LOAD: number(0).default(WEIGHTS.load),
+  ROUTING_WEIGHT_CAPACITY: number(0).default(WEIGHTS.capacity),
+  ROUTING_WEIGHT_QUALITY: number(0).default(WEIGHTS.quality),
+  ROUTING_WEIGHT_COST: number(0).default(WEIGHTS.cost),
+  ROUTING_WEIGHT_AVAILABILITY: number(0).default(WEIGHTS.availability),
+  ROUTING_WEIGHT_LATENCY: number(0).default(WEIGHTS.latency),
 });
 
 export type EnvName = keyof typeof EnvSchema.shape;
@@ -155,8 +170,6 @@ export const FLAGS: Record<string, EnvName> = {
   fsync: 'COORDD_FSYNC',
   config: 'COORDD_CONFIG',
 };
-
-export type SignalWeights = Readonly<Record<'load' | 'capacity' | 'quality' | 'cost' | 'availability' | 'latency', number>>;
 
 /** The daemon's whole configuration, parsed and normalised. */
 export interface Config {
@@ -213,7 +226,7 @@ export interface Config {
     signalTtlMs: number;
     maxHistorySize: number;
     cleanupIntervalMs: number;
-    /** Normalised to sum to 1. */
+    /** As configured; the coordination service normalises them to sum to 1. */
     weights: SignalWeights;
   };
   /** Structured settings from COORDD_CONFIG (defaults when no file is given). */
@@ -274,17 +287,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<Env
   }
   const e = parsed.data;
   if (e.COORDD_STORE.kind === 'redis') throw new ConfigError('COORDD_STORE: cluster mode (redis://…) is not built yet; use sqlite:<path> or memory');
-  const rawWeights = {
-    load: e.ROUTING_WEIGHT_LOAD,
-    capacity: e.ROUTING_WEIGHT_CAPACITY,
-    quality: e.ROUTING_WEIGHT_QUALITY,
-    cost: e.ROUTING_WEIGHT_COST,
-    availability: e.ROUTING_WEIGHT_AVAILABILITY,
-    latency: e.ROUTING_WEIGHT_LATENCY,
-  };
-  const total = Object.values(rawWeights).reduce((a, b) => a + b, 0);
-  if (!(total > 0)) throw new ConfigError('ROUTING_WEIGHT_*: at least one routing weight must be greater than 0');
-  const weights = Object.fromEntries(Object.entries(rawWeights).map(([k, v]) => [k, v / total])) as unknown as SignalWeights;
   return {
     host: e.COORDD_HOST,
     port: e.COORDD_PORT,
@@ -299,10 +301,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<Env
       maxQueueBytes: e.COORDD_MAX_QUEUE_BYTES,
       maxReplyBytes: e.COORDD_MAX_REPLY_BYTES,
     },
-    heartbeatIntervalMs: e.COORDD_HEARTBEAT_INTERVAL * 1000,
+    ...connectionTimes(e),
     sendHighWaterMarkBytes: e.COORDD_SEND_HIGH_WATER_MARK,
-    requestTimeoutMs: e.COORDD_REQUEST_TIMEOUT * 1000,
-    shutdownTimeoutMs: e.COORDD_SHUTDOWN_TIMEOUT * 1000,
     tokensFile: e.COORDD_TOKENS_FILE,
     token: e.COORDD_TOKEN,
     insecure: e.COORDD_INSECURE,
@@ -310,35 +310,70 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<Env
     tls: tlsFiles(e.COORDD_TLS_CERT, e.COORDD_TLS_KEY),
     routerStrategy: e.COORDD_ROUTER_STRATEGY,
     overloadThreshold: e.COORDD_OVERLOAD_THRESHOLD,
-    pool: {
-      maxQueue: e.COORDD_MAX_QUEUE,
-      taskTimeoutMs: Math.round(e.COORDD_TASK_TIMEOUT * 1000),
-      maxAttempts: e.COORDD_TASK_MAX_ATTEMPTS,
-      retryBaseDelayMs: e.COORDD_RETRY_BASE_DELAY * 1000,
-      retryMaxDelayMs: e.COORDD_RETRY_MAX_DELAY * 1000,
-      maxRequeues: e.COORDD_MAX_REQUEUES,
-      affinityWaitMs: e.COORDD_AFFINITY_WAIT * 1000,
-      heartbeatIntervalMs: Math.round(e.COORDD_AGENT_HEARTBEAT_INTERVAL * 1000),
-      leaseTtlMs: Math.round(e.COORDD_AGENT_LEASE_TTL * 1000),
-      removalGraceMs: e.COORDD_AGENT_REMOVAL_GRACE * 1000,
-      retentionMs: e.COORDD_TASK_RETENTION * 1000,
-      retentionCount: e.COORDD_TASK_RETENTION_COUNT,
-      templatesFile: e.COORDD_AGENT_TEMPLATES,
-      spawnTimeoutMs: e.COORDD_SPAWN_TIMEOUT * 1000,
-    },
-    coordination: {
-      enableRep: e.COORDINATION_ENABLE_REP,
-      signalTtlMs: e.COORDINATION_SIGNAL_TTL * 1000,
-      maxHistorySize: e.COORDINATION_MAX_HISTORY_SIZE,
-      cleanupIntervalMs: e.COORDINATION_CLEANUP_INTERVAL * 1000,
-      weights,
-    },
+    pool: poolSection(e),
+    coordination: coordinationSection(e),
     file: e.COORDD_CONFIG === undefined ? defaultFileConfig() : readFileConfig(e.COORDD_CONFIG, (problem) => {
       throw new ConfigError(`COORDD_CONFIG: ${problem}`);
     }),
     configFile: e.COORDD_CONFIG,
     store: e.COORDD_STORE,
     fsync: e.COORDD_FSYNC,
+  };
+}
+
+type Env = z.infer<typeof EnvSchema>;
+
+/** The connection-level times, seconds to milliseconds. */
+function connectionTimes(e: Env): Pick<Config, 'heartbeatIntervalMs' | 'requestTimeoutMs' | 'shutdownTimeoutMs'> {
+  return {
+    heartbeatIntervalMs: e.COORDD_HEARTBEAT_INTERVAL * 1000,
+    requestTimeoutMs: e.COORDD_REQUEST_TIMEOUT * 1000,
+    shutdownTimeoutMs: e.COORDD_SHUTDOWN_TIMEOUT * 1000,
+  };
+}
+
+/** The pool's settings, seconds to milliseconds. */
+function poolSection(e: Env): Config['pool'] {
+  return {
+    maxQueue: e.COORDD_MAX_QUEUE,
+    taskTimeoutMs: Math.round(e.COORDD_TASK_TIMEOUT * 1000),
+    maxAttempts: e.COORDD_TASK_MAX_ATTEMPTS,
+    retryBaseDelayMs: e.COORDD_RETRY_BASE_DELAY * 1000,
+    retryMaxDelayMs: e.COORDD_RETRY_MAX_DELAY * 1000,
+    maxRequeues: e.COORDD_MAX_REQUEUES,
+    affinityWaitMs: e.COORDD_AFFINITY_WAIT * 1000,
+    heartbeatIntervalMs: Math.round(e.COORDD_AGENT_HEARTBEAT_INTERVAL * 1000),
+    leaseTtlMs: Math.round(e.COORDD_AGENT_LEASE_TTL * 1000),
+    removalGraceMs: e.COORDD_AGENT_REMOVAL_GRACE * 1000,
+    retentionMs: e.COORDD_TASK_RETENTION * 1000,
+    retentionCount: e.COORDD_TASK_RETENTION_COUNT,
+    templatesFile: e.COORDD_AGENT_TEMPLATES,
+    spawnTimeoutMs: e.COORDD_SPAWN_TIMEOUT * 1000,
+  };
+}
+
+/** The coordination service's settings, seconds to milliseconds. */
+function coordinationSection(e: Env): Config['coordination'] {
+  const weights: SignalWeights = {
+    load: e.ROUTING_WEIGHT_LOAD,
+    capacity: e.ROUTING_WEIGHT_CAPACITY,
+    quality: e.ROUTING_WEIGHT_QUALITY,
+    cost: e.ROUTING_WEIGHT_COST,
+    availability: e.ROUTING_WEIGHT_AVAILABILITY,
+    latency: e.ROUTING_WEIGHT_LATENCY,
+  };
+  // The service normalises them; a set it would refuse is a configuration error here.
+  try {
+    normaliseWeights(weights);
+  } catch {
+    throw new ConfigError('ROUTING_WEIGHT_*: at least one routing weight must be greater than 0');
+  }
+  return {
+    enableRep: e.COORDINATION_ENABLE_REP,
+    signalTtlMs: e.COORDINATION_SIGNAL_TTL * 1000,
+    maxHistorySize: e.COORDINATION_MAX_HISTORY_SIZE,
+    cleanupIntervalMs: e.COORDINATION_CLEANUP_INTERVAL * 1000,
+    weights,
   };
 }
 

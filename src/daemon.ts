@@ -55,9 +55,10 @@ export class Daemon {
   ) {
     this.logger = deps.logger ?? createLogger(config.logLevel);
     const tokens = deps.tokens ?? new TokenTable([]);
+    const clock = deps.clock ?? systemClock;
     this.graph = buildDaemonGraph(config, {
       logger: this.logger,
-      clock: deps.clock ?? systemClock,
+      clock,
       random: deps.random ?? systemRandom,
       ids: deps.ids ?? uuid,
       tokens,
@@ -71,6 +72,7 @@ export class Daemon {
     this.outboxes = this.graph.outboxes;
     this.http = new HttpServer(
       {
+        clock,
         log: this.logger,
         ids: deps.ids ?? uuid,
         tokens,

@@ -71,7 +71,7 @@ export interface ReportSpec {
 export interface World {
   readonly agents: readonly AgentSpec[];
   readonly episodes: readonly SlowEpisode[];
-  /** Independent daemons (PoolService + MessageRouter) sharing the agents and the coordination signals. */
+  /** Independent daemons (PoolService + AgentRouter) sharing the agents and the coordination signals. */
   readonly routers: number;
   readonly report: ReportSpec;
   /** Mean task work on the reference agent, ms (lognormal). */

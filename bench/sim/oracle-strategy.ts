@@ -11,7 +11,7 @@ export type TrueCompletion = (agentId: string, now: number) => number;
  * perfect knowledge of the present.
  *
  * It has the shape of a RoutingStrategy, under a name outside StrategyName; the bench hands it to
- * MessageRouter through deps.strategies.
+ * AgentRouter through deps.strategies.
  */
 export class OracleStrategy {
   readonly name = 'ORACLE';

@@ -1,4 +1,4 @@
-import type { StrategyName } from '../../src/config.js';
+import type { StrategyName } from '../../src/schemas/common.js';
 import { CoordinationService } from '../../src/coordination/coordination-service.js';
 import { LoadForecasts } from '../../src/coordination/load-forecasts.js';
 import { sequentialIds } from '../../src/ids.js';
@@ -91,7 +91,7 @@ const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 
 /**
  * Run one scenario variant with one strategy and seed: the real CoordinationService,
- * MessageRouter(s) and PoolService(s) on a virtual clock, simulated agents behind AgentChannel,
+ * AgentRouter(s) and PoolService(s) on a virtual clock, simulated agents behind AgentChannel,
  * Poisson arrivals. Arrivals and task sizes come from their own seeded streams, so every strategy
  * sees the same tasks at the same times (common random numbers).
  */

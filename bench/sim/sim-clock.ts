@@ -28,6 +28,10 @@ export class SimClock implements Clock {
     return this.virtual.now();
   }
 
+  elapsed(): number {
+    return this.virtual.elapsed();
+  }
+
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const at = this.now() + Math.max(0, ms);
     const handle = this.virtual.setTimeout(() => {

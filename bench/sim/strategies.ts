@@ -1,6 +1,6 @@
-import type { StrategyName } from '../../src/config.js';
+import type { StrategyName } from '../../src/schemas/common.js';
 import type { Random } from '../../src/random.js';
-import { MessageRouter, type MessageRouterDeps, type MessageRouterOptions } from '../../src/routing/message-router.js';
+import { AgentRouter, type AgentRouterDeps, type AgentRouterOptions } from '../../src/routing/agent-router.js';
 import type { Candidate, RoutingStrategy, ScoreSource } from '../../src/routing/strategy.js';
 import { OracleStrategy, type TrueCompletion } from './oracle-strategy.js';
 import { OracleWaitStrategy, type WaitTruth } from './oracle-wait-strategy.js';
@@ -19,19 +19,19 @@ export const BASELINES: readonly BenchStrategy[] = ['ROUND_ROBIN', 'RANDOM', 'LE
 export type DecisionHook = (candidates: readonly Candidate[], agentId: string) => void;
 
 /**
- * The real MessageRouter, with each selection reported to a hook (for decision accuracy).
+ * The real AgentRouter, with each selection reported to a hook (for decision accuracy).
  * Subclassing keeps the router's own select untouched: the hook sees its input and its answer.
  */
-export class InstrumentedRouter extends MessageRouter {
+export class InstrumentedRouter extends AgentRouter {
   constructor(
-    deps: MessageRouterDeps,
-    options: Partial<MessageRouterOptions>,
+    deps: AgentRouterDeps,
+    options: Partial<AgentRouterOptions>,
     private readonly hook: DecisionHook,
   ) {
     super(deps, options);
   }
 
-  override select(...args: Parameters<MessageRouter['select']>): ReturnType<MessageRouter['select']> {
+  override select(...args: Parameters<AgentRouter['select']>): ReturnType<AgentRouter['select']> {
     const result = super.select(...args);
     this.hook(args[0], result.agentId);
     return result;
@@ -46,11 +46,11 @@ export function createRouter(
   name: BenchStrategy,
   deps: { random: Random; scores: ScoreSource; truth: TrueCompletion; waitTruth?: WaitTruth; onDecision: DecisionHook },
 ): InstrumentedRouter {
-  // The oracles' names are outside StrategyName; MessageRouter takes extra strategies by name (deps.strategies).
+  // The oracles' names are outside StrategyName; AgentRouter takes extra strategies by name (deps.strategies).
   const strategies = {
     ORACLE: new OracleStrategy(deps.truth) as unknown as RoutingStrategy,
     ORACLE_WAIT: new OracleWaitStrategy(deps.waitTruth ?? NO_WAIT_TRUTH) as unknown as RoutingStrategy,
-  } as unknown as MessageRouterDeps['strategies'];
+  } as unknown as AgentRouterDeps['strategies'];
   return new InstrumentedRouter({ random: deps.random, scores: deps.scores, strategies }, { enableRep: true, defaultStrategy: name as StrategyName }, deps.onDecision);
 }
 

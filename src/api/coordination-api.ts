@@ -6,12 +6,12 @@ import type { Metrics } from '../observability/metrics.js';
 import type { RpcEngine } from '../rpc/engine.js';
 import { RpcError } from '../rpc/rpc-error.js';
 import { coordinationMetrics, coordinationPredictOverload, coordinationSignal, coordinationState } from '../schemas/coordination.js';
-import type { MessageRouter } from '../routing/message-router.js';
+import type { AgentRouter } from '../routing/agent-router.js';
 import type { CircuitBreakers } from '../routing/circuit-breaker.js';
 
 export interface CoordinationApiDeps {
   coordination: CoordinationService;
-  router: MessageRouter;
+  router: AgentRouter;
   metrics: Metrics;
   config: Pick<Config, 'maxBatch'>;
   /** Per-agent circuit breakers, shown in coordination.state. */

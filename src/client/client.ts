@@ -13,7 +13,7 @@ import {
 import WebSocket from 'ws';
 import { PendingRequests, type PendingRequestErrors } from '../jsonrpc/pending-requests.js';
 import type { ParamsOf } from '../schemas/method.js';
-import type { taskList } from '../schemas/task.js';
+import { DEFAULT_TASK_WAIT_MS, type taskList } from '../schemas/task.js';
 import type { MethodName, MethodParams, MethodResult, RequestArgs } from './method-types.js';
 import type { AssignParams, AssignResult, CancelResult, RouteParams, RouteResult, SignalParams, SignalResult, TaskList, TaskRecord } from './method-types.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
@@ -224,7 +224,7 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
 
   /** `task.wait`: resolves once the task is terminal; the reply timeout covers the server-side wait. */
   waitTask(taskId: string, timeoutMs?: number): Promise<TaskRecord> {
-    const serverWaitMs = timeoutMs ?? 30_000;
+    const serverWaitMs = timeoutMs ?? DEFAULT_TASK_WAIT_MS;
     return this.request('task.wait', timeoutMs === undefined ? { taskId } : { taskId, timeoutMs }, { timeoutMs: serverWaitMs + WAIT_MARGIN_MS });
   }
 

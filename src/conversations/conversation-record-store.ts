@@ -1,4 +1,4 @@
-import type { ConversationMessage } from './conversation-store.js';
+import { DEFAULT_CONVERSATION_OPTIONS, type ConversationMessage } from './conversation-store.js';
 
 /** A conversation as persisted: what conversation.get shows and router.route relays as history. */
 export interface StoredConversation {
@@ -19,7 +19,10 @@ export interface ConversationRecordStoreOptions {
   maxMessages: number;
 }
 
-export const DEFAULT_CONVERSATION_RECORD_STORE_OPTIONS: Readonly<ConversationRecordStoreOptions> = Object.freeze({ maxConversations: 10_000, maxMessages: 200 });
+export const DEFAULT_CONVERSATION_RECORD_STORE_OPTIONS: Readonly<ConversationRecordStoreOptions> = Object.freeze({
+  maxConversations: DEFAULT_CONVERSATION_OPTIONS.maxConversations,
+  maxMessages: DEFAULT_CONVERSATION_OPTIONS.maxMessages,
+});
 
 /**
  * Where conversations live across restarts, bounded as today: at most maxConversations (the least

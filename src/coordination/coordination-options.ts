@@ -1,5 +1,5 @@
-import type { SignalWeights } from '../config.js';
-import { SIGNAL_TYPES } from '../schemas/common.js';
+import type { SignalWeights } from '../schemas/common.js';
+import { DEFAULT_SIGNAL_WEIGHTS, SIGNAL_TYPES } from '../schemas/common.js';
 
 /** Settings of the CoordinationService; the daemon fills them from Config. */
 export interface CoordinationOptions {
@@ -26,7 +26,7 @@ export interface CoordinationOptions {
   cleanupIntervalMs: number;
   /**
    * Weight of each dimension in the routing score. Normalised to sum to 1 (so raw values are fine).
-   * @defaultValue load 0.25, capacity 0.25, quality 0.20, cost 0.15, availability 0.15, latency 0.15, divided by 1.15
+   * @defaultValue DEFAULT_SIGNAL_WEIGHTS (load 0.25, capacity 0.25, quality 0.20, cost 0.15, availability 0.15, latency 0.15)
    */
   weights: SignalWeights;
   /**
@@ -48,13 +48,13 @@ export function normaliseWeights(weights: SignalWeights): SignalWeights {
   return Object.fromEntries(SIGNAL_TYPES.map((t) => [t, weights[t] / total])) as unknown as SignalWeights;
 }
 
-/** The defaults, matching src/config.ts. */
+/** The defaults; src/config.ts takes its own from these. */
 export const DEFAULT_COORDINATION_OPTIONS: Readonly<CoordinationOptions> = Object.freeze({
   enableRep: true,
   signalTtlMs: 60_000,
   maxHistorySize: 100,
   cleanupIntervalMs: 300_000,
-  weights: normaliseWeights({ load: 0.25, capacity: 0.25, quality: 0.2, cost: 0.15, availability: 0.15, latency: 0.15 }),
+  weights: DEFAULT_SIGNAL_WEIGHTS,
   overloadThreshold: 0.85,
 });
 

@@ -10,7 +10,7 @@ import type { AgentSignals } from './agent-signals.js';
 import { resolveOptions, type CoordinationOptions } from './coordination-options.js';
 import { CoordinationCounters } from './coordination-counters.js';
 import { decodeCursor, encodeCursor, indexAfter } from './cursor.js';
-import { predictOverload, type LoadSample } from './overload-predictor.js';
+import { forecastFromSignals, type LoadSample } from './signal-forecast.js';
 import { dimensionScore, dimensionValue } from './scoring.js';
 import { byType, INVERTED_BY_INDEX, SIGNAL_COUNT, TYPE_INDEX } from './signal-index.js';
 import { SignalStore } from './signal-store.js';
@@ -178,11 +178,11 @@ export class CoordinationService implements ScoreSource {
 
   /**
    * Predict the agent's load `horizonSeconds` ahead from the trend of its load reports (see
-   * overload-predictor.ts; the daemon blends in its pool's own forecast: load-forecasts.ts);
+   * signal-forecast.ts; the daemon blends in its pool's own forecast: load-forecasts.ts);
    * throws UNKNOWN_AGENT for an agent with no signals.
    */
   predictOverload(agentId: string, horizonSeconds = DEFAULT_HORIZON_SECONDS): OverloadPrediction {
-    const prediction = this.predictionOf(this.require(agentId), this.clock.now(), horizonSeconds);
+    const prediction = this.signalForecast(this.require(agentId), this.clock.now(), horizonSeconds);
     this.countPrediction(prediction);
     return prediction;
   }
@@ -207,7 +207,7 @@ export class CoordinationService implements ScoreSource {
    */
   forecastLoad(agentId: string, horizonSeconds = DEFAULT_HORIZON_SECONDS): OverloadPrediction | undefined {
     const agent = this.store.get(agentId);
-    return agent ? this.predictionOf(agent, this.clock.now(), horizonSeconds) : undefined;
+    return agent ? this.signalForecast(agent, this.clock.now(), horizonSeconds) : undefined;
   }
 
   /** When the agent's latest signal arrived (clock ms), undefined if it has none. */
@@ -223,7 +223,7 @@ export class CoordinationService implements ScoreSource {
 
   /** Remove expired signals and history, forget idle disconnected agents. */
   sweep(): SweepResult {
-    const started = performance.now();
+    const started = this.clock.elapsed();
     const tally: SweepTally = { removedSignals: 0, removedHistory: 0, forgottenAgents: 0, removedByIndex: new Float64Array(SIGNAL_COUNT) };
     this.store.sweep(this.clock.now(), this.isConnected, tally);
     for (let i = 0; i < SIGNAL_COUNT; i++) this.counters.expired[i]! += tally.removedByIndex[i]!;
@@ -232,7 +232,7 @@ export class CoordinationService implements ScoreSource {
       removedByType: byType(tally.removedByIndex),
       removedHistory: tally.removedHistory,
       forgottenAgents: tally.forgottenAgents,
-      durationMs: performance.now() - started,
+      durationMs: this.clock.elapsed() - started,
     };
     this.counters.sweepRuns++;
     this.counters.lastSweepDurationMs = result.durationMs;
@@ -287,7 +287,7 @@ export class CoordinationService implements ScoreSource {
       scores,
       routingScore: this.store.score(agentId, now),
       lastUpdated: 0,
-      overload: predictOverload([], now, DEFAULT_HORIZON_SECONDS, this.options.overloadThreshold),
+      overload: forecastFromSignals([], now, DEFAULT_HORIZON_SECONDS, this.options.overloadThreshold),
     };
   }
 
@@ -305,7 +305,7 @@ export class CoordinationService implements ScoreSource {
       scores,
       routingScore: this.store.scoreRow(agent.row, now),
       lastUpdated: agent.lastUpdated,
-      overload: this.predictionOf(agent, now, DEFAULT_HORIZON_SECONDS),
+      overload: this.signalForecast(agent, now, DEFAULT_HORIZON_SECONDS),
     };
   }
 
@@ -326,12 +326,12 @@ export class CoordinationService implements ScoreSource {
     return n;
   }
 
-  private predictionOf(agent: AgentSignals, now: number, horizonSeconds: number): OverloadPrediction {
+  private signalForecast(agent: AgentSignals, now: number, horizonSeconds: number): OverloadPrediction {
     const samples: LoadSample[] = [];
     const h = agent.history;
     for (let i = 0; i < h.size(LOAD); i++) {
       if (now < h.expiresAt(LOAD, i)) samples.push({ value: h.value(LOAD, i), timestamp: h.timestamp(LOAD, i) });
     }
-    return predictOverload(samples, now, horizonSeconds, this.options.overloadThreshold);
+    return forecastFromSignals(samples, now, horizonSeconds, this.options.overloadThreshold);
   }
 }

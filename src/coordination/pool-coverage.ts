@@ -25,7 +25,7 @@ export const DEFAULT_POOL_COVERAGE_OPTIONS: Readonly<PoolCoverageOptions> = {
 /**
  * Whether the daemon's own pool sees all of its agents' work. The same estimate RIPPLE keeps of
  * its own share (routing/load-share.ts: each new load report compared once with the own
- * utilisation of that agent, a ratio of two fleet-wide EWMAs), read as a decision: about 1 when
+ * utilization of that agent, a ratio of two fleet-wide EWMAs), read as a decision: about 1 when
  * this daemon is the agents' only source of work; well above it when other daemons or pools share
  * them, and then the pool's forecast (which knows only its own queue) would under-predict.
  */
@@ -38,7 +38,7 @@ export class PoolCoverage {
     this.estimate = new LoadShare({ weight: this.options.weight, maxAgents: this.options.maxAgents });
   }
 
-  /** Compare the agent's newest load report (value at `reportedAt`) with the pool's own utilisation now, once per report. */
+  /** Compare the agent's newest load report (value at `reportedAt`) with the pool's own utilization now, once per report. */
   observe(agentId: string, reportedAt: number, reported: number, own: number, now: number): void {
     if (now - reportedAt > this.options.maxReportAgeMs || !this.estimate.isNew(agentId, reportedAt)) return;
     this.estimate.report(agentId, reportedAt, reported, own);

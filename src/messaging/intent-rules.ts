@@ -1,4 +1,4 @@
-import type { IntentRule } from '../config-file.js';
+import type { IntentRule } from '../schemas/intent-rule.js';
 
 /** Text longer than this is matched on its first this-many characters (bounds the regex work). */
 export const MAX_MATCHED_TEXT = 64 * 1024;

@@ -1,11 +1,11 @@
-import type { StrategyName } from '../config.js';
-import type { IntentRule } from '../config-file.js';
+import { DEFAULT_STRATEGY, type StrategyName } from '../schemas/common.js';
+import type { IntentRule } from '../schemas/intent-rule.js';
 import type { ConversationStore } from '../conversations/conversation-store.js';
 import { AppError } from '../errors.js';
 import type { IdGenerator } from '../ids.js';
 import { silentLog, type Log } from '../log.js';
 import type { CircuitBreakers } from '../routing/circuit-breaker.js';
-import type { MessageRouter } from '../routing/message-router.js';
+import type { AgentRouter } from '../routing/agent-router.js';
 import type { ObservedOutcome, ScoreSource } from '../routing/strategy.js';
 import type { ParamsOf, ResultOf } from '../schemas/method.js';
 import type { routerRoute } from '../schemas/conversation.js';
@@ -39,7 +39,7 @@ export interface MessageRoutingObserver {
 
 export interface MessageRoutingDeps {
   ids: IdGenerator;
-  router: MessageRouter;
+  router: AgentRouter;
   scores: ScoreSource;
   agents: AgentDirectory;
   conversations: ConversationStore;
@@ -74,7 +74,7 @@ export const DEFAULT_MESSAGE_ROUTING_OPTIONS: Readonly<MessageRoutingOptions> = 
   maxAttempts: 3,
   deliverTimeoutMs: 30_000,
   maxDeliverTimeoutMs: 300_000,
-  defaultStrategy: 'RIPPLE_COORDINATION',
+  defaultStrategy: DEFAULT_STRATEGY,
 };
 
 /** Most ids an error lists; the count says how many there were. */

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import type { StrategyName } from '../config.js';
-import type { MessageRouter } from '../routing/message-router.js';
+import type { StrategyName } from '../schemas/common.js';
+import type { AgentRouter } from '../routing/agent-router.js';
 import type { Candidate } from '../routing/strategy.js';
 import type { AgentRegistry } from './agent-registry.js';
 import type { AgentRecord } from './agent-record.js';
@@ -40,7 +40,7 @@ export class AgentSelector {
 
   constructor(
     private readonly agents: AgentRegistry,
-    private readonly router: MessageRouter,
+    private readonly router: AgentRouter,
     private readonly options: AgentSelectorOptions,
   ) {
     this.affinity = new LRUCache({ max: options.maxAffinityKeys });

@@ -1,5 +1,5 @@
 import type { AgentRecord } from './agent-record.js';
-import type { AgentLoad, FleetLoad } from './load-outlook.js';
+import type { AgentLoad, FleetLoad } from './load-forecaster.js';
 
 /** Whether the agent may be given new work at all (a draining or degraded one only empties). */
 export function takesWork(a: AgentRecord): boolean {

@@ -1,5 +1,6 @@
-import type { StrategyName } from '../config.js';
-import type { LoadOutlookOptions } from './load-outlook.js';
+import { DEFAULT_STRATEGY, type StrategyName } from '../schemas/common.js';
+import { DEFAULT_TASK_WAIT_MS } from '../schemas/task.js';
+import type { LoadForecasterOptions } from './load-forecaster.js';
 
 /** Settings of the agent pool; the daemon fills them from Config. */
 export interface PoolOptions {
@@ -33,9 +34,14 @@ export interface PoolOptions {
   defaultStrategy: StrategyName;
   /** task.wait timeout when none is given. @defaultValue 30000 */
   defaultWaitTimeoutMs: number;
-  /** Rates behind the pool's load forecast (forecastLoad, coordination.predictOverload). @defaultValue {} (see load-outlook.ts) */
-  outlook: Partial<LoadOutlookOptions>;
+  /** Time a spawned worker the daemon removes (pool.despawn without drainTimeoutMs, scale-down) gets to finish its running tasks. @defaultValue 30000 */
+  workerDrainTimeoutMs: number;
+  /** Rates behind the pool's load forecast (forecastLoad, coordination.predictOverload). @defaultValue {} (see load-forecaster.ts) */
+  forecaster: Partial<LoadForecasterOptions>;
 }
+
+/** Longest a non-forced agent removal waits for running tasks (the longest task timeout allowed, plus a margin). */
+export const MAX_REMOVAL_WAIT_MS = 86_400_000 + 60_000;
 
 export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = {
   heartbeatIntervalMs: 5000,
@@ -51,7 +57,8 @@ export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = {
   maxListBytes: 16 * 1024 * 1024,
   affinityWaitMs: 2000,
   maxAffinityKeys: 10000,
-  defaultStrategy: 'RIPPLE_COORDINATION',
-  defaultWaitTimeoutMs: 30000,
-  outlook: {},
+  defaultStrategy: DEFAULT_STRATEGY,
+  defaultWaitTimeoutMs: DEFAULT_TASK_WAIT_MS,
+  workerDrainTimeoutMs: 30000,
+  forecaster: {},
 };

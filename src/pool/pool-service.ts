@@ -2,12 +2,12 @@ import { AppError } from '../errors.js';
 import type { IdGenerator } from '../ids.js';
 import { silentLog, type Log } from '../log.js';
 import type { Random } from '../random.js';
-import type { MessageRouter } from '../routing/message-router.js';
+import type { AgentRouter } from '../routing/agent-router.js';
 import type { TaskState } from '../schemas/task.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import { AgentRegistry, type AgentChanges, type Registration } from './agent-registry.js';
 import type { AgentRecord, Health, ReportedState } from './agent-record.js';
-import { DEFAULT_POOL_OPTIONS, type PoolOptions } from './pool-options.js';
+import { DEFAULT_POOL_OPTIONS, MAX_REMOVAL_WAIT_MS, type PoolOptions } from './pool-options.js';
 import type { PoolObserver, RequeueReason } from './pool-observer.js';
 import { openGate, type AgentGate } from './agent-gate.js';
 import { PendingTasks } from './pending-tasks.js';
@@ -21,7 +21,7 @@ export type { AssignInput } from './task-records.js';
 import type { TaskFilter, TaskPage, TaskRecord, TaskStore } from './task-store.js';
 import { TaskWaiters } from './task-waiters.js';
 import { TaskEvents, payloadBytesOf } from './task-events.js';
-import { LoadOutlook, type LoadForecast } from './load-outlook.js';
+import { LoadForecaster, type LoadForecast } from './load-forecaster.js';
 import { agentLoadOf, fleetLoadOf } from './fleet-load.js';
 import { RunningAttempts } from './running-attempts.js';
 import { AttemptOutcomes, observedOutcome } from './attempt-outcomes.js';
@@ -30,7 +30,7 @@ export interface PoolDeps {
   clock: Clock;
   ids: IdGenerator;
   random: Random;
-  router: MessageRouter;
+  router: AgentRouter;
   store: TaskStore;
   log?: Log;
   observer?: PoolObserver;
@@ -69,7 +69,7 @@ export class PoolService {
   private readonly loop = new DispatchLoop(() => this.pending.size > 0 && this.dispatchNextQueued());
   private staleReports = 0;
   /** Arrival and throughput rates behind forecastLoad. */
-  private readonly outlook: LoadOutlook;
+  private readonly forecaster: LoadForecaster;
 
   constructor(
     private readonly deps: PoolDeps,
@@ -94,10 +94,10 @@ export class PoolService {
     });
     this.conditions = new Conditions(deps.clock);
     this.selector = new AgentSelector(this.agents, deps.router, this.options);
-    this.outlook = new LoadOutlook(this.options.outlook);
+    this.forecaster = new LoadForecaster(this.options.forecaster);
     const { clock, random, router, store } = deps;
-    const { agents, gate, observer, outlook, conditions, log, events, pending } = this;
-    this.running = new RunningAttempts({ clock, agents, gate, router, observer, outlook, queued: () => pending.size, conditions });
+    const { agents, gate, observer, forecaster, conditions, log, events, pending } = this;
+    this.running = new RunningAttempts({ clock, agents, gate, router, observer, forecaster, queued: () => pending.size, conditions });
     this.outcomes = new AttemptOutcomes({ clock, random, store, events, log, observer, pending, enqueue: (task) => this.enqueue(task, undefined) }, this.options);
   }
 
@@ -238,7 +238,7 @@ export class PoolService {
       if (existing) return { task: existing, deduplicated: true };
     }
     const now = this.deps.clock.now();
-    this.outlook.arrived(now, this.pending.size);
+    this.forecaster.arrived(now, this.pending.size);
     const task = newTask(input, { taskId: this.deps.ids(), traceId: input.traceId ?? this.deps.ids().replaceAll('-', ''), now, defaults: this.options });
     const choice = this.selector.choose(task, now, now, { ahead: this.pending.size === 0 ? 0 : this.pending.aheadOf(task.priority) });
     if (choice.kind !== 'agent' && this.pending.size >= this.options.maxQueue) {
@@ -343,12 +343,12 @@ export class PoolService {
 
   /**
    * The agent's load (inFlight / capacity) expected `horizonSeconds` from now, forecast from the
-   * pool's own arrivals, throughput and queue (see load-outlook.ts); undefined for an agent the
+   * pool's own arrivals, throughput and queue (see load-forecaster.ts); undefined for an agent the
    * pool does not hold, or before any attempt has finished.
    */
   forecastLoad(agentId: string, horizonSeconds: number): LoadForecast | undefined {
     const agent = this.agents.get(agentId);
-    return agent && this.outlook.forecast(this.deps.clock.now(), fleetLoadOf(this.agents.all(), this.pending.size), agentLoadOf(agent), horizonSeconds);
+    return agent && this.forecaster.forecast(this.deps.clock.now(), fleetLoadOf(this.agents.all(), this.pending.size), agentLoadOf(agent), horizonSeconds);
   }
 
   /** The agent's in-flight ÷ capacity now (1 for a capacity of 0), undefined for an agent the pool does not hold. */
@@ -507,8 +507,6 @@ export class PoolService {
 
 }
 
-/** Longest a non-forced agent.remove waits for running tasks (the longest task timeout allowed, plus a margin). */
-const MAX_REMOVAL_WAIT_MS = 86_400_000 + 60_000;
 
 function isTerminal(state: TaskState): boolean {
   return state === 'COMPLETED' || state === 'FAILED' || state === 'CANCELLED';

@@ -1,4 +1,4 @@
-import type { MessageRouter } from '../routing/message-router.js';
+import type { AgentRouter } from '../routing/agent-router.js';
 import type { ObservedOutcome } from '../routing/strategy.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import type { AgentGate } from './agent-gate.js';
@@ -6,7 +6,7 @@ import type { AgentRecord } from './agent-record.js';
 import type { AgentRegistry } from './agent-registry.js';
 import type { Conditions } from './conditions.js';
 import { fleetLoadOf } from './fleet-load.js';
-import type { LoadOutlook } from './load-outlook.js';
+import type { LoadForecaster } from './load-forecaster.js';
 import type { PoolObserver } from './pool-observer.js';
 
 /** One attempt running now: the task's current epoch, on which agent, since when. */
@@ -26,9 +26,9 @@ export interface RunningAttemptsDeps {
   agents: Pick<AgentRegistry, 'get' | 'addTask' | 'removeTask' | 'all'>;
   gate: AgentGate;
   /** Learns each attempt's latency and outcome. */
-  router: Pick<MessageRouter, 'observe'>;
+  router: Pick<AgentRouter, 'observe'>;
   observer: Pick<PoolObserver, 'attemptRan'>;
-  outlook: Pick<LoadOutlook, 'finished'>;
+  forecaster: Pick<LoadForecaster, 'finished'>;
   /** Tasks in the queue now. */
   queued: () => number;
   /** Conditions someone is waiting on (drain, shutdown), re-checked whenever an attempt ends. */
@@ -38,7 +38,7 @@ export interface RunningAttemptsDeps {
 /**
  * The bookkeeping of the attempts running now, one per task at most: the agent slot each takes,
  * its circuit-breaker ticket and its timeout timer, and, when it ends, what everyone who learns
- * from attempts is told (router, circuit breaker, load outlook, metrics, waiting conditions).
+ * from attempts is told (router, circuit breaker, load forecaster, metrics, waiting conditions).
  * What the end means for the task is not decided here (see attempt-outcomes.ts).
  */
 export class RunningAttempts {
@@ -72,14 +72,14 @@ export class RunningAttempts {
 
   /** Close the bookkeeping of a running attempt; the router learns from its outcome (unless cancelled). */
   end(taskId: string, run: RunningAttempt, outcome: ObservedOutcome | 'cancelled'): void {
-    const { clock, agents, gate, router, observer, outlook, conditions } = this.deps;
+    const { clock, agents, gate, router, observer, forecaster, conditions } = this.deps;
     this.attempts.delete(taskId);
     clock.clearTimeout(run.timer);
     const agent = agents.get(run.agentId);
     if (agent) agents.removeTask(agent, taskId);
     const now = clock.now();
     observer.attemptRan?.((now - run.startedAt) / 1000);
-    if (outcome !== 'cancelled' && outcome !== 'lost') outlook.finished(now, this.deps.queued(), () => fleetLoadOf(agents.all(), 0).capacity);
+    if (outcome !== 'cancelled' && outcome !== 'lost') forecaster.finished(now, this.deps.queued(), () => fleetLoadOf(agents.all(), 0).capacity);
     if (outcome === 'cancelled') {
       gate.abandon(run.agentId, run.ticket);
     } else {

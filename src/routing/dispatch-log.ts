@@ -17,14 +17,14 @@ export const DEFAULT_DISPATCH_LOG_OPTIONS: Readonly<DispatchLogOptions> = {
 class Ring {
   readonly at: Float64Array;
   readonly inFlight: Float64Array;
-  readonly utilisation: Float64Array;
+  readonly utilization: Float64Array;
   next = 0;
   size = 0;
 
   constructor(n: number) {
     this.at = new Float64Array(n);
     this.inFlight = new Float64Array(n);
-    this.utilisation = new Float64Array(n);
+    this.utilization = new Float64Array(n);
   }
 }
 
@@ -32,8 +32,8 @@ class Ring {
 export interface MetLoad {
   /** This router's own tasks already on the agent (0: it arrived at an idle agent, as far as this router knows). */
   readonly inFlight: number;
-  /** The utilisation RIPPLE judged (share × inFlight / capacity); NaN when the capacity was unknown. */
-  readonly utilisation: number;
+  /** The utilization RIPPLE judged (share × inFlight / capacity); NaN when the capacity was unknown. */
+  readonly utilization: number;
 }
 
 /**
@@ -55,8 +55,8 @@ export class DispatchLog {
     }
   }
 
-  /** Remember that the agent was chosen at `at` while this router had `inFlight` tasks there (utilisation `utilisation`). */
-  chose(agentId: string, at: number, inFlight: number, utilisation: number): void {
+  /** Remember that the agent was chosen at `at` while this router had `inFlight` tasks there (utilization `utilization`). */
+  chose(agentId: string, at: number, inFlight: number, utilization: number): void {
     let ring = this.rings.get(agentId);
     if (ring === undefined) {
       ring = new Ring(this.options.perAgent);
@@ -65,7 +65,7 @@ export class DispatchLog {
     }
     ring.at[ring.next] = at;
     ring.inFlight[ring.next] = inFlight;
-    ring.utilisation[ring.next] = utilisation;
+    ring.utilization[ring.next] = utilization;
     ring.next = (ring.next + 1) % ring.at.length;
     if (ring.size < ring.at.length) ring.size++;
   }
@@ -86,7 +86,7 @@ export class DispatchLog {
         bestGap = gap;
       }
     }
-    return best < 0 ? undefined : { inFlight: ring.inFlight[best]!, utilisation: ring.utilisation[best]! };
+    return best < 0 ? undefined : { inFlight: ring.inFlight[best]!, utilization: ring.utilization[best]! };
   }
 
   /** Forget an agent's choices. */

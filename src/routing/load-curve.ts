@@ -12,7 +12,7 @@ export const DEFAULT_LOAD_CURVE_OPTIONS: Readonly<LoadCurveOptions> = {
 };
 
 /**
- * How much longer a task takes when it is dispatched to an agent at utilisation u than when it is
+ * How much longer a task takes when it is dispatched to an agent at utilization u than when it is
  * dispatched to an idle one, learned over the whole fleet: g(u) ≥ 1, g(0) = 1, non-decreasing.
  * Each bin holds an EWMA of ln(latency ÷ the agent's level), starting from a prior curve (RIPPLE's
  * 1 + k·u) so that it says what the fixed rule said until the samples say otherwise. Its shape is
@@ -44,7 +44,7 @@ export class LoadCurve {
     this.refresh();
   }
 
-  /** The stretch g(u) at utilisation u: linear in ln g between knots (u = i / bins), flat beyond u = 1. */
+  /** The stretch g(u) at utilization u: linear in ln g between knots (u = i / bins), flat beyond u = 1. */
   factor(u: number): number {
     if (!(u > 0)) return 1;
     const { bins } = this.options;
@@ -54,7 +54,7 @@ export class LoadCurve {
     return Math.exp(this.monotone[i]! + (x - i) * (this.monotone[i + 1]! - this.monotone[i]!));
   }
 
-  /** Learn from one attempt dispatched at utilisation u (> 0) that took `logRatio` = ln(latency ÷ the agent's idle level); it goes to the nearest knot. */
+  /** Learn from one attempt dispatched at utilization u (> 0) that took `logRatio` = ln(latency ÷ the agent's idle level); it goes to the nearest knot. */
   learn(u: number, logRatio: number): void {
     if (!(u > 0) || !Number.isFinite(logRatio)) return;
     const { bins, weight } = this.options;

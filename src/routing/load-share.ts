@@ -13,13 +13,13 @@ export const DEFAULT_LOAD_SHARE_OPTIONS: Readonly<LoadShareOptions> = {
 
 /**
  * How much of the agents' load this router sends, learned from their load reports: the factor by
- * which each agent's real utilisation exceeds this router's own in-flight count there. With one
+ * which each agent's real utilization exceeds this router's own in-flight count there. With one
  * daemon it is about 1; with several daemons or pools sharing the agents (or work from outside
  * coordd) it is larger, and a router that ignored it would think busy agents idle.
  *
- * Each new load report is compared, once, with this router's own utilisation of the agent when it
+ * Each new load report is compared, once, with this router's own utilization of the agent when it
  * first sees the report. The factor is a ratio of two fleet-wide EWMAs over those reports
- * (Σ reported load / Σ own utilisation), not one per agent: per agent, a stale report says little
+ * (Σ reported load / Σ own utilization), not one per agent: per agent, a stale report says little
  * about the agent's load now, and routers that all acted on the same stale per-agent reading
  * would herd. The fleet-wide share changes slowly and scales every agent alike. It is never
  * below 1: this router's own count is exact, so an agent cannot look emptier than that.
@@ -43,7 +43,7 @@ export class LoadShare {
     return at === undefined || signalAt > at;
   }
 
-  /** Take in a new load report (`load` in [0, 1]) seen while this router's own utilisation of the agent was `own`. */
+  /** Take in a new load report (`load` in [0, 1]) seen while this router's own utilization of the agent was `own`. */
   report(agentId: string, signalAt: number, load: number, own: number): void {
     this.seen.delete(agentId); // re-inserted: Map order is least recently updated first
     this.seen.set(agentId, signalAt);
@@ -55,7 +55,7 @@ export class LoadShare {
     this.own += w * (own - this.own);
   }
 
-  /** Real utilisation ÷ this router's own, >= 1; 1 until a report has been compared with some load of its own. */
+  /** Real utilization ÷ this router's own, >= 1; 1 until a report has been compared with some load of its own. */
   factor(): number {
     if (!(this.own > 0)) return 1;
     const f = this.reported / this.own;

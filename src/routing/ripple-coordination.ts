@@ -18,8 +18,8 @@ export interface RippleOptions {
    */
   sampleSize: number;
   /**
-   * How much an agent's utilisation (inFlight / capacity) stretches a new task's completion:
-   * × (1 + this × utilisation), so a full agent takes 1 + this times as long as an idle one.
+   * How much an agent's utilization (inFlight / capacity) stretches a new task's completion:
+   * × (1 + this × utilization), so a full agent takes 1 + this times as long as an idle one.
    * @defaultValue 2
    */
   loadSensitivity: number;
@@ -37,13 +37,13 @@ export interface RippleOptions {
    */
   signalHorizon: number;
   /**
-   * Scale each agent's utilisation by how much more load the agents report than this router has
+   * Scale each agent's utilization by how much more load the agents report than this router has
    * there, learned from their reports (other daemons or pools sharing them; see load-share.ts). Needs the
    * score source's forecastLoad and lastSignalAt and a known capacity. @defaultValue true
    */
   loadShare: boolean;
   /**
-   * Learn how a task stretches with the utilisation it meets (a fleet-wide curve, anchored on each
+   * Learn how a task stretches with the utilization it meets (a fleet-wide curve, anchored on each
    * agent's latency when it was idle, see load-curve.ts) instead of assuming 1 + loadSensitivity·u.
    * Needs the router's own choices to be dispatched (the pool's attempts are matched to them by
    * their start). @defaultValue true
@@ -112,9 +112,9 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
   readonly trust: SignalTrust;
   /** How much more load the agents report than this router has there (see load-share.ts). */
   readonly share = new LoadShare();
-  /** Each agent's in-flight count and utilisation when this router chose it, found again by the attempt's start. */
+  /** Each agent's in-flight count and utilization when this router chose it, found again by the attempt's start. */
   readonly dispatches = new DispatchLog();
-  /** How a task stretches with the utilisation it meets, learned over the fleet (prior: 1 + k·u). */
+  /** How a task stretches with the utilization it meets, learned over the fleet (prior: 1 + k·u). */
   readonly curve: LoadCurve;
   /** Successes of attempts that met no task of this router's on their agent: each agent's level when idle. */
   readonly idleLevel = new ObservedStats();
@@ -202,7 +202,7 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
     }
     const pick = candidates[this.picks[chosen]!]!;
     const agentId = pick.agentId;
-    if (this.options.loadCurve) this.dispatches.chose(agentId, ctx.now, pick.inFlight, hasCapacity(pick) ? this.utilisation(pick, ctx) : Number.NaN);
+    if (this.options.loadCurve) this.dispatches.chose(agentId, ctx.now, pick.inFlight, hasCapacity(pick) ? this.utilization(pick, ctx) : Number.NaN);
     const score = this.scoreOf[chosen]!;
     return Number.isFinite(score) ? { agentId, score } : { agentId };
   }
@@ -271,7 +271,7 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
       this.idleLevel.record(obs);
       return;
     }
-    const u = met.utilisation;
+    const u = met.utilization;
     const own = this.idleLevel.ownLatencyMs(obs.agentId, obs.at);
     if (!(u > 0) || own === undefined) return; // capacity unknown, or no idle level to compare with yet
     const latency = Math.max(obs.latencyMs, MIN_LATENCY_MS);
@@ -281,7 +281,7 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
   }
 
   /**
-   * A successful task's expected latency at utilisation u: the agent's idle level × the learned
+   * A successful task's expected latency at utilization u: the agent's idle level × the learned
    * curve × its own excess (never below 1). Undefined until some idle level has been learned, or
    * when the capacity is unknown (then the fixed rule L · (1 + k·u) applies).
    */
@@ -305,19 +305,19 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
 
   /** Observed completion time × the trusted signal factor range^(−trust·(2·score − 1)). */
   private costBeforeOverload(c: Candidate, ctx: SelectionContext, trust: number, score: number): number {
-    const u = this.utilisation(c, ctx);
+    const u = this.utilization(c, ctx);
     const ect = observedCompletionMs(ctx.observed, c.agentId, ctx.now, u, this.options, this.learnedSuccessMs(c, u, ctx.now));
     if (!(trust > 0) || !Number.isFinite(score)) return ect;
     return ect * Math.exp(-trust * this.logRange * (2 * score - 1));
   }
 
   /**
-   * This router's utilisation of the agent × the fleet-wide share of load it does not see (each
-   * new load report is compared once with its own utilisation then). Own utilisation alone when
+   * This router's utilization of the agent × the fleet-wide share of load it does not see (each
+   * new load report is compared once with its own utilization then). Own utilization alone when
    * the capacity is unknown (a load fraction and a raw count do not mix) or the source cannot
    * tell load reports and their time.
    */
-  private utilisation(c: Candidate, ctx: SelectionContext): number {
+  private utilization(c: Candidate, ctx: SelectionContext): number {
     const own = candidateLoad(c);
     const { scores } = ctx;
     if (!this.options.loadShare || !(c.capacity !== undefined && c.capacity > 0) || scores.forecastLoad === undefined || scores.lastSignalAt === undefined) return own;
@@ -354,19 +354,19 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
 
 /**
  * The observation-only part of the estimate: (1 − f) · L · (1 + k·u) + f · (L_fail + P · L_ref).
- * `utilisation` is inFlight / capacity (or inFlight when the capacity is unknown).
+ * `utilization` is inFlight / capacity (or inFlight when the capacity is unknown).
  */
 export function observedCompletionMs(
   observed: ObservedStatsView,
   agentId: string,
   now: number,
-  utilisation: number,
+  utilization: number,
   options: Pick<RippleOptions, 'loadSensitivity' | 'failurePenalty'>,
   /** The success term L · stretch when the caller learned it; default L · (1 + k·u) from `observed`. */
   successMs?: number,
 ): number {
   const f = observed.failureRate(agentId, now);
-  const success = successMs ?? observed.typicalLatencyMs(agentId, now) * (1 + options.loadSensitivity * utilisation);
+  const success = successMs ?? observed.typicalLatencyMs(agentId, now) * (1 + options.loadSensitivity * utilization);
   if (f === 0) return success;
   return (1 - f) * success + f * (observed.failureLatencyMs(agentId) + options.failurePenalty * observed.referenceLatencyMs());
 }

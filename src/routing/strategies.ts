@@ -1,4 +1,4 @@
-import type { StrategyName } from '../config.js';
+import type { StrategyName } from '../schemas/common.js';
 import { LeastLoadedStrategy } from './least-loaded.js';
 import { P2CStrategy } from './p2c.js';
 import { PeakEwmaStrategy } from './peak-ewma.js';

@@ -11,7 +11,7 @@ export interface Candidate {
 }
 
 /** The part of an overload prediction a strategy reads. */
-export interface OverloadOutlook {
+export interface LoadForecastView {
   readonly willOverload: boolean;
   /** How much the prediction is worth, in [0, 1]. */
   readonly confidence: number;
@@ -34,7 +34,7 @@ export interface ScoreSource {
    * without it simply gives RIPPLE_COORDINATION no overload term. Only asked about agents that
    * have a live signal.
    */
-  forecastLoad?(agentId: string, horizonSeconds: number): OverloadOutlook | undefined;
+  forecastLoad?(agentId: string, horizonSeconds: number): LoadForecastView | undefined;
   /**
    * When the agent's newest signal was recorded (clock ms), undefined when none is held.
    * Optional: it lets RIPPLE_COORDINATION judge a signal's age against the typical task time,

@@ -8,6 +8,7 @@ import { RpcError, type WireError } from './rpc-error.js';
 import type { Session } from './session.js';
 import type { RpcPeer } from './peer.js';
 import type { FrameTiming } from './frame-timing.js';
+import { systemClock, type Clock } from '../time/clock.js';
 import { traceIdFrom } from './trace.js';
 import { RequestContext } from './request-context.js';
 
@@ -38,6 +39,8 @@ export interface RpcEngineOptions {
    */
   maxPendingPerConnection?: number;
 }
+
+export const DEFAULT_ENGINE_OPTIONS: Readonly<Required<RpcEngineOptions>> = Object.freeze({ maxBatch: 1000, validateResults: false, maxPendingPerConnection: 1000 });
 
 /** One JSON-RPC response object. */
 type Reply = { jsonrpc: '2.0'; id: RpcId; result: unknown } | { jsonrpc: '2.0'; id: RpcId; error: WireError };
@@ -70,12 +73,16 @@ export class RpcEngine {
   /** Asynchronous calls still running, per connection. */
   private readonly pendingBySession = new WeakMap<Session, number>();
   private readonly maxPendingPerConnection: number;
+  /** Times calls for the observer. @defaultValue systemClock */
+  private readonly elapsed: () => number;
 
   constructor(
-    private readonly deps: { log: Log & { isLevelEnabled?(level: string): boolean }; observer?: RpcObserver },
+    private readonly deps: { log: Log & { isLevelEnabled?(level: string): boolean }; observer?: RpcObserver; clock?: Pick<Clock, 'elapsed'> },
     private readonly options: RpcEngineOptions,
   ) {
-    this.maxPendingPerConnection = options.maxPendingPerConnection ?? 1000;
+    this.maxPendingPerConnection = options.maxPendingPerConnection ?? DEFAULT_ENGINE_OPTIONS.maxPendingPerConnection;
+    const clock = deps.clock ?? systemClock;
+    this.elapsed = () => clock.elapsed();
   }
 
   /** Serve a method; the handler gets params already parsed by the definition's schema. Names `rpc.*` other than `rpc.discover` are reserved by the specification. */
@@ -179,7 +186,7 @@ export class RpcEngine {
    */
   private call(registered: Registered, id: RpcId | undefined, params: unknown, session: Session, frame: FrameTiming | undefined): Reply | null | Promise<Reply | null> {
     const name = registered.def.name;
-    const started = performance.now();
+    const started = this.elapsed();
     const ctx = new RequestContext(session, name, traceIdFrom(params), frame);
     this.inFlight++;
     let result: unknown;
@@ -241,7 +248,7 @@ export class RpcEngine {
       this.idleWaiters = [];
       for (const w of waiters) w();
     }
-    const seconds = (performance.now() - started) / 1000;
+    const seconds = (this.elapsed() - started) / 1000;
     this.deps.observer?.onCall(ctx.method, code, seconds);
     if (this.deps.log.isLevelEnabled?.('debug') ?? false) {
       ctx.log.debug({ durationMs: seconds * 1000, outcome: code, notification: id === undefined }, 'rpc');

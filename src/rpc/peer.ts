@@ -41,7 +41,7 @@ export class RpcPeer implements Peer {
     private readonly send: (text: string) => void,
     private readonly defaultTimeoutMs: number,
     /** High-resolution milliseconds, only to measure waits. */
-    private readonly now: () => number = () => performance.now(),
+    private readonly now: () => number = systemClock.elapsed,
     /** Where request timeouts are scheduled. @defaultValue systemClock */
     clock: Pick<Clock, 'setTimeout' | 'clearTimeout'> = systemClock,
     /** Told when a request or notification cannot be written as JSON (it is not sent); returns the error id it logged. */

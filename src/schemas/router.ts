@@ -5,7 +5,7 @@ import { StrategyName } from './common.js';
 
 export const routerSelect = defineMethod({
   name: 'router.select',
-  summary: 'Ask the MessageRouter which agent it would choose.',
+  summary: 'Ask the AgentRouter which agent it would choose.',
   roles: ['operator', 'admin'],
   params: z.strictObject({
     candidates: z.array(AgentId).max(100_000).optional().describe('Default: every known agent'),

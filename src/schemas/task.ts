@@ -116,11 +116,14 @@ export const taskList = defineMethod({
   result: z.object({ tasks: z.array(TaskRecord), nextCursor: Cursor.optional() }),
 });
 
+/** task.wait's timeout when the call gives none (the pool and the client library both use it). */
+export const DEFAULT_TASK_WAIT_MS = 30_000;
+
 export const taskWait = defineMethod({
   name: 'task.wait',
   summary: 'Resolve with the task once it reaches a terminal state (WAIT_TIMEOUT after timeoutMs).',
   roles: ['operator', 'admin'],
-  params: z.strictObject({ taskId: TaskId, timeoutMs: z.number().int().min(0).max(3_600_000).optional().describe('Default 30000') }),
+  params: z.strictObject({ taskId: TaskId, timeoutMs: z.number().int().min(0).max(3_600_000).optional().describe(`Default ${DEFAULT_TASK_WAIT_MS}`) }),
   result: TaskRecord,
 });
 

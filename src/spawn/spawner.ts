@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { AppError } from '../errors.js';
 import type { IdGenerator } from '../ids.js';
 import type { Log } from '../log.js';
+import { systemClock, type Clock } from '../time/clock.js';
 import { isBuiltIn, type AgentTemplate } from './templates.js';
 
 /** A worker process the daemon started. */
@@ -29,6 +30,8 @@ export interface SpawnerDeps {
   url(): string;
   /** A registered worker exited without being asked to (its socket close requeues its tasks). */
   onCrash?(worker: SpawnedWorker): void;
+  /** Where the spawn timeout, the SIGKILL grace and restart delays run. @defaultValue systemClock */
+  clock?: Clock;
 }
 
 export interface SpawnerOptions {
@@ -37,11 +40,19 @@ export interface SpawnerOptions {
   spawnTimeoutMs: number;
   /** Replacements of one crashing worker line before giving up. @defaultValue 5 */
   maxRestarts: number;
+  /** Time a stopped worker has between SIGTERM and SIGKILL, unless stop() is given another. @defaultValue 5000 */
+  stopGraceMs: number;
   /** Added to every worker's environment (a template's own env wins). @defaultValue none */
   env?: Readonly<Record<string, string>>;
   /** Wrap commands so the OS sends SIGTERM when the daemon dies ({@link deathSignalWrapper}). @defaultValue deathSignalWrapper() */
   wrapper?: string[];
 }
+
+export const DEFAULT_SPAWNER_OPTIONS: Readonly<Omit<SpawnerOptions, 'templates' | 'env' | 'wrapper'>> = Object.freeze({
+  spawnTimeoutMs: 15_000,
+  maxRestarts: 5,
+  stopGraceMs: 5000,
+});
 
 const STDERR_LINES = 20;
 
@@ -71,10 +82,16 @@ export class Spawner {
   private readonly workers = new Map<string, SpawnedWorker>();
   private readonly waiting = new Map<string, { resolve: (w: SpawnedWorker) => void; reject: (e: Error) => void }>();
 
+  private readonly options: SpawnerOptions;
+  private readonly clock: Clock;
+
   constructor(
     private readonly deps: SpawnerDeps,
-    private readonly options: SpawnerOptions,
-  ) {}
+    options: Pick<SpawnerOptions, 'templates'> & Partial<SpawnerOptions>,
+  ) {
+    this.options = { ...DEFAULT_SPAWNER_OPTIONS, ...options };
+    this.clock = deps.clock ?? systemClock;
+  }
 
   /** Start `count` workers of `template`; resolves with them once all have registered. */
   async spawn(count: number, template: string): Promise<SpawnedWorker[]> {
@@ -126,19 +143,18 @@ export class Spawner {
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
-  async stop(worker: SpawnedWorker, graceMs: number): Promise<void> {
+  async stop(worker: SpawnedWorker, graceMs = this.options.stopGraceMs): Promise<void> {
     worker.stopping = true;
     if (worker.exitCode !== undefined) return;
     const exited = new Promise<void>((resolve) => worker.proc.once('exit', () => resolve()));
     worker.proc.kill('SIGTERM');
-    const timer = setTimeout(() => worker.proc.kill('SIGKILL'), graceMs);
-    timer.unref();
+    const timer = this.clock.setTimeout(() => worker.proc.kill('SIGKILL'), graceMs);
     await exited;
-    clearTimeout(timer);
+    this.clock.clearTimeout(timer);
   }
 
   /** Stop every worker. */
-  async stopAll(graceMs: number): Promise<number> {
+  async stopAll(graceMs = this.options.stopGraceMs): Promise<number> {
     const all = this.list();
     await Promise.all(all.map((w) => this.stop(w, graceMs)));
     return all.length;
@@ -170,25 +186,24 @@ export class Spawner {
         this.deps.revokeJoinToken(token);
         reject(new AppError('SPAWN_FAILED', detail, { template: templateName, ...data, stderrTail: worker.stderrTail.join('\n') }));
       };
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         fail(`worker did not register within ${this.options.spawnTimeoutMs} ms`, { pid: proc.pid });
         void this.stop(worker, 1000);
       }, this.options.spawnTimeoutMs);
-      timer.unref();
       this.waiting.set(spawnId, {
         resolve: (w) => {
-          clearTimeout(timer);
+          this.clock.clearTimeout(timer);
           log.info({ spawnId, agentId: w.agentId, pid: proc.pid, template: templateName }, 'spawned worker registered');
           resolve(w);
         },
         reject,
       });
       proc.once('error', (err) => {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         fail(`cannot start ${t.command}: ${err.message}`, {});
       });
       proc.once('exit', (code, signal) => {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         this.deps.revokeJoinToken(token);
         worker.exitCode = code;
         this.workers.delete(spawnId);
@@ -210,12 +225,11 @@ export class Spawner {
     this.deps.onCrash?.(worker);
     if (t.restart !== 'on-failure' || worker.restarts >= this.options.maxRestarts) return;
     const delay = 250 * 2 ** worker.restarts;
-    const timer = setTimeout(() => {
+    this.clock.setTimeout(() => {
       this.start(worker.template, t, worker.restarts + 1).then(
         (w) => this.deps.log.info({ replaced: worker.agentId, agentId: w.agentId, pid: w.proc.pid }, 'replaced crashed worker'),
         (err: unknown) => this.deps.log.error({ err, template: worker.template }, 'could not replace crashed worker'),
       );
     }, delay);
-    timer.unref();
   }
 }

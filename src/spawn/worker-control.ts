@@ -3,10 +3,6 @@ import type { PoolService } from '../pool/pool-service.js';
 import type { ScalingTarget } from '../pool/scaling/index.js';
 import type { Spawner, SpawnedWorker } from './spawner.js';
 
-/** Time a despawned or scaled-down worker gets to finish its running tasks. @defaultValue 30000 */
-export const DEFAULT_DRAIN_MS = 30_000;
-/** Time a worker process gets to exit after its agent drained. */
-const STOP_MS = 5000;
 
 /**
  * Spawned workers as the pool sees them: start them, drain-and-stop the least busy or named
@@ -33,7 +29,7 @@ export class WorkerControl {
    * Drain and stop the named spawned agents, or the `count` least busy ones; agents named but not
    * spawned here are listed apart. UNKNOWN_AGENT when a count finds no spawned agent.
    */
-  async despawn(which: { agentIds: readonly string[] } | { count: number }, drainMs = DEFAULT_DRAIN_MS): Promise<{ stopped: string[]; notSpawned: string[] }> {
+  async despawn(which: { agentIds: readonly string[] } | { count: number }, drainMs = this.pool.options.workerDrainTimeoutMs): Promise<{ stopped: string[]; notSpawned: string[] }> {
     const chosen: SpawnedWorker[] = [];
     const notSpawned: string[] = [];
     if ('agentIds' in which) {
@@ -53,7 +49,7 @@ export class WorkerControl {
   /** Drain the pool (bounded by `drainMs`), then stop every worker process. */
   async shutdown(drainMs: number): Promise<Awaited<ReturnType<PoolService['shutdown']>> & { stoppedWorkers: number }> {
     const result = await this.pool.shutdown(drainMs);
-    const stoppedWorkers = await this.spawner.stopAll(STOP_MS);
+    const stoppedWorkers = await this.spawner.stopAll();
     return { ...result, stoppedWorkers };
   }
 
@@ -67,7 +63,7 @@ export class WorkerControl {
       scaleUp: async (count, template) => (await this.spawner.spawn(count, template)).length,
       scaleDown: async (count) => {
         const workers = this.leastBusy(count);
-        await this.drainAndStop(workers, DEFAULT_DRAIN_MS);
+        await this.drainAndStop(workers, this.pool.options.workerDrainTimeoutMs);
         return workers.length;
       },
     };
@@ -88,7 +84,7 @@ export class WorkerControl {
     await Promise.all(
       workers.map(async (w) => {
         await this.pool.drain(w.agentId!, drainMs);
-        await this.spawner.stop(w, STOP_MS);
+        await this.spawner.stop(w);
       }),
     );
   }

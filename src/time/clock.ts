@@ -10,6 +10,8 @@ export interface TimerHandle {
 export interface Clock {
   /** Milliseconds since the epoch (wall time, for timestamps and ages). */
   now(): number;
+  /** Monotonic milliseconds from an arbitrary origin, for measuring durations (never goes back when wall time is set). */
+  elapsed(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
   setInterval(fn: () => void, ms: number): TimerHandle;
@@ -19,6 +21,7 @@ export interface Clock {
 /** The real clock. Timers are unref'd so they never keep the process alive on their own. */
 export const systemClock: Clock = {
   now: () => Date.now(),
+  elapsed: () => performance.now(),
   setTimeout(fn, ms) {
     const t = setTimeout(fn, ms);
     t.unref();

@@ -10,18 +10,25 @@ interface Timer {
 /**
  * A clock that only moves when told to. Used by unit tests and the routing simulation:
  * `advance(ms)` fires every due timer in time order, with `now()` set to each timer's due time.
+ * `elapsed()` moves with it, from 0 at construction.
  */
 export class VirtualClock implements Clock {
   private current: number;
+  private readonly origin: number;
   private nextId = 1;
   private readonly timers = new Map<number, Timer>();
 
   constructor(start = 1_700_000_000_000) {
     this.current = start;
+    this.origin = start;
   }
 
   now(): number {
     return this.current;
+  }
+
+  elapsed(): number {
+    return this.current - this.origin;
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {

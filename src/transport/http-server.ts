@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { IdGenerator } from '../ids.js';
 import type { Log } from '../log.js';
+import { systemClock, type Clock, type TimerHandle } from '../time/clock.js';
 import type { Identity, TokenTable } from './auth.js';
 import type { OriginPolicy } from './origin-policy.js';
 import { credentialOf, tokenProtocol } from './subprotocol.js';
@@ -12,7 +13,9 @@ import { WsTransport } from './ws-transport.js';
 import { defaultUiDir, StaticFiles } from './static-files.js';
 
 export interface HttpServerOptions {
+  /** @defaultValue '127.0.0.1' */
   host: string;
+  /** 0 picks a free port. @defaultValue 7420 */
   port: number;
   /** Largest WebSocket frame; larger ones close the socket with 1009. @defaultValue 1 MiB */
   maxPayloadBytes: number;
@@ -28,6 +31,15 @@ export interface HttpServerOptions {
   uiDir?: string;
 }
 
+export const DEFAULT_HTTP_SERVER_OPTIONS: Readonly<Omit<HttpServerOptions, 'tls' | 'uiDir'>> = Object.freeze({
+  host: '127.0.0.1',
+  port: 7420,
+  maxPayloadBytes: 1024 * 1024,
+  maxConnections: 10_000,
+  heartbeatIntervalMs: 30_000,
+  highWaterMarkBytes: 16 * 1024 * 1024,
+});
+
 export interface HttpServerDeps {
   log: Log;
   ids: IdGenerator;
@@ -40,6 +52,8 @@ export interface HttpServerDeps {
   onAuthFailure?: () => void;
   onOriginRefused?: () => void;
   onCutOff?: (reason: string) => void;
+  /** Where the ping interval and the close wait run. @defaultValue systemClock */
+  clock?: Clock;
 }
 
 /**
@@ -50,14 +64,16 @@ export class HttpServer {
   private readonly server: Server;
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<WsTransport>();
-  private heartbeat: NodeJS.Timeout | undefined;
+  private heartbeat: TimerHandle | undefined;
   private accepting = true;
   private readonly ui: StaticFiles;
+  private readonly clock: Clock;
 
   constructor(
     private readonly deps: HttpServerDeps,
     private readonly options: HttpServerOptions,
   ) {
+    this.clock = deps.clock ?? systemClock;
     this.ui = new StaticFiles(options.uiDir ?? defaultUiDir());
     const handler = (req: IncomingMessage, res: ServerResponse): void => void this.onRequest(req, res);
     this.server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createServer(handler);
@@ -82,10 +98,9 @@ export class HttpServer {
         resolve();
       });
     });
-    this.heartbeat = setInterval(() => {
+    this.heartbeat = this.clock.setInterval(() => {
       for (const c of this.connections) c.heartbeat();
     }, this.options.heartbeatIntervalMs);
-    this.heartbeat.unref();
     const { port } = this.server.address() as AddressInfo;
     const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
     return { port, url: `${this.options.tls ? 'wss' : 'ws'}://${host}:${port}/rpc` };
@@ -104,13 +119,13 @@ export class HttpServer {
   /** Close every socket with `code`, wait (bounded) for them to go, then stop listening. */
   async close(code: number, reason: string, waitMs = 2000): Promise<void> {
     this.accepting = false;
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.heartbeat) this.clock.clearInterval(this.heartbeat);
     const open = [...this.connections];
     const gone = Promise.all(open.map((c) => new Promise<void>((resolve) => c.whenClosed(resolve))));
     for (const c of open) c.close(code, reason);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([gone, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
-    clearTimeout(timer);
+    let timer: TimerHandle | undefined;
+    await Promise.race([gone, new Promise<void>((resolve) => (timer = this.clock.setTimeout(resolve, waitMs)))]);
+    this.clock.clearTimeout(timer!);
     for (const c of this.connections) c.terminate();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());

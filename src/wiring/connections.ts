@@ -30,8 +30,6 @@ export interface ConnectionsDeps {
   alertSubscribers: AlertSubscribers;
 }
 
-/** The transport's clock for frame timing (one function, not a closure per frame). */
-const now = (): number => performance.now();
 
 /**
  * Connections and their sessions: a session per WebSocket, its frames through the engine and its
@@ -39,10 +37,15 @@ const now = (): number => performance.now();
  * connection held ends (subscriptions, pending requests, leases, its agent).
  */
 export class Connections {
+  /** Frame timing's time source (one function, not a closure per frame). */
+  private readonly elapsed: () => number;
+
   constructor(
     private readonly deps: ConnectionsDeps,
     private readonly options: { requestTimeoutMs: number },
-  ) {}
+  ) {
+    this.elapsed = () => deps.clock.elapsed();
+  }
 
   /** The pool's narrow view of a connection: task.run and other requests, notifications, close. */
   static channelFor(session: ServerSession): AgentChannel {
@@ -84,7 +87,7 @@ export class Connections {
     };
     transport.onmessage = (text) => {
       // Timed from before parsing to after the reply is handed to the outbox (router.route's overhead).
-      const frame = new FrameTiming(now);
+      const frame = new FrameTiming(this.elapsed);
       let out: ReturnType<RpcEngine['handleText']>;
       try {
         out = engine.handleText(text, session, frame);

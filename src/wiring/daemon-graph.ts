@@ -26,7 +26,7 @@ import { PoolService } from '../pool/pool-service.js';
 import { AutoScaler } from '../pool/scaling/index.js';
 import type { TaskStore } from '../pool/task-store.js';
 import type { Random } from '../random.js';
-import { MessageRouter } from '../routing/message-router.js';
+import { AgentRouter } from '../routing/agent-router.js';
 import { RpcEngine } from '../rpc/engine.js';
 import { invalidParamsData } from '../rpc/param-issues.js';
 import { setValueLimits } from '../schemas/json-value.js';
@@ -83,7 +83,7 @@ export function buildDaemonGraph(config: Config, deps: GraphDeps) {
     },
     { ...config.coordination, overloadThreshold: config.overloadThreshold },
   );
-  const router = new MessageRouter(
+  const router = new AgentRouter(
     { random, scores: coordination, log: logger, onSelection: (e) => metrics.routerSelections.labels(e.strategy, String(e.fallback)).inc() },
     { enableRep: config.coordination.enableRep, defaultStrategy: config.routerStrategy },
   );
@@ -167,6 +167,7 @@ export function buildDaemonGraph(config: Config, deps: GraphDeps) {
 
   const spawner = new Spawner(
     {
+      clock,
       log: logger.child({ component: 'spawner' }),
       ids,
       issueJoinToken: (token, spawnId) => tokens.add(token, { role: 'agent', principal: `spawn:${spawnId}` }),
@@ -176,7 +177,6 @@ export function buildDaemonGraph(config: Config, deps: GraphDeps) {
     {
       templates: deps.templates ?? loadTemplates(config.pool.templatesFile),
       spawnTimeoutMs: config.pool.spawnTimeoutMs,
-      maxRestarts: 5,
       // Children connect back over wss:// and must trust the daemon's certificate (self-signed included).
       env: config.tls ? { NODE_EXTRA_CA_CERTS: config.tls.certFile } : {},
     },
@@ -206,6 +206,7 @@ export function buildDaemonGraph(config: Config, deps: GraphDeps) {
 
   const engine = new RpcEngine(
     {
+      clock,
       log: logger,
       observer: {
         onCall: (method, outcome, seconds) => {

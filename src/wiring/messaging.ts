@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { StrategyName } from '../config.js';
+import type { StrategyName } from '../schemas/common.js';
 import type { FileConfig } from '../config-file.js';
 import { ConversationStore } from '../conversations/conversation-store.js';
 import type { IdGenerator } from '../ids.js';
@@ -7,7 +7,7 @@ import { MessageRoutingService } from '../messaging/message-routing-service.js';
 import type { AgentDirectory } from '../messaging/routable-agent.js';
 import type { Metrics } from '../observability/metrics.js';
 import { CircuitBreakers } from '../routing/circuit-breaker.js';
-import type { MessageRouter } from '../routing/message-router.js';
+import type { AgentRouter } from '../routing/agent-router.js';
 import type { ScoreSource } from '../routing/strategy.js';
 import type { Clock } from '../time/clock.js';
 import type { AlertInputs } from './alerts.js';
@@ -40,7 +40,7 @@ export interface MessagingWiringDeps {
   logger: Logger;
   metrics: Metrics;
   alerts: AlertInputs;
-  router: MessageRouter;
+  router: AgentRouter;
   scores: ScoreSource;
   agents: AgentDirectory;
   breakers: CircuitBreakers;
@@ -75,7 +75,7 @@ export function createMessaging(
       agents: deps.agents,
       conversations,
       breakers: deps.breakers,
-      elapsedMs: () => performance.now(),
+      elapsedMs: () => deps.clock.elapsed(),
       log: deps.logger.child({ component: 'messaging' }),
       observer: {
         decided: (by) => metrics.routeDecisions.labels(by).inc(),

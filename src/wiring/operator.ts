@@ -9,15 +9,11 @@ import { EventStream, type DeliveredEvent, type EventFilter } from '../pool/even
 import type { ActiveAlert } from '../schemas/alerts.js';
 import type { PoolStatus } from './pool-status.js';
 import { PoolEventFeed } from '../pool/pool-event-feed.js';
+import { MAX_REMOVAL_WAIT_MS } from '../pool/pool-options.js';
 import type { PoolService } from '../pool/pool-service.js';
 import type { CircuitBreakers } from '../routing/circuit-breaker.js';
 import type { Spawner } from '../spawn/spawner.js';
 import type { Clock } from '../time/clock.js';
-
-/** How long a spawned worker gets to exit after SIGTERM when an operator removes its agent. */
-const STOP_GRACE_MS = 5000;
-/** A non-forced remove of a spawned agent waits for its running tasks up to this (each ends by its own timeout first). */
-const DRAIN_WAIT_MS = 86_400_000 + 60_000;
 
 export interface OperatorDeps {
   clock: Clock;
@@ -75,14 +71,14 @@ export class Operator {
     const agent = pool.requireAgent(agentId);
     const worker = spawner.byAgent(agentId);
     const stop = (): void => {
-      if (worker) void spawner.stop(worker, STOP_GRACE_MS).catch((err: unknown) => log.warn({ err, agentId }, 'stopping a removed worker failed'));
+      if (worker) void spawner.stop(worker).catch((err: unknown) => log.warn({ err, agentId }, 'stopping a removed worker failed'));
     };
     if (worker && !force && agent.inFlight.size > 0) {
       // Drain first; the worker's exit then removes the agent (its connection closes).
       pool.drainAgent(agentId);
       this.deps.metrics.agentAdmin.labels('remove').inc();
       log.info({ agentId, inFlight: agent.inFlight.size }, 'spawned agent will be stopped once its running tasks end');
-      void pool.drain(agentId, DRAIN_WAIT_MS).then(stop);
+      void pool.drain(agentId, MAX_REMOVAL_WAIT_MS).then(stop);
       return { agentId, removed: false, requeued: 0 };
     }
     stop();

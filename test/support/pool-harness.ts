@@ -7,7 +7,7 @@ import type { PoolOptions } from '../../src/pool/pool-options.js';
 import type { PoolObserver } from '../../src/pool/pool-observer.js';
 import { sequentialIds } from '../../src/ids.js';
 import { seededRandom } from '../../src/random.js';
-import { MessageRouter } from '../../src/routing/message-router.js';
+import { AgentRouter } from '../../src/routing/agent-router.js';
 import type { TaskRunParams } from '../../src/schemas/task.js';
 import { VirtualClock } from '../../src/time/virtual-clock.js';
 
@@ -63,7 +63,7 @@ export function poolHarness(options: Partial<PoolOptions> = {}, seed = 1, makeGa
   const clock = new VirtualClock();
   const random = seededRandom(seed);
   const scores = { now: () => clock.now(), routingScore: () => 0.5, hasLiveSignal: () => false };
-  const router = new MessageRouter({ random, scores }, { enableRep: true, defaultStrategy: 'LEAST_LOADED' });
+  const router = new AgentRouter({ random, scores }, { enableRep: true, defaultStrategy: 'LEAST_LOADED' });
   const store = new MemoryTaskStore({ clock }, { retentionMs: 3_600_000, retentionCount: 100_000 });
   const gate = makeGate?.(clock);
   const pool = new PoolService({ clock, ids: sequentialIds('t'), random, router, store, gate, observer }, { retryBaseDelayMs: 100, retryMaxDelayMs: 1000, ...options });

@@ -6,7 +6,7 @@ import type { PoolOptions } from '../../src/pool/pool-options.js';
 import { PoolService } from '../../src/pool/pool-service.js';
 import { sequentialIds } from '../../src/ids.js';
 import { randomInt, seededRandom, type Random } from '../../src/random.js';
-import { MessageRouter } from '../../src/routing/message-router.js';
+import { AgentRouter } from '../../src/routing/agent-router.js';
 import type { TaskRunParams } from '../../src/schemas/task.js';
 import { VirtualClock } from '../../src/time/virtual-clock.js';
 
@@ -162,7 +162,7 @@ export function simPool(seed: number, observer: PoolObserver, options: Partial<P
   // Some agents have live signals, so RIPPLE_COORDINATION really scores instead of always falling back.
   const digit = (id: string): number => id.charCodeAt(id.length - 1) % 10;
   const scores = { now: () => clock.now(), routingScore: (id: string) => digit(id) / 10, hasLiveSignal: (id: string) => digit(id) % 3 === 0 };
-  const router = new MessageRouter({ random, scores }, { enableRep: true, defaultStrategy: 'LEAST_LOADED' });
+  const router = new AgentRouter({ random, scores }, { enableRep: true, defaultStrategy: 'LEAST_LOADED' });
   const store = new MemoryTaskStore({ clock }, { retentionMs: 24 * 3_600_000, retentionCount: 1_000_000 });
   const pool = new PoolService({ clock, ids: sequentialIds('t'), random, router, store, observer }, options);
   return { clock, pool, store };

@@ -41,7 +41,7 @@ describe('SlidingWindow', () => {
 
   it('ignores buckets stamped in the future (the wall clock stepped back)', () => {
     let now = 100_000;
-    const clock = { now: () => now, setTimeout: () => ({ id: 0 }), clearTimeout() {}, setInterval: () => ({ id: 0 }), clearInterval() {} };
+    const clock = { now: () => now, elapsed: () => 0, setTimeout: () => ({ id: 0 }), clearTimeout() {}, setInterval: () => ({ id: 0 }), clearInterval() {} };
     const w = new SlidingWindow({ clock }, { windowMs: 10_000, slots: 10 });
     w.add([5]);
     now = 50_000;

@@ -8,7 +8,7 @@ import type { MessagingMethod, RoutableAgent } from '../../../src/messaging/rout
 import { seededRandom } from '../../../src/random.js';
 import { CircuitBreakers } from '../../../src/routing/circuit-breaker.js';
 import { FrameTiming } from '../../../src/rpc/frame-timing.js';
-import { MessageRouter } from '../../../src/routing/message-router.js';
+import { AgentRouter } from '../../../src/routing/agent-router.js';
 import { VirtualClock } from '../../../src/time/virtual-clock.js';
 import { FakeScores } from '../routing/fakes.js';
 
@@ -52,7 +52,7 @@ describe('MessageRoutingService (router.route)', () => {
   let attemptSeconds: number[];
 
   function service(options: Partial<MessageRoutingOptions> = {}, scores = new FakeScores()): MessageRoutingService {
-    const router = new MessageRouter({ random: seededRandom(1), scores }, { defaultStrategy: 'LEAST_LOADED' });
+    const router = new AgentRouter({ random: seededRandom(1), scores }, { defaultStrategy: 'LEAST_LOADED' });
     return new MessageRoutingService(
       {
         ids: sequentialIds('conv'),
@@ -186,7 +186,7 @@ describe('MessageRoutingService (router.route)', () => {
       a.takes = { clock, ms: 10 * (i + 1) };
     });
     const svc = service({ maxAttempts: 4 });
-    const router = (svc as unknown as { deps: { router: MessageRouter } }).deps.router;
+    const router = (svc as unknown as { deps: { router: AgentRouter } }).deps.router;
     const seen: { agentId: string; outcome: string; latencyMs: number }[] = [];
     const observe = router.observe.bind(router);
     router.observe = (o) => {

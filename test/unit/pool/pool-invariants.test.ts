@@ -7,7 +7,7 @@ import { failuresOf, requeuesOf } from '../../../src/pool/task-records.js';
 import type { TaskRecord } from '../../../src/pool/task-store.js';
 import { randomInt, seededRandom, type Random } from '../../../src/random.js';
 import { TASK_STATES, TERMINAL_STATES, type TaskState } from '../../../src/schemas/task.js';
-import { STRATEGY_NAMES } from '../../../src/config.js';
+import { STRATEGY_NAMES } from '../../../src/schemas/common.js';
 import { Agenda, AgentFleet, CAPABILITIES, RARE, simPool, type BehaviourMix, type SimCall, type SimConnection } from '../../support/random-agents.js';
 
 /*

@@ -32,7 +32,7 @@ describe('RunningAttempts', () => {
       },
       router: { observe: (o) => void observed.push(o) },
       observer: {},
-      outlook: { finished: (now) => void finishedAt.push(now) },
+      forecaster: { finished: (now) => void finishedAt.push(now) },
       queued: () => 0,
       conditions: { changed: () => void changes++ },
     });
@@ -52,7 +52,7 @@ describe('RunningAttempts', () => {
     expect(timedOut).to.equal(1);
   });
 
-  it('ending an attempt frees the slot, clears the timer and tells router, gate, outlook and conditions', () => {
+  it('ending an attempt frees the slot, clears the timer and tells router, gate, forecaster and conditions', () => {
     const { clock, agent, gate, observed, finishedAt, running, changes } = setup();
     let timedOut = 0;
     const startedAt = clock.now();

@@ -6,8 +6,8 @@ describe('DispatchLog', () => {
     const log = new DispatchLog();
     log.chose('a', 1_000, 0, 0);
     log.chose('a', 1_500, 3, 0.375);
-    expect(log.find('a', 1_500)).to.deep.equal({ inFlight: 3, utilisation: 0.375 });
-    expect(log.find('a', 1_002)).to.deep.equal({ inFlight: 0, utilisation: 0 }); // within 5 ms
+    expect(log.find('a', 1_500)).to.deep.equal({ inFlight: 3, utilization: 0.375 });
+    expect(log.find('a', 1_002)).to.deep.equal({ inFlight: 0, utilization: 0 }); // within 5 ms
   });
 
   it('matches nothing beyond the tolerance, for another agent, or for a non-finite start', () => {
@@ -22,7 +22,7 @@ describe('DispatchLog', () => {
     const log = new DispatchLog({ toleranceMs: 10 });
     log.chose('a', 100, 1, 0.1);
     log.chose('a', 106, 2, 0.2);
-    expect(log.find('a', 104)).to.deep.equal({ inFlight: 2, utilisation: 0.2 });
+    expect(log.find('a', 104)).to.deep.equal({ inFlight: 2, utilization: 0.2 });
   });
 
   it('remembers only the newest perAgent choices of each agent, and at most maxAgents agents', () => {

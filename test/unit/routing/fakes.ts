@@ -1,7 +1,7 @@
 import type { Log } from '../../../src/log.js';
 import type { Random } from '../../../src/random.js';
 import { ObservedStats } from '../../../src/routing/observed-stats.js';
-import type { Candidate, Observation, OverloadOutlook, ScoreSource, SelectionContext } from '../../../src/routing/strategy.js';
+import type { Candidate, Observation, LoadForecastView, ScoreSource, SelectionContext } from '../../../src/routing/strategy.js';
 import { seededRandom } from '../../../src/random.js';
 
 /** A ScoreSource backed by plain maps, counting calls so tests can see what was consulted. */
@@ -10,7 +10,7 @@ export class FakeScores implements ScoreSource {
   hasLiveSignalCalls = 0;
   predictOverloadCalls = 0;
   /** Overload outlooks by agent; agents not listed are not expected to overload. */
-  readonly overload = new Map<string, OverloadOutlook>();
+  readonly overload = new Map<string, LoadForecastView>();
 
   constructor(
     readonly scores: Map<string, number> = new Map(),
@@ -37,7 +37,7 @@ export class FakeScores implements ScoreSource {
     return this.live.has(agentId);
   }
 
-  forecastLoad(agentId: string): OverloadOutlook {
+  forecastLoad(agentId: string): LoadForecastView {
     this.predictOverloadCalls++;
     if (!this.live.has(agentId)) throw new Error(`predictOverload asked about ${agentId}, which has no live signal`);
     return this.overload.get(agentId) ?? { willOverload: false, confidence: 0 };

@@ -9,7 +9,7 @@ describe('LoadShare', () => {
     expect(share.factor()).to.equal(1);
   });
 
-  it('learns the ratio of reported load to this router’s own utilisation, fleet-wide', () => {
+  it('learns the ratio of reported load to this router’s own utilization, fleet-wide', () => {
     const share = new LoadShare();
     // Eight routers sharing the agents: each report shows about 8× what this router holds there.
     for (let t = 1; t <= 200; t++) {

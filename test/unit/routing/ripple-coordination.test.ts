@@ -7,7 +7,7 @@ import { candidates, ctx, FakeScores, forbiddenRandom, observeMany, tally } from
 
 const idle = (...ids: string[]): Candidate[] => ids.map((agentId) => ({ agentId, inFlight: 0, capacity: 4 }));
 
-/** Record an observation and let the strategy learn from it, as MessageRouter.observe does. */
+/** Record an observation and let the strategy learn from it, as AgentRouter.observe does. */
 function learn(s: RippleCoordinationStrategy, observed: ObservedStats, scores: FakeScores, o: Observation): void {
   observed.record(o);
   s.observe(o, { scores, observed });
@@ -148,7 +148,7 @@ describe('RippleCoordinationStrategy', () => {
       expect(observedCompletionMs(observed, 'a', 0, 0.5, opts)).to.be.closeTo(0.8 * 150 + 0.2 * (20 + 4 * 100), 1e-9);
     });
 
-    it('prefers the less utilised of two equally fast agents', () => {
+    it('prefers the less utilized of two equally fast agents', () => {
       const observed = new ObservedStats();
       observeMany(observed, 'a', 5, { latencyMs: 100 });
       observeMany(observed, 'b', 5, { latencyMs: 100 });
@@ -350,7 +350,7 @@ describe('RippleCoordinationStrategy', () => {
       expect(s.share.factor()).to.be.closeTo(1, 1e-9);
     });
 
-    it('scales its own utilisation by the share the reports reveal, so a busy fast agent is not taken for idle', () => {
+    it('scales its own utilization by the share the reports reveal, so a busy fast agent is not taken for idle', () => {
       const s = new RippleCoordinationStrategy();
       // The fast agent reports it is full while this router has 1 of 8 slots there: ×8.
       const c = ctx(reporting({ fast: 1, slow: 0 }, 0), seededRandom(1), observed(), 0);

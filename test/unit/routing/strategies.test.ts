@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { STRATEGY_NAMES } from '../../../src/config.js';
+import { STRATEGY_NAMES } from '../../../src/schemas/common.js';
 import { createStrategies, createStrategy } from '../../../src/routing/strategies.js';
 
 describe('strategy registry', () => {

@@ -7,7 +7,7 @@ import type { RoutableAgent } from '../../../src/messaging/routable-agent.js';
 import { Metrics } from '../../../src/observability/metrics.js';
 import { seededRandom } from '../../../src/random.js';
 import { CircuitBreakers } from '../../../src/routing/circuit-breaker.js';
-import { MessageRouter } from '../../../src/routing/message-router.js';
+import { AgentRouter } from '../../../src/routing/agent-router.js';
 import { FrameTiming } from '../../../src/rpc/frame-timing.js';
 import { VirtualClock } from '../../../src/time/virtual-clock.js';
 import { createMessaging } from '../../../src/wiring/messaging.js';
@@ -42,7 +42,7 @@ describe('wiring: message routing feeds the overhead alert', () => {
         logger: pino({ level: 'silent' }),
         metrics,
         alerts,
-        router: new MessageRouter({ random: seededRandom(1), scores }, { defaultStrategy: 'LEAST_LOADED' }),
+        router: new AgentRouter({ random: seededRandom(1), scores }, { defaultStrategy: 'LEAST_LOADED' }),
         scores,
         agents: { routable: () => list },
         breakers: new CircuitBreakers({ clock }, { failureThreshold: 5, cooldownMs: 1000 }),

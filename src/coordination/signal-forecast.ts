@@ -49,7 +49,7 @@ const clampUnit = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);
  * predictedLoad >= threshold − min(MAX_DECISION_MARGIN, DECISION_MARGIN_PER_SECOND ×
  * max(0, horizonSeconds − 1))). A flat or falling load below the threshold never counts.
  */
-export function predictOverload(
+export function forecastFromSignals(
   samples: readonly LoadSample[],
   now: number,
   horizonSeconds: number,

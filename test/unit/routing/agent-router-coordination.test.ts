@@ -2,16 +2,16 @@ import { expect } from 'chai';
 import { CoordinationService } from '../../../src/coordination/coordination-service.js';
 import { sequentialIds } from '../../../src/ids.js';
 import { seededRandom } from '../../../src/random.js';
-import { MessageRouter } from '../../../src/routing/message-router.js';
+import { AgentRouter } from '../../../src/routing/agent-router.js';
 import type { Candidate } from '../../../src/routing/strategy.js';
 import { VirtualClock } from '../../../src/time/virtual-clock.js';
 import { candidates, tally } from './fakes.js';
 
-describe('MessageRouter with the CoordinationService as ScoreSource', () => {
-  function setup(): { clock: VirtualClock; service: CoordinationService; router: MessageRouter } {
+describe('AgentRouter with the CoordinationService as ScoreSource', () => {
+  function setup(): { clock: VirtualClock; service: CoordinationService; router: AgentRouter } {
     const clock = new VirtualClock();
     const service = new CoordinationService({ clock, ids: sequentialIds('sig') }, { signalTtlMs: 10_000 });
-    const router = new MessageRouter({ random: seededRandom(1), scores: service });
+    const router = new AgentRouter({ random: seededRandom(1), scores: service });
     return { clock, service, router };
   }
 

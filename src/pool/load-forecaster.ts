@@ -1,7 +1,7 @@
 import { DecayingRate } from './decaying-rate.js';
 
 /** Settings of the pool's load forecast. */
-export interface LoadOutlookOptions {
+export interface LoadForecasterOptions {
   /** Time constant of the arrival and completion rate estimates, ms. @defaultValue 3000 */
   rateTauMs: number;
   /**
@@ -19,7 +19,7 @@ export interface LoadOutlookOptions {
   capacityRefreshMs: number;
 }
 
-export const DEFAULT_LOAD_OUTLOOK_OPTIONS: Readonly<LoadOutlookOptions> = {
+export const DEFAULT_LOAD_FORECASTER_OPTIONS: Readonly<LoadForecasterOptions> = {
   rateTauMs: 3000,
   saturatedTauMs: 10_000,
   fullConfidenceEvents: 20,
@@ -66,12 +66,12 @@ export interface LoadForecast {
  *   constant C/μ (the mean time a task holds a slot) and crosses C, if ever, at a time solved
  *   exactly. So the forecast sees a backlog that will last past the horizon, one that will drain
  *   before it, and arrivals that outrun the fleet before any slot is full.
- * - An agent is full when the pool is saturated at the horizon; otherwise its own utilisation
+ * - An agent is full when the pool is saturated at the horizon; otherwise its own utilization
  *   relaxes towards the fleet's with the same time constant (which slots are busy decorrelates
  *   within a few task times). A draining or degraded agent only empties.
  */
-export class LoadOutlook {
-  readonly options: Readonly<LoadOutlookOptions>;
+export class LoadForecaster {
+  readonly options: Readonly<LoadForecasterOptions>;
   private readonly arrivals: DecayingRate;
   private readonly completions: DecayingRate;
   /** The last throughput per busy slot read while some slot was busy (before any saturation). */
@@ -84,8 +84,8 @@ export class LoadOutlook {
   private capacity = 0;
   private capacityAt = Number.NEGATIVE_INFINITY;
 
-  constructor(options: Partial<LoadOutlookOptions> = {}) {
-    this.options = { ...DEFAULT_LOAD_OUTLOOK_OPTIONS, ...options };
+  constructor(options: Partial<LoadForecasterOptions> = {}) {
+    this.options = { ...DEFAULT_LOAD_FORECASTER_OPTIONS, ...options };
     this.arrivals = new DecayingRate(this.options.rateTauMs);
     this.completions = new DecayingRate(this.options.rateTauMs);
     this.saturatedPerSlot = new DecayingRate(this.options.saturatedTauMs);

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { LoadOutlook, projectInSystem, type FleetLoad } from '../../../src/pool/load-outlook.js';
+import { LoadForecaster, projectInSystem, type FleetLoad } from '../../../src/pool/load-forecaster.js';
 
 /** Feed `seconds` of a steady pool: `arrivals` and `completions` per second, with the given queue. */
-function run(o: LoadOutlook, from: number, seconds: number, rates: { arrivals: number; completions: number }, fleet: FleetLoad): number {
+function run(o: LoadForecaster, from: number, seconds: number, rates: { arrivals: number; completions: number }, fleet: FleetLoad): number {
   const end = from + seconds * 1000;
   const step = (per: number): number => (per > 0 ? 1000 / per : Infinity);
   let nextA = from + step(rates.arrivals);
@@ -42,17 +42,17 @@ describe('projectInSystem (fluid model of the pool)', () => {
   });
 });
 
-describe('LoadOutlook', () => {
+describe('LoadForecaster', () => {
   const agent = (inFlight: number, capacity = 2, eligible = true) => ({ inFlight, capacity, eligible });
 
   it('knows nothing before an attempt has finished', () => {
-    const o = new LoadOutlook();
+    const o = new LoadForecaster();
     o.arrived(0, 0);
     expect(o.forecast(100, { capacity: 10, busy: 1, queued: 0 }, agent(1), 5)).to.equal(undefined);
   });
 
   it('predicts every eligible agent full while a backlog outlasts the horizon, and not once it will have drained', () => {
-    const o = new LoadOutlook();
+    const o = new LoadForecaster();
     const saturated: FleetLoad = { capacity: 20, busy: 20, queued: 40 };
     // Saturated for 40 s (4 τ of the throughput estimate): 10 completions/s (0.5 per slot), 12 arrivals/s.
     let now = run(o, 0, 40, { arrivals: 12, completions: 10 }, saturated);
@@ -69,7 +69,7 @@ describe('LoadOutlook', () => {
   });
 
   it('below capacity, relaxes an agent’s load towards the fleet’s and lets a draining agent only empty', () => {
-    const o = new LoadOutlook();
+    const o = new LoadForecaster();
     const fleet: FleetLoad = { capacity: 20, busy: 8, queued: 0 };
     const now = run(o, 0, 20, { arrivals: 4, completions: 4 }, fleet);
     const soon = o.forecast(now, fleet, agent(2), 0.01)!;
@@ -82,7 +82,7 @@ describe('LoadOutlook', () => {
   });
 
   it('predicts an onset before any slot is full when arrivals outrun what the fleet did at capacity', () => {
-    const o = new LoadOutlook();
+    const o = new LoadForecaster();
     // Learn the fleet's throughput at capacity: 10/s over 20 slots.
     let now = run(o, 0, 10, { arrivals: 10, completions: 10 }, { capacity: 20, busy: 20, queued: 5 });
     // Quiet, then 16 arrivals/s with the fleet half busy.
@@ -93,7 +93,7 @@ describe('LoadOutlook', () => {
   });
 
   it('scales the learned throughput with the fleet’s slots', () => {
-    const o = new LoadOutlook();
+    const o = new LoadForecaster();
     const now = run(o, 0, 20, { arrivals: 10, completions: 10 }, { capacity: 20, busy: 20, queued: 3 });
     const small = o.throughputAtCapacity(now, { capacity: 20, busy: 20, queued: 0 })!;
     const large = o.throughputAtCapacity(now, { capacity: 40, busy: 20, queued: 0 })!;
@@ -101,9 +101,9 @@ describe('LoadOutlook', () => {
   });
 });
 
-describe('LoadOutlook: cost while saturated', () => {
+describe('LoadForecaster: cost while saturated', () => {
   it('reads the slot count at most once per capacityRefreshMs', () => {
-    const o = new LoadOutlook({ capacityRefreshMs: 1000 });
+    const o = new LoadForecaster({ capacityRefreshMs: 1000 });
     let reads = 0;
     const capacity = (): number => {
       reads++;

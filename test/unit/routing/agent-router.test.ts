@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { STRATEGY_NAMES } from '../../../src/config.js';
+import { STRATEGY_NAMES } from '../../../src/schemas/common.js';
 import { AppError } from '../../../src/errors.js';
 import { seededRandom } from '../../../src/random.js';
-import { MessageRouter, type SelectionEvent } from '../../../src/routing/message-router.js';
+import { AgentRouter, type SelectionEvent } from '../../../src/routing/agent-router.js';
 import { ObservedStats } from '../../../src/routing/observed-stats.js';
 import type { Observation, RoutingStrategy, ScoreSource } from '../../../src/routing/strategy.js';
 import { routerSelect } from '../../../src/schemas/router.js';
@@ -15,26 +15,26 @@ const throwing = (name: RoutingStrategy['name']): RoutingStrategy => ({
   },
 });
 
-describe('MessageRouter', () => {
+describe('AgentRouter', () => {
   const list = candidates('a', 'b', 'c');
 
   describe('select', () => {
     it('uses RIPPLE_COORDINATION by default and reports its score', () => {
-      const router = new MessageRouter({ random: seededRandom(1), scores: FakeScores.live({ a: 0.2, b: 0.8, c: 0.5 }) });
+      const router = new AgentRouter({ random: seededRandom(1), scores: FakeScores.live({ a: 0.2, b: 0.8, c: 0.5 }) });
       const result = router.select(list);
       expect(result).to.include({ agentId: 'b', strategy: 'RIPPLE_COORDINATION', score: 0.8, fallback: false });
       expect(result.fallbackReason).to.equal(undefined);
     });
 
     it('uses options.defaultStrategy when no strategy is given', () => {
-      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores() }, { defaultStrategy: 'ROUND_ROBIN' });
+      const router = new AgentRouter({ random: seededRandom(1), scores: new FakeScores() }, { defaultStrategy: 'ROUND_ROBIN' });
       const picks = [router.select(list), router.select(list), router.select(list), router.select(list)];
       expect(picks.map((r) => r.agentId)).to.deep.equal(['a', 'b', 'c', 'a']);
       expect(picks.every((r) => r.strategy === 'ROUND_ROBIN' && !r.fallback)).to.equal(true);
     });
 
     it('uses the strategy asked for over the default', () => {
-      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores() }, { defaultStrategy: 'ROUND_ROBIN' });
+      const router = new AgentRouter({ random: seededRandom(1), scores: new FakeScores() }, { defaultStrategy: 'ROUND_ROBIN' });
       const loaded = [
         { agentId: 'a', inFlight: 3 },
         { agentId: 'b', inFlight: 0 },
@@ -44,16 +44,16 @@ describe('MessageRouter', () => {
     });
 
     it('returns results that satisfy the router.select wire schema', () => {
-      const router = new MessageRouter({ random: seededRandom(1), scores: FakeScores.live({ a: 0.2, b: 0.8 }) }, { enableRep: true });
+      const router = new AgentRouter({ random: seededRandom(1), scores: FakeScores.live({ a: 0.2, b: 0.8 }) }, { enableRep: true });
       for (const strategy of STRATEGY_NAMES) {
         expect(routerSelect.result.safeParse(router.select(list, strategy)).success, strategy).to.equal(true);
       }
-      const disabled = new MessageRouter({ random: seededRandom(1), scores: new FakeScores() }, { enableRep: false });
+      const disabled = new AgentRouter({ random: seededRandom(1), scores: new FakeScores() }, { enableRep: false });
       expect(routerSelect.result.safeParse(disabled.select(list)).success).to.equal(true);
     });
 
     it('throws NO_CANDIDATES for an empty list', () => {
-      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores() });
+      const router = new AgentRouter({ random: seededRandom(1), scores: new FakeScores() });
       for (const strategy of STRATEGY_NAMES) {
         expect(() => router.select([], strategy))
           .to.throw(AppError)
@@ -63,7 +63,7 @@ describe('MessageRouter', () => {
     });
 
     it('rejects an unknown strategy name instead of falling back', () => {
-      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores() });
+      const router = new AgentRouter({ random: seededRandom(1), scores: new FakeScores() });
       expect(() => router.select(list, 'NOPE' as never)).to.throw(TypeError);
       expect(() => router.select(list, 'toString' as never)).to.throw(TypeError);
       expect(router.stats().fallbacks).to.equal(0);
@@ -73,7 +73,7 @@ describe('MessageRouter', () => {
   describe('fallbacks to RANDOM', () => {
     it('rep_disabled: RIPPLE_COORDINATION with REP disabled never consults the scores', () => {
       const scores = FakeScores.live({ a: 0.1, b: 0.9, c: 0.1 });
-      const router = new MessageRouter({ random: seededRandom(1), scores }, { enableRep: false });
+      const router = new AgentRouter({ random: seededRandom(1), scores }, { enableRep: false });
       const result = router.select(list, 'RIPPLE_COORDINATION');
       expect(result).to.include({ strategy: 'RANDOM', fallback: true, fallbackReason: 'rep_disabled' });
       expect(result.score).to.equal(undefined);
@@ -84,14 +84,14 @@ describe('MessageRouter', () => {
     });
 
     it('rep_disabled does not affect the other strategies', () => {
-      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores() }, { enableRep: false });
+      const router = new AgentRouter({ random: seededRandom(1), scores: new FakeScores() }, { enableRep: false });
       expect(router.select(list, 'ROUND_ROBIN')).to.include({ strategy: 'ROUND_ROBIN', fallback: false });
       expect(router.stats().fallbacks).to.equal(0);
     });
 
     it('no_live_signals: RIPPLE_COORDINATION when no candidate has a live signal', () => {
       const scores = new FakeScores(new Map([['b', 0.9]]), new Set(['zzz']));
-      const router = new MessageRouter({ random: seededRandom(1), scores });
+      const router = new AgentRouter({ random: seededRandom(1), scores });
       expect(router.select(list)).to.include({ strategy: 'RANDOM', fallback: true, fallbackReason: 'no_live_signals' });
       expect(scores.hasLiveSignalCalls).to.equal(3);
       expect(scores.routingScoreCalls).to.equal(0);
@@ -103,14 +103,14 @@ describe('MessageRouter', () => {
       const fake = new FakeScores(new Map([['agent-1', 0.6]]), new Set(['agent-1']));
       // Without predictOverload, RIPPLE itself asks no hasLiveSignal: every call counted is the scan's.
       const scores: ScoreSource = { now: () => 0, routingScore: (id) => fake.routingScore(id), hasLiveSignal: (id) => fake.hasLiveSignal(id) };
-      const router = new MessageRouter({ random: seededRandom(1), scores });
+      const router = new AgentRouter({ random: seededRandom(1), scores });
       expect(router.select(many)).to.include({ strategy: 'RIPPLE_COORDINATION', fallback: false });
       expect(fake.hasLiveSignalCalls).to.equal(2);
     });
 
     it('no_live_signals only when there is neither a live signal nor a recent observation', () => {
       const scores = new FakeScores();
-      const router = new MessageRouter({ random: seededRandom(1), scores }, { observation: { forgetAfterMs: 60_000 } });
+      const router = new AgentRouter({ random: seededRandom(1), scores }, { observation: { forgetAfterMs: 60_000 } });
       expect(router.select(list)).to.include({ fallback: true, fallbackReason: 'no_live_signals' });
       router.observe({ agentId: 'c', latencyMs: 50, outcome: 'completed', at: 0 });
       expect(router.select(list)).to.include({ strategy: 'RIPPLE_COORDINATION', fallback: false });
@@ -119,7 +119,7 @@ describe('MessageRouter', () => {
     });
 
     it('routes on observations alone when no signal is live', () => {
-      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores() });
+      const router = new AgentRouter({ random: seededRandom(1), scores: new FakeScores() });
       for (let i = 0; i < 5; i++) {
         router.observe({ agentId: 'a', latencyMs: 900, outcome: 'completed', at: i });
         router.observe({ agentId: 'b', latencyMs: 100, outcome: 'completed', at: i });
@@ -135,7 +135,7 @@ describe('MessageRouter', () => {
         throw new Error('store exploded');
       };
       const log = recordingLog();
-      const router = new MessageRouter({ random: seededRandom(1), scores, log });
+      const router = new AgentRouter({ random: seededRandom(1), scores, log });
       expect(router.select(list)).to.include({ strategy: 'RANDOM', fallback: true, fallbackReason: 'strategy_error' });
       const warn = log.entries.find((e) => e.level === 'warn');
       expect(warn?.obj).to.include({ strategy: 'RIPPLE_COORDINATION' });
@@ -143,7 +143,7 @@ describe('MessageRouter', () => {
     });
 
     it('strategy_error: any throwing strategy falls back, including RANDOM itself', () => {
-      const router = new MessageRouter({
+      const router = new AgentRouter({
         random: seededRandom(1),
         scores: new FakeScores(),
         strategies: { LEAST_LOADED: throwing('LEAST_LOADED'), RANDOM: throwing('RANDOM') },
@@ -156,7 +156,7 @@ describe('MessageRouter', () => {
     it('warns when a fallback streak starts and only debugs the repeats', () => {
       const scores = new FakeScores(new Map([['a', 0.9]]), new Set());
       const log = recordingLog();
-      const router = new MessageRouter({ random: seededRandom(1), scores, log });
+      const router = new AgentRouter({ random: seededRandom(1), scores, log });
       for (let i = 0; i < 3; i++) router.select(list);
       expect(log.entries.map((e) => e.level)).to.deep.equal(['warn', 'debug', 'debug']);
       expect(log.entries[0]!.obj).to.include({ fallbackReason: 'no_live_signals' });
@@ -170,14 +170,14 @@ describe('MessageRouter', () => {
 
     it('logs rep_disabled once at warn, then at debug', () => {
       const log = recordingLog();
-      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores(), log }, { enableRep: false });
+      const router = new AgentRouter({ random: seededRandom(1), scores: new FakeScores(), log }, { enableRep: false });
       for (let i = 0; i < 3; i++) router.select(list);
       expect(log.entries.map((e) => e.level)).to.deep.equal(['warn', 'debug', 'debug']);
       expect(log.entries[0]!.obj).to.include({ fallbackReason: 'rep_disabled' });
     });
 
     it('spreads fallback picks over the candidates', () => {
-      const router = new MessageRouter({ random: seededRandom(2), scores: new FakeScores() }, { enableRep: false });
+      const router = new AgentRouter({ random: seededRandom(2), scores: new FakeScores() }, { enableRep: false });
       const seen = new Set<string>();
       for (let i = 0; i < 200; i++) seen.add(router.select(list).agentId);
       expect([...seen].sort()).to.deep.equal(['a', 'b', 'c']);
@@ -187,7 +187,7 @@ describe('MessageRouter', () => {
   describe('onSelection', () => {
     it('is called once per selection with the strategy that chose and the fallback', () => {
       const events: SelectionEvent[] = [];
-      const router = new MessageRouter(
+      const router = new AgentRouter(
         { random: seededRandom(1), scores: FakeScores.live({ a: 0.9 }), onSelection: (e) => events.push({ ...e }) },
         { enableRep: true },
       );
@@ -199,7 +199,7 @@ describe('MessageRouter', () => {
       expect(events[1]).to.include({ strategy: 'ROUND_ROBIN', fallback: false });
 
       const fallbackEvents: SelectionEvent[] = [];
-      const disabled = new MessageRouter(
+      const disabled = new AgentRouter(
         { random: seededRandom(1), scores: new FakeScores(), onSelection: (e) => fallbackEvents.push({ ...e }) },
         { enableRep: false },
       );
@@ -209,14 +209,14 @@ describe('MessageRouter', () => {
 
     it('is not called when select throws NO_CANDIDATES', () => {
       let calls = 0;
-      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores(), onSelection: () => calls++ });
+      const router = new AgentRouter({ random: seededRandom(1), scores: new FakeScores(), onSelection: () => calls++ });
       expect(() => router.select([])).to.throw(AppError);
       expect(calls).to.equal(0);
     });
 
     it('a throwing listener is logged and does not break selection or count as a fallback', () => {
       const log = recordingLog();
-      const router = new MessageRouter({
+      const router = new AgentRouter({
         random: seededRandom(1),
         scores: FakeScores.live({ a: 0.9 }),
         log,
@@ -233,7 +233,7 @@ describe('MessageRouter', () => {
   describe('stats', () => {
     it('counts selections by the strategy that actually chose, and fallbacks by reason', () => {
       const scores = FakeScores.live({ a: 0.9 });
-      const router = new MessageRouter({ random: seededRandom(1), scores, strategies: { LEAST_LOADED: throwing('LEAST_LOADED') } });
+      const router = new AgentRouter({ random: seededRandom(1), scores, strategies: { LEAST_LOADED: throwing('LEAST_LOADED') } });
       router.select(list); // RIPPLE
       router.select(list); // RIPPLE
       router.select(list, 'ROUND_ROBIN');
@@ -250,7 +250,7 @@ describe('MessageRouter', () => {
     });
 
     it('returns a snapshot the caller cannot use to change the counters', () => {
-      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores() });
+      const router = new AgentRouter({ random: seededRandom(1), scores: new FakeScores() });
       const snapshot = router.stats();
       snapshot.selections.RANDOM = 99;
       snapshot.fallbacksByReason.rep_disabled = 99;
@@ -263,7 +263,7 @@ describe('MessageRouter', () => {
     const obs = (agentId: string, latencyMs: number, outcome: Observation['outcome'], at: number): Observation => ({ agentId, latencyMs, outcome, at });
 
     it('feeds the observed statistics the strategies read, and counts observations', () => {
-      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores() });
+      const router = new AgentRouter({ random: seededRandom(1), scores: new FakeScores() });
       router.observe(obs('a', 120, 'completed', 10));
       router.observe(obs('a', 3, 'timeout', 20));
       expect(router.observationCount).to.equal(2);
@@ -272,7 +272,7 @@ describe('MessageRouter', () => {
 
     it('learns into a shared store when one is given', () => {
       const observed = new ObservedStats();
-      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores(), observed });
+      const router = new AgentRouter({ random: seededRandom(1), scores: new FakeScores(), observed });
       router.observe(obs('a', 120, 'completed', 10));
       expect(router.observedStats).to.equal(observed);
       expect(observed.has('a', 10)).to.equal(true);
@@ -289,7 +289,7 @@ describe('MessageRouter', () => {
           throw new Error('cannot learn');
         },
       };
-      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores(), log, strategies: { LEARNER: learner, BROKEN: broken } });
+      const router = new AgentRouter({ random: seededRandom(1), scores: new FakeScores(), log, strategies: { LEARNER: learner, BROKEN: broken } });
       expect(() => router.observe(obs('a', 1, 'completed', 0))).to.not.throw();
       expect(seen).to.deep.equal(['a:true']); // the store is updated before strategies learn
       expect(log.entries.filter((e) => e.level === 'warn').map((e) => (e.obj as { strategy: string }).strategy)).to.deep.equal(['BROKEN']);
@@ -301,7 +301,7 @@ describe('MessageRouter', () => {
 
     it('selects by a name outside StrategyName and counts it apart', () => {
       const events: string[] = [];
-      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores(), strategies: { ORACLE: oracle }, onSelection: (e) => events.push(e.strategy) });
+      const router = new AgentRouter({ random: seededRandom(1), scores: new FakeScores(), strategies: { ORACLE: oracle }, onSelection: (e) => events.push(e.strategy) });
       expect(router.select(list, 'ORACLE')).to.include({ agentId: 'c', strategy: 'ORACLE', fallback: false });
       expect(events).to.deep.equal(['ORACLE']);
       expect(router.stats().extraSelections).to.deep.equal({ ORACLE: 1 });
@@ -309,19 +309,19 @@ describe('MessageRouter', () => {
     });
 
     it('may be the default strategy; an unknown default is refused at construction', () => {
-      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores(), strategies: { ORACLE: oracle } }, { defaultStrategy: 'ORACLE' });
+      const router = new AgentRouter({ random: seededRandom(1), scores: new FakeScores(), strategies: { ORACLE: oracle } }, { defaultStrategy: 'ORACLE' });
       expect(router.select(list).strategy).to.equal('ORACLE');
-      expect(() => new MessageRouter({ random: seededRandom(1), scores: new FakeScores() }, { defaultStrategy: 'ORACLE' })).to.throw(TypeError, /default/);
-      expect(() => new MessageRouter({ random: seededRandom(1), scores: new FakeScores() }, { defaultStrategy: 'toString' })).to.throw(TypeError);
+      expect(() => new AgentRouter({ random: seededRandom(1), scores: new FakeScores() }, { defaultStrategy: 'ORACLE' })).to.throw(TypeError, /default/);
+      expect(() => new AgentRouter({ random: seededRandom(1), scores: new FakeScores() }, { defaultStrategy: 'toString' })).to.throw(TypeError);
     });
 
     it('still never resolves names from Object.prototype', () => {
-      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores(), strategies: { ORACLE: oracle } });
+      const router = new AgentRouter({ random: seededRandom(1), scores: new FakeScores(), strategies: { ORACLE: oracle } });
       for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) expect(() => router.select(list, name), name).to.throw(TypeError);
     });
 
     it('falls back to RANDOM when an extra strategy throws', () => {
-      const router = new MessageRouter({ random: seededRandom(1), scores: new FakeScores(), strategies: { ORACLE: throwing('ORACLE') } });
+      const router = new AgentRouter({ random: seededRandom(1), scores: new FakeScores(), strategies: { ORACLE: throwing('ORACLE') } });
       expect(router.select(list, 'ORACLE')).to.include({ strategy: 'RANDOM', fallback: true, fallbackReason: 'strategy_error' });
     });
   });

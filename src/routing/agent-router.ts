@@ -1,4 +1,4 @@
-import { STRATEGY_NAMES, type StrategyName } from '../config.js';
+import { DEFAULT_STRATEGY, STRATEGY_NAMES, type StrategyName } from '../schemas/common.js';
 import { AppError } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
 import type { Random } from '../random.js';
@@ -24,8 +24,8 @@ export interface SelectionEvent {
   readonly fallbackReason?: FallbackReason;
 }
 
-/** Collaborators of the MessageRouter. */
-export interface MessageRouterDeps {
+/** Collaborators of the AgentRouter. */
+export interface AgentRouterDeps {
   /** The only source of randomness for every strategy and the fallback. */
   random: Random;
   /** Signal-derived scores (the coordination service). */
@@ -43,7 +43,7 @@ export interface MessageRouterDeps {
   observed?: ObservedStats;
 }
 
-export interface MessageRouterOptions {
+export interface AgentRouterOptions {
   /**
    * Whether RIPPLE_COORDINATION may use signals; when false its requests fall back to RANDOM.
    * @defaultValue true (COORDINATION_ENABLE_REP)
@@ -61,9 +61,9 @@ export interface MessageRouterOptions {
   ripple: Partial<RippleOptions>;
 }
 
-export const DEFAULT_ROUTER_OPTIONS: Readonly<MessageRouterOptions> = {
+export const DEFAULT_ROUTER_OPTIONS: Readonly<AgentRouterOptions> = {
   enableRep: true,
-  defaultStrategy: 'RIPPLE_COORDINATION',
+  defaultStrategy: DEFAULT_STRATEGY,
   observation: {},
   ripple: {},
 };
@@ -101,10 +101,10 @@ const NO_LIVE_SIGNALS_LOG = { requested: 'RIPPLE_COORDINATION', fallbackReason: 
  * nothing to go on); any strategy falls back to RANDOM when it throws. The hot path allocates
  * only the strategy's choice and the result.
  */
-export class MessageRouter {
+export class AgentRouter {
   /** What the router has observed of each agent; strategies read it through SelectionContext.observed. */
   readonly observedStats: ObservedStats;
-  private readonly options: Readonly<MessageRouterOptions>;
+  private readonly options: Readonly<AgentRouterOptions>;
   private readonly strategies: Record<string, RoutingStrategy>;
   private readonly fallbackStrategy = new RandomStrategy();
   private readonly ctx: { random: SelectionContext['random']; scores: ScoreSource; observed: ObservedStats; now: number };
@@ -120,7 +120,7 @@ export class MessageRouter {
   /** The reason the previous RIPPLE_COORDINATION request fell back, so a streak is warned about once. */
   private rippleFallbackStreak: FallbackReason | undefined;
 
-  constructor(deps: MessageRouterDeps, options: Partial<MessageRouterOptions> = {}) {
+  constructor(deps: AgentRouterDeps, options: Partial<AgentRouterOptions> = {}) {
     this.options = { ...DEFAULT_ROUTER_OPTIONS, ...options };
     this.strategies = createStrategies({ ripple: this.options.ripple });
     for (const [name, strategy] of Object.entries(deps.strategies ?? {})) {
