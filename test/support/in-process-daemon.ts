@@ -1,0 +1,88 @@
+import { loadConfig } from '../../src/config.js';
+import { Daemon } from '../../src/daemon.js';
+import { buildTokens } from '../../src/main.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { VirtualClock } from '../../src/time/virtual-clock.js';
+import { LinkedTransport } from '../../src/transport/linked-pair.js';
+import { settled } from './settled.js';
+import { TestClient } from './ws-client.js';
+
+type LogLine = Record<string, unknown>;
+
+export interface InProcessDaemon {
+  daemon: Daemon;
+  /** The daemon's only clock: nothing it schedules happens until `advance()` moves it. */
+  clock: VirtualClock;
+  /** Every log line so far, parsed. */
+  logs: LogLine[];
+  /** Resolves with the first log line matching, waiting for it if need be. */
+  waitForLog(match: (line: LogLine) => boolean): Promise<LogLine>;
+  /** A client over an in-memory linked pair, authenticated with `token` as an upgrade would be. */
+  connect(token?: string): TestClient;
+  /** Move the clock `ms` forward in steps, letting replies and callbacks run after each. */
+  advance(ms: number, stepMs?: number): Promise<void>;
+  /** The /metrics text. */
+  metrics(): Promise<string>;
+  /** Graceful stop, as SIGTERM does (the clock moves if draining waits on it). */
+  stop(): Promise<void>;
+}
+
+/** Let callbacks already queued (frames in flight, resolved promises) run. */
+export const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * The real daemon built from `env` as the process builds it (config, tokens, log lines) and
+ * started in this process on a VirtualClock. Clients reach it through `daemon.connect()`, the
+ * path every accepted WebSocket takes, over in-memory linked pairs: no socket, no waiting.
+ */
+export async function startInProcess(env: Record<string, string> = {}): Promise<InProcessDaemon> {
+  const config = loadConfig({ COORDD_PORT: '0', COORDD_LOG_LEVEL: 'info', ...env });
+  const tokens = buildTokens(config);
+  const clock = new VirtualClock(Date.now());
+  const logs: LogLine[] = [];
+  const waiters: { match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
+  const destination = {
+    write(line: string): void {
+      const parsed = JSON.parse(line) as LogLine;
+      logs.push(parsed);
+      for (const w of [...waiters]) {
+        if (w.match(parsed)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(parsed);
+        }
+      }
+    },
+  };
+  const daemon = new Daemon(config, { logger: createLogger(config.logLevel, destination), clock, tokens, validateResults: true });
+  await daemon.start();
+  let connections = 0;
+  return {
+    daemon,
+    clock,
+    logs,
+    waitForLog(match) {
+      const found = logs.find(match);
+      return found ? Promise.resolve(found) : new Promise((resolve) => waiters.push({ match, resolve }));
+    },
+    connect(token) {
+      const identity = tokens.authenticate(token === undefined ? undefined : `Bearer ${token}`);
+      if (!identity) throw new Error('unknown token (a WebSocket upgrade would get 401)');
+      const [client, server] = LinkedTransport.pair(`mem-${++connections}`);
+      daemon.connect(server, identity);
+      return TestClient.over(client);
+    },
+    async advance(ms, stepMs = 10) {
+      await flush();
+      for (let left = ms; left > 0; left -= stepMs) {
+        clock.advance(Math.min(stepMs, left));
+        await flush();
+      }
+    },
+    metrics: () => daemon.metrics.registry.metrics(),
+    async stop() {
+      const stopped = daemon.stop();
+      while (!(await settled(stopped))) clock.advance(100);
+      await stopped;
+    },
+  };
+}
