@@ -21,6 +21,11 @@ export interface InProcessDaemon {
   connect(token?: string): TestClient;
   /** Move the clock `ms` forward in steps, letting replies and callbacks run after each. */
   advance(ms: number, stepMs?: number): Promise<void>;
+  /**
+   * Move the clock in `stepMs` steps until `awaited` settles (what a test waits for happens on
+   * a timer: an alert evaluation, a lease expiry); fails after `maxMs` of virtual time.
+   */
+  advanceUntil<T>(awaited: Promise<T>, what: string, stepMs?: number, maxMs?: number): Promise<T>;
   /** The /metrics text. */
   metrics(): Promise<string>;
   /** Graceful stop, as SIGTERM does (the clock moves if draining waits on it). */
@@ -77,6 +82,14 @@ export async function startInProcess(env: Record<string, string> = {}): Promise<
         clock.advance(Math.min(stepMs, left));
         await flush();
       }
+    },
+    async advanceUntil(awaited, what, stepMs = 10, maxMs = 60_000) {
+      await flush();
+      for (let moved = 0; !(await settled(awaited)); moved += stepMs) {
+        if (moved >= maxMs) throw new Error(`${what} did not happen within ${maxMs} ms of virtual time`);
+        clock.advance(stepMs);
+      }
+      return awaited;
     },
     metrics: () => daemon.metrics.registry.metrics(),
     async stop() {
