@@ -11,6 +11,8 @@ type LogLine = Record<string, unknown>;
 
 export interface InProcessDaemon {
   daemon: Daemon;
+  /** The daemon's HTTP server (it listens on 127.0.0.1, port 0, as the process does): /metrics, /livez... */
+  httpUrl: string;
   /** The daemon's only clock: nothing it schedules happens until `advance()` moves it. */
   clock: VirtualClock;
   /** Every log line so far, parsed. */
@@ -39,6 +41,7 @@ export const flush = (): Promise<void> => new Promise((resolve) => setImmediate(
  * The real daemon built from `env` as the process builds it (config, tokens, log lines) and
  * started in this process on a VirtualClock. Clients reach it through `daemon.connect()`, the
  * path every accepted WebSocket takes, over in-memory linked pairs: no socket, no waiting.
+ * Its HTTP server listens too (port 0), for the tests that read /livez or /healthz.
  */
 export async function startInProcess(env: Record<string, string> = {}): Promise<InProcessDaemon> {
   const config = loadConfig({ COORDD_PORT: '0', COORDD_LOG_LEVEL: 'info', ...env });
@@ -59,10 +62,11 @@ export async function startInProcess(env: Record<string, string> = {}): Promise<
     },
   };
   const daemon = new Daemon(config, { logger: createLogger(config.logLevel, destination), clock, tokens, validateResults: true });
-  await daemon.start();
+  const { port } = await daemon.start();
   let connections = 0;
   return {
     daemon,
+    httpUrl: `http://127.0.0.1:${port}`,
     clock,
     logs,
     waitForLog(match) {
