@@ -92,7 +92,7 @@ describe('agent identity is bound to the credential (in-process daemon)', functi
   });
 
   it('lets a connection register again as itself: nothing is closed, its running task stays and completes there', async () => {
-    const agent = await register(daemon.url, FLEET_A, { agentId: 'repeats', capabilities: ['repeat-work'] });
+    const agent = await register(daemon, FLEET_A, { agentId: 'repeats', capabilities: ['repeat-work'] });
     const t = await op.request('pool.assign', { type: 'x', requiredCapabilities: ['repeat-work'] });
     const run = await nextOf(agent.c, 'task.run');
     let closed = false;

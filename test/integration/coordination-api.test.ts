@@ -181,7 +181,7 @@ describe('coordination and router methods (in-process daemon on a virtual clock)
       expect(m.predictions.total).to.be.at.least(2);
       // No pool task ran here, so RIPPLE held none; the shape is the contract.
       expect(m.holds).to.deep.equal({ tasksHeld: 0, ended: 0, meanMs: 0, maxMs: 0 });
-      const text = await (await fetch(daemon.url.replace('ws://', 'http://').replace('/rpc', '/metrics'))).text();
+      const text = await daemon.metrics();
       expect(text).to.match(/^coordd_tasks_held_total 0$/m);
       expect(text).to.match(/^coordd_task_hold_seconds_count 0$/m);
       expect((await c.call('coordination.metrics', { verbose: true })).error.code).to.equal(-32602);

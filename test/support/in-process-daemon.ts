@@ -28,7 +28,7 @@ export interface InProcessDaemon {
    * a timer: an alert evaluation, a lease expiry); fails after `maxMs` of virtual time.
    */
   advanceUntil<T>(awaited: Promise<T>, what: string, stepMs?: number, maxMs?: number): Promise<T>;
-  /** The /metrics text. */
+  /** The /metrics text, from the daemon's HTTP server. */
   metrics(): Promise<string>;
   /** Graceful stop, as SIGTERM does (the clock moves if draining waits on it). */
   stop(): Promise<void>;
@@ -95,7 +95,7 @@ export async function startInProcess(env: Record<string, string> = {}): Promise<
       }
       return awaited;
     },
-    metrics: () => daemon.metrics.registry.metrics(),
+    metrics: async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text(),
     async stop() {
       const stopped = daemon.stop();
       while (!(await settled(stopped))) clock.advance(100);
