@@ -8,10 +8,11 @@ import type { RpcEngine } from './rpc/engine.js';
 import type { AgentTemplate } from './spawn/templates.js';
 import { systemClock, type Clock } from './time/clock.js';
 import { loadTlsFiles, type TlsMaterial } from './tls-files.js';
-import { TokenTable } from './transport/auth.js';
+import { TokenTable, type Identity } from './transport/auth.js';
 import { HttpServer } from './transport/http-server.js';
 import { OriginPolicy } from './transport/origin-policy.js';
 import type { Outboxes } from './transport/outbox.js';
+import type { Transport } from './transport/transport.js';
 import { CloseCode } from './transport/ws-transport.js';
 import { buildDaemonGraph, type DaemonGraph } from './wiring/daemon-graph.js';
 import { httpMetrics } from './wiring/metrics-wiring.js';
@@ -67,7 +68,7 @@ export class Daemon {
       validateResults: deps.validateResults ?? false,
       url: () => this.url,
     });
-    const { metrics, connections } = this.graph;
+    const { metrics } = this.graph;
     this.engine = this.graph.engine;
     this.outboxes = this.graph.outboxes;
     this.http = new HttpServer(
@@ -79,7 +80,7 @@ export class Daemon {
         origins: new OriginPolicy({ tls: config.tls !== undefined, bindHost: config.host, allowed: config.allowedOrigins }),
         metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
         isReady: () => this.ready,
-        onConnection: (t, identity) => connections.open(t, identity),
+        onConnection: (t, identity) => this.connect(t, identity),
         ...httpMetrics(metrics),
       },
       {
@@ -92,6 +93,14 @@ export class Daemon {
         tls: deps.tls ?? (config.tls && loadTlsFiles(config.tls)),
       },
     );
+  }
+
+  /**
+   * Serve one authenticated connection: every WebSocket the HTTP server accepts comes through
+   * here, and so can any other Transport (tests connect an in-memory linked pair).
+   */
+  connect(transport: Transport, identity: Identity): void {
+    this.graph.connections.open(transport, identity);
   }
 
   /** Agents the coordination service holds signals for (benchmarks read it). */
@@ -152,6 +161,9 @@ export class Daemon {
     alerts.stop();
     await this.outboxes.flushed();
     await this.http.close(CloseCode.GOING_AWAY, 'daemon shutting down');
+    // Connections that came through connect() but not the HTTP server (an in-memory pair).
+    this.graph.connections.closeAll(CloseCode.GOING_AWAY, 'daemon shutting down');
+    await this.outboxes.flushed();
     this.logger.info({}, 'stopped');
   }
 }

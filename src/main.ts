@@ -8,7 +8,8 @@ import { VERSION } from './version.js';
 /** Exit codes: 0 clean stop, 1 runtime failure, 2 bad configuration or an address it cannot listen on. */
 export const EXIT_CONFIG = 2;
 
-function buildTokens(config: Config): TokenTable {
+/** The token table COORDD_TOKENS_FILE and COORDD_TOKEN describe (a ConfigError names what is wrong). */
+export function buildTokens(config: Config): TokenTable {
   const entries = [];
   if (config.tokensFile) {
     try {

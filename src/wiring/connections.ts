@@ -12,11 +12,12 @@ import type { Session } from '../rpc/session.js';
 import type { Clock } from '../time/clock.js';
 import type { Identity } from '../transport/auth.js';
 import type { Outbox, Outboxes } from '../transport/outbox.js';
-import { CloseCode, type WsTransport } from '../transport/ws-transport.js';
+import type { Transport } from '../transport/transport.js';
+import { CloseCode } from '../transport/ws-transport.js';
 import type { Operator } from './operator.js';
 
 /** A connection's session as the daemon holds it: the engine's Session plus its peer, transport and outbox. */
-export type ServerSession = Session & { peer: RpcPeer; transport: WsTransport; outbox: Outbox };
+export type ServerSession = Session & { peer: RpcPeer; transport: Transport; outbox: Outbox };
 
 export interface ConnectionsDeps {
   clock: Clock;
@@ -39,6 +40,7 @@ export interface ConnectionsDeps {
 export class Connections {
   /** Frame timing's time source (one function, not a closure per frame). */
   private readonly elapsed: () => number;
+  private readonly sessions = new Set<ServerSession>();
 
   constructor(
     private readonly deps: ConnectionsDeps,
@@ -57,8 +59,8 @@ export class Connections {
     };
   }
 
-  /** A WebSocket was accepted for `identity`. */
-  open(transport: WsTransport, identity: Identity): void {
+  /** A connection (an accepted WebSocket, or any other Transport) was opened for `identity`. */
+  open(transport: Transport, identity: Identity): void {
     const { engine, outboxes, metrics } = this.deps;
     const { role, principal, credential, scope } = identity;
     const log = this.deps.logger.child({ connectionId: transport.id });
@@ -80,6 +82,7 @@ export class Connections {
       transport,
       outbox,
     };
+    this.sessions.add(session);
     metrics.wsConnections.inc();
     log.info({ role, credential, remoteAddress: transport.remoteAddress }, 'connection open');
     const reply = (text: string | undefined): void => {
@@ -108,8 +111,14 @@ export class Connections {
     transport.onclose = (code, why) => this.closed(session, code, why);
   }
 
+  /** Close every open connection with `code`, after the frames already queued for it. */
+  closeAll(code: number, reason: string): void {
+    for (const session of this.sessions) session.outbox.close(code, reason);
+  }
+
   private closed(session: ServerSession, code: number, why: string): void {
     const { pool, leases, operator, alertSubscribers, metrics } = this.deps;
+    this.sessions.delete(session);
     session.outbox.discard();
     alertSubscribers.remove(session.id);
     operator.connectionClosed(session.id);

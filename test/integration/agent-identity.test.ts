@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runDaemon, startDaemon, type DaemonProcess } from '../support/daemon-process.js';
+import { runDaemon, startDaemon } from '../support/daemon-process.js';
+import { startInProcess, type InProcessDaemon } from '../support/in-process-daemon.js';
 import { TestClient } from '../support/ws-client.js';
 
 const FLEET_A = 'fleet-a-token-0123456789abcdef';
@@ -27,8 +28,9 @@ const TOKENS = JSON.stringify([
   { token: ADMIN, role: 'admin', name: 'root' },
 ]);
 
-async function register(url: string, token: string, params: object): Promise<{ c: TestClient; reply: any }> {
-  const c = await TestClient.connect(url, token);
+/** Register over a WebSocket to `daemon` (a URL) or over a linked pair to an in-process daemon. */
+async function register(daemon: string | InProcessDaemon, token: string, params: object): Promise<{ c: TestClient; reply: any }> {
+  const c = typeof daemon === 'string' ? await TestClient.connect(daemon, token) : daemon.connect(token || undefined);
   const reply = await c.call('agent.register', { capabilities: ['work'], capacity: 1, ...params });
   return { c, reply };
 }
@@ -41,27 +43,27 @@ async function nextOf(c: TestClient, method: string): Promise<any> {
   }
 }
 
-describe('agent identity is bound to the credential (real daemon)', function () {
+describe('agent identity is bound to the credential (in-process daemon)', function () {
   this.timeout(20_000);
-  let daemon: DaemonProcess;
+  let daemon: InProcessDaemon;
   let op: TestClient;
 
   before(async () => {
-    daemon = await startDaemon({ COORDD_TOKENS_FILE: tokensFile(TOKENS) });
-    op = await TestClient.connect(daemon.url, OPERATOR);
+    daemon = await startInProcess({ COORDD_TOKENS_FILE: tokensFile(TOKENS) });
+    op = daemon.connect(OPERATOR);
   });
   after(async () => {
     await op.close();
-    expect(await daemon.stop()).to.equal(0);
+    await daemon.stop();
   });
 
   it('refuses an impostor with another token: the real agent keeps its connection and its task, and completes it', async () => {
-    const real = await register(daemon.url, FLEET_A, { agentId: 'victim', capabilities: ['victim-work'] });
+    const real = await register(daemon, FLEET_A, { agentId: 'victim', capabilities: ['victim-work'] });
     expect(real.reply.result.agentId).to.equal('victim');
     const t = await op.request('pool.assign', { type: 'x', payload: { n: 1 }, requiredCapabilities: ['victim-work'] });
     const run = await nextOf(real.c, 'task.run');
 
-    const impostor = await register(daemon.url, FLEET_B, { agentId: 'victim', capabilities: ['victim-work'] });
+    const impostor = await register(daemon, FLEET_B, { agentId: 'victim', capabilities: ['victim-work'] });
     expect(impostor.reply.error).to.deep.include({ code: -32001 });
     expect(impostor.reply.error.data).to.deep.include({ name: 'FORBIDDEN', agentId: 'victim' });
     expect(impostor.reply.error.data.detail).to.match(/held by another credential/);
@@ -82,15 +84,15 @@ describe('agent identity is bound to the credential (real daemon)', function () 
   });
 
   it('lets the same credential take its agent over (a reconnect): the old connection is closed with 4001', async () => {
-    const first = await register(daemon.url, FLEET_A, { agentId: 'rejoin' });
-    const again = await register(daemon.url, FLEET_A, { agentId: 'rejoin' });
+    const first = await register(daemon, FLEET_A, { agentId: 'rejoin' });
+    const again = await register(daemon, FLEET_A, { agentId: 'rejoin' });
     expect(again.reply.result.agentId).to.equal('rejoin');
     expect((await first.c.closed).code).to.equal(4001);
     await again.c.close();
   });
 
   it('lets a connection register again as itself: nothing is closed, its running task stays and completes there', async () => {
-    const agent = await register(daemon.url, FLEET_A, { agentId: 'repeats', capabilities: ['repeat-work'] });
+    const agent = await register(daemon, FLEET_A, { agentId: 'repeats', capabilities: ['repeat-work'] });
     const t = await op.request('pool.assign', { type: 'x', requiredCapabilities: ['repeat-work'] });
     const run = await nextOf(agent.c, 'task.run');
     let closed = false;
@@ -112,17 +114,17 @@ describe('agent identity is bound to the credential (real daemon)', function () 
   });
 
   it('frees the id when the agent is gone: another credential may claim it then', async () => {
-    const first = await register(daemon.url, FLEET_A, { agentId: 'passed-on' });
+    const first = await register(daemon, FLEET_A, { agentId: 'passed-on' });
     await first.c.close();
     await daemon.waitForLog((l) => l.msg === 'agent removed' && l.agentId === 'passed-on');
-    const next = await register(daemon.url, FLEET_B, { agentId: 'passed-on' });
+    const next = await register(daemon, FLEET_B, { agentId: 'passed-on' });
     expect(next.reply.result.agentId).to.equal('passed-on');
     await next.c.close();
   });
 
   it('lets an admin token take over any agent, and logs it', async () => {
-    const held = await register(daemon.url, FLEET_A, { agentId: 'seized' });
-    const admin = await register(daemon.url, ADMIN, { agentId: 'seized' });
+    const held = await register(daemon, FLEET_A, { agentId: 'seized' });
+    const admin = await register(daemon, ADMIN, { agentId: 'seized' });
     expect(admin.reply.result.agentId).to.equal('seized');
     expect((await held.c.closed).code).to.equal(4001);
     const line = await daemon.waitForLog((l) => l.msg === 'admin took over an agent held by another credential');
@@ -131,29 +133,29 @@ describe('agent identity is bound to the credential (real daemon)', function () 
   });
 
   it('scopes tokens to a list of ids or a prefix', async () => {
-    const listed = await register(daemon.url, LISTED, { agentId: 'listed-2' });
+    const listed = await register(daemon, LISTED, { agentId: 'listed-2' });
     expect(listed.reply.result.agentId).to.equal('listed-2');
-    const outside = await register(daemon.url, LISTED, { agentId: 'listed-3' });
+    const outside = await register(daemon, LISTED, { agentId: 'listed-3' });
     expect(outside.reply.error).to.deep.include({ code: -32001 });
     expect(outside.reply.error.data).to.deep.include({ agentId: 'listed-3', agentIds: ['listed-1', 'listed-2'] });
     expect(outside.reply.error.data.detail).to.match(/outside this token's scope/);
-    const unnamed = await register(daemon.url, LISTED, {});
+    const unnamed = await register(daemon, LISTED, {});
     expect(unnamed.reply.error.code).to.equal(-32001);
     expect(unnamed.reply.error.data.detail).to.match(/must name its agentId/);
 
-    const team = await register(daemon.url, PREFIXED, { agentId: 'team-a-7' });
+    const team = await register(daemon, PREFIXED, { agentId: 'team-a-7' });
     expect(team.reply.result.agentId).to.equal('team-a-7');
-    const otherTeam = await register(daemon.url, PREFIXED, { agentId: 'team-b-7' });
+    const otherTeam = await register(daemon, PREFIXED, { agentId: 'team-b-7' });
     expect(otherTeam.reply.error).to.deep.include({ code: -32001 });
     expect(otherTeam.reply.error.data).to.deep.include({ agentId: 'team-b-7', agentIdPrefix: 'team-a-' });
     // Without an id, a prefix-scoped token is given a fresh one inside its prefix.
-    const fresh = await register(daemon.url, PREFIXED, {});
+    const fresh = await register(daemon, PREFIXED, {});
     expect(fresh.reply.result.agentId).to.match(/^team-a-[0-9a-f-]{36}$/);
 
     // An unscoped token may not claim an id a scoped token holds, and a scoped one cannot take over from another credential.
-    expect((await register(daemon.url, FLEET_A, { agentId: 'team-a-7' })).reply.error.code).to.equal(-32001);
-    const unscoped = await register(daemon.url, FLEET_A, { agentId: 'team-a-8' });
-    expect((await register(daemon.url, PREFIXED, { agentId: 'team-a-8' })).reply.error.code).to.equal(-32001);
+    expect((await register(daemon, FLEET_A, { agentId: 'team-a-7' })).reply.error.code).to.equal(-32001);
+    const unscoped = await register(daemon, FLEET_A, { agentId: 'team-a-8' });
+    expect((await register(daemon, PREFIXED, { agentId: 'team-a-8' })).reply.error.code).to.equal(-32001);
     expect((await team.c.request('agent.heartbeat', {})).agentId).to.equal('team-a-7');
     await Promise.all([listed, outside, unnamed, team, otherTeam, fresh, unscoped].map((r) => r.c.close()));
   });
@@ -162,7 +164,7 @@ describe('agent identity is bound to the credential (real daemon)', function () 
     await op.request('coordination.signal', { agentId: 'target', signalType: 'load', value: 0.1 });
     const loadOf = async (agentId: string): Promise<number[]> =>
       (await op.request('coordination.state', { agentId })).signals.filter((s: any) => s.signalType === 'load').map((s: any) => s.value);
-    const c = await TestClient.connect(daemon.url, FLEET_A);
+    const c = daemon.connect(FLEET_A);
     const refused = await c.call('coordination.signal', { agentId: 'target', signalType: 'load', value: 1 });
     expect(refused.error).to.deep.include({ code: -32001 });
     expect(refused.error.data.detail).to.match(/agent\.register first/);
@@ -189,7 +191,7 @@ describe('agent identity is bound to the credential (real daemon)', function () 
   });
 
   it('lets an admin registered as one agent signal about another, and logs it once', async () => {
-    const admin = await register(daemon.url, ADMIN, { agentId: 'admin-agent' });
+    const admin = await register(daemon, ADMIN, { agentId: 'admin-agent' });
     for (let i = 0; i < 2; i++) expect((await admin.c.request('coordination.signal', { agentId: 'someone', signalType: 'load', value: 0.5 })).agentId).to.equal('someone');
     await admin.c.request('coordination.signal', { signals: [{ agentId: 'someone', signalType: 'cost', value: 0.5 }] });
     const isNote = (l: Record<string, unknown>): boolean => l.msg === 'admin connection registered as one agent sent signals about another' && l.about === 'someone';
@@ -208,8 +210,8 @@ describe('agent identity is bound to the credential (real daemon)', function () 
   });
 
   it('shows another agent\'s leases without their lease ids and fencing tokens to agents; the holder and operators see them in full', async () => {
-    const holder = await register(daemon.url, FLEET_A, { agentId: 'holder' });
-    const other = await register(daemon.url, FLEET_B, { agentId: 'onlooker' });
+    const holder = await register(daemon, FLEET_A, { agentId: 'holder' });
+    const other = await register(daemon, FLEET_B, { agentId: 'onlooker' });
     const grant = await holder.c.request('resource.acquire', { resource: 'repo/main', mode: 'exclusive', ttlSeconds: 60 });
     const full = { leaseId: grant.leaseId, fencingToken: grant.fencingToken, agentId: 'holder', mode: 'exclusive', resource: 'repo/main' };
 
@@ -221,11 +223,11 @@ describe('agent identity is bound to the credential (real daemon)', function () 
     expect(lease).not.to.have.property('leaseId');
     expect(lease).not.to.have.property('fencingToken');
     expect(lease.expiresAt).to.equal(grant.expiresAt);
-    const unregistered = await TestClient.connect(daemon.url, FLEET_A);
+    const unregistered = daemon.connect(FLEET_A);
     const anon = (await unregistered.request('resource.list', {})).resources.find((r: any) => r.resource === 'repo/main');
     expect(anon.leases[0]).not.to.have.property('leaseId');
     expect((await op.request('resource.list', { resource: 'repo/main' })).resources[0].leases[0]).to.deep.include(full);
-    const admin = await TestClient.connect(daemon.url, ADMIN);
+    const admin = daemon.connect(ADMIN);
     expect((await admin.request('resource.list', { resource: 'repo/main' })).resources[0].leases[0]).to.deep.include(full);
 
     // Nor can the onlooker use the holder's lease.
@@ -255,13 +257,13 @@ describe('agent identity of spawned workers (real child process, join token)', f
   });
 });
 
-describe('agent identity without tokens (loopback, every connection admin)', function () {
+describe('agent identity without tokens (in-process daemon, every connection admin as on loopback)', function () {
   this.timeout(20_000);
 
   it('lets a connection take an agent over (every connection shares the open credential), without a warning', async () => {
-    const daemon = await startDaemon();
-    const first = await register(daemon.url, '', { agentId: 'local-1' });
-    const second = await register(daemon.url, '', { agentId: 'local-1' });
+    const daemon = await startInProcess();
+    const first = await register(daemon, '', { agentId: 'local-1' });
+    const second = await register(daemon, '', { agentId: 'local-1' });
     expect(second.reply.result.agentId).to.equal('local-1');
     expect((await first.c.closed).code).to.equal(4001);
     // A refusal or an admin override is logged before the registration itself.

@@ -2,12 +2,12 @@ import { expect } from 'chai';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDaemon, type DaemonProcess } from '../support/daemon-process.js';
+import { startInProcess, type InProcessDaemon } from '../support/in-process-daemon.js';
 import { TestClient } from '../support/ws-client.js';
 
 /** A raw socket speaking the agent side of the protocol, frame by frame. */
-async function agent(url: string, params: object, token?: string): Promise<{ c: TestClient; reg: any }> {
-  const c = await TestClient.connect(url, token);
+async function agent(daemon: InProcessDaemon, params: object, token?: string): Promise<{ c: TestClient; reg: any }> {
+  const c = daemon.connect(token);
   const reg = await c.request('agent.register', { capabilities: ['echo'], capacity: 1, ...params });
   return { c, reg };
 }
@@ -20,22 +20,22 @@ async function nextOf(c: TestClient, method: string): Promise<any> {
   }
 }
 
-describe('agent protocol (raw agent socket, real daemon)', function () {
+describe('agent protocol (raw agent connection, in-process daemon on a virtual clock)', function () {
   this.timeout(20_000);
-  let daemon: DaemonProcess;
+  let daemon: InProcessDaemon;
   let op: TestClient;
 
   before(async () => {
-    daemon = await startDaemon({ COORDD_AGENT_HEARTBEAT_INTERVAL: '0.5', COORDD_RETRY_BASE_DELAY: '0.02', COORDD_RETRY_MAX_DELAY: '0.05' });
-    op = await TestClient.connect(daemon.url);
+    daemon = await startInProcess({ COORDD_AGENT_HEARTBEAT_INTERVAL: '0.5', COORDD_RETRY_BASE_DELAY: '0.02', COORDD_RETRY_MAX_DELAY: '0.05' });
+    op = daemon.connect();
   });
   after(async () => {
     await op.close();
-    expect(await daemon.stop()).to.equal(0);
+    await daemon.stop();
   });
 
   it('refuses heartbeat and progress before registration with NOT_REGISTERED', async () => {
-    const c = await TestClient.connect(daemon.url);
+    const c = daemon.connect();
     expect((await c.call('agent.heartbeat', {})).error).to.deep.include({ code: -32020 });
     expect((await c.call('task.progress', { taskId: 't', epoch: 1 })).error.code).to.equal(-32020);
     expect((await c.call('agent.register', { capabilities: [], capacity: 0 })).error.data.paths).to.deep.equal(['capacity']);
@@ -43,7 +43,7 @@ describe('agent protocol (raw agent socket, real daemon)', function () {
   });
 
   it('registers with the configured heartbeat interval; one agent per connection', async () => {
-    const { c, reg } = await agent(daemon.url, { agentId: 'reg-1', name: 'first' });
+    const { c, reg } = await agent(daemon, { agentId: 'reg-1', name: 'first' });
     expect(reg).to.deep.include({ agentId: 'reg-1', heartbeatIntervalMs: 500 });
     expect(reg.contextWindowId).to.be.a('string').and.not.empty;
     expect(reg.leaseTtlMs).to.be.a('number');
@@ -53,8 +53,8 @@ describe('agent protocol (raw agent socket, real daemon)', function () {
   });
 
   it('refuses a context window held by a live agent; a new connection with the same id takes over (old closed with 4001)', async () => {
-    const first = await agent(daemon.url, { agentId: 'iso-1', contextWindowId: 'ctx-shared' });
-    const other = await TestClient.connect(daemon.url);
+    const first = await agent(daemon, { agentId: 'iso-1', contextWindowId: 'ctx-shared' });
+    const other = daemon.connect();
     const refused = await other.call('agent.register', { agentId: 'iso-2', capabilities: [], capacity: 1, contextWindowId: 'ctx-shared' });
     expect(refused.error).to.deep.include({ code: -32021 });
     expect(refused.error.data).to.deep.include({ contextWindowId: 'ctx-shared', heldBy: 'iso-1' });
@@ -68,7 +68,7 @@ describe('agent protocol (raw agent socket, real daemon)', function () {
   });
 
   it('sends task.run as a request; the response completes the task; errors with retryable:false fail it', async () => {
-    const { c } = await agent(daemon.url, { agentId: 'run-1', capabilities: ['run'] });
+    const { c } = await agent(daemon, { agentId: 'run-1', capabilities: ['run'] });
     const t = await op.request('pool.assign', { type: 'greet', payload: { name: 'x' }, requiredCapabilities: ['run'], traceId: 'trace-run-1' });
     const run = await nextOf(c, 'task.run');
     expect(run.params).to.deep.include({ taskId: t.taskId, type: 'greet', attempt: 1, epoch: 1, traceId: 'trace-run-1' });
@@ -93,9 +93,10 @@ describe('agent protocol (raw agent socket, real daemon)', function () {
   });
 
   it('times an attempt out: task.cancel to the agent, a retry with a new epoch, the late answer ignored and counted', async () => {
-    const { c } = await agent(daemon.url, { agentId: 'slow-1', capabilities: ['slow'] });
+    const { c } = await agent(daemon, { agentId: 'slow-1', capabilities: ['slow'] });
     const t = await op.request('pool.assign', { type: 'slow', requiredCapabilities: ['slow'], timeoutMs: 200, maxAttempts: 2 });
     const first = await nextOf(c, 'task.run');
+    await daemon.advance(300); // past the 200 ms timeout and the retry backoff, short of the second timeout
     const cancel = await nextOf(c, 'task.cancel');
     expect(cancel.params).to.deep.equal({ taskId: t.taskId, epoch: 1 });
     expect(cancel).not.to.have.property('id');
@@ -106,19 +107,19 @@ describe('agent protocol (raw agent socket, real daemon)', function () {
     const done = await op.request('task.wait', { taskId: t.taskId, timeoutMs: 5000 });
     expect(done).to.deep.include({ state: 'COMPLETED', result: 'fresh', epoch: 2 });
     expect(done.attempts.map((a: any) => a.outcome)).to.deep.equal(['timeout', 'completed']);
-    const metrics = await (await fetch(`${daemon.httpUrl}/metrics`)).text();
+    const metrics = await daemon.metrics();
     expect(metrics).to.match(/coordd_stale_epoch_reports_total\{kind="progress"\} [1-9]/);
     await c.close();
   });
 
   it('requeues at once when an agent disconnects mid-task, and the task runs on the next agent', async () => {
-    const a = await agent(daemon.url, { agentId: 'gone-1', capabilities: ['hand-off'] });
+    const a = await agent(daemon, { agentId: 'gone-1', capabilities: ['hand-off'] });
     const t = await op.request('pool.assign', { type: 'x', requiredCapabilities: ['hand-off'] });
     await nextOf(a.c, 'task.run');
     await a.c.close();
     await daemon.waitForLog((l) => l.msg === 'task requeued' && l.taskId === t.taskId);
     expect((await op.request('task.get', { taskId: t.taskId })).state).to.equal('PENDING');
-    const b = await agent(daemon.url, { agentId: 'gone-2', capabilities: ['hand-off'] });
+    const b = await agent(daemon, { agentId: 'gone-2', capabilities: ['hand-off'] });
     const run = await nextOf(b.c, 'task.run');
     expect(run.params).to.deep.include({ taskId: t.taskId, attempt: 2 });
     b.c.send({ jsonrpc: '2.0', id: run.id, result: null });
@@ -138,7 +139,9 @@ describe('agent protocol (raw agent socket, real daemon)', function () {
     expect((await op.call('pool.assign', { type: 'x', priority: 1.5, maxAttempts: 0 })).error.data.paths).to.have.members(['priority', 'maxAttempts']);
     expect((await op.call('task.list', { state: 'DONE' })).error.code).to.equal(-32602);
     const t = await op.request('pool.assign', { type: 'nobody-can', requiredCapabilities: ['unobtainium'] });
-    const waited = await op.call('task.wait', { taskId: t.taskId, timeoutMs: 50 });
+    const waiting = op.call('task.wait', { taskId: t.taskId, timeoutMs: 50 });
+    await daemon.advance(50);
+    const waited = await waiting;
     expect(waited.error).to.deep.include({ code: -32026 });
     expect(waited.error.data.state).to.equal('PENDING');
     expect((await op.request('task.cancel', { taskId: t.taskId })).state).to.equal('CANCELLED');
@@ -163,15 +166,16 @@ describe('agent protocol (raw agent socket, real daemon)', function () {
   });
 });
 
-describe('agent liveness and roles (real daemon)', function () {
+describe('agent liveness and roles (in-process daemon on a virtual clock)', function () {
   this.timeout(20_000);
 
   it('marks a silent agent DEGRADED, then removes it (closed with 4002) and requeues its task', async () => {
-    const daemon = await startDaemon({ COORDD_AGENT_HEARTBEAT_INTERVAL: '0.1', COORDD_AGENT_LEASE_TTL: '0.3', COORDD_AGENT_REMOVAL_GRACE: '0.4', COORDD_LOG_LEVEL: 'info' });
-    const op = await TestClient.connect(daemon.url);
-    const { c } = await agent(daemon.url, { agentId: 'quiet', capabilities: ['q'] });
+    const daemon = await startInProcess({ COORDD_AGENT_HEARTBEAT_INTERVAL: '0.1', COORDD_AGENT_LEASE_TTL: '0.3', COORDD_AGENT_REMOVAL_GRACE: '0.4', COORDD_LOG_LEVEL: 'info' });
+    const op = daemon.connect();
+    const { c } = await agent(daemon, { agentId: 'quiet', capabilities: ['q'] });
     const t = await op.request('pool.assign', { type: 'q', requiredCapabilities: ['q'] });
     await nextOf(c, 'task.run');
+    await daemon.advance(1000); // no heartbeat for 1 s: past the lease TTL and the removal grace
     await daemon.waitForLog((l) => l.msg === 'agent state' && l.agentId === 'quiet' && l.state === 'DEGRADED');
     expect((await c.closed).code).to.equal(4002);
     expect((await op.request('task.get', { taskId: t.taskId })).state).to.equal('PENDING');
@@ -186,9 +190,9 @@ describe('agent liveness and roles (real daemon)', function () {
     const dir = mkdtempSync(join(tmpdir(), 'coordd-roles-'));
     const file = join(dir, 'tokens');
     writeFileSync(file, 'agent-token-0123456789abcdef agent\noperator-token-0123456789ab operator\n');
-    const daemon = await startDaemon({ COORDD_TOKENS_FILE: file });
-    const { c } = await agent(daemon.url, { agentId: 'self' }, 'agent-token-0123456789abcdef');
-    const op = await TestClient.connect(daemon.url, 'operator-token-0123456789ab');
+    const daemon = await startInProcess({ COORDD_TOKENS_FILE: file });
+    const { c } = await agent(daemon, { agentId: 'self' }, 'agent-token-0123456789abcdef');
+    const op = daemon.connect('operator-token-0123456789ab');
     expect((await c.call('pool.assign', { type: 'x' })).error.code).to.equal(-32001);
     expect((await op.call('agent.register', { capabilities: [], capacity: 1 })).error.code).to.equal(-32001);
     expect((await c.request('coordination.signal', { agentId: 'self', signalType: 'load', value: 0.2 })).agentId).to.equal('self');

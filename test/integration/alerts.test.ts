@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDaemon, type DaemonProcess } from '../support/daemon-process.js';
+import { startInProcess, type InProcessDaemon } from '../support/in-process-daemon.js';
 import { TestClient } from '../support/ws-client.js';
 
 /** The next message of a method (skipping others). */
@@ -29,40 +30,40 @@ alerts:
   conflictResolutionMaxSeconds: 300
 `;
 
-describe('performance alerts (real daemon, config file)', function () {
+describe('performance alerts (in-process daemon on a virtual clock, config file)', function () {
   this.timeout(20_000);
   let dir: string;
-  let daemon: DaemonProcess;
+  let daemon: InProcessDaemon;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'coordd-alerts-'));
     writeFileSync(join(dir, 'coordd.yml'), CONFIG);
-    daemon = await startDaemon({ COORDD_CONFIG: join(dir, 'coordd.yml') });
+    daemon = await startInProcess({ COORDD_CONFIG: join(dir, 'coordd.yml') });
   });
   after(async () => {
-    expect(await daemon.stop()).to.equal(0);
+    await daemon.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('sends alert.raised when one busy slot of four leaves the pool underused, and alert.cleared once it fills up', async () => {
-    const op = await TestClient.connect(daemon.url);
+    const op = daemon.connect();
     const sub = await op.request('coordination.alerts', { subscribe: true });
     expect(sub).to.deep.include({ active: [], subscribed: true });
     expect(sub.thresholds).to.deep.include({ evaluationIntervalSeconds: 0.05, windowSeconds: 0.5, minSamples: 3, utilizationMin: 0.6 });
 
-    const agent = await TestClient.connect(daemon.url);
+    const agent = daemon.connect();
     await agent.request('agent.register', { agentId: 'alerts-1', capabilities: ['echo'], capacity: 4 });
     await op.request('pool.assign', { type: 'echo', payload: { n: 0 } });
     const runs = [await nextOf(agent, 'task.run')];
 
-    const raised = (await nextOf(op, 'alert.raised')).params;
+    const raised = (await daemon.advanceUntil(nextOf(op, 'alert.raised'), 'alert.raised')).params;
     expect(raised).to.have.keys(['alert', 'value', 'threshold', 'startedAt', 'message']);
     expect(raised).to.deep.include({ alert: 'utilization_low', value: 0.25, threshold: 0.6 });
-    expect(raised.startedAt).to.be.within(Date.now() - 10_000, Date.now());
+    expect(raised.startedAt).to.be.within(daemon.clock.now() - 10_000, daemon.clock.now());
     const listed = await op.request('coordination.alerts', {});
     expect(listed.active.map((a: any) => [a.alert, a.startedAt])).to.deep.equal([['utilization_low', raised.startedAt]]);
     expect(listed.subscribed).to.equal(true);
-    const metrics = await (await fetch(`${daemon.httpUrl}/metrics`)).text();
+    const metrics = await daemon.metrics();
     expect(metrics).to.match(/^coordd_alerts_active\{alert="utilization_low"\} 1$/m);
     expect(metrics).to.match(/^coordd_alerts_active\{alert="utilization_high"\} 0$/m);
     expect(metrics).to.match(/^coordd_alert_transitions_total\{alert="utilization_low",to="raised"\} 1$/m);
@@ -71,7 +72,7 @@ describe('performance alerts (real daemon, config file)', function () {
 
     for (let n = 1; n < 4; n++) await op.request('pool.assign', { type: 'echo', payload: { n } });
     for (let n = 1; n < 4; n++) runs.push(await nextOf(agent, 'task.run'));
-    const cleared = (await nextOf(op, 'alert.cleared')).params;
+    const cleared = (await daemon.advanceUntil(nextOf(op, 'alert.cleared'), 'alert.cleared')).params;
     expect(cleared).to.deep.include({ alert: 'utilization_low', threshold: 0.6, startedAt: raised.startedAt, reason: 'recovered' });
     expect(cleared.value).to.be.at.least(0.62);
     expect(cleared.clearedAt).to.be.at.least(raised.startedAt);
@@ -110,6 +111,7 @@ alerts:
   conflictResolutionMaxSeconds: 0.05
 `;
 
+// A spawned daemon: the RPC engine and router.route time themselves on the real clock, and these alerts are about that time.
 describe('performance alerts fed by tasks, leases, RPC calls and routing (real daemon)', function () {
   this.timeout(20_000);
   let dir: string;

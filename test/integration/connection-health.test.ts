@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { once } from 'node:events';
 import WebSocket from 'ws';
 import { startDaemon } from '../support/daemon-process.js';
+import { startInProcess } from '../support/in-process-daemon.js';
 import { TestClient } from '../support/ws-client.js';
 
 describe('connection health: heartbeats and backpressure', () => {
@@ -50,9 +51,9 @@ describe('connection health: heartbeats and backpressure', () => {
     await daemon.stop();
   });
   it('refuses calls beyond COORDD_MAX_PENDING on one connection with TOO_MANY_PENDING, and serves again once they answer', async () => {
-    const daemon = await startDaemon({ COORDD_MAX_PENDING: '2' });
-    const op = await TestClient.connect(daemon.url);
-    const other = await TestClient.connect(daemon.url);
+    const daemon = await startInProcess({ COORDD_MAX_PENDING: '2' });
+    const op = daemon.connect();
+    const other = daemon.connect();
     const { taskId } = await op.request('pool.assign', { type: 'never', requiredCapabilities: ['nobody-has-this'] });
     const waits = [op.call('task.wait', { taskId, timeoutMs: 60_000 }), op.call('task.wait', { taskId, timeoutMs: 60_000 })];
     const refused = await op.call('task.get', { taskId });
@@ -64,6 +65,6 @@ describe('connection health: heartbeats and backpressure', () => {
     expect((await op.request('task.get', { taskId })).state, 'served again once the waits answered').to.equal('CANCELLED');
     await op.close();
     await other.close();
-    expect(await daemon.stop()).to.equal(0);
+    await daemon.stop();
   });
 });

@@ -1,17 +1,17 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { startDaemon, type DaemonProcess } from '../support/daemon-process.js';
-import { TestClient } from '../support/ws-client.js';
+import { startInProcess, type InProcessDaemon } from '../support/in-process-daemon.js';
+import type { TestClient } from '../support/ws-client.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-describe('coordination and router methods (real daemon)', () => {
-  let daemon: DaemonProcess;
+describe('coordination and router methods (in-process daemon on a virtual clock)', () => {
+  let daemon: InProcessDaemon;
   let c: TestClient;
 
   before(async () => {
-    daemon = await startDaemon({ COORDD_MAX_BATCH: '20' });
-    c = await TestClient.connect(daemon.url);
+    daemon = await startInProcess({ COORDD_MAX_BATCH: '20' });
+    c = daemon.connect();
   });
   after(async () => {
     await c.close();
@@ -125,11 +125,10 @@ describe('coordination and router methods (real daemon)', () => {
 
   describe('coordination.predictOverload', () => {
     it('predicts overload for a rising load trend and not for a flat one', async () => {
-      // The daemon timestamps signals with its own clock: five in one millisecond would show no trend, so each goes after the clock has moved on.
+      // The daemon timestamps signals with its own clock: five in one millisecond would show no trend, so the clock moves on after each.
       for (const v of [0.1, 0.3, 0.5, 0.7, 0.8]) {
         await c.request('coordination.signal', { agentId: 'rise', signalType: 'load', value: v });
-        const sent = Date.now();
-        while (Date.now() <= sent) await new Promise((resolve) => setImmediate(resolve));
+        await daemon.advance(1);
       }
       for (const v of [0.2, 0.2, 0.2, 0.2]) await c.request('coordination.signal', { agentId: 'flat', signalType: 'load', value: v });
       const rise = await c.request('coordination.predictOverload', { agentId: 'rise', horizonSeconds: 10 });
@@ -149,7 +148,7 @@ describe('coordination and router methods (real daemon)', () => {
     });
 
     it('forecasts an agent registered with the daemon from its own pool (basis pool), and from its reports when asked', async () => {
-      const agent = await TestClient.connect(daemon.url);
+      const agent = daemon.connect();
       await agent.request('agent.register', { agentId: 'held', capabilities: ['forecast-test'], capacity: 2 });
       await c.request('coordination.signal', { agentId: 'held', signalType: 'load', value: 0.9 });
       const { taskId } = await c.request('pool.assign', { type: 't', requiredCapabilities: ['forecast-test'] });
@@ -182,7 +181,7 @@ describe('coordination and router methods (real daemon)', () => {
       expect(m.predictions.total).to.be.at.least(2);
       // No pool task ran here, so RIPPLE held none; the shape is the contract.
       expect(m.holds).to.deep.equal({ tasksHeld: 0, ended: 0, meanMs: 0, maxMs: 0 });
-      const text = await (await fetch(daemon.url.replace('ws://', 'http://').replace('/rpc', '/metrics'))).text();
+      const text = await daemon.metrics();
       expect(text).to.match(/^coordd_tasks_held_total 0$/m);
       expect(text).to.match(/^coordd_task_hold_seconds_count 0$/m);
       expect((await c.call('coordination.metrics', { verbose: true })).error.code).to.equal(-32602);
@@ -190,7 +189,7 @@ describe('coordination and router methods (real daemon)', () => {
 
     it('counts a refused single signal as rejected, in coordination.metrics and in /metrics alike', async () => {
       const scrape = async (): Promise<{ cost: number; unknown: number }> => {
-        const text = await (await fetch(daemon.url.replace('ws://', 'http://').replace('/rpc', '/metrics'))).text();
+        const text = await daemon.metrics();
         const value = (type: string): number => Number(new RegExp(`^coordd_signals_total\\{type="${type}",outcome="rejected"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
         return { cost: value('cost'), unknown: value('unknown') };
       };
@@ -244,19 +243,19 @@ describe('coordination and router methods (real daemon)', () => {
   });
 });
 
-describe('signal expiry and the sweeper (real daemon, short intervals)', () => {
+describe('signal expiry and the sweeper (in-process daemon on a virtual clock, short intervals)', () => {
   it('sweeps expired signals on its timer, forgets the agent, counts it', async () => {
-    const daemon = await startDaemon({ COORDINATION_CLEANUP_INTERVAL: '0.05', COORDD_LOG_LEVEL: 'debug' });
-    const c = await TestClient.connect(daemon.url);
+    const daemon = await startInProcess({ COORDINATION_CLEANUP_INTERVAL: '0.05', COORDD_LOG_LEVEL: 'debug' });
+    const c = daemon.connect();
     await c.request('coordination.signal', { agentId: 'short', signalType: 'load', value: 0.9, ttlSeconds: 0.02 });
     await c.request('coordination.signal', { agentId: 'long', signalType: 'load', value: 0.9, ttlSeconds: 600 });
-    await daemon.waitForLog((l) => l.msg === 'sweep' && (l.removedSignals as number) > 0);
+    await daemon.advanceUntil(daemon.waitForLog((l) => l.msg === 'sweep' && (l.removedSignals as number) > 0), 'a sweep that removed signals');
     expect((await c.call('coordination.state', { agentId: 'short' })).error.code).to.equal(-32010);
     expect((await c.request('coordination.state', { agentId: 'long' })).signals).to.have.length(1);
     const m = await c.request('coordination.metrics');
     expect(m.signals.expired.load).to.equal(1);
     expect(m.sweeps.runs).to.be.at.least(1);
-    const text = await (await fetch(`${daemon.httpUrl}/metrics`)).text();
+    const text = await daemon.metrics();
     expect(text).to.match(/coordd_signals_expired_total\{type="load"\} 1/);
     expect(text).to.match(/coordd_sweeper_runs_total [1-9]/);
     await c.close();
@@ -264,8 +263,8 @@ describe('signal expiry and the sweeper (real daemon, short intervals)', () => {
   });
 
   it('falls back to RANDOM with reason rep_disabled when COORDINATION_ENABLE_REP=false', async () => {
-    const daemon = await startDaemon({ COORDINATION_ENABLE_REP: 'false' });
-    const c = await TestClient.connect(daemon.url);
+    const daemon = await startInProcess({ COORDINATION_ENABLE_REP: 'false' });
+    const c = daemon.connect();
     await c.request('coordination.signal', { agentId: 'a', signalType: 'load', value: 0.1 });
     expect(await c.request('router.select', {})).to.deep.include({ strategy: 'RANDOM', fallback: true, fallbackReason: 'rep_disabled' });
     await c.close();

@@ -1,12 +1,12 @@
 import { expect } from 'chai';
-import { startDaemon, type DaemonProcess } from '../support/daemon-process.js';
+import { startInProcess, type InProcessDaemon } from '../support/in-process-daemon.js';
 import { deployedMetricNames, missingMetrics, PROMETHEUS_SERIES } from '../support/promql-names.js';
 
 describe('deploy/: Prometheus rules and Grafana dashboard against a fresh daemon', () => {
-  let daemon: DaemonProcess;
+  let daemon: InProcessDaemon;
 
   before(async () => {
-    daemon = await startDaemon();
+    daemon = await startInProcess();
   });
   after(async () => {
     await daemon.stop();

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentWorker, CoordClient, RpcError, type AgentWorkerOptions } from '../../src/client/index.js';
 import { startDaemon, type DaemonProcess } from '../support/daemon-process.js';
+import { until } from '../support/settled.js';
 
 /** router.route and conversations against the real daemon, with AgentWorkers as the specialised agents. */
 describe('message routing with conversations (real daemon)', function () {
@@ -132,7 +133,7 @@ describe('message routing with conversations (real daemon)', function () {
     await agent('good', ['x', 'hold-good'], { capacity: 2, handler: holding('good') });
     try {
       for (const id of ['mute', 'good']) await op.assign({ type: 'hold', payload: {}, requiredCapabilities: [`hold-${id}`] });
-      await until(() => running.length === 2);
+      await until(() => running.length === 2, 'both held tasks running');
 
       // maxAttempts is 3: bad-1 (the supervisor's choice), then bad-2 (load 0), then mute (0.25).
       const failed = (await op.route({ message: 'first', requiredCapabilities: ['x'], timeoutMs: 300 }).then(
@@ -171,13 +172,6 @@ describe('message routing with conversations (real daemon)', function () {
       releaseTasks();
     }
   });
-
-  /** Poll until `check` holds (or fail after 5 s). */
-  async function until(check: () => boolean): Promise<void> {
-    for (const deadline = Date.now() + 5000; !check(); await new Promise((resolve) => setTimeout(resolve, 10))) {
-      if (Date.now() > deadline) throw new Error('condition not met in time');
-    }
-  }
 
   async function breakerOf(agentId: string): Promise<string | undefined> {
     const page = await op.request('coordination.state', {});

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDaemon, type DaemonProcess } from '../support/daemon-process.js';
+import { startDaemon } from '../support/daemon-process.js';
+import { startInProcess, type InProcessDaemon } from '../support/in-process-daemon.js';
 import { TestClient } from '../support/ws-client.js';
 
 const OPERATOR = 'operator-token-000001';
@@ -29,23 +30,23 @@ async function eventsUntil(c: TestClient, done: (e: any) => boolean): Promise<an
   }
 }
 
-async function agent(url: string, params: object): Promise<TestClient> {
-  const c = await TestClient.connect(url, AGENT);
+async function agent(daemon: InProcessDaemon, params: object): Promise<TestClient> {
+  const c = daemon.connect(AGENT);
   await c.request('agent.register', { capabilities: ['echo'], capacity: 1, ...params });
   return c;
 }
 
-describe('operator API (agent.*, task.retry, task.list filters, events.*) against the real daemon', function () {
+describe('operator API (agent.*, task.retry, task.list filters, events.*) against the in-process daemon', function () {
   this.timeout(20_000);
-  let daemon: DaemonProcess;
+  let daemon: InProcessDaemon;
   let op: TestClient;
 
   before(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'coordd-ops-'));
     const file = join(dir, 'tokens');
     writeFileSync(file, `${OPERATOR} operator\n${AGENT} agent\n`);
-    daemon = await startDaemon({ COORDD_TOKENS_FILE: file, COORDD_RETRY_BASE_DELAY: '0.02', COORDD_RETRY_MAX_DELAY: '0.05' });
-    op = await TestClient.connect(daemon.url, OPERATOR);
+    daemon = await startInProcess({ COORDD_TOKENS_FILE: file, COORDD_RETRY_BASE_DELAY: '0.02', COORDD_RETRY_MAX_DELAY: '0.05' });
+    op = daemon.connect(OPERATOR);
   });
 
   after(async () => {
@@ -54,7 +55,7 @@ describe('operator API (agent.*, task.retry, task.list filters, events.*) agains
   });
 
   it('refuses every operator method to the agent role (FORBIDDEN)', async () => {
-    const c = await TestClient.connect(daemon.url, AGENT);
+    const c = daemon.connect(AGENT);
     const calls: [string, object][] = [
       ['agent.list', {}],
       ['agent.get', { agentId: 'x' }],
@@ -102,8 +103,8 @@ describe('operator API (agent.*, task.retry, task.list filters, events.*) agains
   });
 
   it('lists, shows, updates, drains and force-removes agents; coordination.state knows a registered agent with no signals', async () => {
-    const a = await agent(daemon.url, { agentId: 'ops-a', capabilities: ['echo', 'gpu'], capacity: 2 });
-    const b = await agent(daemon.url, { agentId: 'ops-b' });
+    const a = await agent(daemon, { agentId: 'ops-a', capabilities: ['echo', 'gpu'], capacity: 2 });
+    const b = await agent(daemon, { agentId: 'ops-b' });
     const list = await op.request('agent.list', { q: 'ops-' });
     expect(list.agents.map((x: any) => x.agentId)).to.deep.equal(['ops-a', 'ops-b']);
     expect(list.agents[0]).to.deep.include({ state: 'IDLE', capabilities: ['echo', 'gpu'], capacity: 2, inFlight: 0, routingScore: 0.5, spawned: false, tags: [] });
@@ -148,7 +149,7 @@ describe('operator API (agent.*, task.retry, task.list filters, events.*) agains
     expect(await op.request('agent.remove', { agentId: 'ops-a' })).to.deep.equal({ agentId: 'ops-a', removed: true, requeued: 0 });
     expect((await a.closed).code).to.equal(4002);
 
-    const metrics = await (await fetch(`${daemon.httpUrl}/metrics`)).text();
+    const metrics = await daemon.metrics();
     expect(metrics).to.match(/coordd_agent_admin_actions_total\{action="update"\} 1/);
     expect(metrics).to.match(/coordd_agent_admin_actions_total\{action="drain"\} 1/);
     expect(metrics).to.match(/coordd_agent_admin_actions_total\{action="force_remove"\} 1/);
@@ -157,7 +158,7 @@ describe('operator API (agent.*, task.retry, task.list filters, events.*) agains
   });
 
   it('retries a FAILED task (same id, attempts kept) and refuses a COMPLETED one; task.list filters find it', async () => {
-    const a = await agent(daemon.url, { agentId: 'retry-a', capabilities: ['retry'] });
+    const a = await agent(daemon, { agentId: 'retry-a', capabilities: ['retry'] });
     const t = await op.request('pool.assign', { type: 'flaky', requiredCapabilities: ['retry'], maxAttempts: 1, idempotencyKey: 'retry-key', traceId: 'retrytrace' });
     const run1 = await nextOf(a, 'task.run');
     a.send({ jsonrpc: '2.0', id: run1.id, error: { code: -32000, message: 'nope' } });
@@ -181,15 +182,15 @@ describe('operator API (agent.*, task.retry, task.list filters, events.*) agains
     expect(await ids({ type: 'flaky', agentId: 'retry-a', state: 'COMPLETED' })).to.deep.equal([t.taskId]);
     expect(await ids({ type: 'flaky', createdAfter: done.createdAt + 1 })).to.deep.equal([]);
     expect(await ids({ type: 'flaky', createdBefore: done.createdAt + 1 })).to.deep.equal([t.taskId]);
-    const metrics = await (await fetch(`${daemon.httpUrl}/metrics`)).text();
+    const metrics = await daemon.metrics();
     expect(metrics).to.match(/coordd_task_retries_total 1/);
     await a.close();
   });
 
   it('events.subscribe: the reply (snapshot, seq) comes before event seq+1; events are contiguous, filtered, and stop on unsubscribe', async () => {
-    const watcher = await TestClient.connect(daemon.url, OPERATOR);
-    const filtered = await TestClient.connect(daemon.url, OPERATOR);
-    const a = await agent(daemon.url, { agentId: 'ev-a', capabilities: ['ev'] });
+    const watcher = daemon.connect(OPERATOR);
+    const filtered = daemon.connect(OPERATOR);
+    const a = await agent(daemon, { agentId: 'ev-a', capabilities: ['ev'] });
     // Raw frames, to see the order the reply and the first event arrive in.
     watcher.send({ jsonrpc: '2.0', id: 'sub', method: 'events.subscribe', params: {} });
     const reply = await watcher.next();
@@ -205,7 +206,7 @@ describe('operator API (agent.*, task.retry, task.list filters, events.*) agains
     const run = await nextOf(a, 'task.run');
     a.send({ jsonrpc: '2.0', id: run.id, result: 1 });
     await op.request('task.wait', { taskId: t.taskId, timeoutMs: 5000 });
-    const b = await agent(daemon.url, { agentId: 'ev-b' });
+    const b = await agent(daemon, { agentId: 'ev-b' });
     await b.close();
     const events = await eventsUntil(watcher, (e) => e.type === 'agent.left' && e.data.agentId === 'ev-b');
     expect(events.map((e) => e.seq)).to.deep.equal(events.map((_, i) => seq + 1 + i));
@@ -236,16 +237,16 @@ describe('operator API (agent.*, task.retry, task.list filters, events.*) agains
   });
 
   it('limits subscriptions per connection (TOO_MANY_SUBSCRIPTIONS) and ends them when the connection closes', async () => {
-    const c = await TestClient.connect(daemon.url, OPERATOR);
+    const c = daemon.connect(OPERATOR);
     for (let i = 0; i < 16; i++) await c.request('events.subscribe', { types: ['alert.raised'] });
     const refused = await c.call('events.subscribe', {});
     expect(refused.error).to.deep.include({ code: -32037 });
     expect(refused.error.data.max).to.equal(16);
-    const gauge = async () => Number(/^coordd_event_subscriptions (\d+)/m.exec(await (await fetch(`${daemon.httpUrl}/metrics`)).text())![1]);
+    const gauge = async () => Number(/^coordd_event_subscriptions (\d+)/m.exec(await daemon.metrics())![1]);
     expect(await gauge()).to.be.at.least(16);
     await c.close();
     // The close is handled before a later connection's request is.
-    const probe = await TestClient.connect(daemon.url, OPERATOR);
+    const probe = daemon.connect(OPERATOR);
     await probe.request('rpc.discover');
     expect(await gauge()).to.equal(0);
     await probe.close();
@@ -256,7 +257,7 @@ describe('operator API (agent.*, task.retry, task.list filters, events.*) agains
     expect(live.status).to.equal(200);
     expect(await live.json()).to.deep.equal({ status: 'ok' });
     expect((await fetch(`${daemon.httpUrl}/healthz`)).status).to.equal(200);
-    const metrics = await (await fetch(`${daemon.httpUrl}/metrics`)).text();
+    const metrics = await daemon.metrics();
     const { version } = (await import('../../package.json', { with: { type: 'json' } })).default as { version: string };
     expect(metrics).to.include(`coordd_build_info{version="${version}"} 1`);
     expect(metrics).to.match(/^coordd_pool_utilization_ratio \d/m);
@@ -326,33 +327,33 @@ describe('agent.list and agent.remove with a spawned worker (real child process)
   });
 });
 
-describe('events.subscribe carries alerts (real daemon, config file)', function () {
+describe('events.subscribe carries alerts (in-process daemon on a virtual clock, config file)', function () {
   this.timeout(20_000);
 
   it('sends alert.raised and alert.cleared as events, and lists active alerts in the snapshot', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'coordd-ev-alerts-'));
     writeFileSync(join(dir, 'coordd.yml'), 'alerts:\n  evaluationIntervalSeconds: 0.05\n  windowSeconds: 0.5\n  minSamples: 3\n  utilizationMin: 0.6\n');
-    const daemon = await startDaemon({ COORDD_CONFIG: join(dir, 'coordd.yml') });
-    const op = await TestClient.connect(daemon.url);
+    const daemon = await startInProcess({ COORDD_CONFIG: join(dir, 'coordd.yml') });
+    const op = daemon.connect();
     const { seq } = await op.request('events.subscribe', { types: ['alert.raised', 'alert.cleared'] });
-    const a = await TestClient.connect(daemon.url);
+    const a = daemon.connect();
     await a.request('agent.register', { agentId: 'alert-ev', capabilities: [], capacity: 4 });
     await op.request('pool.assign', { type: 'echo' });
     await nextOf(a, 'task.run');
-    const raised = await nextEvent(op);
+    const raised = await daemon.advanceUntil(nextEvent(op), 'the alert.raised event');
     expect(raised).to.deep.include({ seq: seq + 1, type: 'alert.raised' });
     expect(raised.data).to.deep.include({ alert: 'utilization_low', value: 0.25 });
-    const late = await TestClient.connect(daemon.url);
+    const late = daemon.connect();
     const snap = await late.request('events.subscribe', {});
     expect(snap.snapshot.alerts.map((x: any) => x.alert)).to.deep.equal(['utilization_low']);
     for (let n = 0; n < 3; n++) await op.request('pool.assign', { type: 'echo' });
-    const cleared = await nextEvent(op);
+    const cleared = await daemon.advanceUntil(nextEvent(op), 'the alert.cleared event');
     expect(cleared).to.deep.include({ seq: seq + 2, type: 'alert.cleared' });
     expect(cleared.data).to.deep.include({ alert: 'utilization_low', reason: 'recovered' });
     await late.close();
     await a.close();
     await op.close();
-    expect(await daemon.stop()).to.equal(0);
+    await daemon.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -2,27 +2,26 @@ import { expect } from 'chai';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDaemon, type DaemonProcess } from '../support/daemon-process.js';
-import { TestClient } from '../support/ws-client.js';
+import { startInProcess, type InProcessDaemon } from '../support/in-process-daemon.js';
 
-describe('session.info and the viewer role (real daemon)', function () {
+describe('session.info and the viewer role (in-process daemon)', function () {
   this.timeout(20_000);
   const VIEWER = 'viewer-token-0123456789';
   const OPERATOR = 'operator-token-0123456789';
   const AGENT = 'agent-token-0123456789ab';
-  let daemon: DaemonProcess;
+  let daemon: InProcessDaemon;
 
   before(async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'coordd-session-')), 'tokens');
     writeFileSync(file, `${VIEWER} viewer\n${OPERATOR} operator\n${AGENT} agent\n`);
-    daemon = await startDaemon({ COORDD_TOKENS_FILE: file });
+    daemon = await startInProcess({ COORDD_TOKENS_FILE: file });
   });
   after(() => daemon.stop());
 
   it('tells each role what it may call, from the methods served', async () => {
     const roles: Record<string, string[]> = {};
     for (const token of [VIEWER, OPERATOR, AGENT]) {
-      const c = await TestClient.connect(daemon.url, token);
+      const c = daemon.connect(token);
       const info = await c.request('session.info', {});
       expect(info.connectionId).to.be.a('string');
       roles[info.role] = info.methods;
@@ -38,14 +37,14 @@ describe('session.info and the viewer role (real daemon)', function () {
   });
 
   it('answers the agent id once the connection registered', async () => {
-    const c = await TestClient.connect(daemon.url, AGENT);
+    const c = daemon.connect(AGENT);
     await c.request('agent.register', { agentId: 'info-agent', capabilities: [], capacity: 1 });
     expect(await c.request('session.info')).to.include({ role: 'agent', agentId: 'info-agent' });
     await c.close();
   });
 
   it('refuses unknown params with -32602, and a viewer writing with FORBIDDEN, the daemon staying up', async () => {
-    const c = await TestClient.connect(daemon.url, VIEWER);
+    const c = daemon.connect(VIEWER);
     expect((await c.call('session.info', { extra: 1 })).error.code).to.equal(-32602);
     const forbidden = await c.call('pool.assign', { type: 't' });
     expect(forbidden.error.code).to.equal(-32001);

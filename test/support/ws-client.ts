@@ -1,47 +1,75 @@
 import { once } from 'node:events';
 import WebSocket from 'ws';
+import type { LinkedTransport } from '../../src/transport/linked-pair.js';
+
+/** What a TestClient speaks over: a real WebSocket or the client end of an in-memory linked pair. */
+interface Wire {
+  send(text: string): void;
+  close(): void;
+  readonly isClosed: boolean;
+}
 
 /**
  * A raw test client: sends exact text and reads frames in order. Replies to `call`/`request`
  * are matched by id (so calls may run concurrently); every other frame (notifications, requests
- * from the daemon, replies to raw `sendText` messages) is queued for `next()`.
+ * from the daemon, replies to raw `sendText` messages) is queued for `next()`. `connect()` opens
+ * a real WebSocket; `over()` speaks over an in-memory linked pair.
  */
 export class TestClient {
   private readonly queue: string[] = [];
   private readonly waiters: ((text: string) => void)[] = [];
   private readonly pending = new Map<number, (reply: any) => void>();
   private nextId = 1_000_000;
-  readonly closed: Promise<{ code: number; reason: string }>;
 
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      const text = data.toString();
-      const id = replyId(text);
-      const resolve = id === undefined ? undefined : this.pending.get(id);
-      if (resolve) {
-        this.pending.delete(id!);
-        resolve(JSON.parse(text));
-        return;
-      }
-      const w = this.waiters.shift();
-      if (w) w(text);
-      else this.queue.push(text);
-    });
-    this.closed = once(ws, 'close').then(([code, reason]) => ({ code: code as number, reason: String(reason) }));
-  }
+  private constructor(
+    private readonly wire: Wire,
+    readonly closed: Promise<{ code: number; reason: string }>,
+    private readonly socket?: WebSocket,
+  ) {}
 
   static async connect(url: string, token?: string): Promise<TestClient> {
     const ws = new WebSocket(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
     await once(ws, 'open');
-    return new TestClient(ws);
+    const closed = once(ws, 'close').then(([code, reason]) => ({ code: code as number, reason: String(reason) }));
+    const wire: Wire = {
+      send: (text) => ws.send(text),
+      close: () => ws.close(),
+      get isClosed() {
+        return ws.readyState === WebSocket.CLOSED;
+      },
+    };
+    const client = new TestClient(wire, closed, ws);
+    ws.on('message', (data) => client.receive(data.toString()));
+    return client;
+  }
+
+  /** A client over the client end of a linked pair (the daemon holds the other end). */
+  static over(transport: LinkedTransport): TestClient {
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => (transport.onclose = (code, reason) => resolve({ code, reason })));
+    const wire: Wire = {
+      send: (text) => transport.send(text),
+      close: () => transport.close(1000, ''),
+      get isClosed() {
+        return !transport.isOpen;
+      },
+    };
+    const client = new TestClient(wire, closed);
+    transport.onmessage = (text) => client.receive(text);
+    return client;
+  }
+
+  /** The WebSocket under this client (socket-level tests only). */
+  get ws(): WebSocket {
+    if (!this.socket) throw new Error('this TestClient speaks over an in-memory transport, not a WebSocket');
+    return this.socket;
   }
 
   sendText(text: string): void {
-    this.ws.send(text);
+    this.wire.send(text);
   }
 
   send(message: unknown): void {
-    this.ws.send(JSON.stringify(message));
+    this.wire.send(JSON.stringify(message));
   }
 
   /** The next frame that was not a reply to call/request, parsed. */
@@ -71,9 +99,22 @@ export class TestClient {
   }
 
   async close(): Promise<void> {
-    if (this.ws.readyState === WebSocket.CLOSED) return;
-    this.ws.close();
+    if (this.wire.isClosed) return;
+    this.wire.close();
     await this.closed;
+  }
+
+  private receive(text: string): void {
+    const id = replyId(text);
+    const resolve = id === undefined ? undefined : this.pending.get(id);
+    if (resolve) {
+      this.pending.delete(id!);
+      resolve(JSON.parse(text));
+      return;
+    }
+    const w = this.waiters.shift();
+    if (w) w(text);
+    else this.queue.push(text);
   }
 }
 
