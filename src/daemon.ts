@@ -28,9 +28,10 @@ import { registerResourceApi } from './api/resource-api.js';
 import type { LeaseManager } from './resources/lease-manager.js';
 import type { AutoScaler } from './pool/scaling/index.js';
 import type { AgentChannel } from './pool/agent-channel.js';
-import { MemoryTaskStore } from './pool/memory-task-store.js';
 import { PoolService } from './pool/pool-service.js';
-import type { TaskStore } from './pool/task-store.js';
+import type { DurableStores } from './stores/open-stores.js';
+import { createOutbox, memoryStores, recoverFromStores } from './wiring/stores.js';
+import type { TurnOutbox } from './wiring/turn-outbox.js';
 import type { Identity } from './transport/auth.js';
 import { agentDirectory, candidateSource, toAgentCallError } from './wiring/agent-calls.js';
 import { createAlerts, type AlertInputs } from './wiring/alerts.js';
@@ -59,8 +60,8 @@ export interface DaemonDeps {
   random?: Random;
   ids?: IdGenerator;
   tokens?: TokenTable;
-  /** Where tasks live. @defaultValue a MemoryTaskStore with the configured retention */
-  store?: TaskStore;
+  /** Where state lives (main opens COORDD_STORE). @defaultValue stores in memory with the configured retention */
+  stores?: DurableStores;
   /** Worker templates. @defaultValue the built-in `echo` plus COORDD_AGENT_TEMPLATES */
   templates?: ReadonlyMap<string, AgentTemplate>;
   /** Check every RPC result against its schema (tests). @defaultValue false */
@@ -103,6 +104,11 @@ export class Daemon {
   private url = '';
   private readonly http: HttpServer;
   private readonly sessions = new Map<string, ServerSession>();
+  /** Durable state: tasks, leases, conversations, scaling. */
+  readonly stores: DurableStores;
+  /** Commit before anyone is told (a durable store only; undefined in memory). */
+  private readonly outbox: TurnOutbox | undefined;
+  private readonly stopOutbox: () => void;
   private ready = false;
   private starting: Promise<unknown> | undefined;
   private stopping: Promise<void> | undefined;
@@ -120,6 +126,9 @@ export class Daemon {
     const { metrics, logger } = this;
     const random = deps.random ?? systemRandom;
     setValueLimits({ maxDepth: config.limits.maxDepth, maxBytes: config.limits.maxValueBytes });
+    // ---- durable state (issue 11): the stores, and the outbox that commits each turn before it speaks
+    this.stores = deps.stores ?? memoryStores(config, clock);
+    ({ outbox: this.outbox, stop: this.stopOutbox } = createOutbox(this.stores, { logger: this.logger, clock }));
 
     this.coordination = new CoordinationService(
       {
@@ -201,7 +210,8 @@ export class Daemon {
         ids,
         random,
         router: this.router,
-        store: deps.store ?? new MemoryTaskStore({ clock }, { retentionMs: config.pool.retentionMs, retentionCount: config.pool.retentionCount }),
+        store: this.stores.tasks,
+        storeName: this.stores.description,
         log: logger.child({ component: 'pool' }),
         observer: {
           taskState: (task, previous) => {
@@ -240,6 +250,7 @@ export class Daemon {
         maxListBytes: config.limits.maxReplyBytes,
         affinityWaitMs: config.pool.affinityWaitMs,
         defaultStrategy: config.routerStrategy,
+        reattachGraceMs: config.pool.reattachGraceMs,
       },
     );
     // predictOverload forecasts the agents this daemon holds from its own queue and throughput.
@@ -312,7 +323,7 @@ export class Daemon {
         tokens,
         origins: new OriginPolicy({ tls: config.tls !== undefined, bindHost: config.host, allowed: config.allowedOrigins }),
         metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
-        isReady: () => this.ready,
+        isReady: () => this.ready && this.outbox?.failed === undefined,
         onConnection: (t, identity) => this.onConnection(t, identity),
         onAuthFailure: () => metrics.authFailures.inc(),
         onOriginRefused: () => metrics.originRefusals.inc(),
@@ -332,6 +343,9 @@ export class Daemon {
 
   /** Listen, start the sweeper, and log the "listening" line tests and scripts read. */
   async start(): Promise<{ port: number; url: string }> {
+    // Before anyone can connect: the queue and the attempts waiting for their agents, from the store.
+    recoverFromStores(this.stores, { pool: this.pool, clock: this.clock, logger: this.logger });
+    this.stores.commit();
     const listening = this.http.listen();
     this.starting = listening;
     const bound = await listening;
@@ -342,7 +356,7 @@ export class Daemon {
     this.alerts.start();
     this.ready = true;
     // The listening line is part of the process contract: written whatever COORDD_LOG_LEVEL says.
-    this.logger.child({}, { level: 'info' }).info({ port: bound.port, url: bound.url, host: this.config.host }, 'listening');
+    this.logger.child({}, { level: 'info' }).info({ port: bound.port, url: bound.url, host: this.config.host, store: this.stores.description }, 'listening');
     return bound;
   }
 
@@ -381,7 +395,19 @@ export class Daemon {
     this.breakers.stop();
     this.alerts.stop();
     await this.http.close(CloseCode.GOING_AWAY, 'daemon shutting down');
+    this.closeStores();
     this.logger.info({}, 'stopped');
+  }
+
+  /** Commit what is left and release the store's file (after the last message went out). */
+  private closeStores(): void {
+    this.stopOutbox();
+    this.outbox?.flush();
+    try {
+      if (this.outbox?.failed === undefined) this.stores.close();
+    } catch (err) {
+      this.logger.error({ err }, 'the store could not be closed cleanly; the next start recovers from the last commit');
+    }
   }
 
   private onConnection(transport: WsTransport, identity: Identity): void {
@@ -392,7 +418,7 @@ export class Daemon {
       role,
       log,
       remoteAddress: transport.remoteAddress,
-      peer: new RpcPeer((text) => transport.send(text), this.config.requestTimeoutMs, undefined, this.clock, (err, method) => {
+      peer: new RpcPeer(this.sender(transport, false), this.config.requestTimeoutMs, undefined, this.clock, (err, method) => {
         const errorId = uuid();
         log.error({ err: { name: (err as Error)?.name, message: (err as Error)?.message }, errorId, method }, 'outbound message could not be serialised');
         return errorId;
@@ -406,8 +432,9 @@ export class Daemon {
     this.sessions.set(session.id, session);
     this.metrics.wsConnections.inc();
     log.info({ role, credential, remoteAddress: transport.remoteAddress }, 'connection open');
+    const send = this.sender(transport, true);
     const reply = (text: string | undefined): void => {
-      if (text !== undefined) transport.send(text);
+      if (text !== undefined) send(text);
     };
     transport.onmessage = (text) => {
       // Timed from before parsing to after the reply is handed to the socket (router.route's overhead).
@@ -440,6 +467,13 @@ export class Daemon {
       this.metrics.wsConnections.dec();
       log.info({ code, reason: why || undefined, closedBy: transport.closeReason ?? 'client' }, 'connection closed');
     };
+  }
+
+  /** How a connection's messages leave: at once in memory; after the turn's commit with a durable store. */
+  private sender(transport: WsTransport, replies: boolean): (text: string) => void {
+    const outbox = this.outbox;
+    const direct = (text: string): void => transport.send(text);
+    return outbox ? (text) => outbox.send(direct, text, replies) : direct;
   }
 
   private isAgentConnected(agentId: string): boolean {

@@ -54,6 +54,8 @@ export interface PoolDeps {
   observer?: PoolObserver;
   /** Per-agent circuit breakers; default: none. */
   gate?: AgentGate;
+  /** What the task store is, as pool.status names it (`sqlite:<path>`, `memory`). */
+  storeName?: string;
 }
 
 /** Who submitted a task and, if they asked, how to tell them about every state change. */
@@ -425,7 +427,9 @@ export class PoolService {
 
   /** The pool at a glance (pool.status without latency, which the metrics hold). */
   snapshot(): PoolSnapshot {
-    return poolSnapshot(this.agents, this.pending.stats(), this.deps.store.countByState(), this.accepting);
+    const snap = poolSnapshot(this.agents, this.pending.stats(), this.deps.store.countByState(), this.accepting);
+    if (this.deps.storeName !== undefined) snap.store = { name: this.deps.storeName, awaitingReattach: this.awaiting.size };
+    return snap;
   }
 
   /** Every live agent's context window, and any window held twice (never, by construction). */
