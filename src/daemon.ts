@@ -202,7 +202,7 @@ export class Daemon {
       { clock, logger, metrics, onHalfOpen: () => this.pool.reconsider(), isLive: (agentId) => this.pool.agents.get(agentId) !== undefined },
       file.circuitBreaker,
     );
-    this.leases = createLeases({ clock, ids, logger, metrics, alerts: this.alertInputs }, file.leases);
+    this.leases = createLeases({ clock, ids, logger, metrics, alerts: this.alertInputs, store: this.stores.leases }, file.leases);
     this.pool = new PoolService(
       {
         clock,
@@ -344,7 +344,7 @@ export class Daemon {
   /** Listen, start the sweeper, and log the "listening" line tests and scripts read. */
   async start(): Promise<{ port: number; url: string }> {
     // Before anyone can connect: the queue and the attempts waiting for their agents, from the store.
-    recoverFromStores(this.stores, { pool: this.pool, clock: this.clock, logger: this.logger });
+    recoverFromStores(this.stores, { pool: this.pool, leases: this.leases, clock: this.clock, logger: this.logger });
     this.stores.commit();
     const listening = this.http.listen();
     this.starting = listening;

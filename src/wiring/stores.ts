@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { PoolService } from '../pool/pool-service.js';
+import type { LeaseManager } from '../resources/lease-manager.js';
 import { openStores, type DurableStores } from '../stores/open-stores.js';
 import { loadRecovery } from '../stores/recovery.js';
 import type { Clock } from '../time/clock.js';
@@ -42,11 +43,15 @@ export function createOutbox(stores: DurableStores, deps: { logger: Logger; cloc
 }
 
 /** Rebuild the pool's queue and waiting attempts from what the store holds (before listening). */
-export function recoverFromStores(stores: DurableStores, deps: { pool: PoolService; clock: Clock; logger: Logger; metrics?: Metrics }): { pending: number; inProgress: number } {
+export function recoverFromStores(
+  stores: DurableStores,
+  deps: { pool: PoolService; leases: LeaseManager; clock: Clock; logger: Logger; metrics?: Metrics },
+): { pending: number; inProgress: number; leases: number } {
   const started = performance.now();
   const state = loadRecovery(stores, deps.clock.now());
   deps.pool.recover(state.tasks);
-  const counts = { pending: state.tasks.pending.length, inProgress: state.tasks.inProgress.length };
+  const leases = deps.leases.restore(state.leases);
+  const counts = { pending: state.tasks.pending.length, inProgress: state.tasks.inProgress.length, leases, fencingHighWater: state.fencingHighWater };
   deps.logger.info({ ...counts, store: stores.description, ms: Math.round(performance.now() - started) }, 'state recovered');
   return counts;
 }

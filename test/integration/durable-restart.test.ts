@@ -163,6 +163,27 @@ describe('durable state across kill -9 (real daemon, real file)', function () {
     expect(epochs).to.deep.equal([2]);
   });
 
+  it('a lease acquired before a restart is still held after it, and has a smaller fencing token than any acquired after', async () => {
+    daemon = await startDaemon(env());
+    const port = String(daemon.port);
+    const holder = new AgentWorker({ url: daemon.url, agentId: 'holder', capabilities: [], capacity: 1, reconnect: FAST, handler: () => null });
+    workers.push(holder);
+    await holder.start();
+    const before = (await holder.client.request('resource.acquire', { resource: 'db', mode: 'exclusive', ttlSeconds: 60 })) as { fencingToken: number; leaseId: string };
+    await crash(daemon);
+    daemon = await startDaemon(env({ COORDD_PORT: port }));
+    const other = new AgentWorker({ url: daemon.url, agentId: 'other', capabilities: [], capacity: 1, reconnect: false, handler: () => null });
+    workers.push(other);
+    await other.start();
+    const busy = await other.client.request('resource.acquire', { resource: 'db', mode: 'exclusive', ttlSeconds: 60 }).then(
+      () => 'granted',
+      (e: { code?: number }) => e.code,
+    );
+    expect(busy, 'still held by the lease from before the crash').to.equal(-32050);
+    const after = (await other.client.request('resource.acquire', { resource: 'queue', mode: 'exclusive', ttlSeconds: 60 })) as { fencingToken: number };
+    expect(after.fencingToken).to.be.greaterThan(before.fencingToken);
+  });
+
   it('pool.status names the store; memory is what tests get unless they choose a file', async () => {
     daemon = await startDaemon(env());
     const op = await operator(daemon.url);
