@@ -25,7 +25,7 @@ import { LoadOutlook, type LoadForecast } from './load-outlook.js';
 import { agentLoadOf, fleetLoadOf } from './fleet-load.js';
 import { RunningAttempts } from './running-attempts.js';
 import { AttemptOutcomes, observedOutcome } from './attempt-outcomes.js';
-import { AgentCallError } from './agent-channel.js';
+import { AgentCallError } from '../agent-call-error.js';
 import { AwaitingAgents, type TaskRef } from './awaiting-agents.js';
 
 export type { TaskRef } from './awaiting-agents.js';
