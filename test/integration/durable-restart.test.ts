@@ -184,6 +184,36 @@ describe('durable state across kill -9 (real daemon, real file)', function () {
     expect(after.fencingToken).to.be.greaterThan(before.fencingToken);
   });
 
+  it('a full disk answers STORE_UNAVAILABLE instead of acknowledging, flips /readyz to 503, and loses nothing committed', async () => {
+    // A 2 MiB file size limit (SIGXFSZ ignored, so writes fail with EFBIG): SQLite reports it as full or I/O.
+    daemon = await startDaemon(env(), [], { shellPrelude: "trap '' XFSZ; ulimit -f 2048;" });
+    const op = await operator(daemon.url);
+    expect((await fetch(`${daemon.httpUrl}/readyz`)).status).to.equal(200);
+    const acked: string[] = [];
+    let refused: { code?: number; data?: { reason?: string } } | undefined;
+    for (let i = 0; i < 100 && !refused; i++) {
+      try {
+        acked.push((await op.assign({ type: 'big', payload: { pad: 'x'.repeat(200_000), i } })).taskId);
+      } catch (e) {
+        refused = e as typeof refused;
+      }
+    }
+    expect(refused?.code, JSON.stringify(refused)).to.equal(-32006);
+    expect(refused?.data?.reason).to.be.oneOf(['DISK_FULL', 'IO']);
+    expect(acked.length).to.be.greaterThan(0);
+    expect((await fetch(`${daemon.httpUrl}/readyz`)).status).to.equal(503);
+    // Still up, still refusing rather than acknowledging.
+    const again = await op.assign({ type: 'small' }).then(
+      () => 'acknowledged',
+      (e: { code?: number }) => e.code,
+    );
+    expect(again).to.equal(-32006);
+    await crash(daemon);
+    daemon = await startDaemon(env());
+    const op2 = await operator(daemon.url);
+    for (const taskId of acked) expect((await op2.getTask(taskId)).state).to.equal('PENDING');
+  });
+
   it('pool.status names the store; memory is what tests get unless they choose a file', async () => {
     daemon = await startDaemon(env());
     const op = await operator(daemon.url);

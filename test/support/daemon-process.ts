@@ -21,8 +21,12 @@ export interface DaemonProcess {
 }
 
 /** Start the real daemon on port 0 and resolve once it has logged "listening". */
-export async function startDaemon(env: Record<string, string> = {}, args: string[] = []): Promise<DaemonProcess> {
-  const proc = spawn(process.execPath, [DAEMON_BIN, ...args], {
+export async function startDaemon(env: Record<string, string> = {}, args: string[] = [], opts: { shellPrelude?: string } = {}): Promise<DaemonProcess> {
+  // With a prelude (limits for fault tests, e.g. `ulimit -f`), bash sets it up and execs the daemon.
+  const [cmd, argv] = opts.shellPrelude
+    ? ['bash', ['-c', `${opts.shellPrelude} exec "$0" "$@"`, process.execPath, DAEMON_BIN, ...args]]
+    : [process.execPath, [DAEMON_BIN, ...args]];
+  const proc = spawn(cmd, argv, {
     // Tests never share a state file: memory unless a test gives its own COORDD_STORE (a temp path).
     env: { PATH: process.env.PATH ?? '', COORDD_PORT: '0', COORDD_LOG_LEVEL: 'info', COORDD_VALIDATE_RESULTS: 'true', COORDD_STORE: 'memory', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
