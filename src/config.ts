@@ -94,7 +94,7 @@ const EnvSchema = z.object({
   COORDD_AGENT_TEMPLATES: optionalText,
   COORDD_SPAWN_TIMEOUT: number(0.1, 3600).default(15),
   COORDD_CONFIG: optionalText,
-  COORDD_STORE: storeSetting.default({ kind: 'memory' }),
+  COORDD_STORE: storeSetting.default({ kind: 'sqlite', path: './data/coordd.db' }),
   COORDD_FSYNC: z.enum(['normal', 'full'], 'must be normal or full').default('normal'),
   COORDD_REATTACH_GRACE: number(0, 86_400).default(30),
   COORDINATION_ENABLE_REP: boolean.default(true),

@@ -2,9 +2,9 @@ import { expect } from 'chai';
 import { ConfigError, helpText, loadConfig, parseFlags } from '../../src/config.js';
 
 describe('config: COORDD_STORE, COORDD_FSYNC and COORDD_REATTACH_GRACE', () => {
-  it('defaults to memory with normal fsync (until the durable wiring is proven)', () => {
+  it('defaults to sqlite:./data/coordd.db with normal fsync', () => {
     const config = loadConfig({});
-    expect(config.store).to.deep.equal({ kind: 'memory' });
+    expect(config.store).to.deep.equal({ kind: 'sqlite', path: './data/coordd.db' });
     expect(config.fsync).to.equal('normal');
   });
 
