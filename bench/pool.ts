@@ -268,7 +268,7 @@ async function main(): Promise<void> {
     console.log(`  ${'store'.padEnd(14)}${'tasks/s'.padStart(10)}${'vs memory'.padStart(11)}${'dispatch p99'.padStart(14)}${'queue wait p99'.padStart(16)}`);
     for (const x of summary) {
       const ratio = memory ? `${Math.round((x.tasksPerSec / memory.tasksPerSec) * 100)}%` : '';
-      console.log(`  ${x.store.padEnd(14)}${fmtInt(x.tasksPerSec).padStart(10)}${ratio.padStart(11)}${`${fmtMs(x.dispatchP99Ms)} ms`.padStart(14)}${`<= ${fmtMs(x.queueWaitP99Ms)} ms`.padStart(16)}${x.problems ? '  (run not valid)' : ''}`);
+      console.log(`  ${x.store.padEnd(14)}${fmtInt(x.tasksPerSec).padStart(10)}${ratio.padStart(11)}${fmtMs(x.dispatchP99Ms).padStart(14)}${`<= ${fmtMs(x.queueWaitP99Ms)}`.padStart(16)}${x.problems ? '  (run not valid)' : ''}`);
     }
     writeFileSync(join(dirname(RESULTS), 'pool-stores.json'), `${JSON.stringify({ bench: 'pool', mode: quick ? 'quick' : 'full', at: new Date().toISOString(), stores: summary }, null, 2)}\n`);
   }

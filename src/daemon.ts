@@ -315,7 +315,7 @@ export class Daemon {
       poolSnapshot: () => this.pool.snapshot(),
       alerts: () => this.alerts.list(),
     });
-    registerPoolApi(this.engine, { pool: this.pool, spawner: this.spawner, metrics, shutdownTimeoutMs: config.shutdownTimeoutMs });
+    registerPoolApi(this.engine, { pool: this.pool, spawner: this.spawner, metrics, shutdownTimeoutMs: config.shutdownTimeoutMs, spawnCounts: this.stores.scaling });
     this.scaler = registerScalingApi(this.engine, { clock, pool: this.pool, spawner: this.spawner, log: logger.child({ component: 'scaler' }) });
     registerCoordinationApi(this.engine, { coordination: this.coordination, router: this.router, metrics, config, breakers: this.breakers });
     registerConversationApi(this.engine, { messaging: this.messaging, conversations: this.conversations });
@@ -360,6 +360,7 @@ export class Daemon {
     this.url = bound.url.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, '//127.0.0.1');
     this.coordination.start();
     this.pool.start();
+    this.respawn();
     this.alerts.start();
     this.ready = true;
     // The listening line is part of the process contract: written whatever COORDD_LOG_LEVEL says.
@@ -406,6 +407,14 @@ export class Daemon {
     await this.http.close(CloseCode.GOING_AWAY, 'daemon shutting down');
     this.closeStores();
     this.logger.info({}, 'stopped');
+  }
+
+  /** After a restart: start the workers the last pool.spawn / pool.despawn calls asked for (new processes, not the old ones). */
+  private respawn(): void {
+    for (const [template, count] of Object.entries(this.stores.scaling.spawnCounts())) {
+      this.logger.info({ template, count }, 'starting the spawned workers asked for before the restart');
+      this.spawner.spawn(count, template).catch((err: unknown) => this.logger.warn({ err, template, count }, 'could not start the workers asked for before the restart'));
+    }
   }
 
   /** Commit what is left and release the store's file (after the last message went out). */

@@ -6,12 +6,15 @@ import { poolDespawn, poolIsolationReport, poolShutdown, poolSpawn, poolStatus }
 import type { Spawner, SpawnedWorker } from '../spawn/spawner.js';
 import { drainAndStop, leastBusySpawned } from './worker-control.js';
 import { poolStatusOf } from '../wiring/pool-status.js';
+import type { ScalingStore } from '../pool/scaling/scaling-store.js';
 
 export interface PoolApiDeps {
   pool: PoolService;
   spawner: Spawner;
   metrics: Metrics;
   shutdownTimeoutMs: number;
+  /** Where how many workers of each template pool.spawn / pool.despawn asked for is kept (started again after a restart). */
+  spawnCounts?: Pick<ScalingStore, 'setSpawnCount'>;
 }
 
 /** Default drain time for pool.despawn. */
@@ -20,6 +23,8 @@ const DESPAWN_DRAIN_MS = 30_000;
 /** pool.status, pool.isolationReport, pool.spawn, pool.despawn and pool.shutdown. */
 export function registerPoolApi(engine: RpcEngine, deps: PoolApiDeps): void {
   const { pool, spawner, metrics } = deps;
+  /** Keep what the operator asked for: the workers of `template` running now. */
+  const remember = (template: string): void => deps.spawnCounts?.setSpawnCount(template, spawner.list().filter((w) => w.template === template).length);
 
   engine.register(poolStatus, () => poolStatusOf(pool, metrics));
 
@@ -28,6 +33,7 @@ export function registerPoolApi(engine: RpcEngine, deps: PoolApiDeps): void {
   engine.register(poolSpawn, async (params) => {
     const template = params.template ?? 'echo';
     const workers = await spawner.spawn(params.count, template);
+    remember(template);
     return { template, agentIds: workers.map((w) => w.agentId!), pids: workers.map((w) => w.proc.pid!) };
   });
 
@@ -46,6 +52,7 @@ export function registerPoolApi(engine: RpcEngine, deps: PoolApiDeps): void {
       if (chosen.length === 0) throw new AppError('UNKNOWN_AGENT', 'no spawned agents to stop');
     }
     await drainAndStop(pool, spawner, chosen, drainMs);
+    for (const template of new Set(chosen.map((w) => w.template))) remember(template);
     return { stopped: chosen.map((w) => w.agentId!), notSpawned };
   });
 

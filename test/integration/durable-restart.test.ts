@@ -214,6 +214,24 @@ describe('durable state across kill -9 (real daemon, real file)', function () {
     for (const taskId of acked) expect((await op2.getTask(taskId)).state).to.equal('PENDING');
   });
 
+  it('starts again the workers the last pool.spawn calls asked for (new processes, not the old ones)', async () => {
+    daemon = await startDaemon(env());
+    const op = await operator(daemon.url);
+    const spawned = (await op.request('pool.spawn', { count: 2 })) as { pids: number[] };
+    await crash(daemon);
+    daemon = await startDaemon(env());
+    const op2 = await operator(daemon.url);
+    let agents: { spawned: boolean }[] = [];
+    await until(async () => {
+      agents = ((await op2.request('agent.list', { spawned: true })) as { agents: { spawned: boolean }[] }).agents;
+      return agents.length === 2;
+    }, 'two spawned workers registered after the restart');
+    const pids = ((await op2.request('pool.isolationReport', {})) as { agents: { pid?: number }[] }).agents.map((a) => a.pid);
+    for (const pid of spawned.pids) expect(pids).to.not.include(pid);
+    // The old workers saw their parent die (stdin closed) and exited.
+    await until(() => spawned.pids.every((pid) => { try { process.kill(pid, 0); return false; } catch { return true; } }), 'the old workers gone');
+  });
+
   it('pool.status names the store; memory is what tests get unless they choose a file', async () => {
     daemon = await startDaemon(env());
     const op = await operator(daemon.url);
