@@ -391,7 +391,7 @@ export class Daemon {
         this.engine.whenIdle().then(() => true),
         new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.config.shutdownTimeoutMs))),
       ]),
-      this.pool.shutdown(this.config.shutdownTimeoutMs),
+      this.pool.shutdown(this.config.shutdownTimeoutMs, { detach: this.stores.description !== 'memory' }),
     ]);
     clearTimeout(timer);
     if (!settled) this.logger.warn({ inFlight: this.engine.pending() }, 'shutdown timeout: closing with calls still running');

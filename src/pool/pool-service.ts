@@ -86,6 +86,8 @@ export class PoolService {
   /** Conditions someone is waiting on (drain, shutdown), re-checked whenever an attempt ends. */
   private readonly conditions: Conditions;
   private accepting = true;
+  /** Stopped for a restart on a durable store: closing connections no longer requeue what their agents run. */
+  private detached = false;
   private readonly loop = new DispatchLoop(() => this.pending.size > 0 && this.dispatchNextQueued());
   private staleReports = 0;
   /** Arrival and throughput rates behind forecastLoad. */
@@ -196,7 +198,7 @@ export class PoolService {
   /** The connection of `sessionId` closed: if it still owns the agent, remove it and requeue its tasks. */
   disconnected(agentId: string, sessionId: string): void {
     const agent = this.agents.get(agentId);
-    if (!agent || agent.sessionId !== sessionId) return;
+    if (!agent || agent.sessionId !== sessionId || this.detached) return;
     this.removeAgent(agent, 'disconnect');
   }
 
@@ -450,12 +452,22 @@ export class PoolService {
   /**
    * Stop taking tasks, let running attempts finish for up to `drainTimeoutMs`, then send
    * task.cancel for what still runs and put those tasks back to PENDING (at-least-once: a durable
-   * store would run them after a restart). Pending tasks stay PENDING.
+   * store would run them after a restart). Pending tasks stay PENDING. With `detach` (the daemon
+   * stopping on a durable store) running attempts are left alone instead: no task.cancel, still
+   * IN_PROGRESS in the store, so their agents reattach them after the restart.
    */
-  async shutdown(drainTimeoutMs: number): Promise<{ drained: boolean; requeued: number }> {
+  async shutdown(drainTimeoutMs: number, options: { detach?: boolean } = {}): Promise<{ drained: boolean; requeued: number; detached?: number }> {
     this.accepting = false;
     for (const a of this.agents.all()) this.agents.setDraining(a, true);
     const drained = await this.conditions.until(() => this.running.size === 0, drainTimeoutMs);
+    if (options.detach) {
+      // A durable store keeps these IN_PROGRESS: after the restart they wait for their agents to reattach.
+      const detached = this.running.size;
+      this.detached = true;
+      this.awaiting.stop();
+      this.stop();
+      return { drained, requeued: 0, detached };
+    }
     let requeued = 0;
     for (const [taskId, run] of this.running.entries()) {
       const agent = this.agents.get(run.agentId);

@@ -139,6 +139,28 @@ describe('durable state across kill -9 (real daemon, real file)', function () {
     expect(runs).to.equal(1);
   });
 
+  it('a clean stop (SIGTERM) keeps a running task IN_PROGRESS: its worker reattaches after the restart, and it runs once', async () => {
+    daemon = await startDaemon(env({ COORDD_SHUTDOWN_TIMEOUT: '0.2' }));
+    const port = String(daemon.port);
+    let runs = 0;
+    let release!: (v: unknown) => void;
+    const gate = new Promise((r) => (release = r));
+    const worker = new AgentWorker({ url: daemon.url, agentId: 'calm', capabilities: [], capacity: 1, reconnect: FAST, handler: async () => (++runs, await gate, 'kept') });
+    workers.push(worker);
+    await worker.start();
+    const op = await operator(daemon.url);
+    const { taskId } = await op.assign({ type: 'x' });
+    await until(() => runs === 1, 'the task running');
+    expect(await daemon.stop()).to.equal(0);
+    daemon = await startDaemon(env({ COORDD_PORT: port }));
+    const reattached = await new Promise<unknown>((resolve) => worker.once('registered', (reg) => resolve(reg.reattached)));
+    expect(reattached).to.deep.equal([{ taskId, epoch: 1 }]);
+    release(undefined);
+    const done = await (await operator(daemon.url)).waitTask(taskId, 10_000);
+    expect(done).to.deep.include({ state: 'COMPLETED', result: 'kept' });
+    expect(runs).to.equal(1);
+  });
+
   it('after the grace period the task is requeued with a new epoch and run again', async () => {
     daemon = await startDaemon(env({ COORDD_REATTACH_GRACE: '0.5' }));
     const port = String(daemon.port);

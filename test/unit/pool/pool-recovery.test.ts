@@ -146,3 +146,22 @@ describe('PoolService recovery after a restart', () => {
     expect(r.pool.get(taskId).state).to.equal('CANCELLED');
   });
 });
+
+describe('PoolService shutdown for a restart on a durable store (detach)', () => {
+  it('leaves running attempts IN_PROGRESS, sends no task.cancel, and ignores the closing connections', async () => {
+    const h = poolHarness();
+    const a = h.addAgent('a', 1);
+    const taskId = h.pool.assign({ type: 'x' }).task.taskId;
+    const stopping = h.pool.shutdown(10, { detach: true });
+    h.clock.advance(10);
+    const result = await stopping;
+    expect(result).to.deep.equal({ drained: false, requeued: 0, detached: 1 });
+    h.pool.disconnected('a', h.sessionOf('a'));
+    expect(h.pool.get(taskId).state).to.equal('IN_PROGRESS');
+    expect(a.notifications).to.deep.equal([]);
+    // The next start finds it waiting for its agent.
+    const r = restarted(h.store, h.clock);
+    expect(r.pool.awaitingReattach).to.equal(1);
+    expect(r.connect('a', [{ taskId, epoch: 1 }]).reattached).to.deep.equal([{ taskId, epoch: 1 }]);
+  });
+});
