@@ -510,6 +510,8 @@ export class PoolService {
   }
 
   private onOutcome(taskId: string, epoch: number, answer: { result?: unknown; error?: unknown }): void {
+    // Detached for a restart: the closing connection's failed requests are not outcomes (the attempt reattaches).
+    if (this.detached && answer.error !== undefined) return;
     const run = this.running.get(taskId);
     if (!run || run.epoch !== epoch) {
       this.staleReports++;
@@ -524,6 +526,7 @@ export class PoolService {
   }
 
   private onTimeout(taskId: string, epoch: number): void {
+    if (this.detached) return;
     const run = this.running.get(taskId);
     if (!run || run.epoch !== epoch) return;
     this.running.end(taskId, run, 'timeout');

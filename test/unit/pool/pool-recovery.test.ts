@@ -157,6 +157,9 @@ describe('PoolService shutdown for a restart on a durable store (detach)', () =>
     const result = await stopping;
     expect(result).to.deep.equal({ drained: false, requeued: 0, detached: 1 });
     h.pool.disconnected('a', h.sessionOf('a'));
+    // The connection's pending task.run fails as the socket closes: not an outcome either.
+    a.call(taskId).disconnect();
+    await h.settle();
     expect(h.pool.get(taskId).state).to.equal('IN_PROGRESS');
     expect(a.notifications).to.deep.equal([]);
     // The next start finds it waiting for its agent.
