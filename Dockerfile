@@ -22,6 +22,9 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/schemas ./schemas
 # The image listens on all interfaces, so the daemon refuses to start without a token:
 # pass COORDD_TOKEN (operator) or mount a tokens file and set COORDD_TOKENS_FILE.
+# State lives in /app/data/coordd.db (COORDD_STORE's default, relative to /app): mount a volume there.
+RUN mkdir -p /app/data && chown node:node /app/data
+VOLUME ["/app/data"]
 USER node
 EXPOSE 7420
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \

@@ -36,7 +36,7 @@
  *   --strict   exit 1 when a target is missed (errors always exit 1)
  *   --profile  start the daemon with --cpu-prof and print its top self-time functions
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -55,8 +55,17 @@ const RESULTS = join(HERE, 'results', 'pool.json');
 
 const TARGETS = { tasksPerSec: 5_000, dispatchP99Ms: 2 } as const;
 
-const USAGE = 'usage: tsx bench/pool.ts [--quick] [--strict] [--profile]';
-const args = new Set(process.argv.slice(2));
+const USAGE = 'usage: tsx bench/pool.ts [--quick] [--strict] [--profile] [--store=all|memory|sqlite-normal|sqlite-full]';
+/** COORDD_STORE / COORDD_FSYNC per store mode; each runs on its own daemon and a fresh temp file. */
+const STORES = { memory: { COORDD_STORE: 'memory' }, 'sqlite-normal': { COORDD_FSYNC: 'normal' }, 'sqlite-full': { COORDD_FSYNC: 'full' } } as const;
+type StoreMode = keyof typeof STORES;
+const storeArg = process.argv.slice(2).find((a) => a.startsWith('--store='))?.slice('--store='.length) ?? 'all';
+if (storeArg !== 'all' && !(storeArg in STORES)) {
+  console.error(`unknown store ${storeArg}; ${USAGE}`);
+  process.exit(2);
+}
+const storeModes: StoreMode[] = storeArg === 'all' ? ['memory', 'sqlite-normal', 'sqlite-full'] : [storeArg as StoreMode];
+const args = new Set(process.argv.slice(2).filter((a) => !a.startsWith('--store=')));
 for (const a of args) {
   if (!['--quick', '--strict', '--profile'].includes(a)) {
     console.error(`unknown argument ${a}; ${USAGE}`);
@@ -87,7 +96,10 @@ const PARAMS = {
  * The daemon as users run it, quiet: at info it logs every task state change (three lines per
  * task). Result validation stays off (its default).
  */
-const DAEMON_ENV = { COORDD_LOG_LEVEL: 'warn' };
+let DAEMON_ENV: Record<string, string> = { COORDD_LOG_LEVEL: 'warn' };
+/** The store of the run in progress, and a line per finished run for the side-by-side summary. */
+let storeMode: StoreMode = 'memory';
+const summary: { store: StoreMode; tasksPerSec: number; dispatchP99Ms: number; queueWaitP99Ms: number; problems: number }[] = [];
 
 /** What the daemon itself recorded between two /metrics scrapes around one measured window. */
 interface DaemonWindow {
@@ -239,6 +251,30 @@ function findProfile(dir: string | undefined): string | undefined {
 }
 
 async function main(): Promise<void> {
+  for (const mode of storeModes) {
+    storeMode = mode;
+    const dir = mkdtempSync(join(os.tmpdir(), 'coordd-pool-store-'));
+    DAEMON_ENV = { COORDD_LOG_LEVEL: 'warn', COORDD_STORE: `sqlite:${join(dir, 'coordd.db')}`, ...STORES[mode] };
+    console.log(`\n=== store: ${mode} (${DAEMON_ENV.COORDD_STORE}${'COORDD_FSYNC' in STORES[mode] ? `, fsync ${DAEMON_ENV.COORDD_FSYNC}` : ''}) ===`);
+    try {
+      await runOnce();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  if (summary.length > 1) {
+    const memory = summary.find((x) => x.store === 'memory');
+    console.log('\nside by side (one run, same machine):');
+    console.log(`  ${'store'.padEnd(14)}${'tasks/s'.padStart(10)}${'vs memory'.padStart(11)}${'dispatch p99'.padStart(14)}${'queue wait p99'.padStart(16)}`);
+    for (const x of summary) {
+      const ratio = memory ? `${Math.round((x.tasksPerSec / memory.tasksPerSec) * 100)}%` : '';
+      console.log(`  ${x.store.padEnd(14)}${fmtInt(x.tasksPerSec).padStart(10)}${ratio.padStart(11)}${fmtMs(x.dispatchP99Ms).padStart(14)}${`<= ${fmtMs(x.queueWaitP99Ms)}`.padStart(16)}${x.problems ? '  (run not valid)' : ''}`);
+    }
+    writeFileSync(join(dirname(RESULTS), 'pool-stores.json'), `${JSON.stringify({ bench: 'pool', mode: quick ? 'quick' : 'full', at: new Date().toISOString(), stores: summary }, null, 2)}\n`);
+  }
+}
+
+async function runOnce(): Promise<void> {
   if (!existsSync(DAEMON_BIN)) throw new Error(`${DAEMON_BIN} is missing: run npm run build (npm run bench:pool does)`);
   const machine = machineInfo();
   console.log(`coordd pool bench (${quick ? 'quick' : 'full'}) — ${machine.cpus} × ${machine.cpuModel}, node ${machine.node}`);
@@ -409,6 +445,7 @@ function report(o: Outcome): void {
   }
 
   const problems = consistencyProblems(o);
+  summary.push({ store: storeMode, tasksPerSec: t.result.completedPerSec, dispatchP99Ms: l.result.dispatchMs.p99, queueWaitP99Ms: l.daemon.queueWait.p99UpperBoundMs, problems: problems.length });
   const errors = [t.result, l.result].flatMap((x) => (x.errors.count > 0 ? [{ phase: x.label, ...x.errors }] : []));
   if (o.teardown.errors.count > 0) errors.push({ phase: 'fleet', ...o.teardown.errors });
   const results = {
@@ -416,6 +453,7 @@ function report(o: Outcome): void {
     mode: quick ? 'quick' : 'full',
     machine: o.machine,
     machineBusyBeforeStartPercent: o.busyBeforeStart,
+    store: storeMode,
     parameters: { ...PARAMS, daemonEnv: DAEMON_ENV, inFlight },
     targets: targets.map((x) => ({ ...x, value: Number(x.value.toFixed(3)) })),
     phases: {
@@ -432,8 +470,9 @@ function report(o: Outcome): void {
     errors,
   };
   mkdirSync(dirname(RESULTS), { recursive: true });
-  writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`\nwrote ${RESULTS}`);
+  const file = RESULTS.replace(/\.json$/, `-${storeMode}.json`);
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nwrote ${file}`);
 
   if (errors.length > 0 || problems.length > 0) {
     console.error('\nERRORS: the run is not valid.');

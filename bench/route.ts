@@ -144,7 +144,7 @@ async function drive(op: CoordClient, count: number, offset: number, decidedBy: 
 }
 
 async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
-  const daemon: DaemonChild = await startDaemon(DAEMON_BIN, [], { COORDD_LOG_LEVEL: 'warn', COORDD_CONFIG: configFile(scenario) });
+  const daemon: DaemonChild = await startDaemon(DAEMON_BIN, [], { COORDD_LOG_LEVEL: 'warn', COORDD_STORE: 'memory', COORDD_CONFIG: configFile(scenario) });
   const workers = await startAgents(daemon.url, scenario);
   const op = await CoordClient.connect({ url: daemon.url, reconnect: false });
   try {

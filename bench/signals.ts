@@ -94,7 +94,7 @@ const PARAMS = {
  * warn: at warn the "listening" line (which carries the port) is not written. Nothing is logged
  * per request at info, only per connection.
  */
-const DAEMON_ENV = { COORDD_PORT: '0', COORDD_LOG_LEVEL: 'info' };
+const DAEMON_ENV = { COORDD_PORT: '0', COORDD_LOG_LEVEL: 'info', COORDD_STORE: 'memory' };
 
 type Measurable = ClosedLoopResult | OpenLoopResult;
 

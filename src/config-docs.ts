@@ -12,6 +12,7 @@ export const SETTING_DESCRIPTIONS: Record<EnvName, string> = {
   COORDD_MAX_VALUE_BYTES: 'JSON bytes of one such value; larger is refused the same way.',
   COORDD_MAX_QUEUE_BYTES: 'JSON bytes of the payloads of all unfinished tasks; past it pool.assign gets QUEUE_FULL.',
   COORDD_MAX_REPLY_BYTES: 'JSON bytes a task.list or resource.list page is filled up to; nextCursor continues.',
+  COORDD_REATTACH_GRACE: 'Seconds a task that was running when the daemon stopped waits for its agent to reattach before it is run again.',
   COORDD_STORE: 'Where state lives: sqlite:<path> or memory (redis://… for cluster mode).',
   COORDD_FSYNC: 'SQLite durability: normal survives a process crash, full also an OS crash (an fsync per commit).',
   COORDD_HOST: 'Interface to bind; a non-loopback address requires tokens (or --insecure).',

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { uuid, type IdGenerator } from './ids.js';
 import { createLogger } from './observability/logger.js';
-import type { TaskStore } from './pool/task-store.js';
+import type { DurableStores } from './stores/open-stores.js';
 import { systemRandom, type Random } from './random.js';
 import type { RpcEngine } from './rpc/engine.js';
 import type { AgentTemplate } from './spawn/templates.js';
@@ -15,6 +15,7 @@ import type { Outboxes } from './transport/outbox.js';
 import type { Transport } from './transport/transport.js';
 import { CloseCode } from './transport/ws-transport.js';
 import { buildDaemonGraph, type DaemonGraph } from './wiring/daemon-graph.js';
+import { recoverFromStores } from './wiring/stores.js';
 import { httpMetrics } from './wiring/metrics-wiring.js';
 
 export interface DaemonDeps {
@@ -23,8 +24,8 @@ export interface DaemonDeps {
   random?: Random;
   ids?: IdGenerator;
   tokens?: TokenTable;
-  /** Where tasks live. @defaultValue a MemoryTaskStore with the configured retention */
-  store?: TaskStore;
+  /** Where state lives (main opens COORDD_STORE). @defaultValue stores in memory with the configured retention */
+  stores?: DurableStores;
   /** Worker templates. @defaultValue the built-in `echo` plus COORDD_AGENT_TEMPLATES */
   templates?: ReadonlyMap<string, AgentTemplate>;
   /** Check every RPC result against its schema (tests). @defaultValue false */
@@ -63,7 +64,7 @@ export class Daemon {
       random: deps.random ?? systemRandom,
       ids: deps.ids ?? uuid,
       tokens,
-      store: deps.store,
+      stores: deps.stores,
       templates: deps.templates,
       validateResults: deps.validateResults ?? false,
       url: () => this.url,
@@ -79,7 +80,7 @@ export class Daemon {
         tokens,
         origins: new OriginPolicy({ tls: config.tls !== undefined, bindHost: config.host, allowed: config.allowedOrigins }),
         metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
-        isReady: () => this.ready,
+        isReady: () => this.ready && this.graph.turns.outbox?.failed === undefined,
         onConnection: (t, identity) => this.connect(t, identity),
         ...httpMetrics(metrics),
       },
@@ -110,6 +111,10 @@ export class Daemon {
 
   /** Listen, start the sweeper, and log the "listening" line tests and scripts read. */
   async start(): Promise<{ port: number; url: string }> {
+    const { stores, pool, leases } = this.graph;
+    // Before anyone can connect: the queue and the attempts waiting for their agents, from the store.
+    recoverFromStores(stores, { pool, leases, clock: this.graph.clock, logger: this.logger });
+    stores.commit();
     const listening = this.http.listen();
     this.starting = listening;
     const bound = await listening;
@@ -117,10 +122,11 @@ export class Daemon {
     this.url = bound.url.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, '//127.0.0.1');
     this.graph.coordination.start();
     this.graph.pool.start();
+    this.respawn();
     this.graph.alerts.start();
     this.ready = true;
     // The listening line is part of the process contract: written whatever COORDD_LOG_LEVEL says.
-    this.logger.child({}, { level: 'info' }).info({ port: bound.port, url: bound.url, host: this.config.host }, 'listening');
+    this.logger.child({}, { level: 'info' }).info({ port: bound.port, url: bound.url, host: this.config.host, store: stores.description }, 'listening');
     return bound;
   }
 
@@ -148,7 +154,7 @@ export class Daemon {
         engine.whenIdle().then(() => true),
         new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.config.shutdownTimeoutMs))),
       ]),
-      pool.shutdown(this.config.shutdownTimeoutMs),
+      pool.shutdown(this.config.shutdownTimeoutMs, { detach: this.graph.stores.description !== 'memory' }),
     ]);
     clearTimeout(timer);
     if (!settled) this.logger.warn({ inFlight: engine.pending() }, 'shutdown timeout: closing with calls still running');
@@ -159,11 +165,33 @@ export class Daemon {
     coordination.stop();
     breakers.stop();
     alerts.stop();
+    this.graph.turns.outbox?.flush();
     await this.outboxes.flushed();
     await this.http.close(CloseCode.GOING_AWAY, 'daemon shutting down');
     // Connections that came through connect() but not the HTTP server (an in-memory pair).
     this.graph.connections.closeAll(CloseCode.GOING_AWAY, 'daemon shutting down');
     await this.outboxes.flushed();
+    this.closeStores();
     this.logger.info({}, 'stopped');
+  }
+
+  /** After a restart: start the workers the last pool.spawn / pool.despawn calls asked for (new processes, not the old ones). */
+  private respawn(): void {
+    for (const [template, count] of Object.entries(this.graph.stores.scaling.spawnCounts())) {
+      this.logger.info({ template, count }, 'starting the spawned workers asked for before the restart');
+      this.graph.spawner.spawn(count, template).catch((err: unknown) => this.logger.warn({ err, template, count }, 'could not start the workers asked for before the restart'));
+    }
+  }
+
+  /** Commit what is left and release the store's file (after the last message went out). */
+  private closeStores(): void {
+    const { turns, stores } = this.graph;
+    turns.stop();
+    turns.outbox?.flush();
+    try {
+      if (turns.outbox?.failed === undefined) stores.close();
+    } catch (err) {
+      this.logger.error({ err }, 'the store could not be closed cleanly; the next start recovers from the last commit');
+    }
   }
 }

@@ -38,6 +38,8 @@ export interface PoolOptions {
   workerDrainTimeoutMs: number;
   /** Rates behind the pool's load forecast (forecastLoad, coordination.predictOverload). @defaultValue {} (see load-forecaster.ts) */
   forecaster: Partial<LoadForecasterOptions>;
+  /** After a restart, how long an IN_PROGRESS task waits for its agent to reattach before it is requeued. @defaultValue 30000 */
+  reattachGraceMs: number;
 }
 
 /** Longest a non-forced agent removal waits for running tasks (the longest task timeout allowed, plus a margin). */
@@ -61,4 +63,5 @@ export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = {
   defaultWaitTimeoutMs: DEFAULT_TASK_WAIT_MS,
   workerDrainTimeoutMs: 30000,
   forecaster: {},
+  reattachGraceMs: 30000,
 };

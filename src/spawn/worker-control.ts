@@ -1,6 +1,7 @@
 import { AppError } from '../errors.js';
 import type { PoolService } from '../pool/pool-service.js';
 import type { ScalingTarget } from '../pool/scaling/index.js';
+import type { ScalingStore } from '../pool/scaling/scaling-store.js';
 import type { Spawner, SpawnedWorker } from './spawner.js';
 
 
@@ -12,7 +13,14 @@ export class WorkerControl {
   constructor(
     private readonly pool: PoolService,
     private readonly spawner: Spawner,
+    /** Where the workers an operator asked for are remembered, so a restart starts them again. */
+    private readonly spawnCounts?: Pick<ScalingStore, 'setSpawnCount'>,
   ) {}
+
+  /** Keep what the operator asked for: the workers of `template` running now. */
+  private remember(template: string): void {
+    this.spawnCounts?.setSpawnCount(template, this.spawner.list().filter((w) => w.template === template).length);
+  }
 
   /** The templates pool.spawn may start, with their running workers. */
   templates(): ReturnType<Spawner['templates']> {
@@ -22,6 +30,7 @@ export class WorkerControl {
   /** Start `count` workers from `template`. */
   async spawn(count: number, template = 'echo'): Promise<{ template: string; agentIds: string[]; pids: number[] }> {
     const workers = await this.spawner.spawn(count, template);
+    this.remember(template);
     return { template, agentIds: workers.map((w) => w.agentId!), pids: workers.map((w) => w.proc.pid!) };
   }
 
@@ -43,6 +52,7 @@ export class WorkerControl {
       if (chosen.length === 0) throw new AppError('UNKNOWN_AGENT', 'no spawned agents to stop');
     }
     await this.drainAndStop(chosen, drainMs);
+    for (const template of new Set(chosen.map((w) => w.template))) this.remember(template);
     return { stopped: chosen.map((w) => w.agentId!), notSpawned };
   }
 

@@ -15,6 +15,7 @@ import type { Outbox, Outboxes } from '../transport/outbox.js';
 import type { Transport } from '../transport/transport.js';
 import { CloseCode } from '../transport/ws-transport.js';
 import type { Operator } from './operator.js';
+import type { TurnOutbox } from './turn-outbox.js';
 
 /** A connection's session as the daemon holds it: the engine's Session plus its peer, transport and outbox. */
 export type ServerSession = Session & { peer: RpcPeer; transport: Transport; outbox: Outbox };
@@ -25,6 +26,8 @@ export interface ConnectionsDeps {
   metrics: Metrics;
   engine: RpcEngine;
   outboxes: Outboxes;
+  /** Commit before anyone is told (a durable store only; undefined in memory). */
+  turns: TurnOutbox | undefined;
   pool: PoolService;
   leases: LeaseManager;
   operator: Operator;
@@ -59,6 +62,17 @@ export class Connections {
     };
   }
 
+  /**
+   * How a connection's messages reach its outbox: at once in memory; with a durable store, through
+   * the turn outbox, which commits the turn first (and turns replies into STORE_UNAVAILABLE when
+   * the commit fails, which the connection outbox cannot: it does not know replies from requests).
+   */
+  private sender(outbox: Outbox, replies: boolean): (text: string) => void {
+    const turns = this.deps.turns;
+    const direct = (text: string): void => outbox.send(text);
+    return turns ? (text) => turns.send(direct, text, replies) : direct;
+  }
+
   /** A connection (an accepted WebSocket, or any other Transport) was opened for `identity`. */
   open(transport: Transport, identity: Identity): void {
     const { engine, outboxes, metrics } = this.deps;
@@ -70,7 +84,7 @@ export class Connections {
       role,
       log,
       remoteAddress: transport.remoteAddress,
-      peer: new RpcPeer((text) => outbox.send(text), this.options.requestTimeoutMs, undefined, this.deps.clock, (err, method) => {
+      peer: new RpcPeer(this.sender(outbox, false), this.options.requestTimeoutMs, undefined, this.deps.clock, (err, method) => {
         const errorId = uuid();
         log.error({ err: { name: (err as Error)?.name, message: (err as Error)?.message }, errorId, method }, 'outbound message could not be serialised');
         return errorId;
@@ -85,8 +99,9 @@ export class Connections {
     this.sessions.add(session);
     metrics.wsConnections.inc();
     log.info({ role, credential, remoteAddress: transport.remoteAddress }, 'connection open');
+    const send = this.sender(outbox, true);
     const reply = (text: string | undefined): void => {
-      if (text !== undefined) outbox.send(text);
+      if (text !== undefined) send(text);
     };
     transport.onmessage = (text) => {
       // Timed from before parsing to after the reply is handed to the outbox (router.route's overhead).

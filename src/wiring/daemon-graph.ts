@@ -21,10 +21,10 @@ import { LoadForecasts } from '../coordination/load-forecasts.js';
 import { SignalIntake } from '../coordination/signal-intake.js';
 import type { IdGenerator } from '../ids.js';
 import { Metrics } from '../observability/metrics.js';
-import { MemoryTaskStore } from '../pool/memory-task-store.js';
 import { PoolService } from '../pool/pool-service.js';
 import { AutoScaler } from '../pool/scaling/index.js';
-import type { TaskStore } from '../pool/task-store.js';
+import type { DurableStores } from '../stores/open-stores.js';
+import { createOutbox, memoryStores } from './stores.js';
 import type { Random } from '../random.js';
 import { AgentRouter } from '../routing/agent-router.js';
 import { RpcEngine } from '../rpc/engine.js';
@@ -51,7 +51,8 @@ export interface GraphDeps {
   random: Random;
   ids: IdGenerator;
   tokens: TokenTable;
-  store?: TaskStore;
+  /** Where state lives (main opens COORDD_STORE). @defaultValue stores in memory with the configured retention */
+  stores?: DurableStores;
   templates?: ReadonlyMap<string, AgentTemplate>;
   validateResults: boolean;
   /** The daemon's own URL once it listens (spawned workers connect back to it). */
@@ -71,6 +72,9 @@ export function buildDaemonGraph(config: Config, deps: GraphDeps) {
   setValueLimits({ maxDepth: config.limits.maxDepth, maxBytes: config.limits.maxValueBytes });
   const metrics = new Metrics();
   const outboxes = new Outboxes({ onHookFailure: (err) => logger.error({ err }, 'flush hook failed: the frames of that turn were not sent') });
+  // Durable state (issue 11): the stores, and the turn outbox that commits each turn before it speaks.
+  const stores = deps.stores ?? memoryStores(config, clock);
+  const turns = createOutbox(stores, { logger, clock });
 
   const coordination = new CoordinationService(
     {
@@ -116,7 +120,7 @@ export function buildDaemonGraph(config: Config, deps: GraphDeps) {
     { clock, logger, metrics, onHalfOpen: () => pool.reconsider(), isLive: (agentId) => pool.agents.get(agentId) !== undefined },
     file.circuitBreaker,
   );
-  const leases = createLeases({ clock, ids, logger, metrics, alerts: alerts.inputs }, file.leases);
+  const leases = createLeases({ clock, ids, logger, metrics, alerts: alerts.inputs, store: stores.leases }, file.leases);
 
   const pool: PoolService = new PoolService(
     {
@@ -125,7 +129,8 @@ export function buildDaemonGraph(config: Config, deps: GraphDeps) {
       ids,
       random,
       router,
-      store: deps.store ?? new MemoryTaskStore({ clock }, { retentionMs: config.pool.retentionMs, retentionCount: config.pool.retentionCount }),
+      store: stores.tasks,
+      storeName: stores.description,
       log: logger.child({ component: 'pool' }),
       observer: {
         ...poolMetrics(metrics),
@@ -160,6 +165,7 @@ export function buildDaemonGraph(config: Config, deps: GraphDeps) {
       maxListBytes: config.limits.maxReplyBytes,
       affinityWaitMs: config.pool.affinityWaitMs,
       defaultStrategy: config.routerStrategy,
+      reattachGraceMs: config.pool.reattachGraceMs,
     },
   );
   // predictOverload forecasts the agents this daemon holds from its own queue and throughput.
@@ -181,7 +187,7 @@ export function buildDaemonGraph(config: Config, deps: GraphDeps) {
       env: config.tls ? { NODE_EXTRA_CA_CERTS: config.tls.certFile } : {},
     },
   );
-  const workers = new WorkerControl(pool, spawner);
+  const workers = new WorkerControl(pool, spawner, stores.scaling);
   const scaler = new AutoScaler({ clock, target: workers.scalingTarget(), log: logger.child({ component: 'scaler' }) });
   const poolStatus = () => poolStatusOf(pool, metrics);
   const operator: Operator = new Operator({
@@ -233,10 +239,10 @@ export function buildDaemonGraph(config: Config, deps: GraphDeps) {
   registerResourceApi(engine, { leases, maxReplyBytes: config.limits.maxReplyBytes });
 
   const connections = new Connections(
-    { clock, logger, metrics, engine, outboxes, pool, leases, operator, alertSubscribers },
+    { clock, logger, metrics, engine, outboxes, turns: turns.outbox, pool, leases, operator, alertSubscribers },
     { requestTimeoutMs: config.requestTimeoutMs },
   );
-  return { metrics, outboxes, coordination, breakers, alerts: alerts.evaluator, leases, pool, spawner, scaler, engine, connections };
+  return { clock, metrics, outboxes, stores, turns, coordination, breakers, alerts: alerts.evaluator, leases, pool, spawner, scaler, engine, connections };
 }
 
 export type DaemonGraph = ReturnType<typeof buildDaemonGraph>;
