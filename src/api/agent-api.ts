@@ -7,7 +7,7 @@ import type { RequestContext, RpcEngine } from '../rpc/engine.js';
 import type { Session } from '../rpc/session.js';
 import { agentHeartbeat, agentRegister } from '../schemas/agent.js';
 import { inScope, type AgentScope } from '../schemas/agent-scope.js';
-import { taskProgress } from '../schemas/task.js';
+import { taskProgress, taskReport } from '../schemas/task.js';
 import type { Spawner } from '../spawn/spawner.js';
 
 export interface AgentApiDeps {
@@ -49,7 +49,7 @@ function claimedId(session: Session, agentId: string | undefined, ids: IdGenerat
   return agentId;
 }
 
-/** agent.register, agent.heartbeat and task.progress: the agent's side of the pool. */
+/** agent.register, agent.heartbeat, task.progress and task.report: the agent's side of the pool. */
 export function registerAgentApi(engine: RpcEngine, deps: AgentApiDeps): void {
   const { pool, spawner } = deps;
 
@@ -59,15 +59,16 @@ export function registerAgentApi(engine: RpcEngine, deps: AgentApiDeps): void {
       throw new AppError('ALREADY_REGISTERED', `this connection is agent ${session.agentId}`, { agentId: session.agentId });
     }
     const spawnId = spawnIdOf(session);
-    const agent = pool.register({
-      ...params,
+    const { running = [], ...registration } = params;
+    const { agent, reattached, dropped } = pool.registerWithRunning({
+      ...registration,
       agentId: claimedId(session, params.agentId ?? session.agentId, deps.ids),
       channel: deps.channelFor(session),
       sessionId: session.id,
       pid: spawnId ? spawner.bySpawnId(spawnId)?.proc.pid : undefined,
       credential: session.credential,
       override: session.role === 'admin',
-    });
+    }, running);
     session.agentId = agent.agentId;
     if (spawnId) spawner.registered(spawnId, agent.agentId);
     return {
@@ -75,6 +76,7 @@ export function registerAgentApi(engine: RpcEngine, deps: AgentApiDeps): void {
       contextWindowId: agent.contextWindowId,
       heartbeatIntervalMs: pool.options.heartbeatIntervalMs,
       leaseTtlMs: pool.options.leaseTtlMs,
+      ...(params.running !== undefined && { reattached, dropped }),
     };
   });
 
@@ -84,4 +86,6 @@ export function registerAgentApi(engine: RpcEngine, deps: AgentApiDeps): void {
   });
 
   engine.register(taskProgress, (params, ctx) => ({ accepted: pool.progress(registeredAgent(ctx), params) }));
+
+  engine.register(taskReport, (params, ctx) => ({ accepted: pool.report(registeredAgent(ctx), params) }));
 }

@@ -88,18 +88,33 @@ const MAX_PROGRESS_MESSAGE = 4096;
 interface Running {
   readonly epoch: number;
   readonly controller: AbortController;
+  /** The registration (connection) whose task.run request started it. */
+  readonly generation: number;
+  /** The daemon said to stop it (dropped at re-registration): nothing is reported. */
+  dropped?: boolean;
 }
+
+/** An attempt's outcome that its task.run request can no longer carry: sent by task.report. */
+type Outcome = { taskId: string; epoch: number } & ({ result: unknown } | { error: { code: number; message: string; data?: unknown } });
 
 /**
  * An agent: connects, registers, heartbeats, and runs the daemon's `task.run` requests through
  * `handler`, answering each with its result or error. Re-registers with the same agentId and
- * contextWindowId after every reconnect.
+ * contextWindowId after every reconnect, reporting the attempts it still runs (or finished while
+ * disconnected): the daemon reattaches its own (their outcome then goes by `task.report`, since the
+ * request that started them is gone) and names the ones to drop, which are aborted.
  */
 export class AgentWorker extends EventEmitter<AgentWorkerEvents> {
   /** The underlying connection (events: open, close, reconnecting, reconnect, end). */
   readonly client: CoordClient;
   private readonly log: ClientLogger;
   private readonly running = new Map<string, Running>();
+  /** Outcomes finished while no registered connection could take them, by task id. */
+  private readonly undelivered = new Map<string, Outcome>();
+  /** Registrations so far: a task whose generation is older must report its outcome by task.report. */
+  private generation = 0;
+  /** Whether the socket of the current generation is still open (set at registration, cleared at close). */
+  private socketUp = false;
   private registration: Registration | undefined;
   private readonly timers: ClientTimers;
   private heartbeatTimer: TimerHandle | undefined;
@@ -126,6 +141,7 @@ export class AgentWorker extends EventEmitter<AgentWorkerEvents> {
     if (onRouteDecide) this.client.handle('route.decide', (params) => onRouteDecide(parseOrInvalid(RouteDecideParams, params)));
     this.client.on('close', () => this.disconnected());
     this.client.on('reconnecting', () => this.disconnected()); // also after a failed re-registration
+    this.client.on('end', () => this.abortAll(new ClientError('CONNECTION_LOST', 'the connection to the daemon is gone for good')));
   }
 
   /** The id the daemon registered this agent under (after `start()`). */
@@ -142,6 +158,11 @@ export class AgentWorker extends EventEmitter<AgentWorkerEvents> {
     return this.running.size;
   }
 
+  /** Outcomes waiting for a connection to send them by task.report. */
+  get undeliveredCount(): number {
+    return this.undelivered.size;
+  }
+
   /** Connect and register; resolves with the registration. */
   async start(): Promise<Registration> {
     if (this.options.exitWithParent ?? hasParentPipe()) this.unwatchParent ??= watchParentPipe(() => this.parentGone());
@@ -154,7 +175,7 @@ export class AgentWorker extends EventEmitter<AgentWorkerEvents> {
     this.unwatchParent?.();
     this.unwatchParent = undefined;
     this.stopHeartbeats();
-    for (const { controller } of this.running.values()) controller.abort(new ClientError('CLOSED', 'the worker is stopping'));
+    this.abortAll(new ClientError('CLOSED', 'the worker is stopping'));
     await this.client.close();
   }
 
@@ -178,11 +199,64 @@ export class AgentWorker extends EventEmitter<AgentWorkerEvents> {
     const agentId = this.registration?.agentId ?? this.options.agentId;
     const contextWindowId = this.registration?.contextWindowId ?? this.options.contextWindowId;
     const params: RegisterParams = { agentId, name, type, capabilities, capacity, contextWindowId };
+    // After a reconnect (the daemon may have restarted): what still runs, and what finished meanwhile.
+    const running = this.runningRefs();
+    if (reregistered || running.length > 0) params.running = running;
+    // task.run requests may arrive before the registration's reply: they belong to this connection.
+    this.generation++;
+    this.socketUp = true;
     const registration = agentRegister.result.parse(await this.client.request('agent.register', params));
     this.registration = registration;
+    this.reattach(registration, running);
     this.startHeartbeats(registration.heartbeatIntervalMs);
-    this.log.info({ agentId: registration.agentId, reregistered }, 'registered');
+    this.log.info({ agentId: registration.agentId, reregistered, reattached: registration.reattached?.length, dropped: registration.dropped?.length }, 'registered');
     this.emit('registered', registration, { reregistered });
+  }
+
+  /** Every attempt the daemon may still expect from this agent: running, or finished and not yet told. */
+  private runningRefs(): { taskId: string; epoch: number }[] {
+    const refs = new Map<string, { taskId: string; epoch: number }>();
+    for (const [taskId, entry] of this.running) if (!entry.dropped) refs.set(taskId, { taskId, epoch: entry.epoch });
+    for (const [taskId, o] of this.undelivered) if (!refs.has(taskId)) refs.set(taskId, { taskId, epoch: o.epoch });
+    return [...refs.values()].slice(0, 10_000);
+  }
+
+  /**
+   * Act on the daemon's answer about the attempts reported at registration: those it reattached go
+   * on (their outcome goes by task.report); every other earlier attempt is stopped or forgotten (a
+   * daemon that did not restart requeued them when the connection dropped; an older daemon does not
+   * answer `reattached` at all).
+   */
+  private reattach(registration: Registration, reported: { taskId: string; epoch: number }[]): void {
+    const keep = new Set((registration.reattached ?? []).map((d) => `${d.taskId}/${d.epoch}`));
+    const asked = new Set(reported.map((d) => `${d.taskId}/${d.epoch}`));
+    for (const [taskId, entry] of this.running) {
+      const key = `${taskId}/${entry.epoch}`;
+      if (!asked.has(key) || keep.has(key)) continue;
+      entry.dropped = true;
+      entry.controller.abort(new ClientError('CONNECTION_LOST', 'the connection to the daemon closed and the daemon did not keep this attempt'));
+    }
+    for (const [taskId, o] of [...this.undelivered]) {
+      if (keep.has(`${taskId}/${o.epoch}`)) this.deliver(o);
+      else this.undelivered.delete(taskId);
+    }
+  }
+
+  /** Send an outcome by task.report; kept for the next registration if the connection fails meanwhile. */
+  private deliver(outcome: Outcome): void {
+    this.undelivered.set(outcome.taskId, outcome);
+    const generation = this.generation;
+    this.client.request('task.report', outcome).then(
+      (answer) => {
+        if (this.undelivered.get(outcome.taskId) === outcome) this.undelivered.delete(outcome.taskId);
+        this.log.info({ taskId: outcome.taskId, epoch: outcome.epoch, accepted: (answer as { accepted?: unknown })?.accepted }, 'task outcome reported');
+      },
+      (error: unknown) => {
+        // An error reply drops it; a lost connection keeps it for the next registration to report.
+        if (error instanceof RpcError && this.undelivered.get(outcome.taskId) === outcome) this.undelivered.delete(outcome.taskId);
+        this.log.debug({ err: error, taskId: outcome.taskId, generation }, 'task.report not delivered');
+      },
+    );
   }
 
   private async run(raw: unknown): Promise<unknown> {
@@ -191,19 +265,37 @@ export class AgentWorker extends EventEmitter<AgentWorkerEvents> {
       throw new RpcError(-32602, 'Invalid params', { retryable: false, paths: parsed.error.issues.map((i) => i.path.join('.') || 'params') });
     }
     const task = parsed.data;
-    this.running.get(task.taskId)?.controller.abort(new TaskFailure('superseded by a newer attempt', { retryable: true }));
-    const entry: Running = { epoch: task.epoch, controller: new AbortController() };
+    const previous = this.running.get(task.taskId);
+    if (previous) {
+      previous.dropped = true;
+      previous.controller.abort(new TaskFailure('superseded by a newer attempt', { retryable: true }));
+    }
+    this.undelivered.delete(task.taskId);
+    const entry: Running = { epoch: task.epoch, controller: new AbortController(), generation: this.generation };
     this.running.set(task.taskId, entry);
     const { signal } = entry.controller;
     const ctx: TaskContext = { signal, progress: (p, m) => this.progress(task, p, m), log: this.log };
+    let outcome: Outcome;
     try {
       const work = Promise.resolve().then(() => this.options.handler(task, ctx));
-      return (await untilAborted(work, signal)) ?? null;
+      outcome = { taskId: task.taskId, epoch: task.epoch, result: (await untilAborted(work, signal)) ?? null };
     } catch (error) {
-      throw toTaskError(signal.aborted ? signal.reason : error);
+      const failure = toTaskError(signal.aborted ? signal.reason : error);
+      outcome = { taskId: task.taskId, epoch: task.epoch, error: { code: failure.code, message: failure.message, ...(failure.data !== undefined && { data: failure.data }) } };
     } finally {
       if (this.running.get(task.taskId) === entry) this.running.delete(task.taskId);
     }
+    if (entry.generation === this.generation && this.socketUp) {
+      // The request that started it can still be answered.
+      if ('error' in outcome) throw new RpcError(outcome.error.code, outcome.error.message, outcome.error.data);
+      return outcome.result;
+    }
+    // Started on an earlier connection (the daemon may have restarted): the reply cannot arrive.
+    if (!entry.dropped) {
+      if (this.socketUp) this.deliver(outcome);
+      else this.undelivered.set(task.taskId, outcome);
+    }
+    return null;
   }
 
   private cancel(raw: unknown): void {
@@ -227,9 +319,18 @@ export class AgentWorker extends EventEmitter<AgentWorkerEvents> {
   }
 
   private disconnected(): void {
+    this.socketUp = false;
     this.stopHeartbeats();
-    // Replies cannot reach the daemon any more; it requeues these tasks itself.
-    for (const { controller } of this.running.values()) controller.abort(new ClientError('CONNECTION_LOST', 'the connection to the daemon closed'));
+    // Running tasks go on: at the next registration they are reported, and the daemon says which
+    // to keep (reattached after its restart) and which to drop (it requeued them meanwhile).
+  }
+
+  private abortAll(reason: Error): void {
+    for (const entry of this.running.values()) {
+      entry.dropped = true;
+      entry.controller.abort(reason);
+    }
+    this.undelivered.clear();
   }
 
   private startHeartbeats(intervalMs: number): void {

@@ -2,7 +2,7 @@ import type { AgentState } from '../schemas/common.js';
 import type { TaskState } from '../schemas/task.js';
 import type { TaskRecord } from './task-store.js';
 
-export type RequeueReason = 'retry' | 'timeout' | 'disconnect' | 'agent_removed' | 'takeover' | 'shutdown';
+export type RequeueReason = 'retry' | 'timeout' | 'disconnect' | 'agent_removed' | 'takeover' | 'shutdown' | 'restart';
 
 /** What the pool tells the outside (metrics, logs, notifications). Every hook is optional. */
 export interface PoolObserver {

@@ -35,6 +35,8 @@ export interface PoolOptions {
   defaultWaitTimeoutMs: number;
   /** Rates behind the pool's load forecast (forecastLoad, coordination.predictOverload). @defaultValue {} (see load-outlook.ts) */
   outlook: Partial<LoadOutlookOptions>;
+  /** After a restart, how long an IN_PROGRESS task waits for its agent to reattach before it is requeued. @defaultValue 30000 */
+  reattachGraceMs: number;
 }
 
 export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = {
@@ -54,4 +56,5 @@ export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = {
   defaultStrategy: 'RIPPLE_COORDINATION',
   defaultWaitTimeoutMs: 30000,
   outlook: {},
+  reattachGraceMs: 30000,
 };

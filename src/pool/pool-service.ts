@@ -25,6 +25,24 @@ import { LoadOutlook, type LoadForecast } from './load-outlook.js';
 import { agentLoadOf, fleetLoadOf } from './fleet-load.js';
 import { RunningAttempts } from './running-attempts.js';
 import { AttemptOutcomes, observedOutcome } from './attempt-outcomes.js';
+import { AgentCallError } from './agent-channel.js';
+import { AwaitingAgents, type TaskRef } from './awaiting-agents.js';
+
+export type { TaskRef } from './awaiting-agents.js';
+
+/** The unfinished tasks a restarted daemon found in its store (see stores/recovered-tasks.ts). */
+export interface UnfinishedTasks {
+  /** PENDING, in dispatch order. */
+  pending: readonly TaskRecord[];
+  /** IN_PROGRESS: they wait for their agent to reattach. */
+  inProgress: readonly TaskRecord[];
+}
+
+/** A result or error an agent delivers by task.report (the request that asked for it is gone). */
+export interface TaskReport extends TaskRef {
+  result?: unknown;
+  error?: { code: number; message: string; data?: unknown };
+}
 
 export interface PoolDeps {
   clock: Clock;
@@ -70,6 +88,8 @@ export class PoolService {
   private staleReports = 0;
   /** Arrival and throughput rates behind forecastLoad. */
   private readonly outlook: LoadOutlook;
+  /** After a restart: IN_PROGRESS tasks waiting for their agent to reattach. */
+  private readonly awaiting: AwaitingAgents;
 
   constructor(
     private readonly deps: PoolDeps,
@@ -90,19 +110,78 @@ export class PoolService {
     const { agents, gate, observer, outlook, conditions, log, events, pending } = this;
     this.running = new RunningAttempts({ clock, agents, gate, router, observer, outlook, queued: () => pending.size, conditions });
     this.outcomes = new AttemptOutcomes({ clock, random, store, events, log, observer, pending, enqueue: (task) => this.enqueue(task, undefined) }, this.options);
+    this.awaiting = new AwaitingAgents(clock, (taskIds) => this.orphansExpired(taskIds));
+  }
+
+  // ---- recovery after a restart --------------------------------------------------------------
+
+  /**
+   * Take back the unfinished tasks of a store after a restart (before any agent registers):
+   * PENDING ones are queued in the order given; IN_PROGRESS ones wait reattachGraceMs for their
+   * agent to register again reporting them (see registerWithRunning), then are requeued.
+   */
+  recover(tasks: UnfinishedTasks): void {
+    for (const task of tasks.pending) {
+      this.events.held(task);
+      this.pending.enqueue(task, undefined);
+    }
+    for (const task of tasks.inProgress) this.events.held(task);
+    this.awaiting.await(tasks.inProgress, this.options.reattachGraceMs);
+    if (tasks.pending.length + tasks.inProgress.length > 0) {
+      this.log.info({ pending: tasks.pending.length, inProgress: tasks.inProgress.length, graceMs: this.options.reattachGraceMs }, 'recovered unfinished tasks');
+    }
+    this.schedulePump();
+  }
+
+  /** IN_PROGRESS tasks of the last run still waiting for their agent. */
+  get awaitingReattach(): number {
+    return this.awaiting.size;
   }
 
   // ---- agents ------------------------------------------------------------------------------
 
   /** Register (or take over) an agent, then give it queued work. A takeover requeues what the old connection ran. */
   register(reg: Registration): AgentRecord {
+    return this.registerWithRunning(reg, []).agent;
+  }
+
+  /**
+   * Register, reattaching the attempts the agent reports it still runs (after a daemon restart):
+   * those the store holds as IN_PROGRESS on this agent with the same epoch are bound to it again
+   * (their result comes by task.report); every other one is in `dropped` (the agent must stop it).
+   * Its waiting tasks it does not report are requeued at once. Then it gets queued work.
+   */
+  registerWithRunning(reg: Registration, running: readonly TaskRef[]): { agent: AgentRecord; reattached: TaskRef[]; dropped: TaskRef[] } {
     const { agent, replaced } = this.agents.register(reg, this.deps.ids);
     if (replaced) {
       replaced.channel.close('taken over by a new connection');
       this.requeueRunning(replaced, 'takeover');
     }
+    const { bind, drop, lost } = this.awaiting.claim(agent.agentId, running);
+    for (const ref of bind) this.rebind(ref, agent);
+    for (const taskId of lost) this.outcomes.lost(this.deps.store.get(taskId)!, 'restart');
+    if (bind.length + drop.length + lost.length > 0) {
+      this.log.info({ agentId: agent.agentId, reattached: bind.length, dropped: drop.length, requeued: lost.length }, 'agent reattached after a restart');
+    }
     this.schedulePump();
-    return agent;
+    return { agent, reattached: bind, dropped: drop };
+  }
+
+  /**
+   * task.report: the result or error of an attempt whose task.run request can no longer be
+   * answered (the daemon restarted, or the connection changed). Accepted only for the current epoch
+   * on the reporting agent; anything else is stale, counted and ignored.
+   */
+  report(agentId: string, report: TaskReport): boolean {
+    const run = this.running.get(report.taskId);
+    if (!run || run.epoch !== report.epoch || run.agentId !== agentId) {
+      this.staleReports++;
+      this.observer.staleEpoch?.('result');
+      return false;
+    }
+    const answer = report.error !== undefined ? { error: new AgentCallError('remote', report.error.message, report.error) } : { result: report.result ?? null };
+    this.onOutcome(report.taskId, report.epoch, answer);
+    return true;
   }
 
   /** A heartbeat: refreshes liveness (a DEGRADED agent recovers) and records reported state and health. */
@@ -381,6 +460,7 @@ export class PoolService {
       this.outcomes.requeue(this.deps.store.get(taskId)!, 'cancelled', 'shutdown');
       requeued++;
     }
+    this.awaiting.stop();
     this.stop();
     return { drained, requeued };
   }
@@ -433,6 +513,24 @@ export class PoolService {
     this.running.end(taskId, run, 'timeout');
     this.agents.get(run.agentId)?.channel.notify('task.cancel', { taskId, epoch });
     this.outcomes.timedOut(this.deps.store.get(taskId)!);
+    this.schedulePump();
+  }
+
+  /** Bind an attempt that survived a restart to its agent again: it takes a slot and times out as it would have. */
+  private rebind(ref: TaskRef, agent: AgentRecord): void {
+    const task = this.deps.store.get(ref.taskId)!;
+    const startedAt = task.attempts.at(-1)?.startedAt ?? this.deps.clock.now();
+    const left = Math.max(1, startedAt + task.timeoutMs - this.deps.clock.now());
+    this.running.start(ref.taskId, ref.epoch, agent, { startedAt, timeoutMs: left }, () => this.onTimeout(ref.taskId, ref.epoch));
+  }
+
+  /** The reattach grace period ended: the tasks whose agent did not come back are requeued. */
+  private orphansExpired(taskIds: string[]): void {
+    this.log.warn({ tasks: taskIds.length }, 'agents did not reattach within the grace period: requeueing their tasks');
+    for (const taskId of taskIds) {
+      const task = this.deps.store.get(taskId);
+      if (task?.state === 'IN_PROGRESS') this.outcomes.lost(task, 'restart');
+    }
     this.schedulePump();
   }
 

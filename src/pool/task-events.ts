@@ -47,6 +47,11 @@ export class TaskEvents {
     });
   }
 
+  /** A task recovered after a restart: count its payload as held, without announcing anything. */
+  held(task: TaskRecord): void {
+    this.account(task);
+  }
+
   private account(task: TaskRecord): void {
     if (!TERMINAL_STATES.has(task.state)) {
       if (this.payloadBytes.has(task.taskId)) return;

@@ -5,6 +5,12 @@ import { AgentId, AgentState, Cursor, Limit, SignalType, Timestamp, Unit } from 
 export const Capability = z.string().min(1).max(128);
 export const ContextWindowId = z.string().min(1).max(256);
 
+/** An attempt an agent runs: the task and the epoch task.run gave it. */
+export const RunningTaskRef = z.strictObject({
+  taskId: z.string().min(1).max(128),
+  epoch: z.number().int().min(1),
+});
+
 export const agentRegister = defineMethod({
   name: 'agent.register',
   summary:
@@ -17,12 +23,19 @@ export const agentRegister = defineMethod({
     capabilities: z.array(Capability).max(256),
     capacity: z.number().int().min(1).max(10_000).describe('Maximum concurrent tasks'),
     contextWindowId: ContextWindowId.optional().describe('Default: a new UUID; refused if a live agent holds it'),
+    running: z
+      .array(RunningTaskRef)
+      .max(10_000)
+      .optional()
+      .describe('After a reconnect: the attempts this agent still runs. Its own, with the epoch the daemon holds, are reattached (report them by task.report); it must stop the rest.'),
   }),
   result: z.object({
     agentId: AgentId,
     contextWindowId: ContextWindowId,
     heartbeatIntervalMs: z.number().int().positive(),
     leaseTtlMs: z.number().int().positive().describe('Missing heartbeats for this long makes the agent DEGRADED'),
+    reattached: z.array(RunningTaskRef).optional().describe('Of `running`: the attempts bound to this agent again; deliver their outcome by task.report'),
+    dropped: z.array(RunningTaskRef).optional().describe('Of `running`: attempts the daemon no longer expects from this agent; stop them and send nothing'),
   }),
 });
 

@@ -154,6 +154,18 @@ export const taskProgress = defineMethod({
   result: z.object({ accepted: z.boolean() }),
 });
 
+export const taskReport = defineMethod({
+  name: 'task.report',
+  summary:
+    'Agent → daemon: the result or error of an attempt whose task.run request can no longer be answered (the daemon restarted or the connection changed). Accepted only for the current epoch on the reporting agent.',
+  roles: ['agent', 'admin'],
+  params: z.union([
+    z.strictObject({ taskId: TaskId, epoch: z.number().int().min(1), result: boundedJson().describe('The attempt\'s result, as task.run would have returned it') }),
+    z.strictObject({ taskId: TaskId, epoch: z.number().int().min(1), error: TaskError.describe('The attempt\'s error (data.retryable: false fails the task at once)') }),
+  ]),
+  result: z.object({ accepted: z.boolean().describe('false: stale (another epoch or agent, or the task no longer runs); the report was ignored') }),
+});
+
 /** Daemon → agent request `task.run` (params); the agent's result completes the task. */
 export const TaskRunParams = z.object({
   taskId: TaskId,

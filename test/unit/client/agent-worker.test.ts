@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { AgentWorker, TaskFailure, type AgentWorkerOptions, type TaskContext } from '../../../src/client/index.js';
 import { FakeDaemon, type FakeConnection } from '../../support/fake-daemon.js';
 import { VirtualClock } from '../../../src/time/virtual-clock.js';
+import { until } from '../../support/settled.js';
 
 const FAST = { initialDelayMs: 5, maxDelayMs: 20, factor: 2, jitter: 0 };
 const task = (taskId: string, payload: unknown = {}, epoch = 1) => ({ taskId, type: 'test', payload, attempt: 1, epoch, traceId: `trace-${taskId}` });
@@ -143,7 +144,7 @@ describe('client/AgentWorker', () => {
     expect(await reply).to.deep.include({ result: null });
   });
 
-  it('after the server drops the socket: aborts running tasks, reconnects, re-registers with the same ids', async () => {
+  it('after the server drops the socket: reconnects, re-registers with the same ids, aborts running tasks the daemon does not reattach', async () => {
     const started = deferred<TaskContext>();
     const first = await start({ handler: (t, ctx) => (t.taskId === 't5' ? (started.resolve(ctx), new Promise(() => {})) : 'ok') });
     const registration = await first.next('agent.register');
@@ -164,6 +165,57 @@ describe('client/AgentWorker', () => {
     clock.advance(10);
     expect(await second.next('agent.heartbeat')).to.have.property('health');
     expect(await second.request('task.run', task('t6'))).to.deep.include({ result: 'ok' });
+  });
+
+  it('reports running tasks at re-registration; a reattached one runs on and its result goes by task.report', async () => {
+    const gate = deferred<string>();
+    const started = deferred<TaskContext>();
+    const first = await start({ handler: (t, ctx) => (t.taskId === 'r1' ? (started.resolve(ctx), gate.promise) : 'ok') });
+    await first.next('agent.register');
+    void first.request('task.run', task('r1', {}, 3));
+    const ctx = await started.promise;
+    daemon.handle('agent.register', (p) => ({
+      result: { agentId: 'agent-1', contextWindowId: 'ctx-1', heartbeatIntervalMs: 10, leaseTtlMs: 30, reattached: p.running, dropped: [] },
+    }));
+    daemon.handle('task.report', () => ({ result: { accepted: true } }));
+    followReconnects();
+    const reregistered = once(worker!, 'registered');
+    await first.drop();
+    await reregistered;
+    const second = await daemon.connection(1);
+    expect((await second.next('agent.register')).running).to.deep.equal([{ taskId: 'r1', epoch: 3 }]);
+    expect(ctx.signal.aborted).to.equal(false);
+    gate.resolve('long answer');
+    expect(await second.next('task.report')).to.deep.equal({ taskId: 'r1', epoch: 3, result: 'long answer' });
+  });
+
+  it('keeps an outcome finished while disconnected and reports it once the daemon reattaches it; drops what the daemon drops', async () => {
+    const gates = new Map([['f1', deferred<string>()], ['f2', deferred<string>()]]);
+    const first = await start({ handler: (t) => gates.get(t.taskId)!.promise });
+    await first.next('agent.register');
+    void first.request('task.run', task('f1'));
+    void first.request('task.run', task('f2'));
+    await flush(first);
+    daemon.handle('agent.register', () => ({
+      result: { agentId: 'agent-1', contextWindowId: 'ctx-1', heartbeatIntervalMs: 10, leaseTtlMs: 30, reattached: [{ taskId: 'f1', epoch: 1 }], dropped: [{ taskId: 'f2', epoch: 1 }] },
+    }));
+    daemon.handle('task.report', () => ({ result: { accepted: true } }));
+    const reregistered = once(worker!, 'registered');
+    // Both finish before any reconnect: their replies cannot travel.
+    const closed = once(worker!.client, 'close');
+    await first.drop();
+    await closed;
+    gates.get('f1')!.resolve('one');
+    gates.get('f2')!.resolve('two');
+    await until(() => worker!.undeliveredCount === 2, 'both outcomes kept');
+    followReconnects();
+    clock.advance(5);
+    await reregistered;
+    const second = await daemon.connection(1);
+    const sent = await second.next('agent.register');
+    expect(sent.running).to.have.deep.members([{ taskId: 'f1', epoch: 1 }, { taskId: 'f2', epoch: 1 }]);
+    expect(await second.next('task.report')).to.deep.equal({ taskId: 'f1', epoch: 1, result: 'one' });
+    await until(() => worker!.undeliveredCount === 0, 'the report acknowledged');
   });
 
   it('keeps retrying when re-registration is refused, with growing delays', async () => {
