@@ -13,7 +13,10 @@ Connects, registers (``agent.register``), heartbeats, and runs the daemon's ``ta
 through the handler registered for the task's type, answering each with its result or error.
 Async handlers run on the event loop and are cancelled (``asyncio`` cancellation) on
 ``task.cancel``; plain functions run in a thread pool of ``capacity`` threads and poll
-``ctx.cancelled``. Re-registers with the same agent id and context window after a reconnect.
+``ctx.cancelled``. Re-registers with the same agent id and context window after a reconnect,
+reporting the attempts it still runs (or finished while disconnected): the daemon reattaches its
+own after a restart (their outcome then goes by ``task.report``, since the request that started
+them is gone) and names the ones to drop, which are cancelled.
 """
 
 from __future__ import annotations
@@ -114,8 +117,16 @@ class _Handler:
 class _Running:
     epoch: int
     ctx: TaskContext
+    generation: int
+    """The registration (connection) whose task.run request started it."""
     task: asyncio.Future[Any] | None = None
     cancelled_by: list[TaskFailure | ClientError] = field(default_factory=list)
+    dropped: bool = False
+    """The daemon no longer expects it (superseded, or dropped at re-registration): nothing is sent."""
+
+
+#: An attempt's outcome: ``{taskId, epoch, result}`` or ``{taskId, epoch, error}`` (task.report's params).
+Outcome = dict[str, Any]
 
 
 class AgentWorker:
@@ -157,6 +168,10 @@ class AgentWorker:
         self._context_window_id = context_window_id
         self._handlers: dict[str, _Handler] = {}
         self._running: dict[str, _Running] = {}
+        self._undelivered: dict[str, Outcome] = {}
+        """Outcomes finished while no connection could take them, by task id."""
+        self._generation = 0
+        self._socket_up = False
         self._client: CoordClient | None = None
         self._registration: m.Registration | None = None
         self._heartbeat_task: asyncio.Task[None] | None = None
@@ -200,7 +215,8 @@ class AgentWorker:
         def register(fn: F) -> F:
             if task_type in self._handlers:
                 raise ValueError(f"a handler for {task_type!r} is already registered")
-            self._handlers[task_type] = _Handler(fn=fn, is_async=inspect.iscoroutinefunction(fn), payload=_payload_adapter(fn))
+            is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(getattr(fn, "__call__", None))
+            self._handlers[task_type] = _Handler(fn=fn, is_async=is_async, payload=_payload_adapter(fn))
             return fn
 
         return register
@@ -231,6 +247,11 @@ class AgentWorker:
         """Tasks running now."""
         return len(self._running)
 
+    @property
+    def undelivered(self) -> int:
+        """Outcomes waiting for a connection to send them by ``task.report``."""
+        return len(self._undelivered)
+
     # ---- lifecycle ----
 
     async def start(self) -> m.Registration:
@@ -258,6 +279,7 @@ class AgentWorker:
         client.handle("task.run", self._on_task_run)
         client.handle("task.cancel", self._on_task_cancel)
         client.on_close(self._disconnected)
+        client.on_end(lambda _error: self._abort_all(ClientError("CONNECTION_LOST", "the connection to the daemon is gone for good")))
         if self.exit_with_parent if self.exit_with_parent is not None else has_parent_pipe():
             _watch_parent_pipe(self._loop, self._parent_gone)
         await client.connect()
@@ -267,8 +289,7 @@ class AgentWorker:
     async def stop(self) -> None:
         """Stop heartbeats, cancel running tasks, and close the connection."""
         self._stop_heartbeats()
-        for entry in list(self._running.values()):
-            self._abort(entry, ClientError("CLOSED", "the worker is stopping"))
+        self._abort_all(ClientError("CLOSED", "the worker is stopping"))
         if self._client is not None:
             await self._client.close()
         if self._executor is not None:
@@ -305,11 +326,17 @@ class AgentWorker:
 
     async def _register(self, reregistered: bool) -> None:
         client = self.client
+        # After a reconnect (the daemon may have restarted): what still runs, and what finished meanwhile.
+        running = self._running_refs()
         params = m.AgentRegisterParams(
             capabilities=self.capabilities if self.capabilities is not None else sorted(self._handlers),
             capacity=self.capacity,
             **_given({"agent_id": self.agent_id, "name": self.name, "type": self.type, "context_window_id": self._context_window_id}),
+            **({"running": running} if reregistered or running else {}),
         )
+        # task.run requests may arrive before the registration's reply: they belong to this connection.
+        self._generation += 1
+        self._socket_up = True
         try:
             raw = await client.request("agent.register", params)
         except RpcError as error:
@@ -319,9 +346,16 @@ class AgentWorker:
             raise
         registration = m.Registration.model_validate(raw)
         self._registration = registration
+        self._reattach(registration, running)
         self._context_window_id = registration.context_window_id
         self._start_heartbeats(registration.heartbeat_interval_ms / 1000)
-        log.info("registered as %s (reregistered=%s)", registration.agent_id, reregistered)
+        log.info(
+            "registered as %s (reregistered=%s, reattached=%d, dropped=%d)",
+            registration.agent_id,
+            reregistered,
+            len(registration.reattached or []),
+            len(registration.dropped or []),
+        )
         for callback in list(self._on_registered):
             callback(registration, reregistered)
 
@@ -334,14 +368,16 @@ class AgentWorker:
             raise RpcError(-32602, "Invalid params", {"retryable": False, "paths": [".".join(map(str, e["loc"])) or "params" for e in error.errors()]}) from None
         previous = self._running.get(run.task_id)
         if previous is not None:
+            previous.dropped = True
             self._abort(previous, TaskFailure("superseded by a newer attempt", retryable=True))
+        self._undelivered.pop(run.task_id, None)
         handler = self._handlers.get(run.type)
         if handler is None:
             raise RpcError(TASK_FAILED_CODE, f"this worker has no handler for task type {run.type!r}", {"retryable": True, "types": sorted(self._handlers)})
         if len(self._running) >= self.capacity:
             raise RpcError(TASK_FAILED_CODE, f"over capacity ({self.capacity})", {"retryable": True})
         assert self._loop is not None
-        entry = _Running(epoch=run.epoch, ctx=TaskContext(self, run, self._loop))
+        entry = _Running(epoch=run.epoch, ctx=TaskContext(self, run, self._loop), generation=self._generation)
         self._running[run.task_id] = entry
         return self._run(run, handler, entry)
 
@@ -357,15 +393,74 @@ class AgentWorker:
             assert self._loop is not None and self._executor is not None
             work = self._loop.run_in_executor(self._executor, handler.fn, payload, entry.ctx)
         entry.task = work
+        outcome: Outcome = {"taskId": run.task_id, "epoch": run.epoch}
         try:
             result = await work
             if entry.cancelled_by:
                 raise entry.cancelled_by[0]
-            return to_jsonable_python(result, by_alias=True)
+            outcome["result"] = to_jsonable_python(result, by_alias=True)
         except BaseException as error:  # CancelledError too: the daemon always gets an answer
-            raise _task_error(entry.cancelled_by[0] if entry.cancelled_by else error) from None
+            outcome["error"] = _task_error(entry.cancelled_by[0] if entry.cancelled_by else error).to_json()
         finally:
             self._forget(run.task_id, entry)
+        if entry.generation == self._generation and self._socket_up:
+            # The request that started it can still be answered.
+            if "error" in outcome:
+                e = outcome["error"]
+                raise RpcError(e["code"], e["message"], e.get("data"))
+            return outcome["result"]
+        # Started on an earlier connection (the daemon may have restarted): the reply cannot arrive.
+        if not entry.dropped:
+            if self._socket_up:
+                self._deliver(outcome)
+            else:
+                self._undelivered[run.task_id] = outcome
+        return None
+
+    def _running_refs(self) -> list[dict[str, Any]]:
+        """Every attempt the daemon may still expect from this agent: running, or finished and not yet told."""
+        refs = {task_id: {"taskId": task_id, "epoch": e.epoch} for task_id, e in self._running.items() if not e.dropped}
+        for task_id, outcome in self._undelivered.items():
+            refs.setdefault(task_id, {"taskId": task_id, "epoch": outcome["epoch"]})
+        return list(refs.values())[:10_000]
+
+    def _reattach(self, registration: m.Registration, reported: list[dict[str, Any]]) -> None:
+        """Act on the daemon's answer about the attempts reported at registration: those it
+        reattached go on (their outcome goes by task.report); every other earlier attempt is
+        cancelled or forgotten (a daemon that did not restart requeued them when the connection
+        dropped; a daemon without reattachment does not answer ``reattached`` at all)."""
+        keep = {(r.task_id, r.epoch) for r in registration.reattached or []}
+        asked = {(r["taskId"], r["epoch"]) for r in reported}
+        for task_id, entry in list(self._running.items()):
+            key = (task_id, entry.epoch)
+            if key in asked and key not in keep:
+                entry.dropped = True
+                self._abort(entry, ClientError("CONNECTION_LOST", "the connection to the daemon closed and the daemon did not keep this attempt"))
+        for task_id, outcome in list(self._undelivered.items()):
+            if (task_id, outcome["epoch"]) in keep:
+                self._deliver(outcome)
+            else:
+                del self._undelivered[task_id]
+
+    def _deliver(self, outcome: Outcome) -> None:
+        """Send an outcome by task.report; kept for the next registration if the connection fails meanwhile."""
+        self._undelivered[outcome["taskId"]] = outcome
+        assert self._loop is not None
+        self._loop.create_task(self._report(outcome))
+
+    async def _report(self, outcome: Outcome) -> None:
+        task_id = outcome["taskId"]
+        try:
+            answer = await self.client.request("task.report", outcome)
+        except RpcError as error:  # refused: nothing more to do with it
+            log.warning("task.report for %s refused: %s", task_id, error)
+        except ClientError as error:  # connection lost: the next registration reports it
+            log.debug("task.report for %s not delivered: %s", task_id, error)
+            return
+        else:
+            log.info("task outcome reported for %s (accepted=%s)", task_id, answer.get("accepted") if isinstance(answer, dict) else answer)
+        if self._undelivered.get(task_id) is outcome:
+            del self._undelivered[task_id]
 
     def _on_task_cancel(self, raw: Any, notification: bool) -> None:
         try:
@@ -393,12 +488,16 @@ class AgentWorker:
             del self._running[task_id]
 
     def _disconnected(self) -> None:
-        # Replies cannot reach the daemon any more: it requeues these tasks itself. (With the
-        # durable store's reattachment this is where running tasks would be kept instead, and
-        # their results reported after _register() on the new connection.)
+        # Running tasks go on: at the next registration they are reported, and the daemon says which
+        # to keep (reattached after its restart) and which to drop (it requeued them meanwhile).
+        self._socket_up = False
         self._stop_heartbeats()
+
+    def _abort_all(self, reason: ClientError) -> None:
         for entry in list(self._running.values()):
-            self._abort(entry, ClientError("CONNECTION_LOST", "the connection to the daemon closed"))
+            entry.dropped = True
+            self._abort(entry, reason)
+        self._undelivered.clear()
 
     def _notify(self, method: str, params: dict[str, Any]) -> None:
         client = self._client

@@ -75,6 +75,7 @@ class CoordClient:
         self._listeners: dict[str, list[Callable[[Any], None]]] = {}
         self._on_open: list[Callable[[bool], None]] = []
         self._on_close: list[Callable[[], None]] = []
+        self._on_end: list[Callable[[BaseException | None], None]] = []
         self._reader: asyncio.Task[None] | None = None
         self._reconnector: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -142,6 +143,10 @@ class CoordClient:
     def on_close(self, callback: Callable[[], None]) -> None:
         """Call ``callback()`` each time an established connection closes."""
         self._on_close.append(callback)
+
+    def on_end(self, callback: Callable[[BaseException | None], None]) -> None:
+        """Call ``callback(error)`` once, when the client is done for good (``close()``, a final error)."""
+        self._on_end.append(callback)
 
     # ---- calls ----
 
@@ -378,6 +383,8 @@ class CoordClient:
     def _finish(self, error: BaseException | None) -> None:
         if self._ended is not None and not self._ended.done():
             self._ended.set_result(error)
+            for callback in list(self._on_end):
+                callback(error)
         for stream in list(self._streams):
             stream.end(error)
 

@@ -328,6 +328,11 @@ class ConversationCloseParams(_ParamsStrict):
     conversation_id: Annotated[str, Field(min_length=1, max_length=128)] = Field(alias="conversationId")
 
 
+class AgentRegisterParamsRunningItem(_ParamsStrict):
+    task_id: Annotated[str, Field(min_length=1, max_length=128)] = Field(alias="taskId")
+    epoch: Annotated[int, Field(ge=1, le=9007199254740991)] = Field(alias="epoch")
+
+
 class AgentRegisterParams(_ParamsStrict):
     "Register this connection as an agent (one per connection). An id belongs to the credential that registered it: the same credential from a new connection takes over, another gets FORBIDDEN."
 
@@ -337,6 +342,12 @@ class AgentRegisterParams(_ParamsStrict):
     capabilities: Annotated[list[Annotated[str, Field(min_length=1, max_length=128)]], Field(max_length=256)] = Field(alias="capabilities")
     capacity: Annotated[int, Field(ge=1, le=10000)] = Field(alias="capacity")
     context_window_id: Annotated[str, Field(min_length=1, max_length=256)] | None = Field(default=None, alias="contextWindowId")
+    running: Annotated[list[AgentRegisterParamsRunningItem], Field(max_length=10000)] | None = Field(default=None, alias="running")
+
+
+class AgentRegisterResultReattachedItem(_Result):
+    task_id: str = Field(alias="taskId")
+    epoch: int = Field(alias="epoch")
 
 
 class AgentRegisterResult(_Result):
@@ -344,6 +355,8 @@ class AgentRegisterResult(_Result):
     context_window_id: str = Field(alias="contextWindowId")
     heartbeat_interval_ms: int = Field(alias="heartbeatIntervalMs")
     lease_ttl_ms: int = Field(alias="leaseTtlMs")
+    reattached: list[AgentRegisterResultReattachedItem] | None = Field(default=None, alias="reattached")
+    dropped: list[AgentRegisterResultReattachedItem] | None = Field(default=None, alias="dropped")
 
 
 class AgentHeartbeatParamsHealth(_ParamsStrict):
