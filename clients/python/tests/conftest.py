@@ -33,7 +33,7 @@ class Daemon:
             pytest.fail("node is not on PATH")
         if not DAEMON_BIN.exists():
             pytest.fail(f"{DAEMON_BIN} is missing: run `npm run build` first")
-        full_env = {"PATH": os.environ.get("PATH", ""), "COORDD_PORT": "0", "COORDD_LOG_LEVEL": "info", "COORDD_RETRY_BASE_DELAY": "0.01", "COORDD_RETRY_MAX_DELAY": "0.05", **(env or {})}
+        full_env = {"PATH": os.environ.get("PATH", ""), "COORDD_PORT": "0", "COORDD_LOG_LEVEL": "info", "COORDD_RETRY_BASE_DELAY": "0.01", "COORDD_RETRY_MAX_DELAY": "0.05", "COORDD_STORE": "memory", **(env or {})}
         self.proc = subprocess.Popen(["node", str(DAEMON_BIN), *(args or [])], env=full_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.logs: list[dict[str, Any]] = []
         self._listening = threading.Event()
