@@ -106,7 +106,7 @@ async def workers() -> AsyncIterator[list[AgentWorker]]:
         await w.stop()
 
 
-async def until(check: Callable[[], Awaitable[T | None] | T | None], timeout: float = 5.0, interval: float = 0.02, message: Callable[[], str] | None = None) -> T:
+async def until(check: Callable[[], Any], timeout: float = 5.0, interval: float = 0.02, message: Callable[[], str] | None = None) -> Any:
     """Poll ``check`` until it returns something truthy (the daemon's state, seen from outside)."""
     deadline = time.monotonic() + timeout
     while True:
@@ -114,7 +114,7 @@ async def until(check: Callable[[], Awaitable[T | None] | T | None], timeout: fl
         if asyncio.iscoroutine(value) or isinstance(value, asyncio.Future):
             value = await value
         if value:
-            return value  # type: ignore[return-value]
+            return value
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s" + (f": {message()}" if message else ""))
         await asyncio.sleep(interval)
