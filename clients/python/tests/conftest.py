@@ -10,9 +10,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
@@ -21,7 +21,6 @@ from coordd import AgentWorker, CoordClient
 REPO = Path(__file__).resolve().parents[3]
 DAEMON_BIN = REPO / "dist" / "bin" / "coordd.js"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-T = TypeVar("T")
 
 
 class Daemon:
