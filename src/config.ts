@@ -94,8 +94,9 @@ const EnvSchema = z.object({
   COORDD_AGENT_TEMPLATES: optionalText,
   COORDD_SPAWN_TIMEOUT: number(0.1, 3600).default(15),
   COORDD_CONFIG: optionalText,
-  COORDD_STORE: storeSetting.default({ kind: 'sqlite', path: './data/coordd.db' }),
+  COORDD_STORE: storeSetting.default({ kind: 'memory' }),
   COORDD_FSYNC: z.enum(['normal', 'full'], 'must be normal or full').default('normal'),
+  COORDD_REATTACH_GRACE: number(0, 86_400).default(30),
   COORDINATION_ENABLE_REP: boolean.default(true),
   COORDINATION_SIGNAL_TTL: number(0.001, 86_400 * 365).default(60),
   COORDINATION_MAX_HISTORY_SIZE: integer(1, 100_000).default(100),
@@ -149,6 +150,7 @@ const FLAGS: Record<string, EnvName> = {
   'spawn-timeout': 'COORDD_SPAWN_TIMEOUT',
   store: 'COORDD_STORE',
   fsync: 'COORDD_FSYNC',
+  'reattach-grace': 'COORDD_REATTACH_GRACE',
   config: 'COORDD_CONFIG',
 };
 
@@ -203,6 +205,8 @@ export interface Config {
     retentionCount: number;
     templatesFile: string | undefined;
     spawnTimeoutMs: number;
+    /** After a restart, how long IN_PROGRESS tasks wait for their agent to reattach. */
+    reattachGraceMs: number;
   };
   coordination: {
     enableRep: boolean;
@@ -214,7 +218,7 @@ export interface Config {
   };
   /** Structured settings from COORDD_CONFIG (defaults when no file is given). */
   file: FileConfig;
-  /** COORDD_STORE, parsed. Not wired yet: the daemon keeps state in memory until commit-before-reply lands. */
+  /** COORDD_STORE, parsed: main opens it (src/wiring/stores.ts). */
   store: StoreSetting;
   /** COORDD_FSYNC: SQLite synchronous=NORMAL (survives a process crash) or FULL (also power loss). */
   fsync: 'normal' | 'full';
@@ -321,6 +325,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<Env
       retentionCount: e.COORDD_TASK_RETENTION_COUNT,
       templatesFile: e.COORDD_AGENT_TEMPLATES,
       spawnTimeoutMs: e.COORDD_SPAWN_TIMEOUT * 1000,
+      reattachGraceMs: e.COORDD_REATTACH_GRACE * 1000,
     },
     coordination: {
       enableRep: e.COORDINATION_ENABLE_REP,

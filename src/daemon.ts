@@ -16,6 +16,7 @@ import { HttpServer } from './transport/http-server.js';
 import { OriginPolicy } from './transport/origin-policy.js';
 import { loadTlsFiles, type TlsMaterial } from './tls-files.js';
 import { CloseCode, type WsTransport } from './transport/ws-transport.js';
+import { Outboxes, type Outbox } from './transport/outbox.js';
 import { registerCoordinationApi } from './api/coordination-api.js';
 import { registerRouterApi } from './api/router-api.js';
 import { registerDiscoverApi } from './api/discover-api.js';
@@ -28,11 +29,12 @@ import { registerResourceApi } from './api/resource-api.js';
 import type { LeaseManager } from './resources/lease-manager.js';
 import type { AutoScaler } from './pool/scaling/index.js';
 import type { AgentChannel } from './pool/agent-channel.js';
-import { MemoryTaskStore } from './pool/memory-task-store.js';
 import { PoolService } from './pool/pool-service.js';
-import type { TaskStore } from './pool/task-store.js';
+import type { DurableStores } from './stores/open-stores.js';
+import { createOutbox, memoryStores, recoverFromStores } from './wiring/stores.js';
+import type { TurnOutbox } from './wiring/turn-outbox.js';
 import type { Identity } from './transport/auth.js';
-import { agentDirectory, candidateSource, toAgentCallError } from './wiring/agent-calls.js';
+import { agentDirectory, candidateSource } from './wiring/agent-calls.js';
 import { createAlerts, type AlertInputs } from './wiring/alerts.js';
 import { createLeases } from './wiring/leases.js';
 import { createBreakers, createMessaging } from './wiring/messaging.js';
@@ -59,8 +61,8 @@ export interface DaemonDeps {
   random?: Random;
   ids?: IdGenerator;
   tokens?: TokenTable;
-  /** Where tasks live. @defaultValue a MemoryTaskStore with the configured retention */
-  store?: TaskStore;
+  /** Where state lives (main opens COORDD_STORE). @defaultValue stores in memory with the configured retention */
+  stores?: DurableStores;
   /** Worker templates. @defaultValue the built-in `echo` plus COORDD_AGENT_TEMPLATES */
   templates?: ReadonlyMap<string, AgentTemplate>;
   /** Check every RPC result against its schema (tests). @defaultValue false */
@@ -69,7 +71,7 @@ export interface DaemonDeps {
   tls?: TlsMaterial;
 }
 
-type ServerSession = Session & { peer: RpcPeer; transport: WsTransport };
+type ServerSession = Session & { peer: RpcPeer; transport: WsTransport; outbox: Outbox };
 
 /** The transport's clock for frame timing (one function, not a closure per frame). */
 const now = (): number => performance.now();
@@ -98,11 +100,21 @@ export class Daemon {
   /** Agent views and changes, and the event stream (agent.*, events.*). */
   readonly operator: Operator;
   private readonly tokens: TokenTable;
+  /**
+   * Every frame the daemon sends leaves through its connection's outbox, flushed once per turn of
+   * the event loop; `outboxes.beforeFlush(hook)` runs the hook before each flush (see Outboxes).
+   */
+  readonly outboxes: Outboxes;
   /** Outbound request timeouts run on the daemon's clock, like every other timer. */
   private readonly clock: Clock;
   private url = '';
   private readonly http: HttpServer;
   private readonly sessions = new Map<string, ServerSession>();
+  /** Durable state: tasks, leases, conversations, scaling. */
+  readonly stores: DurableStores;
+  /** Commit before anyone is told (a durable store only; undefined in memory). */
+  private readonly turns: TurnOutbox | undefined;
+  private readonly stopTurns: () => void;
   private ready = false;
   private starting: Promise<unknown> | undefined;
   private stopping: Promise<void> | undefined;
@@ -120,6 +132,10 @@ export class Daemon {
     const { metrics, logger } = this;
     const random = deps.random ?? systemRandom;
     setValueLimits({ maxDepth: config.limits.maxDepth, maxBytes: config.limits.maxValueBytes });
+    this.outboxes = new Outboxes({ onHookFailure: (err) => logger.error({ err }, 'flush hook failed: the frames of that turn were not sent') });
+    // ---- durable state (issue 11): the stores, and the turn outbox that commits each turn before it speaks
+    this.stores = deps.stores ?? memoryStores(config, clock);
+    ({ outbox: this.turns, stop: this.stopTurns } = createOutbox(this.stores, { logger: this.logger, clock }));
 
     this.coordination = new CoordinationService(
       {
@@ -193,7 +209,7 @@ export class Daemon {
       { clock, logger, metrics, onHalfOpen: () => this.pool.reconsider(), isLive: (agentId) => this.pool.agents.get(agentId) !== undefined },
       file.circuitBreaker,
     );
-    this.leases = createLeases({ clock, ids, logger, metrics, alerts: this.alertInputs }, file.leases);
+    this.leases = createLeases({ clock, ids, logger, metrics, alerts: this.alertInputs, store: this.stores.leases }, file.leases);
     this.pool = new PoolService(
       {
         clock,
@@ -201,7 +217,8 @@ export class Daemon {
         ids,
         random,
         router: this.router,
-        store: deps.store ?? new MemoryTaskStore({ clock }, { retentionMs: config.pool.retentionMs, retentionCount: config.pool.retentionCount }),
+        store: this.stores.tasks,
+        storeName: this.stores.description,
         log: logger.child({ component: 'pool' }),
         observer: {
           taskState: (task, previous) => {
@@ -240,6 +257,7 @@ export class Daemon {
         maxListBytes: config.limits.maxReplyBytes,
         affinityWaitMs: config.pool.affinityWaitMs,
         defaultStrategy: config.routerStrategy,
+        reattachGraceMs: config.pool.reattachGraceMs,
       },
     );
     // predictOverload forecasts the agents this daemon holds from its own queue and throughput.
@@ -277,7 +295,7 @@ export class Daemon {
         alerts: this.alertInputs,
         router: this.router,
         scores: this.coordination,
-        agents: agentDirectory(this.pool.agents, (sessionId) => this.sessions.get(sessionId)?.peer),
+        agents: agentDirectory(this.pool.agents),
         breakers: this.breakers,
         agentIds: () => [...this.pool.agents.all()].map((a) => a.agentId),
       },
@@ -312,7 +330,7 @@ export class Daemon {
         tokens,
         origins: new OriginPolicy({ tls: config.tls !== undefined, bindHost: config.host, allowed: config.allowedOrigins }),
         metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
-        isReady: () => this.ready,
+        isReady: () => this.ready && this.turns?.failed === undefined,
         onConnection: (t, identity) => this.onConnection(t, identity),
         onAuthFailure: () => metrics.authFailures.inc(),
         onOriginRefused: () => metrics.originRefusals.inc(),
@@ -332,6 +350,9 @@ export class Daemon {
 
   /** Listen, start the sweeper, and log the "listening" line tests and scripts read. */
   async start(): Promise<{ port: number; url: string }> {
+    // Before anyone can connect: the queue and the attempts waiting for their agents, from the store.
+    recoverFromStores(this.stores, { pool: this.pool, leases: this.leases, clock: this.clock, logger: this.logger });
+    this.stores.commit();
     const listening = this.http.listen();
     this.starting = listening;
     const bound = await listening;
@@ -342,7 +363,7 @@ export class Daemon {
     this.alerts.start();
     this.ready = true;
     // The listening line is part of the process contract: written whatever COORDD_LOG_LEVEL says.
-    this.logger.child({}, { level: 'info' }).info({ port: bound.port, url: bound.url, host: this.config.host }, 'listening');
+    this.logger.child({}, { level: 'info' }).info({ port: bound.port, url: bound.url, host: this.config.host, store: this.stores.description }, 'listening');
     return bound;
   }
 
@@ -380,19 +401,34 @@ export class Daemon {
     this.coordination.stop();
     this.breakers.stop();
     this.alerts.stop();
+    this.turns?.flush();
+    await this.outboxes.flushed();
     await this.http.close(CloseCode.GOING_AWAY, 'daemon shutting down');
+    this.closeStores();
     this.logger.info({}, 'stopped');
+  }
+
+  /** Commit what is left and release the store's file (after the last message went out). */
+  private closeStores(): void {
+    this.stopTurns();
+    this.turns?.flush();
+    try {
+      if (this.turns?.failed === undefined) this.stores.close();
+    } catch (err) {
+      this.logger.error({ err }, 'the store could not be closed cleanly; the next start recovers from the last commit');
+    }
   }
 
   private onConnection(transport: WsTransport, identity: Identity): void {
     const { role, principal, credential, scope } = identity;
     const log = this.logger.child({ connectionId: transport.id });
+    const outbox = this.outboxes.open(transport);
     const session: ServerSession = {
       id: transport.id,
       role,
       log,
       remoteAddress: transport.remoteAddress,
-      peer: new RpcPeer((text) => transport.send(text), this.config.requestTimeoutMs, undefined, this.clock, (err, method) => {
+      peer: new RpcPeer(this.sender(outbox, false), this.config.requestTimeoutMs, undefined, this.clock, (err, method) => {
         const errorId = uuid();
         log.error({ err: { name: (err as Error)?.name, message: (err as Error)?.message }, errorId, method }, 'outbound message could not be serialised');
         return errorId;
@@ -402,12 +438,14 @@ export class Daemon {
       credential,
       scope,
       transport,
+      outbox,
     };
     this.sessions.set(session.id, session);
     this.metrics.wsConnections.inc();
     log.info({ role, credential, remoteAddress: transport.remoteAddress }, 'connection open');
+    const send = this.sender(outbox, true);
     const reply = (text: string | undefined): void => {
-      if (text !== undefined) transport.send(text);
+      if (text !== undefined) send(text);
     };
     transport.onmessage = (text) => {
       // Timed from before parsing to after the reply is handed to the socket (router.route's overhead).
@@ -431,6 +469,7 @@ export class Daemon {
     };
     transport.onclose = (code, why) => {
       this.sessions.delete(session.id);
+      outbox.discard();
       this.alertSubscribers.remove(session.id);
       this.operator.connectionClosed(session.id);
       session.peer.close();
@@ -442,6 +481,17 @@ export class Daemon {
     };
   }
 
+  /**
+   * How a connection's messages reach its outbox: at once in memory; with a durable store, through
+   * the turn outbox, which commits the turn first (and turns replies into STORE_UNAVAILABLE when
+   * the commit fails, which the connection outbox cannot: it does not know replies from requests).
+   */
+  private sender(outbox: Outbox, replies: boolean): (text: string) => void {
+    const turns = this.turns;
+    const direct = (text: string): void => outbox.send(text);
+    return turns ? (text) => turns.send(direct, text, replies) : direct;
+  }
+
   private isAgentConnected(agentId: string): boolean {
     return this.pool.agents.get(agentId) !== undefined;
   }
@@ -449,16 +499,10 @@ export class Daemon {
   /** The pool's narrow view of a connection: task.run requests, notifications, close. */
   private channelFor(session: ServerSession): AgentChannel {
     return {
-      runTask: (params, timeoutMs) =>
-        session.peer.request('task.run', params, { timeoutMs }).catch((err: unknown) => {
-          throw toAgentCallError(err);
-        }),
-      request: (method, params, timeoutMs) =>
-        session.peer.request(method, params, { timeoutMs }).catch((err: unknown) => {
-          throw toAgentCallError(err);
-        }),
+      runTask: (params, timeoutMs) => session.peer.request('task.run', params, { timeoutMs }),
+      request: (method, params, timeoutMs, onWaited) => session.peer.request(method, params, { timeoutMs, onWaited }),
       notify: (method, params) => session.peer.notify(method, params),
-      close: (reason) => session.transport.close(reason.startsWith('taken over') ? CloseCode.TAKEN_OVER : CloseCode.REMOVED, reason),
+      close: (reason) => session.outbox.close(reason.startsWith('taken over') ? CloseCode.TAKEN_OVER : CloseCode.REMOVED, reason),
     };
   }
 }

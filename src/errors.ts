@@ -20,6 +20,7 @@ export const AppErrors = {
   TOO_MANY_PENDING: { code: -32003, message: 'Too many calls are pending on this connection' },
   ANSWER_TOO_LARGE: { code: -32004, message: "The agent's answer is nested too deep or too large" },
   REPLY_UNSENDABLE: { code: -32005, message: 'The reply could not be written as JSON' },
+  STORE_UNAVAILABLE: { code: -32006, message: 'The state store could not save this change' },
   REQUEST_UNSENDABLE: { code: -32031, message: 'The request to the agent could not be written as JSON' },
   UNKNOWN_AGENT: { code: -32010, message: 'Unknown agent' },
   NO_CANDIDATES: { code: -32011, message: 'No candidate agents' },

@@ -3,6 +3,10 @@ import { Daemon } from './daemon.js';
 import { TokenFileError, TokenTable, isLoopback, parseTokens } from './transport/auth.js';
 import { loadTlsFiles, type TlsMaterial } from './tls-files.js';
 import { VERSION } from './version.js';
+import type { DurableStores } from './stores/open-stores.js';
+import { StoreError } from './stores/store-error.js';
+import { systemClock } from './time/clock.js';
+import { openConfiguredStores } from './wiring/stores.js';
 
 /** Exit codes: 0 clean stop, 1 runtime failure, 2 bad configuration or an address it cannot listen on. */
 export const EXIT_CONFIG = 2;
@@ -64,7 +68,17 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     throw err;
   }
 
-  const daemon = new Daemon(config, { tokens, tls, validateResults: env.COORDD_VALIDATE_RESULTS === 'true' });
+  // The store is opened (created, migrated) before anything listens; a file it cannot use is fatal.
+  let stores: DurableStores;
+  try {
+    stores = openConfiguredStores(config, systemClock);
+  } catch (err) {
+    if (!(err instanceof StoreError)) throw err;
+    process.stderr.write(`coordd: cannot open the store (COORDD_STORE): ${err.message}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const daemon = new Daemon(config, { tokens, tls, stores, validateResults: env.COORDD_VALIDATE_RESULTS === 'true' });
   if (!tokens.enforced && isLoopback(config.host)) {
     daemon.logger.warn({ host: config.host }, 'no tokens configured: every local connection is admin (loopback only)');
   } else if (!tokens.enforced) {

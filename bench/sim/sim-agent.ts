@@ -1,4 +1,5 @@
-import { AgentCallError, type AgentChannel } from '../../src/pool/agent-channel.js';
+import { AgentCallError } from '../../src/agent-call-error.js';
+import type { AgentChannel } from '../../src/pool/agent-channel.js';
 import type { Random } from '../../src/random.js';
 import type { TaskRunParams } from '../../src/schemas/task.js';
 import type { TimerHandle } from '../../src/time/clock.js';

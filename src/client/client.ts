@@ -1,15 +1,17 @@
 import { EventEmitter, once } from 'node:events';
 import {
-  JSONRPCClient,
-  JSONRPCErrorException,
   JSONRPCServer,
-  JSONRPCServerAndClient,
   createJSONRPCErrorResponse,
   createJSONRPCSuccessResponse,
+  isJSONRPCRequest,
+  isJSONRPCRequests,
+  isJSONRPCResponse,
+  isJSONRPCResponses,
   type JSONRPCRequest,
   type JSONRPCResponse,
 } from 'json-rpc-2.0';
 import WebSocket from 'ws';
+import { PendingRequests, type PendingRequestErrors } from '../jsonrpc/pending-requests.js';
 import type { ParamsOf } from '../schemas/method.js';
 import type { taskList, taskWait } from '../schemas/task.js';
 import type { AssignParams, AssignResult, CancelResult, RouteParams, RouteResult, SignalParams, SignalResult, TaskList, TaskRecord } from './method-types.js';
@@ -68,32 +70,32 @@ export interface CoordClientEvents {
 /** Message handlers the daemon may call on this connection (requests or notifications). */
 export type MethodHandler = (params: unknown, meta: { notification: boolean }) => unknown;
 
-/** Marks the error reply a request timeout fabricates, so it maps to a local TIMEOUT. */
-const TIMEOUT_MARK = Symbol('coordd.client.timeout');
-/** json-rpc-2.0 answers a request it could not send with code 0; the daemon never uses 0. */
-const LIBRARY_SEND_FAILURE = 0;
+/** A timeout is local (ClientError); an error reply is the daemon's (RpcError). */
+const CLIENT_ERRORS: PendingRequestErrors = {
+  timeout: (method, timeoutMs) => new ClientError('TIMEOUT', `${method}: no reply within ${timeoutMs} ms`),
+  remote: (error) => new RpcError(error.code, error.message, error.data),
+};
 /** How much longer than a server-side wait the client waits for the reply. */
 const WAIT_MARGIN_MS = 5000;
 
 /**
- * A JSON-RPC connection to coordd, for operators and agents: calls the daemon and serves the
- * methods the daemon calls back (json-rpc-2.0's server-and-client over one `ws` socket), and
- * reconnects with exponential backoff and jitter when the socket drops.
+ * A JSON-RPC connection to coordd, for operators and agents: calls the daemon (the same
+ * pending-request table as the daemon's own outbound calls), serves the methods the daemon calls
+ * back (json-rpc-2.0's server), and reconnects with exponential backoff and jitter when the socket drops.
  */
 export class CoordClient extends EventEmitter<CoordClientEvents> {
-  private readonly rpc: JSONRPCServerAndClient<void, WebSocket | undefined>;
+  /** Serves the daemon's calls; the socket a request came on is where its reply goes. */
+  private readonly server: JSONRPCServer<WebSocket>;
+  /** Our requests awaiting the daemon's reply. */
+  private readonly pending: PendingRequests<TimerHandle>;
   private readonly backoff: Backoff | undefined;
   private readonly requestTimeoutMs: number;
   private readonly log: ClientLogger;
   private readonly timers: ClientTimers;
-  private readonly pending = new Map<number, { method: string; fail: (error: Error) => void }>();
-  private nextPending = 0;
   private ws: WebSocket | undefined;
   private established: WebSocket | undefined;
   private status: ClientState = 'idle';
   private reconnectTimer: TimerHandle | undefined;
-  /** Ids of our outbound requests; the one a request gets is read before it is sent, to time it out. */
-  private nextRequestId = 1;
   private ended = false;
 
   constructor(private readonly options: CoordClientOptions) {
@@ -102,14 +104,8 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
     this.timers = options.timers ?? systemTimers;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.backoff = options.reconnect === false ? undefined : new Backoff({ ...DEFAULT_BACKOFF, ...options.reconnect }, options.random);
-    this.rpc = new JSONRPCServerAndClient(
-      new JSONRPCServer({ errorListener: (message, data) => this.log.warn({ err: data }, message) }),
-      new JSONRPCClient(
-        (payload, ws) => this.write(payload, ws),
-        () => this.nextRequestId++,
-      ),
-      { errorListener: (message, data) => this.log.warn({ data }, message) },
-    );
+    this.server = new JSONRPCServer({ errorListener: (message, data) => this.log.warn({ err: data }, message) });
+    this.pending = new PendingRequests(this.timers, CLIENT_ERRORS);
   }
 
   /** Create a client and connect it. */
@@ -145,34 +141,17 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
   /** Call a method; rejects with RpcError (the daemon's error reply) or ClientError (local failure). */
   request<T = unknown>(method: string, params?: object, options: RequestOptions = {}): Promise<T> {
     if (!this.socketOpen()) return Promise.reject(this.notConnected(method));
-    const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
-    // The library takes the next id synchronously inside request(): this is the one.
-    const id = this.nextRequestId;
-    // As json-rpc-2.0's own timeout() does, but on our timers: answer the request locally with a marked error.
-    const timer =
-      timeoutMs > 0 && Number.isFinite(timeoutMs)
-        ? this.timers.setTimeout(() => this.rpc.client.receive(createJSONRPCErrorResponse(id, LIBRARY_SEND_FAILURE, 'Request timeout', TIMEOUT_MARK)), timeoutMs)
-        : undefined;
-    return new Promise<T>((resolve, reject) => {
-      const key = this.nextPending++;
-      const settle = (error?: Error, result?: unknown): void => {
-        if (timer !== undefined) this.timers.clearTimeout(timer);
-        if (!this.pending.delete(key)) return;
-        if (error) reject(error);
-        else resolve(result as T);
-      };
-      this.pending.set(key, { method, fail: (error) => settle(error) });
-      this.rpc.client.request(method, params, undefined).then(
-        (result) => settle(undefined, result),
-        (error) => settle(this.toError(error, method, timeoutMs)),
-      );
-    });
+    const { id, reply } = this.pending.add<T>(method, options.timeoutMs ?? this.requestTimeoutMs);
+    const request = params === undefined ? { jsonrpc: '2.0', method, id } : { jsonrpc: '2.0', method, params, id };
+    this.write(request, undefined).catch((error: unknown) => this.pending.reject(id, new ClientError('CONNECTION_LOST', `${method}: could not send (${messageOf(error)})`)));
+    return reply;
   }
 
   /** Send a notification (no reply); throws ClientError NOT_CONNECTED when there is no open socket. */
   notify(method: string, params?: object): void {
     if (!this.socketOpen()) throw this.notConnected(method);
-    this.rpc.notify(method, params, undefined);
+    const notification = params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params };
+    this.write(notification, undefined).catch((error: unknown) => this.log.debug({ err: error, method }, 'could not send a notification'));
   }
 
   /**
@@ -180,7 +159,7 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
    * a thrown RpcError is sent as is, anything else becomes -32603 with the error's message.
    */
   handle(method: string, handler: MethodHandler): void {
-    this.rpc.addMethodAdvanced(method, async (request: JSONRPCRequest): Promise<JSONRPCResponse | null> => {
+    this.server.addMethodAdvanced(method, async (request: JSONRPCRequest): Promise<JSONRPCResponse | null> => {
       const notification = request.id === undefined;
       try {
         const result = await handler(request.params, { notification });
@@ -201,7 +180,7 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
     this.status = 'closed';
     if (this.reconnectTimer !== undefined) this.timers.clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
-    this.rejectPending((method) => new ClientError('CLOSED', `${method}: the client was closed before the reply`));
+    this.pending.rejectAll((method) => new ClientError('CLOSED', `${method}: the client was closed before the reply`));
     const ws = this.ws;
     if (ws && ws.readyState !== WebSocket.CLOSED) {
       const closed = once(ws, 'close');
@@ -298,8 +277,7 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
   private handleClose(ws: WebSocket, code: number, reason: string): void {
     if (ws !== this.ws) return;
     this.ws = undefined;
-    this.rejectPending((method) => new ClientError('CONNECTION_LOST', `${method}: the connection closed (${code}) before the reply`));
-    this.rpc.rejectAllPendingRequests('connection closed');
+    this.pending.rejectAll((method) => new ClientError('CONNECTION_LOST', `${method}: the connection closed (${code}) before the reply`));
     if (ws !== this.established) return; // a failed attempt: establish() reports it
     this.established = undefined;
     const willReconnect = this.status === 'open' && this.backoff !== undefined;
@@ -352,8 +330,18 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
       this.log.warn({ bytes: text.length }, 'ignored a frame that is not JSON');
       return;
     }
+    if (isJSONRPCResponse(payload) || isJSONRPCResponses(payload)) {
+      for (const response of [payload].flat()) this.pending.answer(response);
+      return;
+    }
+    if (!isJSONRPCRequest(payload) && !isJSONRPCRequests(payload)) {
+      this.log.warn({ data: payload }, 'Received an invalid JSON-RPC message');
+      return;
+    }
     // Replies to the daemon's requests go back on the socket the request came on, never a newer one.
-    this.rpc.receiveAndSend(payload, undefined, ws).catch((error: unknown) => this.log.debug({ err: error }, 'could not answer the daemon'));
+    Promise.resolve(this.server.receive(payload as JSONRPCRequest, ws))
+      .then((response) => (response === null ? undefined : this.write(response, ws)))
+      .catch((error: unknown) => this.log.debug({ err: error }, 'could not answer the daemon'));
   }
 
   private write(payload: unknown, target: WebSocket | undefined): Promise<void> {
@@ -370,16 +358,6 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
     return new ClientError('NOT_CONNECTED', `cannot call ${method}: not connected (state: ${this.status})`);
   }
 
-  private rejectPending(errorFor: (method: string) => Error): void {
-    for (const { method, fail } of [...this.pending.values()]) fail(errorFor(method));
-  }
-
-  private toError(error: unknown, method: string, timeoutMs: number): Error {
-    if (!(error instanceof JSONRPCErrorException)) return error instanceof Error ? error : new Error(String(error));
-    if (error.data === TIMEOUT_MARK) return new ClientError('TIMEOUT', `${method}: no reply within ${timeoutMs} ms`);
-    if (error.code === LIBRARY_SEND_FAILURE) return new ClientError('CONNECTION_LOST', `${method}: could not send (${error.message})`);
-    return new RpcError(error.code, error.message, error.data);
-  }
 }
 
 function messageOf(error: unknown): string {

@@ -10,15 +10,18 @@ import type { ObservedOutcome, ScoreSource } from '../routing/strategy.js';
 import type { ParamsOf, ResultOf } from '../schemas/method.js';
 import type { routerRoute } from '../schemas/conversation.js';
 import { IntentMatcher } from './intent-rules.js';
-import { AgentCallFailed, type AgentDirectory, type CallFailure, type RoutableAgent, type RouteTimer } from './routable-agent.js';
+import { AgentCallError, type AgentCallFailure } from '../agent-call-error.js';
+import type { AgentDirectory, RoutableAgent, RouteTimer } from './routable-agent.js';
 import { askSupervisor, pickSupervisor, type SupervisorFallback } from './supervisor.js';
 
 export type RouteRequest = ParamsOf<typeof routerRoute>;
 
-/** A delivery's outcome as the router learns it (the same vocabulary as the pool's attempts). */
-const OBSERVED: Record<'ok' | CallFailure, ObservedOutcome> = { ok: 'completed', error: 'failed', timeout: 'timeout', disconnected: 'lost' };
 export type RouteResult = ResultOf<typeof routerRoute>;
 type Attempt = RouteResult['attempts'][number];
+/** A delivery's outcome as the router learns it (the same vocabulary as the pool's attempts). */
+const OBSERVED: Record<Attempt['outcome'], ObservedOutcome> = { ok: 'completed', error: 'failed', timeout: 'timeout', disconnected: 'lost' };
+/** A failed call as router.route's attempts report it on the wire. */
+const ATTEMPT_OUTCOME: Record<AgentCallFailure, Exclude<Attempt['outcome'], 'ok'>> = { remote: 'error', timeout: 'timeout', disconnected: 'disconnected' };
 type DecidedBy = RouteResult['decidedBy'];
 
 export interface MessageRoutingObserver {
@@ -215,7 +218,7 @@ export class MessageRoutingService {
     params: { conversationId: string; message: unknown; history: unknown[]; attempt: number },
     timeoutMs: number,
     onWaited: (ms: number) => void,
-  ): Promise<{ outcome: 'ok'; response: unknown; error?: undefined } | { outcome: CallFailure; error?: { code: number; message: string } }> {
+  ): Promise<{ outcome: 'ok'; response: unknown; error?: undefined } | { outcome: Exclude<Attempt['outcome'], 'ok'>; error?: { code: number; message: string } }> {
     const { breakers } = this.deps;
     this.messagesInFlight.set(agent.agentId, (this.messagesInFlight.get(agent.agentId) ?? 0) + 1);
     try {
@@ -224,9 +227,10 @@ export class MessageRoutingService {
       return { outcome: 'ok', response };
     } catch (err) {
       breakers.failure(agent.agentId, ticket);
-      const failure = err instanceof AgentCallFailed ? err : new AgentCallFailed('disconnected', 'call failed');
-      this.log.info({ agentId: agent.agentId, conversationId: params.conversationId, outcome: failure.outcome, detail: failure.message }, 'message delivery failed; trying the next agent');
-      return { outcome: failure.outcome, error: failure.remote && { code: failure.remote.code, message: failure.remote.message } };
+      const failure = err instanceof AgentCallError ? err : new AgentCallError('disconnected', 'call failed');
+      const outcome = ATTEMPT_OUTCOME[failure.kind];
+      this.log.info({ agentId: agent.agentId, conversationId: params.conversationId, outcome, detail: failure.message }, 'message delivery failed; trying the next agent');
+      return { outcome, error: failure.remote && { code: failure.remote.code, message: failure.remote.message } };
     } finally {
       const n = (this.messagesInFlight.get(agent.agentId) ?? 1) - 1;
       if (n > 0) this.messagesInFlight.set(agent.agentId, n);

@@ -1,22 +1,6 @@
 /** The requests the daemon sends an agent for message routing. */
 export type MessagingMethod = 'message.deliver' | 'route.decide';
 
-/** How a call to an agent failed, in the words of router.route's attempts. */
-export type CallFailure = 'timeout' | 'error' | 'disconnected';
-
-/** A failed call to an agent (the daemon maps transport errors to it). */
-export class AgentCallFailed extends Error {
-  constructor(
-    readonly outcome: CallFailure,
-    message: string,
-    /** For 'error': the agent's JSON-RPC error. */
-    readonly remote?: { code: number; message: string },
-  ) {
-    super(message);
-    this.name = 'AgentCallFailed';
-  }
-}
-
 /** One live agent as message routing sees it. */
 export interface RoutableAgent {
   readonly agentId: string;
@@ -25,7 +9,7 @@ export interface RoutableAgent {
   readonly inFlight: number;
   readonly capacity: number;
   /**
-   * Send a request; rejects with AgentCallFailed. `onWaited`, when the implementation can tell,
+   * Send a request; rejects with AgentCallError. `onWaited`, when the implementation can tell,
    * is told how long the call waited on the agent itself (socket to reply frame, see RpcPeer);
    * otherwise the caller counts the whole call as the agent's.
    */

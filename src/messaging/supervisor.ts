@@ -1,12 +1,13 @@
 import { RouteDecideResult, type RouteDecideParams } from '../schemas/conversation.js';
-import { AgentCallFailed, type RoutableAgent } from './routable-agent.js';
+import { AgentCallError } from '../agent-call-error.js';
+import type { RoutableAgent } from './routable-agent.js';
 
 /** Why a supervisor's decision was not used ('unavailable': its choice left or was shut out meanwhile). */
 export type SupervisorFallback = 'timeout' | 'error' | 'invalid' | 'unavailable';
 
 export type SupervisorAnswer =
   | { ok: true; agentId: string; reason?: string }
-  | { ok: false; fallback: Exclude<SupervisorFallback, 'unavailable'>; detail: string; failure?: AgentCallFailed };
+  | { ok: false; fallback: Exclude<SupervisorFallback, 'unavailable'>; detail: string; failure?: AgentCallError };
 
 /**
  * Ask one supervisor agent which candidate should get a message (`route.decide`), bounded by
@@ -17,8 +18,8 @@ export async function askSupervisor(supervisor: RoutableAgent, params: RouteDeci
   try {
     raw = await supervisor.call('route.decide', params, timeoutMs, onWaited);
   } catch (err) {
-    const failure = err instanceof AgentCallFailed ? err : new AgentCallFailed('disconnected', 'call failed');
-    return { ok: false, fallback: failure.outcome === 'timeout' ? 'timeout' : 'error', detail: failure.message, failure };
+    const failure = err instanceof AgentCallError ? err : new AgentCallError('disconnected', 'call failed');
+    return { ok: false, fallback: failure.kind === 'timeout' ? 'timeout' : 'error', detail: failure.message, failure };
   }
   const parsed = RouteDecideResult.safeParse(raw);
   if (!parsed.success) return { ok: false, fallback: 'invalid', detail: 'the answer is not {agentId, reason?}' };

@@ -4,7 +4,7 @@ import type { Random } from '../random.js';
 import type { ObservedOutcome } from '../routing/strategy.js';
 import type { TaskState } from '../schemas/task.js';
 import type { Clock } from '../time/clock.js';
-import { AgentCallError } from './agent-channel.js';
+import { AgentCallError } from '../agent-call-error.js';
 import type { PendingTasks } from './pending-tasks.js';
 import type { PoolObserver, RequeueReason } from './pool-observer.js';
 import type { PoolOptions } from './pool-options.js';

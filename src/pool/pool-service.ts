@@ -25,7 +25,7 @@ import { LoadOutlook, type LoadForecast } from './load-outlook.js';
 import { agentLoadOf, fleetLoadOf } from './fleet-load.js';
 import { RunningAttempts } from './running-attempts.js';
 import { AttemptOutcomes, observedOutcome } from './attempt-outcomes.js';
-import { AgentCallError } from './agent-channel.js';
+import { AgentCallError } from '../agent-call-error.js';
 import { AwaitingAgents, type TaskRef } from './awaiting-agents.js';
 
 export type { TaskRef } from './awaiting-agents.js';
@@ -54,6 +54,8 @@ export interface PoolDeps {
   observer?: PoolObserver;
   /** Per-agent circuit breakers; default: none. */
   gate?: AgentGate;
+  /** What the task store is, as pool.status names it (`sqlite:<path>`, `memory`). */
+  storeName?: string;
 }
 
 /** Who submitted a task and, if they asked, how to tell them about every state change. */
@@ -425,7 +427,9 @@ export class PoolService {
 
   /** The pool at a glance (pool.status without latency, which the metrics hold). */
   snapshot(): PoolSnapshot {
-    return poolSnapshot(this.agents, this.pending.stats(), this.deps.store.countByState(), this.accepting);
+    const snap = poolSnapshot(this.agents, this.pending.stats(), this.deps.store.countByState(), this.accepting);
+    if (this.deps.storeName !== undefined) snap.store = { name: this.deps.storeName, awaitingReattach: this.awaiting.size };
+    return snap;
   }
 
   /** Every live agent's context window, and any window held twice (never, by construction). */

@@ -9,6 +9,8 @@ export interface PoolSnapshot {
   tasks: { byState: Record<TaskState, number> };
   isolation: { ok: boolean };
   accepting: boolean;
+  /** Where tasks are stored, and how many unfinished tasks of the last run still wait for their agent. */
+  store?: { name: string; awaitingReattach: number };
 }
 
 export interface IsolationReport {

@@ -7,6 +7,7 @@ import { DEFAULT_LEASE_OPTIONS, type LeaseOptions } from './lease-options.js';
 import { OwnerIndex } from './owner-index.js';
 import { grantOf, viewOf, type ResourceView } from './lease-views.js';
 import { ResourceQueue } from './resource-queue.js';
+import type { LeaseStore, StoredLease } from './lease-store.js';
 import type { AcquireRequest, ConflictEvent, Grant, Lease, LeaseEndReason, LeaseMode, LeaseObserver, Waiter } from './types.js';
 
 export interface LeaseManagerDeps {
@@ -14,6 +15,8 @@ export interface LeaseManagerDeps {
   ids: IdGenerator;
   log: Log;
   observer?: LeaseObserver;
+  /** Where leases and the fencing high-water mark persist across restarts. @defaultValue none (memory only) */
+  store?: LeaseStore;
 }
 
 type Entry = Lease | Waiter;
@@ -46,6 +49,29 @@ export class LeaseManager {
     this.history = new ConflictLog(this.options.conflictHistory);
     this.observer = deps.observer ?? {};
     this.nextToken = this.options.firstFencingToken ?? Math.max(1, Math.floor(deps.clock.now()) * 1000);
+    // Tokens never go backwards across a restart: the next one is above every token ever handed out.
+    if (deps.store) this.nextToken = Math.max(this.nextToken, deps.store.fencingHighWater() + 1);
+  }
+
+  /**
+   * After a restart: take back the leases the store held that had not expired by now, with their
+   * expiry times (a lease that expired while the daemon was down is gone). They end by release,
+   * expiry or their agent's removal; their old connection is gone and cannot close them.
+   */
+  restore(leases: readonly StoredLease[]): number {
+    const now = this.deps.clock.now();
+    let restored = 0;
+    for (const stored of leases) {
+      if (stored.expiresAt <= now || this.leases.has(stored.leaseId)) continue;
+      const lease: Lease = { ...stored, timer: undefined };
+      this.queueOf(lease.resource).addHolder(lease);
+      this.leases.set(lease.leaseId, lease);
+      this.track(lease);
+      if (!this.stopped) lease.timer = this.deps.clock.setTimeout(() => this.expire(lease), lease.expiresAt - now);
+      this.nextToken = Math.max(this.nextToken, lease.fencingToken + 1);
+      restored++;
+    }
+    return restored;
   }
 
   /** Grant now (synchronously) when the resource is free for `mode`; otherwise queue, or refuse when waitMs is 0. */
@@ -182,6 +208,7 @@ export class LeaseManager {
     this.clearTimer(lease);
     lease.expiresAt = this.deps.clock.now() + lease.ttlMs;
     if (!this.stopped) lease.timer = this.deps.clock.setTimeout(() => this.expire(lease), lease.ttlMs);
+    this.deps.store?.saveLease(storedOf(lease));
   }
 
   private expire(lease: Lease): void {
@@ -195,6 +222,8 @@ export class LeaseManager {
   private end(lease: Lease, reason: LeaseEndReason): number {
     this.clearTimer(lease);
     this.leases.delete(lease.leaseId);
+    // Connections closing during a shutdown do not end a lease in the store: it survives the restart.
+    if (!this.stopped) this.deps.store?.deleteLease(lease.leaseId);
     this.untrack(lease);
     const q = this.resources.get(lease.resource)!;
     q.removeHolder(lease);
@@ -282,3 +311,9 @@ export class LeaseManager {
   }
 }
 
+
+/** A lease as the store keeps it (without its timer). */
+function storedOf(lease: Lease): StoredLease {
+  const { timer: _timer, ...stored } = lease;
+  return stored;
+}

@@ -61,7 +61,7 @@ const UNKNOWN_METHOD = '<unknown>';
  * checks roles and params, and turns whatever a handler throws into a safe error (§5.1).
  * It knows no domain: methods are registered with their definitions. Dispatch is our own
  * (json-rpc-2.0's server is not spec-exact and costs a promise chain per call); a synchronous
- * handler is answered synchronously. Outbound requests use json-rpc-2.0's client (RpcPeer).
+ * handler is answered synchronously. Outbound requests go through RpcPeer's pending-request table.
  */
 export class RpcEngine {
   private readonly methods = new Map<string, Registered>();

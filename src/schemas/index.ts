@@ -5,7 +5,7 @@ import { rpcDiscover } from './discover.js';
 import { sessionInfo } from './session.js';
 import { agentDrain, agentGet, agentHeartbeat, agentList, agentRegister, agentRemove, agentUpdate } from './agent.js';
 import { eventsSubscribe, eventsUnsubscribe } from './events.js';
-import { poolAssign, taskCancel, taskGet, taskList, taskProgress, taskRetry, taskWait } from './task.js';
+import { poolAssign, taskCancel, taskGet, taskList, taskProgress, taskReport, taskRetry, taskWait } from './task.js';
 import { poolDespawn, poolIsolationReport, poolShutdown, poolSpawn, poolStatus } from './pool.js';
 import { SCALING_METHODS } from './scaling.js';
 import { conversationClose, conversationGet, conversationList, routerRoute } from './conversation.js';
@@ -29,6 +29,7 @@ export const ALL_METHODS: readonly MethodDefinition[] = [
   agentRegister,
   agentHeartbeat,
   taskProgress,
+  taskReport,
   agentList,
   agentGet,
   agentUpdate,

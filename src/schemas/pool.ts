@@ -20,6 +20,12 @@ export const poolStatus = defineMethod({
     latency: z.object({ queueWait: Percentiles, run: Percentiles }).describe('Seconds, interpolated from the histograms since start'),
     isolation: z.object({ ok: z.boolean() }),
     accepting: z.boolean(),
+    store: z
+      .object({
+        name: z.string().describe("Where state lives (COORDD_STORE): 'sqlite:<path>' or 'memory'"),
+        awaitingReattach: z.number().int().describe('IN_PROGRESS tasks of the last run still waiting for their agent to reattach'),
+      })
+      .optional(),
   }),
 });
 

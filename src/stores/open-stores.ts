@@ -12,6 +12,7 @@ import { SqliteDatabase, type FsyncMode } from './sqlite-database.js';
 import { SqliteLeaseStore } from './sqlite-lease-store.js';
 import { SqliteScalingStore } from './sqlite-scaling-store.js';
 import { SqliteTaskStore } from './sqlite-task-store.js';
+import type { StoreError } from './store-error.js';
 
 /** Every store the daemon keeps state in, and the one commit that makes a turn's writes durable. */
 export interface DurableStores {
@@ -25,6 +26,8 @@ export interface DurableStores {
   commit(): void;
   /** Commit and release the file. */
   close(): void;
+  /** Call `hook` when a write or commit failed (everything since the last commit was rolled back). */
+  onFailure(hook: (error: StoreError) => void): void;
 }
 
 export interface OpenStoresOptions {
@@ -49,6 +52,7 @@ export function openStores(
       scaling: new MemoryScalingStore(),
       commit: () => undefined,
       close: () => undefined,
+      onFailure: () => undefined,
     };
   }
   const database = new SqliteDatabase(where.path, { fsync: options.fsync ?? 'normal' });
@@ -60,5 +64,6 @@ export function openStores(
     scaling: new SqliteScalingStore(database),
     commit: () => database.commit(),
     close: () => database.close(),
+    onFailure: (hook) => database.onFailure(hook),
   };
 }

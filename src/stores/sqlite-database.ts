@@ -32,6 +32,7 @@ export class SqliteDatabase {
   readonly db: Database;
   private readonly rollbackHooks: (() => void)[] = [];
   private readonly commitHooks: (() => void)[] = [];
+  private readonly failureHooks: ((error: StoreError) => void)[] = [];
   private commitsSinceCheck = 0;
 
   constructor(
@@ -66,6 +67,11 @@ export class SqliteDatabase {
   /** Call `hook` after a failure rolled back uncommitted writes (stores reload their caches). */
   onRollback(hook: () => void): void {
     this.rollbackHooks.push(hook);
+  }
+
+  /** Call `hook` after a write or commit failed and was rolled back (the daemon fails the turn). */
+  onFailure(hook: (error: StoreError) => void): void {
+    this.failureHooks.push(hook);
   }
 
   /** Call `hook` inside every commit's transaction just before it ends (stores write their summaries). */
@@ -151,6 +157,7 @@ export class SqliteDatabase {
       // The rollback itself failed (the file is gone or unwritable): the next write begins afresh.
       for (const hook of this.rollbackHooks) hook();
     }
+    for (const hook of this.failureHooks) hook(error);
     return error;
   }
 }

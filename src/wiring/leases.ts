@@ -3,13 +3,14 @@ import type { FileConfig } from '../config-file.js';
 import type { IdGenerator } from '../ids.js';
 import type { Metrics } from '../observability/metrics.js';
 import { LeaseManager } from '../resources/lease-manager.js';
+import type { LeaseStore } from '../resources/lease-store.js';
 import { leaseOptionsFromFile } from '../resources/lease-options.js';
 import type { Clock } from '../time/clock.js';
 import type { AlertInputs } from './alerts.js';
 
 /** The lease manager, with its metrics and the conflict-resolution alert fed. */
 export function createLeases(
-  deps: { clock: Clock; ids: IdGenerator; logger: Logger; metrics: Metrics; alerts: AlertInputs },
+  deps: { clock: Clock; ids: IdGenerator; logger: Logger; metrics: Metrics; alerts: AlertInputs; store?: LeaseStore },
   options: FileConfig['leases'],
 ): LeaseManager {
   const { metrics, alerts } = deps;
@@ -17,6 +18,7 @@ export function createLeases(
     {
       clock: deps.clock,
       ids: deps.ids,
+      store: deps.store,
       log: deps.logger.child({ component: 'leases' }),
       observer: {
         acquired: (result) => metrics.resourceAcquires.labels(result).inc(),

@@ -21,9 +21,14 @@ export interface DaemonProcess {
 }
 
 /** Start the real daemon on port 0 and resolve once it has logged "listening". */
-export async function startDaemon(env: Record<string, string> = {}, args: string[] = []): Promise<DaemonProcess> {
-  const proc = spawn(process.execPath, [DAEMON_BIN, ...args], {
-    env: { PATH: process.env.PATH ?? '', COORDD_PORT: '0', COORDD_LOG_LEVEL: 'info', COORDD_VALIDATE_RESULTS: 'true', ...env },
+export async function startDaemon(env: Record<string, string> = {}, args: string[] = [], opts: { shellPrelude?: string } = {}): Promise<DaemonProcess> {
+  // With a prelude (limits for fault tests, e.g. `ulimit -f`), bash sets it up and execs the daemon.
+  const [cmd, argv] = opts.shellPrelude
+    ? ['bash', ['-c', `${opts.shellPrelude} exec "$0" "$@"`, process.execPath, DAEMON_BIN, ...args]]
+    : [process.execPath, [DAEMON_BIN, ...args]];
+  const proc = spawn(cmd, argv, {
+    // Tests never share a state file: memory unless a test gives its own COORDD_STORE (a temp path).
+    env: { PATH: process.env.PATH ?? '', COORDD_PORT: '0', COORDD_LOG_LEVEL: 'info', COORDD_VALIDATE_RESULTS: 'true', COORDD_STORE: 'memory', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];
@@ -77,7 +82,7 @@ export async function startDaemon(env: Record<string, string> = {}, args: string
 /** Run the daemon expecting it to exit (bad configuration, --help): resolves with code and output. */
 export async function runDaemon(env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const proc = spawn(process.execPath, [DAEMON_BIN, ...args], {
-    env: { PATH: process.env.PATH ?? '', COORDD_PORT: '0', ...env },
+    env: { PATH: process.env.PATH ?? '', COORDD_PORT: '0', COORDD_STORE: 'memory', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

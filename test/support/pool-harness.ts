@@ -1,4 +1,5 @@
-import { AgentCallError, type AgentChannel } from '../../src/pool/agent-channel.js';
+import { AgentCallError } from '../../src/agent-call-error.js';
+import type { AgentChannel } from '../../src/pool/agent-channel.js';
 import { MemoryTaskStore } from '../../src/pool/memory-task-store.js';
 import type { AgentGate } from '../../src/pool/agent-gate.js';
 import { PoolService } from '../../src/pool/pool-service.js';

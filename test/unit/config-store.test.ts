@@ -1,11 +1,19 @@
 import { expect } from 'chai';
 import { ConfigError, helpText, loadConfig, parseFlags } from '../../src/config.js';
 
-describe('config: COORDD_STORE and COORDD_FSYNC', () => {
-  it('defaults to sqlite:./data/coordd.db with normal fsync', () => {
+describe('config: COORDD_STORE, COORDD_FSYNC and COORDD_REATTACH_GRACE', () => {
+  it('defaults to memory with normal fsync (until the durable wiring is proven)', () => {
     const config = loadConfig({});
-    expect(config.store).to.deep.equal({ kind: 'sqlite', path: './data/coordd.db' });
+    expect(config.store).to.deep.equal({ kind: 'memory' });
     expect(config.fsync).to.equal('normal');
+  });
+
+  it('COORDD_REATTACH_GRACE: 30 s by default, seconds from env or --reattach-grace, bad values refused', () => {
+    expect(loadConfig({}).pool.reattachGraceMs).to.equal(30_000);
+    expect(loadConfig({ COORDD_REATTACH_GRACE: '2.5' }).pool.reattachGraceMs).to.equal(2500);
+    expect(loadConfig({}, parseFlags(['--reattach-grace', '0']).overrides).pool.reattachGraceMs).to.equal(0);
+    expect(() => loadConfig({ COORDD_REATTACH_GRACE: '-1' })).to.throw(ConfigError, /^COORDD_REATTACH_GRACE: /);
+    expect(helpText()).to.match(/COORDD_REATTACH_GRACE\s+--reattach-grace/);
   });
 
   it('parses sqlite:<path>, memory and fsync full, from the environment and from flags', () => {

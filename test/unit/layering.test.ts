@@ -32,6 +32,8 @@ const RULES: { layer: string; forbidden: RegExp; why: string }[] = [
   { layer: 'pool', forbidden: /\/stores\//, why: 'the pool sees stores only through its TaskStore interface' },
   { layer: 'rpc', forbidden: /\/(coordination|routing|pool|transport|api)\/|\/daemon\.js$/, why: 'the RPC engine knows no domain' },
   { layer: 'transport', forbidden: /\/(coordination|routing|pool|rpc|api)\/|\/daemon\.js$/, why: 'transport knows no domain and no JSON-RPC' },
+  { layer: 'jsonrpc', forbidden: /^\.\.?\/(?!pending-requests\.js$)/, why: 'the pending-request table is shared by the daemon and the client library: it imports nothing of coordd' },
+  { layer: 'client', forbidden: /^\.\.\/(?!schemas\/|jsonrpc\/)/, why: 'coordd/client loads no daemon code: only schemas/ and the shared jsonrpc/ table' },
   { layer: 'schemas', forbidden: /\/(coordination|routing|pool|rpc|transport|api|observability)\/|\/daemon\.js$/, why: 'schemas are the base layer' },
 ];
 

@@ -3,7 +3,8 @@ import { ConversationStore } from '../../../src/conversations/conversation-store
 import { AppError } from '../../../src/errors.js';
 import { sequentialIds } from '../../../src/ids.js';
 import { MessageRoutingService, type MessageRoutingOptions } from '../../../src/messaging/message-routing-service.js';
-import { AgentCallFailed, type MessagingMethod, type RoutableAgent } from '../../../src/messaging/routable-agent.js';
+import { AgentCallError } from '../../../src/agent-call-error.js';
+import type { MessagingMethod, RoutableAgent } from '../../../src/messaging/routable-agent.js';
 import { seededRandom } from '../../../src/random.js';
 import { CircuitBreakers } from '../../../src/routing/circuit-breaker.js';
 import { FrameTiming } from '../../../src/rpc/frame-timing.js';
@@ -38,7 +39,7 @@ class FakeAgent implements RoutableAgent {
 }
 
 const fails = (outcome: 'timeout' | 'error' | 'disconnected'): Behaviour => () => {
-  throw new AgentCallFailed(outcome, `agent ${outcome}`, outcome === 'error' ? { code: -32000, message: 'boom' } : undefined);
+  throw new AgentCallError(outcome === 'error' ? 'remote' : outcome, `agent ${outcome}`, outcome === 'error' ? { code: -32000, message: 'boom' } : undefined);
 };
 
 describe('MessageRoutingService (router.route)', () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { silentLog } from '../../../src/log.js';
-import { AgentCallError } from '../../../src/pool/agent-channel.js';
+import { AgentCallError } from '../../../src/agent-call-error.js';
 import { AttemptOutcomes, observedOutcome } from '../../../src/pool/attempt-outcomes.js';
 import type { RequeueReason } from '../../../src/pool/pool-observer.js';
 import { newTask, withAttemptStarted } from '../../../src/pool/task-records.js';

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { PeerError, RpcPeer } from '../../../src/rpc/peer.js';
+import { AgentCallError } from '../../../src/agent-call-error.js';
+import { RpcPeer } from '../../../src/rpc/peer.js';
 import { VirtualClock } from '../../../src/time/virtual-clock.js';
 import { settled } from '../../support/settled.js';
 
@@ -11,12 +12,12 @@ function peer(timeoutMs = 1000) {
   return { p, sent, clock };
 }
 
-async function failure(promise: Promise<unknown>): Promise<PeerError> {
+async function failure(promise: Promise<unknown>): Promise<AgentCallError> {
   try {
     await promise;
   } catch (err) {
-    expect(err).to.be.instanceOf(PeerError);
-    return err as PeerError;
+    expect(err).to.be.instanceOf(AgentCallError);
+    return err as AgentCallError;
   }
   throw new Error('expected a rejection');
 }
@@ -34,16 +35,16 @@ describe('RpcPeer (outbound requests)', () => {
     expect(p.pendingCount()).to.equal(0);
   });
 
-  it('maps an error reply to REMOTE_ERROR with the peer’s error object', async () => {
+  it('maps an error reply to remote with the peer’s error object', async () => {
     const { p, sent } = peer();
     const a = p.request('task.run', {});
     p.receive({ jsonrpc: '2.0', id: sent[0].id, error: { code: -32000, message: 'nope', data: { retryable: false } } });
     const err = await failure(a);
-    expect(err.code).to.equal('REMOTE_ERROR');
+    expect(err.kind).to.equal('remote');
     expect(err.remote).to.deep.equal({ code: -32000, message: 'nope', data: { retryable: false } });
   });
 
-  it('times out with TIMEOUT exactly at the default or per-request timeout, and a peer cannot forge one', async () => {
+  it('times out (timeout) exactly at the default or per-request timeout, and a peer cannot forge one', async () => {
     const { p, sent, clock } = peer(20);
     const byDefault = p.request('x', {});
     const perRequest = p.request('x', {}, { timeoutMs: 50 });
@@ -51,15 +52,15 @@ describe('RpcPeer (outbound requests)', () => {
     expect(await settled(byDefault)).to.equal(false);
     clock.advance(1);
     const err = await failure(byDefault);
-    expect(err.code).to.equal('TIMEOUT');
+    expect(err.kind).to.equal('timeout');
     expect(err.message).to.contain('20 ms');
     expect(await settled(perRequest)).to.equal(false);
     clock.advance(30);
-    expect((await failure(perRequest)).code).to.equal('TIMEOUT');
+    expect((await failure(perRequest)).kind).to.equal('timeout');
     expect(p.pendingCount()).to.equal(0);
     const forged = p.request('x', {}, { timeoutMs: 1000 });
     p.receive({ jsonrpc: '2.0', id: sent[2].id, error: { code: 0, message: 'timeout', data: { coorddTimeout: true } } });
-    expect((await failure(forged)).code).to.equal('REMOTE_ERROR');
+    expect((await failure(forged)).kind).to.equal('remote');
   });
 
   it('cancels the timeout of a request that was answered or closed', async () => {
@@ -69,16 +70,16 @@ describe('RpcPeer (outbound requests)', () => {
     expect(await answered).to.equal('ok');
     const closed = p.request('y', {});
     p.close();
-    expect((await failure(closed)).code).to.equal('CLOSED');
+    expect((await failure(closed)).kind).to.equal('disconnected');
     expect(clock.pendingTimers()).to.equal(0);
   });
 
-  it('fails pending and later requests with CLOSED once closed', async () => {
+  it('fails pending and later requests as disconnected once closed', async () => {
     const { p } = peer();
     const a = p.request('x', {});
     p.close();
-    expect((await failure(a)).code).to.equal('CLOSED');
-    expect((await failure(p.request('y', {}))).code).to.equal('CLOSED');
+    expect((await failure(a)).kind).to.equal('disconnected');
+    expect((await failure(p.request('y', {}))).kind).to.equal('disconnected');
   });
 
   it('sends notifications without an id, and none after close', () => {
@@ -131,7 +132,7 @@ describe('RpcPeer (outbound requests)', () => {
       clock.ms += 20;
       p.receive({ jsonrpc: '2.0', id: sent[0].id, result: 1 });
       expect(await a).to.equal(1);
-      expect((await failure(b)).code).to.equal('REMOTE_ERROR');
+      expect((await failure(b)).kind).to.equal('remote');
       expect(waits).to.deep.equal({ a: 35, b: 10 });
     });
 
@@ -141,7 +142,7 @@ describe('RpcPeer (outbound requests)', () => {
       const a = p.request('a', {}, { onWaited: (ms) => waits.push(ms) });
       clock.ms += 12;
       p.close();
-      expect((await failure(a)).code).to.equal('CLOSED');
+      expect((await failure(a)).kind).to.equal('disconnected');
       await new Promise((resolve) => setImmediate(resolve));
       expect(waits).to.deep.equal([12]);
       const late = timed();
@@ -149,7 +150,7 @@ describe('RpcPeer (outbound requests)', () => {
       const t = late.p.request('t', {}, { timeoutMs: 5, onWaited: (ms) => lateWaits.push(ms) });
       late.clock.ms += 5;
       late.timers.advance(5);
-      expect((await failure(t)).code).to.equal('TIMEOUT');
+      expect((await failure(t)).kind).to.equal('timeout');
       expect(lateWaits).to.deep.equal([5]);
     });
 

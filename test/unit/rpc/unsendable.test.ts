@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { z } from 'zod';
 import { RpcEngine } from '../../../src/rpc/engine.js';
-import { PeerError, RpcPeer } from '../../../src/rpc/peer.js';
+import { AgentCallError } from '../../../src/agent-call-error.js';
+import { RpcPeer } from '../../../src/rpc/peer.js';
 import { defineMethod } from '../../../src/schemas/method.js';
 import { memorySession, recordingLog } from '../../support/in-memory-session.js';
 
@@ -67,10 +68,10 @@ describe('replies and requests that cannot be serialised', () => {
       () => undefined,
       (e: unknown) => e,
     );
-    expect(err).to.be.instanceOf(PeerError);
-    expect((err as PeerError).code).to.equal('UNSENDABLE');
-    expect((err as PeerError).remote).to.deep.include({ code: -32031 });
-    expect((err as PeerError).remote!.data).to.deep.equal({ name: 'REQUEST_UNSENDABLE', errorId: 'err-1' });
+    expect(err).to.be.instanceOf(AgentCallError);
+    expect((err as AgentCallError).kind).to.equal('remote');
+    expect((err as AgentCallError).remote).to.deep.include({ code: -32031 });
+    expect((err as AgentCallError).remote!.data).to.deep.equal({ name: 'REQUEST_UNSENDABLE', errorId: 'err-1' });
     peer.notify('task.updated', { x: cyclic() });
     expect(sent).to.deep.equal([]);
     expect(logged).to.deep.equal(['task.run', 'task.updated']);

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { pino } from 'pino';
 import { defaultFileConfig } from '../../../src/config-file.js';
 import { sequentialIds } from '../../../src/ids.js';
-import { AgentCallFailed, type RoutableAgent } from '../../../src/messaging/routable-agent.js';
+import { AgentCallError } from '../../../src/agent-call-error.js';
+import type { RoutableAgent } from '../../../src/messaging/routable-agent.js';
 import { Metrics } from '../../../src/observability/metrics.js';
 import { seededRandom } from '../../../src/random.js';
 import { CircuitBreakers } from '../../../src/routing/circuit-breaker.js';
@@ -23,7 +24,7 @@ describe('wiring: message routing feeds the overhead alert', () => {
     call: async (_method, _params, _timeoutMs, onWaited) => {
       clock.advance(waitMs);
       onWaited?.(waitMs);
-      if (fail) throw new AgentCallFailed('error', 'no', { code: -32000, message: 'no' });
+      if (fail) throw new AgentCallError('remote', 'no', { code: -32000, message: 'no' });
       return 'answer';
     },
   });
