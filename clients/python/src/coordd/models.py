@@ -390,6 +390,21 @@ class TaskProgressResult(_Result):
     accepted: bool = Field(alias="accepted")
 
 
+class TaskReportParamsError(_Params):
+    code: Annotated[int, Field(ge=-9007199254740991, le=9007199254740991)] = Field(alias="code")
+    message: str = Field(alias="message")
+    data: Any = Field(default=None, alias="data")
+
+
+class TaskReportParams(_ParamsStrict):
+    "Agent \u2192 daemon: the result or error of an attempt whose task.run request can no longer be answered (the daemon restarted or the connection changed). Accepted only for the current epoch on the reporting agent."
+
+    task_id: Annotated[str, Field(min_length=1, max_length=128)] = Field(alias="taskId")
+    epoch: Annotated[int, Field(ge=1, le=9007199254740991)] = Field(alias="epoch")
+    result: Any = Field(default=None, alias="result")
+    error: TaskReportParamsError | None = Field(default=None, alias="error")
+
+
 class AgentListParams(_ParamsStrict):
     "Registered agents ordered by id, filtered and paged."
 
@@ -674,6 +689,11 @@ class EventsSubscribeResultSnapshotPoolIsolation(_Result):
     ok: bool = Field(alias="ok")
 
 
+class EventsSubscribeResultSnapshotPoolStore(_Result):
+    name: str = Field(alias="name")
+    awaiting_reattach: int = Field(alias="awaitingReattach")
+
+
 class EventsSubscribeResultSnapshotPool(_Result):
     agents: EventsSubscribeResultSnapshotPoolAgents = Field(alias="agents")
     capacity: EventsSubscribeResultSnapshotPoolCapacity = Field(alias="capacity")
@@ -683,6 +703,7 @@ class EventsSubscribeResultSnapshotPool(_Result):
     latency: EventsSubscribeResultSnapshotPoolLatency = Field(alias="latency")
     isolation: EventsSubscribeResultSnapshotPoolIsolation = Field(alias="isolation")
     accepting: bool = Field(alias="accepting")
+    store: EventsSubscribeResultSnapshotPoolStore | None = Field(default=None, alias="store")
 
 
 class EventsSubscribeResultSnapshot(_Result):
@@ -1020,6 +1041,7 @@ METHODS: dict[str, MethodSpec] = {
     "agent.register": MethodSpec(name="agent.register", params=AgentRegisterParams, result=AgentRegisterResult, roles=('agent', 'admin')),
     "agent.heartbeat": MethodSpec(name="agent.heartbeat", params=AgentHeartbeatParams, result=AgentHeartbeatResult, roles=('agent', 'admin')),
     "task.progress": MethodSpec(name="task.progress", params=TaskProgressParams, result=TaskProgressResult, roles=('agent', 'admin')),
+    "task.report": MethodSpec(name="task.report", params=TaskReportParams, result=TaskProgressResult, roles=('agent', 'admin')),
     "agent.list": MethodSpec(name="agent.list", params=AgentListParams, result=AgentListResult, roles=('operator', 'admin')),
     "agent.get": MethodSpec(name="agent.get", params=AgentGetParams, result=AgentGetResult, roles=('operator', 'admin')),
     "agent.update": MethodSpec(name="agent.update", params=AgentUpdateParams, result=AgentListResultAgentsItem, roles=('operator', 'admin')),
