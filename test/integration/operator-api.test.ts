@@ -195,7 +195,7 @@ describe('operator API (agent.*, task.retry, task.list filters, events.*) agains
     expect(reply.id).to.equal('sub');
     const { subscriptionId, seq, snapshot } = reply.result;
     expect(snapshot.agents.map((x: any) => x.agentId)).to.include('ev-a');
-    expect(snapshot.pool).to.have.keys('agents', 'capacity', 'utilization', 'queue', 'tasks', 'isolation', 'accepting', 'latency');
+    expect(snapshot.pool).to.have.keys('agents', 'capacity', 'utilization', 'queue', 'tasks', 'isolation', 'accepting', 'latency', 'store');
     expect(snapshot.alerts).to.be.an('array');
     const sub2 = await filtered.request('events.subscribe', { types: ['task.created', 'task.state'], taskType: 'ev-kind' });
     expect(sub2.seq).to.equal(0);
