@@ -182,14 +182,23 @@ class CoordinationMetricsResultSignalHandlingMs(_Result):
     p99: float = Field(alias="p99")
 
 
+class CoordinationMetricsResultHolds(_Result):
+    tasks_held: int = Field(alias="tasksHeld")
+    ended: int = Field(alias="ended")
+    mean_ms: float = Field(alias="meanMs")
+    max_ms: float = Field(alias="maxMs")
+
+
 class CoordinationMetricsResult(_Result):
     signals: CoordinationMetricsResultSignals = Field(alias="signals")
     agents_tracked: int = Field(alias="agentsTracked")
+    default_strategy: Literal["ROUND_ROBIN", "RANDOM", "LEAST_LOADED", "P2C", "PEAK_EWMA", "RIPPLE_COORDINATION"] = Field(alias="defaultStrategy")
     selections: dict[str, int] = Field(alias="selections")
     fallbacks: int = Field(alias="fallbacks")
     predictions: CoordinationMetricsResultPredictions = Field(alias="predictions")
     sweeps: CoordinationMetricsResultSweeps = Field(alias="sweeps")
     signal_handling_ms: CoordinationMetricsResultSignalHandlingMs = Field(alias="signalHandlingMs")
+    holds: CoordinationMetricsResultHolds = Field(alias="holds")
 
 
 class CoordinationPredictOverloadParams(_ParamsStrict):
@@ -232,7 +241,7 @@ class CoordinationAlertsResult(_Result):
 
 
 class RouterSelectParams(_ParamsStrict):
-    "Ask the MessageRouter which agent it would choose."
+    "Ask the AgentRouter which agent it would choose."
 
     candidates: Annotated[list[Annotated[str, Field(min_length=1, max_length=256)]], Field(max_length=100000)] | None = Field(default=None, alias="candidates")
     required_capabilities: Annotated[list[Annotated[str, Field(min_length=1)]], Field(max_length=64)] | None = Field(default=None, alias="requiredCapabilities")
@@ -748,6 +757,21 @@ class PoolIsolationReportResult(_Result):
     shared_context_window_ids: list[str] = Field(alias="sharedContextWindowIds")
 
 
+class PoolTemplatesParams(_ParamsStrict):
+    "The worker templates pool.spawn may start (names only; commands stay in the configuration), and how many workers of each run now."
+
+
+class PoolTemplatesResultTemplatesItem(_Result):
+    name: str = Field(alias="name")
+    built_in: bool = Field(alias="builtIn")
+    restart: Literal["on-failure", "never"] = Field(alias="restart")
+    running: int = Field(alias="running")
+
+
+class PoolTemplatesResult(_Result):
+    templates: list[PoolTemplatesResultTemplatesItem] = Field(alias="templates")
+
+
 class PoolSpawnParams(_ParamsStrict):
     "Start worker processes from a template in the daemon's configuration; resolves once they registered."
 
@@ -919,6 +943,7 @@ class ResourceListParams(_ParamsStrict):
 
     resource: Annotated[str, Field(min_length=1, max_length=512)] | None = Field(default=None, alias="resource")
     limit: Annotated[int, Field(ge=1, le=1000)] | None = Field(default=None, alias="limit")
+    cursor: Annotated[str, Field(max_length=512)] | None = Field(default=None, alias="cursor")
 
 
 class ResourceListResultResourcesItemLeasesItem(_Result):
@@ -948,6 +973,7 @@ class ResourceListResultResourcesItem(_Result):
 class ResourceListResult(_Result):
     resources: list[ResourceListResultResourcesItem] = Field(alias="resources")
     total: int = Field(alias="total")
+    next_cursor: str | None = Field(default=None, alias="nextCursor")
 
 
 class CoordinationConflictsParams(_ParamsStrict):
@@ -1057,6 +1083,7 @@ METHODS: dict[str, MethodSpec] = {
     "events.unsubscribe": MethodSpec(name="events.unsubscribe", params=EventsUnsubscribeParams, result=EventsUnsubscribeResult, roles=('operator', 'admin')),
     "pool.status": MethodSpec(name="pool.status", params=PoolStatusParams, result=EventsSubscribeResultSnapshotPool, roles=('operator', 'admin')),
     "pool.isolationReport": MethodSpec(name="pool.isolationReport", params=PoolIsolationReportParams, result=PoolIsolationReportResult, roles=('operator', 'admin')),
+    "pool.templates": MethodSpec(name="pool.templates", params=PoolTemplatesParams, result=PoolTemplatesResult, roles=('operator', 'admin')),
     "pool.spawn": MethodSpec(name="pool.spawn", params=PoolSpawnParams, result=PoolSpawnResult, roles=('operator', 'admin')),
     "pool.despawn": MethodSpec(name="pool.despawn", params=PoolDespawnParams, result=PoolDespawnResult, roles=('operator', 'admin')),
     "pool.shutdown": MethodSpec(name="pool.shutdown", params=PoolShutdownParams, result=PoolShutdownResult, roles=('admin', 'operator')),
