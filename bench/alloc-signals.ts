@@ -154,7 +154,10 @@ async function socketPhase(): Promise<{ result: PhaseResult; sites?: Sites }> {
   const { url } = await daemon.start();
   const params = singleParams(POOL, AGENTS, 2);
   const texts = params.map((p, i) => requestText(i, p));
-  const worker = new Worker(CLIENT, { eval: true, workerData: { url: url.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, '//127.0.0.1'), texts, connections: 4, window: 128 } });
+  const worker = new Worker(CLIENT, {
+    eval: true,
+    workerData: { url: url.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, '//127.0.0.1'), texts, connections: 4, window: 128 },
+  });
   const run = async (count: number): Promise<void> => {
     worker.postMessage({ connect: true, count });
     const [reply] = (await once(worker, 'message')) as [{ errors: number }];
@@ -233,15 +236,23 @@ async function main(): Promise<void> {
   console.log(row('engine', engine.result));
   console.log(row('socket', socket.result));
   console.log(`\nretained after ${retained.signals!.toLocaleString('en-US')} signals over ${retained.agents!.toLocaleString('en-US')} agents (after GC):`);
-  console.log(`  heap      ${mib(retained.heapBytes!)}  = ${retained.heapBytesPerAgent!.toFixed(0)} B/agent, ${retained.heapBytesPerSignal!.toFixed(1)} B/signal`);
+  console.log(
+    `  heap      ${mib(retained.heapBytes!)}  = ${retained.heapBytesPerAgent!.toFixed(0)} B/agent, ${retained.heapBytesPerSignal!.toFixed(1)} B/signal`,
+  );
   console.log(`  off-heap  ${mib(retained.externalBytes!)}  = ${retained.externalBytesPerAgent!.toFixed(0)} B/agent (typed arrays' backing stores)`);
-  for (const [name, sites] of [['engine', engine.sites], ['socket', socket.sites]] as const) {
+  for (const [name, sites] of [
+    ['engine', engine.sites],
+    ['socket', socket.sites],
+  ] as const) {
     if (sites === undefined) continue;
     console.log(`\ntop allocation sites, ${name} phase (sampled):`);
     for (const s of sites) console.log(`  ${(s.share * 100).toFixed(1).padStart(5)}%  ${s.site}`);
   }
   mkdirSync(dirname(RESULTS), { recursive: true });
-  writeFileSync(RESULTS, `${JSON.stringify({ bench: 'alloc-signals', machine, signals: SIGNALS, engine: engine.result, socket: socket.result, retained, sites: { engine: engine.sites, socket: socket.sites } }, null, 2)}\n`);
+  writeFileSync(
+    RESULTS,
+    `${JSON.stringify({ bench: 'alloc-signals', machine, signals: SIGNALS, engine: engine.result, socket: socket.result, retained, sites: { engine: engine.sites, socket: socket.sites } }, null, 2)}\n`,
+  );
   console.log(`\nwrote ${RESULTS}`);
 }
 

@@ -157,11 +157,10 @@ async function drive(url: string, frames: FrameSource, tally: Tally): Promise<vo
     if (left <= 1) {
       waiting.delete(id);
       if (id !== null) sentText.delete(id);
-    }
-    else waiting.set(id, left - 1);
+    } else waiting.set(id, left - 1);
     tally.replies++;
     const err = reply.error as { code?: unknown } | undefined;
-    if (reply.jsonrpc !== '2.0' || ('result' in reply) === (err !== undefined)) return wrong(`malformed reply ${JSON.stringify(reply).slice(0, 200)}`);
+    if (reply.jsonrpc !== '2.0' || 'result' in reply === (err !== undefined)) return wrong(`malformed reply ${JSON.stringify(reply).slice(0, 200)}`);
     if (err !== undefined && (!CATALOGUED.has(err.code as number) || err.code === -32603)) wrong(`bad error ${JSON.stringify(err).slice(0, 300)}`);
   };
   const pump = (): void => {
@@ -211,7 +210,8 @@ async function drive(url: string, frames: FrameSource, tally: Tally): Promise<vo
   closing = true;
   clearInterval(watchdog);
   tally.missing += [...waiting.values()].reduce((a, b) => a + b, 0);
-  for (const id of [...waiting.keys()].slice(0, 5)) tally.wrong.push(`no reply to ${id === null ? "a frame answered with id null" : sentText.get(id)?.slice(0, 300)}`);
+  for (const id of [...waiting.keys()].slice(0, 5))
+    tally.wrong.push(`no reply to ${id === null ? 'a frame answered with id null' : sentText.get(id)?.slice(0, 300)}`);
   ws.close();
 }
 

@@ -78,7 +78,8 @@ async function main(): Promise<void> {
   );
 
   leases = fresh();
-  const ask = (agent: string): Grant | Promise<Grant> => leases.acquire({ agentId: agent, sessionId: agent, resource: 'baton', mode: 'exclusive', ttlMs: 60_000, waitMs: 60_000 });
+  const ask = (agent: string): Grant | Promise<Grant> =>
+    leases.acquire({ agentId: agent, sessionId: agent, resource: 'baton', mode: 'exclusive', ttlMs: 60_000, waitMs: 60_000 });
   let holder = { agent: 'a', grant: grantNow(ask('a')) };
   let waiting = { agent: 'b', grant: ask('b') as Promise<Grant> };
   rows.push(
@@ -93,11 +94,18 @@ async function main(): Promise<void> {
   waiting.grant.catch(() => undefined); // the last waiter is answered SHUTTING_DOWN by stop()
   leases.stop();
 
-  for (const r of rows) console.log(`${r.phase}: ${r.opsPerSecond.toLocaleString('en')} ops/s, per op p50 ${r.batchMeanUs.p50} µs, p99 ${r.batchMeanUs.p99} µs (batch means)`);
+  for (const r of rows)
+    console.log(`${r.phase}: ${r.opsPerSecond.toLocaleString('en')} ops/s, per op p50 ${r.batchMeanUs.p50} µs, p99 ${r.batchMeanUs.p99} µs (batch means)`);
   console.log(`handoff conflicts: ${conflicts.total} total, resolution rate ${conflicts.resolutionRate}, wait p99 ${conflicts.waitMs.p99} ms`);
   const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'leases.json');
   mkdirSync(dirname(out), { recursive: true });
-  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.arch()}` };
+  const machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.arch()}`,
+  };
   writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), machine, rows, handoffConflicts: conflicts }, null, 2)}\n`);
   console.log(`wrote ${out}`);
 }

@@ -59,7 +59,11 @@ const USAGE = 'usage: tsx bench/pool.ts [--quick] [--strict] [--profile] [--stor
 /** COORDD_STORE / COORDD_FSYNC per store mode; each runs on its own daemon and a fresh temp file. */
 const STORES = { memory: { COORDD_STORE: 'memory' }, 'sqlite-normal': { COORDD_FSYNC: 'normal' }, 'sqlite-full': { COORDD_FSYNC: 'full' } } as const;
 type StoreMode = keyof typeof STORES;
-const storeArg = process.argv.slice(2).find((a) => a.startsWith('--store='))?.slice('--store='.length) ?? 'all';
+const storeArg =
+  process.argv
+    .slice(2)
+    .find((a) => a.startsWith('--store='))
+    ?.slice('--store='.length) ?? 'all';
 if (storeArg !== 'all' && !(storeArg in STORES)) {
   console.error(`unknown store ${storeArg}; ${USAGE}`);
   process.exit(2);
@@ -268,9 +272,14 @@ async function main(): Promise<void> {
     console.log(`  ${'store'.padEnd(14)}${'tasks/s'.padStart(10)}${'vs memory'.padStart(11)}${'dispatch p99'.padStart(14)}${'queue wait p99'.padStart(16)}`);
     for (const x of summary) {
       const ratio = memory ? `${Math.round((x.tasksPerSec / memory.tasksPerSec) * 100)}%` : '';
-      console.log(`  ${x.store.padEnd(14)}${fmtInt(x.tasksPerSec).padStart(10)}${ratio.padStart(11)}${fmtMs(x.dispatchP99Ms).padStart(14)}${`<= ${fmtMs(x.queueWaitP99Ms)}`.padStart(16)}${x.problems ? '  (run not valid)' : ''}`);
+      console.log(
+        `  ${x.store.padEnd(14)}${fmtInt(x.tasksPerSec).padStart(10)}${ratio.padStart(11)}${fmtMs(x.dispatchP99Ms).padStart(14)}${`<= ${fmtMs(x.queueWaitP99Ms)}`.padStart(16)}${x.problems ? '  (run not valid)' : ''}`,
+      );
     }
-    writeFileSync(join(dirname(RESULTS), 'pool-stores.json'), `${JSON.stringify({ bench: 'pool', mode: quick ? 'quick' : 'full', at: new Date().toISOString(), stores: summary }, null, 2)}\n`);
+    writeFileSync(
+      join(dirname(RESULTS), 'pool-stores.json'),
+      `${JSON.stringify({ bench: 'pool', mode: quick ? 'quick' : 'full', at: new Date().toISOString(), stores: summary }, null, 2)}\n`,
+    );
   }
 }
 
@@ -289,11 +298,25 @@ async function runOnce(): Promise<void> {
   let daemon: DaemonChild | undefined;
   try {
     daemon = await startDaemon(DAEMON_BIN, nodeArgs, DAEMON_ENV);
-    const setup = await generator.run({ kind: 'setup', label: 'setup', url: daemon.url, agents: PARAMS.agents, capacity: PARAMS.capacity, operators: PARAMS.operators, taskType: PARAMS.taskType });
-    console.log(`  ${'fleet'.padEnd(40)}${setup.agentsRegistered} agents × capacity ${PARAMS.capacity}, ${setup.operators} operators (${Math.round(setup.elapsedMs)} ms)`);
+    const setup = await generator.run({
+      kind: 'setup',
+      label: 'setup',
+      url: daemon.url,
+      agents: PARAMS.agents,
+      capacity: PARAMS.capacity,
+      operators: PARAMS.operators,
+      taskType: PARAMS.taskType,
+    });
+    console.log(
+      `  ${'fleet'.padEnd(40)}${setup.agentsRegistered} agents × capacity ${PARAMS.capacity}, ${setup.operators} operators (${Math.round(setup.elapsedMs)} ms)`,
+    );
     const inFlight = PARAMS.throughput.window * PARAMS.operators;
     const throughput = await measure(generator, daemon, { kind: 'closed', label: `throughput (closed loop, ${inFlight} in flight)`, ...PARAMS.throughput });
-    const latency = await measure(generator, daemon, { kind: 'open', label: `dispatch latency (open loop @ ${fmtInt(PARAMS.latency.rate)}/s)`, ...PARAMS.latency });
+    const latency = await measure(generator, daemon, {
+      kind: 'open',
+      label: `dispatch latency (open loop @ ${fmtInt(PARAMS.latency.rate)}/s)`,
+      ...PARAMS.latency,
+    });
     const answered = throughput.result.answered + latency.result.answered;
     const account = await finalAccount(daemon, answered);
     const teardown = await generator.run({ kind: 'teardown', label: 'teardown' });
@@ -333,7 +356,8 @@ function consistencyProblems(o: Outcome): string[] {
   if (status.agents.total !== PARAMS.agents) problems.push(`pool.status shows ${status.agents.total} agents, expected ${PARAMS.agents}`);
   for (const m of [o.throughput, o.latency]) {
     if (m.result.unanswered > 0) problems.push(`${m.result.label}: ${m.result.unanswered} submitted tasks never reached an agent`);
-    if (m.result.assignReplies !== m.result.submitted) problems.push(`${m.result.label}: ${m.result.submitted - m.result.assignReplies} pool.assign calls got no reply`);
+    if (m.result.assignReplies !== m.result.submitted)
+      problems.push(`${m.result.label}: ${m.result.submitted - m.result.assignReplies} pool.assign calls got no reply`);
   }
   if (answered !== submitted) problems.push(`agents answered ${answered} tasks, ${submitted} were submitted`);
   if (o.teardown.totalAccepted !== submitted) problems.push(`${o.teardown.totalAccepted} assigns accepted, ${submitted} submitted`);
@@ -341,8 +365,10 @@ function consistencyProblems(o: Outcome): string[] {
   if (o.account.failedTotal > 0 || (status.tasks.byState.FAILED ?? 0) > 0) problems.push(`${o.account.failedTotal} tasks FAILED`);
   if (o.account.cancelledTotal > 0) problems.push(`${o.account.cancelledTotal} tasks CANCELLED`);
   if (o.account.requeuesTotal > 0) problems.push(`${o.account.requeuesTotal} requeues`);
-  if (status.queue.depth !== 0 || (status.tasks.byState.PENDING ?? 0) !== 0) problems.push(`queue not drained: depth ${status.queue.depth}, PENDING ${status.tasks.byState.PENDING}`);
-  if (status.capacity.used !== 0 || (status.tasks.byState.IN_PROGRESS ?? 0) !== 0) problems.push(`still running: ${status.capacity.used} slots, IN_PROGRESS ${status.tasks.byState.IN_PROGRESS}`);
+  if (status.queue.depth !== 0 || (status.tasks.byState.PENDING ?? 0) !== 0)
+    problems.push(`queue not drained: depth ${status.queue.depth}, PENDING ${status.tasks.byState.PENDING}`);
+  if (status.capacity.used !== 0 || (status.tasks.byState.IN_PROGRESS ?? 0) !== 0)
+    problems.push(`still running: ${status.capacity.used} slots, IN_PROGRESS ${status.tasks.byState.IN_PROGRESS}`);
   if (o.exitCode !== 0) problems.push(`coordd exited with ${o.exitCode} on SIGTERM`);
   return problems;
 }
@@ -351,7 +377,12 @@ function report(o: Outcome): void {
   const t = o.throughput;
   const l = o.latency;
   const targets = [
-    { name: 'tasks/s end to end (closed loop)', value: t.result.completedPerSec, target: `>= ${fmtInt(TARGETS.tasksPerSec)}`, met: t.result.completedPerSec >= TARGETS.tasksPerSec },
+    {
+      name: 'tasks/s end to end (closed loop)',
+      value: t.result.completedPerSec,
+      target: `>= ${fmtInt(TARGETS.tasksPerSec)}`,
+      met: t.result.completedPerSec >= TARGETS.tasksPerSec,
+    },
     {
       name: `dispatch p99, client-observed @ ${fmtInt(PARAMS.latency.rate)}/s (ms)`,
       value: l.result.dispatchMs.p99,
@@ -376,7 +407,12 @@ function report(o: Outcome): void {
     ['  dispatch p50 / p99, client (saturated: queueing)', `${fmtMs(r(t).dispatchMs.p50)} / ${fmtMs(r(t).dispatchMs.p99)}`, '', ''],
     ['  daemon queue wait p50 / p99 (saturated)', fmtWait(t.daemon.queueWait), '', ''],
     ['  daemon pool.assign handling p50 / p99', fmtWait(t.daemon.assignHandling), '', ''],
-    [`dispatch p50 / p99, client @ ${fmtInt(PARAMS.latency.rate)}/s`, `${fmtMs(r(l).dispatchMs.p50)} / ${fmtMs(r(l).dispatchMs.p99)}`, targets[1]!.target, status(targets[1]!.met)],
+    [
+      `dispatch p50 / p99, client @ ${fmtInt(PARAMS.latency.rate)}/s`,
+      `${fmtMs(r(l).dispatchMs.p50)} / ${fmtMs(r(l).dispatchMs.p99)}`,
+      targets[1]!.target,
+      status(targets[1]!.met),
+    ],
     ['  p99.9 / max', `${fmtMs(r(l).dispatchMs.p999)} / ${fmtMs(r(l).dispatchMs.max)}`, '', ''],
     ['  from scheduled send p50 / p99', `${fmtMs(r(l).dispatchFromScheduleMs!.p50)} / ${fmtMs(r(l).dispatchFromScheduleMs!.p99)}`, '', ''],
     [`  client send lag p99 (${PARAMS.latency.pacing} pacing)`, fmtMs(r(l).sendLagMs!.p99), '', ''],
@@ -421,7 +457,10 @@ function report(o: Outcome): void {
       `  ${name.padEnd(10)} coordd ${fmtPct(m.daemonCpuPercent).padStart(5)}  generator ${fmtPct(m.result.clientCpuPercent).padStart(5)}  everything else ${fmtPct(m.otherCpuPercent).padStart(5)}  coordd RSS ${rss.padStart(8)}${flag ? '  (disturbed)' : ''}${waited}`,
     );
   }
-  if (disturbed > 0) console.log(`  ${disturbed} phase(s) shared the machine with other load (> ${DISTURBED_PERCENT}% of a core): rerun on a quiet machine before trusting them.`);
+  if (disturbed > 0)
+    console.log(
+      `  ${disturbed} phase(s) shared the machine with other load (> ${DISTURBED_PERCENT}% of a core): rerun on a quiet machine before trusting them.`,
+    );
 
   const { status: st } = o.account;
   console.log();
@@ -445,7 +484,13 @@ function report(o: Outcome): void {
   }
 
   const problems = consistencyProblems(o);
-  summary.push({ store: storeMode, tasksPerSec: t.result.completedPerSec, dispatchP99Ms: l.result.dispatchMs.p99, queueWaitP99Ms: l.daemon.queueWait.p99UpperBoundMs, problems: problems.length });
+  summary.push({
+    store: storeMode,
+    tasksPerSec: t.result.completedPerSec,
+    dispatchP99Ms: l.result.dispatchMs.p99,
+    queueWaitP99Ms: l.daemon.queueWait.p99UpperBoundMs,
+    problems: problems.length,
+  });
   const errors = [t.result, l.result].flatMap((x) => (x.errors.count > 0 ? [{ phase: x.label, ...x.errors }] : []));
   if (o.teardown.errors.count > 0) errors.push({ phase: 'fleet', ...o.teardown.errors });
   const results = {
@@ -480,7 +525,12 @@ function report(o: Outcome): void {
     for (const p of problems) console.error(`  ${p}`);
     process.exitCode = 1;
   } else if (strict && targets.some((x) => !x.met)) {
-    console.error(`\nmissed: ${targets.filter((x) => !x.met).map((x) => x.name).join(', ')}`);
+    console.error(
+      `\nmissed: ${targets
+        .filter((x) => !x.met)
+        .map((x) => x.name)
+        .join(', ')}`,
+    );
     process.exitCode = 1;
   }
 }

@@ -98,7 +98,7 @@ client.handle('task.updated', (params) => {
 });
 
 async function runOne(capability: string): Promise<void> {
-  const { taskId } = await client.request<{ taskId: string }>('pool.assign', { type: 'noop', requiredCapabilities: [capability], subscribe: true });
+  const { taskId } = await client.request('pool.assign', { type: 'noop', requiredCapabilities: [capability], subscribe: true });
   if (early.delete(taskId)) return;
   await new Promise<void>((resolve) => done.set(taskId, resolve));
 }
@@ -106,7 +106,7 @@ async function runOne(capability: string): Promise<void> {
 try {
   const pids: Record<Kind, number> = { py: 0, ts: 0 };
   for (const kind of ['py', 'ts'] as const) {
-    const spawned = await client.request<{ pids: number[] }>('pool.spawn', { count: 1, template: `noop-${kind}` }, { timeoutMs: 120_000 });
+    const spawned = await client.request('pool.spawn', { count: 1, template: `noop-${kind}` }, { timeoutMs: 120_000 });
     pids[kind] = spawned.pids[0]!;
   }
   // Warm-up (JIT, first connections' buffers).
@@ -155,7 +155,10 @@ try {
   }
   const best = (kind: Kind): Phase => phases.filter((p) => p.kind === kind).sort((a, b) => b.tasksPerSec - a.tasksPerSec)[0]!;
   const median = (kind: Kind): number => {
-    const v = phases.filter((p) => p.kind === kind).map((p) => p.latencyP50Ms).sort((a, b) => a - b);
+    const v = phases
+      .filter((p) => p.kind === kind)
+      .map((p) => p.latencyP50Ms)
+      .sort((a, b) => a - b);
     return v[Math.floor((v.length - 1) / 2)]!;
   };
   const summary = {
@@ -164,7 +167,10 @@ try {
     roundTripP50Ms: { py: median('py'), ts: median('ts'), pythonOverheadMs: Number((median('py') - median('ts')).toFixed(3)) },
   };
   process.stdout.write(`${JSON.stringify(summary)}\n`);
-  writeFileSync(RESULTS, `${JSON.stringify({ machine: machineInfo(), settings: { tasks: N, latencyTasks: M, window: WINDOW, capacity: 16, rounds: ROUNDS, quick }, phases, summary }, null, 2)}\n`);
+  writeFileSync(
+    RESULTS,
+    `${JSON.stringify({ machine: machineInfo(), settings: { tasks: N, latencyTasks: M, window: WINDOW, capacity: 16, rounds: ROUNDS, quick }, phases, summary }, null, 2)}\n`,
+  );
   process.stdout.write(`wrote ${RESULTS}\n`);
 } finally {
   await client.close();

@@ -173,7 +173,9 @@ async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
 }
 
 const results: ScenarioResult[] = [];
-console.log(`bench:route ${quick ? '(quick) ' : ''}— ${PARAMS.agents} agents, ${PARAMS.concurrency} messages in flight, ${PARAMS.measured} measured per scenario`);
+console.log(
+  `bench:route ${quick ? '(quick) ' : ''}— ${PARAMS.agents} agents, ${PARAMS.concurrency} messages in flight, ${PARAMS.measured} measured per scenario`,
+);
 for (const scenario of ['strategy', 'rules', 'supervisor'] as const) {
   const r = await runScenario(scenario);
   results.push(r);

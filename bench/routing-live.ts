@@ -103,12 +103,15 @@ async function runOnce(strategy: Strategy, round: number): Promise<RunResult> {
         const msg = JSON.parse(data.toString()) as { id?: number | string; method?: string; params?: { payload?: { s: number; w: number } } };
         if (msg.method !== 'task.run' || msg.params?.payload === undefined) return;
         const { s, w } = msg.params.payload;
-        const t = setTimeout(() => {
-          timers.delete(t);
-          latency[s] = performance.now() - sentAt[s]!;
-          ws.send(JSON.stringify({ jsonrpc: '2.0', id: msg.id, result: { ok: true } }));
-          if (++answered === TASKS) allDone();
-        }, w * (slow ? FLEET.slowdown : 1));
+        const t = setTimeout(
+          () => {
+            timers.delete(t);
+            latency[s] = performance.now() - sentAt[s]!;
+            ws.send(JSON.stringify({ jsonrpc: '2.0', id: msg.id, result: { ok: true } }));
+            if (++answered === TASKS) allDone();
+          },
+          w * (slow ? FLEET.slowdown : 1),
+        );
         timers.add(t);
       });
       agents.push(ws);
@@ -137,7 +140,9 @@ async function runOnce(strategy: Strategy, round: number): Promise<RunResult> {
         const now = performance.now() - start;
         while (next < TASKS && due[next]! <= now) {
           sentAt[next] = performance.now();
-          operator.send(JSON.stringify({ jsonrpc: '2.0', id: next + 10, method: 'pool.assign', params: { type: 'work', payload: { s: next, w: work[next] } } }));
+          operator.send(
+            JSON.stringify({ jsonrpc: '2.0', id: next + 10, method: 'pool.assign', params: { type: 'work', payload: { s: next, w: work[next] } } }),
+          );
           next++;
         }
         if (next < TASKS) setTimeout(tick, Math.max(0, Math.min(5, due[next]! - now)));
@@ -150,7 +155,10 @@ async function runOnce(strategy: Strategy, round: number): Promise<RunResult> {
     clearTimeout(limit);
     clearInterval(heartbeat);
     const measured = Array.from(latency.subarray(Math.floor(WARMUP * TASKS))).filter((x) => Number.isFinite(x));
-    const metrics = strategy === 'RIPPLE_COORDINATION' ? await rpcCall<{ holds?: { tasksHeld: number; meanMs: number; maxMs: number } }>(daemon.url, 'coordination.metrics') : undefined;
+    const metrics =
+      strategy === 'RIPPLE_COORDINATION'
+        ? await rpcCall<{ holds?: { tasksHeld: number; meanMs: number; maxMs: number } }>(daemon.url, 'coordination.metrics')
+        : undefined;
     operator.close();
     return { strategy, round, latency: summarize(measured), completed: answered, held: metrics?.holds };
   } finally {
@@ -170,7 +178,9 @@ for (let round = 0; round < ROUNDS; round++) {
     const r = await runOnce(strategy, round);
     results.push(r);
     const held = r.held ? `, held ${r.held.tasksHeld} (mean ${r.held.meanMs.toFixed(1)} ms)` : '';
-    console.log(`  round ${round + 1} ${strategy.padEnd(20)} mean ${r.latency.mean.toFixed(1)} ms, p50 ${r.latency.p50.toFixed(1)}, p99 ${r.latency.p99.toFixed(1)}, p99.9 ${r.latency.p999.toFixed(1)}${held}`);
+    console.log(
+      `  round ${round + 1} ${strategy.padEnd(20)} mean ${r.latency.mean.toFixed(1)} ms, p50 ${r.latency.p50.toFixed(1)}, p99 ${r.latency.p99.toFixed(1)}, p99.9 ${r.latency.p999.toFixed(1)}${held}`,
+    );
   }
 }
 
@@ -191,10 +201,30 @@ const targets = {
   mean: { best: best('mean'), ratio: ratio('mean'), need: 0.9, met: ratio('mean') <= 0.9 },
 };
 console.log(`\nRIPPLE p99 ×${targets.p99.ratio.toFixed(2)} of the best baseline's (${targets.p99.best}; need <= ×0.7): ${targets.p99.met ? 'met' : 'NOT MET'}`);
-console.log(`RIPPLE mean ×${targets.mean.ratio.toFixed(2)} of the best baseline's (${targets.mean.best}; need <= ×0.9): ${targets.mean.met ? 'met' : 'NOT MET'}`);
+console.log(
+  `RIPPLE mean ×${targets.mean.ratio.toFixed(2)} of the best baseline's (${targets.mean.best}; need <= ×0.9): ${targets.mean.met ? 'met' : 'NOT MET'}`,
+);
 
 if (!args['no-write']) {
   mkdirSync(dirname(RESULTS), { recursive: true });
-  writeFileSync(RESULTS, JSON.stringify({ benchmark: 'routing-live', mode: args.quick ? 'quick' : 'full', machine: machineInfo(), fleet: FLEET, load: LOAD, tasks: TASKS, rounds: ROUNDS, summary, targets, runs: results }, null, 2) + '\n');
+  writeFileSync(
+    RESULTS,
+    JSON.stringify(
+      {
+        benchmark: 'routing-live',
+        mode: args.quick ? 'quick' : 'full',
+        machine: machineInfo(),
+        fleet: FLEET,
+        load: LOAD,
+        tasks: TASKS,
+        rounds: ROUNDS,
+        summary,
+        targets,
+        runs: results,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   console.log(`wrote ${join('bench', 'results', 'routing-live.json')}`);
 }

@@ -52,7 +52,11 @@ const positive = (name: string, raw: string | undefined, fallback: number): numb
   }
   return n;
 };
-const list = (raw: string[] | undefined): string[] | undefined => raw?.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+const list = (raw: string[] | undefined): string[] | undefined =>
+  raw
+    ?.flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 const quick = args.quick;
 const seeds = positive('seeds', args.seeds, quick ? 3 : 10);
@@ -105,7 +109,8 @@ if (process.stderr.isTTY) process.stderr.write('\n');
 const wallSeconds = (performance.now() - started) / 1000;
 
 const unaccounted = results.filter((r) => r.submitted !== r.completed + r.failed + r.cancelled);
-if (unaccounted.length > 0) console.log(`WARNING: ${unaccounted.length} runs lost track of tasks: ${unaccounted.map((r) => JSON.stringify(r.spec)).join(', ')}`);
+if (unaccounted.length > 0)
+  console.log(`WARNING: ${unaccounted.length} runs lost track of tasks: ${unaccounted.map((r) => JSON.stringify(r.spec)).join(', ')}`);
 
 const variants = aggregate(results, skipped, scenarioIds);
 const targets = checkTargets(variants);
@@ -138,7 +143,11 @@ if (!args['no-write']) {
     wallSeconds: Math.round(wallSeconds),
   };
   // Six significant digits are plenty and keep the file diffable.
-  const json = JSON.stringify(report, (_k, v: unknown) => (typeof v === 'number' && Number.isFinite(v) && !Number.isInteger(v) ? Number(v.toPrecision(6)) : v), 2);
+  const json = JSON.stringify(
+    report,
+    (_k, v: unknown) => (typeof v === 'number' && Number.isFinite(v) && !Number.isInteger(v) ? Number(v.toPrecision(6)) : v),
+    2,
+  );
   writeFileSync(join(RESULTS, 'routing.json'), json + '\n');
   for (const sc of SCENARIOS.filter((s) => scenarioIds.includes(s.id))) {
     writeFileSync(join(RESULTS, `routing-${sc.key}.svg`), scenarioChart(variants.filter((v) => v.scenario === sc.id)));

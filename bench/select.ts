@@ -160,13 +160,20 @@ function main(): void {
   for (const size of SIZES) for (const scenario of SCENARIOS) rows.push(run(size, scenario));
 
   const header = ['scenario', 'candidates', 'iterations', 'p50 µs', 'p99 µs', 'max µs', 'mean µs', 'batched mean µs'];
-  const table = rows.map((r) => [r.scenario, String(r.candidates), String(r.iterations), ...[r.p50Us, r.p99Us, r.maxUs, r.meanUs, r.batchedMeanUs].map((v) => v.toFixed(2))]);
+  const table = rows.map((r) => [
+    r.scenario,
+    String(r.candidates),
+    String(r.iterations),
+    ...[r.p50Us, r.p99Us, r.maxUs, r.meanUs, r.batchedMeanUs].map((v) => v.toFixed(2)),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of table) console.log(line(row));
-  console.log(`\ntimer overhead (hrtime.bigint pair, p50): ${overhead} ns; load average at start ${loadStart.map((l) => l.toFixed(2)).join(' ')}, ${os.cpus().length} CPUs`);
+  console.log(
+    `\ntimer overhead (hrtime.bigint pair, p50): ${overhead} ns; load average at start ${loadStart.map((l) => l.toFixed(2)).join(' ')}, ${os.cpus().length} CPUs`,
+  );
 
   const fellBack = rows.filter((r) => r.fallbacks > 0);
   if (fellBack.length > 0) console.log(`WARNING: fallbacks during the run: ${fellBack.map((r) => `${r.scenario}@${r.candidates}`).join(', ')}`);
@@ -190,7 +197,8 @@ function main(): void {
       loadAverage: { start: loadStart, end: os.loadavg() },
     },
     method: 'per-call process.hrtime.bigint() samples after warm-up; batchedMeanUs = one timer pair around a batch of calls',
-    scoreSource: 'CoordinationService (systemClock), all six signal types recorded per candidate, TTL 1 h; the router reads the clock once per select; "static Map scores" rows read precomputed scores from a Map',
+    scoreSource:
+      'CoordinationService (systemClock), all six signal types recorded per candidate, TTL 1 h; the router reads the clock once per select; "static Map scores" rows read precomputed scores from a Map',
     timerOverheadNs: overhead,
     target: { ...TARGET, actualP99Us: target.p99Us, pass },
     results: rows,

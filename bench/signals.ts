@@ -159,7 +159,8 @@ const fmtPct = (n: number | undefined): string => (n === undefined ? 'n/a' : `${
 /** "count (total ms, n > 10 ms)" for minor and major GCs. */
 const fmtGc = (gc: GcByKind | undefined): string => {
   if (gc === undefined) return 'n/a';
-  const one = (k: GcByKind[string] | undefined): string => (k === undefined || k.count === 0 ? '0' : `${k.count} (${k.totalMs.toFixed(0)} ms, ${k.over10Ms} > 10 ms)`);
+  const one = (k: GcByKind[string] | undefined): string =>
+    k === undefined || k.count === 0 ? '0' : `${k.count} (${k.totalMs.toFixed(0)} ms, ${k.over10Ms} > 10 ms)`;
   return `${one(gc.minor)} / ${one(gc.major)}`;
 };
 
@@ -174,7 +175,9 @@ async function runPrefill(generator: LoadGeneratorProcess, url: string): Promise
   process.stdout.write(`  ${'fresh coordd, prefill'.padEnd(34)}`);
   const job: PrefillJob = { mode: 'prefill', label: 'prefill', url, ...PARAMS.prefill, agents: PARAMS.agents };
   const result = (await generator.run(job)) as PrefillResult;
-  process.stdout.write(`${fmtInt(result.accepted)} signals in ${(result.elapsedMs / 1000).toFixed(1)} s${result.errors.count > 0 ? `  (${result.errors.count} ERRORS)` : ''}\n`);
+  process.stdout.write(
+    `${fmtInt(result.accepted)} signals in ${(result.elapsedMs / 1000).toFixed(1)} s${result.errors.count > 0 ? `  (${result.errors.count} ERRORS)` : ''}\n`,
+  );
   return result;
 }
 
@@ -239,9 +242,24 @@ function report(o: Outcome): void {
   const lat = o.latency.result.latencyMs;
   const ratio = o.single.result.repliesPerSec / o.echoSingle.result.repliesPerSec;
   const targets = [
-    { name: 'single-signal requests/s', value: o.single.result.repliesPerSec, target: `>= ${fmtInt(TARGETS.singleRequestsPerSec)}`, met: o.single.result.repliesPerSec >= TARGETS.singleRequestsPerSec },
-    { name: 'batched signals/s', value: o.batch.result.signalsPerSec, target: `>= ${fmtInt(TARGETS.batchedSignalsPerSec)}`, met: o.batch.result.signalsPerSec >= TARGETS.batchedSignalsPerSec },
-    { name: `p99 latency @ ${fmtInt(TARGETS.offeredRate)}/s (ms)`, value: lat.p99, target: `< ${TARGETS.p99Ms} ms`, met: lat.p99 < TARGETS.p99Ms && o.latency.result.lost === 0 },
+    {
+      name: 'single-signal requests/s',
+      value: o.single.result.repliesPerSec,
+      target: `>= ${fmtInt(TARGETS.singleRequestsPerSec)}`,
+      met: o.single.result.repliesPerSec >= TARGETS.singleRequestsPerSec,
+    },
+    {
+      name: 'batched signals/s',
+      value: o.batch.result.signalsPerSec,
+      target: `>= ${fmtInt(TARGETS.batchedSignalsPerSec)}`,
+      met: o.batch.result.signalsPerSec >= TARGETS.batchedSignalsPerSec,
+    },
+    {
+      name: `p99 latency @ ${fmtInt(TARGETS.offeredRate)}/s (ms)`,
+      value: lat.p99,
+      target: `< ${TARGETS.p99Ms} ms`,
+      met: lat.p99 < TARGETS.p99Ms && o.latency.result.lost === 0,
+    },
   ];
   const status = (met: boolean): string => (met ? 'met' : 'NOT MET');
   const fromSend = o.latency.result.latencyFromSendMs;
@@ -290,7 +308,10 @@ function report(o: Outcome): void {
       `  ${name.padEnd(8)} server ${fmtPct(m.serverCpuPercent).padStart(5)}  client ${fmtPct(m.result.clientCpuPercent).padStart(5)}  everything else ${fmtPct(others).padStart(5)}  server RSS ${rss.padStart(8)}  VM steal ${steal}${flag ? '  (disturbed)' : ''}`,
     );
   }
-  if (disturbed > 0) console.log(`  ${disturbed} phase(s) shared the machine with other load (> ${DISTURBED_PERCENT}% of a core): rerun on a quiet machine before trusting them.`);
+  if (disturbed > 0)
+    console.log(
+      `  ${disturbed} phase(s) shared the machine with other load (> ${DISTURBED_PERCENT}% of a core): rerun on a quiet machine before trusting them.`,
+    );
 
   const errors = [...phases.map(([, m]) => m.result), o.prefill].flatMap((r) => (r.errors.count > 0 ? [{ phase: r.label, ...r.errors }] : []));
   const results = {
@@ -303,7 +324,9 @@ function report(o: Outcome): void {
     coorddToEchoRatio: Number(ratio.toFixed(4)),
     prefill: o.prefill,
     daemonGcInLatencyPhase: o.daemonGcInLatency,
-    phases: Object.fromEntries(phases.map(([name, m]) => [name, { ...m, otherLoadPercent: othersPercent(m), disturbed: (othersPercent(m) ?? 0) > DISTURBED_PERCENT }])),
+    phases: Object.fromEntries(
+      phases.map(([name, m]) => [name, { ...m, otherLoadPercent: othersPercent(m), disturbed: (othersPercent(m) ?? 0) > DISTURBED_PERCENT }]),
+    ),
     daemonStdoutLines: o.daemonLogLines,
     errors,
   };
@@ -316,7 +339,12 @@ function report(o: Outcome): void {
     for (const e of errors) console.error(`  ${e.phase}: ${e.count} error(s), e.g. ${e.samples.join(' | ')}`);
     process.exitCode = 1;
   } else if (strict && targets.some((t) => !t.met)) {
-    console.error(`\nmissed: ${targets.filter((t) => !t.met).map((t) => t.name).join(', ')}`);
+    console.error(
+      `\nmissed: ${targets
+        .filter((t) => !t.met)
+        .map((t) => t.name)
+        .join(', ')}`,
+    );
     process.exitCode = 1;
   }
 }

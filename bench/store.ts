@@ -50,14 +50,31 @@ function task(priority = 0): TaskRecord {
 /** create + start + complete one task, as the pool would (three whole-record writes). */
 function lifecycle(store: TaskStore, t: TaskRecord, now: number): void {
   store.insert(t);
-  const running: TaskRecord = { ...t, state: 'IN_PROGRESS', agentId: 'agent-7', epoch: 1, startedAt: now, attempts: [{ attempt: 1, agentId: 'agent-7', epoch: 1, startedAt: now, outcome: 'running' }] };
+  const running: TaskRecord = {
+    ...t,
+    state: 'IN_PROGRESS',
+    agentId: 'agent-7',
+    epoch: 1,
+    startedAt: now,
+    attempts: [{ attempt: 1, agentId: 'agent-7', epoch: 1, startedAt: now, outcome: 'running' }],
+  };
   store.update(running);
-  store.update({ ...running, state: 'COMPLETED', result: RESULT, finishedAt: now, attempts: [{ ...running.attempts[0]!, outcome: 'completed', finishedAt: now }] });
+  store.update({
+    ...running,
+    state: 'COMPLETED',
+    result: RESULT,
+    finishedAt: now,
+    attempts: [{ ...running.attempts[0]!, outcome: 'completed', finishedAt: now }],
+  });
 }
 
 const fileBytes = (path: string): number => ['', '-wal'].reduce((sum, ext) => sum + (statSync(path + ext, { throwIfNoEntry: false })?.size ?? 0), 0);
 
-function throughput(mode: 'memory' | FsyncMode, batch: number, tasks: number): { mode: string; batch: number; tasks: number; tasksPerSecond: number; commitsPerSecond: number } {
+function throughput(
+  mode: 'memory' | FsyncMode,
+  batch: number,
+  tasks: number,
+): { mode: string; batch: number; tasks: number; tasksPerSecond: number; commitsPerSecond: number } {
   const path = join(dir, `throughput-${mode}-${batch}.db`);
   const db = mode === 'memory' ? undefined : new SqliteDatabase(path, { fsync: mode });
   const store = db ? new SqliteTaskStore(db, { clock: systemClock }) : new MemoryTaskStore({ clock: systemClock });
@@ -126,7 +143,11 @@ function growth(total: number, every: number): { tasks: number; fileMiB: number;
     if (i % 100 === 0) db.commit();
     if (i % every === 0) {
       db.db.pragma('wal_checkpoint(TRUNCATE)');
-      samples.push({ tasks: i, fileMiB: Number((fileBytes(path) / 2 ** 20).toFixed(1)), freePages: db.db.pragma('freelist_count', { simple: true }) as number });
+      samples.push({
+        tasks: i,
+        fileMiB: Number((fileBytes(path) / 2 ** 20).toFixed(1)),
+        freePages: db.db.pragma('freelist_count', { simple: true }) as number,
+      });
       console.log(`  ${i.toLocaleString('en')} tasks: ${samples.at(-1)!.fileMiB} MiB, ${samples.at(-1)!.freePages} free pages, retained ${store.size()}`);
     }
   }
@@ -147,7 +168,9 @@ function main(): void {
   for (const batch of [1, 10, 100, 1000]) {
     for (const mode of ['memory', 'normal', 'full'] as const) {
       const r = throughput(mode, batch, Math.max(batch, (mode === 'full' && batch === 1 ? 5_000 : 50_000) / scale));
-      console.log(`group commit ${r.mode} batch ${r.batch}: ${r.tasksPerSecond.toLocaleString('en')} tasks/s (${r.commitsPerSecond.toLocaleString('en')} commits/s)`);
+      console.log(
+        `group commit ${r.mode} batch ${r.batch}: ${r.tasksPerSecond.toLocaleString('en')} tasks/s (${r.commitsPerSecond.toLocaleString('en')} commits/s)`,
+      );
       rows.push(r);
     }
   }
@@ -156,7 +179,14 @@ function main(): void {
   const sizes = growth(1_000_000 / scale, 100_000 / scale);
   const out = join(dirname(fileURLToPath(import.meta.url)), 'results', quick ? 'store-quick.json' : 'store.json');
   mkdirSync(dirname(out), { recursive: true });
-  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), loadAverage: os.loadavg(), node: process.version, platform: `${os.platform()} ${os.arch()}` };
+  const machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    loadAverage: os.loadavg(),
+    node: process.version,
+    platform: `${os.platform()} ${os.arch()}`,
+  };
   writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), machine, throughput: rows, recovery: rec, growth: sizes }, null, 2)}\n`);
   console.log(`wrote ${out}`);
   rmSync(dir, { recursive: true, force: true });

@@ -95,7 +95,8 @@ function benchSweep() {
 function benchRoutingScore() {
   const service = new CoordinationService({ clock: systemClock, ids: sequentialIds('s') }, { signalTtlMs: 3_600_000 });
   const random = seededRandom(7);
-  for (const agentId of ids) for (const signalType of SIGNAL_TYPES) service.record({ agentId, signalType, value: random.next(), confidence: 0.5 + random.next() / 2 });
+  for (const agentId of ids)
+    for (const signalType of SIGNAL_TYPES) service.record({ agentId, signalType, value: random.next(), confidence: 0.5 + random.next() / 2 });
   const rows: Array<{ candidates: number; mode: string } & Dist & { perCallNs: number }> = [];
   let sink = 0;
   for (const candidates of [1_000, 10_000]) {
@@ -124,7 +125,10 @@ function benchRoutingScore() {
 
 function benchRecord() {
   const out: Record<string, number> = {};
-  for (const [label, idGen] of [['sequentialIds', sequentialIds('s')], ['uuid', uuid]] as const) {
+  for (const [label, idGen] of [
+    ['sequentialIds', sequentialIds('s')],
+    ['uuid', uuid],
+  ] as const) {
     const clock = new VirtualClock();
     const service = new CoordinationService({ clock, ids: idGen });
     const n = 1_000_000;
@@ -158,21 +162,30 @@ for (const [label, d] of [
   );
 }
 const st = sweep.steady;
-console.log(`${'steady (nothing to remove)'.padEnd(42)}${String(st.runs).padStart(6)}${st.p50.toFixed(3).padStart(8)}${st.p99.toFixed(3).padStart(8)}${st.max.toFixed(3).padStart(8)}`);
+console.log(
+  `${'steady (nothing to remove)'.padEnd(42)}${String(st.runs).padStart(6)}${st.p50.toFixed(3).padStart(8)}${st.p99.toFixed(3).padStart(8)}${st.max.toFixed(3).padStart(8)}`,
+);
 console.log(`first sweep in the process (JIT-cold, half the agents expired): ${sweep.firstSweepMs.toFixed(3)} ms`);
 console.log('');
 console.log('routingScore loop (µs/decision)                      runs     p50     p99     max   ns/call');
 for (const r of routing) {
-  console.log(`${`${r.candidates} candidates, ${r.mode}`.padEnd(51)}${String(r.runs).padStart(6)}${r.p50.toFixed(1).padStart(8)}${r.p99.toFixed(1).padStart(8)}${r.max.toFixed(1).padStart(8)}${String(r.perCallNs).padStart(10)}`);
+  console.log(
+    `${`${r.candidates} candidates, ${r.mode}`.padEnd(51)}${String(r.runs).padStart(6)}${r.p50.toFixed(1).padStart(8)}${r.p99.toFixed(1).padStart(8)}${r.max.toFixed(1).padStart(8)}${String(r.perCallNs).padStart(10)}`,
+  );
 }
 console.log('');
-console.log(`record(): ${Object.entries(record).map(([k, v]) => `${v.toLocaleString('en-US')} signals/s (${k})`).join(', ')}`);
+console.log(
+  `record(): ${Object.entries(record)
+    .map(([k, v]) => `${v.toLocaleString('en-US')} signals/s (${k})`)
+    .join(', ')}`,
+);
 
 const sweepPass = sweep.halfAgents.p99 < TARGET_SWEEP_MS;
 const score1000 = routing.filter((r) => r.candidates === 1_000);
 const scorePass = Object.fromEntries(score1000.map((r) => [r.mode, r.p99 < TARGET_SCORE_P99_US]));
 console.log(`\ntargets: sweep (half the agents expired) p99 < ${TARGET_SWEEP_MS} ms: ${sweepPass ? 'PASS' : 'FAIL'} (${sweep.halfAgents.p99} ms)`);
-for (const r of score1000) console.log(`         routingScore × 1,000 p99 < ${TARGET_SCORE_P99_US} µs, ${r.mode}: ${scorePass[r.mode] ? 'PASS' : 'FAIL'} (${r.p99} µs)`);
+for (const r of score1000)
+  console.log(`         routingScore × 1,000 p99 < ${TARGET_SCORE_P99_US} µs, ${r.mode}: ${scorePass[r.mode] ? 'PASS' : 'FAIL'} (${r.p99} µs)`);
 
 const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'sweep.json');
 mkdirSync(dirname(out), { recursive: true });

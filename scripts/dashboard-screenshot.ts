@@ -12,12 +12,17 @@ try {
   await client.connect();
   const { agentIds } = (await client.request('pool.spawn', { count: 3 })) as { agentIds: string[] };
   for (const [i, agentId] of agentIds.entries()) {
-    for (const [signalType, value] of [['load', 0.3 + 0.25 * i], ['quality', 0.9 - 0.1 * i], ['latency', 0.2 + 0.2 * i]] as const) {
+    for (const [signalType, value] of [
+      ['load', 0.3 + 0.25 * i],
+      ['quality', 0.9 - 0.1 * i],
+      ['latency', 0.2 + 0.2 * i],
+    ] as const) {
       await client.signal({ agentId, signalType, value });
     }
   }
   const work = [];
-  for (let i = 0; i < 150; i++) work.push(client.assign({ type: i % 5 === 0 ? 'review' : 'summarize', payload: { i, sleepMs: 60 + (i % 7) * 40, fail: i % 9 === 0, retryable: false } }));
+  for (let i = 0; i < 150; i++)
+    work.push(client.assign({ type: i % 5 === 0 ? 'review' : 'summarize', payload: { i, sleepMs: 60 + (i % 7) * 40, fail: i % 9 === 0, retryable: false } }));
   await Promise.all(work);
   const browser = await chromium.launch({ executablePath: process.env.COORDD_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
   const page = await browser.newPage({ viewport: { width: 1280, height: 760 } });

@@ -24,7 +24,7 @@ export const SETTING_DESCRIPTIONS: Record<EnvName, string> = {
   COORDD_MAX_PENDING: 'Calls one connection may have waiting at once; more get TOO_MANY_PENDING.',
   COORDD_HEARTBEAT_INTERVAL: 'Seconds between WebSocket pings; a socket that missed a pong is terminated.',
   COORDD_SEND_HIGH_WATER_MARK: 'Unsent bytes per socket beyond which a client that does not read is disconnected.',
-  COORDD_REQUEST_TIMEOUT: "Seconds the daemon waits for a reply to its own requests to clients.",
+  COORDD_REQUEST_TIMEOUT: 'Seconds the daemon waits for a reply to its own requests to clients.',
   COORDD_SHUTDOWN_TIMEOUT: 'Seconds SIGTERM waits for running calls before closing sockets.',
   COORDD_TOKENS_FILE: 'File of tokens and their roles (agent, operator, admin); see README "Security".',
   COORDD_TOKEN: 'One operator token (environment only: argv is visible to other users).',

@@ -16,7 +16,10 @@ const inSeconds = (ms: number): number => ms / 1000;
 /** Message routing (router.route): supervisor, intent rules, fallback. */
 const RoutingSection = z.strictObject({
   /** Rules that map a message to a capability when no supervisor decides. @defaultValue [] */
-  intentRules: z.array(IntentRuleSchema).max(1000).default([...ROUTING.intentRules]),
+  intentRules: z
+    .array(IntentRuleSchema)
+    .max(1000)
+    .default([...ROUTING.intentRules]),
   /** The capability that marks a supervisor agent. @defaultValue 'supervisor' */
   supervisorCapability: z.string().min(1).default(ROUTING.supervisorCapability),
   /** How long a supervisor may take to answer route.decide before the rules decide. @defaultValue 0.25 s */
@@ -34,7 +37,12 @@ const ConversationsSection = z.strictObject({
   /** Messages relayed as history with each delivery (the newest N). @defaultValue 20 */
   historyMessages: z.number().int().min(0).max(10_000).default(CONVERSATIONS.historyMessages),
   /** Size budget, in bytes of JSON, for the relayed history. @defaultValue 16 KiB */
-  historyBytes: z.number().int().min(0).max(64 * 1024 * 1024).default(CONVERSATIONS.historyBytes),
+  historyBytes: z
+    .number()
+    .int()
+    .min(0)
+    .max(64 * 1024 * 1024)
+    .default(CONVERSATIONS.historyBytes),
   /** Messages stored per conversation (older ones are dropped). @defaultValue 200 */
   maxMessages: positiveInt(100_000).default(CONVERSATIONS.maxMessages),
   /** Conversations kept at once (least recently used are dropped). @defaultValue 10000 */
@@ -119,7 +127,10 @@ export function parseFileConfig(text: string): { ok: true; config: FileConfig } 
   const parsed = FileConfigSchema.safeParse(doc);
   if (parsed.success) return { ok: true, config: parsed.data };
   const issue = parsed.error.issues[0]!;
-  const where = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  const where = issue.path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '');
   return { ok: false, problem: `${where || '(top level)'}: ${issue.message}` };
 }
 

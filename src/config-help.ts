@@ -87,12 +87,14 @@ export function redact(name: string, value: unknown): unknown {
  */
 export function describeSettings(env: NodeJS.ProcessEnv, overrides: Partial<Record<EnvName, string>>): SettingRow[] {
   const config = loadConfig(env, overrides);
-  const parsed = EnvSchema.parse(Object.fromEntries(
-    (Object.keys(EnvSchema.shape) as EnvName[]).flatMap((k) => {
-      const v = overrides[k] ?? env[k];
-      return v !== undefined && v !== '' ? [[k, v]] : [];
-    }),
-  )) as Record<EnvName, unknown>;
+  const parsed = EnvSchema.parse(
+    Object.fromEntries(
+      (Object.keys(EnvSchema.shape) as EnvName[]).flatMap((k) => {
+        const v = overrides[k] ?? env[k];
+        return v !== undefined && v !== '' ? [[k, v]] : [];
+      }),
+    ),
+  ) as Record<EnvName, unknown>;
   const rows: SettingRow[] = (Object.keys(EnvSchema.shape) as EnvName[]).map((name) => {
     const source: SettingSource = overrides[name] !== undefined ? 'flag' : env[name] !== undefined && env[name] !== '' ? 'env' : 'default';
     return { name, value: redact(name, parsed[name]), source, description: SETTING_DESCRIPTIONS[name] };
@@ -102,7 +104,12 @@ export function describeSettings(env: NodeJS.ProcessEnv, overrides: Partial<Reco
     for (const [field, value] of Object.entries(fields as Record<string, unknown>)) {
       const name = `${section}.${field}`;
       const inFile = (given as Record<string, Record<string, unknown> | undefined>)[section]?.[field] !== undefined;
-      rows.push({ name, value: redact(name, value), source: inFile ? 'file' : 'default', description: `configuration file (COORDD_CONFIG), section ${section}` });
+      rows.push({
+        name,
+        value: redact(name, value),
+        source: inFile ? 'file' : 'default',
+        description: `configuration file (COORDD_CONFIG), section ${section}`,
+      });
     }
   }
   return rows;

@@ -316,9 +316,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<Env
     overloadThreshold: e.COORDD_OVERLOAD_THRESHOLD,
     pool: poolSection(e),
     coordination: coordinationSection(e),
-    file: e.COORDD_CONFIG === undefined ? defaultFileConfig() : readFileConfig(e.COORDD_CONFIG, (problem) => {
-      throw new ConfigError(`COORDD_CONFIG: ${problem}`);
-    }),
+    file:
+      e.COORDD_CONFIG === undefined
+        ? defaultFileConfig()
+        : readFileConfig(e.COORDD_CONFIG, (problem) => {
+            throw new ConfigError(`COORDD_CONFIG: ${problem}`);
+          }),
     configFile: e.COORDD_CONFIG,
     store: e.COORDD_STORE,
     fsync: e.COORDD_FSYNC,

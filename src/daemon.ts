@@ -179,7 +179,9 @@ export class Daemon {
   private respawn(): void {
     for (const [template, count] of Object.entries(this.graph.stores.scaling.spawnCounts())) {
       this.logger.info({ template, count }, 'starting the spawned workers asked for before the restart');
-      this.graph.spawner.spawn(count, template).catch((err: unknown) => this.logger.warn({ err, template, count }, 'could not start the workers asked for before the restart'));
+      this.graph.spawner
+        .spawn(count, template)
+        .catch((err: unknown) => this.logger.warn({ err, template, count }, 'could not start the workers asked for before the restart'));
     }
   }
 

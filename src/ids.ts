@@ -34,7 +34,8 @@ export const uuid: IdGenerator = () => {
   used += 16;
   for (let i = 0; i < 16; i++) {
     let b = random[o + i]!;
-    if (i === 6) b = (b & 0x0f) | 0x40; // version 4
+    if (i === 6)
+      b = (b & 0x0f) | 0x40; // version 4
     else if (i === 8) b = (b & 0x3f) | 0x80; // variant 10xx
     const at = AT[i]!;
     text[at] = HEX[2 * b]!;

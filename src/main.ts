@@ -135,7 +135,10 @@ export const EXIT_FATAL = 70;
 export function installFatalHandlers(daemon: Pick<Daemon, 'logger'>): void {
   const fatal = (kind: string) => (err: unknown) => {
     try {
-      daemon.logger.fatal({ err, kind, pid: process.pid, uptimeS: Math.round(process.uptime()), rssBytes: process.memoryUsage.rss() }, 'unexpected exception: exiting for a restart');
+      daemon.logger.fatal(
+        { err, kind, pid: process.pid, uptimeS: Math.round(process.uptime()), rssBytes: process.memoryUsage.rss() },
+        'unexpected exception: exiting for a restart',
+      );
     } finally {
       process.exit(EXIT_FATAL);
     }

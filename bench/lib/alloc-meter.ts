@@ -88,7 +88,7 @@ export class AllocationSites {
       if (node.selfSize > 0) {
         const f = node.callFrame;
         const file = f.url.replace(/^.*\/(src|bench|node_modules)\//, '$1/');
-        const site = `${f.functionName || "(anonymous)"} ${file}:${f.lineNumber + 1}:${(f as { columnNumber?: number }).columnNumber ?? 0}`;
+        const site = `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}:${(f as { columnNumber?: number }).columnNumber ?? 0}`;
         bySite.set(site, (bySite.get(site) ?? 0) + node.selfSize);
       }
       for (const c of node.children ?? []) walk(c);

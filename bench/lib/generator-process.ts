@@ -3,10 +3,7 @@ import { once } from 'node:events';
 
 /** Messages a load generator child sends back: ready once, then per job `measuring` edges and one outcome. */
 export type GeneratorMessage<Result, Edge> =
-  | { type: 'ready' }
-  | { type: 'measuring'; phase: Edge }
-  | { type: 'result'; result: Result }
-  | { type: 'failed'; message: string };
+  { type: 'ready' } | { type: 'measuring'; phase: Edge } | { type: 'result'; result: Result } | { type: 'failed'; message: string };
 
 /**
  * A load generator running as its own process (so it never shares an event loop with the daemon

@@ -127,7 +127,4 @@ export type ToGenerator = { type: 'run'; job: LoadJob } | { type: 'exit' };
 
 /** Load generator → parent. `measuring` marks the measured window so the parent can sample the server's CPU. */
 export type FromGenerator =
-  | { type: 'ready' }
-  | { type: 'measuring'; phase: 'start' | 'end' }
-  | { type: 'result'; result: LoadResult }
-  | { type: 'failed'; message: string };
+  { type: 'ready' } | { type: 'measuring'; phase: 'start' | 'end' } | { type: 'result'; result: LoadResult } | { type: 'failed'; message: string };

@@ -13,7 +13,20 @@ import { once } from 'node:events';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
-import { PREPARE_LEAD_MS, type ClosedJob, type ErrorTally, type FromPoolGenerator, type OpenJob, type PhaseResult, type PoolJob, type PoolJobResult, type SetupJob, type SetupResult, type TeardownResult, type ToPoolGenerator } from './pool-protocol.js';
+import {
+  PREPARE_LEAD_MS,
+  type ClosedJob,
+  type ErrorTally,
+  type FromPoolGenerator,
+  type OpenJob,
+  type PhaseResult,
+  type PoolJob,
+  type PoolJobResult,
+  type SetupJob,
+  type SetupResult,
+  type TeardownResult,
+  type ToPoolGenerator,
+} from './pool-protocol.js';
 import { summarize } from './stats.js';
 
 const RING = 1 << 20;
@@ -407,7 +420,14 @@ async function teardown(job: { label: string }): Promise<TeardownResult> {
     sleep(2_000),
   ]);
   for (const ws of sockets) if (ws.readyState !== WebSocket.CLOSED) ws.terminate();
-  return { kind: 'teardown', label: job.label, totalAnswered: fleet.totalAnswered, totalAccepted: fleet.totalAccepted, unexpectedMessages: fleet.unexpected, errors: fleet.errors };
+  return {
+    kind: 'teardown',
+    label: job.label,
+    totalAnswered: fleet.totalAnswered,
+    totalAccepted: fleet.totalAccepted,
+    unexpectedMessages: fleet.unexpected,
+    errors: fleet.errors,
+  };
 }
 
 async function run(job: PoolJob): Promise<PoolJobResult> {

@@ -86,5 +86,10 @@ export function summarizeProfile(path: string, top = 20, window?: { fromUs: numb
       .map((x) => ({ ...x, ms: Math.round(x.ms * 10) / 10, percent: Math.round((x.ms / (totalUs / 1000)) * 1000) / 10 }))
       .sort((a, b) => b.ms - a.ms)
       .slice(0, top);
-  return { totalMs: totalUs / 1000, idlePercent: Math.round((idleUs / totalUs) * 1000) / 10, functions: finish([...fns.values()]), areas: finish([...areas.values()]) };
+  return {
+    totalMs: totalUs / 1000,
+    idlePercent: Math.round((idleUs / totalUs) * 1000) / 10,
+    functions: finish([...fns.values()]),
+    areas: finish([...areas.values()]),
+  };
 }

@@ -146,7 +146,4 @@ export const PREPARE_LEAD_MS = 300;
 
 /** Generator → parent. */
 export type FromPoolGenerator =
-  | { type: 'ready' }
-  | { type: 'measuring'; phase: WindowEdge }
-  | { type: 'result'; result: PoolJobResult }
-  | { type: 'failed'; message: string };
+  { type: 'ready' } | { type: 'measuring'; phase: WindowEdge } | { type: 'result'; result: PoolJobResult } | { type: 'failed'; message: string };

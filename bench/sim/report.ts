@@ -61,8 +61,18 @@ export function predictionTable(variants: readonly VariantSummary[], strategy: s
     if (!pred) continue;
     if (lines.length === 0) {
       lines.push('', `== Overload prediction (scenario 5, ${strategy} runs; truth: true load >= threshold at t + h)`);
-      lines.push('(predictOverload: the pool forecast; signals: its load-report trend; naive: latest report >= threshold; exact: true current load >= threshold)');
-      lines.push('variant'.padEnd(16) + 'h'.padStart(4) + '  predictOverload P / R / F1'.padEnd(32) + '  signals P / R / F1'.padEnd(32) + '  naive P / R / F1'.padEnd(32) + '  exact P / R / F1'.padEnd(32) + '  base rate  always-F1');
+      lines.push(
+        '(predictOverload: the pool forecast; signals: its load-report trend; naive: latest report >= threshold; exact: true current load >= threshold)',
+      );
+      lines.push(
+        'variant'.padEnd(16) +
+          'h'.padStart(4) +
+          '  predictOverload P / R / F1'.padEnd(32) +
+          '  signals P / R / F1'.padEnd(32) +
+          '  naive P / R / F1'.padEnd(32) +
+          '  exact P / R / F1'.padEnd(32) +
+          '  base rate  always-F1',
+      );
     }
     for (const h of pred) {
       const rule = (r: typeof h.predictor): string => `${r.precision.mean.toFixed(2)} / ${r.recall.mean.toFixed(2)} / ${ci(r.f1, (x) => x.toFixed(3))}`;

@@ -36,11 +36,7 @@ export interface RunSpec {
 }
 
 /** Probabilities at which each run's latency distribution is kept (for the CDF charts). */
-export const CDF_POINTS: readonly number[] = [
-  ...Array.from({ length: 50 }, (_, i) => (i + 0.5) / 50),
-  0.995,
-  0.999,
-];
+export const CDF_POINTS: readonly number[] = [...Array.from({ length: 50 }, (_, i) => (i + 0.5) / 50), 0.995, 0.999];
 
 /** A decision is accurate when the chosen agent's true expected completion is within this factor of the best. */
 export const ACCURACY_TOLERANCE = 1.1;

@@ -40,7 +40,16 @@ const loads = (prefix: string, levels: readonly number[]): Variant[] =>
 
 /** Plain agent defaults. */
 function agent(i: number, shape: Partial<AgentSpec> & { workers: number }): AgentSpec {
-  return { agentId: `agent-${String(i).padStart(2, '0')}`, role: 'normal', capacity: 2 * shape.workers, speed: 1, cost: 0.5, quality: 0.9, failureRate: 0.002, ...shape };
+  return {
+    agentId: `agent-${String(i).padStart(2, '0')}`,
+    role: 'normal',
+    capacity: 2 * shape.workers,
+    speed: 1,
+    cost: 0.5,
+    quality: 0.9,
+    failureRate: 0.002,
+    ...shape,
+  };
 }
 
 /** Half the agents 2–4× slower (and cheaper); workers 1, 2, 4 or 2 per fast/slow pair. */
@@ -208,14 +217,23 @@ export const SCENARIOS: readonly Scenario[] = [
     title: 'stale signals: 8 independent routers share the heterogeneous fleet; signals refreshed every T',
     control: false,
     variants: [0.7, 0.9].flatMap((load) =>
-      [0.1, 1, 10].map((refresh) => ({ key: `s3-${Math.round(load * 100)}-T${refresh}`, label: `${Math.round(load * 100)}% load, T=${refresh}× task`, load, refresh })),
+      [0.1, 1, 10].map((refresh) => ({
+        key: `s3-${Math.round(load * 100)}-T${refresh}`,
+        label: `${Math.round(load * 100)}% load, T=${refresh}× task`,
+        load,
+        refresh,
+      })),
     ),
     build: (v, seed, tasks) =>
       world(
         {
           agents: heterogeneousFleet(stream(seed, 's3', 'fleet')),
           routers: 8,
-          report: { ...DEFAULT_REPORT, periodMs: (v.refresh ?? 1) * MEAN_WORK_MS, lagMs: Math.min(DEFAULT_REPORT.lagMs, ((v.refresh ?? 1) * MEAN_WORK_MS) / 2) },
+          report: {
+            ...DEFAULT_REPORT,
+            periodMs: (v.refresh ?? 1) * MEAN_WORK_MS,
+            lagMs: Math.min(DEFAULT_REPORT.lagMs, ((v.refresh ?? 1) * MEAN_WORK_MS) / 2),
+          },
         },
         v,
         tasks,
@@ -233,7 +251,15 @@ export const SCENARIOS: readonly Scenario[] = [
           agents: [
             agent(0, { workers: 2, role: 'sinkhole', cost: 0.1, quality: 0.95, lies: { availability: 1 } }),
             agent(1, { workers: 2, role: 'hang' }),
-            agent(2, { workers: 1, capacity: 8, speed: 3, role: 'liar', cost: 0.2, quality: 0.6, lies: { quality: 1, capacity: 1, availability: 1, loadFactor: 0.3, latencyFactor: 0.3 } }),
+            agent(2, {
+              workers: 1,
+              capacity: 8,
+              speed: 3,
+              role: 'liar',
+              cost: 0.2,
+              quality: 0.6,
+              lies: { quality: 1, capacity: 1, availability: 1, loadFactor: 0.3, latencyFactor: 0.3 },
+            }),
             ...Array.from({ length: FLEET_SIZE - 3 }, (_, k) => agent(k + 3, { workers: 2, speed: k % 2 === 0 ? 1 : 1.5 })),
           ],
           crashes: new Map([[3, { at: 0.35, back: 0.55 }]]),

@@ -32,7 +32,13 @@ export class SignalReporter {
   private readonly lastLoad = new Map<string, ReportedLoad>();
 
   constructor(
-    private readonly deps: { clock: SimClock; coordination: CoordinationService; world: World; agents: readonly SimAgent[]; random: (agent: SimAgent) => Random },
+    private readonly deps: {
+      clock: SimClock;
+      coordination: CoordinationService;
+      world: World;
+      agents: readonly SimAgent[];
+      random: (agent: SimAgent) => Random;
+    },
   ) {}
 
   start(): void {

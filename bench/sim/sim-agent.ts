@@ -128,7 +128,14 @@ export class SimAgent {
     this.deps.pools.forEach((pool, i) => {
       const conn = new SimConnection(this, `${this.agentId}/s${++this.sessions}`);
       this.connections[i] = conn;
-      pool.register({ agentId: this.agentId, capacity: this.spec.capacity, capabilities: [], channel: conn, sessionId: conn.sessionId, contextWindowId: `ctx-${this.agentId}` });
+      pool.register({
+        agentId: this.agentId,
+        capacity: this.spec.capacity,
+        capabilities: [],
+        channel: conn,
+        sessionId: conn.sessionId,
+        contextWindowId: `ctx-${this.agentId}`,
+      });
     });
   }
 

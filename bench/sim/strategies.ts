@@ -51,7 +51,11 @@ export function createRouter(
     ORACLE: new OracleStrategy(deps.truth) as unknown as RoutingStrategy,
     ORACLE_WAIT: new OracleWaitStrategy(deps.waitTruth ?? NO_WAIT_TRUTH) as unknown as RoutingStrategy,
   } as unknown as AgentRouterDeps['strategies'];
-  return new InstrumentedRouter({ random: deps.random, scores: deps.scores, strategies }, { enableRep: true, defaultStrategy: name as StrategyName }, deps.onDecision);
+  return new InstrumentedRouter(
+    { random: deps.random, scores: deps.scores, strategies },
+    { enableRep: true, defaultStrategy: name as StrategyName },
+    deps.onDecision,
+  );
 }
 
 /**

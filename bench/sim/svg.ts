@@ -48,7 +48,9 @@ export function scenarioChart(variants: readonly VariantSummary[]): string {
   // Legend.
   let x = 70;
   ran.forEach((s) => {
-    out.push(`<line x1="${x}" y1="40" x2="${x + 22}" y2="40" stroke="${COLORS[s.strategy]}" stroke-width="2.5"${s.strategy === 'ORACLE' ? ' stroke-dasharray="5,3"' : ''}/>`);
+    out.push(
+      `<line x1="${x}" y1="40" x2="${x + 22}" y2="40" stroke="${COLORS[s.strategy]}" stroke-width="2.5"${s.strategy === 'ORACLE' ? ' stroke-dasharray="5,3"' : ''}/>`,
+    );
     out.push(`<text x="${x + 27}" y="44">${s.strategy}</text>`);
     x += 45 + s.strategy.length * 7;
   });
@@ -104,7 +106,9 @@ function variantRow(v: VariantSummary, top: number): string[] {
       out.push(`<text x="${f(cx)}" y="${y0 + BARS.h - 6}" text-anchor="middle" font-size="9" fill="#999">n/a</text>`);
       return;
     }
-    out.push(`<rect x="${f(cx - slot * 0.35)}" y="${f(by(acc.mean))}" width="${f(slot * 0.7)}" height="${f(by(0) - by(acc.mean))}" fill="${COLORS[s.strategy]}" opacity="0.85"/>`);
+    out.push(
+      `<rect x="${f(cx - slot * 0.35)}" y="${f(by(acc.mean))}" width="${f(slot * 0.7)}" height="${f(by(0) - by(acc.mean))}" fill="${COLORS[s.strategy]}" opacity="0.85"/>`,
+    );
     if (Number.isFinite(acc.ci)) {
       const top95 = Math.min(1, acc.mean + acc.ci);
       const bottom95 = Math.max(0, acc.mean - acc.ci);

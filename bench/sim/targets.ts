@@ -54,7 +54,11 @@ export function checkTargets(variants: readonly VariantSummary[]): TargetSummary
         const ratio = r / Math.max(rand, rr);
         // When a baseline is already above 1/1.41 ≈ 71%, no strategy can be 41% better.
         const ceiling = 1.41 * Math.max(rand, rr) > 1 ? ' — unreachable here: would need > 100%' : '';
-        add(TARGETS.accuracy, ratio >= 1.41 ? 'met' : 'not met', `RIPPLE ${pct(r)} vs RANDOM ${pct(rand)}, ROUND_ROBIN ${pct(rr)}: ×${ratio.toFixed(2)} (need ×1.41)${ceiling}`);
+        add(
+          TARGETS.accuracy,
+          ratio >= 1.41 ? 'met' : 'not met',
+          `RIPPLE ${pct(r)} vs RANDOM ${pct(rand)}, ROUND_ROBIN ${pct(rr)}: ×${ratio.toFixed(2)} (need ×1.41)${ceiling}`,
+        );
       }
     }
 
@@ -71,7 +75,11 @@ export function checkTargets(variants: readonly VariantSummary[]): TargetSummary
           const oracle = value('ORACLE', 'p99');
           const oracleRatio = oracle === undefined ? undefined : oracle / value(best, 'p99')!;
           const reach = oracleRatio !== undefined && oracleRatio > 0.85 ? ` — ORACLE itself ×${oracleRatio.toFixed(2)}: not reachable by routing here` : '';
-          add(TARGETS.p99, ratio <= 0.85 ? 'met' : 'not met', `RIPPLE ${sec(r)} vs ${best} ${sec(value(best, 'p99')!)}: ×${ratio.toFixed(2)} (need <= ×0.85)${missing}${reach}`);
+          add(
+            TARGETS.p99,
+            ratio <= 0.85 ? 'met' : 'not met',
+            `RIPPLE ${sec(r)} vs ${best} ${sec(value(best, 'p99')!)}: ×${ratio.toFixed(2)} (need <= ×0.85)${missing}${reach}`,
+          );
         }
       } else {
         const rivals = BASELINES.filter((n) => get(n));
@@ -79,7 +87,11 @@ export function checkTargets(variants: readonly VariantSummary[]): TargetSummary
         else {
           const best = rivals.reduce((a, b) => (value(a, 'p99')! <= value(b, 'p99')! ? a : b));
           const ratio = r / value(best, 'p99')!;
-          add(TARGETS.p99, ratio <= 1.05 ? 'met' : 'not met', `RIPPLE ${sec(r)} vs best baseline ${best} ${sec(value(best, 'p99')!)}: ×${ratio.toFixed(2)} (need <= ×1.05)`);
+          add(
+            TARGETS.p99,
+            ratio <= 1.05 ? 'met' : 'not met',
+            `RIPPLE ${sec(r)} vs best baseline ${best} ${sec(value(best, 'p99')!)}: ×${ratio.toFixed(2)} (need <= ×1.05)`,
+          );
         }
       }
     }

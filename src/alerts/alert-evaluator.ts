@@ -3,7 +3,17 @@ import { silentLog } from '../log.js';
 import { histogramQuantile } from '../observability/histogram-quantile.js';
 import type { ActiveAlert, AlertClearedNotification, AlertName } from '../schemas/alerts.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
-import { ALERT_RULES, breaches, clearedMessage, raisedMessage, recovered, type AlertRule, type AlertThresholds, type Reading, type WindowReadings } from './alert-rules.js';
+import {
+  ALERT_RULES,
+  breaches,
+  clearedMessage,
+  raisedMessage,
+  recovered,
+  type AlertRule,
+  type AlertThresholds,
+  type Reading,
+  type WindowReadings,
+} from './alert-rules.js';
 import { SlidingWindow } from './sliding-window.js';
 
 /**

@@ -5,14 +5,7 @@
  * them would make the overhead ratio measure the fleet's latency instead of the daemon's cost.
  * router.route's own share is reported separately by the router (Daemon.alertInputs.coordinationTime).
  */
-export const WAITING_METHODS: ReadonlySet<string> = new Set([
-  'task.wait',
-  'router.route',
-  'resource.acquire',
-  'pool.spawn',
-  'pool.despawn',
-  'pool.shutdown',
-]);
+export const WAITING_METHODS: ReadonlySet<string> = new Set(['task.wait', 'router.route', 'resource.acquire', 'pool.spawn', 'pool.despawn', 'pool.shutdown']);
 
 /** Method prefixes that wait as well: pool.scaling.execute spawns and drains workers. */
 export const WAITING_PREFIXES: readonly string[] = ['pool.scaling.'];

@@ -60,15 +60,18 @@ export function registerAgentApi(engine: RpcEngine, deps: AgentApiDeps): void {
     }
     const spawnId = spawnIdOf(session);
     const { running = [], ...registration } = params;
-    const { agent, reattached, dropped } = pool.registerWithRunning({
-      ...registration,
-      agentId: claimedId(session, params.agentId ?? session.agentId, deps.ids),
-      channel: deps.channelFor(session),
-      sessionId: session.id,
-      pid: spawnId ? spawner.bySpawnId(spawnId)?.proc.pid : undefined,
-      credential: session.credential,
-      override: session.role === 'admin',
-    }, running);
+    const { agent, reattached, dropped } = pool.registerWithRunning(
+      {
+        ...registration,
+        agentId: claimedId(session, params.agentId ?? session.agentId, deps.ids),
+        channel: deps.channelFor(session),
+        sessionId: session.id,
+        pid: spawnId ? spawner.bySpawnId(spawnId)?.proc.pid : undefined,
+        credential: session.credential,
+        override: session.role === 'admin',
+      },
+      running,
+    );
     session.agentId = agent.agentId;
     if (spawnId) spawner.registered(spawnId, agent.agentId);
     return {

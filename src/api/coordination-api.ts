@@ -31,7 +31,10 @@ export function registerCoordinationApi(engine: RpcEngine, deps: CoordinationApi
     (params, ctx) => {
       if (!('signals' in params)) return intake.one(params, ctx.session);
       if (params.signals.length > maxBatch) {
-        throw RpcError.protocol('INVALID_PARAMS', { paths: ['signals'], issues: [{ path: 'signals', message: `at most ${maxBatch} signals per call (COORDD_MAX_BATCH)` }] });
+        throw RpcError.protocol('INVALID_PARAMS', {
+          paths: ['signals'],
+          issues: [{ path: 'signals', message: `at most ${maxBatch} signals per call (COORDD_MAX_BATCH)` }],
+        });
       }
       return intake.batch(params.signals, params.traceId, ctx.session);
     },

@@ -9,11 +9,9 @@ export function registerRouterApi(engine: RpcEngine, deps: { router: AgentRouter
   engine.register(routerSelect, (params) => {
     const candidates = deps.candidates.candidates({ ids: params.candidates, requiredCapabilities: params.requiredCapabilities });
     if (candidates.length === 0) {
-      throw new AppError(
-        'NO_CANDIDATES',
-        params.requiredCapabilities?.length ? 'no known agent has every required capability' : 'no agents are known',
-        { requiredCapabilities: params.requiredCapabilities ?? [] },
-      );
+      throw new AppError('NO_CANDIDATES', params.requiredCapabilities?.length ? 'no known agent has every required capability' : 'no agents are known', {
+        requiredCapabilities: params.requiredCapabilities ?? [],
+      });
     }
     return deps.router.select(candidates, params.strategy);
   });

@@ -77,11 +77,13 @@ export function parseCommandArgs(command: Command, argv: string[]): { values: Op
 
 /** `coordd <command> --help`. */
 export function commandHelp(command: Command): string {
-  const flags = Object.entries(command.options).filter(([, spec]) => !spec.hidden).map(([name, spec]) => {
-    const flag = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ` ${spec.placeholder ?? 'VALUE'}` : ''}`;
-    const extra = [spec.multiple ? 'repeatable' : '', spec.defaultText ? `default: ${spec.defaultText}` : ''].filter(Boolean).join('; ');
-    return `  ${flag.padEnd(30)} ${spec.description}${extra ? ` (${extra})` : ''}`;
-  });
+  const flags = Object.entries(command.options)
+    .filter(([, spec]) => !spec.hidden)
+    .map(([name, spec]) => {
+      const flag = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ` ${spec.placeholder ?? 'VALUE'}` : ''}`;
+      const extra = [spec.multiple ? 'repeatable' : '', spec.defaultText ? `default: ${spec.defaultText}` : ''].filter(Boolean).join('; ');
+      return `  ${flag.padEnd(30)} ${spec.description}${extra ? ` (${extra})` : ''}`;
+    });
   return [
     `Usage: coordd ${command.name}${command.args ? ` ${command.args}` : ''} [options]`,
     '',

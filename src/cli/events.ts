@@ -7,7 +7,11 @@ import type { EventNotification } from '../schemas/events.js';
 export type PoolEvent = z.infer<typeof EventNotification>;
 
 /** Subscribe to the pool's event stream (events.subscribe) and hand every `events.event` to `onEvent`. */
-export async function subscribeEvents(client: CoordClient, params: MethodParams<'events.subscribe'>, onEvent: (event: PoolEvent) => void): Promise<{ subscriptionId: string; seq: number }> {
+export async function subscribeEvents(
+  client: CoordClient,
+  params: MethodParams<'events.subscribe'>,
+  onEvent: (event: PoolEvent) => void,
+): Promise<{ subscriptionId: string; seq: number }> {
   let subscriptionId: string | undefined;
   const early: PoolEvent[] = [];
   client.handle('events.event', (raw) => {

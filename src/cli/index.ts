@@ -32,7 +32,13 @@ function resolve(argv: string[]): { command: Command; rest: string[] } {
 
 /** What to print for `coordd tasks --help` (a group without a command of its own). */
 function groupHelp(word: string): string {
-  return [`Usage: coordd ${word} <${groupChoices(word).join('|')}> [options]`, '', ...COMMANDS.filter((c) => c.name.startsWith(`${word} `)).map((c) => `  coordd ${c.name}${c.args ? ` ${c.args}` : ''}\n      ${c.summary}`), '', `coordd ${word} <command> --help shows each one's options.`].join('\n');
+  return [
+    `Usage: coordd ${word} <${groupChoices(word).join('|')}> [options]`,
+    '',
+    ...COMMANDS.filter((c) => c.name.startsWith(`${word} `)).map((c) => `  coordd ${c.name}${c.args ? ` ${c.args}` : ''}\n      ${c.summary}`),
+    '',
+    `coordd ${word} <command> --help shows each one's options.`,
+  ].join('\n');
 }
 
 export interface CliIo {

@@ -209,7 +209,10 @@ export class AgentWorker extends EventEmitter<AgentWorkerEvents> {
     this.registration = registration;
     this.reattach(registration, running);
     this.startHeartbeats(registration.heartbeatIntervalMs);
-    this.log.info({ agentId: registration.agentId, reregistered, reattached: registration.reattached?.length, dropped: registration.dropped?.length }, 'registered');
+    this.log.info(
+      { agentId: registration.agentId, reregistered, reattached: registration.reattached?.length, dropped: registration.dropped?.length },
+      'registered',
+    );
     this.emit('registered', registration, { reregistered });
   }
 
@@ -281,7 +284,11 @@ export class AgentWorker extends EventEmitter<AgentWorkerEvents> {
       outcome = { taskId: task.taskId, epoch: task.epoch, result: (await untilAborted(work, signal)) ?? null };
     } catch (error) {
       const failure = toTaskError(signal.aborted ? signal.reason : error);
-      outcome = { taskId: task.taskId, epoch: task.epoch, error: { code: failure.code, message: failure.message, ...(failure.data !== undefined && { data: failure.data }) } };
+      outcome = {
+        taskId: task.taskId,
+        epoch: task.epoch,
+        error: { code: failure.code, message: failure.message, ...(failure.data !== undefined && { data: failure.data }) },
+      };
     } finally {
       if (this.running.get(task.taskId) === entry) this.running.delete(task.taskId);
     }

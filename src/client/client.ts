@@ -132,7 +132,8 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
     try {
       await this.establish(false);
     } catch (error) {
-      const failure = error instanceof ClientError ? error : new ClientError('CONNECT_FAILED', `connection setup failed: ${messageOf(error)}`, { cause: error });
+      const failure =
+        error instanceof ClientError ? error : new ClientError('CONNECT_FAILED', `connection setup failed: ${messageOf(error)}`, { cause: error });
       this.status = 'closed';
       this.finish(failure);
       throw failure;
@@ -157,7 +158,9 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
     if (!this.socketOpen()) return Promise.reject(this.notConnected(method));
     const { id, reply } = this.pending.add<unknown>(method, options.timeoutMs ?? this.requestTimeoutMs);
     const request = params === undefined ? { jsonrpc: '2.0', method, id } : { jsonrpc: '2.0', method, params, id };
-    this.write(request, undefined).catch((error: unknown) => this.pending.reject(id, new ClientError('CONNECTION_LOST', `${method}: could not send (${messageOf(error)})`)));
+    this.write(request, undefined).catch((error: unknown) =>
+      this.pending.reject(id, new ClientError('CONNECTION_LOST', `${method}: could not send (${messageOf(error)})`)),
+    );
     return reply;
   }
 
@@ -371,7 +374,6 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
   private notConnected(method: string): ClientError {
     return new ClientError('NOT_CONNECTED', `cannot call ${method}: not connected (state: ${this.status})`);
   }
-
 }
 
 function messageOf(error: unknown): string {

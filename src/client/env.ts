@@ -27,7 +27,9 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): WorkerEnv {
   const agentId = env.COORDD_AGENT_ID?.trim();
   if (agentId) out.agentId = agentId;
   if (env.COORDD_CAPABILITIES !== undefined) {
-    out.capabilities = env.COORDD_CAPABILITIES.split(',').map((c) => c.trim()).filter(Boolean);
+    out.capabilities = env.COORDD_CAPABILITIES.split(',')
+      .map((c) => c.trim())
+      .filter(Boolean);
   }
   const capacity = env.COORDD_CAPACITY?.trim();
   if (capacity) {

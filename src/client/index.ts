@@ -1,12 +1,5 @@
 /** `coordd/client`: connect to coordd as an operator (CoordClient) or serve tasks as an agent (AgentWorker). */
-export {
-  CoordClient,
-  type CoordClientOptions,
-  type CoordClientEvents,
-  type ClientState,
-  type RequestOptions,
-  type MethodHandler,
-} from './client.js';
+export { CoordClient, type CoordClientOptions, type CoordClientEvents, type ClientState, type RequestOptions, type MethodHandler } from './client.js';
 export type { AssignParams, AssignResult, TaskRecord, TaskList, CancelResult, SignalParams, SignalResult, RouteParams, RouteResult } from './method-types.js';
 export {
   AgentWorker,

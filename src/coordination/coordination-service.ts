@@ -314,7 +314,8 @@ export class CoordinationService implements ScoreSource {
     const h = agent.history;
     let newest: LoadSample | undefined;
     for (let i = 0; i < h.size(LOAD); i++) {
-      if (now < h.expiresAt(LOAD, i) && (newest === undefined || h.timestamp(LOAD, i) >= newest.timestamp)) newest = { value: h.value(LOAD, i), timestamp: h.timestamp(LOAD, i) };
+      if (now < h.expiresAt(LOAD, i) && (newest === undefined || h.timestamp(LOAD, i) >= newest.timestamp))
+        newest = { value: h.value(LOAD, i), timestamp: h.timestamp(LOAD, i) };
     }
     return newest;
   }

@@ -49,12 +49,7 @@ const clampUnit = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);
  * predictedLoad >= threshold − min(MAX_DECISION_MARGIN, DECISION_MARGIN_PER_SECOND ×
  * max(0, horizonSeconds − 1))). A flat or falling load below the threshold never counts.
  */
-export function forecastFromSignals(
-  samples: readonly LoadSample[],
-  now: number,
-  horizonSeconds: number,
-  threshold: number,
-): OverloadPrediction {
+export function forecastFromSignals(samples: readonly LoadSample[], now: number, horizonSeconds: number, threshold: number): OverloadPrediction {
   const n = samples.length;
   if (n === 0) return { willOverload: false, predictedLoad: NO_DATA_LOAD, confidence: 0, samples: 0, horizonSeconds, basis: 'signals' };
 

@@ -4,9 +4,7 @@ import { INVERTED_SIGNALS, SIGNAL_TYPES, type SignalType } from '../schemas/comm
 export const SIGNAL_COUNT = SIGNAL_TYPES.length;
 
 /** Position of each signal type in per-agent arrays (the order of SIGNAL_TYPES). */
-export const TYPE_INDEX: Readonly<Record<SignalType, number>> = Object.fromEntries(
-  SIGNAL_TYPES.map((type, i) => [type, i]),
-) as Record<SignalType, number>;
+export const TYPE_INDEX: Readonly<Record<SignalType, number>> = Object.fromEntries(SIGNAL_TYPES.map((type, i) => [type, i])) as Record<SignalType, number>;
 
 /** Whether a higher value is worse, by type index (load, cost, latency). */
 export const INVERTED_BY_INDEX: readonly boolean[] = SIGNAL_TYPES.map((t) => INVERTED_SIGNALS.has(t));

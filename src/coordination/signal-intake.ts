@@ -84,7 +84,8 @@ export class SignalIntake {
 
   /** Params that failed their schema before reaching the intake: a refusal per entry they had. */
   invalid(raw: unknown): void {
-    const entries = typeof raw === 'object' && raw !== null && Array.isArray((raw as { signals?: unknown }).signals) ? (raw as { signals: unknown[] }).signals : [raw];
+    const entries =
+      typeof raw === 'object' && raw !== null && Array.isArray((raw as { signals?: unknown }).signals) ? (raw as { signals: unknown[] }).signals : [raw];
     for (const entry of entries) this.reject(typeOf(entry));
   }
 

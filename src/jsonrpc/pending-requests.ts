@@ -49,7 +49,10 @@ export class PendingRequests<H> {
   add<T = unknown>(method: string, timeoutMs: number, onSettled?: () => void): { id: number; reply: Promise<T> } {
     const id = this.nextId++;
     const reply = new Promise<T>((resolve, reject) => {
-      const timer = timeoutMs > 0 && Number.isFinite(timeoutMs) ? this.timers.setTimeout(() => this.reject(id, this.errors.timeout(method, timeoutMs)), timeoutMs) : undefined;
+      const timer =
+        timeoutMs > 0 && Number.isFinite(timeoutMs)
+          ? this.timers.setTimeout(() => this.reject(id, this.errors.timeout(method, timeoutMs)), timeoutMs)
+          : undefined;
       this.entries.set(id, { method, resolve: resolve as (result: unknown) => void, reject, timer, onSettled });
     });
     return { id, reply };
@@ -60,7 +63,8 @@ export class PendingRequests<H> {
     const entry = this.take(message.id);
     if (entry === undefined) return false;
     const error = message.error as ErrorObject | null | undefined;
-    if (typeof error === 'object' && error !== null) entry.reject(this.errors.remote({ code: error.code, message: error.message, data: error.data }, entry.method));
+    if (typeof error === 'object' && error !== null)
+      entry.reject(this.errors.remote({ code: error.code, message: error.message, data: error.data }, entry.method));
     else entry.resolve(message.result);
     return true;
   }

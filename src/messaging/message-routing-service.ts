@@ -118,14 +118,26 @@ export class MessageRoutingService {
       deps.agents.routable().filter((a) => hasAll(a, required) && (wantsSupervisor || !a.capabilities.has(options.supervisorCapability)));
     const targets = targetsNow();
     if (targets.length === 0) {
-      throw new AppError('NO_CANDIDATES', required.length ? 'no live agent has every required capability' : 'no live agents to route to', { requiredCapabilities: required });
+      throw new AppError('NO_CANDIDATES', required.length ? 'no live agent has every required capability' : 'no live agents to route to', {
+        requiredCapabilities: required,
+      });
     }
     if (!targets.some((a) => deps.breakers.available(a.agentId))) {
       const open = targets.map((a) => a.agentId);
-      throw new AppError('NO_CANDIDATES', "every matching agent's circuit breaker is open", { openCircuits: open.slice(0, MAX_LISTED), openCircuitCount: open.length });
+      throw new AppError('NO_CANDIDATES', "every matching agent's circuit breaker is open", {
+        openCircuits: open.slice(0, MAX_LISTED),
+        openCircuitCount: open.length,
+      });
     }
 
-    const decision = await this.decide(req, conversationId, targets, wantsSupervisor, () => targetsNow().filter((a) => deps.breakers.available(a.agentId)), timer);
+    const decision = await this.decide(
+      req,
+      conversationId,
+      targets,
+      wantsSupervisor,
+      () => targetsNow().filter((a) => deps.breakers.available(a.agentId)),
+      timer,
+    );
     let agentMs = decision.agentMs;
     const { pool, decidedBy, capability } = decision;
     this.observer.decided?.(decidedBy);
@@ -134,19 +146,30 @@ export class MessageRoutingService {
     const attempts: Attempt[] = [];
     const tried = new Set<string>();
     const timeoutMs = Math.min(req.timeoutMs ?? options.deliverTimeoutMs, options.maxDeliverTimeoutMs);
-    for (let agent: RoutableAgent | undefined = decision.first; agent !== undefined && attempts.length < options.maxAttempts; ) {
+    for (let agent: RoutableAgent | undefined = decision.first; agent !== undefined && attempts.length < options.maxAttempts;) {
       tried.add(agent.agentId);
       const ticket = deps.breakers.attempt(agent.agentId);
       // Its breaker closed the door since it was chosen (another call took the half-open trial): next.
       if (ticket !== undefined) {
         const sent = deps.elapsedMs();
         let waited: number | undefined;
-        const result = await this.deliver(agent, ticket, { conversationId, message: req.message, history, attempt: attempts.length + 1 }, timeoutMs, (ms) => (waited = ms));
+        const result = await this.deliver(
+          agent,
+          ticket,
+          { conversationId, message: req.message, history, attempt: attempts.length + 1 },
+          timeoutMs,
+          (ms) => (waited = ms),
+        );
         const tookMs = deps.elapsedMs() - sent;
         const agentTook = waited ?? tookMs;
         agentMs += agentTook;
         timer?.waited(agentTook);
-        attempts.push({ agentId: agent.agentId, outcome: result.outcome, durationMs: Math.round(tookMs * 1000) / 1000, ...(result.error && { error: result.error }) });
+        attempts.push({
+          agentId: agent.agentId,
+          outcome: result.outcome,
+          durationMs: Math.round(tookMs * 1000) / 1000,
+          ...(result.error && { error: result.error }),
+        });
         this.observer.attempt?.(result.outcome, agentTook / 1000);
         // The router learns from deliveries as the pool's attempts teach it, so a fleet that only
         // answers messages is routed on what the daemon observed too, not on signals alone.
@@ -182,15 +205,26 @@ export class MessageRoutingService {
     const { deps, options } = this;
     let agentMs = 0;
     let eligible = targets.filter((a) => deps.breakers.available(a.agentId));
-    const supervisors = wantsSupervisor ? [] : deps.agents.routable().filter((a) => a.capabilities.has(options.supervisorCapability) && deps.breakers.available(a.agentId));
+    const supervisors = wantsSupervisor
+      ? []
+      : deps.agents.routable().filter((a) => a.capabilities.has(options.supervisorCapability) && deps.breakers.available(a.agentId));
     const supervisor = pickSupervisor(supervisors, this.supervisorTurn++);
     const ticket = supervisor && deps.breakers.attempt(supervisor.agentId);
     if (supervisor !== undefined && ticket !== undefined) {
       const asked = deps.elapsedMs();
       const now = deps.scores.now();
-      const candidates = eligible.map((a) => ({ agentId: a.agentId, capabilities: [...a.capabilities], routingScore: deps.scores.routingScore(a.agentId, now) }));
+      const candidates = eligible.map((a) => ({
+        agentId: a.agentId,
+        capabilities: [...a.capabilities],
+        routingScore: deps.scores.routingScore(a.agentId, now),
+      }));
       let waited: number | undefined;
-      const answer = await askSupervisor(supervisor, { message: req.message, conversationId, intent: req.intent, candidates }, options.supervisorTimeoutMs, (ms) => (waited = ms));
+      const answer = await askSupervisor(
+        supervisor,
+        { message: req.message, conversationId, intent: req.intent, candidates },
+        options.supervisorTimeoutMs,
+        (ms) => (waited = ms),
+      );
       const supervisorMs = waited ?? deps.elapsedMs() - asked;
       agentMs += supervisorMs;
       timer?.waited(supervisorMs);
@@ -207,7 +241,8 @@ export class MessageRoutingService {
     }
     const match = this.intents.match(req.intent, req.message);
     const narrowed = match === undefined ? [] : eligible.filter((a) => a.capabilities.has(match.capability));
-    if (narrowed.length > 0) return { first: this.select(narrowed, req.strategy), pool: narrowed, decidedBy: 'intent_rule', capability: match!.capability, agentMs };
+    if (narrowed.length > 0)
+      return { first: this.select(narrowed, req.strategy), pool: narrowed, decidedBy: 'intent_rule', capability: match!.capability, agentMs };
     if (match !== undefined) this.log.debug({ capability: match.capability, rule: match.rule }, 'intent rule matched but no eligible agent has its capability');
     return { first: this.select(eligible, req.strategy), pool: eligible, decidedBy: 'strategy', agentMs };
   }
@@ -218,7 +253,9 @@ export class MessageRoutingService {
     params: { conversationId: string; message: unknown; history: unknown[]; attempt: number },
     timeoutMs: number,
     onWaited: (ms: number) => void,
-  ): Promise<{ outcome: 'ok'; response: unknown; error?: undefined } | { outcome: Exclude<Attempt['outcome'], 'ok'>; error?: { code: number; message: string } }> {
+  ): Promise<
+    { outcome: 'ok'; response: unknown; error?: undefined } | { outcome: Exclude<Attempt['outcome'], 'ok'>; error?: { code: number; message: string } }
+  > {
     const { breakers } = this.deps;
     this.messagesInFlight.set(agent.agentId, (this.messagesInFlight.get(agent.agentId) ?? 0) + 1);
     try {
@@ -229,7 +266,10 @@ export class MessageRoutingService {
       breakers.failure(agent.agentId, ticket);
       const failure = err instanceof AgentCallError ? err : new AgentCallError('disconnected', 'call failed');
       const outcome = ATTEMPT_OUTCOME[failure.kind];
-      this.log.info({ agentId: agent.agentId, conversationId: params.conversationId, outcome, detail: failure.message }, 'message delivery failed; trying the next agent');
+      this.log.info(
+        { agentId: agent.agentId, conversationId: params.conversationId, outcome, detail: failure.message },
+        'message delivery failed; trying the next agent',
+      );
       return { outcome, error: failure.remote && { code: failure.remote.code, message: failure.remote.message } };
     } finally {
       const n = (this.messagesInFlight.get(agent.agentId) ?? 1) - 1;
@@ -258,7 +298,8 @@ export class MessageRoutingService {
     supervisorsToo: boolean,
   ): RoutableAgent | undefined {
     const live = new Map(this.deps.agents.routable().map((a) => [a.agentId, a]));
-    const usable = (a: RoutableAgent) => !tried.has(a.agentId) && this.deps.breakers.available(a.agentId) && (supervisorsToo || !a.capabilities.has(this.options.supervisorCapability));
+    const usable = (a: RoutableAgent) =>
+      !tried.has(a.agentId) && this.deps.breakers.available(a.agentId) && (supervisorsToo || !a.capabilities.has(this.options.supervisorCapability));
     let next = pool.map((a) => live.get(a.agentId)).filter((a): a is RoutableAgent => a !== undefined && usable(a));
     if (next.length === 0) next = [...live.values()].filter((a) => usable(a) && hasAll(a, required));
     return next.length === 0 ? undefined : this.select(next, strategy);

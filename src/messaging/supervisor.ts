@@ -13,7 +13,12 @@ export type SupervisorAnswer =
  * Ask one supervisor agent which candidate should get a message (`route.decide`), bounded by
  * `timeoutMs`. Anything but a well-formed answer naming one of the candidates is a fallback.
  */
-export async function askSupervisor(supervisor: RoutableAgent, params: RouteDecideParams, timeoutMs: number, onWaited?: (ms: number) => void): Promise<SupervisorAnswer> {
+export async function askSupervisor(
+  supervisor: RoutableAgent,
+  params: RouteDecideParams,
+  timeoutMs: number,
+  onWaited?: (ms: number) => void,
+): Promise<SupervisorAnswer> {
   let raw: unknown;
   try {
     raw = await supervisor.call('route.decide', params, timeoutMs, onWaited);

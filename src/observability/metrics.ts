@@ -21,8 +21,8 @@ export class Metrics {
     help: 'Time to handle one JSON-RPC call, by method',
     labelNames: ['method'] as const,
     buckets: [
-      0.00001, 0.000025, 0.00005, 0.000075, 0.0001, 0.00015, 0.00025, 0.0005, 0.00075, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-      0.25, 0.5, 1, 2.5, 5, 10, 30,
+      0.00001, 0.000025, 0.00005, 0.000075, 0.0001, 0.00015, 0.00025, 0.0005, 0.00075, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+      30,
     ],
     registers: [this.registry],
   });
@@ -48,7 +48,7 @@ export class Metrics {
 
   readonly originRefusals = new Counter({
     name: 'coordd_origin_refusals_total',
-    help: 'WebSocket upgrades refused because their Origin is neither the daemon\'s own nor in COORDD_ALLOWED_ORIGINS',
+    help: "WebSocket upgrades refused because their Origin is neither the daemon's own nor in COORDD_ALLOWED_ORIGINS",
     registers: [this.registry],
   });
 

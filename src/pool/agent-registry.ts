@@ -182,7 +182,10 @@ export class AgentRegistry {
     agent.capacity = reg.capacity;
     agent.lastHeartbeat = this.clock.now();
     agent.degraded = false;
-    this.log.info({ agentId: agent.agentId, contextWindowId, capacity: agent.capacity, capabilities: reg.capabilities }, 'agent registered again on its connection');
+    this.log.info(
+      { agentId: agent.agentId, contextWindowId, capacity: agent.capacity, capabilities: reg.capabilities },
+      'agent registered again on its connection',
+    );
     this.refresh(agent);
     return agent;
   }

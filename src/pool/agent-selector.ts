@@ -80,7 +80,13 @@ export class AgentSelector {
    * task's attempt timeout, whichever is shortest (fixed when the hold starts). Past its bound the
    * task takes a free slot like any other.
    */
-  private waitFor(task: TaskRecord, strategy: StrategyName, free: Candidate[], now: number, place: QueuePlace): { kind: 'wait'; until: number } | { kind: 'place'; shortlist?: readonly Candidate[] } {
+  private waitFor(
+    task: TaskRecord,
+    strategy: StrategyName,
+    free: Candidate[],
+    now: number,
+    place: QueuePlace,
+  ): { kind: 'wait'; until: number } | { kind: 'place'; shortlist?: readonly Candidate[] } {
     const expired = place.heldUntil !== undefined && now >= place.heldUntil;
     const busy = expired ? [] : this.agents.busy(task.requiredCapabilities).map(candidateOf);
     const advice = this.router.adviseWait({ taskId: task.taskId, ahead: place.ahead }, free, busy, strategy);

@@ -110,7 +110,12 @@ export class AgentViews {
     return {
       ...this.summarize(a),
       runningTasks: this.pool.runningOn(agentId),
-      signals: c.signals.map((s) => ({ signalType: s.signalType, value: s.value, score: c.scores[s.signalType], ageMs: Math.max(0, Math.round(now - s.timestamp)) })),
+      signals: c.signals.map((s) => ({
+        signalType: s.signalType,
+        value: s.value,
+        score: c.scores[s.signalType],
+        ageMs: Math.max(0, Math.round(now - s.timestamp)),
+      })),
       overload: { willOverload: c.overload.willOverload, predictedLoad: c.overload.predictedLoad, confidence: c.overload.confidence },
       breaker: { state: b.state === 'half_open' ? 'half-open' : b.state, consecutiveFailures: b.consecutiveFailures },
       completed: a.work.completed,

@@ -117,7 +117,12 @@ export class AttemptOutcomes {
     });
   }
 
-  private finishAttempt(task: TaskRecord, outcome: Parameters<typeof withAttemptFinished>[2], state: TaskState, extra?: { result?: unknown; error?: TaskError }): void {
+  private finishAttempt(
+    task: TaskRecord,
+    outcome: Parameters<typeof withAttemptFinished>[2],
+    state: TaskState,
+    extra?: { result?: unknown; error?: TaskError },
+  ): void {
     this.finish(withAttemptFinished(task, this.deps.clock.now(), outcome, state, extra), state, task.state);
   }
 }

@@ -60,7 +60,8 @@ export class MemoryTaskStore implements TaskStore {
   constructor(deps: { clock: Clock }, options: Partial<MemoryTaskStoreOptions> = {}) {
     const o = { ...DEFAULT_MEMORY_TASK_STORE_OPTIONS, ...options };
     if (!Number.isSafeInteger(o.retentionMs) || o.retentionMs < 1) throw new RangeError(`retentionMs must be a positive integer, got ${o.retentionMs}`);
-    if (!Number.isSafeInteger(o.retentionCount) || o.retentionCount < 1) throw new RangeError(`retentionCount must be a positive integer, got ${o.retentionCount}`);
+    if (!Number.isSafeInteger(o.retentionCount) || o.retentionCount < 1)
+      throw new RangeError(`retentionCount must be a positive integer, got ${o.retentionCount}`);
     this.options = Object.freeze(o);
     this.clock = deps.clock;
     this.finished = new LRUCache<string, Entry>({

@@ -50,10 +50,13 @@ export class PendingTasks {
   /** Make sure a dispatch pass runs when a held task's wait for its sticky agent ends. */
   holdUntil(taskId: string, at: number): void {
     if (this.holdTimers.has(taskId)) return;
-    const timer = this.clock.setTimeout(() => {
-      this.holdTimers.delete(taskId);
-      this.wake();
-    }, Math.max(0, at - this.clock.now()));
+    const timer = this.clock.setTimeout(
+      () => {
+        this.holdTimers.delete(taskId);
+        this.wake();
+      },
+      Math.max(0, at - this.clock.now()),
+    );
     this.holdTimers.set(taskId, timer);
   }
 

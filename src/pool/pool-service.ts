@@ -122,7 +122,10 @@ export class PoolService {
     const { clock, random, router, store } = deps;
     const { agents, gate, observer, forecaster, conditions, log, events, pending } = this;
     this.running = new RunningAttempts({ clock, agents, gate, router, observer, forecaster, queued: () => pending.size, conditions });
-    this.outcomes = new AttemptOutcomes({ clock, random, store, events, log, observer, pending, enqueue: (task) => this.enqueue(task, undefined) }, this.options);
+    this.outcomes = new AttemptOutcomes(
+      { clock, random, store, events, log, observer, pending, enqueue: (task) => this.enqueue(task, undefined) },
+      this.options,
+    );
     this.awaiting = new AwaitingAgents(clock, (taskIds) => this.orphansExpired(taskIds));
   }
 
@@ -141,7 +144,10 @@ export class PoolService {
     for (const task of tasks.inProgress) this.events.held(task);
     this.awaiting.await(tasks.inProgress, this.options.reattachGraceMs);
     if (tasks.pending.length + tasks.inProgress.length > 0) {
-      this.log.info({ pending: tasks.pending.length, inProgress: tasks.inProgress.length, graceMs: this.options.reattachGraceMs }, 'recovered unfinished tasks');
+      this.log.info(
+        { pending: tasks.pending.length, inProgress: tasks.inProgress.length, graceMs: this.options.reattachGraceMs },
+        'recovered unfinished tasks',
+      );
     }
     this.schedulePump();
   }
@@ -267,11 +273,13 @@ export class PoolService {
     this.log.info({ agentId, inFlight: agent.inFlight.size }, 'agent will be removed once its running tasks end');
     this.observer.agentAdmin?.(agentId, 'remove');
     // Every attempt ends by its own timeout at the latest, so this never waits on the bound.
-    void this.conditions.until(() => this.agents.get(agentId) !== agent || agent.inFlight.size === 0, MAX_REMOVAL_WAIT_MS).then(() => {
-      if (this.agents.get(agentId) !== agent) return;
-      agent.channel.close('removed by an operator');
-      this.removeAgent(agent, 'agent_removed');
-    });
+    void this.conditions
+      .until(() => this.agents.get(agentId) !== agent || agent.inFlight.size === 0, MAX_REMOVAL_WAIT_MS)
+      .then(() => {
+        if (this.agents.get(agentId) !== agent) return;
+        agent.channel.close('removed by an operator');
+        this.removeAgent(agent, 'agent_removed');
+      });
     return { removed: false, requeued: 0 };
   }
 
@@ -603,7 +611,10 @@ export class PoolService {
     let ahead = 0;
     for (const entry of this.pending.inOrder((caps: readonly string[]) => this.agents.free(caps).length > 0)) {
       const task = this.deps.store.get(entry.taskId)!;
-      const choice = this.selector.choose(task, now, this.pending.waitingSince(task.taskId) ?? task.createdAt, { ahead, heldUntil: this.pending.heldUntil(task.taskId) });
+      const choice = this.selector.choose(task, now, this.pending.waitingSince(task.taskId) ?? task.createdAt, {
+        ahead,
+        heldUntil: this.pending.heldUntil(task.taskId),
+      });
       if (choice.kind === 'agent') {
         this.dispatch(task, choice.agent);
         return true;
@@ -620,10 +631,7 @@ export class PoolService {
   private changed(task: TaskRecord, previous: TaskState | undefined): void {
     this.events.changed(task, previous);
   }
-
-
 }
-
 
 function isTerminal(state: TaskState): boolean {
   return state === 'COMPLETED' || state === 'FAILED' || state === 'CANCELLED';

@@ -20,12 +20,7 @@ export interface IsolationReport {
 }
 
 /** Agents by state, capacity and utilization, with the queue and task counts given. */
-export function poolSnapshot(
-  agents: AgentRegistry,
-  queue: PoolSnapshot['queue'],
-  tasksByState: Record<TaskState, number>,
-  accepting: boolean,
-): PoolSnapshot {
+export function poolSnapshot(agents: AgentRegistry, queue: PoolSnapshot['queue'], tasksByState: Record<TaskState, number>, accepting: boolean): PoolSnapshot {
   const byState: Record<string, number> = { IDLE: 0, ANALYZING: 0, EXECUTING: 0, DEGRADED: 0, DRAINING: 0 };
   let total = 0;
   let used = 0;

@@ -33,7 +33,10 @@ export class TaskEvents {
   changed(task: TaskRecord, previous: TaskState | undefined): void {
     this.account(task);
     if (task.state !== previous) {
-      this.log.info({ taskId: task.taskId, agentId: task.agentId, traceId: task.traceId, state: task.state, previous, attempt: task.attempts.length }, 'task state');
+      this.log.info(
+        { taskId: task.taskId, agentId: task.agentId, traceId: task.traceId, state: task.state, previous, attempt: task.attempts.length },
+        'task state',
+      );
     }
     this.observer.taskState?.(task, previous);
     this.subscribers.get(task.taskId)?.('task.updated', {

@@ -108,7 +108,7 @@ export class TaskQueue {
     for (const group of this.groups.values()) walkers.push({ group, next: group.first(seqLimit), servable: undefined });
     for (;;) {
       let best: Walker | undefined;
-      for (let i = 0; i < walkers.length; ) {
+      for (let i = 0; i < walkers.length;) {
         const w = walkers[i]!;
         if (w.next?.removed) w.next = w.group.after(w.next, seqLimit);
         if (w.next && best && !comesBefore(w.next, best.next!)) {

@@ -96,12 +96,33 @@ export class LeaseManager {
     const refuse = (name: 'RESOURCE_BUSY' | 'LEASE_QUEUE_FULL', detail: string, data: object): never => {
       this.endConflict(conflict, 'escalated');
       this.observer.acquired?.('rejected');
-      throw new AppError(name, detail, { resource: q.resource, kind: conflict.kind, holders: q.holders.size, waiters: q.waiters.length, conflictId: conflict.conflictId, ...data });
+      throw new AppError(name, detail, {
+        resource: q.resource,
+        kind: conflict.kind,
+        holders: q.holders.size,
+        waiters: q.waiters.length,
+        conflictId: conflict.conflictId,
+        ...data,
+      });
     };
     if (waitMs === 0) refuse('RESOURCE_BUSY', `${q.resource} is ${conflict.kind.replace('_', ' ')}`, {});
-    if (q.waiters.length >= maxWaitersPerResource) refuse('LEASE_QUEUE_FULL', `${maxWaitersPerResource} requests already wait for ${q.resource}`, { maxWaitersPerResource });
+    if (q.waiters.length >= maxWaitersPerResource)
+      refuse('LEASE_QUEUE_FULL', `${maxWaitersPerResource} requests already wait for ${q.resource}`, { maxWaitersPerResource });
     return new Promise<Grant>((resolve, reject) => {
-      const waiter: Waiter = { seq: ++this.seq, resource: q.resource, mode: req.mode, priority, agentId: req.agentId, sessionId: req.sessionId, ttlMs, since: this.deps.clock.now(), conflict, resolve, reject, timer: undefined };
+      const waiter: Waiter = {
+        seq: ++this.seq,
+        resource: q.resource,
+        mode: req.mode,
+        priority,
+        agentId: req.agentId,
+        sessionId: req.sessionId,
+        ttlMs,
+        since: this.deps.clock.now(),
+        conflict,
+        resolve,
+        reject,
+        timer: undefined,
+      };
       waiter.timer = this.deps.clock.setTimeout(() => this.timeOut(waiter), waitMs);
       q.enqueue(waiter);
       this.track(waiter);
@@ -204,7 +225,10 @@ export class LeaseManager {
       const lease = this.grant(q, w.agentId, w.sessionId, w.mode, w.ttlMs);
       this.endConflict(w.conflict, 'resolved', lease.leaseId);
       this.observer.acquired?.('granted_after_wait');
-      this.deps.log.debug({ resource: q.resource, leaseId: lease.leaseId, agentId: w.agentId, waitedMs: w.conflict.waitedMs, fencingToken: lease.fencingToken }, 'lease granted after waiting');
+      this.deps.log.debug(
+        { resource: q.resource, leaseId: lease.leaseId, agentId: w.agentId, waitedMs: w.conflict.waitedMs, fencingToken: lease.fencingToken },
+        'lease granted after waiting',
+      );
       w.resolve(grantOf(lease));
     }
     if (q.idle) this.resources.delete(q.resource);
@@ -212,7 +236,18 @@ export class LeaseManager {
 
   private grant(q: ResourceQueue, agentId: string, sessionId: string, mode: LeaseMode, ttlMs: number): Lease {
     const now = this.deps.clock.now();
-    const lease: Lease = { leaseId: this.deps.ids(), resource: q.resource, mode, agentId, sessionId, fencingToken: this.nextToken++, acquiredAt: now, ttlMs, expiresAt: now, timer: undefined };
+    const lease: Lease = {
+      leaseId: this.deps.ids(),
+      resource: q.resource,
+      mode,
+      agentId,
+      sessionId,
+      fencingToken: this.nextToken++,
+      acquiredAt: now,
+      ttlMs,
+      expiresAt: now,
+      timer: undefined,
+    };
     q.addHolder(lease);
     this.leases.set(lease.leaseId, lease);
     this.track(lease);
@@ -257,8 +292,19 @@ export class LeaseManager {
     this.untrack(w);
     this.endConflict(w.conflict, 'escalated');
     this.observer.acquired?.('timeout');
-    this.deps.log.info({ resource: w.resource, agentId: w.agentId, kind: w.conflict.kind, waitedMs: w.conflict.waitedMs, holders: q.holders.size }, 'lease wait timed out: conflict escalated');
-    w.reject(new AppError('LEASE_WAIT_TIMEOUT', `${w.resource} not granted within ${w.conflict.waitedMs} ms`, { resource: w.resource, waitedMs: w.conflict.waitedMs, holders: q.holders.size, waiters: q.waiters.length, conflictId: w.conflict.conflictId }));
+    this.deps.log.info(
+      { resource: w.resource, agentId: w.agentId, kind: w.conflict.kind, waitedMs: w.conflict.waitedMs, holders: q.holders.size },
+      'lease wait timed out: conflict escalated',
+    );
+    w.reject(
+      new AppError('LEASE_WAIT_TIMEOUT', `${w.resource} not granted within ${w.conflict.waitedMs} ms`, {
+        resource: w.resource,
+        waitedMs: w.conflict.waitedMs,
+        holders: q.holders.size,
+        waiters: q.waiters.length,
+        conflictId: w.conflict.conflictId,
+      }),
+    );
     this.pump(q);
   }
 
@@ -281,7 +327,10 @@ export class LeaseManager {
     const waits = entries.filter((e): e is Waiter => !isLease(e));
     const touched = new Set<ResourceQueue>();
     for (const w of waits) {
-      const q = this.cancel(w, new AppError('LEASE_WAIT_CANCELLED', `the waiting agent ${reason === 'removed' ? 'was removed' : 'disconnected'}`, { resource: w.resource, reason }));
+      const q = this.cancel(
+        w,
+        new AppError('LEASE_WAIT_CANCELLED', `the waiting agent ${reason === 'removed' ? 'was removed' : 'disconnected'}`, { resource: w.resource, reason }),
+      );
       if (q) touched.add(q);
     }
     const held = entries.filter(isLease).filter((l) => this.leases.get(l.leaseId) === l);
@@ -327,7 +376,6 @@ export class LeaseManager {
     lease.timer = undefined;
   }
 }
-
 
 /** A lease as the store keeps it (without its timer). */
 function storedOf(lease: Lease): StoredLease {

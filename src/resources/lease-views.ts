@@ -24,16 +24,33 @@ export function grantOf(l: Lease): Grant {
 
 /** A lease without its internals (session, timer). */
 export function viewOf(l: Lease): LeaseView {
-  return { leaseId: l.leaseId, resource: l.resource, mode: l.mode, agentId: l.agentId, fencingToken: l.fencingToken, acquiredAt: l.acquiredAt, expiresAt: l.expiresAt };
+  return {
+    leaseId: l.leaseId,
+    resource: l.resource,
+    mode: l.mode,
+    agentId: l.agentId,
+    fencingToken: l.fencingToken,
+    acquiredAt: l.acquiredAt,
+    expiresAt: l.expiresAt,
+  };
 }
 
 /** Another agent's lease: without its lease id and fencing token, which are the holder's capabilities. */
 export type RedactedLeaseView = Omit<LeaseView, 'leaseId' | 'fencingToken'>;
 
 /** What an agent sees of someone else's lease. */
-const redacted = (l: LeaseView): RedactedLeaseView => ({ resource: l.resource, mode: l.mode, agentId: l.agentId, acquiredAt: l.acquiredAt, expiresAt: l.expiresAt });
+const redacted = (l: LeaseView): RedactedLeaseView => ({
+  resource: l.resource,
+  mode: l.mode,
+  agentId: l.agentId,
+  acquiredAt: l.acquiredAt,
+  expiresAt: l.expiresAt,
+});
 
 /** Resources as an agent sees them: its own leases in full, everyone else's redacted. */
-export function viewForAgent(resources: readonly ResourceView[], agentId: string | undefined): (Omit<ResourceView, 'leases'> & { leases: (LeaseView | RedactedLeaseView)[] })[] {
+export function viewForAgent(
+  resources: readonly ResourceView[],
+  agentId: string | undefined,
+): (Omit<ResourceView, 'leases'> & { leases: (LeaseView | RedactedLeaseView)[] })[] {
   return resources.map((r) => ({ ...r, leases: r.leases.map((l) => (l.agentId === agentId ? l : redacted(l))) }));
 }

@@ -8,7 +8,17 @@ import { ObservedStats, type ObservedStatsOptions } from './observed-stats.js';
 import { RandomStrategy } from './random.js';
 import type { RippleOptions } from './ripple-coordination.js';
 import { createStrategies } from './strategies.js';
-import type { Candidate, Observation, ObservationContext, RoutingStrategy, ScoreSource, SelectionContext, StrategyChoice, WaitAdvice, WaitQuestion } from './strategy.js';
+import type {
+  Candidate,
+  Observation,
+  ObservationContext,
+  RoutingStrategy,
+  ScoreSource,
+  SelectionContext,
+  StrategyChoice,
+  WaitAdvice,
+  WaitQuestion,
+} from './strategy.js';
 
 /** What select returns: exactly the result of the router.select RPC method. */
 export type SelectionResult = Readonly<ResultOf<typeof routerSelect>>;
@@ -180,7 +190,12 @@ export class AgentRouter {
    * when REP is disabled, when no agent is free, or when the strategy throws (logged): the
    * caller then places the task as usual. It only advises; the caller bounds every hold.
    */
-  adviseWait(task: WaitQuestion, free: readonly Candidate[], busy: readonly Candidate[], strategy: string = this.options.defaultStrategy): WaitAdvice | undefined {
+  adviseWait(
+    task: WaitQuestion,
+    free: readonly Candidate[],
+    busy: readonly Candidate[],
+    strategy: string = this.options.defaultStrategy,
+  ): WaitAdvice | undefined {
     if (free.length === 0 || !Object.hasOwn(this.strategies, strategy)) return undefined;
     const impl = this.strategies[strategy]!;
     if (impl.adviseWait === undefined) return undefined;

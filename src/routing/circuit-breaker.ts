@@ -140,7 +140,9 @@ export class CircuitBreakers {
   view(agentId: string): BreakerView {
     const b = this.breakers.get(agentId);
     if (b === undefined) return { state: 'closed', consecutiveFailures: 0 };
-    return b.state === 'closed' ? { state: b.state, consecutiveFailures: b.failures } : { state: b.state, consecutiveFailures: b.failures, openedAt: b.openedAt };
+    return b.state === 'closed'
+      ? { state: b.state, consecutiveFailures: b.failures }
+      : { state: b.state, consecutiveFailures: b.failures, openedAt: b.openedAt };
   }
 
   /** Every agent with a breaker entry (failures counted, open or half-open). */

@@ -32,7 +32,8 @@ export class LoadCurve {
   constructor(prior: (u: number) => number, options: Partial<LoadCurveOptions> = {}) {
     this.options = Object.freeze({ ...DEFAULT_LOAD_CURVE_OPTIONS, ...options });
     const { bins, weight } = this.options;
-    if (!(Number.isInteger(bins) && bins >= 1 && weight > 0 && weight <= 1)) throw new TypeError('LoadCurve options: bins a whole number >= 1, weight in (0, 1]');
+    if (!(Number.isInteger(bins) && bins >= 1 && weight > 0 && weight <= 1))
+      throw new TypeError('LoadCurve options: bins a whole number >= 1, weight in (0, 1]');
     this.logFactor = new Float64Array(bins + 1);
     this.samples = new Float64Array(bins + 1);
     this.monotone = new Float64Array(bins + 1);

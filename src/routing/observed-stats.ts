@@ -122,7 +122,8 @@ export class ObservedStats implements ObservedStatsView {
     for (const [key, value] of Object.entries(this.options)) {
       if (!(typeof value === 'number' && value > 0)) throw new TypeError(`ObservedStats option ${key} must be a positive number`);
     }
-    if (this.options.sampleWeight > 1 || this.options.latencyWeight > 1) throw new TypeError('ObservedStats options sampleWeight and latencyWeight must be <= 1');
+    if (this.options.sampleWeight > 1 || this.options.latencyWeight > 1)
+      throw new TypeError('ObservedStats options sampleWeight and latencyWeight must be <= 1');
   }
 
   /** Agents currently tracked (forgotten ones included until evicted). */

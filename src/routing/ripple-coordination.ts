@@ -5,7 +5,17 @@ import { ObservedStats, type ObservedStatsView } from './observed-stats.js';
 import { LoadShare } from './load-share.js';
 import { sampleDistinct } from './sampling.js';
 import { SignalTrust, type SignalTrustOptions } from './signal-trust.js';
-import type { Candidate, Observation, ObservationContext, RoutingStrategy, ScoreSource, SelectionContext, StrategyChoice, WaitAdvice, WaitQuestion } from './strategy.js';
+import type {
+  Candidate,
+  Observation,
+  ObservationContext,
+  RoutingStrategy,
+  ScoreSource,
+  SelectionContext,
+  StrategyChoice,
+  WaitAdvice,
+  WaitQuestion,
+} from './strategy.js';
 import { ServiceLevels } from './service-levels.js';
 import { adviseWait, DEFAULT_WAIT_OPTIONS, type WaitOptions } from './wait-advice.js';
 
@@ -320,7 +330,8 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
   private utilization(c: Candidate, ctx: SelectionContext): number {
     const own = candidateLoad(c);
     const { scores } = ctx;
-    if (!this.options.loadShare || !(c.capacity !== undefined && c.capacity > 0) || scores.forecastLoad === undefined || scores.lastSignalAt === undefined) return own;
+    if (!this.options.loadShare || !(c.capacity !== undefined && c.capacity > 0) || scores.forecastLoad === undefined || scores.lastSignalAt === undefined)
+      return own;
     const at = scores.lastSignalAt(c.agentId);
     if (at !== undefined && this.share.isNew(c.agentId, at) && scores.hasLiveSignal(c.agentId, ctx.now)) {
       // A zero horizon reads the newest load level (no trend); asked once per new report.

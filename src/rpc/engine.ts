@@ -40,7 +40,11 @@ export interface RpcEngineOptions {
   maxPendingPerConnection?: number;
 }
 
-export const DEFAULT_ENGINE_OPTIONS: Readonly<Required<RpcEngineOptions>> = Object.freeze({ maxBatch: 1000, validateResults: false, maxPendingPerConnection: 1000 });
+export const DEFAULT_ENGINE_OPTIONS: Readonly<Required<RpcEngineOptions>> = Object.freeze({
+  maxBatch: 1000,
+  validateResults: false,
+  maxPendingPerConnection: 1000,
+});
 
 /** One JSON-RPC response object. */
 type Reply = { jsonrpc: '2.0'; id: RpcId; result: unknown } | { jsonrpc: '2.0'; id: RpcId; error: WireError };
@@ -184,7 +188,13 @@ export class RpcEngine {
    * allocation on the hot path); asynchronous ones through a promise. `id` undefined means a
    * notification: it runs, and nothing is returned.
    */
-  private call(registered: Registered, id: RpcId | undefined, params: unknown, session: Session, frame: FrameTiming | undefined): Reply | null | Promise<Reply | null> {
+  private call(
+    registered: Registered,
+    id: RpcId | undefined,
+    params: unknown,
+    session: Session,
+    frame: FrameTiming | undefined,
+  ): Reply | null | Promise<Reply | null> {
     const name = registered.def.name;
     const started = this.elapsed();
     const ctx = new RequestContext(session, name, traceIdFrom(params), frame);
@@ -201,7 +211,10 @@ export class RpcEngine {
       }
       const waiting = this.pendingBySession.get(session) ?? 0;
       if (waiting >= this.maxPendingPerConnection) {
-        throw new AppError('TOO_MANY_PENDING', `${waiting} calls are still pending on this connection`, { pending: waiting, max: this.maxPendingPerConnection });
+        throw new AppError('TOO_MANY_PENDING', `${waiting} calls are still pending on this connection`, {
+          pending: waiting,
+          max: this.maxPendingPerConnection,
+        });
       }
       result = registered.handler(parsed.data, ctx);
     } catch (err) {

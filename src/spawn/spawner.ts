@@ -166,7 +166,12 @@ export class Spawner {
     this.deps.issueJoinToken(token, spawnId);
     const env: Record<string, string> = {};
     for (const k of PASS_THROUGH_ENV) if (process.env[k] !== undefined) env[k] = process.env[k]!;
-    Object.assign(env, this.options.env, t.env, { COORDD_URL: this.deps.url(), COORDD_JOIN_TOKEN: token, COORDD_SPAWN_ID: spawnId, COORDD_PARENT_PIPE: 'stdin' });
+    Object.assign(env, this.options.env, t.env, {
+      COORDD_URL: this.deps.url(),
+      COORDD_JOIN_TOKEN: token,
+      COORDD_SPAWN_ID: spawnId,
+      COORDD_PARENT_PIPE: 'stdin',
+    });
     // stdin is a pipe the daemon never writes to: it reaches EOF when the daemon dies (even by
     // SIGKILL), and worker libraries exit then (COORDD_PARENT_PIPE tells them to watch it).
     const [wrapper, ...wrapperArgs] = this.options.wrapper ?? DEATH_SIGNAL_WRAPPER;
@@ -221,7 +226,10 @@ export class Spawner {
       this.deps.log.info({ agentId: worker.agentId, pid: worker.proc.pid, code, signal }, 'spawned worker stopped');
       return;
     }
-    this.deps.log.warn({ agentId: worker.agentId, pid: worker.proc.pid, code, signal, stderrTail: worker.stderrTail.slice(-5) }, 'spawned worker exited unexpectedly');
+    this.deps.log.warn(
+      { agentId: worker.agentId, pid: worker.proc.pid, code, signal, stderrTail: worker.stderrTail.slice(-5) },
+      'spawned worker exited unexpectedly',
+    );
     this.deps.onCrash?.(worker);
     if (t.restart !== 'on-failure' || worker.restarts >= this.options.maxRestarts) return;
     const delay = 250 * 2 ** worker.restarts;

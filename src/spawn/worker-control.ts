@@ -4,7 +4,6 @@ import type { ScalingTarget } from '../pool/scaling/index.js';
 import type { ScalingStore } from '../pool/scaling/scaling-store.js';
 import type { Spawner, SpawnedWorker } from './spawner.js';
 
-
 /**
  * Spawned workers as the pool sees them: start them, drain-and-stop the least busy or named
  * ones, stop them all. pool.spawn / pool.despawn / pool.shutdown and the autoscaler act through it.
@@ -38,7 +37,10 @@ export class WorkerControl {
    * Drain and stop the named spawned agents, or the `count` least busy ones; agents named but not
    * spawned here are listed apart. UNKNOWN_AGENT when a count finds no spawned agent.
    */
-  async despawn(which: { agentIds: readonly string[] } | { count: number }, drainMs = this.pool.options.workerDrainTimeoutMs): Promise<{ stopped: string[]; notSpawned: string[] }> {
+  async despawn(
+    which: { agentIds: readonly string[] } | { count: number },
+    drainMs = this.pool.options.workerDrainTimeoutMs,
+  ): Promise<{ stopped: string[]; notSpawned: string[] }> {
     const chosen: SpawnedWorker[] = [];
     const notSpawned: string[] = [];
     if ('agentIds' in which) {

@@ -24,7 +24,9 @@ export class SqliteConversationRecordStore implements ConversationRecordStore {
       delete: db.prepare('DELETE FROM conversations WHERE conversation_id = ?'),
       all: db.prepare('SELECT record FROM conversations ORDER BY updated_at, conversation_id').pluck(),
       count: db.prepare('SELECT count(*) FROM conversations').pluck(),
-      evict: db.prepare('DELETE FROM conversations WHERE conversation_id IN (SELECT conversation_id FROM conversations ORDER BY updated_at, conversation_id LIMIT ?)'),
+      evict: db.prepare(
+        'DELETE FROM conversations WHERE conversation_id IN (SELECT conversation_id FROM conversations ORDER BY updated_at, conversation_id LIMIT ?)',
+      ),
     };
   }
 

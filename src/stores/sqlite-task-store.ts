@@ -74,7 +74,8 @@ export class SqliteTaskStore implements TaskStore {
   ) {
     const o = { ...DEFAULT_MEMORY_TASK_STORE_OPTIONS, ...options };
     if (!Number.isSafeInteger(o.retentionMs) || o.retentionMs < 1) throw new RangeError(`retentionMs must be a positive integer, got ${o.retentionMs}`);
-    if (!Number.isSafeInteger(o.retentionCount) || o.retentionCount < 1) throw new RangeError(`retentionCount must be a positive integer, got ${o.retentionCount}`);
+    if (!Number.isSafeInteger(o.retentionCount) || o.retentionCount < 1)
+      throw new RangeError(`retentionCount must be a positive integer, got ${o.retentionCount}`);
     this.options = Object.freeze(o);
     this.clock = deps.clock;
     this.purgeSlack = Math.min(1024, Math.floor(o.retentionCount / 16));
@@ -283,7 +284,10 @@ export class SqliteTaskStore implements TaskStore {
         const t = slot.task;
         const record = JSON.stringify(t);
         if (slot.seq === undefined) {
-          slot.seq = Number(this.sql.insert.run(t.taskId, t.state, t.agentId ?? null, t.idempotencyKey ?? null, t.priority, slot.finishSeq, slot.doneAt, record).lastInsertRowid);
+          slot.seq = Number(
+            this.sql.insert.run(t.taskId, t.state, t.agentId ?? null, t.idempotencyKey ?? null, t.priority, slot.finishSeq, slot.doneAt, record)
+              .lastInsertRowid,
+          );
         } else {
           this.sql.update.run(t.state, t.agentId ?? null, t.idempotencyKey ?? null, t.priority, slot.finishSeq, slot.doneAt, record, slot.seq);
         }

@@ -3,7 +3,12 @@ export const TOKEN_PROTOCOL_PREFIX = 'coordd.token.';
 
 /** The values of a `Sec-WebSocket-Protocol` header, trimmed, in the client's order. */
 export function offeredProtocols(header: string | undefined): string[] {
-  return header === undefined ? [] : header.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
+  return header === undefined
+    ? []
+    : header
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p.length > 0);
 }
 
 /** The first offered `coordd.token.<token>` protocol, if any. */

@@ -48,7 +48,10 @@ export function createAlerts(deps: AlertWiringDeps, thresholds: FileConfig['aler
         },
         cleared: (a) => {
           metrics.alertTransitions.labels(a.alert, 'cleared').inc();
-          log.info({ alert: a.alert, value: a.value, threshold: a.threshold, reason: a.reason, activeMs: a.clearedAt - a.startedAt, detail: a.message }, 'alert cleared');
+          log.info(
+            { alert: a.alert, value: a.value, threshold: a.threshold, reason: a.reason, activeMs: a.clearedAt - a.startedAt, detail: a.message },
+            'alert cleared',
+          );
           subscribers.cleared(a);
         },
       },

@@ -34,7 +34,6 @@ export interface ConnectionsDeps {
   alertSubscribers: AlertSubscribers;
 }
 
-
 /**
  * Connections and their sessions: a session per WebSocket, its frames through the engine and its
  * replies, requests and notifications out through its outbox; at close, everything the

@@ -45,7 +45,9 @@ export function signalMetrics(metrics: Metrics): SignalIntakeObserver {
 }
 
 /** The pool's events that only count. */
-export function poolMetrics(metrics: Metrics): Required<Pick<PoolObserver, 'agentAdmin' | 'retried' | 'requeued' | 'staleEpoch' | 'queueWait' | 'holdStarted' | 'holdEnded'>> {
+export function poolMetrics(
+  metrics: Metrics,
+): Required<Pick<PoolObserver, 'agentAdmin' | 'retried' | 'requeued' | 'staleEpoch' | 'queueWait' | 'holdStarted' | 'holdEnded'>> {
   return {
     agentAdmin: (_agentId, action) => metrics.agentAdmin.labels(action).inc(),
     retried: () => metrics.taskRetries.inc(),

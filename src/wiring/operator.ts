@@ -119,7 +119,8 @@ export class Operator {
   /** TOO_MANY_SUBSCRIPTIONS once the connection holds the most it may. */
   private roomFor(owner: string): void {
     const stream = this.events;
-    if (stream.countOf(owner) >= stream.maxPerOwner) throw new AppError('TOO_MANY_SUBSCRIPTIONS', `at most ${stream.maxPerOwner} per connection`, { max: stream.maxPerOwner });
+    if (stream.countOf(owner) >= stream.maxPerOwner)
+      throw new AppError('TOO_MANY_SUBSCRIPTIONS', `at most ${stream.maxPerOwner} per connection`, { max: stream.maxPerOwner });
   }
 
   /** A connection closed: its subscriptions end. */

@@ -11,10 +11,14 @@ import { TurnOutbox } from './turn-outbox.js';
 /** Open the stores COORDD_STORE names (throws StoreError when the file cannot be opened or migrated). */
 export function openConfiguredStores(config: Config, clock: Clock): DurableStores {
   if (config.store.kind === 'redis') throw new Error('COORDD_STORE: redis is not built yet');
-  return openStores(config.store, { clock }, {
-    fsync: config.fsync,
-    tasks: { retentionMs: config.pool.retentionMs, retentionCount: config.pool.retentionCount },
-  });
+  return openStores(
+    config.store,
+    { clock },
+    {
+      fsync: config.fsync,
+      tasks: { retentionMs: config.pool.retentionMs, retentionCount: config.pool.retentionCount },
+    },
+  );
 }
 
 /** Stores in process memory with the configured retention: the default of an in-process Daemon. */

@@ -94,7 +94,11 @@ export class TurnOutbox {
 export function failedReply(text: string, failure: StoreError): string {
   const { code, message } = AppErrors.STORE_UNAVAILABLE;
   const error = { code, message, data: { reason: failure.code } };
-  const one = (r: { id?: unknown }): object => ({ jsonrpc: '2.0', id: r?.id ?? null, ...('error' in (r ?? {}) && !('result' in r) ? { error: (r as { error: unknown }).error } : { error }) });
+  const one = (r: { id?: unknown }): object => ({
+    jsonrpc: '2.0',
+    id: r?.id ?? null,
+    ...('error' in (r ?? {}) && !('result' in r) ? { error: (r as { error: unknown }).error } : { error }),
+  });
   try {
     const parsed = JSON.parse(text) as unknown;
     return JSON.stringify(Array.isArray(parsed) ? parsed.map(one) : one(parsed as { id?: unknown }));

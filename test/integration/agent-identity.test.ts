@@ -171,7 +171,9 @@ describe('agent identity is bound to the credential (in-process daemon)', functi
     c.send({ jsonrpc: '2.0', method: 'coordination.signal', params: { agentId: 'target', signalType: 'load', value: 1 } });
     const unregisteredBatch = await c.request('coordination.signal', { signals: [{ agentId: 'target', signalType: 'load', value: 1 }] });
     expect(unregisteredBatch).to.deep.include({ accepted: 0, signalIds: [] });
-    expect(unregisteredBatch.rejected).to.deep.equal([{ index: 0, code: -32001, message: 'Forbidden: an agent connection may only send signals about the agent it registered as', paths: ['agentId'] }]);
+    expect(unregisteredBatch.rejected).to.deep.equal([
+      { index: 0, code: -32001, message: 'Forbidden: an agent connection may only send signals about the agent it registered as', paths: ['agentId'] },
+    ]);
 
     await c.request('agent.register', { agentId: 'speaker', capabilities: [], capacity: 1 });
     expect((await c.request('coordination.signal', { agentId: 'speaker', signalType: 'load', value: 0.4 })).agentId).to.equal('speaker');
@@ -192,9 +194,11 @@ describe('agent identity is bound to the credential (in-process daemon)', functi
 
   it('lets an admin registered as one agent signal about another, and logs it once', async () => {
     const admin = await register(daemon, ADMIN, { agentId: 'admin-agent' });
-    for (let i = 0; i < 2; i++) expect((await admin.c.request('coordination.signal', { agentId: 'someone', signalType: 'load', value: 0.5 })).agentId).to.equal('someone');
+    for (let i = 0; i < 2; i++)
+      expect((await admin.c.request('coordination.signal', { agentId: 'someone', signalType: 'load', value: 0.5 })).agentId).to.equal('someone');
     await admin.c.request('coordination.signal', { signals: [{ agentId: 'someone', signalType: 'cost', value: 0.5 }] });
-    const isNote = (l: Record<string, unknown>): boolean => l.msg === 'admin connection registered as one agent sent signals about another' && l.about === 'someone';
+    const isNote = (l: Record<string, unknown>): boolean =>
+      l.msg === 'admin connection registered as one agent sent signals about another' && l.about === 'someone';
     const first = await daemon.waitForLog(isNote);
     expect(first).to.deep.include({ agentId: 'admin-agent', level: 'info' });
     await admin.c.close();
@@ -205,11 +209,16 @@ describe('agent identity is bound to the credential (in-process daemon)', functi
 
   it('lets operators feed signals about any agent', async () => {
     expect((await op.request('coordination.signal', { agentId: 'fed-from-outside', signalType: 'quality', value: 0.8 })).agentId).to.equal('fed-from-outside');
-    const batch = await op.request('coordination.signal', { signals: [{ agentId: 'a1', signalType: 'load', value: 0.2 }, { agentId: 'a2', signalType: 'load', value: 0.3 }] });
+    const batch = await op.request('coordination.signal', {
+      signals: [
+        { agentId: 'a1', signalType: 'load', value: 0.2 },
+        { agentId: 'a2', signalType: 'load', value: 0.3 },
+      ],
+    });
     expect(batch.accepted).to.equal(2);
   });
 
-  it('shows another agent\'s leases without their lease ids and fencing tokens to agents; the holder and operators see them in full', async () => {
+  it("shows another agent's leases without their lease ids and fencing tokens to agents; the holder and operators see them in full", async () => {
     const holder = await register(daemon, FLEET_A, { agentId: 'holder' });
     const other = await register(daemon, FLEET_B, { agentId: 'onlooker' });
     const grant = await holder.c.request('resource.acquire', { resource: 'repo/main', mode: 'exclusive', ttlSeconds: 60 });
@@ -239,7 +248,7 @@ describe('agent identity is bound to the credential (in-process daemon)', functi
 describe('agent identity of spawned workers (real child process, join token)', function () {
   this.timeout(30_000);
 
-  it('keeps a spawned worker\'s id with its join token: an agent token cannot take it over, and the worker keeps working', async () => {
+  it("keeps a spawned worker's id with its join token: an agent token cannot take it over, and the worker keeps working", async () => {
     const daemon = await startDaemon({ COORDD_TOKENS_FILE: tokensFile(TOKENS) });
     const op = await TestClient.connect(daemon.url, OPERATOR);
     const [workerId] = (await op.request('pool.spawn', { count: 1 })).agentIds;
@@ -280,8 +289,22 @@ describe('scoped tokens file validation', () => {
     ['a scope on an operator token', JSON.stringify([{ token: OPERATOR, role: 'operator', agentIdPrefix: 'x-' }]), /apply only to agent tokens/],
     ['an empty prefix', JSON.stringify([{ token: FLEET_A, role: 'agent', agentIdPrefix: '' }]), /agentIdPrefix/],
     ['an unknown field', JSON.stringify([{ token: FLEET_A, role: 'agent', agentID: ['x'] }]), /agentID/],
-    ['a duplicate name', JSON.stringify([{ token: FLEET_A, role: 'agent', name: 'x' }, { token: FLEET_B, role: 'agent', name: 'x' }]), /name "x"/],
-    ['the same token twice', JSON.stringify([{ token: FLEET_A, role: 'agent' }, { token: FLEET_A, role: 'operator' }]), /token of entry 1/],
+    [
+      'a duplicate name',
+      JSON.stringify([
+        { token: FLEET_A, role: 'agent', name: 'x' },
+        { token: FLEET_B, role: 'agent', name: 'x' },
+      ]),
+      /name "x"/,
+    ],
+    [
+      'the same token twice',
+      JSON.stringify([
+        { token: FLEET_A, role: 'agent' },
+        { token: FLEET_A, role: 'operator' },
+      ]),
+      /token of entry 1/,
+    ],
     ['a scope on a line', `${FLEET_A} agent team-a-\n`, /line 1/],
   ];
   for (const [what, content, message] of bad) {
@@ -290,7 +313,9 @@ describe('scoped tokens file validation', () => {
       expect(code).to.equal(2);
       const lines = stderr.trim().split('\n');
       expect(lines).to.have.length(1);
-      expect(lines[0]).to.match(/^coordd: configuration error: COORDD_TOKENS_FILE: /).and.match(message);
+      expect(lines[0])
+        .to.match(/^coordd: configuration error: COORDD_TOKENS_FILE: /)
+        .and.match(message);
     });
   }
 });

@@ -48,7 +48,10 @@ describe('agent protocol (raw agent connection, in-process daemon on a virtual c
     expect(reg.contextWindowId).to.be.a('string').and.not.empty;
     expect(reg.leaseTtlMs).to.be.a('number');
     expect((await c.call('agent.register', { agentId: 'reg-2', capabilities: [], capacity: 1 })).error.code).to.equal(-32022);
-    expect(await c.request('agent.heartbeat', { state: 'ANALYZING', health: { memoryMb: 12, cpuPercent: 3, contextSwitches: 9 } })).to.deep.equal({ agentId: 'reg-1', state: 'ANALYZING' });
+    expect(await c.request('agent.heartbeat', { state: 'ANALYZING', health: { memoryMb: 12, cpuPercent: 3, contextSwitches: 9 } })).to.deep.equal({
+      agentId: 'reg-1',
+      state: 'ANALYZING',
+    });
     await c.close();
   });
 
@@ -155,7 +158,10 @@ describe('agent protocol (raw agent connection, in-process daemon on a virtual c
     expect(pending.tasks.map((t: any) => t.taskId)).to.include(a.taskId);
     await op.request('task.cancel', { taskId: a.taskId });
     const page1 = await op.request('task.list', { state: 'CANCELLED', limit: 1 });
-    expect(page1.tasks.map((t: any) => t.taskId), 'newest first').to.deep.equal([a.taskId]);
+    expect(
+      page1.tasks.map((t: any) => t.taskId),
+      'newest first',
+    ).to.deep.equal([a.taskId]);
     expect(page1.nextCursor).to.be.a('string');
     const page2 = await op.request('task.list', { state: 'CANCELLED', limit: 1, cursor: page1.nextCursor });
     expect(page2.tasks).to.have.length(1);
@@ -170,7 +176,12 @@ describe('agent liveness and roles (in-process daemon on a virtual clock)', func
   this.timeout(20_000);
 
   it('marks a silent agent DEGRADED, then removes it (closed with 4002) and requeues its task', async () => {
-    const daemon = await startInProcess({ COORDD_AGENT_HEARTBEAT_INTERVAL: '0.1', COORDD_AGENT_LEASE_TTL: '0.3', COORDD_AGENT_REMOVAL_GRACE: '0.4', COORDD_LOG_LEVEL: 'info' });
+    const daemon = await startInProcess({
+      COORDD_AGENT_HEARTBEAT_INTERVAL: '0.1',
+      COORDD_AGENT_LEASE_TTL: '0.3',
+      COORDD_AGENT_REMOVAL_GRACE: '0.4',
+      COORDD_LOG_LEVEL: 'info',
+    });
     const op = daemon.connect();
     const { c } = await agent(daemon, { agentId: 'quiet', capabilities: ['q'] });
     const t = await op.request('pool.assign', { type: 'q', requiredCapabilities: ['q'] });

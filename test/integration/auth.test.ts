@@ -29,7 +29,12 @@ for (const format of ['lines', 'json'] as const) {
         file,
         format === 'lines'
           ? `# comment\n${OPERATOR} operator\n${AGENT} agent\n`
-          : JSON.stringify({ tokens: [{ token: OPERATOR, role: 'operator' }, { token: AGENT, role: 'agent' }] }),
+          : JSON.stringify({
+              tokens: [
+                { token: OPERATOR, role: 'operator' },
+                { token: AGENT, role: 'agent' },
+              ],
+            }),
       );
       daemon = await startDaemon({ COORDD_TOKENS_FILE: file, COORDD_TOKEN: ENV_OPERATOR, COORDD_LOG_LEVEL: 'debug' });
     });

@@ -46,7 +46,13 @@ describe('a web page cannot drive the daemon (Origin policy, real daemon)', () =
 
     it('refuses a foreign origin with HTTP 403, logs it with the origin and counts it (cross-site WebSocket hijacking)', async () => {
       const before = await metric(daemon, 'coordd_origin_refusals_total');
-      for (const origin of ['https://evil.example', 'http://evil.example:' + daemon.port, 'null', `https://127.0.0.1:${daemon.port}`, `http://127.0.0.1:${daemon.port + 1}`]) {
+      for (const origin of [
+        'https://evil.example',
+        'http://evil.example:' + daemon.port,
+        'null',
+        `https://127.0.0.1:${daemon.port}`,
+        `http://127.0.0.1:${daemon.port + 1}`,
+      ]) {
         expect((await upgrade(daemon.url, { origin })).status, origin).to.equal(403);
       }
       const line = await daemon.waitForLog((l) => l.msg === 'websocket upgrade refused: origin not allowed' && l.origin === 'https://evil.example');
@@ -119,7 +125,7 @@ describe('a token offered as a WebSocket subprotocol (browsers cannot set Author
     }
   });
 
-  it('works from a page of the daemon\'s own origin, as the dashboard will', async () => {
+  it("works from a page of the daemon's own origin, as the dashboard will", async () => {
     const { status, ws } = await upgrade(daemon.url, { origin: `http://127.0.0.1:${daemon.port}`, protocols: [`coordd.token.${OPERATOR}`] });
     expect(status).to.equal(101);
     expect(ws!.protocol).to.equal(`coordd.token.${OPERATOR}`);

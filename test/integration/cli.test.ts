@@ -46,7 +46,9 @@ describe('coordd CLI (real daemon, built binary)', function () {
   it('status: a table for people, JSON alone on stdout with -o json', async () => {
     const table = await runCli(['status'], env);
     expect(table.code, table.stderr).to.equal(0);
-    expect(table.stdout).to.match(/^agents:\s+1 \(IDLE 1\)/m).and.match(/^capacity:\s+0 \/ 4 slots in use/m);
+    expect(table.stdout)
+      .to.match(/^agents:\s+1 \(IDLE 1\)/m)
+      .and.match(/^capacity:\s+0 \/ 4 slots in use/m);
     const json = await runCli(['status', '-o', 'json'], env);
     expect(json.code).to.equal(0);
     expect(json.json()).to.deep.include({ accepting: true }).and.have.nested.property('agents.total', 1);
@@ -60,7 +62,9 @@ describe('coordd CLI (real daemon, built binary)', function () {
     expect(ok.stderr, 'state changes are logged on stderr').to.match(/COMPLETED on cli-agent/);
     const failed = await runCli(['submit', '--type', 'work', '--payload', '{"fail":true}', '--wait'], env);
     expect(failed.code).to.equal(1);
-    expect(failed.stdout).to.match(/^state:\s+FAILED/m).and.match(/asked to fail/);
+    expect(failed.stdout)
+      .to.match(/^state:\s+FAILED/m)
+      .and.match(/asked to fail/);
   });
 
   it('submit, tasks get, tasks list: the task is found, as JSON and as a table', async () => {
@@ -71,7 +75,9 @@ describe('coordd CLI (real daemon, built binary)', function () {
     const got = await runCli(['tasks', 'get', taskId, '-o', 'json'], env);
     expect(got.json()).to.deep.include({ taskId, state: 'COMPLETED', idempotencyKey: 'cli-list-1' });
     const detail = await runCli(['tasks', 'get', taskId], env);
-    expect(detail.stdout).to.match(new RegExp(`^task:\\s+${taskId}$`, 'm')).and.match(/^1\s+cli-agent\s+completed/m);
+    expect(detail.stdout)
+      .to.match(new RegExp(`^task:\\s+${taskId}$`, 'm'))
+      .and.match(/^1\s+cli-agent\s+completed/m);
     const listed = await runCli(['tasks', 'list', '--state', 'COMPLETED', '--limit', '1000', '-o', 'json'], env);
     expect(listed.json<{ tasks: { taskId: string }[] }>().tasks.map((t) => t.taskId)).to.include(taskId);
     const table = await runCli(['tasks', 'list', '--agent', 'cli-agent'], env);
@@ -123,13 +129,18 @@ describe('coordd CLI (real daemon, built binary)', function () {
     await new Promise<void>((resolve) => watch.stderr.on('data', () => /watching task events/.test(stderr) && resolve()));
     const created = new Promise<string>((resolve) => lines.on('line', (line) => /task\.created/.test(line) && resolve(line)));
     const { taskId } = await op.assign({ type: 'work', payload: { n: 5 } });
-    expect(await created, stderr).to.match(/task\.created\s+\S+/).and.contain('type=work').and.contain(taskId);
+    expect(await created, stderr)
+      .to.match(/task\.created\s+\S+/)
+      .and.contain('type=work')
+      .and.contain(taskId);
     watch.kill('SIGINT');
     const [code] = await once(watch, 'exit');
     expect(code, stderr).to.equal(0);
     const one = await runCli(['agents', 'get', 'cli-agent'], env);
     expect(one.code, one.stderr).to.equal(0);
-    expect(one.stdout).to.match(/^agent:\s+cli-agent$/m).and.match(/^breaker:\s+closed$/m);
+    expect(one.stdout)
+      .to.match(/^agent:\s+cli-agent$/m)
+      .and.match(/^breaker:\s+closed$/m);
   });
 
   it('usage errors exit 2 with one line on stderr and nothing on stdout', async () => {
@@ -213,24 +224,73 @@ describe('coordd CLI against the operator API contract (a stand-in daemon on a r
   it('agents, agents get, tasks retry and tasks watch speak the contract', async () => {
     const { FakeDaemon } = await import('../support/fake-daemon.js');
     const fake = await FakeDaemon.start();
-    const summary = { agentId: 'a-1', state: 'IDLE', capabilities: ['work'], capacity: 2, inFlight: 1, heartbeatAgeMs: 1200, routingScore: 0.61, contextWindowId: 'ctx-1', spawned: true, template: 'echo', tags: [] };
+    const summary = {
+      agentId: 'a-1',
+      state: 'IDLE',
+      capabilities: ['work'],
+      capacity: 2,
+      inFlight: 1,
+      heartbeatAgeMs: 1200,
+      routingScore: 0.61,
+      contextWindowId: 'ctx-1',
+      spawned: true,
+      template: 'echo',
+      tags: [],
+    };
     fake.handle('agent.list', (p) => ({ result: { agents: p.capability === 'work' ? [summary] : [] } }));
     fake.handle('agent.get', (p) => ({
-      result: { ...summary, agentId: p.agentId, runningTasks: [], signals: [{ signalType: 'load', value: 0.5, score: 0.5, ageMs: 10 }], overload: { willOverload: false, predictedLoad: 0.4, confidence: 0.9 }, breaker: { state: 'closed' }, completed: 3, failed: 1, latencyMs: { mean: 12 } },
+      result: {
+        ...summary,
+        agentId: p.agentId,
+        runningTasks: [],
+        signals: [{ signalType: 'load', value: 0.5, score: 0.5, ageMs: 10 }],
+        overload: { willOverload: false, predictedLoad: 0.4, confidence: 0.9 },
+        breaker: { state: 'closed' },
+        completed: 3,
+        failed: 1,
+        latencyMs: { mean: 12 },
+      },
     }));
-    const record = { taskId: 't-1', type: 'work', payload: null, state: 'PENDING', priority: 0, epoch: 2, attempts: [{}], maxAttempts: 3, timeoutMs: 1000, requiredCapabilities: [], cancelRequested: false, createdAt: 1, traceId: 'x' };
+    const record = {
+      taskId: 't-1',
+      type: 'work',
+      payload: null,
+      state: 'PENDING',
+      priority: 0,
+      epoch: 2,
+      attempts: [{}],
+      maxAttempts: 3,
+      timeoutMs: 1000,
+      requiredCapabilities: [],
+      cancelRequested: false,
+      createdAt: 1,
+      traceId: 'x',
+    };
     fake.handle('task.retry', () => ({ result: record }));
     fake.handle('events.subscribe', (_p, conn) => {
-      setImmediate(() => conn.notify('events.event', { subscriptionId: 's-1', seq: 8, type: 'task.state', at: 1_700_000_000_000, data: { taskId: 't-1', state: 'IN_PROGRESS', previous: 'PENDING' } }));
+      setImmediate(() =>
+        conn.notify('events.event', {
+          subscriptionId: 's-1',
+          seq: 8,
+          type: 'task.state',
+          at: 1_700_000_000_000,
+          data: { taskId: 't-1', state: 'IN_PROGRESS', previous: 'PENDING' },
+        }),
+      );
       return { result: { subscriptionId: 's-1', seq: 7, snapshot: { agents: [], pool: {}, alerts: [] } } };
     });
     try {
       const env = { COORDD_URL: fake.url };
       const agents = await runCli(['agents', '--capability', 'work'], env);
       expect(agents.code, agents.stderr).to.equal(0);
-      expect(agents.stdout).to.match(/^AGENT\s+STATE\s+LOAD/).and.match(/^a-1\s+IDLE\s+1\/2\s+work\s+1s\s+0\.61\s+echo$/m);
+      expect(agents.stdout)
+        .to.match(/^AGENT\s+STATE\s+LOAD/)
+        .and.match(/^a-1\s+IDLE\s+1\/2\s+work\s+1s\s+0\.61\s+echo$/m);
       const one = await runCli(['agents', 'get', 'a-1'], env);
-      expect(one.stdout).to.match(/^breaker:\s+closed$/m).and.match(/^attempts:\s+3 completed, 1 failed$/m).and.match(/^load\s+0\.500/m);
+      expect(one.stdout)
+        .to.match(/^breaker:\s+closed$/m)
+        .and.match(/^attempts:\s+3 completed, 1 failed$/m)
+        .and.match(/^load\s+0\.500/m);
       const retried = await runCli(['tasks', 'retry', 't-1'], env);
       expect(retried.stdout.trim()).to.equal('t-1 PENDING (attempt 2 of up to 3)');
       const watch = startCli(['tasks', 'watch', '-o', 'json'], env);
@@ -249,7 +309,22 @@ describe('coordd CLI against a daemon without the operator API', () => {
   it('agents says which method is missing (exit 1); tasks watch ID falls back to task.wait', async () => {
     const { FakeDaemon } = await import('../support/fake-daemon.js');
     const fake = await FakeDaemon.start();
-    const done = { taskId: 't-9', type: 'work', payload: null, state: 'COMPLETED', priority: 0, epoch: 1, attempts: [], maxAttempts: 3, timeoutMs: 1000, requiredCapabilities: [], cancelRequested: false, createdAt: 1, traceId: 'x', result: 1 };
+    const done = {
+      taskId: 't-9',
+      type: 'work',
+      payload: null,
+      state: 'COMPLETED',
+      priority: 0,
+      epoch: 1,
+      attempts: [],
+      maxAttempts: 3,
+      timeoutMs: 1000,
+      requiredCapabilities: [],
+      cancelRequested: false,
+      createdAt: 1,
+      traceId: 'x',
+      result: 1,
+    };
     fake.handle('task.wait', () => ({ result: done }));
     try {
       const env = { COORDD_URL: fake.url };

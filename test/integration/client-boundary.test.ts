@@ -13,12 +13,20 @@ function loadedBy(entry: string): { files: Set<string>; packages: Set<string> } 
     if (files.has(file)) return;
     files.add(file);
     const text = readFileSync(file, 'utf8');
-    const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|\n)\s*import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)].map(
-      (m) => m[1] ?? m[2] ?? m[3]!,
-    );
+    const specs = [
+      ...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|\n)\s*import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g),
+    ].map((m) => m[1] ?? m[2] ?? m[3]!);
     for (const spec of specs) {
       if (spec.startsWith('.')) visit(resolve(dirname(file), spec));
-      else packages.add(spec.startsWith('node:') ? spec : spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/'));
+      else
+        packages.add(
+          spec.startsWith('node:')
+            ? spec
+            : spec
+                .split('/')
+                .slice(0, spec.startsWith('@') ? 2 : 1)
+                .join('/'),
+        );
     }
   };
   visit(entry);
@@ -34,7 +42,10 @@ describe('the client library (coordd/client) loads no daemon-only code', () => {
     const outside = [...files].map((f) => relative(DIST, f)).filter((f) => !/^(client|schemas|jsonrpc)\//.test(f));
     expect(outside, 'modules outside client/, schemas/ and jsonrpc/').to.deep.equal([]);
     const allowed = new Set(['ws', 'zod', 'json-rpc-2.0']);
-    expect([...packages].filter((p) => !p.startsWith('node:') && !allowed.has(p)), 'packages besides ws, zod, json-rpc-2.0').to.deep.equal([]);
+    expect(
+      [...packages].filter((p) => !p.startsWith('node:') && !allowed.has(p)),
+      'packages besides ws, zod, json-rpc-2.0',
+    ).to.deep.equal([]);
   });
 
   it('a schema that imported config.ts again would be caught (the walker follows re-exports)', function () {

@@ -190,7 +190,8 @@ describe('coordination and router methods (in-process daemon on a virtual clock)
     it('counts a refused single signal as rejected, in coordination.metrics and in /metrics alike', async () => {
       const scrape = async (): Promise<{ cost: number; unknown: number }> => {
         const text = await daemon.metrics();
-        const value = (type: string): number => Number(new RegExp(`^coordd_signals_total\\{type="${type}",outcome="rejected"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+        const value = (type: string): number =>
+          Number(new RegExp(`^coordd_signals_total\\{type="${type}",outcome="rejected"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
         return { cost: value('cost'), unknown: value('unknown') };
       };
       const before = await c.request('coordination.metrics');
@@ -208,12 +209,14 @@ describe('coordination and router methods (in-process daemon on a virtual clock)
 
   describe('router.select', () => {
     it('chooses the best-scored agent with RIPPLE_COORDINATION', async () => {
-      await c.request('coordination.signal', { signals: [
-        { agentId: 'r-good', signalType: 'quality', value: 1 },
-        { agentId: 'r-good', signalType: 'load', value: 0 },
-        { agentId: 'r-bad', signalType: 'quality', value: 0 },
-        { agentId: 'r-bad', signalType: 'load', value: 1 },
-      ] });
+      await c.request('coordination.signal', {
+        signals: [
+          { agentId: 'r-good', signalType: 'quality', value: 1 },
+          { agentId: 'r-good', signalType: 'load', value: 0 },
+          { agentId: 'r-bad', signalType: 'quality', value: 0 },
+          { agentId: 'r-bad', signalType: 'load', value: 1 },
+        ],
+      });
       const r = await c.request('router.select', { candidates: ['r-good', 'r-bad'] });
       expect(r).to.deep.include({ agentId: 'r-good', strategy: 'RIPPLE_COORDINATION', fallback: false });
       expect(r.score).to.be.above(0.5);
@@ -249,7 +252,10 @@ describe('signal expiry and the sweeper (in-process daemon on a virtual clock, s
     const c = daemon.connect();
     await c.request('coordination.signal', { agentId: 'short', signalType: 'load', value: 0.9, ttlSeconds: 0.02 });
     await c.request('coordination.signal', { agentId: 'long', signalType: 'load', value: 0.9, ttlSeconds: 600 });
-    await daemon.advanceUntil(daemon.waitForLog((l) => l.msg === 'sweep' && (l.removedSignals as number) > 0), 'a sweep that removed signals');
+    await daemon.advanceUntil(
+      daemon.waitForLog((l) => l.msg === 'sweep' && (l.removedSignals as number) > 0),
+      'a sweep that removed signals',
+    );
     expect((await c.call('coordination.state', { agentId: 'short' })).error.code).to.equal(-32010);
     expect((await c.request('coordination.state', { agentId: 'long' })).signals).to.have.length(1);
     const m = await c.request('coordination.metrics');

@@ -117,7 +117,9 @@ describe('dashboard (/ui/) in a real browser', function () {
         const attempts = page.getByTestId('attempts').locator('li');
         await attempts.nth(1).waitFor();
         expect(await attempts.count()).to.equal(2);
-        expect(await attempts.nth(0).innerText()).to.contain('failed').and.contain('first attempt fails');
+        expect(await attempts.nth(0).innerText())
+          .to.contain('failed')
+          .and.contain('first attempt fails');
         expect(await attempts.nth(1).innerText()).to.contain('running');
         expect(await page.locator('.json').first().innerText()).to.contain('42');
 
@@ -150,7 +152,10 @@ describe('dashboard (/ui/) in a real browser', function () {
       expect(index.status).to.equal(200);
       expect(index.headers.get('content-type')).to.equal('text/html; charset=utf-8');
       const csp = index.headers.get('content-security-policy')!;
-      expect(csp).to.match(/default-src 'none'/).and.match(/script-src 'self' 'sha256-[A-Za-z0-9+/=]+';/).and.match(/connect-src 'self'/);
+      expect(csp)
+        .to.match(/default-src 'none'/)
+        .and.match(/script-src 'self' 'sha256-[A-Za-z0-9+/=]+';/)
+        .and.match(/connect-src 'self'/);
       expect(csp).to.not.match(/unsafe|\*|http/);
       const etag = index.headers.get('etag')!;
       expect((await fetch(`${daemon.httpUrl}/ui/`, { headers: { 'if-none-match': etag } })).status).to.equal(304);
@@ -158,7 +163,14 @@ describe('dashboard (/ui/) in a real browser', function () {
       expect((await fetch(`${daemon.httpUrl}/ui/vendor/uPlot.min.css`)).headers.get('content-type')).to.equal('text/css; charset=utf-8');
       const redirect = await fetch(`${daemon.httpUrl}/ui`, { redirect: 'manual' });
       expect([redirect.status, redirect.headers.get('location')]).to.deep.equal([301, '/ui/']);
-      for (const path of ['/ui/../package.json', '/ui/%2e%2e/package.json', '/ui/..%2fpackage.json', '/ui/js/..%2f..%2f..%2fpackage.json', '/ui/%00', '/ui/%E0%A4%A']) {
+      for (const path of [
+        '/ui/../package.json',
+        '/ui/%2e%2e/package.json',
+        '/ui/..%2fpackage.json',
+        '/ui/js/..%2f..%2f..%2fpackage.json',
+        '/ui/%00',
+        '/ui/%E0%A4%A',
+      ]) {
         const res = await fetch(`${daemon.httpUrl}${path}`);
         expect(res.status, path).to.be.oneOf([400, 404]);
         expect(await res.text(), path).to.not.contain('"name"');
@@ -194,7 +206,9 @@ describe('dashboard (/ui/) in a real browser', function () {
       const { taskId } = await client.assign({ type: 'waits.forever', requiredCapabilities: ['nobody-has-this'] });
       try {
         const viewer = await login(VIEWER);
-        expect(await viewer.getByTestId('role').innerText()).to.contain('viewer').and.contain('read-only');
+        expect(await viewer.getByTestId('role').innerText())
+          .to.contain('viewer')
+          .and.contain('read-only');
         await viewer.goto(`${daemon.httpUrl}/ui/#/tasks/${taskId}`);
         await viewer.locator('h2', { hasText: taskId }).waitFor();
         expect(await viewer.getByTestId('cancel').count()).to.equal(0);

@@ -16,7 +16,10 @@ describe('deploy/: Prometheus rules and Grafana dashboard against a fresh daemon
     const exposition = await (await fetch(`${daemon.httpUrl}/metrics`)).text();
     const uses = deployedMetricNames();
     expect(uses.size).to.be.above(30);
-    const missing = missingMetrics([...uses.keys()].filter((n) => !PROMETHEUS_SERIES.has(n)), exposition);
+    const missing = missingMetrics(
+      [...uses.keys()].filter((n) => !PROMETHEUS_SERIES.has(n)),
+      exposition,
+    );
     expect(missing.map((n) => `${n} (${uses.get(n)!.join(', ')})`)).to.deep.equal([]);
   });
 });

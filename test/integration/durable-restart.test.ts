@@ -101,7 +101,10 @@ describe('durable state across kill -9 (real daemon, real file)', function () {
         const t = await op2.waitTask(taskId, 20_000);
         expect(t.state, taskId).to.equal('COMPLETED');
         expect(t.result).to.deep.equal({ n: mine });
-        expect(t.attempts.filter((a) => a.outcome === 'completed'), `${taskId} completed once`).to.have.length(1);
+        expect(
+          t.attempts.filter((a) => a.outcome === 'completed'),
+          `${taskId} completed once`,
+        ).to.have.length(1);
       }
       for (const [taskId, result] of seenDone) {
         const t = await op2.getTask(taskId);
@@ -121,7 +124,14 @@ describe('durable state across kill -9 (real daemon, real file)', function () {
     let runs = 0;
     let release!: (v: unknown) => void;
     const gate = new Promise((r) => (release = r));
-    const worker = new AgentWorker({ url: daemon.url, agentId: 'llm-1', capabilities: ['llm'], capacity: 1, reconnect: FAST, handler: async () => (++runs, await gate, { text: 'ten minutes of thought' }) });
+    const worker = new AgentWorker({
+      url: daemon.url,
+      agentId: 'llm-1',
+      capabilities: ['llm'],
+      capacity: 1,
+      reconnect: FAST,
+      handler: async () => (++runs, await gate, { text: 'ten minutes of thought' }),
+    });
     workers.push(worker);
     await worker.start();
     const op = await operator(daemon.url);
@@ -145,7 +155,14 @@ describe('durable state across kill -9 (real daemon, real file)', function () {
     let runs = 0;
     let release!: (v: unknown) => void;
     const gate = new Promise((r) => (release = r));
-    const worker = new AgentWorker({ url: daemon.url, agentId: 'calm', capabilities: [], capacity: 1, reconnect: FAST, handler: async () => (++runs, await gate, 'kept') });
+    const worker = new AgentWorker({
+      url: daemon.url,
+      agentId: 'calm',
+      capabilities: [],
+      capacity: 1,
+      reconnect: FAST,
+      handler: async () => (++runs, await gate, 'kept'),
+    });
     workers.push(worker);
     await worker.start();
     const op = await operator(daemon.url);
@@ -164,7 +181,14 @@ describe('durable state across kill -9 (real daemon, real file)', function () {
   it('after the grace period the task is requeued with a new epoch and run again', async () => {
     daemon = await startDaemon(env({ COORDD_REATTACH_GRACE: '0.5' }));
     const port = String(daemon.port);
-    const first = new AgentWorker({ url: daemon.url, agentId: 'slow', capabilities: [], capacity: 1, reconnect: false, handler: () => new Promise(() => undefined) });
+    const first = new AgentWorker({
+      url: daemon.url,
+      agentId: 'slow',
+      capabilities: [],
+      capacity: 1,
+      reconnect: false,
+      handler: () => new Promise(() => undefined),
+    });
     workers.push(first);
     await first.start();
     const op = await operator(daemon.url);
@@ -177,7 +201,14 @@ describe('durable state across kill -9 (real daemon, real file)', function () {
     expect((await op2.getTask(taskId)).state).to.equal('IN_PROGRESS');
     await until(async () => (await op2.getTask(taskId)).state === 'PENDING', 'the requeue after the grace period');
     const epochs: number[] = [];
-    const second = new AgentWorker({ url: daemon.url, agentId: 'fresh', capabilities: [], capacity: 1, reconnect: false, handler: (t) => (epochs.push(t.epoch), 'again') });
+    const second = new AgentWorker({
+      url: daemon.url,
+      agentId: 'fresh',
+      capabilities: [],
+      capacity: 1,
+      reconnect: false,
+      handler: (t) => (epochs.push(t.epoch), 'again'),
+    });
     workers.push(second);
     await second.start();
     const done = await op2.waitTask(taskId, 10_000);
@@ -191,7 +222,10 @@ describe('durable state across kill -9 (real daemon, real file)', function () {
     const holder = new AgentWorker({ url: daemon.url, agentId: 'holder', capabilities: [], capacity: 1, reconnect: FAST, handler: () => null });
     workers.push(holder);
     await holder.start();
-    const before = (await holder.client.request('resource.acquire', { resource: 'db', mode: 'exclusive', ttlSeconds: 60 })) as { fencingToken: number; leaseId: string };
+    const before = (await holder.client.request('resource.acquire', { resource: 'db', mode: 'exclusive', ttlSeconds: 60 })) as {
+      fencingToken: number;
+      leaseId: string;
+    };
     await crash(daemon);
     daemon = await startDaemon(env({ COORDD_PORT: port }));
     const other = new AgentWorker({ url: daemon.url, agentId: 'other', capabilities: [], capacity: 1, reconnect: false, handler: () => null });
@@ -251,7 +285,18 @@ describe('durable state across kill -9 (real daemon, real file)', function () {
     const pids = ((await op2.request('pool.isolationReport', {})) as { agents: { pid?: number }[] }).agents.map((a) => a.pid);
     for (const pid of spawned.pids) expect(pids).to.not.include(pid);
     // The old workers saw their parent die (stdin closed) and exited.
-    await until(() => spawned.pids.every((pid) => { try { process.kill(pid, 0); return false; } catch { return true; } }), 'the old workers gone');
+    await until(
+      () =>
+        spawned.pids.every((pid) => {
+          try {
+            process.kill(pid, 0);
+            return false;
+          } catch {
+            return true;
+          }
+        }),
+      'the old workers gone',
+    );
   });
 
   it('pool.status names the store; memory is what tests get unless they choose a file', async () => {

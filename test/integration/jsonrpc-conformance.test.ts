@@ -71,7 +71,11 @@ describe('JSON-RPC 2.0 over a real WebSocket (spec §4–§7)', function () {
     expect(one).to.be.an('array').with.length(1);
     client.sendText('[1,2,3]');
     const three = await client.next();
-    expect(three.map((r: any) => [r.id, r.error.code])).to.deep.equal([[null, -32600], [null, -32600], [null, -32600]]);
+    expect(three.map((r: any) => [r.id, r.error.code])).to.deep.equal([
+      [null, -32600],
+      [null, -32600],
+      [null, -32600],
+    ]);
   });
 
   it('a mixed batch: results, an invalid object, an unknown method, notifications left out', async () => {
@@ -103,7 +107,14 @@ describe('JSON-RPC 2.0 over a real WebSocket (spec §4–§7)', function () {
   });
 
   it('refuses a batch over COORDD_MAX_BATCH with an array of one Invalid Request, running none of it', async () => {
-    client.send(Array.from({ length: 51 }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'coordination.signal', params: { agentId: `over-batch-${i}`, signalType: 'load', value: 0.5 } })));
+    client.send(
+      Array.from({ length: 51 }, (_, i) => ({
+        jsonrpc: '2.0',
+        id: i,
+        method: 'coordination.signal',
+        params: { agentId: `over-batch-${i}`, signalType: 'load', value: 0.5 },
+      })),
+    );
     const r = await client.next();
     expect(r).to.be.an('array').with.length(1);
     expect(r[0]).to.deep.include({ jsonrpc: '2.0', id: null });
@@ -136,7 +147,20 @@ describe('JSON-RPC 2.0 over a real WebSocket (spec §4–§7)', function () {
   });
 
   it('survives a flood of malformed input on many connections', async () => {
-    const garbage = ['', ' ', '{', ']', 'null', '[[]]', '[{}]', '{"jsonrpc":"2.0","id":{},"method":"x"}', '\u0000', '"\\ud800"', '1e999', '{"__proto__":{"x":1}}'];
+    const garbage = [
+      '',
+      ' ',
+      '{',
+      ']',
+      'null',
+      '[[]]',
+      '[{}]',
+      '{"jsonrpc":"2.0","id":{},"method":"x"}',
+      '\u0000',
+      '"\\ud800"',
+      '1e999',
+      '{"__proto__":{"x":1}}',
+    ];
     const clients = await Promise.all([1, 2, 3].map(() => TestClient.connect(daemon.url)));
     for (const c of clients) for (const g of garbage) c.sendText(g);
     for (const c of clients) {

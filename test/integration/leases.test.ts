@@ -52,7 +52,15 @@ describe('resource leases (in-process daemon on a virtual clock)', function () {
 
   before(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'coordd-leases-'));
-    writeFileSync(join(dir, 'tokens.json'), JSON.stringify({ tokens: [{ token: OPERATOR, role: 'operator' }, { token: AGENT, role: 'agent' }] }));
+    writeFileSync(
+      join(dir, 'tokens.json'),
+      JSON.stringify({
+        tokens: [
+          { token: OPERATOR, role: 'operator' },
+          { token: AGENT, role: 'agent' },
+        ],
+      }),
+    );
     writeFileSync(join(dir, 'coordd.yaml'), 'leases:\n  maxTtlSeconds: 120\n  maxWaitSeconds: 30\n');
     daemon = await startInProcess({ COORDD_TOKENS_FILE: join(dir, 'tokens.json'), COORDD_CONFIG: join(dir, 'coordd.yaml'), COORDD_LOG_LEVEL: 'debug' });
     op = daemon.connect(OPERATOR);
@@ -100,7 +108,14 @@ describe('resource leases (in-process daemon on a virtual clock)', function () {
     const granted = await waiting;
     expect(granted.fencingToken).to.be.greaterThan(held.fencingToken);
     const { events, stats } = await op.request('coordination.conflicts', { limit: 10 });
-    expect(events[0]).to.deep.include({ resource: 'cache', agentId: 'drop-b', kind: 'exclusive_held', resolution: 'resolved', leaseId: granted.leaseId, holderCount: 1 });
+    expect(events[0]).to.deep.include({
+      resource: 'cache',
+      agentId: 'drop-b',
+      kind: 'exclusive_held',
+      resolution: 'resolved',
+      leaseId: granted.leaseId,
+      holderCount: 1,
+    });
     expect(events[0].holders).to.deep.equal([{ agentId: 'drop-a', mode: 'exclusive', leaseId: held.leaseId }]);
     expect(events.some((e: any) => e.resource === 'db' && e.resolution === 'resolved')).to.equal(true);
     expect(stats).to.deep.include({ resolved: 2, escalated: 0, pending: 0, resolutionRate: 1 });
@@ -209,7 +224,15 @@ describe('resource lease limits and ownership errors (in-process daemon on a vir
 
   before(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'coordd-lease-limits-'));
-    writeFileSync(join(dir, 'tokens.json'), JSON.stringify({ tokens: [{ token: OPERATOR, role: 'operator' }, { token: AGENT, role: 'agent' }] }));
+    writeFileSync(
+      join(dir, 'tokens.json'),
+      JSON.stringify({
+        tokens: [
+          { token: OPERATOR, role: 'operator' },
+          { token: AGENT, role: 'agent' },
+        ],
+      }),
+    );
     writeFileSync(join(dir, 'coordd.yaml'), 'leases:\n  maxWaitersPerResource: 1\n  maxLeasesPerAgent: 2\n');
     daemon = await startInProcess({ COORDD_TOKENS_FILE: join(dir, 'tokens.json'), COORDD_CONFIG: join(dir, 'coordd.yaml') });
     op = daemon.connect(OPERATOR);
@@ -296,7 +319,10 @@ describe('resource leases of a removed agent (in-process daemon on a virtual clo
     await live.request('agent.register', { agentId: 'live', capabilities: [], capacity: 1 });
     const stopBeating = heartbeats(daemon, live);
     try {
-      const granted = await daemon.advanceUntil(live.request('resource.acquire', { resource: 'lock', mode: 'exclusive', ttlSeconds: 60, waitMs: 10_000 }), 'the lock granted');
+      const granted = await daemon.advanceUntil(
+        live.request('resource.acquire', { resource: 'lock', mode: 'exclusive', ttlSeconds: 60, waitMs: 10_000 }),
+        'the lock granted',
+      );
       expect(granted.fencingToken).to.be.greaterThan(held.fencingToken);
       expect((await silent.closed).code).to.equal(4002);
       const text = await daemon.metrics();
@@ -319,9 +345,16 @@ describe('resource leases of a removed agent (in-process daemon on a virtual clo
       expect(await queued(live, waiting, 'contended', 'silent-waiter')).to.equal(true);
       // The daemon closes the socket before it cancels the wait, so the LEASE_WAIT_CANCELLED reply
       // has nobody to go to: the close comes first and no reply ever does.
-      const first = await daemon.advanceUntil(Promise.race([waiting.then((reply) => ({ reply })), silent.closed.then((closed) => ({ closed }))]), 'silent-waiter removed');
+      const first = await daemon.advanceUntil(
+        Promise.race([waiting.then((reply) => ({ reply })), silent.closed.then((closed) => ({ closed }))]),
+        'silent-waiter removed',
+      );
       expect(first).to.deep.equal({ closed: { code: 4002, reason: 'missed heartbeats' } });
-      expect(await daemon.waitForLog((l) => l.msg === 'leases released: owner gone' && l.agentId === 'silent-waiter')).to.deep.include({ reason: 'removed', waits: 1, leases: 0 });
+      expect(await daemon.waitForLog((l) => l.msg === 'leases released: owner gone' && l.agentId === 'silent-waiter')).to.deep.include({
+        reason: 'removed',
+        waits: 1,
+        leases: 0,
+      });
       const listed = await live.request('resource.list', { resource: 'contended' });
       expect(listed.resources[0].waiters).to.deep.equal([]);
       expect(listed.resources[0].leases.map((l: any) => l.leaseId)).to.deep.equal([held.leaseId]);

@@ -167,7 +167,8 @@ describe('message routing with conversations (real daemon)', function () {
       expect(candidatesSeen).to.deep.equal([['bad-1', 'bad-2', 'good', 'mute'], ['bad-1', 'good', 'mute'], ['good']]);
       const metrics = await (await fetch(`${daemon.httpUrl}/metrics`)).text();
       expect(metrics).to.match(/coordd_circuit_breakers\{state="open"\} [2-9]/);
-      for (const outcome of ['error', 'disconnected', 'timeout']) expect(metrics).to.match(new RegExp(`coordd_route_attempts_total\\{outcome="${outcome}"\\} [1-9]`));
+      for (const outcome of ['error', 'disconnected', 'timeout'])
+        expect(metrics).to.match(new RegExp(`coordd_route_attempts_total\\{outcome="${outcome}"\\} [1-9]`));
     } finally {
       releaseTasks();
     }

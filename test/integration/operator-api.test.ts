@@ -107,7 +107,15 @@ describe('operator API (agent.*, task.retry, task.list filters, events.*) agains
     const b = await agent(daemon, { agentId: 'ops-b' });
     const list = await op.request('agent.list', { q: 'ops-' });
     expect(list.agents.map((x: any) => x.agentId)).to.deep.equal(['ops-a', 'ops-b']);
-    expect(list.agents[0]).to.deep.include({ state: 'IDLE', capabilities: ['echo', 'gpu'], capacity: 2, inFlight: 0, routingScore: 0.5, spawned: false, tags: [] });
+    expect(list.agents[0]).to.deep.include({
+      state: 'IDLE',
+      capabilities: ['echo', 'gpu'],
+      capacity: 2,
+      inFlight: 0,
+      routingScore: 0.5,
+      spawned: false,
+      tags: [],
+    });
     expect(list.agents[0].heartbeatAgeMs).to.be.a('number');
     expect(list.agents[0].contextWindowId).to.be.a('string');
     expect((await op.request('agent.list', { capability: 'gpu' })).agents.map((x: any) => x.agentId)).to.deep.equal(['ops-a']);
@@ -159,7 +167,13 @@ describe('operator API (agent.*, task.retry, task.list filters, events.*) agains
 
   it('retries a FAILED task (same id, attempts kept) and refuses a COMPLETED one; task.list filters find it', async () => {
     const a = await agent(daemon, { agentId: 'retry-a', capabilities: ['retry'] });
-    const t = await op.request('pool.assign', { type: 'flaky', requiredCapabilities: ['retry'], maxAttempts: 1, idempotencyKey: 'retry-key', traceId: 'retrytrace' });
+    const t = await op.request('pool.assign', {
+      type: 'flaky',
+      requiredCapabilities: ['retry'],
+      maxAttempts: 1,
+      idempotencyKey: 'retry-key',
+      traceId: 'retrytrace',
+    });
     const run1 = await nextOf(a, 'task.run');
     a.send({ jsonrpc: '2.0', id: run1.id, error: { code: -32000, message: 'nope' } });
     expect((await op.request('task.wait', { taskId: t.taskId, timeoutMs: 5000 })).state).to.equal('FAILED');
@@ -228,7 +242,9 @@ describe('operator API (agent.*, task.retry, task.list filters, events.*) agains
 
     expect(await watcher.request('events.unsubscribe', { subscriptionId })).to.deep.equal({ ok: true });
     expect((await filtered.call('events.unsubscribe', { subscriptionId })).error.code, "another connection's subscription").to.equal(-32036);
-    await op.request('pool.assign', { type: 'ev-kind', requiredCapabilities: ['ev'] }).then((x) => nextOf(a, 'task.run').then((r) => (a.send({ jsonrpc: '2.0', id: r.id, result: 2 }), x)));
+    await op
+      .request('pool.assign', { type: 'ev-kind', requiredCapabilities: ['ev'] })
+      .then((x) => nextOf(a, 'task.run').then((r) => (a.send({ jsonrpc: '2.0', id: r.id, result: 2 }), x)));
     expect((await nextEvent(filtered)).seq).to.equal(4);
     expect(await watcher.request('rpc.discover').then(() => watcher.buffered), 'no events after unsubscribe').to.equal(0);
     await watcher.close();
@@ -292,7 +308,10 @@ describe('events.subscribe and slow consumers (real daemon)', function () {
     }
     const line = await cutOff;
     expect(line.bufferedBytes).to.be.above(1048576);
-    expect(daemon.logs.filter((l) => l.msg === 'client is not reading; disconnecting'), 'only the slow one').to.have.length(1);
+    expect(
+      daemon.logs.filter((l) => l.msg === 'client is not reading; disconnecting'),
+      'only the slow one',
+    ).to.have.length(1);
     // The reader got every agent.state, in order, without gaps.
     const seqs: number[] = [];
     while (seqs.length < updates) seqs.push((await nextEvent(reader)).seq);
@@ -320,7 +339,10 @@ describe('agent.list and agent.remove with a spawned worker (real child process)
     expect(removed).to.deep.equal({ agentId: agentIds[0], removed: true, requeued: 0 });
     const stopped = await daemon.waitForLog((l) => l.msg === 'spawned worker stopped' || l.msg === 'spawned worker exited unexpectedly');
     expect(stopped).to.include({ msg: 'spawned worker stopped', pid: pids[0] });
-    expect(daemon.logs.some((l) => l.msg === 'replaced crashed worker'), 'not restarted').to.equal(false);
+    expect(
+      daemon.logs.some((l) => l.msg === 'replaced crashed worker'),
+      'not restarted',
+    ).to.equal(false);
     expect((await op.request('agent.list', {})).agents).to.deep.equal([]);
     await op.close();
     expect(await daemon.stop()).to.equal(0);

@@ -21,7 +21,12 @@ describe('the daemon process', () => {
     ['unknown strategy', { COORDD_ROUTER_STRATEGY: 'FASTEST' }, [], /COORDD_ROUTER_STRATEGY/],
     ['weight that is not a number', { ROUTING_WEIGHT_LOAD: 'heavy' }, [], /ROUTING_WEIGHT_LOAD.*number/],
     ['negative weight', { ROUTING_WEIGHT_COST: '-1' }, [], /ROUTING_WEIGHT_COST/],
-    ['all weights zero', Object.fromEntries(['LOAD', 'CAPACITY', 'QUALITY', 'COST', 'AVAILABILITY', 'LATENCY'].map((w) => [`ROUTING_WEIGHT_${w}`, '0'])), [], /ROUTING_WEIGHT/],
+    [
+      'all weights zero',
+      Object.fromEntries(['LOAD', 'CAPACITY', 'QUALITY', 'COST', 'AVAILABILITY', 'LATENCY'].map((w) => [`ROUTING_WEIGHT_${w}`, '0'])),
+      [],
+      /ROUTING_WEIGHT/,
+    ],
     ['non-boolean switch', { COORDINATION_ENABLE_REP: 'maybe' }, [], /COORDINATION_ENABLE_REP/],
     ['zero TTL', { COORDINATION_SIGNAL_TTL: '0' }, [], /COORDINATION_SIGNAL_TTL/],
     ['unknown log level', { COORDD_LOG_LEVEL: 'loud' }, [], /COORDD_LOG_LEVEL/],
@@ -57,7 +62,10 @@ describe('the daemon process', () => {
     for (const level of ['warn', 'error', 'silent']) {
       const d = await startDaemon({ COORDD_LOG_LEVEL: level });
       expect(d.port, level).to.be.above(0);
-      expect(d.logs.filter((l) => l.level === 'info').map((l) => l.msg), level).to.deep.equal(['listening']);
+      expect(
+        d.logs.filter((l) => l.level === 'info').map((l) => l.msg),
+        level,
+      ).to.deep.equal(['listening']);
       expect(await d.stop()).to.equal(0);
     }
   });
@@ -145,7 +153,10 @@ describe('the daemon process', () => {
     const first = await d.waitForLog(isSignalLine);
     const second = await d.waitForLog((l) => isSignalLine(l) && l !== first);
     const traceIds = [first.traceId, second.traceId];
-    for (const id of traceIds) expect(id).to.be.a('string').and.match(/^[\da-f]{32}$/);
+    for (const id of traceIds)
+      expect(id)
+        .to.be.a('string')
+        .and.match(/^[\da-f]{32}$/);
     expect(traceIds[0]).not.to.equal(traceIds[1]);
     await c.close();
     await d.stop();

@@ -9,7 +9,13 @@ describe('pool.scaling over real spawned workers', function () {
     const daemon = await startDaemon();
     const op = await TestClient.connect(daemon.url);
     try {
-      const policy = await op.request('pool.scaling.policy.set', { minAgents: 0, maxAgents: 3, targetUtilization: 0.7, template: 'echo', queueDepthPerAgent: 1 });
+      const policy = await op.request('pool.scaling.policy.set', {
+        minAgents: 0,
+        maxAgents: 3,
+        targetUtilization: 0.7,
+        template: 'echo',
+        queueDepthPerAgent: 1,
+      });
       expect(policy).to.deep.include({ minAgents: 0, maxAgents: 3, template: 'echo' });
       expect((await op.call('pool.scaling.policy.set', { minAgents: 5, maxAgents: 2 })).error.code).to.equal(-32602);
       expect((await op.call('pool.scaling.policy.set', { template: 'nope' })).error.code).to.equal(-32027);

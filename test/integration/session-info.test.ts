@@ -30,7 +30,8 @@ describe('session.info and the viewer role (in-process daemon)', function () {
     expect(Object.keys(roles).sort()).to.deep.equal(['agent', 'operator', 'viewer']);
     expect(roles.viewer).to.include.members(['session.info', 'pool.status', 'task.list', 'task.get', 'coordination.alerts', 'resource.list']);
     expect(roles.viewer).to.not.include.members(['task.cancel']);
-    for (const write of ['task.cancel', 'pool.assign', 'pool.spawn', 'pool.shutdown', 'agent.register', 'coordination.signal']) expect(roles.viewer).to.not.include(write);
+    for (const write of ['task.cancel', 'pool.assign', 'pool.spawn', 'pool.shutdown', 'agent.register', 'coordination.signal'])
+      expect(roles.viewer).to.not.include(write);
     expect(roles.operator).to.include.members(['task.cancel', 'pool.assign', 'pool.spawn']);
     expect(roles.agent).to.include('agent.register').and.not.include('task.list');
     expect(roles.viewer).to.deep.equal([...roles.viewer!].sort());

@@ -16,7 +16,9 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 function gone(pid: number): boolean {
   if (process.platform === 'linux') {
     try {
-      return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').startsWith('Z');
+      return readFileSync(`/proc/${pid}/stat`, 'utf8')
+        .replace(/^.*\) /s, '')
+        .startsWith('Z');
     } catch {
       return true;
     }

@@ -25,7 +25,11 @@ interface FaultReport {
 /** Run the fault child under `shell` setup (bash), or as `uid` when given; returns its report line. */
 async function child(dbPath: string, opts: { prelude?: string; uid?: number } = {}): Promise<FaultReport> {
   const cmd = `${opts.prelude ?? ''} exec "${process.execPath}" --import tsx "${CHILD}" "${dbPath}"`;
-  const { stdout } = await run('bash', ['-c', cmd], { cwd: ROOT, env: { ...process.env, HOME: tmpdir() }, ...(opts.uid === undefined ? {} : { uid: opts.uid, gid: opts.uid }) });
+  const { stdout } = await run('bash', ['-c', cmd], {
+    cwd: ROOT,
+    env: { ...process.env, HOME: tmpdir() },
+    ...(opts.uid === undefined ? {} : { uid: opts.uid, gid: opts.uid }),
+  });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as FaultReport;
 }
 
@@ -42,7 +46,8 @@ function reopen(path: string): { unfinished: number; integrity: string } {
 
 const isRoot = process.getuid?.() === 0;
 /** Whether the unprivileged user can read this checkout (not when it lives under a private home). */
-const nobodyCanRun = (): boolean => spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(CHILD)})`], { uid: 65534, gid: 65534 }).status === 0;
+const nobodyCanRun = (): boolean =>
+  spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(CHILD)})`], { uid: 65534, gid: 65534 }).status === 0;
 
 describe('SQLite store faults (real child processes, real files)', function () {
   this.timeout(60_000);
@@ -100,7 +105,21 @@ describe('SQLite store faults (real child processes, real files)', function () {
       const path = join(folder, 'ro.db');
       const seed = new SqliteDatabase(path);
       const store = new SqliteTaskStore(seed, { clock: systemClock });
-      store.insert({ taskId: 'kept', type: 't', payload: null, state: 'PENDING', priority: 0, epoch: 0, attempts: [], maxAttempts: 1, timeoutMs: 1000, requiredCapabilities: [], cancelRequested: false, createdAt: 0, traceId: 't' });
+      store.insert({
+        taskId: 'kept',
+        type: 't',
+        payload: null,
+        state: 'PENDING',
+        priority: 0,
+        epoch: 0,
+        attempts: [],
+        maxAttempts: 1,
+        timeoutMs: 1000,
+        requiredCapabilities: [],
+        cancelRequested: false,
+        createdAt: 0,
+        traceId: 't',
+      });
       seed.close();
       rmSync(`${path}-wal`, { force: true });
       rmSync(`${path}-shm`, { force: true });

@@ -53,7 +53,11 @@ describe('TLS: wss:// and https:// on one port (real daemon, certificate made in
 
   it('speaks no plain ws:// on that port', async () => {
     const ws = new WebSocket(`ws://127.0.0.1:${daemon.port}/rpc`, { headers: { authorization: `Bearer ${TOKEN}` } });
-    const [outcome] = await Promise.race([once(ws, 'error').then(() => ['error']), once(ws, 'close').then(() => ['close']), once(ws, 'open').then(() => ['open'])]);
+    const [outcome] = await Promise.race([
+      once(ws, 'error').then(() => ['error']),
+      once(ws, 'close').then(() => ['close']),
+      once(ws, 'open').then(() => ['open']),
+    ]);
     ws.terminate();
     expect(outcome).not.to.equal('open');
   });
@@ -88,11 +92,20 @@ describe('TLS: wss:// and https:// on one port (real daemon, certificate made in
     writeFileSync(garbage, 'not a pem file\n');
     const other = makeTestCertificate()!;
     const cases: [Record<string, string>, RegExp][] = [
-      [{ COORDD_TLS_CERT: join(cert!.dir, 'missing.pem'), COORDD_TLS_KEY: cert!.keyFile }, /^coordd: configuration error: COORDD_TLS_CERT: cannot read .*ENOENT/],
-      [{ COORDD_TLS_CERT: cert!.certFile, COORDD_TLS_KEY: join(cert!.dir, 'missing.pem') }, /^coordd: configuration error: COORDD_TLS_KEY: cannot read .*ENOENT/],
+      [
+        { COORDD_TLS_CERT: join(cert!.dir, 'missing.pem'), COORDD_TLS_KEY: cert!.keyFile },
+        /^coordd: configuration error: COORDD_TLS_CERT: cannot read .*ENOENT/,
+      ],
+      [
+        { COORDD_TLS_CERT: cert!.certFile, COORDD_TLS_KEY: join(cert!.dir, 'missing.pem') },
+        /^coordd: configuration error: COORDD_TLS_KEY: cannot read .*ENOENT/,
+      ],
       [{ COORDD_TLS_CERT: garbage, COORDD_TLS_KEY: cert!.keyFile }, /^coordd: configuration error: COORDD_TLS_CERT: .* holds no PEM certificate/],
       [{ COORDD_TLS_CERT: cert!.certFile, COORDD_TLS_KEY: garbage }, /^coordd: configuration error: COORDD_TLS_KEY: .* holds no unencrypted PEM private key/],
-      [{ COORDD_TLS_CERT: cert!.certFile, COORDD_TLS_KEY: other.keyFile }, /^coordd: configuration error: COORDD_TLS_KEY: .* is not the key of the certificate/],
+      [
+        { COORDD_TLS_CERT: cert!.certFile, COORDD_TLS_KEY: other.keyFile },
+        /^coordd: configuration error: COORDD_TLS_KEY: .* is not the key of the certificate/,
+      ],
       [{ COORDD_TLS_CERT: cert!.certFile }, /^coordd: configuration error: COORDD_TLS_KEY: must be set together with COORDD_TLS_CERT/],
       [{ COORDD_TLS_KEY: cert!.keyFile }, /^coordd: configuration error: COORDD_TLS_CERT: must be set together with COORDD_TLS_KEY/],
     ];

@@ -103,7 +103,11 @@ describe('value limits (issue 9 §1, real daemon)', function () {
 
   describe('what the daemon holds and sends', () => {
     it('pages task.list by bytes: hundreds of ~1 MiB payloads, every page sendable, nextCursor continues', async () => {
-      const daemon = await startDaemon({ COORDD_MAX_PAYLOAD: String(2 * 1024 * 1024), COORDD_MAX_VALUE_BYTES: String(2 * 1024 * 1024), COORDD_MAX_REPLY_BYTES: String(8 * 1024 * 1024) });
+      const daemon = await startDaemon({
+        COORDD_MAX_PAYLOAD: String(2 * 1024 * 1024),
+        COORDD_MAX_VALUE_BYTES: String(2 * 1024 * 1024),
+        COORDD_MAX_REPLY_BYTES: String(8 * 1024 * 1024),
+      });
       const op = await TestClient.connect(daemon.url);
       const big = 'p'.repeat(1024 * 1024);
       const count = 120;

@@ -66,7 +66,10 @@ export function poolHarness(options: Partial<PoolOptions> = {}, seed = 1, makeGa
   const router = new AgentRouter({ random, scores }, { enableRep: true, defaultStrategy: 'LEAST_LOADED' });
   const store = new MemoryTaskStore({ clock }, { retentionMs: 3_600_000, retentionCount: 100_000 });
   const gate = makeGate?.(clock);
-  const pool = new PoolService({ clock, ids: sequentialIds('t'), random, router, store, gate, observer }, { retryBaseDelayMs: 100, retryMaxDelayMs: 1000, ...options });
+  const pool = new PoolService(
+    { clock, ids: sequentialIds('t'), random, router, store, gate, observer },
+    { retryBaseDelayMs: 100, retryMaxDelayMs: 1000, ...options },
+  );
   let session = 0;
   const agents = new Map<string, FakeAgent>();
   const addAgent = (agentId: string, capacity = 1, capabilities: string[] = [], contextWindowId?: string): FakeAgent => {

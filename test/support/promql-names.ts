@@ -23,9 +23,7 @@ export function metricNames(expr: string): string[] {
     .replace(/\$\{[^}]*\}|\$\w+/g, ' ')
     .replace(/\b\d+(?:ms|s|m|h|d|w|y)\b/g, ' ')
     .replace(/(?<![\w:])(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?/gi, ' ');
-  const names = [...stripped.matchAll(/([a-zA-Z_:][\w:]*)(\s*\()?/g)]
-    .filter((m) => m[2] === undefined && !KEYWORDS.has(m[1]!.toLowerCase()))
-    .map((m) => m[1]!);
+  const names = [...stripped.matchAll(/([a-zA-Z_:][\w:]*)(\s*\()?/g)].filter((m) => m[2] === undefined && !KEYWORDS.has(m[1]!.toLowerCase())).map((m) => m[1]!);
   return [...new Set([...fromLabelValues, ...names])].sort();
 }
 
@@ -36,7 +34,9 @@ export function ranges(expr: string): { range: number; step?: number }[] {
     if (!m) throw new Error(`not a duration: ${d}`);
     return Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
   };
-  return [...expr.matchAll(/\[(\w+)(?::(\w+))?\]/g)].map((m) => (m[2] === undefined ? { range: seconds(m[1]!) } : { range: seconds(m[1]!), step: seconds(m[2]) }));
+  return [...expr.matchAll(/\[(\w+)(?::(\w+))?\]/g)].map((m) =>
+    m[2] === undefined ? { range: seconds(m[1]!) } : { range: seconds(m[1]!), step: seconds(m[2]) },
+  );
 }
 
 /** `# TYPE name type` lines of a Prometheus text exposition. */
@@ -90,7 +90,9 @@ export function loadDashboard(): any {
 export function dashboardExprs(dashboard: any): string[] {
   const panels = (list: any[]): any[] => list.flatMap((p) => [p, ...panels(p.panels ?? [])]);
   const targets = panels(dashboard.panels ?? []).flatMap((p) => (p.targets ?? []).map((t: any) => t.expr as string));
-  const variables = (dashboard.templating?.list ?? []).filter((v: any) => v.type === 'query').map((v: any) => (typeof v.query === 'string' ? v.query : v.query.query) as string);
+  const variables = (dashboard.templating?.list ?? [])
+    .filter((v: any) => v.type === 'query')
+    .map((v: any) => (typeof v.query === 'string' ? v.query : v.query.query) as string);
   return [...targets, ...variables];
 }
 

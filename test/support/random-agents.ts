@@ -25,7 +25,7 @@ export class Agenda {
   at(at: number, run: () => void): void {
     const h = this.heap;
     h.push({ at, seq: this.seq++, run });
-    for (let i = h.length - 1; i > 0; ) {
+    for (let i = h.length - 1; i > 0;) {
       const p = (i - 1) >> 1;
       if (!before(h[i]!, h[p]!)) break;
       [h[i], h[p]] = [h[p]!, h[i]!];
@@ -48,7 +48,7 @@ export class Agenda {
     const last = h.pop()!;
     if (h.length > 0) {
       h[0] = last;
-      for (let i = 0; ; ) {
+      for (let i = 0; ;) {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;
@@ -219,7 +219,14 @@ export class AgentFleet {
     const { capacity, capabilities } = agent;
     const old = agent.conn?.state === 'open' ? agent.conn.sessionId : undefined;
     this.note(`${old ? `takeover ${old}→` : 'register '}${conn.sessionId} ${agent.agentId} cap ${capacity} [${capabilities.join(',')}]`);
-    this.deps.pool.register({ agentId: agent.agentId, capacity, capabilities, channel: conn, sessionId: conn.sessionId, contextWindowId: `ctx-${agent.agentId}` });
+    this.deps.pool.register({
+      agentId: agent.agentId,
+      capacity,
+      capabilities,
+      channel: conn,
+      sessionId: conn.sessionId,
+      contextWindowId: `ctx-${agent.agentId}`,
+    });
     agent.conn = conn;
     agent.frozen = false;
     agent.lastBeat = this.deps.clock.now();
@@ -299,7 +306,8 @@ export class AgentFleet {
       const list = this.callsByTask.get(params.taskId) ?? [];
       list.push(call);
       this.callsByTask.set(params.taskId, list);
-      if (conn.state !== 'open') this.hooks.violation?.(`task.run ${params.taskId}#${params.epoch} sent on ${conn.state} connection ${conn.sessionId} of ${call.agentId}`);
+      if (conn.state !== 'open')
+        this.hooks.violation?.(`task.run ${params.taskId}#${params.epoch} sent on ${conn.state} connection ${conn.sessionId} of ${call.agentId}`);
       this.hooks.dispatched?.(call);
       if (conn.state === 'closed') {
         this.end(call, 'disconnected');

@@ -58,7 +58,10 @@ describe('one home per default', () => {
     const f = defaultFileConfig();
     const { firstFencingToken: _clockBased, ...leases } = DEFAULT_LEASE_OPTIONS;
     expect(leaseOptionsFromFile(f.leases)).to.deep.equal(leases);
-    expect(f.circuitBreaker).to.deep.equal({ failureThreshold: DEFAULT_BREAKER_OPTIONS.failureThreshold, cooldownSeconds: DEFAULT_BREAKER_OPTIONS.cooldownMs / 1000 });
+    expect(f.circuitBreaker).to.deep.equal({
+      failureThreshold: DEFAULT_BREAKER_OPTIONS.failureThreshold,
+      cooldownSeconds: DEFAULT_BREAKER_OPTIONS.cooldownMs / 1000,
+    });
     expect(f.routing).to.deep.equal({
       intentRules: [],
       supervisorCapability: DEFAULT_MESSAGE_ROUTING_OPTIONS.supervisorCapability,

@@ -23,7 +23,16 @@ describe('the configuration file (COORDD_CONFIG)', () => {
 
   it('reads YAML, filling what it leaves out with defaults', () => {
     const path = fileWith(
-      ['routing:', '  intentRules:', '    - capability: debugger', '      keywords: [stack trace, crash]', '    - capability: documentation', "      pattern: '\\bdocs?\\b'", 'alerts:', '  utilizationMin: 0.5'].join('\n'),
+      [
+        'routing:',
+        '  intentRules:',
+        '    - capability: debugger',
+        '      keywords: [stack trace, crash]',
+        '    - capability: documentation',
+        "      pattern: '\\bdocs?\\b'",
+        'alerts:',
+        '  utilizationMin: 0.5',
+      ].join('\n'),
     );
     const c = loadConfig({ COORDD_CONFIG: path });
     expect(c.configFile).to.equal(path);
@@ -47,7 +56,11 @@ describe('the configuration file (COORDD_CONFIG)', () => {
     ['a pattern that is not a regex', "routing: { intentRules: [ { capability: x, pattern: '(' } ] }", /intentRules\[0\]\.pattern.*regular expression/],
     ['a number where text belongs', 'routing: { supervisorCapability: 3 }', /routing\.supervisorCapability/],
     ['text that is not YAML', 'routing: [unclosed', /not valid YAML/],
-    ['utilization thresholds the wrong way round', 'alerts: { utilizationMin: 0.9, utilizationMax: 0.5 }', /alerts\.utilizationMin: utilizationMin must be below utilizationMax/],
+    [
+      'utilization thresholds the wrong way round',
+      'alerts: { utilizationMin: 0.9, utilizationMax: 0.5 }',
+      /alerts\.utilizationMin: utilizationMin must be below utilizationMax/,
+    ],
     ['a conversation cap above the total', 'conversations: { maxConversationBytes: 2000, maxTotalBytes: 1000 }', /conversations\.maxConversationBytes/],
   ];
   for (const [name, text, pattern] of bad) {

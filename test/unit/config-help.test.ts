@@ -6,7 +6,11 @@ describe('config help and redaction', () => {
     expect(redact('COORDD_TOKEN', 'abc')).to.equal(REDACTED);
     expect(redact('COORDD_TOKENS_FILE', '/etc/coordd/tokens.json')).to.equal('/etc/coordd/tokens.json');
     expect(redact('COORDD_STORE', 'rediss://user:hunter2@redis:6380/0')).to.equal(`rediss://user:${REDACTED}@redis:6380/0`);
-    expect(redact('COORDD_STORE', { kind: 'redis', url: 'redis://:pw@h:1/0', password: 'pw' })).to.deep.equal({ kind: 'redis', url: `redis://:${REDACTED}@h:1/0`, password: REDACTED });
+    expect(redact('COORDD_STORE', { kind: 'redis', url: 'redis://:pw@h:1/0', password: 'pw' })).to.deep.equal({
+      kind: 'redis',
+      url: `redis://:${REDACTED}@h:1/0`,
+      password: REDACTED,
+    });
     expect(redact('COORDD_PORT', 7420)).to.equal(7420);
     expect(redact('COORDD_TOKEN', undefined)).to.equal(undefined);
   });

@@ -37,11 +37,16 @@ describe('config: COORDD_STORE, COORDD_FSYNC and COORDD_REATTACH_GRACE', () => {
     for (const url of ['redis://127.0.0.1:6379', 'rediss://user:secret@cache:6380/0']) {
       expect(() => loadConfig({ COORDD_STORE: url })).to.throw(ConfigError, /^COORDD_STORE: cluster mode \(redis:\/\/…\) is not built yet/);
       // The URL may carry a password: it is not echoed.
-      expect(() => loadConfig({ COORDD_STORE: url })).to.throw(ConfigError).with.property('message').that.does.not.contain('secret');
+      expect(() => loadConfig({ COORDD_STORE: url }))
+        .to.throw(ConfigError)
+        .with.property('message')
+        .that.does.not.contain('secret');
     }
   });
 
   it('lists both settings in --help', () => {
-    expect(helpText()).to.match(/COORDD_STORE, --store  \(default: sqlite:\.\/data\/coordd\.db\)/).and.match(/COORDD_FSYNC, --fsync/);
+    expect(helpText())
+      .to.match(/COORDD_STORE, --store  \(default: sqlite:\.\/data\/coordd\.db\)/)
+      .and.match(/COORDD_FSYNC, --fsync/);
   });
 });

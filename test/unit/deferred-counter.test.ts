@@ -14,7 +14,9 @@ describe('DeferredCounter', () => {
     a.inc(2);
     b.inc();
     counter.labels('b').inc(10); // direct increments still count
-    expect(await registry.metrics()).to.include('x_total{kind="a"} 3').and.include('x_total{kind="b"} 11');
+    expect(await registry.metrics())
+      .to.include('x_total{kind="a"} 3')
+      .and.include('x_total{kind="b"} 11');
     a.inc();
     const values = (await counter.get()).values.map((v) => [v.labels.kind, v.value]).sort();
     expect(values).to.deep.equal([

@@ -43,22 +43,26 @@ function ruleNamed(name: string): PromRule {
 
 describe('PromQL metric name extraction (test support)', () => {
   it('finds metric names and nothing else', () => {
-    expect(metricNames('histogram_quantile(0.95, sum without (outcome) (rate(coordd_resource_wait_seconds_bucket{instance=~"$instance", le!="x"}[5m]))) > 5')).to.deep.equal([
-      'coordd_resource_wait_seconds_bucket',
-    ]);
-    expect(metricNames('avg_over_time((a_metric and (sum by (state) (b_metric) > 0) or c_metric)[5m:10s]) < 0.6 and on (job) count_over_time(d:recorded[1h]) >= 2e1')).to.deep.equal([
-      'a_metric',
-      'b_metric',
-      'c_metric',
-      'd:recorded',
-    ]);
+    expect(
+      metricNames('histogram_quantile(0.95, sum without (outcome) (rate(coordd_resource_wait_seconds_bucket{instance=~"$instance", le!="x"}[5m]))) > 5'),
+    ).to.deep.equal(['coordd_resource_wait_seconds_bucket']);
+    expect(
+      metricNames(
+        'avg_over_time((a_metric and (sum by (state) (b_metric) > 0) or c_metric)[5m:10s]) < 0.6 and on (job) count_over_time(d:recorded[1h]) >= 2e1',
+      ),
+    ).to.deep.equal(['a_metric', 'b_metric', 'c_metric', 'd:recorded']);
     expect(metricNames('1 - (x_total{state="FAILED"} / ignoring(state) group_left y_total offset 5m) < bool 0.95')).to.deep.equal(['x_total', 'y_total']);
     expect(metricNames('nodejs_eventloop_lag_p99_seconds{instance=~"${instance}"} * $__interval_ms')).to.deep.equal(['nodejs_eventloop_lag_p99_seconds']);
     expect(metricNames('label_values(coordd_ws_connections, instance)')).to.deep.equal(['coordd_ws_connections']);
   });
 
   it('reports a misspelt or unknown metric, and accepts histogram series of exported histograms', () => {
-    const exposition = ['# HELP coordd_pool_utilization x', '# TYPE coordd_pool_utilization gauge', '# TYPE coordd_task_run_seconds histogram', '# TYPE coordd_tasks_total counter'].join('\n');
+    const exposition = [
+      '# HELP coordd_pool_utilization x',
+      '# TYPE coordd_pool_utilization gauge',
+      '# TYPE coordd_task_run_seconds histogram',
+      '# TYPE coordd_tasks_total counter',
+    ].join('\n');
     expect(missingMetrics(metricNames('coordd_pool_utilisation > 0.95'), exposition)).to.deep.equal(['coordd_pool_utilisation']);
     expect(missingMetrics(['coordd_task_run_seconds_bucket', 'coordd_task_run_seconds_count', 'coordd_pool_utilization'], exposition)).to.deep.equal([]);
     expect(missingMetrics(['coordd_tasks_total_count', 'coordd_tasks'], exposition)).to.deep.equal(['coordd_tasks', 'coordd_tasks_total_count']);
@@ -112,14 +116,22 @@ describe('deploy/prometheus-rules.yml', () => {
   it('uses only metrics the daemon exports (or Prometheus` own series)', async () => {
     const exposition = await new Metrics().registry.metrics();
     const names = allRules().flatMap((r) => metricNames(r.expr));
-    expect(missingMetrics(names.filter((n) => !PROMETHEUS_SERIES.has(n)), exposition)).to.deep.equal([]);
+    expect(
+      missingMetrics(
+        names.filter((n) => !PROMETHEUS_SERIES.has(n)),
+        exposition,
+      ),
+    ).to.deep.equal([]);
     expect(names.filter((n) => PROMETHEUS_SERIES.has(n))).to.deep.equal(['up']);
   });
 
   it('passes promtool check and its unit tests (deploy/prometheus-rules.test.yml) when promtool is installed', function () {
     const deploy = fileURLToPath(new URL('../../deploy/', import.meta.url));
     if (spawnSync('promtool', ['--version']).error) this.skip();
-    for (const args of [['check', 'rules', 'prometheus-rules.yml'], ['test', 'rules', 'prometheus-rules.test.yml']]) {
+    for (const args of [
+      ['check', 'rules', 'prometheus-rules.yml'],
+      ['test', 'rules', 'prometheus-rules.test.yml'],
+    ]) {
       const run = spawnSync('promtool', args, { cwd: deploy, encoding: 'utf8' });
       expect(run.status, `promtool ${args.join(' ')}\n${run.stdout}${run.stderr}`).to.equal(0);
     }
@@ -133,7 +145,14 @@ describe('deploy/grafana/coordd-dashboard.json', () => {
   it('is an importable dashboard with a ${DS_PROMETHEUS} input that every panel and query uses', () => {
     expect(dashboard.schemaVersion).to.be.within(36, 41);
     expect(dashboard.uid).to.be.a('string');
-    expect(dashboard.__inputs).to.deep.include({ name: 'DS_PROMETHEUS', label: 'Prometheus', description: 'The Prometheus that scrapes coordd', type: 'datasource', pluginId: 'prometheus', pluginName: 'Prometheus' });
+    expect(dashboard.__inputs).to.deep.include({
+      name: 'DS_PROMETHEUS',
+      label: 'Prometheus',
+      description: 'The Prometheus that scrapes coordd',
+      type: 'datasource',
+      pluginId: 'prometheus',
+      pluginName: 'Prometheus',
+    });
     const ids = panels.map((p) => p.id);
     expect(new Set(ids).size, 'panel ids are unique').to.equal(ids.length);
     for (const p of panels.filter((p) => p.type !== 'row')) {
@@ -151,13 +170,21 @@ describe('deploy/grafana/coordd-dashboard.json', () => {
 
   it('charts every coordd metric and the process metrics asked for, and uses only exported metrics', async () => {
     const exposition = await new Metrics().registry.metrics();
-    const used = new Set(dashboardExprs(dashboard).flatMap(metricNames).map((n) => n.replace(/_(bucket|sum|count)$/, '')));
+    const used = new Set(
+      dashboardExprs(dashboard)
+        .flatMap(metricNames)
+        .map((n) => n.replace(/_(bucket|sum|count)$/, '')),
+    );
     // A deprecated name (kept one release for old dashboards) is not charted.
     const deprecated = new Set([...exposition.matchAll(/^# HELP (\S+) DEPRECATED/gm)].map((m) => m[1]!));
     expect([...deprecated]).to.deep.equal(['coordd_pool_utilization']);
     const coordd = [...exportedTypes(exposition).keys()].filter((n) => n.startsWith('coordd_') && !deprecated.has(n));
-    expect(coordd.filter((n) => !used.has(n)), 'coordd metrics not on the dashboard').to.deep.equal([]);
-    for (const n of ['process_resident_memory_bytes', 'process_cpu_seconds_total', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_p99_seconds']) expect(used, n).to.include(n);
+    expect(
+      coordd.filter((n) => !used.has(n)),
+      'coordd metrics not on the dashboard',
+    ).to.deep.equal([]);
+    for (const n of ['process_resident_memory_bytes', 'process_cpu_seconds_total', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_p99_seconds'])
+      expect(used, n).to.include(n);
     expect(missingMetrics(dashboardExprs(dashboard).flatMap(metricNames), exposition)).to.deep.equal([]);
   });
 });

@@ -9,7 +9,10 @@ describe('error catalogue', () => {
 
   it('documents every catalogued error with its code and message', () => {
     for (const [name, e] of Object.entries(ErrorCatalogue)) {
-      expect(rows.find((r) => r.name === name), `${name} missing from docs/errors.md`).to.deep.equal({ name, code: e.code, message: e.message });
+      expect(
+        rows.find((r) => r.name === name),
+        `${name} missing from docs/errors.md`,
+      ).to.deep.equal({ name, code: e.code, message: e.message });
     }
   });
 

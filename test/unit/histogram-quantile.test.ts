@@ -20,7 +20,17 @@ describe('histogramQuantile', () => {
   });
 
   it('answers the highest finite bound for ranks in +Inf, and 0 with no observations', () => {
-    expect(histogramQuantile(0.99, [{ le: 1, count: 1 }, { le: Number.POSITIVE_INFINITY, count: 5 }])).to.equal(1);
-    expect(histogramQuantile(0.5, [{ le: 1, count: 0 }, { le: Number.POSITIVE_INFINITY, count: 0 }])).to.equal(0);
+    expect(
+      histogramQuantile(0.99, [
+        { le: 1, count: 1 },
+        { le: Number.POSITIVE_INFINITY, count: 5 },
+      ]),
+    ).to.equal(1);
+    expect(
+      histogramQuantile(0.5, [
+        { le: 1, count: 0 },
+        { le: Number.POSITIVE_INFINITY, count: 0 },
+      ]),
+    ).to.equal(0);
   });
 });

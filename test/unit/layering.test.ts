@@ -21,30 +21,74 @@ const CONFIG = /(^|\/)config(-file)?\.js$|^yaml$/;
 const TOP = /\/(daemon|main)\.js$/;
 const either = (...res: RegExp[]): RegExp => new RegExp(res.map((r) => r.source).join('|'));
 const RULES: { layer: string; forbidden: RegExp; why: string }[] = [
-  { layer: 'coordination', forbidden: either(/\/(rpc|transport|api|observability|pool|wiring|spawn|stores)\//, TOP, IO, CONFIG), why: 'domain stays free of protocol and I/O' },
-  { layer: 'resources', forbidden: either(/\/(rpc|transport|api|observability|pool|coordination|routing|stores|wiring|spawn)\//, TOP, IO, CONFIG), why: 'domain stays free of protocol and I/O' },
-  { layer: 'routing', forbidden: either(/\/(rpc|transport|api|observability|pool|wiring|spawn|stores)\//, TOP, IO, CONFIG), why: 'domain stays free of protocol and I/O' },
-  { layer: 'messaging', forbidden: either(/\/(rpc|transport|api|observability|wiring|spawn|stores)\//, TOP, IO, CONFIG), why: 'domain stays free of protocol and I/O' },
-  { layer: 'conversations', forbidden: either(/\/(rpc|transport|api|observability|pool|routing|messaging|stores|wiring|spawn)\//, TOP, IO, CONFIG), why: 'a store knows nothing but its data' },
+  {
+    layer: 'coordination',
+    forbidden: either(/\/(rpc|transport|api|observability|pool|wiring|spawn|stores)\//, TOP, IO, CONFIG),
+    why: 'domain stays free of protocol and I/O',
+  },
+  {
+    layer: 'resources',
+    forbidden: either(/\/(rpc|transport|api|observability|pool|coordination|routing|stores|wiring|spawn)\//, TOP, IO, CONFIG),
+    why: 'domain stays free of protocol and I/O',
+  },
+  {
+    layer: 'routing',
+    forbidden: either(/\/(rpc|transport|api|observability|pool|wiring|spawn|stores)\//, TOP, IO, CONFIG),
+    why: 'domain stays free of protocol and I/O',
+  },
+  {
+    layer: 'messaging',
+    forbidden: either(/\/(rpc|transport|api|observability|wiring|spawn|stores)\//, TOP, IO, CONFIG),
+    why: 'domain stays free of protocol and I/O',
+  },
+  {
+    layer: 'conversations',
+    forbidden: either(/\/(rpc|transport|api|observability|pool|routing|messaging|stores|wiring|spawn)\//, TOP, IO, CONFIG),
+    why: 'a store knows nothing but its data',
+  },
   {
     layer: 'alerts',
     // The one pure function it shares with the metrics: PromQL's histogram_quantile, so both estimate alike.
     forbidden: either(/\/(rpc|transport|api|pool|routing|coordination|wiring|spawn|stores)\/|\/observability\/(?!histogram-quantile\.js$)/, TOP, IO, CONFIG),
     why: 'alerts are domain: fed numbers, no protocol, I/O or other domain',
   },
-  { layer: 'stores', forbidden: either(/\/(rpc|transport|api|observability|routing|messaging|coordination|wiring|spawn)\//, TOP, /^(ws|pino|prom-client)$/, CONFIG), why: 'stores persist domain records and know no protocol' },
-  { layer: 'pool', forbidden: either(/\/(stores|rpc|transport|api|observability|wiring|spawn)\//, TOP, IO, CONFIG), why: 'the pool sees stores only through its TaskStore interface, and knows no protocol' },
+  {
+    layer: 'stores',
+    forbidden: either(/\/(rpc|transport|api|observability|routing|messaging|coordination|wiring|spawn)\//, TOP, /^(ws|pino|prom-client)$/, CONFIG),
+    why: 'stores persist domain records and know no protocol',
+  },
+  {
+    layer: 'pool',
+    forbidden: either(/\/(stores|rpc|transport|api|observability|wiring|spawn)\//, TOP, IO, CONFIG),
+    why: 'the pool sees stores only through its TaskStore interface, and knows no protocol',
+  },
   {
     layer: 'spawn',
     forbidden: either(/\/(rpc|transport|api|observability|coordination|routing|messaging|stores|wiring)\//, TOP, IO),
     why: 'the spawner starts processes and knows no protocol; worker control drains a pool agent before stopping its process',
   },
   { layer: 'rpc', forbidden: either(/\/(coordination|routing|pool|transport|api|wiring|stores|spawn)\//, TOP, CONFIG), why: 'the RPC engine knows no domain' },
-  { layer: 'transport', forbidden: either(/\/(coordination|routing|pool|rpc|api|wiring|stores|spawn)\//, TOP), why: 'transport knows no domain and no JSON-RPC' },
-  { layer: 'schemas', forbidden: /^\.\.\/|^(ws|pino|prom-client|better-sqlite3|redis|yaml|json-rpc-2\.0)$/, why: 'schemas are the base layer: shared names, nothing below them' },
+  {
+    layer: 'transport',
+    forbidden: either(/\/(coordination|routing|pool|rpc|api|wiring|stores|spawn)\//, TOP),
+    why: 'transport knows no domain and no JSON-RPC',
+  },
+  {
+    layer: 'schemas',
+    forbidden: /^\.\.\/|^(ws|pino|prom-client|better-sqlite3|redis|yaml|json-rpc-2\.0)$/,
+    why: 'schemas are the base layer: shared names, nothing below them',
+  },
   { layer: 'time', forbidden: /^\.\.\//, why: 'the clock depends on nothing' },
-  { layer: 'observability', forbidden: either(/\/(coordination|routing|pool|messaging|resources|alerts|rpc|transport|api|wiring|stores|spawn)\//, TOP, CONFIG), why: 'metrics and logs know no domain; wiring feeds them' },
-  { layer: 'api', forbidden: either(/\/(transport|stores)\//, TOP, /^(ws|pino|prom-client|better-sqlite3|redis|yaml)$/), why: 'api files register calls on the engine; they reach no socket or store' },
+  {
+    layer: 'observability',
+    forbidden: either(/\/(coordination|routing|pool|messaging|resources|alerts|rpc|transport|api|wiring|stores|spawn)\//, TOP, CONFIG),
+    why: 'metrics and logs know no domain; wiring feeds them',
+  },
+  {
+    layer: 'api',
+    forbidden: either(/\/(transport|stores)\//, TOP, /^(ws|pino|prom-client|better-sqlite3|redis|yaml)$/),
+    why: 'api files register calls on the engine; they reach no socket or store',
+  },
   {
     layer: 'wiring',
     forbidden: either(/\/transport\/(?!transport\.js$|outbox\.js$|auth\.js$|ws-transport\.js$)/, TOP),
@@ -55,10 +99,18 @@ const RULES: { layer: string; forbidden: RegExp; why: string }[] = [
     forbidden: /^\.\.\/(?!schemas\/|jsonrpc\/)|^(yaml|pino|prom-client|better-sqlite3|redis|lru-cache)$/,
     why: 'coordd/client ships to agents: shared schemas and the shared pending-request table only, never daemon code or the config parser',
   },
-  { layer: 'jsonrpc', forbidden: /^\.\.?\/(?!pending-requests\.js$)/, why: 'the pending-request table is shared by the daemon and the client library: it imports nothing of coordd' },
+  {
+    layer: 'jsonrpc',
+    forbidden: /^\.\.?\/(?!pending-requests\.js$)/,
+    why: 'the pending-request table is shared by the daemon and the client library: it imports nothing of coordd',
+  },
   { layer: 'workers', forbidden: /^\.\.\/(?!client\/)/, why: 'a worker is an agent: it uses coordd/client only' },
   { layer: 'bin', forbidden: /^\.\.\/(?!main\.js$|cli\/index\.js$)/, why: 'the executable only starts the daemon (main) or the CLI' },
-  { layer: 'cli', forbidden: either(/\/(coordination|routing|pool|messaging|resources|alerts|conversations|rpc|transport|api|wiring|stores|spawn)\//, TOP), why: 'the CLI is a client of the daemon' },
+  {
+    layer: 'cli',
+    forbidden: either(/\/(coordination|routing|pool|messaging|resources|alerts|conversations|rpc|transport|api|wiring|stores|spawn)\//, TOP),
+    why: 'the CLI is a client of the daemon',
+  },
 ];
 
 describe('layering', () => {
@@ -92,7 +144,8 @@ describe('layering', () => {
           .split('\n')
           .forEach((line, i) => {
             if (/^\s*(\/\/|\*)/.test(line)) return;
-            if (/Date\.now\(\)|new Date\(\)|Math\.random\(\)|performance\.now\(\)|(?<![.\w])(setTimeout|setInterval|setImmediate)\(/.test(line)) offenders.push(`${relative(SRC, file)}:${i + 1}`);
+            if (/Date\.now\(\)|new Date\(\)|Math\.random\(\)|performance\.now\(\)|(?<![.\w])(setTimeout|setInterval|setImmediate)\(/.test(line))
+              offenders.push(`${relative(SRC, file)}:${i + 1}`);
           });
       }
     }

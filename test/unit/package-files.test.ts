@@ -20,9 +20,14 @@ describe('the published package', () => {
     const links = [...new Set([...readme.matchAll(/\]\(([^)#:\s]+)(?:#[^)]*)?\)/g)].map((m) => m[1]!))];
     expect(links).to.include('examples/operator.ts');
     for (const link of links) expect(existsSync(`${ROOT}${link}`), `README links to a missing ${link}`).to.equal(true);
-    const [packed] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' })) as [{ files: { path: string }[] }];
+    const [packed] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' })) as [
+      { files: { path: string }[] },
+    ];
     const shipped = new Set(packed.files.map((f) => f.path));
-    expect(links.filter((l) => !shipped.has(l)), 'linked from README but not in the package').to.deep.equal([]);
+    expect(
+      links.filter((l) => !shipped.has(l)),
+      'linked from README but not in the package',
+    ).to.deep.equal([]);
     expect(shipped.has('LICENSE')).to.equal(true);
   });
 });

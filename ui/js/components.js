@@ -22,7 +22,10 @@ export function Bar({ value, max, label }) {
   useEffect(() => {
     if (ref.current) ref.current.style.width = `${(ratio * 100).toFixed(1)}%`;
   }, [ratio]);
-  return html`<div class="bar" title=${label}><div class=${ratio >= 1 ? 'fill full' : 'fill'} ref=${ref}></div><span>${label}</span></div>`;
+  return html`<div class="bar" title=${label}>
+    <div class=${ratio >= 1 ? 'fill full' : 'fill'} ref=${ref}></div>
+    <span>${label}</span>
+  </div>`;
 }
 
 /** Daemon timestamps are epoch milliseconds. */

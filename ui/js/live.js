@@ -4,7 +4,15 @@
 import { isMissing } from './rpc.js';
 
 const HISTORY = 300;
-const TOPIC_OF = { 'agent.joined': 'agents', 'agent.left': 'agents', 'agent.state': 'agents', 'task.created': 'tasks', 'task.state': 'tasks', 'alert.raised': 'alerts', 'alert.cleared': 'alerts' };
+const TOPIC_OF = {
+  'agent.joined': 'agents',
+  'agent.left': 'agents',
+  'agent.state': 'agents',
+  'task.created': 'tasks',
+  'task.state': 'tasks',
+  'alert.raised': 'alerts',
+  'alert.cleared': 'alerts',
+};
 
 export class Live {
   constructor(rpc, session) {

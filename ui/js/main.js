@@ -118,7 +118,7 @@ async function boot(root, error) {
       sessionStorage.setItem(TOKEN_KEY, t);
       boot(root, 'That token was refused.');
     };
-    render(html`<${Login} error=${token ? error ?? err.message : undefined} onLogin=${onLogin} />`, root);
+    render(html`<${Login} error=${token ? (error ?? err.message) : undefined} onLogin=${onLogin} />`, root);
   }
 }
 

@@ -24,7 +24,8 @@ const list: Command = {
     const v = ctx.values;
     const params: NonNullable<MethodParams<'agent.list'>> = {};
     if (v.state !== undefined) {
-      if (!(AGENT_STATES as readonly string[]).includes(v.state as string)) throw new UsageError(`--state must be one of ${AGENT_STATES.join(', ')} (got "${String(v.state)}")`, this.name);
+      if (!(AGENT_STATES as readonly string[]).includes(v.state as string))
+        throw new UsageError(`--state must be one of ${AGENT_STATES.join(', ')} (got "${String(v.state)}")`, this.name);
       params.state = v.state as AgentState;
     }
     if (v.capability) params.capability = v.capability as string;
@@ -83,7 +84,10 @@ function agentDetail(a: MethodResult<'agent.get'>): string {
     ['spawned', a.spawned ? `yes${a.template ? ` (template ${a.template})` : ''}` : 'no'],
     ['heartbeat', `${duration(a.heartbeatAgeMs)} ago`],
     ['routing score', a.routingScore.toFixed(3)],
-    ['overload', `${a.overload.willOverload ? 'PREDICTED' : 'no'} (load ${a.overload.predictedLoad.toFixed(2)}, confidence ${a.overload.confidence.toFixed(2)})`],
+    [
+      'overload',
+      `${a.overload.willOverload ? 'PREDICTED' : 'no'} (load ${a.overload.predictedLoad.toFixed(2)}, confidence ${a.overload.confidence.toFixed(2)})`,
+    ],
     ['breaker', a.breaker.state],
     ['attempts', `${a.completed} completed, ${a.failed} failed`],
     ['latency', `mean ${ms(a.latencyMs.mean)}, p95 ${ms(a.latencyMs.p95)}`],

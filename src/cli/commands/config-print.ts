@@ -14,7 +14,7 @@ export const configPrintCommand: Command = {
   name: 'config print',
   summary: 'Every setting the daemon would run with here: value, and where it came from (default, env, flag, file). Secrets are redacted.',
   notes: [
-    'It reads this shell\'s environment and accepts every daemon flag (coordd config print --port 9000),',
+    "It reads this shell's environment and accepts every daemon flag (coordd config print --port 9000),",
     'so it shows what `coordd` started the same way would use; a bad value exits 2 as the daemon would.',
   ],
   options: { output: CONNECTION_OPTIONS.output!, help: CONNECTION_OPTIONS.help!, ...daemonFlags },
@@ -35,7 +35,13 @@ export const configPrintCommand: Command = {
       throw err;
     }
     if (format === 'json') ctx.out(json(rows.map(({ name, value, source }) => ({ name, value: value ?? null, source }))));
-    else ctx.out(table(['SETTING', 'VALUE', 'SOURCE'], rows.map((r) => [r.name, r.value === undefined ? '-' : cell(r.value, 70), r.source])));
+    else
+      ctx.out(
+        table(
+          ['SETTING', 'VALUE', 'SOURCE'],
+          rows.map((r) => [r.name, r.value === undefined ? '-' : cell(r.value, 70), r.source]),
+        ),
+      );
     return EXIT.OK;
   },
 };

@@ -14,7 +14,7 @@ export const submitCommand: Command = {
     agent: { type: 'string', placeholder: 'ID', description: 'prefer this agent' },
     priority: { type: 'string', placeholder: 'N', description: 'higher runs first', defaultText: '0' },
     'idempotency-key': { type: 'string', placeholder: 'KEY', description: 'submitting the same key again returns the first task' },
-    'task-timeout': { type: 'string', placeholder: 'SECONDS', description: "time per attempt", defaultText: "the daemon's COORDD_TASK_TIMEOUT" },
+    'task-timeout': { type: 'string', placeholder: 'SECONDS', description: 'time per attempt', defaultText: "the daemon's COORDD_TASK_TIMEOUT" },
     'max-attempts': { type: 'string', placeholder: 'N', description: 'attempts before the task FAILS', defaultText: "the daemon's COORDD_TASK_MAX_ATTEMPTS" },
     wait: { type: 'boolean', description: 'wait until the task ends and print its record (state changes go to stderr)' },
     'wait-timeout': { type: 'string', placeholder: 'SECONDS', description: 'give up waiting after this long (exit 1); 0 waits for ever', defaultText: '0' },
@@ -48,7 +48,8 @@ export const submitCommand: Command = {
       ...(v['max-attempts'] !== undefined ? { maxAttempts: intOption(v, 'max-attempts', name, 1) } : {}),
       ...(v.wait ? { subscribe: true } : {}),
     };
-    if (params.priority !== undefined && !Number.isInteger(params.priority)) throw new UsageError(`--priority must be a whole number (got "${String(v.priority)}")`, name);
+    if (params.priority !== undefined && !Number.isInteger(params.priority))
+      throw new UsageError(`--priority must be a whole number (got "${String(v.priority)}")`, name);
     return withClient(ctx, name, async (client) => {
       if (v.wait) {
         client.handle('task.updated', (update) => {
@@ -58,7 +59,11 @@ export const submitCommand: Command = {
       }
       const assigned = await call('pool.assign', () => client.request('pool.assign', params));
       if (!v.wait) {
-        ctx.out(format === 'json' ? json(assigned) : `${assigned.taskId} ${assigned.state}${assigned.agentId ? ` on ${assigned.agentId}` : ''}${assigned.deduplicated ? ' (existing task: same idempotency key)' : ''}`);
+        ctx.out(
+          format === 'json'
+            ? json(assigned)
+            : `${assigned.taskId} ${assigned.state}${assigned.agentId ? ` on ${assigned.agentId}` : ''}${assigned.deduplicated ? ' (existing task: same idempotency key)' : ''}`,
+        );
         return EXIT.OK;
       }
       const done = await waitForTask(client, assigned.taskId, limitS * 1000);

@@ -7,7 +7,6 @@ import { eventLine, subscribeEvents, type PoolEvent } from '../events.js';
 import { json } from '../output.js';
 import { exitFor, taskDetail, taskTable, waitForTask } from '../task-view.js';
 
-
 const list: Command = {
   name: 'tasks list',
   summary: 'Tasks, newest first (task.list), filtered and paged.',
@@ -26,7 +25,8 @@ const list: Command = {
     if (ctx.positionals.length) throw new UsageError(`unexpected argument "${ctx.positionals[0]}"`, this.name);
     const v = ctx.values;
     const state = v.state as string | undefined;
-    if (state !== undefined && !(TASK_STATES as readonly string[]).includes(state)) throw new UsageError(`--state must be one of ${TASK_STATES.join(', ')} (got "${state}")`, this.name);
+    if (state !== undefined && !(TASK_STATES as readonly string[]).includes(state))
+      throw new UsageError(`--state must be one of ${TASK_STATES.join(', ')} (got "${state}")`, this.name);
     const limit = intOption(v, 'limit', this.name, 1);
     const params: MethodParams<'task.list'> = {};
     if (state !== undefined) params.state = state as TaskState;
@@ -74,7 +74,9 @@ const cancel: Command = {
     const taskId = onePositional(ctx, 'the task id', this.name);
     return withClient(ctx, this.name, async (client) => {
       const reply = await call('task.cancel', () => client.request('task.cancel', { taskId }));
-      ctx.out(format === 'json' ? json(reply) : `${reply.taskId} ${reply.state}${reply.cancelRequested && reply.state !== 'CANCELLED' ? ' (cancel requested)' : ''}`);
+      ctx.out(
+        format === 'json' ? json(reply) : `${reply.taskId} ${reply.state}${reply.cancelRequested && reply.state !== 'CANCELLED' ? ' (cancel requested)' : ''}`,
+      );
       return EXIT.OK;
     });
   },

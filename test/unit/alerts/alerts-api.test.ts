@@ -7,7 +7,13 @@ import type { ActiveAlert } from '../../../src/schemas/alerts.js';
 import type { Role } from '../../../src/schemas/method.js';
 import { memorySession, recordingLog } from '../../support/in-memory-session.js';
 
-const ALERT: ActiveAlert = { alert: 'utilization_low', startedAt: 1_700_000_000_000, value: 0.2, threshold: 0.6, message: 'pool utilization 20.0% is below 60.0%' };
+const ALERT: ActiveAlert = {
+  alert: 'utilization_low',
+  startedAt: 1_700_000_000_000,
+  value: 0.2,
+  threshold: 0.6,
+  message: 'pool utilization 20.0% is below 60.0%',
+};
 
 function setup() {
   const engine = new RpcEngine({ log: recordingLog() }, { maxBatch: 10, validateResults: true });
@@ -17,7 +23,8 @@ function setup() {
   const connect = (id: string, role: Role = 'operator') => {
     const { session, sent } = memorySession(role);
     const s = { ...session, id };
-    const call = async (params?: object) => JSON.parse((await engine.handleText(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'coordination.alerts', params }), s))!);
+    const call = async (params?: object) =>
+      JSON.parse((await engine.handleText(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'coordination.alerts', params }), s))!);
     return { session: s, sent, call, frames: () => sent.map((t) => JSON.parse(t)) };
   };
   return { subscribers, connect };
@@ -30,7 +37,13 @@ describe('coordination.alerts', () => {
     const r = (await op.call()).result;
     expect(r.active).to.deep.equal([ALERT]);
     expect(r.thresholds).to.deep.equal(defaultFileConfig().alerts);
-    expect(r.thresholds).to.deep.include({ utilizationMin: 0.6, utilizationMax: 0.95, overheadMax: 0.05, completionRateMin: 0.95, conflictResolutionMaxSeconds: 5 });
+    expect(r.thresholds).to.deep.include({
+      utilizationMin: 0.6,
+      utilizationMax: 0.95,
+      overheadMax: 0.05,
+      completionRateMin: 0.95,
+      conflictResolutionMaxSeconds: 5,
+    });
     expect(r.subscribed).to.equal(false);
   });
 

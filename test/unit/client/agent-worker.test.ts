@@ -190,14 +190,24 @@ describe('client/AgentWorker', () => {
   });
 
   it('keeps an outcome finished while disconnected and reports it once the daemon reattaches it; drops what the daemon drops', async () => {
-    const gates = new Map([['f1', deferred<string>()], ['f2', deferred<string>()]]);
+    const gates = new Map([
+      ['f1', deferred<string>()],
+      ['f2', deferred<string>()],
+    ]);
     const first = await start({ handler: (t) => gates.get(t.taskId)!.promise });
     await first.next('agent.register');
     void first.request('task.run', task('f1'));
     void first.request('task.run', task('f2'));
     await flush(first);
     daemon.handle('agent.register', () => ({
-      result: { agentId: 'agent-1', contextWindowId: 'ctx-1', heartbeatIntervalMs: 10, leaseTtlMs: 30, reattached: [{ taskId: 'f1', epoch: 1 }], dropped: [{ taskId: 'f2', epoch: 1 }] },
+      result: {
+        agentId: 'agent-1',
+        contextWindowId: 'ctx-1',
+        heartbeatIntervalMs: 10,
+        leaseTtlMs: 30,
+        reattached: [{ taskId: 'f1', epoch: 1 }],
+        dropped: [{ taskId: 'f2', epoch: 1 }],
+      },
     }));
     daemon.handle('task.report', () => ({ result: { accepted: true } }));
     const reregistered = once(worker!, 'registered');
@@ -213,7 +223,10 @@ describe('client/AgentWorker', () => {
     await reregistered;
     const second = await daemon.connection(1);
     const sent = await second.next('agent.register');
-    expect(sent.running).to.have.deep.members([{ taskId: 'f1', epoch: 1 }, { taskId: 'f2', epoch: 1 }]);
+    expect(sent.running).to.have.deep.members([
+      { taskId: 'f1', epoch: 1 },
+      { taskId: 'f2', epoch: 1 },
+    ]);
     expect(await second.next('task.report')).to.deep.equal({ taskId: 'f1', epoch: 1, result: 'one' });
     await until(() => worker!.undeliveredCount === 0, 'the report acknowledged');
   });
@@ -221,7 +234,11 @@ describe('client/AgentWorker', () => {
   it('keeps retrying when re-registration is refused, with growing delays', async () => {
     const conn = await start();
     let refusals = 0;
-    daemon.handle('agent.register', () => (++refusals <= 2 ? { error: { code: -32020, message: 'context in use' } } : { result: { agentId: 'agent-1', contextWindowId: 'ctx-1', heartbeatIntervalMs: 10, leaseTtlMs: 30 } }));
+    daemon.handle('agent.register', () =>
+      ++refusals <= 2
+        ? { error: { code: -32020, message: 'context in use' } }
+        : { result: { agentId: 'agent-1', contextWindowId: 'ctx-1', heartbeatIntervalMs: 10, leaseTtlMs: 30 } },
+    );
     const delays = followReconnects();
     const reregistered = once(worker!, 'registered');
     await conn.drop();

@@ -10,7 +10,8 @@ const SRC = fileURLToPath(new URL('../../../src/', import.meta.url));
 const BUILT_CLIENT = fileURLToPath(new URL('../../../dist/client/index.js', import.meta.url));
 
 /** Daemon-only code an agent importing `coordd/client` must never load. */
-const DAEMON_ONLY = /(^|\/)(config|config-file|daemon|main)\.(ts|js)$|^(yaml|pino|prom-client|better-sqlite3|redis)$|\/(pool|coordination|routing|transport|stores|wiring|api)\//;
+const DAEMON_ONLY =
+  /(^|\/)(config|config-file|daemon|main)\.(ts|js)$|^(yaml|pino|prom-client|better-sqlite3|redis)$|\/(pool|coordination|routing|transport|stores|wiring|api)\//;
 
 /** Every source file and package reachable from `entry` by static or dynamic imports. */
 function importGraph(entry: string): Set<string> {
@@ -64,9 +65,12 @@ const client = await import(${JSON.stringify(pathToFileURL(BUILT_CLIENT).href)})
 if (typeof client.CoordClient !== 'function') throw new Error('no CoordClient');`;
       await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, NODE_OPTIONS: '' } });
       const loaded = readFileSync(log, 'utf8').trim().split('\n');
-      expect(loaded.some((u) => u.endsWith('/dist/client/client.js')), 'the hook saw the client load').to.equal(true);
+      expect(
+        loaded.some((u) => u.endsWith('/dist/client/client.js')),
+        'the hook saw the client load',
+      ).to.equal(true);
       const distRoot = pathToFileURL(dirname(dirname(BUILT_CLIENT))).href + '/';
-      const names = loaded.map((u) => (u.startsWith(distRoot) ? u.slice(distRoot.length) : /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1] ?? u));
+      const names = loaded.map((u) => (u.startsWith(distRoot) ? u.slice(distRoot.length) : (/\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1] ?? u)));
       expect(names.filter((n) => DAEMON_ONLY.test(n))).to.deep.equal([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

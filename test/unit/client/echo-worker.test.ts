@@ -31,7 +31,12 @@ describe('workers/echo-worker (a real process)', function () {
   });
 
   it('echoes the payload with taskId, attempt and pid', async () => {
-    expect((await conn.request('task.run', task('t1', { hello: 'world' }))).result).to.deep.equal({ echo: { hello: 'world' }, taskId: 't1', attempt: 2, pid: child.pid });
+    expect((await conn.request('task.run', task('t1', { hello: 'world' }))).result).to.deep.equal({
+      echo: { hello: 'world' },
+      taskId: 't1',
+      attempt: 2,
+      pid: child.pid,
+    });
   });
 
   it('fails on request, retryable unless told otherwise', async () => {

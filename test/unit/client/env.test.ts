@@ -6,7 +6,14 @@ describe('client/fromEnv', () => {
 
   it('reads every COORDD_ worker variable', () => {
     expect(
-      fromEnv({ COORDD_URL: URL, COORDD_JOIN_TOKEN: 'join', COORDD_TOKEN: 'op', COORDD_AGENT_ID: 'a1', COORDD_CAPABILITIES: 'echo, summarize,,', COORDD_CAPACITY: '3' }),
+      fromEnv({
+        COORDD_URL: URL,
+        COORDD_JOIN_TOKEN: 'join',
+        COORDD_TOKEN: 'op',
+        COORDD_AGENT_ID: 'a1',
+        COORDD_CAPABILITIES: 'echo, summarize,,',
+        COORDD_CAPACITY: '3',
+      }),
     ).to.deep.equal({ url: URL, token: 'join', agentId: 'a1', capabilities: ['echo', 'summarize'], capacity: 3 });
   });
 

@@ -11,7 +11,10 @@ const conversation = (id: string, updatedAt: number, messages = 1): StoredConver
 });
 
 /** The behaviour every ConversationRecordStore must show; `make` builds an empty store with these bounds. */
-export function conversationRecordStoreConformance(name: string, make: (options: { maxConversations: number; maxMessages: number }) => ConversationRecordStore): void {
+export function conversationRecordStoreConformance(
+  name: string,
+  make: (options: { maxConversations: number; maxMessages: number }) => ConversationRecordStore,
+): void {
   describe(`ConversationRecordStore conformance: ${name}`, () => {
     let store: ConversationRecordStore;
     beforeEach(() => {

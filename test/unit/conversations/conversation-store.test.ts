@@ -71,7 +71,12 @@ describe('ConversationStore', () => {
     store.append('b', { role: 'user', message: 1 });
     store.append('a', { role: 'user', message: 2 });
     store.append('c', { role: 'user', message: 1 });
-    expect(store.list(10).map((c) => c.conversationId).sort()).to.deep.equal(['a', 'c']);
+    expect(
+      store
+        .list(10)
+        .map((c) => c.conversationId)
+        .sort(),
+    ).to.deep.equal(['a', 'c']);
   });
 
   it('lists most recent first, filters by agent, and closes', () => {
@@ -93,7 +98,10 @@ describe('ConversationStore', () => {
     expect(c.messages.map((m) => (m.message as string)[0])).to.deep.equal(['8', '9']);
     expect(c.droppedMessages).to.equal(8);
     store.append('c', { role: 'user', message: 'x'.repeat(5000) });
-    expect(store.get('c')!.messages.map((m) => (m.message as string).length), 'a message over the cap alone is still kept').to.deep.equal([5000]);
+    expect(
+      store.get('c')!.messages.map((m) => (m.message as string).length),
+      'a message over the cap alone is still kept',
+    ).to.deep.equal([5000]);
   });
 
   it('keeps all conversations within maxTotalBytes, dropping the least recently used', () => {

@@ -14,7 +14,15 @@ describe('IdColumn', () => {
 
   it('keeps ids that are not canonical lowercase uuids as they are', () => {
     const col = new IdColumn(8);
-    const odd = ['id-1', '', 'A0B1C2D3-0000-4000-8000-000000000000', 'a0b1c2d3x0000-4000-8000-000000000000', 'g0b1c2d3-0000-4000-8000-000000000000', '0'.repeat(36), 'é'.repeat(36)];
+    const odd = [
+      'id-1',
+      '',
+      'A0B1C2D3-0000-4000-8000-000000000000',
+      'a0b1c2d3x0000-4000-8000-000000000000',
+      'g0b1c2d3-0000-4000-8000-000000000000',
+      '0'.repeat(36),
+      'é'.repeat(36),
+    ];
     odd.forEach((id, slot) => col.set(slot, id));
     expect(odd.map((_, slot) => col.get(slot))).to.deep.equal(odd);
   });

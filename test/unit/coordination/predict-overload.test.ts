@@ -50,7 +50,14 @@ describe('CoordinationService.predictOverload', () => {
       load(0.6);
       clock.advance(1_000);
     }
-    expect(svc.predictOverload('a1')).to.deep.equal({ willOverload: false, predictedLoad: 0.6, confidence: 1, samples: 10, horizonSeconds: 5, basis: 'signals' });
+    expect(svc.predictOverload('a1')).to.deep.equal({
+      willOverload: false,
+      predictedLoad: 0.6,
+      confidence: 1,
+      samples: 10,
+      horizonSeconds: 5,
+      basis: 'signals',
+    });
   });
 
   it('weighs samples by their real timestamps when spacing is irregular', () => {
@@ -74,7 +81,14 @@ describe('CoordinationService.predictOverload', () => {
     expect(svc.predictOverload('a1')).to.include({ willOverload: true, predictedLoad: 0.95, samples: 1 });
     expect(svc.predictOverload('a1').confidence).to.be.within(0.01, 0.2);
     clock.advance(1_000);
-    expect(svc.predictOverload('a1')).to.deep.equal({ willOverload: false, predictedLoad: 0.5, confidence: 0, samples: 0, horizonSeconds: 5, basis: 'signals' });
+    expect(svc.predictOverload('a1')).to.deep.equal({
+      willOverload: false,
+      predictedLoad: 0.5,
+      confidence: 0,
+      samples: 0,
+      horizonSeconds: 5,
+      basis: 'signals',
+    });
     svc.record({ agentId: 'a2', signalType: 'quality', value: 1 });
     expect(svc.predictOverload('a2').samples).to.equal(0);
   });
@@ -109,11 +123,26 @@ describe('CoordinationService.predictOverload', () => {
       held.set('a1', { predictedLoad: 0.8, confidence: 0.7 });
       held.set('quiet', { predictedLoad: 0.2, confidence: 1 });
       load(0.1);
-      expect(forecasts.predictOverload('a1', 10)).to.deep.equal({ willOverload: true, predictedLoad: 0.9, confidence: 0.7, samples: 1, horizonSeconds: 10, basis: 'pool' });
+      expect(forecasts.predictOverload('a1', 10)).to.deep.equal({
+        willOverload: true,
+        predictedLoad: 0.9,
+        confidence: 0.7,
+        samples: 1,
+        horizonSeconds: 10,
+        basis: 'pool',
+      });
       expect(forecasts.predictOverload('a1', 10, 'signals')).to.deep.include({ willOverload: false, predictedLoad: 0.1, basis: 'signals' });
-      expect(forecasts.predictOverload('quiet'), 'held but never reported: no UNKNOWN_AGENT').to.deep.include({ basis: 'pool', samples: 0, willOverload: false });
-      expect(() => forecasts.predictOverload('quiet', 5, 'signals')).to.throw().with.property('errorName', 'UNKNOWN_AGENT');
-      expect(() => forecasts.predictOverload('nobody')).to.throw().with.property('errorName', 'UNKNOWN_AGENT');
+      expect(forecasts.predictOverload('quiet'), 'held but never reported: no UNKNOWN_AGENT').to.deep.include({
+        basis: 'pool',
+        samples: 0,
+        willOverload: false,
+      });
+      expect(() => forecasts.predictOverload('quiet', 5, 'signals'))
+        .to.throw()
+        .with.property('errorName', 'UNKNOWN_AGENT');
+      expect(() => forecasts.predictOverload('nobody'))
+        .to.throw()
+        .with.property('errorName', 'UNKNOWN_AGENT');
       expect(forecasts.state('a1').overload).to.deep.include({ basis: 'pool' });
       expect(forecasts.state('a1').overload.predictedLoad).to.be.closeTo(0.85, 1e-9);
       expect(svc.stats().predictions).to.deep.equal({ total: 3, overloadPredicted: 1 });

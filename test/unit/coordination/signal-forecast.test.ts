@@ -5,12 +5,26 @@ const NOW = 1_700_000_000_000;
 
 describe('forecastFromSignals (pure)', () => {
   it('reports no information for no samples', () => {
-    expect(forecastFromSignals([], NOW, 5, 0.3)).to.deep.equal({ willOverload: false, predictedLoad: 0.5, confidence: 0, samples: 0, horizonSeconds: 5, basis: 'signals' });
+    expect(forecastFromSignals([], NOW, 5, 0.3)).to.deep.equal({
+      willOverload: false,
+      predictedLoad: 0.5,
+      confidence: 0,
+      samples: 0,
+      horizonSeconds: 5,
+      basis: 'signals',
+    });
   });
 
   it('uses a single sample as is, with low confidence', () => {
     const p = forecastFromSignals([{ value: 0.9, timestamp: NOW - 1000 }], NOW, 5, 0.85);
-    expect(p).to.deep.equal({ willOverload: true, predictedLoad: 0.9, confidence: 1 / FULL_CONFIDENCE_SAMPLES, samples: 1, horizonSeconds: 5, basis: 'signals' });
+    expect(p).to.deep.equal({
+      willOverload: true,
+      predictedLoad: 0.9,
+      confidence: 1 / FULL_CONFIDENCE_SAMPLES,
+      samples: 1,
+      horizonSeconds: 5,
+      basis: 'signals',
+    });
   });
 
   it('extrapolates against real timestamps, not sample order', () => {
@@ -40,11 +54,26 @@ describe('forecastFromSignals (pure)', () => {
 
   it('gives a flat series full fit and no trend', () => {
     const flat = Array.from({ length: 12 }, (_, i) => ({ value: 0.6, timestamp: NOW - i * 700 }));
-    expect(forecastFromSignals(flat, NOW, 5, 0.85)).to.deep.equal({ willOverload: false, predictedLoad: 0.6, confidence: 1, samples: 12, horizonSeconds: 5, basis: 'signals' });
+    expect(forecastFromSignals(flat, NOW, 5, 0.85)).to.deep.equal({
+      willOverload: false,
+      predictedLoad: 0.6,
+      confidence: 1,
+      samples: 12,
+      horizonSeconds: 5,
+      basis: 'signals',
+    });
   });
 
   it('sees no trend when all samples share one instant', () => {
-    const p = forecastFromSignals([{ value: 0.2, timestamp: NOW }, { value: 0.4, timestamp: NOW }], NOW, 5, 0.85);
+    const p = forecastFromSignals(
+      [
+        { value: 0.2, timestamp: NOW },
+        { value: 0.4, timestamp: NOW },
+      ],
+      NOW,
+      5,
+      0.85,
+    );
     expect(p.predictedLoad).to.be.closeTo(0.3, 1e-12);
     expect(p.confidence).to.equal(0);
   });
@@ -73,6 +102,13 @@ describe('forecastFromSignals (pure)', () => {
     expect(forecastFromSignals(series(0), NOW, 10, 0.85).willOverload).to.equal(false);
     expect(forecastFromSignals(series(-0.005), NOW, 10, 0.85).willOverload).to.equal(false);
     // at or above the threshold counts whatever the trend
-    expect(forecastFromSignals(series(0).map((s) => ({ ...s, value: 0.9 })), NOW, 10, 0.85).willOverload).to.equal(true);
+    expect(
+      forecastFromSignals(
+        series(0).map((s) => ({ ...s, value: 0.9 })),
+        NOW,
+        10,
+        0.85,
+      ).willOverload,
+    ).to.equal(true);
   });
 });

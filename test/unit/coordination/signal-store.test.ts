@@ -69,7 +69,7 @@ describe('routing score cubic', () => {
     const clock = new VirtualClock();
     const svc = new CoordinationService({ clock, ids: sequentialIds() });
     let seed = 12345;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     const w = svc.options.weights;
     const agents = ['a', 'b', 'c'];
     let checked = 0;
@@ -93,7 +93,10 @@ describe('routing score cubic', () => {
 
   it('is exact for an instant before the last rebuild, when a since-expired signal still counted', () => {
     const clock = new VirtualClock();
-    const svc = new CoordinationService({ clock, ids: sequentialIds() }, { weights: { load: 0, capacity: 0, quality: 1, cost: 0, availability: 0, latency: 1 } });
+    const svc = new CoordinationService(
+      { clock, ids: sequentialIds() },
+      { weights: { load: 0, capacity: 0, quality: 1, cost: 0, availability: 0, latency: 1 } },
+    );
     const t0 = clock.now();
     svc.record({ agentId: 'a', signalType: 'quality', value: 1, ttlSeconds: 10 });
     svc.record({ agentId: 'a', signalType: 'latency', value: 1, ttlSeconds: 100 });

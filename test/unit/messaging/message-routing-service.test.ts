@@ -38,9 +38,11 @@ class FakeAgent implements RoutableAgent {
   }
 }
 
-const fails = (outcome: 'timeout' | 'error' | 'disconnected'): Behaviour => () => {
-  throw new AgentCallError(outcome === 'error' ? 'remote' : outcome, `agent ${outcome}`, outcome === 'error' ? { code: -32000, message: 'boom' } : undefined);
-};
+const fails =
+  (outcome: 'timeout' | 'error' | 'disconnected'): Behaviour =>
+  () => {
+    throw new AgentCallError(outcome === 'error' ? 'remote' : outcome, `agent ${outcome}`, outcome === 'error' ? { code: -32000, message: 'boom' } : undefined);
+  };
 
 describe('MessageRoutingService (router.route)', () => {
   let clock: VirtualClock;
@@ -116,7 +118,9 @@ describe('MessageRoutingService (router.route)', () => {
   ] as [string, Behaviour, string][]) {
     it(`falls back to the intent rules when the supervisor ${name}`, async () => {
       agents = [new FakeAgent('sup', ['supervisor'], behaviour), new FakeAgent('code', ['code_generator']), new FakeAgent('dbg', ['debugger'])];
-      const r = await service({ intentRules: [{ capability: 'debugger', keywords: ['stack trace'], flags: 'i' }] }).route({ message: 'here is a Stack  Trace' });
+      const r = await service({ intentRules: [{ capability: 'debugger', keywords: ['stack trace'], flags: 'i' }] }).route({
+        message: 'here is a Stack  Trace',
+      });
       expect(r).to.include({ agentId: 'dbg', decidedBy: 'intent_rule', capability: 'debugger' });
       expect(events.slice(0, 2)).to.deep.equal([`fallback:${reason}`, 'decided:intent_rule']);
     });
@@ -164,7 +168,12 @@ describe('MessageRoutingService (router.route)', () => {
   });
 
   it('falls back to the next agent on timeout, error and disconnect, listing every attempt', async () => {
-    agents = [new FakeAgent('a', ['x'], fails('timeout')), new FakeAgent('b', ['x'], fails('error')), new FakeAgent('c', ['x'], fails('disconnected')), new FakeAgent('d', ['x'])];
+    agents = [
+      new FakeAgent('a', ['x'], fails('timeout')),
+      new FakeAgent('b', ['x'], fails('error')),
+      new FakeAgent('c', ['x'], fails('disconnected')),
+      new FakeAgent('d', ['x']),
+    ];
     agents.forEach((a, i) => (a.inFlight = i)); // LEAST_LOADED tries a, b, c, d in order
     const r = await service({ maxAttempts: 4 }).route({ message: 'hi', timeoutMs: 1234 });
     expect(r.agentId).to.equal('d');
@@ -180,7 +189,12 @@ describe('MessageRoutingService (router.route)', () => {
   });
 
   it('teaches the router every delivery (agent, outcome, its duration), as the pool’s attempts do', async () => {
-    agents = [new FakeAgent('a', ['x'], fails('timeout')), new FakeAgent('b', ['x'], fails('error')), new FakeAgent('c', ['x'], fails('disconnected')), new FakeAgent('d', ['x'])];
+    agents = [
+      new FakeAgent('a', ['x'], fails('timeout')),
+      new FakeAgent('b', ['x'], fails('error')),
+      new FakeAgent('c', ['x'], fails('disconnected')),
+      new FakeAgent('d', ['x']),
+    ];
     agents.forEach((a, i) => {
       a.inFlight = i;
       a.takes = { clock, ms: 10 * (i + 1) };
@@ -205,10 +219,12 @@ describe('MessageRoutingService (router.route)', () => {
 
   it('gives up after maxAttempts with ROUTE_FAILED carrying the attempts; the message stays in the history', async () => {
     agents = ['a', 'b', 'c', 'd'].map((id) => new FakeAgent(id, ['x'], fails('error')));
-    const err = await service({ maxAttempts: 3 }).route({ message: 'hi', conversationId: 'c1' }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const err = await service({ maxAttempts: 3 })
+      .route({ message: 'hi', conversationId: 'c1' })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(err).to.be.instanceOf(AppError);
     expect((err as AppError).errorName).to.equal('ROUTE_FAILED');
     expect(((err as AppError).data!.attempts as unknown[]).length).to.equal(3);
@@ -256,14 +272,23 @@ describe('MessageRoutingService (router.route)', () => {
       agents = [...sups, new FakeAgent('a', ['x'])];
       const s = service();
       for (let i = 0; i < 4; i++) await s.route({ message: i });
-      expect(sups.map((x) => x.calls.length), 's1 is busier: never asked').to.deep.equal([0, 2, 2]);
+      expect(
+        sups.map((x) => x.calls.length),
+        's1 is busier: never asked',
+      ).to.deep.equal([0, 2, 2]);
       sups[2]!.inFlight = 1;
       for (let i = 0; i < 3; i++) await s.route({ message: i });
-      expect(sups.map((x) => x.calls.length), 's2 alone has the least work').to.deep.equal([0, 5, 2]);
+      expect(
+        sups.map((x) => x.calls.length),
+        's2 alone has the least work',
+      ).to.deep.equal([0, 5, 2]);
       for (const x of sups) x.inFlight = 0;
       const before = sups.map((x) => x.calls.length);
       for (let i = 0; i < 6; i++) await s.route({ message: i });
-      expect(sups.map((x, i) => x.calls.length - before[i]!), 'three equals share the work').to.deep.equal([2, 2, 2]);
+      expect(
+        sups.map((x, i) => x.calls.length - before[i]!),
+        'three equals share the work',
+      ).to.deep.equal([2, 2, 2]);
     });
 
     it('skips a supervisor whose breaker is open and asks another', async () => {
@@ -382,7 +407,10 @@ describe('MessageRoutingService (router.route)', () => {
     const both = Promise.all([s.route({ message: 1 }), s.route({ message: 2 })]);
     release();
     const results = await both;
-    expect(flaky.calls.filter((c) => c.method === 'message.deliver'), 'one trial only').to.have.length(1);
+    expect(
+      flaky.calls.filter((c) => c.method === 'message.deliver'),
+      'one trial only',
+    ).to.have.length(1);
     expect(results.map((r) => r.agentId).sort()).to.deep.equal(['flaky', 'steady']);
     expect(breakers.state('flaky')).to.equal('closed');
   });
@@ -407,7 +435,11 @@ describe('MessageRoutingService (router.route)', () => {
   });
 
   it('required capabilities restrict the first choice and the fallbacks', async () => {
-    agents = [new FakeAgent('py', ['code_generator', 'python'], fails('error')), new FakeAgent('js', ['code_generator']), new FakeAgent('py2', ['code_generator', 'python'])];
+    agents = [
+      new FakeAgent('py', ['code_generator', 'python'], fails('error')),
+      new FakeAgent('js', ['code_generator']),
+      new FakeAgent('py2', ['code_generator', 'python']),
+    ];
     agents[2]!.inFlight = 1;
     const r = await service().route({ message: 'x', requiredCapabilities: ['python'] });
     expect(r.attempts.map((a) => a.agentId)).to.deep.equal(['py', 'py2']);

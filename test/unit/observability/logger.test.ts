@@ -18,7 +18,10 @@ const CASES: Record<string, { obj: Record<string, unknown>; at: (line: Record<st
   authorization: { obj: { authorization: `Bearer ${SECRET}`, kept: 'visible' }, at: (l) => l.authorization },
   '*.authorization': { obj: { upgrade: { authorization: `Bearer ${SECRET}` }, kept: 'visible' }, at: (l) => l.upgrade.authorization },
   'headers.authorization': { obj: { headers: { authorization: `Bearer ${SECRET}`, host: 'h' }, kept: 'visible' }, at: (l) => l.headers.authorization },
-  '*.headers.authorization': { obj: { req: { headers: { authorization: `Bearer ${SECRET}`, host: 'h' } }, kept: 'visible' }, at: (l) => l.req.headers.authorization },
+  '*.headers.authorization': {
+    obj: { req: { headers: { authorization: `Bearer ${SECRET}`, host: 'h' } }, kept: 'visible' },
+    at: (l) => l.req.headers.authorization,
+  },
   joinToken: { obj: { joinToken: SECRET, kept: 'visible' }, at: (l) => l.joinToken },
   '*.joinToken': { obj: { spawn: { joinToken: SECRET, agentId: 'a1' }, kept: 'visible' }, at: (l) => l.spawn.joinToken },
   'headers["sec-websocket-protocol"]': {

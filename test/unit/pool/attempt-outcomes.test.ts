@@ -31,7 +31,14 @@ describe('AttemptOutcomes', () => {
     );
     /** A task running its first attempt on agent `a1`. */
     const running = (maxAttempts = 2): TaskRecord => {
-      const task = withAttemptStarted(newTask({ type: 'job', maxAttempts }, { taskId: 't1', traceId: 'x', now: clock.now(), defaults: { defaultMaxAttempts: 3, defaultTaskTimeoutMs: 1000 } }), 'a1', clock.now());
+      const task = withAttemptStarted(
+        newTask(
+          { type: 'job', maxAttempts },
+          { taskId: 't1', traceId: 'x', now: clock.now(), defaults: { defaultMaxAttempts: 3, defaultTaskTimeoutMs: 1000 } },
+        ),
+        'a1',
+        clock.now(),
+      );
       tasks.set(task.taskId, task);
       return task;
     };
@@ -41,7 +48,9 @@ describe('AttemptOutcomes', () => {
   it('a success completes the task with its result', () => {
     const { outcomes, tasks, finished, running } = setup();
     outcomes.answered(running(), { result: { ok: 1 } });
-    expect(tasks.get('t1')).to.include({ state: 'COMPLETED' }).and.deep.include({ result: { ok: 1 } });
+    expect(tasks.get('t1'))
+      .to.include({ state: 'COMPLETED' })
+      .and.deep.include({ result: { ok: 1 } });
     expect(finished).to.deep.equal(['t1']);
   });
 

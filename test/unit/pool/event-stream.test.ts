@@ -7,7 +7,7 @@ import { poolHarness } from '../../support/pool-harness.js';
 import { VirtualClock } from '../../../src/time/virtual-clock.js';
 
 describe('EventStream', () => {
-  it('numbers each subscription\'s events 1, 2, 3… after its seq-0 snapshot, and applies its filter', () => {
+  it("numbers each subscription's events 1, 2, 3… after its seq-0 snapshot, and applies its filter", () => {
     const stream = new EventStream(new VirtualClock());
     const all: DeliveredEvent[] = [];
     const tasksOfA: DeliveredEvent[] = [];
@@ -36,7 +36,7 @@ describe('EventStream', () => {
     expect(got).to.deep.equal(['alert.raised', 'agent.state']);
   });
 
-  it('unsubscribes only the owner\'s own subscription and drops every subscription of a closed connection', () => {
+  it("unsubscribes only the owner's own subscription and drops every subscription of a closed connection", () => {
     const stream = new EventStream(new VirtualClock());
     const got: string[] = [];
     const s1 = stream.subscribe('c1', {}, () => got.push('s1')).subscriptionId;
@@ -65,7 +65,11 @@ describe('PoolEventFeed over a real pool', () => {
     const views = new AgentViews(h.pool, {
       clock: h.clock,
       routingScore: () => 0.5,
-      coordination: () => ({ signals: [], scores: { load: 0.5, capacity: 0.5, quality: 0.5, cost: 0.5, latency: 0.5, availability: 0.5 }, overload: { willOverload: false, predictedLoad: 0, confidence: 0 } }),
+      coordination: () => ({
+        signals: [],
+        scores: { load: 0.5, capacity: 0.5, quality: 0.5, cost: 0.5, latency: 0.5, availability: 0.5 },
+        overload: { willOverload: false, predictedLoad: 0, confidence: 0 },
+      }),
       breaker: () => ({ state: 'closed', consecutiveFailures: 0 }),
       spawnedFrom: (id) => (id === 'spawned' ? 'echo' : undefined),
     });
@@ -152,7 +156,16 @@ describe('AgentViews', () => {
     h.pool.drainAgent('d4');
     expect(views.list({ state: 'DRAINING' }, {}).agents.map((a) => a.agentId)).to.deep.equal(['d4']);
     const detail = views.detail('a1');
-    expect(detail).to.deep.include({ agentId: 'a1', routingScore: 0.9, capacity: 2, inFlight: 0, spawned: false, completed: 1, failed: 0, heartbeatAgeMs: 250 });
+    expect(detail).to.deep.include({
+      agentId: 'a1',
+      routingScore: 0.9,
+      capacity: 2,
+      inFlight: 0,
+      spawned: false,
+      completed: 1,
+      failed: 0,
+      heartbeatAgeMs: 250,
+    });
     expect(detail.latencyMs).to.deep.equal({ mean: 250, p95: 250 });
     expect(detail.breaker).to.deep.equal({ state: 'half-open', consecutiveFailures: 2 });
     expect(detail.signals).to.deep.equal([{ signalType: 'load', value: 0.2, score: 0.8, ageMs: 250 }]);

@@ -122,7 +122,11 @@ describe('MemoryTaskStore', () => {
       const r = random.next();
       if (r < 0.3) {
         const state: TaskState = random.next() < 0.15 ? pick(['COMPLETED', 'FAILED', 'CANCELLED']) : 'PENDING';
-        const t = makeTask({ state, agentId: random.next() < 0.5 ? pick(agents) : undefined, idempotencyKey: random.next() < 0.5 ? `key-${everId.length}` : undefined });
+        const t = makeTask({
+          state,
+          agentId: random.next() < 0.5 ? pick(agents) : undefined,
+          idempotencyKey: random.next() < 0.5 ? `key-${everId.length}` : undefined,
+        });
         everId.push(t.taskId);
         store.insert(t);
         model.insert(t, now);

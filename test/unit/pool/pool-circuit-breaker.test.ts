@@ -50,7 +50,10 @@ describe('PoolService with circuit breakers', () => {
     h.clock.advance(10_000);
     await h.settle();
     expect(breakers().state('flaky')).to.equal('half_open');
-    expect(waiting.map((id) => h.pool.get(id).state), 'exactly one trial though capacity is 2').to.deep.equal(['IN_PROGRESS', 'PENDING']);
+    expect(
+      waiting.map((id) => h.pool.get(id).state),
+      'exactly one trial though capacity is 2',
+    ).to.deep.equal(['IN_PROGRESS', 'PENDING']);
     flaky.call(waiting[0]!).complete();
     await h.settle();
     expect(breakers().state('flaky')).to.equal('closed');
@@ -108,6 +111,9 @@ describe('PoolService with circuit breakers', () => {
     await h.settle();
     expect(breakers().entries(), 'the lost attempts did not re-create an entry').to.deep.equal([]);
     h.addAgent('w', 2);
-    expect(tasks.map((t) => h.pool.get(t).state), 'requeued work goes straight back').to.deep.equal(['IN_PROGRESS', 'IN_PROGRESS']);
+    expect(
+      tasks.map((t) => h.pool.get(t).state),
+      'requeued work goes straight back',
+    ).to.deep.equal(['IN_PROGRESS', 'IN_PROGRESS']);
   });
 });

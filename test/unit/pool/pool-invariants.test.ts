@@ -127,7 +127,8 @@ function attemptProblems(task: TaskRecord, maxRequeues: number): string[] {
   attempts.forEach((a, i) => {
     if (a.attempt !== i + 1 || a.epoch !== i + 1) out.push(`attempt #${i + 1} numbered ${a.attempt} with epoch ${a.epoch}`);
     if (a.outcome !== 'running' && (a.finishedAt === undefined || a.finishedAt < a.startedAt)) out.push(`attempt ${a.attempt} ended without a sane finishedAt`);
-    else if (a.outcome === 'timeout' && a.finishedAt! - a.startedAt < task.timeoutMs) out.push(`attempt ${a.attempt} timed out after ${a.finishedAt! - a.startedAt} of ${task.timeoutMs} ms`);
+    else if (a.outcome === 'timeout' && a.finishedAt! - a.startedAt < task.timeoutMs)
+      out.push(`attempt ${a.attempt} timed out after ${a.finishedAt! - a.startedAt} of ${task.timeoutMs} ms`);
   });
   if (task.epoch !== attempts.length) out.push(`epoch ${task.epoch} but ${attempts.length} attempts`);
   if (running.length > 1) out.push(`${running.length} running attempts`);
@@ -171,7 +172,16 @@ class Scenario {
   readonly submitted: string[] = [];
   readonly byKey = new Map<string, string>();
   readonly cancelAccepted = new Set<string>();
-  readonly counts = { assigns: 0, deduplicated: 0, cancelledPending: 0, cancelledRunning: 0, refusedCancels: 0, progressAccepted: 0, progressRefused: 0, steps: 0 };
+  readonly counts = {
+    assigns: 0,
+    deduplicated: 0,
+    cancelledPending: 0,
+    cancelledRunning: 0,
+    refusedCancels: 0,
+    progressAccepted: 0,
+    progressRefused: 0,
+    steps: 0,
+  };
   private readonly seen = new Set<string>();
   private readonly t0: number;
   /** Tasks owed to the submission rate. */
@@ -292,7 +302,8 @@ class Scenario {
       if (before.state === 'PENDING') this.counts.cancelledPending++;
       if (before.state === 'IN_PROGRESS') this.counts.cancelledRunning++;
       if (before.state === 'PENDING' && after.state !== 'CANCELLED') this.ledger.violate(`cancel of pending ${id} left it ${after.state}`);
-      if (before.state === 'IN_PROGRESS' && (after.state !== 'IN_PROGRESS' || !after.cancelRequested)) this.ledger.violate(`cancel of running ${id} gave ${after.state}`);
+      if (before.state === 'IN_PROGRESS' && (after.state !== 'IN_PROGRESS' || !after.cancelRequested))
+        this.ledger.violate(`cancel of running ${id} gave ${after.state}`);
       if (TERMINAL_STATES.has(before.state)) this.ledger.violate(`cancel of ${before.state} ${id} accepted`);
     } catch (err) {
       this.counts.refusedCancels++;
@@ -349,7 +360,10 @@ class Scenario {
     const current = t.state === 'IN_PROGRESS' && t.epoch === call.params.epoch && t.agentId === reporter;
     if (accepted) this.counts.progressAccepted++;
     else this.counts.progressRefused++;
-    if (accepted !== current) this.ledger.violate(`progress ${call.params.taskId}#${call.params.epoch} from ${reporter} ${accepted ? 'accepted' : 'refused'}; task is ${t.state}#${t.epoch} on ${t.agentId}`);
+    if (accepted !== current)
+      this.ledger.violate(
+        `progress ${call.params.taskId}#${call.params.epoch} from ${reporter} ${accepted ? 'accepted' : 'refused'}; task is ${t.state}#${t.epoch} on ${t.agentId}`,
+      );
   }
 
   /** Between steps: capacity, one holder per task, holders are live and hold the current epoch's call. */
@@ -358,7 +372,8 @@ class Scenario {
     const v = (m: string): void => this.ledger.violate(m);
     const holder = new Map<string, string>();
     for (const agent of pool.agents.all()) {
-      if (agent.inFlight.size > agent.capacity) v(`${agent.agentId} holds ${agent.inFlight.size} tasks > capacity ${agent.capacity}: ${[...agent.inFlight].join(' ')}`);
+      if (agent.inFlight.size > agent.capacity)
+        v(`${agent.agentId} holds ${agent.inFlight.size} tasks > capacity ${agent.capacity}: ${[...agent.inFlight].join(' ')}`);
       const conn = agent.channel as SimConnection;
       if (conn.state !== 'open' || conn.agent.conn !== conn) v(`${agent.agentId} is registered on ${conn.state} connection ${conn.sessionId}`);
       for (const id of agent.inFlight) {
@@ -370,7 +385,8 @@ class Scenario {
     }
     for (const conn of this.fleet.connections) {
       if (conn.state === 'closed') this.fleet.connections.delete(conn);
-      else if (conn.state === 'open' && pool.agents.get(conn.agent.agentId)?.channel !== conn) v(`open connection ${conn.sessionId} of ${conn.agent.agentId} is not registered`);
+      else if (conn.state === 'open' && pool.agents.get(conn.agent.agentId)?.channel !== conn)
+        v(`open connection ${conn.sessionId} of ${conn.agent.agentId} is not registered`);
     }
     for (const id of this.ledger.touched) {
       const t = store.get(id)!;
@@ -379,13 +395,16 @@ class Scenario {
     }
     this.ledger.touched.clear();
     const counts = store.countByState();
-    if (TASK_STATES.some((s) => counts[s] !== this.ledger.byState[s])) v(`store counts ${JSON.stringify(counts)}, observed ${JSON.stringify(this.ledger.byState)}`);
+    if (TASK_STATES.some((s) => counts[s] !== this.ledger.byState[s]))
+      v(`store counts ${JSON.stringify(counts)}, observed ${JSON.stringify(this.ledger.byState)}`);
     for (const id of this.ledger.running) {
       const t = store.get(id)!;
       if (holder.get(id) !== t.agentId) v(`${id} runs on ${t.agentId} but is held by ${holder.get(id) ?? 'no live agent'}`);
       const call = this.fleet.callsByTask.get(id)?.at(-1);
       if (!call || call.params.epoch !== t.epoch || call.agentId !== t.agentId || call.ended) {
-        v(`${id} runs epoch ${t.epoch} on ${t.agentId}; latest call ${call ? `${call.params.epoch} on ${call.agentId}, ${call.ended?.how ?? 'open'}` : 'none'}`);
+        v(
+          `${id} runs epoch ${t.epoch} on ${t.agentId}; latest call ${call ? `${call.params.epoch} on ${call.agentId}, ${call.ended?.how ?? 'open'}` : 'none'}`,
+        );
       }
     }
     if (pool.runningCount !== this.ledger.running.size) v(`pool runs ${pool.runningCount} attempts, ${this.ledger.running.size} tasks are IN_PROGRESS`);
@@ -402,7 +421,8 @@ class Scenario {
       if (terminals.length !== 1 || h.at(-1) !== terminals[0] || terminals[0]!.state !== t.state) {
         this.ledger.violate(`${id} history ${h.map((x) => x.state).join('→')}, store ${t.state}`);
       }
-      if ((t.state === 'CANCELLED') !== this.cancelAccepted.has(id)) this.ledger.violate(`${id} is ${t.state}, cancel accepted: ${this.cancelAccepted.has(id)}`);
+      if ((t.state === 'CANCELLED') !== this.cancelAccepted.has(id))
+        this.ledger.violate(`${id} is ${t.state}, cancel accepted: ${this.cancelAccepted.has(id)}`);
       const calls = this.fleet.callsByTask.get(id) ?? [];
       if (calls.length !== t.attempts.length || calls.some((c, i) => c.agentId !== t.attempts[i]!.agentId)) {
         this.ledger.violate(`${id}: ${t.attempts.length} attempts but ${calls.length} task.run calls`);
@@ -422,7 +442,19 @@ class Scenario {
     const { cancelsForUnknownCalls, ...fleet } = this.fleet.stats;
     const { deduplicated, cancelledPending, cancelledRunning, refusedCancels, progressAccepted, progressRefused } = this.counts;
     const { retry = 0, timeout = 0, disconnect = 0, agent_removed = 0 } = this.ledger.requeues;
-    const exercised = { ...fleet, deduplicated, cancelledPending, cancelledRunning, refusedCancels, progressAccepted, progressRefused, retry, timeout, disconnect, agent_removed };
+    const exercised = {
+      ...fleet,
+      deduplicated,
+      cancelledPending,
+      cancelledRunning,
+      refusedCancels,
+      progressAccepted,
+      progressRefused,
+      retry,
+      timeout,
+      disconnect,
+      agent_removed,
+    };
     for (const [what, n] of Object.entries({ ...exercised, staleResults: this.ledger.stale.result })) expect(n, what).to.be.greaterThan(0);
     for (const state of ['COMPLETED', 'FAILED', 'CANCELLED']) expect(byState[state] ?? 0, state).to.be.greaterThan(0);
   }
@@ -441,7 +473,8 @@ class Scenario {
       v.length > 10 ? `  … ${v.length - 10} more` : '',
       'agents:',
       ...[...pool.agents.all()].map(
-        (a) => `  ${a.agentId} cap ${a.capacity} [${[...a.capabilities].join(',')}] ${(a.channel as SimConnection).sessionId} ${a.lastState} inFlight ${[...a.inFlight].join(' ')}`,
+        (a) =>
+          `  ${a.agentId} cap ${a.capacity} [${[...a.capabilities].join(',')}] ${(a.channel as SimConnection).sessionId} ${a.lastState} inFlight ${[...a.inFlight].join(' ')}`,
       ),
       `agent events${agentIds.size > 0 ? ` of ${[...agentIds].join(', ')}` : ''}:`,
       ...(agentIds.size > 0 ? events : this.fleet.events).slice(-12).map((e) => `  ${e}`),

@@ -231,7 +231,9 @@ describe('PoolService', () => {
       h.pool.register({ agentId: 'a', capacity: 1, capabilities: [], channel: real, sessionId: 's-real', credential: 'token#1' });
       const t = h.pool.assign({ type: 'x' }).task.taskId;
       const impostor = new FakeAgent('a');
-      const refused = codeOf(() => h.pool.register({ agentId: 'a', capacity: 5, capabilities: [], channel: impostor, sessionId: 's-other', credential: 'token#2' }));
+      const refused = codeOf(() =>
+        h.pool.register({ agentId: 'a', capacity: 5, capabilities: [], channel: impostor, sessionId: 's-other', credential: 'token#2' }),
+      );
       expect(refused).to.equal('FORBIDDEN');
       expect(real.closed).to.equal(undefined);
       expect(h.pool.agents.get('a')).to.deep.include({ sessionId: 's-real', capacity: 1, credential: 'token#1' });
@@ -247,7 +249,9 @@ describe('PoolService', () => {
       h.pool.register({ agentId: 'a', capacity: 1, capabilities: [], channel: admin, sessionId: 's-admin', credential: 'root', override: true });
       expect(reconnect.closed).to.match(/taken over/);
       expect(h.pool.agents.get('a')!.credential, 'the id now belongs to the admin').to.equal('root');
-      expect(codeOf(() => h.pool.register({ agentId: 'a', capacity: 1, capabilities: [], channel: new FakeAgent('a'), sessionId: 's-x', credential: 'token#1' }))).to.equal('FORBIDDEN');
+      expect(
+        codeOf(() => h.pool.register({ agentId: 'a', capacity: 1, capabilities: [], channel: new FakeAgent('a'), sessionId: 's-x', credential: 'token#1' })),
+      ).to.equal('FORBIDDEN');
     });
 
     it('refuses a context window held by another live agent and reports isolation', () => {

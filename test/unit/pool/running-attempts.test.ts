@@ -9,7 +9,14 @@ import { AgentWork } from '../../../src/pool/agent-work.js';
 describe('RunningAttempts', () => {
   function setup() {
     const clock = new VirtualClock();
-    const agent = { agentId: 'a1', capacity: 2, inFlight: new Set<string>(), draining: false, degraded: false, work: new AgentWork() } as unknown as AgentRecord;
+    const agent = {
+      agentId: 'a1',
+      capacity: 2,
+      inFlight: new Set<string>(),
+      draining: false,
+      degraded: false,
+      work: new AgentWork(),
+    } as unknown as AgentRecord;
     const gate: string[] = [];
     const observed: Observation[] = [];
     const finishedAt: number[] = [];

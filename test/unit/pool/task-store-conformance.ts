@@ -43,11 +43,7 @@ const ids = (tasks: readonly TaskRecord[]): string[] => tasks.map((t) => t.taskI
  * The behaviour every TaskStore must show. `make` builds an empty store on the given clock,
  * configured with `options` (the suite needs them to probe retention).
  */
-export function taskStoreConformance(
-  name: string,
-  make: (clock: VirtualClock) => TaskStore,
-  options: { retentionMs: number; retentionCount: number },
-): void {
+export function taskStoreConformance(name: string, make: (clock: VirtualClock) => TaskStore, options: { retentionMs: number; retentionCount: number }): void {
   describe(`TaskStore conformance: ${name}`, () => {
     let clock: VirtualClock;
     let store: TaskStore;
@@ -89,7 +85,17 @@ export function taskStoreConformance(
         state: 'FAILED',
         agentId: 'agent-1',
         epoch: 1,
-        attempts: [{ attempt: 1, agentId: 'agent-1', epoch: 1, startedAt: 1_700_000_000_000, finishedAt: 1_700_000_000_500, outcome: 'failed', error: { code: -32000, message: 'boom' } }],
+        attempts: [
+          {
+            attempt: 1,
+            agentId: 'agent-1',
+            epoch: 1,
+            startedAt: 1_700_000_000_000,
+            finishedAt: 1_700_000_000_500,
+            outcome: 'failed',
+            error: { code: -32000, message: 'boom' },
+          },
+        ],
         requiredCapabilities: ['gpu'],
         idempotencyKey: 'k',
         error: { code: -32000, message: 'boom' },

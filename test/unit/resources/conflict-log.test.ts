@@ -33,7 +33,15 @@ describe('ConflictLog', () => {
     log.end(b, 'escalated', 300);
     log.end(c, 'abandoned', 400);
     expect(a).to.deep.include({ resolution: 'resolved', waitedMs: 100, endedAt: 100, leaseId: 'L1' });
-    expect(log.totals()).to.deep.equal({ total: 3, resolved: 1, escalated: 1, abandoned: 1, pending: 0, resolutionRate: 0.5, waitMs: { p50: 100, p95: 100, p99: 100 } });
+    expect(log.totals()).to.deep.equal({
+      total: 3,
+      resolved: 1,
+      escalated: 1,
+      abandoned: 1,
+      pending: 0,
+      resolutionRate: 0.5,
+      waitMs: { p50: 100, p95: 100, p99: 100 },
+    });
     expect(log.window(150)).to.deep.equal({ resolved: 0, escalated: 1, abandoned: 1, resolutionRate: 0, waitMs: { p50: 0, p95: 0, p99: 0 } });
   });
 

@@ -24,7 +24,14 @@ const SEEDS = process.env.SIM_SEEDS ? process.env.SIM_SEEDS.split(',').map(Numbe
 const STEPS = 6000;
 const AGENTS = 24;
 const RESOURCES = 6;
-const OPTIONS: Partial<LeaseOptions> = { maxWaitersPerResource: 12, maxLeasesPerAgent: 4, conflictHistory: 100_000, maxWaitMs: 3000, maxTtlMs: 4000, firstFencingToken: 1 };
+const OPTIONS: Partial<LeaseOptions> = {
+  maxWaitersPerResource: 12,
+  maxLeasesPerAgent: 4,
+  conflictHistory: 100_000,
+  maxWaitMs: 3000,
+  maxTtlMs: 4000,
+  firstFencingToken: 1,
+};
 const EXPECTED_ERRORS = new Set(['RESOURCE_BUSY', 'LEASE_QUEUE_FULL', 'LEASE_LIMIT', 'LEASE_WAIT_TIMEOUT', 'LEASE_WAIT_CANCELLED', 'SHUTTING_DOWN']);
 
 interface SimAgent {
@@ -53,7 +60,10 @@ class Ledger {
     const holders = this.live.get(lease.resource) ?? new Map();
     this.live.set(lease.resource, holders);
     for (const other of holders.values()) {
-      if (lease.mode === 'exclusive' || other.mode === 'exclusive') this.violate(`${lease.resource}: ${lease.mode} ${lease.leaseId} granted to ${lease.agentId} while ${other.mode} ${other.leaseId} of ${other.agentId} is live`);
+      if (lease.mode === 'exclusive' || other.mode === 'exclusive')
+        this.violate(
+          `${lease.resource}: ${lease.mode} ${lease.leaseId} granted to ${lease.agentId} while ${other.mode} ${other.leaseId} of ${other.agentId} is live`,
+        );
     }
     const last = this.lastToken.get(lease.resource) ?? 0;
     if (lease.fencingToken <= last) this.violate(`${lease.resource}: token ${lease.fencingToken} after ${last}`);
@@ -90,7 +100,19 @@ class Scenario {
   readonly closing: { at: number; session: string }[] = [];
   /** LEASE_LIMIT refusals: rejected acquires that are not conflicts. */
   limitRefusals = 0;
-  readonly counts = { acquires: 0, waits: 0, grantsAfterWait: 0, refusals: 0, releases: 0, renewals: 0, staleCalls: 0, foreign: 0, disconnects: 0, removals: 0, takeovers: 0 };
+  readonly counts = {
+    acquires: 0,
+    waits: 0,
+    grantsAfterWait: 0,
+    refusals: 0,
+    releases: 0,
+    renewals: 0,
+    staleCalls: 0,
+    foreign: 0,
+    disconnects: 0,
+    removals: 0,
+    takeovers: 0,
+  };
 
   constructor(
     readonly seed: number,
@@ -225,7 +247,10 @@ class Scenario {
 
   /** Someone else's lease: renew and release must be refused. */
   private foreign(agent: SimAgent): void {
-    const other = pick(this.random, this.agents.filter((a) => a !== agent && a.held.size > 0));
+    const other = pick(
+      this.random,
+      this.agents.filter((a) => a !== agent && a.held.size > 0),
+    );
     const g = other && pick(this.random, [...other.held.values()]);
     if (!g) return;
     this.counts.foreign++;
@@ -234,7 +259,8 @@ class Scenario {
         fn();
         this.ledger.violate(`${agent.id} renewed or released ${other.id}'s ${g.leaseId}`);
       } catch (err) {
-        if (!(err instanceof AppError && (err.errorName === 'LEASE_NOT_OWNED' || (err.errorName === 'LEASE_NOT_FOUND' && this.ledger.ended.has(g.leaseId))))) this.ledger.violate(`foreign call: ${String(err)}`);
+        if (!(err instanceof AppError && (err.errorName === 'LEASE_NOT_OWNED' || (err.errorName === 'LEASE_NOT_FOUND' && this.ledger.ended.has(g.leaseId)))))
+          this.ledger.violate(`foreign call: ${String(err)}`);
       }
     }
   }
@@ -291,7 +317,8 @@ class Scenario {
     const byMode = { exclusive: 0, shared: 0 };
     for (const res of resources) {
       const live = this.ledger.live.get(res.resource) ?? new Map();
-      if (res.leases.length !== live.size || res.leases.some((l) => !live.has(l.leaseId))) v(`${res.resource}: manager lists ${res.leases.map((l) => l.leaseId)}, ledger ${[...live.keys()]}`);
+      if (res.leases.length !== live.size || res.leases.some((l) => !live.has(l.leaseId)))
+        v(`${res.resource}: manager lists ${res.leases.map((l) => l.leaseId)}, ledger ${[...live.keys()]}`);
       for (const l of res.leases) byMode[l.mode]++;
       waiters += res.waiters.length;
       if (res.leases.length === 0 && res.waiters.length === 0) v(`${res.resource} listed while idle`);
@@ -307,8 +334,10 @@ class Scenario {
     }
     for (const [resource] of this.ledger.live) if (!resources.some((r) => r.resource === resource)) v(`${resource} live in ledger, not listed`);
     const stats = this.leases.stats();
-    if (stats.waiters !== waiters || stats.byMode.exclusive !== byMode.exclusive || stats.byMode.shared !== byMode.shared) v(`stats ${JSON.stringify(stats)} vs listed ${waiters} waiters, ${JSON.stringify(byMode)}`);
-    for (const [session, set] of this.outstanding) if (!this.liveSessions.has(session) && set.size > 0) v(`${set.size} acquires of closed ${session} unsettled`);
+    if (stats.waiters !== waiters || stats.byMode.exclusive !== byMode.exclusive || stats.byMode.shared !== byMode.shared)
+      v(`stats ${JSON.stringify(stats)} vs listed ${waiters} waiters, ${JSON.stringify(byMode)}`);
+    for (const [session, set] of this.outstanding)
+      if (!this.liveSessions.has(session) && set.size > 0) v(`${set.size} acquires of closed ${session} unsettled`);
   }
 
   private finalChecks(): void {
@@ -357,7 +386,8 @@ describe('LeaseManager invariants under random agents', function () {
     it(`seed ${seed}: never two exclusive holders (or exclusive + shared) through waits, expiries, disconnects, removals and takeovers`, async () => {
       const s = new Scenario(seed, { tryLock: 0.25, holdMs: [100, 3000], chaos: 0.02 });
       await s.run(STEPS);
-      if (process.env.DEBUG_LEASES) console.log(JSON.stringify({ stats: s.leases.conflicts(1).stats, counts: s.counts, results: s.ledger.results, ends: s.ledger.endReasons }));
+      if (process.env.DEBUG_LEASES)
+        console.log(JSON.stringify({ stats: s.leases.conflicts(1).stats, counts: s.counts, results: s.ledger.results, ends: s.ledger.endReasons }));
     });
 
     it(`seed ${seed}: normal contention (short holds, waiting acquires) resolves > 95% of conflicts`, async () => {

@@ -323,7 +323,15 @@ describe('LeaseManager', () => {
       errorOf(() => h.acquire('w', 'busy', 'shared'));
       const pending = track(h.acquire('p', 'busy', 'shared', { waitMs: 50_000 }));
       const { stats, events } = h.leases.conflicts(3);
-      expect(stats).to.deep.equal({ total: 7, resolved: 5, escalated: 1, abandoned: 0, pending: 1, resolutionRate: 5 / 6, waitMs: { p50: 300, p95: 1000, p99: 1000 } });
+      expect(stats).to.deep.equal({
+        total: 7,
+        resolved: 5,
+        escalated: 1,
+        abandoned: 0,
+        pending: 1,
+        resolutionRate: 5 / 6,
+        waitMs: { p50: 300, p95: 1000, p99: 1000 },
+      });
       expect(events.map((e) => e.resolution)).to.deep.equal(['pending', 'escalated', 'resolved']);
       expect(h.leases.conflicts(10, 'r1').events.map((e) => e.resource)).to.deep.equal(['r1']);
       expect(pending.done).to.equal(false);
@@ -345,7 +353,13 @@ describe('LeaseManager', () => {
       await h.settle();
       expect(w2.done).to.equal(true);
       expect(h.leases.conflictStats(t0)).to.deep.include({ resolved: 1, escalated: 1, resolutionRate: 0.5 });
-      expect(h.leases.conflictStats(t1)).to.deep.equal({ resolved: 1, escalated: 0, abandoned: 0, resolutionRate: 1, waitMs: { p50: 250, p95: 250, p99: 250 } });
+      expect(h.leases.conflictStats(t1)).to.deep.equal({
+        resolved: 1,
+        escalated: 0,
+        abandoned: 0,
+        resolutionRate: 1,
+        waitMs: { p50: 250, p95: 250, p99: 250 },
+      });
     });
 
     it('keeps at most conflictHistory events but counts all', () => {
@@ -365,7 +379,9 @@ describe('LeaseManager', () => {
       await h.settle();
       // The three shared holders were granted at once; every exclusive request had to queue behind them.
       const [before] = h.leases.list('r').resources;
-      expect(before!.leases.map((l) => [l.agentId, l.mode, l.fencingToken])).to.deep.equal(holders.map((g, i) => [['a', 'b', 'c'][i], 'shared', g.fencingToken]));
+      expect(before!.leases.map((l) => [l.agentId, l.mode, l.fencingToken])).to.deep.equal(
+        holders.map((g, i) => [['a', 'b', 'c'][i], 'shared', g.fencingToken]),
+      );
       expect(before!.waiters.map((w) => w.agentId)).to.deep.equal(waits.map((_, i) => `w${i}`));
       expect(waits.some((w) => w.done)).to.equal(false);
       h.clock.advance(5000);

@@ -5,10 +5,30 @@ let n = 0;
 /** A valid StoredLease with a fresh id and token; `overrides` win. */
 export function makeLease(overrides: Partial<StoredLease> = {}): StoredLease {
   n++;
-  return { leaseId: `lease-${n}`, resource: `res-${n}`, mode: 'exclusive', agentId: 'agent-1', sessionId: 'session-1', fencingToken: 1000 + n, acquiredAt: 1_000, ttlMs: 5_000, expiresAt: 6_000, ...overrides };
+  return {
+    leaseId: `lease-${n}`,
+    resource: `res-${n}`,
+    mode: 'exclusive',
+    agentId: 'agent-1',
+    sessionId: 'session-1',
+    fencingToken: 1000 + n,
+    acquiredAt: 1_000,
+    ttlMs: 5_000,
+    expiresAt: 6_000,
+    ...overrides,
+  };
 }
 
-const outcome = (key: string, at: number, extra: Partial<WaiterOutcome> = {}): WaiterOutcome => ({ key, resource: 'r', agentId: 'a', outcome: 'granted', leaseId: 'l', fencingToken: 7, at, ...extra });
+const outcome = (key: string, at: number, extra: Partial<WaiterOutcome> = {}): WaiterOutcome => ({
+  key,
+  resource: 'r',
+  agentId: 'a',
+  outcome: 'granted',
+  leaseId: 'l',
+  fencingToken: 7,
+  at,
+  ...extra,
+});
 
 /** The behaviour every LeaseStore must show; `make` builds an empty store with these options. */
 export function leaseStoreConformance(name: string, make: (options: { outcomeRetentionMs: number; maxOutcomes: number }) => LeaseStore): void {

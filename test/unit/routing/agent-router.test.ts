@@ -281,7 +281,11 @@ describe('AgentRouter', () => {
     it('lets every strategy learn; a strategy that fails to is logged, never thrown', () => {
       const seen: string[] = [];
       const log = recordingLog();
-      const learner: RoutingStrategy = { name: 'LEARNER', select: (c) => ({ agentId: c[0]!.agentId }), observe: (o, ctx) => seen.push(`${o.agentId}:${ctx.observed.has(o.agentId, o.at)}`) };
+      const learner: RoutingStrategy = {
+        name: 'LEARNER',
+        select: (c) => ({ agentId: c[0]!.agentId }),
+        observe: (o, ctx) => seen.push(`${o.agentId}:${ctx.observed.has(o.agentId, o.at)}`),
+      };
       const broken: RoutingStrategy = {
         name: 'BROKEN',
         select: (c) => ({ agentId: c[0]!.agentId }),
@@ -301,7 +305,12 @@ describe('AgentRouter', () => {
 
     it('selects by a name outside StrategyName and counts it apart', () => {
       const events: string[] = [];
-      const router = new AgentRouter({ random: seededRandom(1), scores: new FakeScores(), strategies: { ORACLE: oracle }, onSelection: (e) => events.push(e.strategy) });
+      const router = new AgentRouter({
+        random: seededRandom(1),
+        scores: new FakeScores(),
+        strategies: { ORACLE: oracle },
+        onSelection: (e) => events.push(e.strategy),
+      });
       expect(router.select(list, 'ORACLE')).to.include({ agentId: 'c', strategy: 'ORACLE', fallback: false });
       expect(events).to.deep.equal(['ORACLE']);
       expect(router.stats().extraSelections).to.deep.equal({ ORACLE: 1 });

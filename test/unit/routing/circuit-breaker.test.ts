@@ -19,7 +19,10 @@ describe('CircuitBreakers', () => {
     clock = new VirtualClock(1_000_000);
     transitions = [];
     live = new Set(['a', 'b', 'c']);
-    breakers = new CircuitBreakers({ clock, isLive: (id) => live.has(id), onTransition: (t) => transitions.push(t) }, { failureThreshold: 3, cooldownMs: 10_000 });
+    breakers = new CircuitBreakers(
+      { clock, isLive: (id) => live.has(id), onTransition: (t) => transitions.push(t) },
+      { failureThreshold: 3, cooldownMs: 10_000 },
+    );
   });
 
   it('stays closed below the threshold, and a success resets the count', () => {

@@ -62,7 +62,12 @@ export function candidates(...ids: string[]): Candidate[] {
 }
 
 /** A selection context at the score source's time (or `now`), with nothing observed unless given. */
-export function ctx(scores: ScoreSource = new FakeScores(), random: Random = seededRandom(1), observed = new ObservedStats(), now = scores.now()): SelectionContext {
+export function ctx(
+  scores: ScoreSource = new FakeScores(),
+  random: Random = seededRandom(1),
+  observed = new ObservedStats(),
+  now = scores.now(),
+): SelectionContext {
   return { random, scores, observed, now };
 }
 

@@ -42,7 +42,17 @@ describe('P2CStrategy', () => {
   it('breaks ties with a coin flip, not always the first', () => {
     const s = new P2CStrategy();
     const c = ctx(new FakeScores(), seededRandom(7));
-    const counts = tally(4_000, () => s.select([{ agentId: 'a', inFlight: 2 }, { agentId: 'b', inFlight: 2 }], c).agentId);
+    const counts = tally(
+      4_000,
+      () =>
+        s.select(
+          [
+            { agentId: 'a', inFlight: 2 },
+            { agentId: 'b', inFlight: 2 },
+          ],
+          c,
+        ).agentId,
+    );
     expect(counts.get('a')).to.be.within(1_800, 2_200);
     expect(counts.get('b')).to.be.within(1_800, 2_200);
   });

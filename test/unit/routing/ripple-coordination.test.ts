@@ -98,13 +98,19 @@ describe('RippleCoordinationStrategy', () => {
 
   describe('a fleet indistinguishable by speed (its own service levels within their noise)', () => {
     /** Teach `s` one success per agent per round, all agents alike except `slowId` (× slowdown). */
-    function taught(ids: readonly string[], slowdown = 1, slowId = ids[ids.length - 1]): { s: RippleCoordinationStrategy; observed: ObservedStats; scores: FakeScores } {
+    function taught(
+      ids: readonly string[],
+      slowdown = 1,
+      slowId = ids[ids.length - 1],
+    ): { s: RippleCoordinationStrategy; observed: ObservedStats; scores: FakeScores } {
       const s = new RippleCoordinationStrategy();
       const observed = new ObservedStats();
       const scores = new FakeScores();
       const spread = [80, 125, 100, 90, 110];
       for (let round = 0; round < 5; round++) {
-        ids.forEach((agentId) => learn(s, observed, scores, { agentId, outcome: 'completed', latencyMs: spread[round]! * (agentId === slowId ? slowdown : 1), at: round }));
+        ids.forEach((agentId) =>
+          learn(s, observed, scores, { agentId, outcome: 'completed', latencyMs: spread[round]! * (agentId === slowId ? slowdown : 1), at: round }),
+        );
       }
       return { s, observed, scores };
     }
@@ -121,7 +127,12 @@ describe('RippleCoordinationStrategy', () => {
       const ids = ['a', 'b', 'c', 'd'];
       const { s, observed, scores } = taught(ids);
       const c = ctx(scores, seededRandom(3), observed, 5);
-      const advice = s.adviseWait({ taskId: 't', ahead: 0 }, [{ agentId: 'd', inFlight: 0, capacity: 2 }], ['a', 'b', 'c'].map((agentId) => ({ agentId, inFlight: 2, capacity: 2 })), c);
+      const advice = s.adviseWait(
+        { taskId: 't', ahead: 0 },
+        [{ agentId: 'd', inFlight: 0, capacity: 2 }],
+        ['a', 'b', 'c'].map((agentId) => ({ agentId, inFlight: 2, capacity: 2 })),
+        c,
+      );
       expect(advice.wait).to.equal(false);
       expect(advice.shortlist).to.equal(undefined);
     });
@@ -131,7 +142,12 @@ describe('RippleCoordinationStrategy', () => {
       const { s, observed, scores } = taught(ids, 10, 'd');
       expect(s.serviceLevels.indistinguishable()).to.equal(false);
       const c = ctx(scores, seededRandom(3), observed, 5);
-      const advice = s.adviseWait({ taskId: 't', ahead: 0 }, [{ agentId: 'd', inFlight: 0, capacity: 2 }], ['a', 'b', 'c'].map((agentId) => ({ agentId, inFlight: 2, capacity: 2 })), c);
+      const advice = s.adviseWait(
+        { taskId: 't', ahead: 0 },
+        [{ agentId: 'd', inFlight: 0, capacity: 2 }],
+        ['a', 'b', 'c'].map((agentId) => ({ agentId, inFlight: 2, capacity: 2 })),
+        c,
+      );
       expect(advice.wait).to.equal(true);
     });
   });
@@ -195,7 +211,10 @@ describe('RippleCoordinationStrategy', () => {
       const feed = (s: RippleCoordinationStrategy, observed: ObservedStats, check: boolean): number => {
         let at = 0;
         for (let i = 0; i < 10; i++) {
-          for (const [agentId, latencyMs] of [['liar', 180], ['honest', 100]] as const) {
+          for (const [agentId, latencyMs] of [
+            ['liar', 180],
+            ['honest', 100],
+          ] as const) {
             const o: Observation = { agentId, latencyMs, outcome: 'completed', at: (at += 10) };
             if (check) learn(s, observed, scores, o);
             else observed.record(o);
@@ -258,7 +277,12 @@ describe('RippleCoordinationStrategy', () => {
     const on = (agentId: string, inFlight: number): Candidate => ({ agentId, inFlight, capacity: 8 });
 
     /** fast: 100 ms idle and still 100 ms with 6 of its 8 slots taken (it runs them all at once); slow: 200 ms idle. */
-    function train(options: ConstructorParameters<typeof RippleCoordinationStrategy>[0] = {}): { s: RippleCoordinationStrategy; observed: ObservedStats; scores: FakeScores; now: number } {
+    function train(options: ConstructorParameters<typeof RippleCoordinationStrategy>[0] = {}): {
+      s: RippleCoordinationStrategy;
+      observed: ObservedStats;
+      scores: FakeScores;
+      now: number;
+    } {
       const s = new RippleCoordinationStrategy(options);
       const observed = new ObservedStats();
       const scores = new FakeScores();

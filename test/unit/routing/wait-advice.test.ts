@@ -7,7 +7,8 @@ const ect = (c: Candidate): number => price[c.agentId]!;
 const seen = (id: string): boolean => id !== 'unseen';
 const busy = (agentId: string, inFlight = 2): Candidate => ({ agentId, inFlight, capacity: 2 });
 const free = (agentId: string): Candidate => ({ agentId, inFlight: 0, capacity: 2 });
-const advise = (ahead: number, f: Candidate[], b: Candidate[], options = DEFAULT_WAIT_OPTIONS) => adviseWait({ taskId: 't', ahead }, f, b, ect, ect, seen, options);
+const advise = (ahead: number, f: Candidate[], b: Candidate[], options = DEFAULT_WAIT_OPTIONS) =>
+  adviseWait({ taskId: 't', ahead }, f, b, ect, ect, seen, options);
 
 describe('adviseWait', () => {
   it('waits when busy fast agents free a slot and finish sooner than the free slow agent', () => {

@@ -21,7 +21,9 @@ describe('RpcEngine: pending calls per connection (COORDD_MAX_PENDING)', () => {
     const refused = JSON.parse((await e.handleText(req(3, 'test.wait'), session))!);
     expect(refused.error).to.deep.include({ code: -32003, message: 'Too many calls are pending on this connection' });
     expect(refused.error.data).to.deep.include({ name: 'TOO_MANY_PENDING', pending: 2, max: 2 });
-    expect(JSON.parse((await e.handleText(req(4, 'test.quick'), session))!).error, 'a quick call is refused too while the limit is reached').to.include({ code: -32003 });
+    expect(JSON.parse((await e.handleText(req(4, 'test.quick'), session))!).error, 'a quick call is refused too while the limit is reached').to.include({
+      code: -32003,
+    });
     const elsewhere = e.handleText(req(5, 'test.wait'), other);
     expect(elsewhere, 'another connection has its own limit').to.be.instanceOf(Promise);
     releases.shift()!();

@@ -101,7 +101,10 @@ describe('RpcEngine', () => {
       const { e } = engine();
       const reserved = defineMethod({ name: 'rpc.foo', summary: 'reserved', roles: ['admin'], params: z.object({}), result: z.null() });
       expect(() => e.register(reserved, () => null)).to.throw(/reserved/);
-      e.register(defineMethod({ name: 'rpc.discover', summary: 'discover', roles: ['admin'], params: z.object({}).optional(), result: z.string() }), () => 'doc');
+      e.register(
+        defineMethod({ name: 'rpc.discover', summary: 'discover', roles: ['admin'], params: z.object({}).optional(), result: z.string() }),
+        () => 'doc',
+      );
       const { session } = memorySession('admin');
       expect(JSON.parse((await e.handleText(req({ id: 1, method: 'rpc.discover' }), session))!).result).to.equal('doc');
       expect(JSON.parse((await e.handleText(req({ id: 2, method: 'rpc.foo' }), session))!).error.code).to.equal(-32601);
@@ -110,9 +113,13 @@ describe('RpcEngine', () => {
     it('tells a method’s onInvalidParams of params that failed its schema, and still answers -32602', async () => {
       const { e } = engine();
       const seen: unknown[] = [];
-      e.register(defineMethod({ name: 'test.counted', summary: 'counted', roles: ['admin'], params: z.strictObject({ n: z.number() }), result: z.null() }), () => null, {
-        onInvalidParams: (params) => seen.push(params),
-      });
+      e.register(
+        defineMethod({ name: 'test.counted', summary: 'counted', roles: ['admin'], params: z.strictObject({ n: z.number() }), result: z.null() }),
+        () => null,
+        {
+          onInvalidParams: (params) => seen.push(params),
+        },
+      );
       const { session } = memorySession('admin');
       expect(JSON.parse((await e.handleText(req({ id: 1, method: 'test.counted', params: { n: 'x' } }), session))!).error.code).to.equal(-32602);
       expect(JSON.parse((await e.handleText(req({ id: 2, method: 'test.counted', params: { n: 1 } }), session))!).result).to.equal(null);
@@ -151,7 +158,10 @@ describe('RpcEngine', () => {
       const logged = (session.log as ReturnType<typeof recordingLog>).lines.find((l) => l.level === 'error');
       expect(logged?.obj).to.deep.include({ errorId: r.error.data.errorId });
       expect((logged?.obj as { err?: Error }).err?.message, 'the log has what the reply hides').to.contain('secret internal detail');
-      expect(log.lines.filter((l) => l.level === 'error'), 'logged on the session’s logger, not the engine’s').to.have.length(0);
+      expect(
+        log.lines.filter((l) => l.level === 'error'),
+        'logged on the session’s logger, not the engine’s',
+      ).to.have.length(0);
     });
 
     it('turns an application error into its catalogued code with data.name', async () => {

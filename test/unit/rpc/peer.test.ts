@@ -8,7 +8,12 @@ import { settled } from '../../support/settled.js';
 function peer(timeoutMs = 1000) {
   const sent: any[] = [];
   const clock = new VirtualClock();
-  const p = new RpcPeer((text) => sent.push(JSON.parse(text)), timeoutMs, () => clock.now(), clock);
+  const p = new RpcPeer(
+    (text) => sent.push(JSON.parse(text)),
+    timeoutMs,
+    () => clock.now(),
+    clock,
+  );
   return { p, sent, clock };
 }
 

@@ -31,14 +31,22 @@ describe('property: every method answers arbitrary params exactly once, correctl
     it(def.name, async () => {
       const clock = new VirtualClock();
       // No templates: pool.spawn must not start real processes here (the fuzz run does not either).
-      const daemon = new Daemon(loadConfig({ COORDD_MAX_VALUE_BYTES: '65536' }), { logger: createLogger('silent'), clock, validateResults: true, templates: new Map() });
+      const daemon = new Daemon(loadConfig({ COORDD_MAX_VALUE_BYTES: '65536' }), {
+        logger: createLogger('silent'),
+        clock,
+        validateResults: true,
+        templates: new Map(),
+      });
       const sessions = new Map<Role, Session & { peer: RpcPeer }>();
       for (const role of ROLES) {
         const peer = new RpcPeer(() => {}, 1000, undefined, clock);
         // A transport the daemon may close (takeover, removal); the in-process sessions have no socket.
         const transport = { close: () => {}, send: () => {} };
         const outbox = new Outboxes({ onHookFailure: () => {} }).open(transport);
-        sessions.set(role, Object.assign({ id: `s-${role}`, role, log: recordingLog(), remoteAddress: undefined, peer, agentId: undefined }, { transport, outbox }));
+        sessions.set(
+          role,
+          Object.assign({ id: `s-${role}`, role, log: recordingLog(), remoteAddress: undefined, peer, agentId: undefined }, { transport, outbox }),
+        );
       }
       const schema = z.toJSONSchema(def.params, { target: 'draft-07', io: 'input', unrepresentable: 'any' }) as Parameters<typeof fromSchema>[0];
       const params = fc.oneof(

@@ -49,14 +49,38 @@ function withoutData(reply: unknown): unknown {
 
 export const SPEC_EXAMPLES: { name: string; send: string; expect: unknown }[] = [
   { name: 'positional params', send: '{"jsonrpc": "2.0", "method": "subtract", "params": [42, 23], "id": 1}', expect: { jsonrpc: '2.0', result: 19, id: 1 } },
-  { name: 'positional params, reversed', send: '{"jsonrpc": "2.0", "method": "subtract", "params": [23, 42], "id": 2}', expect: { jsonrpc: '2.0', result: -19, id: 2 } },
-  { name: 'named params', send: '{"jsonrpc": "2.0", "method": "subtract", "params": {"subtrahend": 23, "minuend": 42}, "id": 3}', expect: { jsonrpc: '2.0', result: 19, id: 3 } },
-  { name: 'named params, other order', send: '{"jsonrpc": "2.0", "method": "subtract", "params": {"minuend": 42, "subtrahend": 23}, "id": 4}', expect: { jsonrpc: '2.0', result: 19, id: 4 } },
+  {
+    name: 'positional params, reversed',
+    send: '{"jsonrpc": "2.0", "method": "subtract", "params": [23, 42], "id": 2}',
+    expect: { jsonrpc: '2.0', result: -19, id: 2 },
+  },
+  {
+    name: 'named params',
+    send: '{"jsonrpc": "2.0", "method": "subtract", "params": {"subtrahend": 23, "minuend": 42}, "id": 3}',
+    expect: { jsonrpc: '2.0', result: 19, id: 3 },
+  },
+  {
+    name: 'named params, other order',
+    send: '{"jsonrpc": "2.0", "method": "subtract", "params": {"minuend": 42, "subtrahend": 23}, "id": 4}',
+    expect: { jsonrpc: '2.0', result: 19, id: 4 },
+  },
   { name: 'a notification', send: '{"jsonrpc": "2.0", "method": "update", "params": [1,2,3,4,5]}', expect: undefined },
   { name: 'a notification of an unknown method', send: '{"jsonrpc": "2.0", "method": "foobar"}', expect: undefined },
-  { name: 'non-existent method', send: '{"jsonrpc": "2.0", "method": "foobar", "id": "1"}', expect: { jsonrpc: '2.0', error: { code: -32601, message: 'Method not found' }, id: '1' } },
-  { name: 'invalid JSON', send: '{"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz]', expect: { jsonrpc: '2.0', error: { code: -32700, message: 'Parse error' }, id: null } },
-  { name: 'invalid Request object', send: '{"jsonrpc": "2.0", "method": 1, "params": "bar"}', expect: { jsonrpc: '2.0', error: { code: -32600, message: 'Invalid Request' }, id: null } },
+  {
+    name: 'non-existent method',
+    send: '{"jsonrpc": "2.0", "method": "foobar", "id": "1"}',
+    expect: { jsonrpc: '2.0', error: { code: -32601, message: 'Method not found' }, id: '1' },
+  },
+  {
+    name: 'invalid JSON',
+    send: '{"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz]',
+    expect: { jsonrpc: '2.0', error: { code: -32700, message: 'Parse error' }, id: null },
+  },
+  {
+    name: 'invalid Request object',
+    send: '{"jsonrpc": "2.0", "method": 1, "params": "bar"}',
+    expect: { jsonrpc: '2.0', error: { code: -32600, message: 'Invalid Request' }, id: null },
+  },
   {
     name: 'batch, invalid JSON',
     send: '[\n  {"jsonrpc": "2.0", "method": "sum", "params": [1,2,4], "id": "1"},\n  {"jsonrpc": "2.0", "method"\n]',

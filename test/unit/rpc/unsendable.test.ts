@@ -18,7 +18,13 @@ const cyclic = (): unknown => {
   return o;
 };
 
-const give = defineMethod({ name: 'test.give', summary: 'returns what it is told to', roles: ['admin'], params: z.strictObject({ kind: z.string() }), result: z.unknown() });
+const give = defineMethod({
+  name: 'test.give',
+  summary: 'returns what it is told to',
+  roles: ['admin'],
+  params: z.strictObject({ kind: z.string() }),
+  result: z.unknown(),
+});
 
 function engine() {
   const e = new RpcEngine({ log: recordingLog() }, { maxBatch: 100, validateResults: false });
@@ -60,10 +66,16 @@ describe('replies and requests that cannot be serialised', () => {
   it('a request to a peer that cannot be written fails with REQUEST_UNSENDABLE (not code 0) and sends nothing', async () => {
     const sent: string[] = [];
     const logged: string[] = [];
-    const peer = new RpcPeer((t) => sent.push(t), 1000, undefined, undefined, (_err, method) => {
-      logged.push(method);
-      return 'err-1';
-    });
+    const peer = new RpcPeer(
+      (t) => sent.push(t),
+      1000,
+      undefined,
+      undefined,
+      (_err, method) => {
+        logged.push(method);
+        return 'err-1';
+      },
+    );
     const err = await peer.request('task.run', { payload: tooDeep() }).then(
       () => undefined,
       (e: unknown) => e,

@@ -18,7 +18,13 @@ import { makeTask } from '../pool/task-store-conformance.js';
 const SEEDS: Record<number, (db: BetterSqlite3.Database) => void> = {
   1: (db) => {
     const task = makeTask({ taskId: 'seeded-v1', idempotencyKey: 'seed-key', priority: 3 });
-    db.prepare('INSERT INTO tasks (task_id, state, agent_id, idempotency_key, priority, record) VALUES (?, ?, NULL, ?, ?, ?)').run(task.taskId, task.state, 'seed-key', 3, JSON.stringify(task));
+    db.prepare('INSERT INTO tasks (task_id, state, agent_id, idempotency_key, priority, record) VALUES (?, ?, NULL, ?, ?, ?)').run(
+      task.taskId,
+      task.state,
+      'seed-key',
+      3,
+      JSON.stringify(task),
+    );
     db.prepare("INSERT INTO counters (name, value) VALUES ('lease.fencing', 41)").run();
   },
 };
@@ -90,7 +96,10 @@ describe('schema migrations (PRAGMA user_version)', () => {
   });
 
   it('chooses normal or full fsync', () => {
-    for (const [fsync, level] of [['normal', 1], ['full', 2]] as const) {
+    for (const [fsync, level] of [
+      ['normal', 1],
+      ['full', 2],
+    ] as const) {
       const db = new SqliteDatabase(join(dir, `${fsync}.db`), { fsync });
       expect(db.db.pragma('synchronous', { simple: true })).to.equal(level);
       db.close();

@@ -23,7 +23,14 @@ describe('SqliteConversationRecordStore', () => {
     try {
       const path = join(dir, 'c.db');
       const db = new SqliteDatabase(path);
-      const c = { conversationId: 'c1', createdAt: 1, updatedAt: 2, messages: [{ role: 'user' as const, message: 'hi', timestamp: 2 }], dropped: 0, agents: [] };
+      const c = {
+        conversationId: 'c1',
+        createdAt: 1,
+        updatedAt: 2,
+        messages: [{ role: 'user' as const, message: 'hi', timestamp: 2 }],
+        dropped: 0,
+        agents: [],
+      };
       new SqliteConversationRecordStore(db).save(c);
       db.close();
       const again = new SqliteDatabase(path);

@@ -92,7 +92,9 @@ describe('SqliteTaskStore', () => {
     const counts = store.countByState();
     db.close();
     const again = database(path);
-    const rows = Object.fromEntries((again.db.prepare('SELECT state, count(*) AS n FROM tasks GROUP BY state').all() as { state: string; n: number }[]).map((r) => [r.state, r.n]));
+    const rows = Object.fromEntries(
+      (again.db.prepare('SELECT state, count(*) AS n FROM tasks GROUP BY state').all() as { state: string; n: number }[]).map((r) => [r.state, r.n]),
+    );
     expect(new SqliteTaskStore(again, { clock }, OPTIONS).countByState()).to.deep.equal(counts);
     expect(counts.FAILED + counts.COMPLETED + counts.CANCELLED).to.equal(OPTIONS.retentionCount);
     expect({ PENDING: 0, IN_PROGRESS: 0, COMPLETED: 0, FAILED: 0, CANCELLED: 0, ...rows }).to.deep.equal(counts);
@@ -133,7 +135,9 @@ describe('SqliteTaskStore', () => {
 
   it('filters by type, creation time, idempotency key and trace id in SQL (task.list), paging exactly', () => {
     const store = new SqliteTaskStore(database(), { clock }, OPTIONS);
-    const tasks = Array.from({ length: 6 }, (_, i) => makeTask({ type: i % 2 === 0 ? 'even' : 'odd', createdAt: 1000 + i * 10, ...(i === 3 ? { idempotencyKey: 'k3', traceId: 'trace-three' } : {}) }));
+    const tasks = Array.from({ length: 6 }, (_, i) =>
+      makeTask({ type: i % 2 === 0 ? 'even' : 'odd', createdAt: 1000 + i * 10, ...(i === 3 ? { idempotencyKey: 'k3', traceId: 'trace-three' } : {}) }),
+    );
     for (const t of tasks) store.insert(t);
     const list = (filter: object): string[] => store.list(filter, { limit: 10 }).tasks.map((t) => t.taskId);
     expect(list({ type: 'even' })).to.deep.equal([tasks[4]!, tasks[2]!, tasks[0]!].map((t) => t.taskId));

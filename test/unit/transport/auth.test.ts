@@ -47,7 +47,9 @@ describe('transport/auth', () => {
 
     it('refuses an unknown role in every form, naming the roles', () => {
       expect(refusal(`${T1} root`).message).to.match(/line 1: .*agent, viewer, operator, admin/);
-      expect(refusal(JSON.stringify([{ token: T1, role: 'root' }])).message).to.be.a('string').and.not.equal('');
+      expect(refusal(JSON.stringify([{ token: T1, role: 'root' }])).message)
+        .to.be.a('string')
+        .and.not.equal('');
       refusal(JSON.stringify({ [T1]: 'superuser' }));
     });
 
@@ -83,13 +85,32 @@ describe('transport/auth', () => {
         [[{ token: T1, role: 'agent', agentIds: [''] }], /^entry 1: agentIds\.0: /],
         [[{ token: T1, role: 'agent', agentIdPrefix: '' }], /^entry 1: agentIdPrefix: /],
         [[{ token: T1, role: 'agent', agentIdPrefix: 'x'.repeat(201) }], /^entry 1: agentIdPrefix: /],
-        [[{ token: T1, role: 'agent' }, { token: T2, role: 'operator', agentIds: ['a'] }], /^entry 2: agentIds and agentIdPrefix apply only to agent tokens$/],
+        [
+          [
+            { token: T1, role: 'agent' },
+            { token: T2, role: 'operator', agentIds: ['a'] },
+          ],
+          /^entry 2: agentIds and agentIdPrefix apply only to agent tokens$/,
+        ],
         [[{ token: T1, role: 'admin', agentIdPrefix: 'a' }], /apply only to agent tokens/],
         [[{ token: T1, role: 'agent', agentID: ['a'] }], /^entry 1: .*agentID/],
         [[{ token: T1, role: 'agent', name: 'has space' }], /^entry 1: name: /],
         [[{ token: T1, role: 'agent', name: 'spawn:x' }], /^entry 1: name: /],
-        [[{ token: T1, role: 'agent', name: 'a' }, { token: T2, role: 'agent', name: 'a' }], /^entry 2: name "a" is already used by entry 1$/],
-        [[{ token: T1, role: 'agent' }, { token: T2, role: 'agent' }, { token: T1, role: 'admin' }], /^entry 3: the token of entry 1 again/],
+        [
+          [
+            { token: T1, role: 'agent', name: 'a' },
+            { token: T2, role: 'agent', name: 'a' },
+          ],
+          /^entry 2: name "a" is already used by entry 1$/,
+        ],
+        [
+          [
+            { token: T1, role: 'agent' },
+            { token: T2, role: 'agent' },
+            { token: T1, role: 'admin' },
+          ],
+          /^entry 3: the token of entry 1 again/,
+        ],
       ];
       for (const [entries, message] of cases) {
         const err = refusal(JSON.stringify(entries));
@@ -133,7 +154,13 @@ describe('transport/auth', () => {
       expect(t.authenticate(`Bearer ${T1}`)).to.deep.equal({ role: 'agent', credential: 'token#1', scope: { agentIds: ['w1'] } });
       expect(t.authenticate(`Bearer ${T2}`)).to.deep.equal({ role: 'agent', credential: 'team-a', scope: { agentIdPrefix: 'team-a-' } });
       expect(t.authenticate(`Bearer ${T3}`)).to.deep.equal({ role: 'admin', credential: 'token#3' });
-      expect(() => new TokenTable([{ token: T1, role: 'agent', name: 'x' }, { token: T2, role: 'operator', name: 'x' }])).to.throw(TokenFileError, /two tokens are named x/);
+      expect(
+        () =>
+          new TokenTable([
+            { token: T1, role: 'agent', name: 'x' },
+            { token: T2, role: 'operator', name: 'x' },
+          ]),
+      ).to.throw(TokenFileError, /two tokens are named x/);
     });
 
     it('keeps only digests: no configured token text is held by the table', () => {
@@ -178,7 +205,20 @@ describe('transport/auth', () => {
     for (const host of ['127.0.0.1', '127.1.2.3', '127.255.255.255', '::1', '[::1]', '::ffff:127.0.0.1', 'localhost', 'LOCALHOST', ' localhost ']) {
       it(`${JSON.stringify(host)} is loopback`, () => expect(isLoopback(host)).to.equal(true));
     }
-    for (const host of ['0.0.0.0', '::', '', '192.168.1.10', '10.0.0.1', '8.8.8.8', '2001:db8::1', '::ffff:8.8.8.8', '128.0.0.1', '127.0.0', 'localhost.example.com', 'example.com']) {
+    for (const host of [
+      '0.0.0.0',
+      '::',
+      '',
+      '192.168.1.10',
+      '10.0.0.1',
+      '8.8.8.8',
+      '2001:db8::1',
+      '::ffff:8.8.8.8',
+      '128.0.0.1',
+      '127.0.0',
+      'localhost.example.com',
+      'example.com',
+    ]) {
       it(`${JSON.stringify(host)} is not loopback`, () => expect(isLoopback(host)).to.equal(false));
     }
   });

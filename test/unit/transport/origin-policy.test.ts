@@ -8,7 +8,14 @@ describe('transport/origin-policy', () => {
     });
 
     it('refuses what is not an http(s) origin', () => {
-      for (const bad of ['dash.example.com', 'https://dash.example.com/', 'https://dash.example.com/ui', 'https://x.example?q=1', 'ws://x.example', 'https://user@x.example']) {
+      for (const bad of [
+        'dash.example.com',
+        'https://dash.example.com/',
+        'https://dash.example.com/ui',
+        'https://x.example?q=1',
+        'ws://x.example',
+        'https://user@x.example',
+      ]) {
         expect(() => parseOrigins(bad), bad).to.throw(OriginListError);
       }
     });

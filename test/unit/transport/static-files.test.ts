@@ -68,7 +68,17 @@ describe('transport/static-files', () => {
   });
 
   it('never serves a file outside the folder, a dotfile or an unknown type', async () => {
-    for (const path of ['/ui/../package.json', '/ui/%2e%2e/package.json', '/ui/js/../../package.json', `/ui/..%2f..%2fsecret-${process.pid}.txt`, '/ui/.hidden.js', '/ui/notes.txt', '/ui/js', '/ui/%00', '/ui//etc/passwd']) {
+    for (const path of [
+      '/ui/../package.json',
+      '/ui/%2e%2e/package.json',
+      '/ui/js/../../package.json',
+      `/ui/..%2f..%2fsecret-${process.pid}.txt`,
+      '/ui/.hidden.js',
+      '/ui/notes.txt',
+      '/ui/js',
+      '/ui/%00',
+      '/ui//etc/passwd',
+    ]) {
       const res = await raw(base, path);
       expect([res.status, res.body], path).to.deep.equal([404, 'not found\n']);
     }

@@ -16,7 +16,8 @@ describe('wiring: leases feed the conflict alert', () => {
     const metrics = new Metrics({ defaultMetrics: false });
     const alerts = recordingAlertInputs();
     const leases = createLeases({ clock, ids: sequentialIds('L'), logger, metrics, alerts }, { ...defaultFileConfig().leases, maxWaitersPerResource: 1 });
-    const acquire = (agentId: string, waitMs: number) => leases.acquire({ agentId, sessionId: `s-${agentId}`, resource: 'r', mode: 'exclusive', ttlMs: 60_000, waitMs });
+    const acquire = (agentId: string, waitMs: number) =>
+      leases.acquire({ agentId, sessionId: `s-${agentId}`, resource: 'r', mode: 'exclusive', ttlMs: 60_000, waitMs });
     return { clock, metrics, alerts, leases, acquire };
   }
 
@@ -36,9 +37,13 @@ describe('wiring: leases feed the conflict alert', () => {
   it('a wait that times out feeds conflictEscalated; refusals at once (RESOURCE_BUSY, LEASE_QUEUE_FULL) feed nothing', async () => {
     const { clock, metrics, alerts, acquire } = setup();
     acquire('a', 0);
-    expect(() => acquire('busy', 0)).to.throw().with.property('errorName', 'RESOURCE_BUSY');
+    expect(() => acquire('busy', 0))
+      .to.throw()
+      .with.property('errorName', 'RESOURCE_BUSY');
     const timedOut = Promise.resolve(acquire('b', 400)).catch((e: { errorName: string }) => e.errorName);
-    expect(() => acquire('full', 1000)).to.throw().with.property('errorName', 'LEASE_QUEUE_FULL');
+    expect(() => acquire('full', 1000))
+      .to.throw()
+      .with.property('errorName', 'LEASE_QUEUE_FULL');
     clock.advance(400);
     expect(await timedOut).to.equal('LEASE_WAIT_TIMEOUT');
     expect(alerts.calls).to.deep.equal([['conflictEscalated', 0.4]]);
@@ -57,7 +62,10 @@ describe('wiring: leases feed the conflict alert', () => {
     );
     const leases = createLeases({ clock, ids: sequentialIds('L'), logger, metrics, alerts: inputs }, defaultFileConfig().leases);
     evaluator.start();
-    for (const [holder, waiter] of [['a', 'b'], ['c', 'd']]) {
+    for (const [holder, waiter] of [
+      ['a', 'b'],
+      ['c', 'd'],
+    ]) {
       const held = leases.acquire({ agentId: holder!, sessionId: holder!, resource: holder!, mode: 'exclusive', ttlMs: 60_000 }) as { leaseId: string };
       const waiting = leases.acquire({ agentId: waiter!, sessionId: waiter!, resource: holder!, mode: 'shared', ttlMs: 60_000, waitMs: 30_000 });
       clock.advance(3_000);

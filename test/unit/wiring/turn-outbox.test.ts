@@ -77,7 +77,15 @@ describe('wiring/TurnOutbox: commit before anyone is told', () => {
 
   it('rewrites every response of a batch and anything unparsable to an error', () => {
     const e = new StoreError('IO', 'io');
-    const batch = JSON.parse(failedReply(JSON.stringify([{ jsonrpc: '2.0', id: 1, result: 1 }, { jsonrpc: '2.0', id: 2, result: 2 }]), e));
+    const batch = JSON.parse(
+      failedReply(
+        JSON.stringify([
+          { jsonrpc: '2.0', id: 1, result: 1 },
+          { jsonrpc: '2.0', id: 2, result: 2 },
+        ]),
+        e,
+      ),
+    );
     expect(batch.map((r: { id: number; error: { code: number } }) => [r.id, r.error.code])).to.deep.equal([
       [1, -32006],
       [2, -32006],

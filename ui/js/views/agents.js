@@ -54,10 +54,22 @@ export function Agents({ live, route, navigate }) {
   const data = query.data;
   return html`
     <div class="toolbar">
-      <label>State <select value=${filter.state} onChange=${(e) => setFilter('state', e.target.value)}>${STATES.map((s) => html`<option value=${s}>${s || 'any'}</option>`)}</select></label>
+      <label
+        >State
+        <select value=${filter.state} onChange=${(e) => setFilter('state', e.target.value)}>
+          ${STATES.map((s) => html`<option value=${s}>${s || 'any'}</option>`)}
+        </select></label
+      >
       <label>Capability <input value=${filter.capability} onChange=${(e) => setFilter('capability', e.target.value.trim())} placeholder="e.g. code" /></label>
       <label>Template <input value=${filter.template} onChange=${(e) => setFilter('template', e.target.value.trim())} placeholder="e.g. echo" /></label>
-      <label>Spawned <select value=${filter.spawned} onChange=${(e) => setFilter('spawned', e.target.value)}><option value="">any</option><option value="yes">yes</option><option value="no">no</option></select></label>
+      <label
+        >Spawned
+        <select value=${filter.spawned} onChange=${(e) => setFilter('spawned', e.target.value)}>
+          <option value="">any</option>
+          <option value="yes">yes</option>
+          <option value="no">no</option>
+        </select></label
+      >
       <label>Id contains <input value=${filter.q} onChange=${(e) => setFilter('q', e.target.value.trim())} /></label>
       ${live.can('pool.spawn') ? html`<${SpawnDialog} live=${live} onSpawn=${(template, count) => act('pool.spawn', { template, count }, `spawned ${count} from ${template}`)} />` : null}
     </div>
@@ -79,25 +91,53 @@ function AgentCard({ agent: a, live, act }) {
   return html`
     <article class="card" data-agent-id=${a.agentId}>
       <header><b class="id">${a.agentId}</b> ${a.state ? html`<${Badge} value=${a.state} />` : null}</header>
-      <div class="caps">${a.capabilities.map((cap) => html`<span class="chip">${cap}</span>`)}${a.tags.map((t) => html`<span class="chip tag">${t}</span>`)}</div>
+      <div class="caps">
+        ${a.capabilities.map((cap) => html`<span class="chip">${cap}</span>`)}${a.tags.map((t) => html`<span class="chip tag">${t}</span>`)}
+      </div>
       ${a.capacity !== undefined ? html`<${Bar} value=${a.inFlight} max=${a.capacity} label=${`${a.inFlight}/${a.capacity} slots`} />` : null}
       <dl>
-        <dt>Routing score</dt><dd>${fmtNum(a.routingScore ?? c?.routingScore)}</dd>
-        <dt>Heartbeat age</dt><dd>${fmtMs(a.heartbeatAgeMs)}</dd>
-        <dt>Overload</dt><dd>${c ? html`${c.overload.willOverload ? html`<b class="bad">predicted</b>` : 'no'} (load ${fmtNum(c.overload.predictedLoad)}, conf ${fmtNum(c.overload.confidence)})` : '—'}</dd>
-        <dt>Breaker</dt><dd><${Badge} value=${breaker} /></dd>
-        <dt>Context</dt><dd class="mono">${a.contextWindowId ?? '—'}</dd>
-        <dt>Spawned</dt><dd>${a.spawned ? `yes${a.template ? ` (${a.template})` : ''}` : 'no'}</dd>
+        <dt>Routing score</dt>
+        <dd>${fmtNum(a.routingScore ?? c?.routingScore)}</dd>
+        <dt>Heartbeat age</dt>
+        <dd>${fmtMs(a.heartbeatAgeMs)}</dd>
+        <dt>Overload</dt>
+        <dd>
+          ${c ? html`${c.overload.willOverload ? html`<b class="bad">predicted</b>` : 'no'} (load ${fmtNum(c.overload.predictedLoad)}, conf ${fmtNum(c.overload.confidence)})` : '—'}
+        </dd>
+        <dt>Breaker</dt>
+        <dd><${Badge} value=${breaker} /></dd>
+        <dt>Context</dt>
+        <dd class="mono">${a.contextWindowId ?? '—'}</dd>
+        <dt>Spawned</dt>
+        <dd>${a.spawned ? `yes${a.template ? ` (${a.template})` : ''}` : 'no'}</dd>
       </dl>
-      ${c && c.signals.length > 0
-        ? html`<table class="signals"><tr><th>signal</th><th>value</th><th>score</th></tr>${c.signals.map((s) => html`<tr><td>${s.signalType}</td><td>${fmtNum(s.value)}</td><td>${fmtNum(c.scores[s.signalType])}</td></tr>`)}</table>`
-        : html`<p class="muted">No live signals.</p>`}
-      ${canDrain || canRemove
-        ? html`<footer>
-            ${canDrain ? html`<button onClick=${() => act('agent.drain', { agentId: a.agentId }, `${a.agentId} draining`)}>Drain</button>` : null}
-            ${canRemove ? html`<button class="danger" onClick=${() => confirm(`Remove ${a.agentId}? Its running tasks are requeued.`) && act('agent.remove', { agentId: a.agentId, force: true }, `${a.agentId} removed`)}>Remove</button>` : null}
-          </footer>`
-        : null}
+      ${
+        c && c.signals.length > 0
+          ? html`<table class="signals">
+              <tr>
+                <th>signal</th>
+                <th>value</th>
+                <th>score</th>
+              </tr>
+              ${c.signals.map(
+                (s) =>
+                  html`<tr>
+                    <td>${s.signalType}</td>
+                    <td>${fmtNum(s.value)}</td>
+                    <td>${fmtNum(c.scores[s.signalType])}</td>
+                  </tr>`,
+              )}
+            </table>`
+          : html`<p class="muted">No live signals.</p>`
+      }
+      ${
+        canDrain || canRemove
+          ? html`<footer>
+              ${canDrain ? html`<button onClick=${() => act('agent.drain', { agentId: a.agentId }, `${a.agentId} draining`)}>Drain</button>` : null}
+              ${canRemove ? html`<button class="danger" onClick=${() => confirm(`Remove ${a.agentId}? Its running tasks are requeued.`) && act('agent.remove', { agentId: a.agentId, force: true }, `${a.agentId} removed`)}>Remove</button>` : null}
+            </footer>`
+          : null
+      }
     </article>
   `;
 }
@@ -121,14 +161,25 @@ function SpawnDialog({ live, onSpawn }) {
   return html`
     <button onClick=${open}>Spawn…</button>
     <dialog ref=${dialog}>
-      <form onSubmit=${(e) => { e.preventDefault(); dialog.current.close(); onSpawn(template, Number(count)); }}>
+      <form
+        onSubmit=${(e) => {
+          e.preventDefault();
+          dialog.current.close();
+          onSpawn(template, Number(count));
+        }}
+      >
         <h3>Spawn workers</h3>
         <p class="muted">From a template in the daemon's configuration (COORDD_AGENT_TEMPLATES; <code>echo</code> is built in).</p>
-        ${templates
-          ? html`<label>Template <select value=${template} onChange=${(e) => setTemplate(e.target.value)}>
-              ${templates.map((t) => html`<option value=${t.name}>${t.name}${t.builtIn ? ' (built in)' : ''} — ${t.running} running</option>`)}
-            </select></label>`
-          : html`<label>Template <input value=${template} required onInput=${(e) => setTemplate(e.target.value)} /></label>`}
+        ${
+          templates
+            ? html`<label
+                >Template
+                <select value=${template} onChange=${(e) => setTemplate(e.target.value)}>
+                  ${templates.map((t) => html`<option value=${t.name}>${t.name}${t.builtIn ? ' (built in)' : ''} — ${t.running} running</option>`)}
+                </select></label
+              >`
+            : html`<label>Template <input value=${template} required onInput=${(e) => setTemplate(e.target.value)} /></label>`
+        }
         <label>Count <input type="number" min="1" max="256" value=${count} onInput=${(e) => setCount(e.target.value)} /></label>
         <menu><button type="button" onClick=${() => dialog.current.close()}>Cancel</button><button type="submit">Spawn</button></menu>
       </form>

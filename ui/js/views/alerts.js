@@ -13,6 +13,17 @@ export function Alerts({ live }) {
     <ul class="alerts">
       ${r?.active.map((a) => html`<li class="alert"><b>${a.alert}</b> since ${fmtTime(a.startedAt)}: ${a.message} (value ${fmtNum(a.value)}, threshold ${fmtNum(a.threshold)})</li>`)}
     </ul>
-    ${r ? html`<h3>Thresholds</h3><dl class="facts">${Object.entries(r.thresholds).map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>` : null}
+    ${
+      r
+        ? html`<h3>Thresholds</h3>
+            <dl class="facts">
+              ${Object.entries(r.thresholds).map(
+                ([k, v]) =>
+                  html`<dt>${k}</dt>
+                    <dd>${v}</dd>`,
+              )}
+            </dl>`
+        : null
+    }
   `;
 }

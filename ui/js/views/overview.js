@@ -23,13 +23,31 @@ export function Overview({ live }) {
       <${Chart} title="Agents by state" t=${s.t} series=${Object.entries(s.byState).map(([label, values]) => ({ label, values }))} />
       <${Chart} title="Utilization" t=${s.t} series=${[{ label: 'utilization', values: s.utilization }]} />
       <${Chart} title="Queue depth" t=${s.t} series=${[{ label: 'queued', values: s.queue }]} />
-      <${Chart} title="Tasks per second" t=${s.t} series=${[{ label: 'completed/s', values: s.completed }, { label: 'failed/s', values: s.failed }]} />
-      <${Chart} title="p95 (ms)" t=${s.t} series=${[{ label: 'wait p95', values: ms(s.waitP95) }, { label: 'run p95', values: ms(s.runP95) }]} />
+      <${Chart}
+        title="Tasks per second"
+        t=${s.t}
+        series=${[
+          { label: 'completed/s', values: s.completed },
+          { label: 'failed/s', values: s.failed },
+        ]}
+      />
+      <${Chart}
+        title="p95 (ms)"
+        t=${s.t}
+        series=${[
+          { label: 'wait p95', values: ms(s.waitP95) },
+          { label: 'run p95', values: ms(s.runP95) },
+        ]}
+      />
     </section>
     <h3>Recent events</h3>
-    ${live.streaming
-      ? html`<ul class="events">${live.events.slice(0, 20).map((e) => html`<li><code>${e.seq}</code> ${new Date(e.at).toLocaleTimeString()} <b>${e.type}</b> ${summary(e.data)}</li>`)}</ul>`
-      : html`<p class="muted">No event stream from this daemon.</p>`}
+    ${
+      live.streaming
+        ? html`<ul class="events">
+            ${live.events.slice(0, 20).map((e) => html`<li><code>${e.seq}</code> ${new Date(e.at).toLocaleTimeString()} <b>${e.type}</b> ${summary(e.data)}</li>`)}
+          </ul>`
+        : html`<p class="muted">No event stream from this daemon.</p>`
+    }
   `;
 }
 

@@ -10,7 +10,9 @@ const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 const INVALID_PARAMS = -32602;
 
 export function Tasks({ live, route, navigate }) {
-  return route.arg ? html`<${TaskDetail} live=${live} taskId=${route.arg} navigate=${navigate} />` : html`<${TaskList} live=${live} route=${route} navigate=${navigate} />`;
+  return route.arg
+    ? html`<${TaskDetail} live=${live} taskId=${route.arg} navigate=${navigate} />`
+    : html`<${TaskList} live=${live} route=${route} navigate=${navigate} />`;
 }
 
 function TaskList({ live, route, navigate }) {
@@ -35,22 +37,46 @@ function TaskList({ live, route, navigate }) {
   return html`
     <${Lookup} live=${live} navigate=${navigate} />
     <div class="toolbar">
-      <label>State <select value=${filter.state} onChange=${(e) => setFilter('state', e.target.value)}>${STATES.map((s) => html`<option value=${s}>${s || 'any'}</option>`)}</select></label>
+      <label
+        >State
+        <select value=${filter.state} onChange=${(e) => setFilter('state', e.target.value)}>
+          ${STATES.map((s) => html`<option value=${s}>${s || 'any'}</option>`)}
+        </select></label
+      >
       <label>Type <input value=${filter.type} onChange=${(e) => setFilter('type', e.target.value.trim())} /></label>
       <label>Agent <input value=${filter.agentId} onChange=${(e) => setFilter('agentId', e.target.value.trim())} /></label>
-      <label>Created after <input type="datetime-local" value=${localInput(filter.createdAfter)} onChange=${(e) => setFilter('createdAfter', isoOf(e.target.value))} /></label>
-      <label>Created before <input type="datetime-local" value=${localInput(filter.createdBefore)} onChange=${(e) => setFilter('createdBefore', isoOf(e.target.value))} /></label>
+      <label
+        >Created after
+        <input type="datetime-local" value=${localInput(filter.createdAfter)} onChange=${(e) => setFilter('createdAfter', isoOf(e.target.value))}
+      /></label>
+      <label
+        >Created before
+        <input type="datetime-local" value=${localInput(filter.createdBefore)} onChange=${(e) => setFilter('createdBefore', isoOf(e.target.value))}
+      /></label>
     </div>
     ${unsupported ? html`<${Notice} kind="warn">This daemon's task.list does not take these filters (${query.error.message}); clear them or update coordd.<//>` : html`<${QueryError} query=${query} what="the task list" />`}
     <table class="tasks" data-testid="task-table">
-      <thead><tr><th>Task</th><th>Type</th><th>State</th><th>Agent</th><th>Attempts</th><th>Created</th></tr></thead>
+      <thead>
+        <tr>
+          <th>Task</th>
+          <th>Type</th>
+          <th>State</th>
+          <th>Agent</th>
+          <th>Attempts</th>
+          <th>Created</th>
+        </tr>
+      </thead>
       <tbody>
         ${query.data?.tasks.map(
-          (t) => html`<tr data-task-id=${t.taskId}>
-            <td><a href=${`#/tasks/${encodeURIComponent(t.taskId)}`} class="mono">${t.taskId}</a></td>
-            <td>${t.type}</td><td><${Badge} value=${t.state} /></td><td class="mono">${t.agentId ?? '—'}</td>
-            <td>${t.attempts.length}/${t.maxAttempts}</td><td>${fmtTime(t.createdAt)}</td>
-          </tr>`,
+          (t) =>
+            html`<tr data-task-id=${t.taskId}>
+              <td><a href=${`#/tasks/${encodeURIComponent(t.taskId)}`} class="mono">${t.taskId}</a></td>
+              <td>${t.type}</td>
+              <td><${Badge} value=${t.state} /></td>
+              <td class="mono">${t.agentId ?? '—'}</td>
+              <td>${t.attempts.length}/${t.maxAttempts}</td>
+              <td>${fmtTime(t.createdAt)}</td>
+            </tr>`,
         )}
       </tbody>
     </table>
@@ -98,7 +124,9 @@ function TaskDetail({ live, taskId, navigate }) {
       setMessage({ kind: 'error', text: `${method}: ${err.message}` });
     }
   };
-  if (!t) return html`<p><a href="#/tasks" onClick=${(e) => (e.preventDefault(), navigate('#/tasks'))}>← tasks</a></p><${QueryError} query=${query} what=${`task ${taskId}`} />`;
+  if (!t)
+    return html`<p><a href="#/tasks" onClick=${(e) => (e.preventDefault(), navigate('#/tasks'))}>← tasks</a></p>
+      <${QueryError} query=${query} what=${`task ${taskId}`} />`;
   const canCancel = live.can('task.cancel') && !TERMINAL.has(t.state) && !t.cancelRequested;
   const canRetry = live.can('task.retry') && (t.state === 'FAILED' || t.state === 'CANCELLED');
   return html`
@@ -110,26 +138,54 @@ function TaskDetail({ live, taskId, navigate }) {
       ${canRetry ? html`<button data-testid="retry" onClick=${() => act('task.retry')}>Retry</button>` : null}
     </div>
     <dl class="facts">
-      <dt>Type</dt><dd>${t.type}</dd><dt>Priority</dt><dd>${t.priority}</dd><dt>Agent</dt><dd class="mono">${t.agentId ?? '—'}</dd>
-      <dt>Created</dt><dd>${fmtTime(t.createdAt)}</dd><dt>Finished</dt><dd>${fmtTime(t.finishedAt)}</dd>
-      <dt>Trace id</dt><dd class="mono">${t.traceId}</dd><dt>Idempotency key</dt><dd class="mono">${t.idempotencyKey ?? '—'}</dd>
-      ${t.progress !== undefined ? html`<dt>Progress</dt><dd>${Math.round(t.progress * 100)}% ${t.progressMessage ?? ''}</dd>` : null}
+      <dt>Type</dt>
+      <dd>${t.type}</dd>
+      <dt>Priority</dt>
+      <dd>${t.priority}</dd>
+      <dt>Agent</dt>
+      <dd class="mono">${t.agentId ?? '—'}</dd>
+      <dt>Created</dt>
+      <dd>${fmtTime(t.createdAt)}</dd>
+      <dt>Finished</dt>
+      <dd>${fmtTime(t.finishedAt)}</dd>
+      <dt>Trace id</dt>
+      <dd class="mono">${t.traceId}</dd>
+      <dt>Idempotency key</dt>
+      <dd class="mono">${t.idempotencyKey ?? '—'}</dd>
+      ${
+        t.progress !== undefined
+          ? html`<dt>Progress</dt>
+              <dd>${Math.round(t.progress * 100)}% ${t.progressMessage ?? ''}</dd>`
+          : null
+      }
     </dl>
     <h3>Attempts (${t.attempts.length}/${t.maxAttempts})</h3>
     <ol class="timeline" data-testid="attempts">
       ${t.attempts.map(
-        (a) => html`<li class=${`attempt o-${a.outcome}`}>
-          <b>#${a.attempt}</b> <span class="mono">${a.agentId}</span> <${Badge} value=${a.outcome} />
-          <span class="muted">${fmtTime(a.startedAt)} → ${a.finishedAt ? fmtTime(a.finishedAt) : 'running'}${a.finishedAt ? ` (${a.finishedAt - a.startedAt} ms)` : ''}</span>
-          ${a.error ? html`<div class="err">${a.error.code}: ${a.error.message}</div>` : null}
-        </li>`,
+        (a) =>
+          html`<li class=${`attempt o-${a.outcome}`}>
+            <b>#${a.attempt}</b> <span class="mono">${a.agentId}</span> <${Badge} value=${a.outcome} />
+            <span class="muted"
+              >${fmtTime(a.startedAt)} → ${a.finishedAt ? fmtTime(a.finishedAt) : 'running'}${a.finishedAt ? ` (${a.finishedAt - a.startedAt} ms)` : ''}</span
+            >
+            ${a.error ? html`<div class="err">${a.error.code}: ${a.error.message}</div>` : null}
+          </li>`,
       )}
     </ol>
     ${t.attempts.length === 0 ? html`<p class="muted">Not started yet.</p>` : null}
     <div class="panes">
-      <div><h3>Payload</h3><${Json} value=${t.payload} /></div>
-      <div><h3>Result</h3><${Json} value=${t.result} /></div>
-      <div><h3>Error</h3><${Json} value=${t.error} /></div>
+      <div>
+        <h3>Payload</h3>
+        <${Json} value=${t.payload} />
+      </div>
+      <div>
+        <h3>Result</h3>
+        <${Json} value=${t.result} />
+      </div>
+      <div>
+        <h3>Error</h3>
+        <${Json} value=${t.error} />
+      </div>
     </div>
   `;
 }
