@@ -1,8 +1,18 @@
 import { LRUCache } from 'lru-cache';
-import { TASK_STATES, TERMINAL_STATES, type TaskState } from '../schemas/task.js';
+import { TERMINAL_STATES, type TaskState } from '../schemas/task.js';
 import type { Clock } from '../time/clock.js';
 import { measureValue } from '../schemas/json-value.js';
-import { matchesTaskFilter, TaskStoreError, type TaskFilter, type TaskPage, type TaskRecord, type TaskStore } from './task-store.js';
+import {
+  decodeCursor,
+  encodeCursor,
+  matchesTaskFilter,
+  TaskStoreError,
+  zeroCounts,
+  type TaskFilter,
+  type TaskPage,
+  type TaskRecord,
+  type TaskStore,
+} from './task-store.js';
 
 /** Retention of finished tasks in a MemoryTaskStore. */
 export interface MemoryTaskStoreOptions {
@@ -273,18 +283,4 @@ function recordBytes(task: TaskRecord): number {
     sizes.set(task, bytes);
   }
   return bytes;
-}
-
-function zeroCounts(): Record<TaskState, number> {
-  return Object.fromEntries(TASK_STATES.map((s) => [s, 0])) as Record<TaskState, number>;
-}
-
-/** Opaque paging cursor: base64url of the insertion sequence number the next page starts below. */
-function encodeCursor(seq: number): string {
-  return Buffer.from(String(seq), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): number | undefined {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  return /^[1-9]\d{0,15}$/.test(text) ? Number(text) : undefined;
 }

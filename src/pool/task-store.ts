@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { TaskRecord as TaskRecordSchema, TaskState } from '../schemas/task.js';
+import { TASK_STATES, type TaskRecord as TaskRecordSchema, type TaskState } from '../schemas/task.js';
 
 /** A task as stored and as returned by task.get (the wire shape). */
 export type TaskRecord = z.infer<typeof TaskRecordSchema>;
@@ -88,4 +88,20 @@ export interface TaskStore {
   unfinished(): TaskRecord[];
   /** Retained tasks in all. */
   size(): number;
+}
+
+/** Every task state at zero (the stores' per-state counters start here). */
+export function zeroCounts(): Record<TaskState, number> {
+  return Object.fromEntries(TASK_STATES.map((s) => [s, 0])) as Record<TaskState, number>;
+}
+
+/** Opaque paging cursor shared by the task stores: base64url of the sequence number the next page starts below. */
+export function encodeCursor(seq: number): string {
+  return Buffer.from(String(seq), 'utf8').toString('base64url');
+}
+
+/** The sequence number in a cursor from encodeCursor; undefined for anything else. */
+export function decodeCursor(cursor: string): number | undefined {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  return /^[1-9]\d{0,15}$/.test(text) ? Number(text) : undefined;
 }

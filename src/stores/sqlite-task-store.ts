@@ -1,7 +1,17 @@
 import type { Statement } from 'better-sqlite3';
 import { DEFAULT_MEMORY_TASK_STORE_OPTIONS, type MemoryTaskStoreOptions } from '../pool/memory-task-store.js';
-import { TaskStoreError, type TaskFilter, type TaskPage, type TaskRecord, type TaskStore, type TaskStoreErrorCode } from '../pool/task-store.js';
-import { TASK_STATES, TERMINAL_STATES, type TaskState } from '../schemas/task.js';
+import {
+  decodeCursor,
+  encodeCursor,
+  TaskStoreError,
+  zeroCounts,
+  type TaskFilter,
+  type TaskPage,
+  type TaskRecord,
+  type TaskStore,
+  type TaskStoreErrorCode,
+} from '../pool/task-store.js';
+import { TERMINAL_STATES, type TaskState } from '../schemas/task.js';
 import type { Clock } from '../time/clock.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
@@ -331,18 +341,4 @@ export class SqliteTaskStore implements TaskStore {
     }
     return statement;
   }
-}
-
-function zeroCounts(): Record<TaskState, number> {
-  return Object.fromEntries(TASK_STATES.map((s) => [s, 0])) as Record<TaskState, number>;
-}
-
-/** Opaque paging cursor: base64url of the row sequence number the next page starts below. */
-function encodeCursor(seq: number): string {
-  return Buffer.from(String(seq), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): number | undefined {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  return /^[1-9]\d{0,15}$/.test(text) ? Number(text) : undefined;
 }
