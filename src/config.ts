@@ -7,6 +7,7 @@ import { parseOrigins } from './transport/origin-policy.js';
 import { StrategyName, type SignalWeights } from './schemas/common.js';
 import { DEFAULT_SIGNAL_WEIGHTS, DEFAULT_STRATEGY } from './schemas/common.js';
 import { DEFAULT_VALUE_LIMITS } from './schemas/json-value.js';
+import { DEFAULT_CLUSTER_OPTIONS as CLUSTER, type ClusterOptions } from './cluster/cluster-options.js';
 import { DEFAULT_COORDINATION_OPTIONS, normaliseWeights } from './coordination/coordination-options.js';
 import { DEFAULT_MEMORY_TASK_STORE_OPTIONS } from './pool/memory-task-store.js';
 import { DEFAULT_POOL_OPTIONS } from './pool/pool-options.js';
@@ -116,6 +117,22 @@ export const EnvSchema = z.object({
   COORDD_STORE: storeSetting.default({ kind: 'sqlite', path: './data/coordd.db' }),
   COORDD_FSYNC: z.enum(['normal', 'full'], 'must be normal or full').default('normal'),
   COORDD_REATTACH_GRACE: number(0, 86_400).default(inSeconds(POOL.reattachGraceMs)),
+  COORDD_NODE_ID: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"')
+    .optional(),
+  COORDD_CLUSTER_LEASE: number(0.2, 600).default(inSeconds(CLUSTER.leaseMs)),
+  COORDD_CLUSTER_PREFIX: z.string().min(1).max(64).default(CLUSTER.prefix),
+  COORDD_CLUSTER_NODE_TTL: number(0.2, 600).default(inSeconds(CLUSTER.nodeTtlMs)),
+  COORDD_CLUSTER_FORWARD_WAIT: number(0, 600).default(inSeconds(CLUSTER.forwardWaitMs)),
+  COORDD_CLUSTER_ADVERTISE_URL: z
+    .string()
+    .trim()
+    .regex(/^wss?:\/\/./, 'must be a ws:// or wss:// URL')
+    .optional(),
+  COORDD_CLUSTER_CALL_STREAM: z.string().trim().min(1).max(64).default(CLUSTER.callStream),
+  COORDD_CLUSTER_GATEWAY_STREAM_PREFIX: z.string().trim().min(1).max(64).default(CLUSTER.gatewayStreamPrefix),
   COORDINATION_ENABLE_REP: boolean.default(COORDINATION.enableRep),
   COORDINATION_SIGNAL_TTL: number(0.001, 86_400 * 365).default(inSeconds(COORDINATION.signalTtlMs)),
   COORDINATION_MAX_HISTORY_SIZE: integer(1, 100_000).default(COORDINATION.maxHistorySize),
@@ -170,6 +187,8 @@ export const FLAGS: Record<string, EnvName> = {
   store: 'COORDD_STORE',
   fsync: 'COORDD_FSYNC',
   'reattach-grace': 'COORDD_REATTACH_GRACE',
+  'node-id': 'COORDD_NODE_ID',
+  'cluster-lease': 'COORDD_CLUSTER_LEASE',
   config: 'COORDD_CONFIG',
 };
 
@@ -239,6 +258,8 @@ export interface Config {
   store: StoreSetting;
   /** COORDD_FSYNC: SQLite synchronous=NORMAL (survives a process crash) or FULL (also power loss). */
   fsync: 'normal' | 'full';
+  /** Cluster mode's settings (used when COORDD_STORE is redis://…). */
+  cluster: ClusterOptions;
   /** The file they came from, if any. */
   configFile: string | undefined;
 }
@@ -325,6 +346,21 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<Env
     configFile: e.COORDD_CONFIG,
     store: e.COORDD_STORE,
     fsync: e.COORDD_FSYNC,
+    cluster: clusterSection(e),
+  };
+}
+
+/** Cluster mode's settings, seconds to milliseconds. */
+function clusterSection(e: Env): ClusterOptions {
+  return {
+    nodeId: e.COORDD_NODE_ID,
+    leaseMs: Math.round(e.COORDD_CLUSTER_LEASE * 1000),
+    prefix: e.COORDD_CLUSTER_PREFIX,
+    nodeTtlMs: Math.round(e.COORDD_CLUSTER_NODE_TTL * 1000),
+    forwardWaitMs: Math.round(e.COORDD_CLUSTER_FORWARD_WAIT * 1000),
+    advertiseUrl: e.COORDD_CLUSTER_ADVERTISE_URL,
+    callStream: e.COORDD_CLUSTER_CALL_STREAM,
+    gatewayStreamPrefix: e.COORDD_CLUSTER_GATEWAY_STREAM_PREFIX,
   };
 }
 

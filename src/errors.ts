@@ -21,6 +21,8 @@ export const AppErrors = {
   ANSWER_TOO_LARGE: { code: -32004, message: "The agent's answer is nested too deep or too large" },
   REPLY_UNSENDABLE: { code: -32005, message: 'The reply could not be written as JSON' },
   STORE_UNAVAILABLE: { code: -32006, message: 'The state store could not save this change' },
+  LEADER_UNAVAILABLE: { code: -32007, message: 'No cluster leader could take this call; retry' },
+  CLUSTER_STATE_LOST: { code: -32008, message: 'The cluster store lost its data; this replica refuses to serve' },
   REQUEST_UNSENDABLE: { code: -32031, message: 'The request to the agent could not be written as JSON' },
   UNKNOWN_AGENT: { code: -32010, message: 'Unknown agent' },
   NO_CANDIDATES: { code: -32011, message: 'No candidate agents' },

@@ -23,54 +23,63 @@ const either = (...res: RegExp[]): RegExp => new RegExp(res.map((r) => r.source)
 const RULES: { layer: string; forbidden: RegExp; why: string }[] = [
   {
     layer: 'coordination',
-    forbidden: either(/\/(rpc|transport|api|observability|pool|wiring|spawn|stores)\//, TOP, IO, CONFIG),
+    forbidden: either(/\/(cluster|rpc|transport|api|observability|pool|wiring|spawn|stores)\//, TOP, IO, CONFIG),
     why: 'domain stays free of protocol and I/O',
   },
   {
     layer: 'resources',
-    forbidden: either(/\/(rpc|transport|api|observability|pool|coordination|routing|stores|wiring|spawn)\//, TOP, IO, CONFIG),
+    forbidden: either(/\/(cluster|rpc|transport|api|observability|pool|coordination|routing|stores|wiring|spawn)\//, TOP, IO, CONFIG),
     why: 'domain stays free of protocol and I/O',
   },
   {
     layer: 'routing',
-    forbidden: either(/\/(rpc|transport|api|observability|pool|wiring|spawn|stores)\//, TOP, IO, CONFIG),
+    forbidden: either(/\/(cluster|rpc|transport|api|observability|pool|wiring|spawn|stores)\//, TOP, IO, CONFIG),
     why: 'domain stays free of protocol and I/O',
   },
   {
     layer: 'messaging',
-    forbidden: either(/\/(rpc|transport|api|observability|wiring|spawn|stores)\//, TOP, IO, CONFIG),
+    forbidden: either(/\/(cluster|rpc|transport|api|observability|wiring|spawn|stores)\//, TOP, IO, CONFIG),
     why: 'domain stays free of protocol and I/O',
   },
   {
     layer: 'conversations',
-    forbidden: either(/\/(rpc|transport|api|observability|pool|routing|messaging|stores|wiring|spawn)\//, TOP, IO, CONFIG),
+    forbidden: either(/\/(cluster|rpc|transport|api|observability|pool|routing|messaging|stores|wiring|spawn)\//, TOP, IO, CONFIG),
     why: 'a store knows nothing but its data',
   },
   {
     layer: 'alerts',
     // The one pure function it shares with the metrics: PromQL's histogram_quantile, so both estimate alike.
-    forbidden: either(/\/(rpc|transport|api|pool|routing|coordination|wiring|spawn|stores)\/|\/observability\/(?!histogram-quantile\.js$)/, TOP, IO, CONFIG),
+    forbidden: either(
+      /\/(cluster|rpc|transport|api|pool|routing|coordination|wiring|spawn|stores)\/|\/observability\/(?!histogram-quantile\.js$)/,
+      TOP,
+      IO,
+      CONFIG,
+    ),
     why: 'alerts are domain: fed numbers, no protocol, I/O or other domain',
   },
   {
     layer: 'stores',
-    forbidden: either(/\/(rpc|transport|api|observability|routing|messaging|coordination|wiring|spawn)\//, TOP, /^(ws|pino|prom-client)$/, CONFIG),
+    forbidden: either(/\/(cluster|rpc|transport|api|observability|routing|messaging|coordination|wiring|spawn)\//, TOP, /^(ws|pino|prom-client)$/, CONFIG),
     why: 'stores persist domain records and know no protocol',
   },
   {
     layer: 'pool',
-    forbidden: either(/\/(stores|rpc|transport|api|observability|wiring|spawn)\//, TOP, IO, CONFIG),
+    forbidden: either(/\/(cluster|stores|rpc|transport|api|observability|wiring|spawn)\//, TOP, IO, CONFIG),
     why: 'the pool sees stores only through its TaskStore interface, and knows no protocol',
   },
   {
     layer: 'spawn',
-    forbidden: either(/\/(rpc|transport|api|observability|coordination|routing|messaging|stores|wiring)\//, TOP, IO),
+    forbidden: either(/\/(cluster|rpc|transport|api|observability|coordination|routing|messaging|stores|wiring)\//, TOP, IO),
     why: 'the spawner starts processes and knows no protocol; worker control drains a pool agent before stopping its process',
   },
-  { layer: 'rpc', forbidden: either(/\/(coordination|routing|pool|transport|api|wiring|stores|spawn)\//, TOP, CONFIG), why: 'the RPC engine knows no domain' },
+  {
+    layer: 'rpc',
+    forbidden: either(/\/(cluster|coordination|routing|pool|transport|api|wiring|stores|spawn)\//, TOP, CONFIG),
+    why: 'the RPC engine knows no domain',
+  },
   {
     layer: 'transport',
-    forbidden: either(/\/(coordination|routing|pool|rpc|api|wiring|stores|spawn)\//, TOP),
+    forbidden: either(/\/(cluster|coordination|routing|pool|rpc|api|wiring|stores|spawn)\//, TOP),
     why: 'transport knows no domain and no JSON-RPC',
   },
   {
@@ -81,13 +90,18 @@ const RULES: { layer: string; forbidden: RegExp; why: string }[] = [
   { layer: 'time', forbidden: /^\.\.\//, why: 'the clock depends on nothing' },
   {
     layer: 'observability',
-    forbidden: either(/\/(coordination|routing|pool|messaging|resources|alerts|rpc|transport|api|wiring|stores|spawn)\//, TOP, CONFIG),
+    forbidden: either(/\/(cluster|coordination|routing|pool|messaging|resources|alerts|rpc|transport|api|wiring|stores|spawn)\//, TOP, CONFIG),
     why: 'metrics and logs know no domain; wiring feeds them',
   },
   {
     layer: 'api',
     forbidden: either(/\/(transport|stores)\//, TOP, /^(ws|pino|prom-client|better-sqlite3|redis|yaml)$/),
     why: 'api files register calls on the engine; they reach no socket or store',
+  },
+  {
+    layer: 'cluster',
+    forbidden: either(/\/(cli|bin|workers|api)\//, /\/main\.js$/),
+    why: 'cluster mode composes the daemon over Redis (leadership, relay, membership); the api reaches it through an interface',
   },
   {
     layer: 'wiring',
