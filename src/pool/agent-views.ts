@@ -49,7 +49,7 @@ export class AgentViews {
 
   /** The summary of a registered agent, or UNKNOWN_AGENT. */
   summary(agentId: string): AgentSummary {
-    return this.summarize(this.pool.requireAgent(agentId));
+    return this.summarize(this.pool.operator.requireAgent(agentId));
   }
 
   summarize(a: AgentRecord): AgentSummary {
@@ -109,7 +109,7 @@ export class AgentViews {
     const b = this.sources.breaker(agentId);
     return {
       ...this.summarize(a),
-      runningTasks: this.pool.runningOn(agentId),
+      runningTasks: this.pool.operator.runningOn(agentId),
       signals: c.signals.map((s) => ({
         signalType: s.signalType,
         value: s.value,

@@ -4,18 +4,17 @@ import { silentLog, type Log } from '../log.js';
 import type { Random } from '../random.js';
 import type { AgentRouter } from '../routing/agent-router.js';
 import type { TaskState } from '../schemas/task.js';
-import type { Clock, TimerHandle } from '../time/clock.js';
-import { AgentRegistry, type AgentChanges, type Registration } from './agent-registry.js';
+import type { Clock } from '../time/clock.js';
+import { AgentRegistry, type Registration } from './agent-registry.js';
 import type { AgentRecord, Health, ReportedState } from './agent-record.js';
-import { DEFAULT_POOL_OPTIONS, MAX_REMOVAL_WAIT_MS, type PoolOptions } from './pool-options.js';
-import type { PoolObserver, RequeueReason } from './pool-observer.js';
+import { DEFAULT_POOL_OPTIONS, type PoolOptions } from './pool-options.js';
+import type { PoolObserver } from './pool-observer.js';
 import { openGate, type AgentGate } from './agent-gate.js';
 import { PendingTasks } from './pending-tasks.js';
-import { DispatchLoop } from './dispatch-loop.js';
 import { AgentSelector } from './agent-selector.js';
 import { Conditions } from './conditions.js';
 import { isolationReport, poolSnapshot, type IsolationReport, type PoolSnapshot } from './pool-snapshot.js';
-import { newTask, withAttemptStarted, withRetry, type AssignInput } from './task-records.js';
+import { newTask, withRetry, type AssignInput } from './task-records.js';
 
 export type { AssignInput } from './task-records.js';
 import type { TaskFilter, TaskPage, TaskRecord, TaskStore } from './task-store.js';
@@ -23,20 +22,15 @@ import { TaskWaiters } from './task-waiters.js';
 import { TaskEvents, payloadBytesOf } from './task-events.js';
 import { LoadForecaster, type LoadForecast } from './load-forecaster.js';
 import { agentLoadOf, fleetLoadOf } from './fleet-load.js';
-import { RunningAttempts } from './running-attempts.js';
-import { AttemptOutcomes, observedOutcome } from './attempt-outcomes.js';
+import { LivenessMonitor } from './liveness-monitor.js';
+import { AttemptDispatcher } from './attempt-dispatcher.js';
+import { OperatorActions } from './operator-actions.js';
 import { AgentCallError } from '../agent-call-error.js';
-import { AwaitingAgents, type TaskRef } from './awaiting-agents.js';
+import type { TaskRef } from './awaiting-agents.js';
+import { Reattachment, type UnfinishedTasks } from './reattachment.js';
 
 export type { TaskRef } from './awaiting-agents.js';
-
-/** The unfinished tasks a restarted daemon found in its store (see stores/recovered-tasks.ts). */
-export interface UnfinishedTasks {
-  /** PENDING, in dispatch order. */
-  pending: readonly TaskRecord[];
-  /** IN_PROGRESS: they wait for their agent to reattach. */
-  inProgress: readonly TaskRecord[];
-}
+export type { UnfinishedTasks } from './reattachment.js';
 
 /** A result or error an agent delivers by task.report (the request that asked for it is gone). */
 export interface TaskReport extends TaskRef {
@@ -73,27 +67,23 @@ export class PoolService {
   readonly options: Readonly<PoolOptions>;
   readonly agents: AgentRegistry;
   private readonly pending: PendingTasks;
-  private readonly running: RunningAttempts;
-  /** What becomes of a task when its attempt ends (retry, requeue, terminal state). */
-  private readonly outcomes: AttemptOutcomes;
   private readonly events: TaskEvents;
   private readonly selector: AgentSelector;
   private readonly waiters: TaskWaiters;
   private readonly log: Log;
   private readonly observer: PoolObserver;
   private readonly gate: AgentGate;
-  private monitor: TimerHandle | undefined;
+  private readonly liveness: LivenessMonitor;
   /** Conditions someone is waiting on (drain, shutdown), re-checked whenever an attempt ends. */
   private readonly conditions: Conditions;
   private accepting = true;
-  /** Stopped for a restart on a durable store: closing connections no longer requeue what their agents run. */
-  private detached = false;
-  private readonly loop = new DispatchLoop(() => this.pending.size > 0 && this.dispatchNextQueued());
-  private staleReports = 0;
+  private readonly dispatcher: AttemptDispatcher;
+  /** What an operator does to one agent (agent.update / drain / remove) and reads of one (agent.get). */
+  readonly operator: OperatorActions;
   /** Arrival and throughput rates behind forecastLoad. */
   private readonly forecaster: LoadForecaster;
   /** After a restart: IN_PROGRESS tasks waiting for their agent to reattach. */
-  private readonly awaiting: AwaitingAgents;
+  private readonly reattachment: Reattachment;
 
   constructor(
     private readonly deps: PoolDeps,
@@ -120,13 +110,14 @@ export class PoolService {
     this.selector = new AgentSelector(this.agents, deps.router, this.options);
     this.forecaster = new LoadForecaster(this.options.forecaster);
     const { clock, random, router, store } = deps;
-    const { agents, gate, observer, forecaster, conditions, log, events, pending } = this;
-    this.running = new RunningAttempts({ clock, agents, gate, router, observer, forecaster, queued: () => pending.size, conditions });
-    this.outcomes = new AttemptOutcomes(
-      { clock, random, store, events, log, observer, pending, enqueue: (task) => this.enqueue(task, undefined) },
+    const { agents, gate, observer, forecaster, conditions, log, events, pending, selector } = this;
+    this.dispatcher = new AttemptDispatcher(
+      { clock, random, router, store, log, observer, gate, agents, pending, events, selector, forecaster, conditions },
       this.options,
     );
-    this.awaiting = new AwaitingAgents(clock, (taskIds) => this.orphansExpired(taskIds));
+    this.liveness = new LivenessMonitor({ clock, log, agents, dispatcher: this.dispatcher }, this.options);
+    this.operator = new OperatorActions({ agents, store, log, observer, conditions, dispatcher: this.dispatcher });
+    this.reattachment = new Reattachment({ clock, log, store, events, pending, dispatcher: this.dispatcher }, this.options.reattachGraceMs);
   }
 
   // ---- recovery after a restart --------------------------------------------------------------
@@ -137,24 +128,12 @@ export class PoolService {
    * agent to register again reporting them (see registerWithRunning), then are requeued.
    */
   recover(tasks: UnfinishedTasks): void {
-    for (const task of tasks.pending) {
-      this.events.held(task);
-      this.pending.enqueue(task, undefined);
-    }
-    for (const task of tasks.inProgress) this.events.held(task);
-    this.awaiting.await(tasks.inProgress, this.options.reattachGraceMs);
-    if (tasks.pending.length + tasks.inProgress.length > 0) {
-      this.log.info(
-        { pending: tasks.pending.length, inProgress: tasks.inProgress.length, graceMs: this.options.reattachGraceMs },
-        'recovered unfinished tasks',
-      );
-    }
-    this.schedulePump();
+    this.reattachment.recover(tasks);
   }
 
   /** IN_PROGRESS tasks of the last run still waiting for their agent. */
   get awaitingReattach(): number {
-    return this.awaiting.size;
+    return this.reattachment.size;
   }
 
   // ---- agents ------------------------------------------------------------------------------
@@ -174,16 +153,11 @@ export class PoolService {
     const { agent, replaced } = this.agents.register(reg, this.deps.ids);
     if (replaced) {
       replaced.channel.close('taken over by a new connection');
-      this.requeueRunning(replaced, 'takeover');
+      this.dispatcher.requeueRunning(replaced, 'takeover');
     }
-    const { bind, drop, lost } = this.awaiting.claim(agent.agentId, running);
-    for (const ref of bind) this.rebind(ref, agent);
-    for (const taskId of lost) this.outcomes.lost(this.deps.store.get(taskId)!, 'restart');
-    if (bind.length + drop.length + lost.length > 0) {
-      this.log.info({ agentId: agent.agentId, reattached: bind.length, dropped: drop.length, requeued: lost.length }, 'agent reattached after a restart');
-    }
+    const { reattached, dropped } = this.reattachment.claim(agent, running);
     this.schedulePump();
-    return { agent, reattached: bind, dropped: drop };
+    return { agent, reattached, dropped };
   }
 
   /**
@@ -192,14 +166,9 @@ export class PoolService {
    * on the reporting agent; anything else is stale, counted and ignored.
    */
   report(agentId: string, report: TaskReport): boolean {
-    const run = this.running.get(report.taskId);
-    if (!run || run.epoch !== report.epoch || run.agentId !== agentId) {
-      this.staleReports++;
-      this.observer.staleEpoch?.('result');
-      return false;
-    }
+    if (!this.dispatcher.isCurrent(agentId, report, 'result')) return false;
     const answer = report.error !== undefined ? { error: new AgentCallError('remote', report.error.message, report.error) } : { result: report.result ?? null };
-    this.onOutcome(report.taskId, report.epoch, answer);
+    this.dispatcher.onOutcome(report.taskId, report.epoch, answer);
     return true;
   }
 
@@ -213,8 +182,8 @@ export class PoolService {
   /** The connection of `sessionId` closed: if it still owns the agent, remove it and requeue its tasks. */
   disconnected(agentId: string, sessionId: string): void {
     const agent = this.agents.get(agentId);
-    if (!agent || agent.sessionId !== sessionId || this.detached) return;
-    this.removeAgent(agent, 'disconnect');
+    if (!agent || agent.sessionId !== sessionId || this.dispatcher.detached) return;
+    this.dispatcher.removeAgent(agent, 'disconnect');
   }
 
   /** Stop giving an agent work (despawn, shutdown); resolves when its in-flight tasks are done or `timeoutMs` passes. */
@@ -225,98 +194,18 @@ export class PoolService {
     return this.conditions.until(() => !this.agents.get(agentId) || agent.inFlight.size === 0, timeoutMs);
   }
 
-  // ---- operator actions on agents (agent.update / drain / remove) ----------------------------
-
-  /** The agent, or UNKNOWN_AGENT. */
-  requireAgent(agentId: string): AgentRecord {
-    const agent = this.agents.get(agentId);
-    if (!agent) throw new AppError('UNKNOWN_AGENT', `agent ${agentId} is not registered`, { agentId });
-    return agent;
-  }
-
-  /** Change capacity, capabilities or tags. A lower capacity takes effect as running tasks end; none is cut short. */
-  updateAgent(agentId: string, changes: AgentChanges): AgentRecord {
-    const agent = this.requireAgent(agentId);
-    this.agents.update(agent, changes);
-    this.observer.agentAdmin?.(agentId, 'update');
-    this.schedulePump();
-    return agent;
-  }
-
-  /** DRAINING from now on: no new work, what runs finishes. Lasts until the agent registers again. */
-  drainAgent(agentId: string): AgentRecord {
-    const agent = this.requireAgent(agentId);
-    if (!agent.draining) {
-      this.agents.setDraining(agent, true);
-      this.log.info({ agentId, inFlight: agent.inFlight.size }, 'agent drained by operator');
-      this.observer.agentAdmin?.(agentId, 'drain');
-    }
-    return agent;
-  }
-
-  /**
-   * Remove an agent. Without `force`: drain it, and disconnect it once its running tasks have
-   * ended (at once when it runs none). With `force`: requeue what it runs and disconnect it now.
-   * `removed` says whether it is gone already.
-   */
-  removeByOperator(agentId: string, force: boolean): { removed: boolean; requeued: number } {
-    const agent = this.requireAgent(agentId);
-    const requeued = force ? agent.inFlight.size : 0;
-    if (force || agent.inFlight.size === 0) {
-      this.log.info({ agentId, requeued, force }, 'agent removed by operator');
-      this.observer.agentAdmin?.(agentId, force ? 'force_remove' : 'remove');
-      agent.channel.close('removed by an operator');
-      this.removeAgent(agent, 'agent_removed');
-      return { removed: true, requeued };
-    }
-    this.drainAgent(agentId);
-    this.log.info({ agentId, inFlight: agent.inFlight.size }, 'agent will be removed once its running tasks end');
-    this.observer.agentAdmin?.(agentId, 'remove');
-    // Every attempt ends by its own timeout at the latest, so this never waits on the bound.
-    void this.conditions
-      .until(() => this.agents.get(agentId) !== agent || agent.inFlight.size === 0, MAX_REMOVAL_WAIT_MS)
-      .then(() => {
-        if (this.agents.get(agentId) !== agent) return;
-        agent.channel.close('removed by an operator');
-        this.removeAgent(agent, 'agent_removed');
-      });
-    return { removed: false, requeued: 0 };
-  }
-
-  /** The tasks an agent runs now, with the epoch and start of each running attempt. */
-  runningOn(agentId: string): { taskId: string; type: string; epoch: number; startedAt: number }[] {
-    const agent = this.agents.get(agentId);
-    if (!agent) return [];
-    const out: { taskId: string; type: string; epoch: number; startedAt: number }[] = [];
-    for (const taskId of agent.inFlight) {
-      const run = this.running.get(taskId);
-      const task = this.deps.store.get(taskId);
-      if (run && task) out.push({ taskId, type: task.type, epoch: run.epoch, startedAt: run.startedAt });
-    }
-    return out;
-  }
-
   /** Start the liveness monitor (DEGRADED after leaseTtlMs of silence, removal after the grace period). */
   start(): void {
-    if (this.monitor) return;
-    const every = Math.max(1, Math.min(this.options.heartbeatIntervalMs, this.options.leaseTtlMs) / 2);
-    this.monitor = this.deps.clock.setInterval(() => this.checkLiveness(), every);
+    this.liveness.start();
   }
 
   stop(): void {
-    if (this.monitor) this.deps.clock.clearInterval(this.monitor);
-    this.monitor = undefined;
+    this.liveness.stop();
   }
 
   /** One liveness pass; exposed for tests on a virtual clock. */
   checkLiveness(): void {
-    const { degraded, expired } = this.agents.checkLiveness(this.options.leaseTtlMs, this.options.removalGraceMs);
-    for (const a of degraded) this.log.warn({ agentId: a.agentId, silentMs: this.deps.clock.now() - a.lastHeartbeat }, 'agent missed heartbeats: DEGRADED');
-    for (const a of expired) {
-      this.log.warn({ agentId: a.agentId }, 'agent silent past the grace period: removing and requeueing its tasks');
-      a.channel.close('missed heartbeats');
-      this.removeAgent(a, 'agent_removed');
-    }
+    this.liveness.check();
   }
 
   // ---- tasks -------------------------------------------------------------------------------
@@ -346,8 +235,8 @@ export class PoolService {
     }
     this.deps.store.insert(task);
     if (submitter.notify) this.events.subscribe(task.taskId, submitter.notify);
-    this.changed(task, undefined);
-    if (choice.kind === 'agent') this.dispatch(task, choice.agent);
+    this.dispatcher.changed(task, undefined);
+    if (choice.kind === 'agent') this.dispatcher.dispatch(task, choice.agent);
     else {
       this.pending.enqueue(task, choice.kind === 'hold' ? choice.until : undefined);
       if (choice.kind === 'wait') this.pending.waitUntil(task.taskId, choice.until);
@@ -380,7 +269,7 @@ export class PoolService {
     if (isTerminal(task.state)) throw new AppError('NOT_CANCELLABLE', `task ${taskId} is ${task.state}`, { taskId, state: task.state });
     if (task.state === 'PENDING') {
       this.pending.remove(taskId);
-      return this.outcomes.finish(task, 'CANCELLED');
+      return this.dispatcher.outcomes.finish(task, 'CANCELLED');
     }
     if (task.cancelRequested) return task;
     const next = { ...task, cancelRequested: true };
@@ -407,19 +296,14 @@ export class PoolService {
     this.deps.store.reopen(next);
     this.log.info({ taskId, previous: task.state, retry: next.retry!.count, traceId: task.traceId }, 'task retried by operator');
     this.observer.retried?.(next);
-    this.changed(next, task.state);
-    this.enqueue(next, undefined);
+    this.dispatcher.changed(next, task.state);
+    this.dispatcher.enqueue(next, undefined);
     return this.deps.store.get(taskId)!;
   }
 
   /** A task.progress report; ignored (and counted) unless it names the current epoch on the current agent. */
   progress(agentId: string, report: { taskId: string; epoch: number; progress?: number; message?: string }): boolean {
-    const run = this.running.get(report.taskId);
-    if (!run || run.epoch !== report.epoch || run.agentId !== agentId) {
-      this.staleReports++;
-      this.observer.staleEpoch?.('progress');
-      return false;
-    }
+    if (!this.dispatcher.isCurrent(agentId, report, 'progress')) return false;
     const task = this.deps.store.get(report.taskId)!;
     this.deps.store.update({ ...task, progress: report.progress ?? task.progress, progressMessage: report.message ?? task.progressMessage });
     return true;
@@ -451,7 +335,7 @@ export class PoolService {
   /** The pool at a glance (pool.status without latency, which the metrics hold). */
   snapshot(): PoolSnapshot {
     const snap = poolSnapshot(this.agents, this.pending.stats(), this.deps.store.countByState(), this.accepting);
-    if (this.deps.storeName !== undefined) snap.store = { name: this.deps.storeName, awaitingReattach: this.awaiting.size };
+    if (this.deps.storeName !== undefined) snap.store = { name: this.deps.storeName, awaitingReattach: this.reattachment.size };
     return snap;
   }
 
@@ -462,12 +346,12 @@ export class PoolService {
 
   /** Reports with stale epochs ignored so far. */
   get staleEpochReports(): number {
-    return this.staleReports;
+    return this.dispatcher.staleReports;
   }
 
   /** Attempts running now. */
   get runningCount(): number {
-    return this.running.size;
+    return this.dispatcher.running.size;
   }
 
   /**
@@ -480,118 +364,19 @@ export class PoolService {
   async shutdown(drainTimeoutMs: number, options: { detach?: boolean } = {}): Promise<{ drained: boolean; requeued: number; detached?: number }> {
     this.accepting = false;
     for (const a of this.agents.all()) this.agents.setDraining(a, true);
-    const drained = await this.conditions.until(() => this.running.size === 0, drainTimeoutMs);
+    const drained = await this.conditions.until(() => this.dispatcher.running.size === 0, drainTimeoutMs);
     if (options.detach) {
       // A durable store keeps these IN_PROGRESS: after the restart they wait for their agents to reattach.
-      const detached = this.running.size;
-      this.detached = true;
-      this.awaiting.stop();
+      const detached = this.dispatcher.running.size;
+      this.dispatcher.detached = true;
+      this.reattachment.stop();
       this.stop();
       return { drained, requeued: 0, detached };
     }
-    let requeued = 0;
-    for (const [taskId, run] of this.running.entries()) {
-      const agent = this.agents.get(run.agentId);
-      agent?.channel.notify('task.cancel', { taskId, epoch: run.epoch });
-      this.running.end(taskId, run, 'cancelled');
-      this.outcomes.requeue(this.deps.store.get(taskId)!, 'cancelled', 'shutdown');
-      requeued++;
-    }
-    this.awaiting.stop();
+    const requeued = this.dispatcher.cancelRunning();
+    this.reattachment.stop();
     this.stop();
     return { drained, requeued };
-  }
-
-  // ---- dispatch ----------------------------------------------------------------------------
-
-  private dispatch(task: TaskRecord, agent: AgentRecord): void {
-    const now = this.deps.clock.now();
-    const next = withAttemptStarted(task, agent.agentId, now);
-    const queued = this.pending.take(task.taskId) ?? task.createdAt;
-    this.observer.queueWait?.((now - queued) / 1000);
-    this.deps.store.update(next);
-    const epoch = next.epoch;
-    this.running.start(task.taskId, epoch, agent, { startedAt: now, timeoutMs: next.timeoutMs }, () => this.onTimeout(task.taskId, epoch));
-    this.selector.served(task.affinityKey, agent.agentId);
-    this.changed(next, task.state);
-    const attempt = next.attempts.length;
-    agent.channel
-      .runTask(
-        { taskId: task.taskId, type: task.type, payload: task.payload, attempt, epoch, traceId: task.traceId, deadline: now + next.timeoutMs },
-        next.timeoutMs + 1000,
-      )
-      .then(
-        (result) => this.onOutcome(task.taskId, epoch, { result }),
-        (error: unknown) => this.onOutcome(task.taskId, epoch, { error }),
-      );
-  }
-
-  private onOutcome(taskId: string, epoch: number, answer: { result?: unknown; error?: unknown }): void {
-    // Detached for a restart: the closing connection's failed requests are not outcomes (the attempt reattaches).
-    if (this.detached && answer.error !== undefined) return;
-    const run = this.running.get(taskId);
-    if (!run || run.epoch !== epoch) {
-      this.staleReports++;
-      this.observer.staleEpoch?.('result');
-      return;
-    }
-    const task = this.deps.store.get(taskId)!;
-    // An answer to a cancel says nothing about the agent's speed or health.
-    this.running.end(taskId, run, task.cancelRequested ? 'cancelled' : observedOutcome(answer.error));
-    this.outcomes.answered(task, answer);
-    this.schedulePump();
-  }
-
-  private onTimeout(taskId: string, epoch: number): void {
-    if (this.detached) return;
-    const run = this.running.get(taskId);
-    if (!run || run.epoch !== epoch) return;
-    this.running.end(taskId, run, 'timeout');
-    this.agents.get(run.agentId)?.channel.notify('task.cancel', { taskId, epoch });
-    this.outcomes.timedOut(this.deps.store.get(taskId)!);
-    this.schedulePump();
-  }
-
-  /** Bind an attempt that survived a restart to its agent again: it takes a slot and times out as it would have. */
-  private rebind(ref: TaskRef, agent: AgentRecord): void {
-    const task = this.deps.store.get(ref.taskId)!;
-    const startedAt = task.attempts.at(-1)?.startedAt ?? this.deps.clock.now();
-    const left = Math.max(1, startedAt + task.timeoutMs - this.deps.clock.now());
-    this.running.start(ref.taskId, ref.epoch, agent, { startedAt, timeoutMs: left }, () => this.onTimeout(ref.taskId, ref.epoch));
-  }
-
-  /** The reattach grace period ended: the tasks whose agent did not come back are requeued. */
-  private orphansExpired(taskIds: string[]): void {
-    this.log.warn({ tasks: taskIds.length }, 'agents did not reattach within the grace period: requeueing their tasks');
-    for (const taskId of taskIds) {
-      const task = this.deps.store.get(taskId);
-      if (task?.state === 'IN_PROGRESS') this.outcomes.lost(task, 'restart');
-    }
-    this.schedulePump();
-  }
-
-  private removeAgent(agent: AgentRecord, reason: RequeueReason): void {
-    this.agents.remove(agent);
-    this.requeueRunning(agent, reason);
-    // After the lost attempts were reported, so none of them brings the entry back.
-    this.gate.forget(agent.agentId);
-    this.schedulePump();
-  }
-
-  /** The tasks an agent record was running go back to the queue (its connection is gone). */
-  private requeueRunning(agent: AgentRecord, reason: RequeueReason): void {
-    for (const taskId of [...agent.inFlight]) {
-      const run = this.running.get(taskId);
-      if (!run || run.agentId !== agent.agentId) continue;
-      agent.inFlight.delete(taskId);
-      this.running.end(taskId, run, 'lost');
-      this.outcomes.lost(this.deps.store.get(taskId)!, reason);
-    }
-  }
-
-  private enqueue(task: TaskRecord, holdUntil: number | undefined): void {
-    this.pending.enqueue(task, holdUntil);
-    this.schedulePump();
   }
 
   /** Someone outside the pool changed who may take work (a circuit breaker went half-open): try dispatching. */
@@ -600,36 +385,7 @@ export class PoolService {
   }
 
   private schedulePump(): void {
-    this.loop.run();
-  }
-
-  /** Place the first queued task that can go somewhere now; false when none can. */
-  private dispatchNextQueued(): boolean {
-    if (!this.agents.anyFree()) return false;
-    const now = this.deps.clock.now();
-    // Tasks held for a better agent in this pass: each later task would wait behind them.
-    let ahead = 0;
-    for (const entry of this.pending.inOrder((caps: readonly string[]) => this.agents.free(caps).length > 0)) {
-      const task = this.deps.store.get(entry.taskId)!;
-      const choice = this.selector.choose(task, now, this.pending.waitingSince(task.taskId) ?? task.createdAt, {
-        ahead,
-        heldUntil: this.pending.heldUntil(task.taskId),
-      });
-      if (choice.kind === 'agent') {
-        this.dispatch(task, choice.agent);
-        return true;
-      }
-      if (choice.kind === 'hold') this.pending.holdUntil(entry.taskId, choice.until);
-      if (choice.kind === 'wait') {
-        this.pending.waitUntil(entry.taskId, choice.until);
-        ahead++;
-      }
-    }
-    return false;
-  }
-
-  private changed(task: TaskRecord, previous: TaskState | undefined): void {
-    this.events.changed(task, previous);
+    this.dispatcher.schedulePump();
   }
 }
 

@@ -55,34 +55,34 @@ export class Operator {
   }
 
   update(agentId: string, changes: AgentChanges): AgentSummary {
-    this.deps.pool.updateAgent(agentId, changes);
+    this.deps.pool.operator.updateAgent(agentId, changes);
     this.feed.agentChanged(agentId);
     return this.views.summary(agentId);
   }
 
   drain(agentId: string): AgentSummary {
-    this.deps.pool.drainAgent(agentId);
+    this.deps.pool.operator.drainAgent(agentId);
     return this.views.summary(agentId);
   }
 
   /** agent.remove: see PoolService.removeByOperator; a spawned agent's worker process is stopped as well. */
   remove(agentId: string, force: boolean): { agentId: string; removed: boolean; requeued: number } {
     const { pool, spawner, log } = this.deps;
-    const agent = pool.requireAgent(agentId);
+    const agent = pool.operator.requireAgent(agentId);
     const worker = spawner.byAgent(agentId);
     const stop = (): void => {
       if (worker) void spawner.stop(worker).catch((err: unknown) => log.warn({ err, agentId }, 'stopping a removed worker failed'));
     };
     if (worker && !force && agent.inFlight.size > 0) {
       // Drain first; the worker's exit then removes the agent (its connection closes).
-      pool.drainAgent(agentId);
+      pool.operator.drainAgent(agentId);
       this.deps.metrics.agentAdmin.labels('remove').inc();
       log.info({ agentId, inFlight: agent.inFlight.size }, 'spawned agent will be stopped once its running tasks end');
       void pool.drain(agentId, MAX_REMOVAL_WAIT_MS).then(stop);
       return { agentId, removed: false, requeued: 0 };
     }
     stop();
-    return { agentId, ...pool.removeByOperator(agentId, force) };
+    return { agentId, ...pool.operator.removeByOperator(agentId, force) };
   }
 
   /**

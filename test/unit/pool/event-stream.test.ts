@@ -89,7 +89,7 @@ describe('PoolEventFeed over a real pool', () => {
     await h.settle();
     const t1 = h.pool.assign({ type: 'y' }).task.taskId;
     h.addAgent('b', 1);
-    h.pool.removeByOperator('b', true);
+    h.pool.operator.removeByOperator('b', true);
     // Replaying events onto the snapshot gives the live state.
     for (const e of events) {
       const d = e.data as { agentId: string; state?: string };
@@ -114,7 +114,7 @@ describe('PoolEventFeed over a real pool', () => {
     h.addAgent('a', 1);
     const events: DeliveredEvent[] = [];
     h.stream.subscribe('c', { types: ['agent.state'] }, (e) => events.push(e));
-    h.pool.updateAgent('a', { capacity: 3, tags: ['t'] });
+    h.pool.operator.updateAgent('a', { capacity: 3, tags: ['t'] });
     h.feed.agentChanged('a');
     expect(events).to.have.length(1);
     expect(events[0]!.data).to.include({ agentId: 'a', capacity: 3, state: 'IDLE', previous: 'IDLE' });
@@ -153,7 +153,7 @@ describe('AgentViews', () => {
     expect(views.list({ spawned: true }, {}).agents.map((a) => a.agentId)).to.deep.equal(['b2']);
     expect(views.list({ spawned: false, q: '5' }, {}).agents.map((a) => a.agentId)).to.deep.equal(['e5']);
     expect(views.list({ template: 'echo' }, {}).agents.map((a) => a.template)).to.deep.equal(['echo']);
-    h.pool.drainAgent('d4');
+    h.pool.operator.drainAgent('d4');
     expect(views.list({ state: 'DRAINING' }, {}).agents.map((a) => a.agentId)).to.deep.equal(['d4']);
     const detail = views.detail('a1');
     expect(detail).to.deep.include({

@@ -29,7 +29,7 @@ describe('PoolService operator actions', () => {
       const t1 = h.pool.assign({ type: 'x' }).task.taskId;
       const t2 = h.pool.assign({ type: 'x' }).task.taskId;
       expect(h.pool.get(t2).state).to.equal('PENDING');
-      const agent = h.pool.updateAgent('a', { capacity: 2, capabilities: ['gpu'], tags: ['blue', 'blue', 'eu'] });
+      const agent = h.pool.operator.updateAgent('a', { capacity: 2, capabilities: ['gpu'], tags: ['blue', 'blue', 'eu'] });
       expect(agent.capacity).to.equal(2);
       expect([...agent.capabilities]).to.deep.equal(['gpu']);
       expect(agent.tags).to.deep.equal(['blue', 'eu']);
@@ -42,7 +42,7 @@ describe('PoolService operator actions', () => {
       const h = harness();
       const a = h.addAgent('a', 2);
       const [t1, t2] = [h.pool.assign({ type: 'x' }).task.taskId, h.pool.assign({ type: 'x' }).task.taskId];
-      h.pool.updateAgent('a', { capacity: 0 });
+      h.pool.operator.updateAgent('a', { capacity: 0 });
       expect(h.pool.get(t1).state).to.equal('IN_PROGRESS');
       a.call(t1).complete();
       a.call(t2).complete();
@@ -55,9 +55,9 @@ describe('PoolService operator actions', () => {
 
     it('answers UNKNOWN_AGENT for an agent that is not registered', () => {
       const h = harness();
-      expect(nameOf(() => h.pool.updateAgent('ghost', { capacity: 1 }))).to.equal('UNKNOWN_AGENT');
-      expect(nameOf(() => h.pool.drainAgent('ghost'))).to.equal('UNKNOWN_AGENT');
-      expect(nameOf(() => h.pool.removeByOperator('ghost', false))).to.equal('UNKNOWN_AGENT');
+      expect(nameOf(() => h.pool.operator.updateAgent('ghost', { capacity: 1 }))).to.equal('UNKNOWN_AGENT');
+      expect(nameOf(() => h.pool.operator.drainAgent('ghost'))).to.equal('UNKNOWN_AGENT');
+      expect(nameOf(() => h.pool.operator.removeByOperator('ghost', false))).to.equal('UNKNOWN_AGENT');
       expect(h.admin).to.deep.equal([]);
     });
   });
@@ -67,8 +67,8 @@ describe('PoolService operator actions', () => {
       const h = harness();
       const a = h.addAgent('a', 2);
       const t1 = h.pool.assign({ type: 'x' }).task.taskId;
-      expect(h.pool.drainAgent('a').lastState).to.equal('DRAINING');
-      h.pool.drainAgent('a');
+      expect(h.pool.operator.drainAgent('a').lastState).to.equal('DRAINING');
+      h.pool.operator.drainAgent('a');
       const t2 = h.pool.assign({ type: 'x' }).task.taskId;
       expect(h.pool.get(t2).state).to.equal('PENDING');
       a.call(t1).complete();
@@ -87,7 +87,7 @@ describe('PoolService operator actions', () => {
     it('removes an idle agent at once and closes its connection', () => {
       const h = harness();
       const a = h.addAgent('a', 1);
-      expect(h.pool.removeByOperator('a', false)).to.deep.equal({ removed: true, requeued: 0 });
+      expect(h.pool.operator.removeByOperator('a', false)).to.deep.equal({ removed: true, requeued: 0 });
       expect(h.pool.agents.get('a')).to.equal(undefined);
       expect(a.closed).to.equal('removed by an operator');
       expect(h.admin).to.deep.equal(['remove:a']);
@@ -97,7 +97,7 @@ describe('PoolService operator actions', () => {
       const h = harness();
       const a = h.addAgent('a', 1);
       const t1 = h.pool.assign({ type: 'x' }).task.taskId;
-      expect(h.pool.removeByOperator('a', false)).to.deep.equal({ removed: false, requeued: 0 });
+      expect(h.pool.operator.removeByOperator('a', false)).to.deep.equal({ removed: false, requeued: 0 });
       expect(h.pool.agents.get('a')!.lastState).to.equal('DRAINING');
       expect(a.closed).to.equal(undefined);
       a.call(t1).complete({ done: true });
@@ -111,7 +111,7 @@ describe('PoolService operator actions', () => {
       const h = harness();
       const a = h.addAgent('a', 2);
       const [t1, t2] = [h.pool.assign({ type: 'x' }).task.taskId, h.pool.assign({ type: 'x' }).task.taskId];
-      expect(h.pool.removeByOperator('a', true)).to.deep.equal({ removed: true, requeued: 2 });
+      expect(h.pool.operator.removeByOperator('a', true)).to.deep.equal({ removed: true, requeued: 2 });
       expect(a.closed).to.equal('removed by an operator');
       expect([t1, t2].map((t) => h.pool.get(t).state)).to.deep.equal(['PENDING', 'PENDING']);
       const b = h.addAgent('b', 2);
@@ -131,8 +131,8 @@ describe('PoolService operator actions', () => {
       h.addAgent('a', 2);
       h.clock.advance(5);
       const t1 = h.pool.assign({ type: 'kind' }).task.taskId;
-      expect(h.pool.runningOn('a')).to.deep.equal([{ taskId: t1, type: 'kind', epoch: 1, startedAt: h.clock.now() }]);
-      expect(h.pool.runningOn('ghost')).to.deep.equal([]);
+      expect(h.pool.operator.runningOn('a')).to.deep.equal([{ taskId: t1, type: 'kind', epoch: 1, startedAt: h.clock.now() }]);
+      expect(h.pool.operator.runningOn('ghost')).to.deep.equal([]);
     });
   });
 

@@ -51,7 +51,7 @@ describe('PoolService recovery after a restart', () => {
     expect(a.reattached).to.deep.equal([{ taskId, epoch }]);
     expect(a.dropped).to.deep.equal([]);
     expect(a.channel.calls).to.have.length(0);
-    expect(r.pool.runningOn('a').map((x) => x.taskId)).to.deep.equal([taskId]);
+    expect(r.pool.operator.runningOn('a').map((x) => x.taskId)).to.deep.equal([taskId]);
     expect(r.pool.report('a', { taskId, epoch, result: { answer: 42 } })).to.equal(true);
     const done = r.pool.get(taskId);
     expect(done.state).to.equal('COMPLETED');
