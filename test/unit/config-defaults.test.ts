@@ -78,7 +78,7 @@ describe('one home per default', () => {
 
   it('the config schemas write no default of their own where the domain has one (only settings the domain does not take)', () => {
     const literal = /\.default\((-?[\d.][\d_.]*|'[^']*')\)/g;
-    const env = [...source('config.ts').matchAll(literal)].map((m) => m[1]);
+    const env = [...source('config-env.ts').matchAll(literal)].map((m) => m[1]);
     // COORDD_LOG_LEVEL, COORDD_REQUEST_TIMEOUT, COORDD_SHUTDOWN_TIMEOUT, COORDD_FSYNC: daemon-level settings read nowhere else.
     expect(env).to.deep.equal(["'info'", '30', '10', "'normal'"]);
     const file = source('config-file.ts');
