@@ -35,14 +35,6 @@ async function register(daemon: string | InProcessDaemon, token: string, params:
   return { c, reply };
 }
 
-/** The next daemon → agent message of a method (skipping others). */
-async function nextOf(c: TestClient, method: string): Promise<any> {
-  for (;;) {
-    const m = await c.next();
-    if (m.method === method) return m;
-  }
-}
-
 describe('agent identity is bound to the credential (in-process daemon)', function () {
   this.timeout(20_000);
   let daemon: InProcessDaemon;
@@ -61,7 +53,7 @@ describe('agent identity is bound to the credential (in-process daemon)', functi
     const real = await register(daemon, FLEET_A, { agentId: 'victim', capabilities: ['victim-work'] });
     expect(real.reply.result.agentId).to.equal('victim');
     const t = await op.request('pool.assign', { type: 'x', payload: { n: 1 }, requiredCapabilities: ['victim-work'] });
-    const run = await nextOf(real.c, 'task.run');
+    const run = await real.c.nextOf('task.run');
 
     const impostor = await register(daemon, FLEET_B, { agentId: 'victim', capabilities: ['victim-work'] });
     expect(impostor.reply.error).to.deep.include({ code: -32001 });
@@ -94,7 +86,7 @@ describe('agent identity is bound to the credential (in-process daemon)', functi
   it('lets a connection register again as itself: nothing is closed, its running task stays and completes there', async () => {
     const agent = await register(daemon, FLEET_A, { agentId: 'repeats', capabilities: ['repeat-work'] });
     const t = await op.request('pool.assign', { type: 'x', requiredCapabilities: ['repeat-work'] });
-    const run = await nextOf(agent.c, 'task.run');
+    const run = await agent.c.nextOf('task.run');
     let closed = false;
     void agent.c.closed.then(() => (closed = true));
     const again = await agent.c.call('agent.register', { capabilities: ['repeat-work', 'more'], capacity: 2 });

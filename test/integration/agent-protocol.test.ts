@@ -12,14 +12,6 @@ async function agent(daemon: InProcessDaemon, params: object, token?: string): P
   return { c, reg };
 }
 
-/** The next daemon → agent message of a method (skipping others). */
-async function nextOf(c: TestClient, method: string): Promise<any> {
-  for (;;) {
-    const m = await c.next();
-    if (m.method === method) return m;
-  }
-}
-
 describe('agent protocol (raw agent connection, in-process daemon on a virtual clock)', function () {
   this.timeout(20_000);
   let daemon: InProcessDaemon;
@@ -73,7 +65,7 @@ describe('agent protocol (raw agent connection, in-process daemon on a virtual c
   it('sends task.run as a request; the response completes the task; errors with retryable:false fail it', async () => {
     const { c } = await agent(daemon, { agentId: 'run-1', capabilities: ['run'] });
     const t = await op.request('pool.assign', { type: 'greet', payload: { name: 'x' }, requiredCapabilities: ['run'], traceId: 'trace-run-1' });
-    const run = await nextOf(c, 'task.run');
+    const run = await c.nextOf('task.run');
     expect(run.params).to.deep.include({ taskId: t.taskId, type: 'greet', attempt: 1, epoch: 1, traceId: 'trace-run-1' });
     expect(run.params.payload).to.deep.equal({ name: 'x' });
     expect(run.params.deadline).to.be.a('number');
@@ -87,7 +79,7 @@ describe('agent protocol (raw agent connection, in-process daemon on a virtual c
     expect(done.result).to.deep.equal({ hello: 'x' });
 
     const f = await op.request('pool.assign', { type: 'greet', requiredCapabilities: ['run'], maxAttempts: 5 });
-    const run2 = await nextOf(c, 'task.run');
+    const run2 = await c.nextOf('task.run');
     c.send({ jsonrpc: '2.0', id: run2.id, error: { code: -32000, message: 'bad input', data: { retryable: false } } });
     const failed = await op.request('task.wait', { taskId: f.taskId, timeoutMs: 5000 });
     expect(failed.state).to.equal('FAILED');
@@ -98,12 +90,12 @@ describe('agent protocol (raw agent connection, in-process daemon on a virtual c
   it('times an attempt out: task.cancel to the agent, a retry with a new epoch, the late answer ignored and counted', async () => {
     const { c } = await agent(daemon, { agentId: 'slow-1', capabilities: ['slow'] });
     const t = await op.request('pool.assign', { type: 'slow', requiredCapabilities: ['slow'], timeoutMs: 200, maxAttempts: 2 });
-    const first = await nextOf(c, 'task.run');
+    const first = await c.nextOf('task.run');
     await daemon.advance(300); // past the 200 ms timeout and the retry backoff, short of the second timeout
-    const cancel = await nextOf(c, 'task.cancel');
+    const cancel = await c.nextOf('task.cancel');
     expect(cancel.params).to.deep.equal({ taskId: t.taskId, epoch: 1 });
     expect(cancel).not.to.have.property('id');
-    const second = await nextOf(c, 'task.run');
+    const second = await c.nextOf('task.run');
     expect(second.params).to.deep.include({ taskId: t.taskId, attempt: 2, epoch: 2 });
     c.send({ jsonrpc: '2.0', id: first.id, result: 'late' });
     c.send({ jsonrpc: '2.0', id: second.id, result: 'fresh' });
@@ -118,12 +110,12 @@ describe('agent protocol (raw agent connection, in-process daemon on a virtual c
   it('requeues at once when an agent disconnects mid-task, and the task runs on the next agent', async () => {
     const a = await agent(daemon, { agentId: 'gone-1', capabilities: ['hand-off'] });
     const t = await op.request('pool.assign', { type: 'x', requiredCapabilities: ['hand-off'] });
-    await nextOf(a.c, 'task.run');
+    await a.c.nextOf('task.run');
     await a.c.close();
     await daemon.waitForLog((l) => l.msg === 'task requeued' && l.taskId === t.taskId);
     expect((await op.request('task.get', { taskId: t.taskId })).state).to.equal('PENDING');
     const b = await agent(daemon, { agentId: 'gone-2', capabilities: ['hand-off'] });
-    const run = await nextOf(b.c, 'task.run');
+    const run = await b.c.nextOf('task.run');
     expect(run.params).to.deep.include({ taskId: t.taskId, attempt: 2 });
     b.c.send({ jsonrpc: '2.0', id: run.id, result: null });
     const done = await op.request('task.wait', { taskId: t.taskId, timeoutMs: 5000 });
@@ -185,7 +177,7 @@ describe('agent liveness and roles (in-process daemon on a virtual clock)', func
     const op = daemon.connect();
     const { c } = await agent(daemon, { agentId: 'quiet', capabilities: ['q'] });
     const t = await op.request('pool.assign', { type: 'q', requiredCapabilities: ['q'] });
-    await nextOf(c, 'task.run');
+    await c.nextOf('task.run');
     await daemon.advance(1000); // no heartbeat for 1 s: past the lease TTL and the removal grace
     await daemon.waitForLog((l) => l.msg === 'agent state' && l.agentId === 'quiet' && l.state === 'DEGRADED');
     expect((await c.closed).code).to.equal(4002);

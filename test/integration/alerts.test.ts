@@ -6,14 +6,6 @@ import { startDaemon, type DaemonProcess } from '../support/daemon-process.js';
 import { startInProcess, type InProcessDaemon } from '../support/in-process-daemon.js';
 import { TestClient } from '../support/ws-client.js';
 
-/** The next message of a method (skipping others). */
-async function nextOf(c: TestClient, method: string): Promise<any> {
-  for (;;) {
-    const m = await c.next();
-    if (m.method === method) return m;
-  }
-}
-
 /**
  * Evaluated every 50 ms over a 0.5 s window, 3 samples to raise; only utilization_low can fire
  * (the other thresholds are out of reach).
@@ -54,9 +46,9 @@ describe('performance alerts (in-process daemon on a virtual clock, config file)
     const agent = daemon.connect();
     await agent.request('agent.register', { agentId: 'alerts-1', capabilities: ['echo'], capacity: 4 });
     await op.request('pool.assign', { type: 'echo', payload: { n: 0 } });
-    const runs = [await nextOf(agent, 'task.run')];
+    const runs = [await agent.nextOf('task.run')];
 
-    const raised = (await daemon.advanceUntil(nextOf(op, 'alert.raised'), 'alert.raised')).params;
+    const raised = (await daemon.advanceUntil(op.nextOf('alert.raised'), 'alert.raised')).params;
     expect(raised).to.have.keys(['alert', 'value', 'threshold', 'startedAt', 'message']);
     expect(raised).to.deep.include({ alert: 'utilization_low', value: 0.25, threshold: 0.6 });
     expect(raised.startedAt).to.be.within(daemon.clock.now() - 10_000, daemon.clock.now());
@@ -71,8 +63,8 @@ describe('performance alerts (in-process daemon on a virtual clock, config file)
     expect(logged).to.deep.include({ level: 'warn', alert: 'utilization_low', value: 0.25, threshold: 0.6 });
 
     for (let n = 1; n < 4; n++) await op.request('pool.assign', { type: 'echo', payload: { n } });
-    for (let n = 1; n < 4; n++) runs.push(await nextOf(agent, 'task.run'));
-    const cleared = (await daemon.advanceUntil(nextOf(op, 'alert.cleared'), 'alert.cleared')).params;
+    for (let n = 1; n < 4; n++) runs.push(await agent.nextOf('task.run'));
+    const cleared = (await daemon.advanceUntil(op.nextOf('alert.cleared'), 'alert.cleared')).params;
     expect(cleared).to.deep.include({ alert: 'utilization_low', threshold: 0.6, startedAt: raised.startedAt, reason: 'recovered' });
     expect(cleared.value).to.be.at.least(0.62);
     expect(cleared.clearedAt).to.be.at.least(raised.startedAt);
@@ -132,7 +124,7 @@ describe('performance alerts fed by tasks, leases, RPC calls and routing (real d
     await op.request('coordination.alerts', { subscribe: true });
     void (async () => {
       for (;;) {
-        const m = await nextOf(op, 'alert.raised');
+        const m = await op.nextOf('alert.raised');
         raised.set(m.params.alert, m.params);
         waiters.get(m.params.alert)?.(m.params);
       }
@@ -149,7 +141,7 @@ describe('performance alerts fed by tasks, leases, RPC calls and routing (real d
     await agent.request('agent.register', { agentId: 'failing', capabilities: ['work'], capacity: 1 });
     for (let n = 0; n < 3; n++) {
       const { taskId } = await op.request('pool.assign', { type: 'work', payload: { n }, maxAttempts: 1 });
-      const run = await nextOf(agent, 'task.run');
+      const run = await agent.nextOf('task.run');
       agent.send({ jsonrpc: '2.0', id: run.id, error: { code: -32000, message: 'cannot', data: { retryable: false } } });
       expect((await op.request('task.wait', { taskId, timeoutMs: 5000 })).state).to.equal('FAILED');
     }
@@ -173,7 +165,7 @@ describe('performance alerts fed by tasks, leases, RPC calls and routing (real d
     await agent.request('agent.register', { agentId: 'slow-answer', capabilities: ['chat'], capacity: 1 });
     const before = await (await fetch(`${daemon.httpUrl}/metrics`)).text();
     const routed = op.request('router.route', { message: 'hi', requiredCapabilities: ['chat'] });
-    const deliver = await nextOf(agent, 'message.deliver');
+    const deliver = await agent.nextOf('message.deliver');
     await new Promise((resolve) => setTimeout(resolve, 200)); // the agent thinks for 0.2 s
     agent.send({ jsonrpc: '2.0', id: deliver.id, result: 'hello' });
     expect((await routed).agentId).to.equal('slow-answer');

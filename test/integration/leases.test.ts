@@ -1,13 +1,17 @@
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startInProcess, type InProcessDaemon } from '../support/in-process-daemon.js';
 import { until } from '../support/settled.js';
+import { tempFiles, tokensJson } from '../support/temp-files.js';
 import type { TestClient } from '../support/ws-client.js';
 
 const OPERATOR = 'lease-operator-token-0123456789';
 const AGENT = 'lease-agent-token-0123456789';
+
+/** An in-process daemon with the operator and agent tokens and `yaml` as its config file. */
+function startWithLeases(yaml: string, env: Record<string, string> = {}): Promise<InProcessDaemon> {
+  const files = tempFiles({ 'tokens.json': tokensJson({ [OPERATOR]: 'operator', [AGENT]: 'agent' }), 'coordd.yaml': yaml });
+  return startInProcess({ COORDD_TOKENS_FILE: files['tokens.json'], COORDD_CONFIG: files['coordd.yaml'], ...env });
+}
 
 /** A raw agent connection, registered. */
 async function agent(daemon: InProcessDaemon, agentId: string): Promise<TestClient> {
@@ -51,18 +55,7 @@ describe('resource leases (in-process daemon on a virtual clock)', function () {
   let op: TestClient;
 
   before(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'coordd-leases-'));
-    writeFileSync(
-      join(dir, 'tokens.json'),
-      JSON.stringify({
-        tokens: [
-          { token: OPERATOR, role: 'operator' },
-          { token: AGENT, role: 'agent' },
-        ],
-      }),
-    );
-    writeFileSync(join(dir, 'coordd.yaml'), 'leases:\n  maxTtlSeconds: 120\n  maxWaitSeconds: 30\n');
-    daemon = await startInProcess({ COORDD_TOKENS_FILE: join(dir, 'tokens.json'), COORDD_CONFIG: join(dir, 'coordd.yaml'), COORDD_LOG_LEVEL: 'debug' });
+    daemon = await startWithLeases('leases:\n  maxTtlSeconds: 120\n  maxWaitSeconds: 30\n', { COORDD_LOG_LEVEL: 'debug' });
     op = daemon.connect(OPERATOR);
   });
   after(async () => {
@@ -223,18 +216,7 @@ describe('resource lease limits and ownership errors (in-process daemon on a vir
   let op: TestClient;
 
   before(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'coordd-lease-limits-'));
-    writeFileSync(
-      join(dir, 'tokens.json'),
-      JSON.stringify({
-        tokens: [
-          { token: OPERATOR, role: 'operator' },
-          { token: AGENT, role: 'agent' },
-        ],
-      }),
-    );
-    writeFileSync(join(dir, 'coordd.yaml'), 'leases:\n  maxWaitersPerResource: 1\n  maxLeasesPerAgent: 2\n');
-    daemon = await startInProcess({ COORDD_TOKENS_FILE: join(dir, 'tokens.json'), COORDD_CONFIG: join(dir, 'coordd.yaml') });
+    daemon = await startWithLeases('leases:\n  maxWaitersPerResource: 1\n  maxLeasesPerAgent: 2\n');
     op = daemon.connect(OPERATOR);
   });
   after(async () => {

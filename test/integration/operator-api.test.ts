@@ -9,16 +9,8 @@ import { TestClient } from '../support/ws-client.js';
 const OPERATOR = 'operator-token-000001';
 const AGENT = 'agent-token-00000001';
 
-/** The next frame of a method (skipping others). */
-async function nextOf(c: TestClient, method: string): Promise<any> {
-  for (;;) {
-    const m = await c.next();
-    if (m.method === method) return m;
-  }
-}
-
 /** The next events.event notification. */
-const nextEvent = async (c: TestClient): Promise<any> => (await nextOf(c, 'events.event')).params;
+const nextEvent = async (c: TestClient): Promise<any> => (await c.nextOf('events.event')).params;
 
 /** Events until one matches `done` (inclusive). */
 async function eventsUntil(c: TestClient, done: (e: any) => boolean): Promise<any[]> {
@@ -130,7 +122,7 @@ describe('operator API (agent.*, task.retry, task.list filters, events.*) agains
     expect(states.agents.map((x: any) => x.agentId)).to.include.members(['ops-a', 'ops-b']);
 
     const t = await op.request('pool.assign', { type: 'job', requiredCapabilities: ['gpu'] });
-    const run = await nextOf(a, 'task.run');
+    const run = await a.nextOf('task.run');
     const detail = await op.request('agent.get', { agentId: 'ops-a' });
     expect(detail.runningTasks).to.deep.equal([{ taskId: t.taskId, type: 'job', epoch: 1, startedAt: detail.runningTasks[0].startedAt }]);
     expect(detail).to.deep.include({ state: 'EXECUTING', inFlight: 1, completed: 0, failed: 0, signals: [] });
@@ -174,13 +166,13 @@ describe('operator API (agent.*, task.retry, task.list filters, events.*) agains
       idempotencyKey: 'retry-key',
       traceId: 'retrytrace',
     });
-    const run1 = await nextOf(a, 'task.run');
+    const run1 = await a.nextOf('task.run');
     a.send({ jsonrpc: '2.0', id: run1.id, error: { code: -32000, message: 'nope' } });
     expect((await op.request('task.wait', { taskId: t.taskId, timeoutMs: 5000 })).state).to.equal('FAILED');
     const again = await op.request('task.retry', { taskId: t.taskId });
     expect(again.taskId).to.equal(t.taskId);
     expect(again.retry).to.deep.include({ count: 1, afterAttempt: 1 });
-    const run2 = await nextOf(a, 'task.run');
+    const run2 = await a.nextOf('task.run');
     expect(run2.params).to.deep.include({ taskId: t.taskId, attempt: 2, epoch: 2 });
     a.send({ jsonrpc: '2.0', id: run2.id, result: 'second time' });
     const done = await op.request('task.wait', { taskId: t.taskId, timeoutMs: 5000 });
@@ -217,7 +209,7 @@ describe('operator API (agent.*, task.retry, task.list filters, events.*) agains
     expect(sub2.seq).to.equal(0);
 
     const t = await op.request('pool.assign', { type: 'ev-kind', requiredCapabilities: ['ev'] });
-    const run = await nextOf(a, 'task.run');
+    const run = await a.nextOf('task.run');
     a.send({ jsonrpc: '2.0', id: run.id, result: 1 });
     await op.request('task.wait', { taskId: t.taskId, timeoutMs: 5000 });
     const b = await agent(daemon, { agentId: 'ev-b' });
@@ -244,7 +236,7 @@ describe('operator API (agent.*, task.retry, task.list filters, events.*) agains
     expect((await filtered.call('events.unsubscribe', { subscriptionId })).error.code, "another connection's subscription").to.equal(-32036);
     await op
       .request('pool.assign', { type: 'ev-kind', requiredCapabilities: ['ev'] })
-      .then((x) => nextOf(a, 'task.run').then((r) => (a.send({ jsonrpc: '2.0', id: r.id, result: 2 }), x)));
+      .then((x) => a.nextOf('task.run').then((r) => (a.send({ jsonrpc: '2.0', id: r.id, result: 2 }), x)));
     expect((await nextEvent(filtered)).seq).to.equal(4);
     expect(await watcher.request('rpc.discover').then(() => watcher.buffered), 'no events after unsubscribe').to.equal(0);
     await watcher.close();
@@ -361,7 +353,7 @@ describe('events.subscribe carries alerts (in-process daemon on a virtual clock,
     const a = daemon.connect();
     await a.request('agent.register', { agentId: 'alert-ev', capabilities: [], capacity: 4 });
     await op.request('pool.assign', { type: 'echo' });
-    await nextOf(a, 'task.run');
+    await a.nextOf('task.run');
     const raised = await daemon.advanceUntil(nextEvent(op), 'the alert.raised event');
     expect(raised).to.deep.include({ seq: seq + 1, type: 'alert.raised' });
     expect(raised.data).to.deep.include({ alert: 'utilization_low', value: 0.25 });

@@ -14,14 +14,6 @@ async function callRaw(c: TestClient, id: number, method: string, paramsText: st
   }
 }
 
-/** The next daemon → agent request of a method. */
-async function nextOf(c: TestClient, method: string): Promise<any> {
-  for (;;) {
-    const m = await c.next();
-    if (m.method === method) return m;
-  }
-}
-
 describe('value limits (issue 9 §1, real daemon)', function () {
   this.timeout(60_000);
 
@@ -74,7 +66,7 @@ describe('value limits (issue 9 §1, real daemon)', function () {
         [`{"error":{"code":1,"message":"m","data":${deepText(20_000)}}}`, 'maxDepth'],
       ] as const) {
         const { taskId } = await op.request('pool.assign', { type: 'deep', requiredCapabilities: ['deep'] });
-        const run = await nextOf(a, 'task.run');
+        const run = await a.nextOf('task.run');
         a.sendText(`{"jsonrpc":"2.0","id":${run.id},${answer.slice(1, -1)}}`);
         const task = await op.request('task.wait', { taskId, timeoutMs: 5000 });
         expect(task.state).to.equal('FAILED');
@@ -89,7 +81,7 @@ describe('value limits (issue 9 §1, real daemon)', function () {
       const a = await TestClient.connect(daemon.url);
       await a.request('agent.register', { agentId: 'chat-agent', capabilities: ['chat'], capacity: 1 });
       const routed = op.call('router.route', { message: 'hello', requiredCapabilities: ['chat'] });
-      const deliver = await nextOf(a, 'message.deliver');
+      const deliver = await a.nextOf('message.deliver');
       a.sendText(`{"jsonrpc":"2.0","id":${deliver.id},"result":${deepText(20_000)}}`);
       const reply = await routed;
       expect(reply.error.code).to.equal(-32060);

@@ -78,6 +78,14 @@ export class TestClient {
     return JSON.parse(text);
   }
 
+  /** The next daemon → client message of `method`, skipping (and dropping) the others. */
+  async nextOf(method: string): Promise<any> {
+    for (;;) {
+      const m = await this.next();
+      if (m.method === method) return m;
+    }
+  }
+
   /** Frames received and not yet read with next(). */
   get buffered(): number {
     return this.queue.length;
