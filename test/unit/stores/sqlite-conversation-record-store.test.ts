@@ -1,27 +1,18 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SqliteConversationRecordStore } from '../../../src/stores/sqlite-conversation-record-store.js';
 import { SqliteDatabase } from '../../../src/stores/sqlite-database.js';
+import { memoryDatabases, withDatabaseFile } from '../../support/sqlite-files.js';
 import { conversationRecordStoreConformance } from '../conversations/conversation-record-store-conformance.js';
 
-const open: SqliteDatabase[] = [];
-afterEach(() => {
-  for (const db of open.splice(0)) db.db.close();
-});
+const memoryDatabase = memoryDatabases();
 
 conversationRecordStoreConformance('SqliteConversationRecordStore', (options) => {
-  const db = new SqliteDatabase(':memory:');
-  open.push(db);
-  return new SqliteConversationRecordStore(db, options);
+  return new SqliteConversationRecordStore(memoryDatabase(), options);
 });
 
 describe('SqliteConversationRecordStore', () => {
   it('keeps committed conversations across a reopen', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'coordd-conv-'));
-    try {
-      const path = join(dir, 'c.db');
+    withDatabaseFile((path) => {
       const db = new SqliteDatabase(path);
       const c = {
         conversationId: 'c1',
@@ -36,8 +27,6 @@ describe('SqliteConversationRecordStore', () => {
       const again = new SqliteDatabase(path);
       expect(new SqliteConversationRecordStore(again).all()).to.deep.equal([c]);
       again.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

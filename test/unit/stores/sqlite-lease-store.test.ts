@@ -1,27 +1,18 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SqliteDatabase } from '../../../src/stores/sqlite-database.js';
+import { memoryDatabases, withDatabaseFile } from '../../support/sqlite-files.js';
 import { SqliteLeaseStore } from '../../../src/stores/sqlite-lease-store.js';
 import { leaseStoreConformance, makeLease } from '../resources/lease-store-conformance.js';
 
-const open: SqliteDatabase[] = [];
-afterEach(() => {
-  for (const db of open.splice(0)) db.db.close();
-});
+const memoryDatabase = memoryDatabases();
 
 leaseStoreConformance('SqliteLeaseStore', (options) => {
-  const db = new SqliteDatabase(':memory:');
-  open.push(db);
-  return new SqliteLeaseStore(db, options);
+  return new SqliteLeaseStore(memoryDatabase(), options);
 });
 
 describe('SqliteLeaseStore', () => {
   it('keeps leases, outcomes and the fencing high-water mark across a reopen, and only what was committed', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'coordd-leases-'));
-    try {
-      const path = join(dir, 'l.db');
+    withDatabaseFile((path) => {
       let db = new SqliteDatabase(path);
       let store = new SqliteLeaseStore(db);
       const lease = makeLease({ fencingToken: 4_000, expiresAt: 9_000 });
@@ -38,8 +29,6 @@ describe('SqliteLeaseStore', () => {
       store.saveOutcome({ key: 'x', resource: 'r', agentId: 'a', outcome: 'timeout', at: 6 });
       expect(store.outcome('x', 10)?.outcome).to.equal('timeout');
       db.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
