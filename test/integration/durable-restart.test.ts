@@ -17,6 +17,11 @@ async function crash(d: DaemonProcess): Promise<void> {
   await gone;
 }
 
+/** The attempts a worker reattached when it registered next (after the daemon restarted). */
+function reattachedBy(worker: AgentWorker): Promise<unknown> {
+  return new Promise((resolve) => worker.once('registered', (reg) => resolve(reg.reattached)));
+}
+
 /** Issue 11: a daemon on a SQLite file, killed with -9 and started again on the same file (and port). */
 describe('durable state across kill -9 (real daemon, real file)', function () {
   this.timeout(90_000);
@@ -29,6 +34,17 @@ describe('durable state across kill -9 (real daemon, real file)', function () {
     const c = await CoordClient.connect({ url, reconnect: false });
     clients.push(c);
     return c;
+  };
+
+  /** An AgentWorker (reconnecting fast, capacity 1) that counts its runs and holds each until release(). */
+  const heldWorker = async (url: string, agentId: string, capabilities: string[], result: unknown) => {
+    let runs = 0;
+    let release!: (v: unknown) => void;
+    const gate = new Promise((r) => (release = r));
+    const worker = new AgentWorker({ url, agentId, capabilities, capacity: 1, reconnect: FAST, handler: async () => (++runs, await gate, result) });
+    workers.push(worker);
+    await worker.start();
+    return { worker, runs: () => runs, release: () => release(undefined) };
   };
 
   beforeEach(() => {
@@ -121,61 +137,37 @@ describe('durable state across kill -9 (real daemon, real file)', function () {
   it('a task running on an AgentWorker during the crash completes once, without running again, when the worker reattaches within the grace period', async () => {
     daemon = await startDaemon(env({ COORDD_REATTACH_GRACE: '30' }));
     const port = String(daemon.port);
-    let runs = 0;
-    let release!: (v: unknown) => void;
-    const gate = new Promise((r) => (release = r));
-    const worker = new AgentWorker({
-      url: daemon.url,
-      agentId: 'llm-1',
-      capabilities: ['llm'],
-      capacity: 1,
-      reconnect: FAST,
-      handler: async () => (++runs, await gate, { text: 'ten minutes of thought' }),
-    });
-    workers.push(worker);
-    await worker.start();
+    const { worker, runs, release } = await heldWorker(daemon.url, 'llm-1', ['llm'], { text: 'ten minutes of thought' });
     const op = await operator(daemon.url);
     const { taskId } = await op.assign({ type: 'think', requiredCapabilities: ['llm'] });
-    await until(() => runs === 1, 'the task running on the worker');
+    await until(() => runs() === 1, 'the task running on the worker');
     await crash(daemon);
     daemon = await startDaemon(env({ COORDD_REATTACH_GRACE: '30', COORDD_PORT: port }));
-    const reattached = await new Promise<unknown>((resolve) => worker.once('registered', (reg) => resolve(reg.reattached)));
+    const reattached = await reattachedBy(worker);
     expect(reattached).to.deep.equal([{ taskId, epoch: 1 }]);
-    release(undefined);
+    release();
     const op2 = await operator(daemon.url);
     const done = await op2.waitTask(taskId, 10_000);
     expect(done).to.deep.include({ state: 'COMPLETED', result: { text: 'ten minutes of thought' } });
     expect(done.attempts).to.have.length(1);
-    expect(runs).to.equal(1);
+    expect(runs()).to.equal(1);
   });
 
   it('a clean stop (SIGTERM) keeps a running task IN_PROGRESS: its worker reattaches after the restart, and it runs once', async () => {
     daemon = await startDaemon(env({ COORDD_SHUTDOWN_TIMEOUT: '0.2' }));
     const port = String(daemon.port);
-    let runs = 0;
-    let release!: (v: unknown) => void;
-    const gate = new Promise((r) => (release = r));
-    const worker = new AgentWorker({
-      url: daemon.url,
-      agentId: 'calm',
-      capabilities: [],
-      capacity: 1,
-      reconnect: FAST,
-      handler: async () => (++runs, await gate, 'kept'),
-    });
-    workers.push(worker);
-    await worker.start();
+    const { worker, runs, release } = await heldWorker(daemon.url, 'calm', [], 'kept');
     const op = await operator(daemon.url);
     const { taskId } = await op.assign({ type: 'x' });
-    await until(() => runs === 1, 'the task running');
+    await until(() => runs() === 1, 'the task running');
     expect(await daemon.stop()).to.equal(0);
     daemon = await startDaemon(env({ COORDD_PORT: port }));
-    const reattached = await new Promise<unknown>((resolve) => worker.once('registered', (reg) => resolve(reg.reattached)));
+    const reattached = await reattachedBy(worker);
     expect(reattached).to.deep.equal([{ taskId, epoch: 1 }]);
-    release(undefined);
+    release();
     const done = await (await operator(daemon.url)).waitTask(taskId, 10_000);
     expect(done).to.deep.include({ state: 'COMPLETED', result: 'kept' });
-    expect(runs).to.equal(1);
+    expect(runs()).to.equal(1);
   });
 
   it('after the grace period the task is requeued with a new epoch and run again', async () => {

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { SqliteDatabase } from '../../src/stores/sqlite-database.js';
 import { SqliteTaskStore } from '../../src/stores/sqlite-task-store.js';
 import { systemClock } from '../../src/time/clock.js';
+import { makeTask } from '../support/task-records.js';
 
 const CHILD = fileURLToPath(new URL('../support/store-fault-child.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -105,21 +106,7 @@ describe('SQLite store faults (real child processes, real files)', function () {
       const path = join(folder, 'ro.db');
       const seed = new SqliteDatabase(path);
       const store = new SqliteTaskStore(seed, { clock: systemClock });
-      store.insert({
-        taskId: 'kept',
-        type: 't',
-        payload: null,
-        state: 'PENDING',
-        priority: 0,
-        epoch: 0,
-        attempts: [],
-        maxAttempts: 1,
-        timeoutMs: 1000,
-        requiredCapabilities: [],
-        cancelRequested: false,
-        createdAt: 0,
-        traceId: 't',
-      });
+      store.insert(makeTask({ taskId: 'kept', type: 't', payload: null, maxAttempts: 1, timeoutMs: 1000, createdAt: 0, traceId: 't' }));
       seed.close();
       rmSync(`${path}-wal`, { force: true });
       rmSync(`${path}-shm`, { force: true });

@@ -7,6 +7,7 @@ import { SqliteDatabase } from '../../src/stores/sqlite-database.js';
 import { StoreError } from '../../src/stores/store-error.js';
 import { SqliteTaskStore } from '../../src/stores/sqlite-task-store.js';
 import { systemClock } from '../../src/time/clock.js';
+import { makeTask } from './task-records.js';
 
 const path = process.argv[2]!;
 const report = (line: object): void => {
@@ -24,21 +25,16 @@ const store = new SqliteTaskStore(db, { clock: systemClock }, { retentionCount: 
 const before = store.unfinished().length;
 let committed = before;
 let n = 0;
-const task = () => ({
-  taskId: `fault-${process.pid}-${++n}`,
-  type: 'fill',
-  payload: { pad: 'z'.repeat(2000) },
-  state: 'PENDING' as const,
-  priority: 0,
-  epoch: 0,
-  attempts: [],
-  maxAttempts: 1,
-  timeoutMs: 1000,
-  requiredCapabilities: [],
-  cancelRequested: false,
-  createdAt: 0,
-  traceId: 't',
-});
+const task = () =>
+  makeTask({
+    taskId: `fault-${process.pid}-${++n}`,
+    type: 'fill',
+    payload: { pad: 'z'.repeat(2000) },
+    maxAttempts: 1,
+    timeoutMs: 1000,
+    createdAt: 0,
+    traceId: 't',
+  });
 for (let batch = 0; batch < 100_000; batch++) {
   let failedAt = 'write';
   try {

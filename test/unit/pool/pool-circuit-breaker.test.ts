@@ -17,14 +17,19 @@ describe('PoolService with circuit breakers', () => {
     return { h, breakers: () => breakers };
   }
 
+  /** Two failed single-attempt tasks on `agent`: enough to open its breaker (failureThreshold 2). */
+  async function failTwice(h: ReturnType<typeof poolHarness>, agent: ReturnType<ReturnType<typeof poolHarness>['addAgent']>, message?: string) {
+    for (let i = 0; i < 2; i++) {
+      const { task } = h.pool.assign({ type: 'job', maxAttempts: 1 });
+      agent.call(task.taskId).fail(message);
+      await h.settle();
+    }
+  }
+
   it('failed attempts open the breaker and keep new tasks off the agent; successes elsewhere are unaffected', async () => {
     const { h, breakers } = setup();
     const flaky = h.addAgent('flaky', 1);
-    for (let i = 0; i < 2; i++) {
-      const { task } = h.pool.assign({ type: 'job', maxAttempts: 1 });
-      flaky.call(task.taskId).fail('model down');
-      await h.settle();
-    }
+    await failTwice(h, flaky, 'model down');
     expect(breakers().state('flaky')).to.equal('open');
     const steady = h.addAgent('steady', 1);
     const { task } = h.pool.assign({ type: 'job' });
@@ -40,11 +45,7 @@ describe('PoolService with circuit breakers', () => {
   it('half-open after the cooldown: one queued task goes to the agent as its trial; success closes the breaker', async () => {
     const { h, breakers } = setup();
     const flaky = h.addAgent('flaky', 2);
-    for (let i = 0; i < 2; i++) {
-      const { task } = h.pool.assign({ type: 'job', maxAttempts: 1 });
-      flaky.call(task.taskId).fail();
-      await h.settle();
-    }
+    await failTwice(h, flaky);
     const waiting = [h.pool.assign({ type: 'job' }).task.taskId, h.pool.assign({ type: 'job' }).task.taskId];
     expect(waiting.map((id) => h.pool.get(id).state)).to.deep.equal(['PENDING', 'PENDING']);
     h.clock.advance(10_000);
@@ -63,11 +64,7 @@ describe('PoolService with circuit breakers', () => {
   it('a failed trial opens the breaker again', async () => {
     const { h, breakers } = setup();
     const flaky = h.addAgent('flaky', 1);
-    for (let i = 0; i < 2; i++) {
-      const { task } = h.pool.assign({ type: 'job', maxAttempts: 1 });
-      flaky.call(task.taskId).fail();
-      await h.settle();
-    }
+    await failTwice(h, flaky);
     const trial = h.pool.assign({ type: 'job', maxAttempts: 1 }).task.taskId;
     h.clock.advance(10_000);
     await h.settle();
@@ -79,11 +76,7 @@ describe('PoolService with circuit breakers', () => {
   it('a cancelled trial gives the trial back: the next queued task becomes the trial', async () => {
     const { h, breakers } = setup();
     const flaky = h.addAgent('flaky', 1);
-    for (let i = 0; i < 2; i++) {
-      const { task } = h.pool.assign({ type: 'job', maxAttempts: 1 });
-      flaky.call(task.taskId).fail();
-      await h.settle();
-    }
+    await failTwice(h, flaky);
     const trial = h.pool.assign({ type: 'job' }).task.taskId;
     const next = h.pool.assign({ type: 'job' }).task.taskId;
     h.clock.advance(10_000);

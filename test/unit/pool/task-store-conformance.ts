@@ -1,30 +1,10 @@
 import { expect } from 'chai';
 import { TaskStoreError, type TaskRecord, type TaskStore, type TaskStoreErrorCode } from '../../../src/pool/task-store.js';
 import { TASK_STATES, TaskRecord as TaskRecordSchema, TERMINAL_STATES, type TaskState } from '../../../src/schemas/task.js';
+import { makeTask } from '../../support/task-records.js';
 import { VirtualClock } from '../../../src/time/virtual-clock.js';
 
-let fixtureCounter = 0;
-
-/** A valid PENDING TaskRecord with a fresh taskId; `overrides` win. */
-export function makeTask(overrides: Partial<TaskRecord> = {}): TaskRecord {
-  const n = ++fixtureCounter;
-  return {
-    taskId: `task-${n}`,
-    type: 'test.echo',
-    payload: { n },
-    state: 'PENDING',
-    priority: 0,
-    epoch: 0,
-    attempts: [],
-    maxAttempts: 3,
-    timeoutMs: 60_000,
-    requiredCapabilities: [],
-    cancelRequested: false,
-    createdAt: 1_700_000_000_000,
-    traceId: `trace-${n}`,
-    ...overrides,
-  };
-}
+export { makeTask } from '../../support/task-records.js';
 
 /** Run `fn` and return the TaskStoreError code it threw (fails the test if it threw nothing else). */
 function codeOf(fn: () => void): TaskStoreErrorCode {
