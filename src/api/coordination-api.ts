@@ -4,7 +4,7 @@ import type { LoadForecasts } from '../coordination/load-forecasts.js';
 import type { SignalIntake } from '../coordination/signal-intake.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RpcEngine } from '../rpc/engine.js';
-import { RpcError } from '../rpc/rpc-error.js';
+import { protocolError } from '../rpc/rpc-error.js';
 import { coordinationMetrics, coordinationPredictOverload, coordinationSignal, coordinationState } from '../schemas/coordination.js';
 import type { AgentRouter } from '../routing/agent-router.js';
 import type { CircuitBreakers } from '../routing/circuit-breaker.js';
@@ -31,7 +31,7 @@ export function registerCoordinationApi(engine: RpcEngine, deps: CoordinationApi
     (params, ctx) => {
       if (!('signals' in params)) return intake.one(params, ctx.session);
       if (params.signals.length > maxBatch) {
-        throw RpcError.protocol('INVALID_PARAMS', {
+        throw protocolError('INVALID_PARAMS', {
           paths: ['signals'],
           issues: [{ path: 'signals', message: `at most ${maxBatch} signals per call (COORDD_MAX_BATCH)` }],
         });

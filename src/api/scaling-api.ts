@@ -1,7 +1,7 @@
 import { AppError } from '../errors.js';
 import { ScalingPolicyError, type AutoScaler } from '../pool/scaling/index.js';
 import type { RpcEngine } from '../rpc/engine.js';
-import { RpcError } from '../rpc/rpc-error.js';
+import { protocolError } from '../rpc/rpc-error.js';
 import type { Spawner } from '../spawn/spawner.js';
 import {
   poolScalingExecute,
@@ -24,7 +24,7 @@ export function registerScalingApi(engine: RpcEngine, deps: { scaler: AutoScaler
     try {
       return scaler.setPolicy(params);
     } catch (err) {
-      if (err instanceof ScalingPolicyError) throw RpcError.protocol('INVALID_PARAMS', { paths: err.paths, issues: err.issues });
+      if (err instanceof ScalingPolicyError) throw protocolError('INVALID_PARAMS', { paths: err.paths, issues: err.issues });
       throw err;
     }
   });

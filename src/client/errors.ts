@@ -4,22 +4,7 @@
  * is local to this library, has a string code and never goes on the wire.
  */
 
-/** A JSON-RPC error object: received from the daemon, or to be sent as a handler's answer. */
-export class RpcError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-    readonly data?: unknown,
-  ) {
-    super(message);
-    this.name = 'RpcError';
-  }
-
-  /** The wire form `{code, message, data?}`. */
-  toJSON(): { code: number; message: string; data?: unknown } {
-    return this.data === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, data: this.data };
-  }
-}
+export { RpcError } from '../jsonrpc/rpc-error.js';
 
 export const CLIENT_ERROR_CODES = [
   'NOT_CONNECTED', // a call was made while there is no open socket

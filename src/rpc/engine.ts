@@ -4,7 +4,7 @@ import type { Log } from '../log.js';
 import { mayCall, type MethodDefinition, type ParamsOf, type ResultOf } from '../schemas/method.js';
 import { classify, type RpcId } from './envelope.js';
 import { invalidParamsData } from './param-issues.js';
-import { RpcError, type WireError } from './rpc-error.js';
+import { RpcError, protocolError, type WireError } from './rpc-error.js';
 import type { Session } from './session.js';
 import type { RpcPeer } from './peer.js';
 import type { FrameTiming } from './frame-timing.js';
@@ -121,20 +121,18 @@ export class RpcEngine {
       message = JSON.parse(text);
     } catch {
       this.deps.observer?.onCall(UNKNOWN_METHOD, String(ProtocolErrors.PARSE_ERROR.code), 0);
-      return JSON.stringify(errorResponse(null, RpcError.protocol('PARSE_ERROR').toWire()));
+      return JSON.stringify(errorResponse(null, protocolError('PARSE_ERROR').toJSON()));
     }
     if (!Array.isArray(message)) {
       const reply = this.handleOne(message, session, frame);
       return isPromise(reply) ? reply.then((r) => this.serialize(r, session)) : this.serialize(reply, session);
     }
     if (message.length === 0) {
-      return JSON.stringify(errorResponse(null, RpcError.protocol('INVALID_REQUEST', { reason: 'empty batch' }).toWire()));
+      return JSON.stringify(errorResponse(null, protocolError('INVALID_REQUEST', { reason: 'empty batch' }).toJSON()));
     }
     if (message.length > this.options.maxBatch) {
       // Refused whole, without running any element; still an array, as every non-empty batch's reply is.
-      return JSON.stringify([
-        errorResponse(null, RpcError.protocol('INVALID_REQUEST', { reason: 'batch too large', maxBatch: this.options.maxBatch }).toWire()),
-      ]);
+      return JSON.stringify([errorResponse(null, protocolError('INVALID_REQUEST', { reason: 'batch too large', maxBatch: this.options.maxBatch }).toJSON())]);
     }
     // §6: the elements run concurrently; the reply array holds one response per non-notification.
     return Promise.all(message.map((m) => this.handleOne(m, session, frame))).then((replies) => {
@@ -169,13 +167,13 @@ export class RpcEngine {
         return undefined;
       case 'invalid':
         this.deps.observer?.onCall(UNKNOWN_METHOD, String(ProtocolErrors.INVALID_REQUEST.code), 0);
-        return errorResponse(env.id, RpcError.protocol('INVALID_REQUEST', { reason: env.reason }).toWire());
+        return errorResponse(env.id, protocolError('INVALID_REQUEST', { reason: env.reason }).toJSON());
       default: {
         const registered = this.methods.get(env.method);
         if (!registered) {
           this.deps.observer?.onCall(UNKNOWN_METHOD, String(ProtocolErrors.METHOD_NOT_FOUND.code), 0);
           if (env.kind === 'notification') return undefined;
-          return errorResponse(env.id, RpcError.protocol('METHOD_NOT_FOUND', { method: env.method.slice(0, 200) }).toWire());
+          return errorResponse(env.id, protocolError('METHOD_NOT_FOUND', { method: env.method.slice(0, 200) }).toJSON());
         }
         const reply = this.call(registered, env.kind === 'request' ? env.id : undefined, env.params, session, frame);
         return isPromise(reply) ? reply.then((r) => r ?? undefined) : (reply ?? undefined);
@@ -207,7 +205,7 @@ export class RpcEngine {
       const parsed = registered.def.params.safeParse(withoutMeta(params));
       if (!parsed.success) {
         registered.onInvalidParams?.(params, ctx);
-        throw RpcError.protocol('INVALID_PARAMS', invalidParamsData(parsed.error.issues));
+        throw protocolError('INVALID_PARAMS', invalidParamsData(parsed.error.issues));
       }
       const waiting = this.pendingBySession.get(session) ?? 0;
       if (waiting >= this.maxPendingPerConnection) {
@@ -277,7 +275,7 @@ export class RpcEngine {
 
   /** §5.1: catalogued errors pass through; anything else becomes Internal error with an error id. */
   private toWireError(err: unknown, ctx: RequestContext): WireError {
-    if (err instanceof RpcError) return err.toWire();
+    if (err instanceof RpcError) return err.toJSON();
     if (err instanceof AppError) {
       const data: Record<string, unknown> = { name: err.errorName, ...err.data };
       if (err.detail) data.detail = err.detail;
