@@ -1,5 +1,5 @@
-import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
+import { metricsOn } from './metric-factories.js';
 
 /** Read at scrape time: wiring/metrics-wiring.ts points them at the daemon's state. */
 export interface CoordinationSources {
@@ -8,52 +8,27 @@ export interface CoordinationSources {
 
 /** Sensitivity signals, the sweeper and router selections. */
 export function coordinationMetrics(registry: Registry, self: CoordinationSources) {
+  const { counter, gauge, histogram } = metricsOn(registry);
   return {
-    signals: new Counter({
-      name: 'coordd_signals_total',
-      help: 'Sensitivity signals received, by type and outcome (accepted or rejected)',
-      labelNames: ['type', 'outcome'] as const,
-      registers: [registry],
-    }),
+    signals: counter('coordd_signals_total', 'Sensitivity signals received, by type and outcome (accepted or rejected)', ['type', 'outcome']),
 
-    signalsExpired: new Counter({
-      name: 'coordd_signals_expired_total',
-      help: 'Signals removed by the sweeper after their TTL, by type',
-      labelNames: ['type'] as const,
-      registers: [registry],
-    }),
+    signalsExpired: counter('coordd_signals_expired_total', 'Signals removed by the sweeper after their TTL, by type', ['type']),
 
     /** Read at scrape time; the daemon points it at the coordination service. */
     agentsTrackedSource: (() => 0) as CoordinationSources['agentsTrackedSource'],
 
-    agentsTracked: new Gauge({
-      name: 'coordd_agents_tracked',
-      help: 'Agents the coordination service holds signals for',
-      registers: [registry],
-      collect(this: Gauge<string>): void {
-        this.set(self.agentsTrackedSource());
-      },
+    agentsTracked: gauge('coordd_agents_tracked', 'Agents the coordination service holds signals for', [], function () {
+      this.set(self.agentsTrackedSource());
     }),
 
-    routerSelections: new Counter({
-      name: 'coordd_router_selections_total',
-      help: 'Router decisions, by the strategy that chose and whether it was a fallback',
-      labelNames: ['strategy', 'fallback'] as const,
-      registers: [registry],
-    }),
+    routerSelections: counter('coordd_router_selections_total', 'Router decisions, by the strategy that chose and whether it was a fallback', [
+      'strategy',
+      'fallback',
+    ]),
 
-    sweeperRuns: new Counter({
-      name: 'coordd_sweeper_runs_total',
-      help: 'Sweeps of expired signals',
-      registers: [registry],
-    }),
+    sweeperRuns: counter('coordd_sweeper_runs_total', 'Sweeps of expired signals'),
 
-    sweepDuration: new Histogram({
-      name: 'coordd_sweeper_duration_seconds',
-      help: 'Time one sweep took',
-      buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1],
-      registers: [registry],
-    }),
+    sweepDuration: histogram('coordd_sweeper_duration_seconds', 'Time one sweep took', [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1]),
   };
 }
 
