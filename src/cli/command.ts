@@ -95,6 +95,11 @@ export function commandHelp(command: Command): string {
   ].join('\n');
 }
 
+/** No positional arguments, or a usage error. */
+export function noPositionals(ctx: CommandContext, command: string): void {
+  if (ctx.positionals.length > 0) throw new UsageError(`unexpected argument "${ctx.positionals[0]}"`, command);
+}
+
 /** The one positional a command needs, or a usage error naming it. */
 export function onePositional(ctx: CommandContext, what: string, command: string): string {
   const [value, ...rest] = ctx.positionals;

@@ -1,5 +1,6 @@
 import { CoordClient } from '../client/client.js';
 import { ClientError, RpcError } from '../client/errors.js';
+import type { MethodName, MethodResult, RequestArgs } from '../client/method-types.js';
 import { CliFailure, UsageError, numberOption, type CommandContext, type OptionSpec } from './command.js';
 
 export const DEFAULT_URL = 'ws://127.0.0.1:7420/rpc';
@@ -46,10 +47,10 @@ export function describeFailure(err: unknown, method: string): string {
   return `${method}: ${(err as Error).message}`;
 }
 
-/** Run `call` and turn a failure into a CliFailure that names the method. */
-export async function call<T>(method: string, run: () => Promise<T>): Promise<T> {
+/** client.request, with a failure turned into a CliFailure that names the method. */
+export async function ask<N extends MethodName>(client: CoordClient, method: N, ...args: RequestArgs<N>): Promise<MethodResult<N>> {
   try {
-    return await run();
+    return await client.request(method, ...args);
   } catch (err) {
     throw new CliFailure(describeFailure(err, method));
   }

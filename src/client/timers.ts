@@ -20,18 +20,8 @@ export interface ClientTimers {
  * intervals are unref'd, so heartbeats alone never do.
  */
 export const systemTimers: ClientTimers = {
-  setTimeout(fn, ms) {
-    return { id: setTimeout(fn, ms) };
-  },
-  clearTimeout(handle) {
-    clearTimeout(handle.id as NodeJS.Timeout);
-  },
-  setInterval(fn, ms) {
-    const t = setInterval(fn, ms);
-    t.unref();
-    return { id: t };
-  },
-  clearInterval(handle) {
-    clearInterval(handle.id as NodeJS.Timeout);
-  },
+  setTimeout: (fn, ms) => ({ id: setTimeout(fn, ms) }),
+  clearTimeout: (handle) => clearTimeout(handle.id as NodeJS.Timeout),
+  setInterval: (fn, ms) => ({ id: setInterval(fn, ms).unref() }),
+  clearInterval: (handle) => clearInterval(handle.id as NodeJS.Timeout),
 };

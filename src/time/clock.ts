@@ -18,24 +18,15 @@ export interface Clock {
   clearInterval(handle: TimerHandle): void;
 }
 
+/** A Node timer as a TimerHandle that does not keep the process alive on its own. */
+const unrefed = (t: NodeJS.Timeout): TimerHandle => ({ id: t.unref() });
+
 /** The real clock. Timers are unref'd so they never keep the process alive on their own. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   elapsed: () => performance.now(),
-  setTimeout(fn, ms) {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return { id: t };
-  },
-  clearTimeout(handle) {
-    clearTimeout(handle.id as NodeJS.Timeout);
-  },
-  setInterval(fn, ms) {
-    const t = setInterval(fn, ms);
-    t.unref();
-    return { id: t };
-  },
-  clearInterval(handle) {
-    clearInterval(handle.id as NodeJS.Timeout);
-  },
+  setTimeout: (fn, ms) => unrefed(setTimeout(fn, ms)),
+  clearTimeout: (handle) => clearTimeout(handle.id as NodeJS.Timeout),
+  setInterval: (fn, ms) => unrefed(setInterval(fn, ms)),
+  clearInterval: (handle) => clearInterval(handle.id as NodeJS.Timeout),
 };

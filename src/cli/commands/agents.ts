@@ -1,8 +1,9 @@
-import { EXIT, UsageError, intOption, onePositional, type Command } from '../command.js';
-import { CONNECTION_OPTIONS, call, outputFormat, withClient } from '../connection.js';
+import { EXIT, UsageError, intOption, type Command } from '../command.js';
+import { CONNECTION_OPTIONS, ask, outputFormat, withClient } from '../connection.js';
 import type { MethodParams, MethodResult } from '../../client/method-types.js';
 import { AGENT_STATES, type AgentState } from '../../schemas/common.js';
 import { duration, json, keyValues, table } from '../output.js';
+import { replyByIdCommand } from '../reply-command.js';
 
 const list: Command = {
   name: 'agents',
@@ -36,7 +37,7 @@ const list: Command = {
     if (limit !== undefined) params.limit = limit;
     if (v.cursor) params.cursor = v.cursor as string;
     return withClient(ctx, this.name, async (client) => {
-      const page = await call('agent.list', () => client.request('agent.list', params));
+      const page = await ask(client, 'agent.list', params);
       if (format === 'json') ctx.out(json(page));
       else {
         const rows = page.agents.map((a) => [
@@ -56,21 +57,14 @@ const list: Command = {
   },
 };
 
-const get: Command = {
+const get = replyByIdCommand({
   name: 'agents get',
-  args: 'ID',
   summary: 'One agent in full (agent.get): running tasks, signals and scores, overload forecast, breaker, counts, latency.',
-  options: { ...CONNECTION_OPTIONS },
-  async run(ctx) {
-    const format = outputFormat(ctx, this.name);
-    const agentId = onePositional(ctx, 'the agent id', this.name);
-    return withClient(ctx, this.name, async (client) => {
-      const agent = await call('agent.get', () => client.request('agent.get', { agentId }));
-      ctx.out(format === 'json' ? json(agent) : agentDetail(agent));
-      return EXIT.OK;
-    });
-  },
-};
+  method: 'agent.get',
+  what: 'the agent id',
+  params: (agentId) => ({ agentId }),
+  text: agentDetail,
+});
 
 function agentDetail(a: MethodResult<'agent.get'>): string {
   const ms = (x: number | undefined): string => (x === undefined ? '-' : `${Math.round(x)} ms`);

@@ -1,5 +1,5 @@
 import { EXIT, UsageError, intOption, numberOption, type Command } from '../command.js';
-import { CONNECTION_OPTIONS, call, outputFormat, withClient } from '../connection.js';
+import { CONNECTION_OPTIONS, ask, outputFormat, withClient } from '../connection.js';
 import { json } from '../output.js';
 import { exitFor, taskDetail, waitForTask } from '../task-view.js';
 
@@ -57,7 +57,7 @@ export const submitCommand: Command = {
           ctx.err(`coordd: ${u.taskId} ${u.state}${u.agentId ? ` on ${u.agentId}` : ''}${u.attempt ? ` (attempt ${u.attempt})` : ''}`);
         });
       }
-      const assigned = await call('pool.assign', () => client.request('pool.assign', params));
+      const assigned = await ask(client, 'pool.assign', params);
       if (!v.wait) {
         ctx.out(
           format === 'json'

@@ -2,10 +2,11 @@ import { RpcError } from '../../client/errors.js';
 import type { MethodParams } from '../../client/method-types.js';
 import { TASK_STATES, type TaskState } from '../../schemas/task.js';
 import { CliFailure, EXIT, UsageError, intOption, numberOption, onePositional, type Command } from '../command.js';
-import { CONNECTION_OPTIONS, call, describeFailure, outputFormat, withClient } from '../connection.js';
+import { CONNECTION_OPTIONS, ask, describeFailure, outputFormat, withClient } from '../connection.js';
 import { eventLine, subscribeEvents, type PoolEvent } from '../events.js';
 import { json } from '../output.js';
 import { exitFor, taskDetail, taskTable, waitForTask } from '../task-view.js';
+import { replyByIdCommand } from '../reply-command.js';
 
 const list: Command = {
   name: 'tasks list',
@@ -37,7 +38,7 @@ const list: Command = {
     if (limit !== undefined) params.limit = limit;
     if (v.cursor !== undefined) params.cursor = v.cursor as string;
     return withClient(ctx, this.name, async (client) => {
-      const page = await call('task.list', () => client.request('task.list', params));
+      const page = await ask(client, 'task.list', params);
       if (format === 'json') ctx.out(json(page));
       else {
         ctx.out(page.tasks.length ? taskTable(page.tasks) : 'no tasks');
@@ -48,39 +49,23 @@ const list: Command = {
   },
 };
 
-const get: Command = {
+const get = replyByIdCommand({
   name: 'tasks get',
-  args: 'ID',
   summary: 'One task in full (task.get): payload, result, error and every attempt.',
-  options: { ...CONNECTION_OPTIONS },
-  async run(ctx) {
-    const format = outputFormat(ctx, this.name);
-    const taskId = onePositional(ctx, 'the task id', this.name);
-    return withClient(ctx, this.name, async (client) => {
-      const task = await call('task.get', () => client.request('task.get', { taskId }));
-      ctx.out(format === 'json' ? json(task) : taskDetail(task));
-      return EXIT.OK;
-    });
-  },
-};
+  method: 'task.get',
+  what: 'the task id',
+  params: (taskId) => ({ taskId }),
+  text: taskDetail,
+});
 
-const cancel: Command = {
+const cancel = replyByIdCommand({
   name: 'tasks cancel',
-  args: 'ID',
   summary: 'Cancel a task (task.cancel): a pending one at once; a running one is told to stop and ends CANCELLED.',
-  options: { ...CONNECTION_OPTIONS },
-  async run(ctx) {
-    const format = outputFormat(ctx, this.name);
-    const taskId = onePositional(ctx, 'the task id', this.name);
-    return withClient(ctx, this.name, async (client) => {
-      const reply = await call('task.cancel', () => client.request('task.cancel', { taskId }));
-      ctx.out(
-        format === 'json' ? json(reply) : `${reply.taskId} ${reply.state}${reply.cancelRequested && reply.state !== 'CANCELLED' ? ' (cancel requested)' : ''}`,
-      );
-      return EXIT.OK;
-    });
-  },
-};
+  method: 'task.cancel',
+  what: 'the task id',
+  params: (taskId) => ({ taskId }),
+  text: (reply) => `${reply.taskId} ${reply.state}${reply.cancelRequested && reply.state !== 'CANCELLED' ? ' (cancel requested)' : ''}`,
+});
 
 const retry: Command = {
   name: 'tasks retry',
@@ -96,7 +81,7 @@ const retry: Command = {
     const taskId = onePositional(ctx, 'the task id', this.name);
     const limitS = numberOption(ctx.values, 'wait-timeout', this.name) ?? 0;
     return withClient(ctx, this.name, async (client) => {
-      const task = await call('task.retry', () => client.request('task.retry', { taskId }));
+      const task = await ask(client, 'task.retry', { taskId });
       if (!ctx.values.wait) {
         ctx.out(format === 'json' ? json(task) : `${task.taskId} ${task.state} (attempt ${task.attempts.length + 1} of up to ${task.maxAttempts})`);
         return EXIT.OK;
