@@ -38,7 +38,8 @@ export type RouteDecisionHandler = (request: RouteDecideParams) => { agentId: st
 
 /** Options of {@link AgentWorker}. */
 export interface AgentWorkerOptions {
-  url: string;
+  /** The daemon's WebSocket URL (unless `transport` is given). */
+  url?: string;
   token?: string;
   /** @defaultValue assigned by the daemon, then kept across reconnects */
   agentId?: string;
@@ -66,6 +67,8 @@ export interface AgentWorkerOptions {
   timers?: ClientTimers;
   /** Passed to `ws` for every connection, e.g. `{ ca }` to trust a private CA for wss://. */
   wsOptions?: CoordClientOptions['wsOptions'];
+  /** How each connection is opened. @defaultValue a WebSocket to `url` */
+  transport?: CoordClientOptions['transport'];
   /**
    * When stdin (the parent pipe of a worker coordd spawned) reaches end of file, i.e. the daemon
    * died: stop and exit the process with code 0. @defaultValue true when COORDD_PARENT_PIPE=stdin
@@ -132,6 +135,7 @@ export class AgentWorker extends EventEmitter<AgentWorkerEvents> {
       log: this.log,
       random: options.random,
       wsOptions: options.wsOptions,
+      transport: options.transport,
       handshake: (_client, info) => this.register(info.reconnected),
     });
     this.client.handle('task.run', (params, meta) => (meta.notification ? undefined : this.run(params)));

@@ -1,4 +1,4 @@
-import { EventEmitter, once } from 'node:events';
+import { EventEmitter } from 'node:events';
 import {
   JSONRPCServer,
   createJSONRPCErrorResponse,
@@ -10,21 +10,22 @@ import {
   type JSONRPCRequest,
   type JSONRPCResponse,
 } from 'json-rpc-2.0';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { PendingRequests, type PendingRequestErrors } from '../jsonrpc/pending-requests.js';
 import type { ParamsOf } from '../schemas/method.js';
 import { DEFAULT_TASK_WAIT_MS, type taskList } from '../schemas/task.js';
 import type { MethodName, MethodParams, MethodResult, RequestArgs } from './method-types.js';
 import type { AssignParams, AssignResult, CancelResult, RouteParams, RouteResult, SignalParams, SignalResult, TaskList, TaskRecord } from './method-types.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { webSocketTransport, type ClientTransport, type OpenTransport } from './client-transport.js';
 import { ClientError, RpcError } from './errors.js';
 import { silentLogger, type ClientLogger } from './logger.js';
 import { systemTimers, type ClientTimers, type TimerHandle } from './timers.js';
 
 /** Options of {@link CoordClient}. */
 export interface CoordClientOptions {
-  /** The daemon's WebSocket URL, e.g. `ws://127.0.0.1:7420/rpc`. */
-  url: string;
+  /** The daemon's WebSocket URL, e.g. `ws://127.0.0.1:7420/rpc` (unless `transport` is given). */
+  url?: string;
   /** Bearer token sent with every upgrade (when the daemon has tokens configured). */
   token?: string;
   /** Automatic reconnection after the socket drops; `false` disables it. @defaultValue {@link DEFAULT_BACKOFF} */
@@ -45,6 +46,8 @@ export interface CoordClientOptions {
   timers?: ClientTimers;
   /** Passed to `ws` for every connection, e.g. `{ ca: readFileSync('ca.pem') }` to trust a private CA for wss://. */
   wsOptions?: WebSocket.ClientOptions;
+  /** How each connection is opened. @defaultValue a WebSocket to `url` (see client-transport.ts) */
+  transport?: OpenTransport;
 }
 
 export interface RequestOptions {
@@ -86,15 +89,20 @@ const WAIT_MARGIN_MS = 5000;
  */
 export class CoordClient extends EventEmitter<CoordClientEvents> {
   /** Serves the daemon's calls; the socket a request came on is where its reply goes. */
-  private readonly server: JSONRPCServer<WebSocket>;
+  private readonly server: JSONRPCServer<ClientTransport>;
   /** Our requests awaiting the daemon's reply. */
   private readonly pending: PendingRequests<TimerHandle>;
   private readonly backoff: Backoff | undefined;
   private readonly requestTimeoutMs: number;
   private readonly log: ClientLogger;
   private readonly timers: ClientTimers;
-  private ws: WebSocket | undefined;
-  private established: WebSocket | undefined;
+  private readonly openTransport: OpenTransport;
+  /** The current connection (open, its handshake maybe still running), and its close. */
+  private conn: ClientTransport | undefined;
+  private connClosed: Promise<void> | undefined;
+  private established: ClientTransport | undefined;
+  /** Aborts the connection attempt still opening, if any. */
+  private opening: AbortController | undefined;
   private status: ClientState = 'idle';
   private reconnectTimer: TimerHandle | undefined;
   private ended = false;
@@ -107,6 +115,8 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
     this.backoff = options.reconnect === false ? undefined : new Backoff({ ...DEFAULT_BACKOFF, ...options.reconnect }, options.random);
     this.server = new JSONRPCServer({ errorListener: (message, data) => this.log.warn({ err: data }, message) });
     this.pending = new PendingRequests(this.timers, CLIENT_ERRORS);
+    if (!options.transport && options.url === undefined) throw new Error('CoordClient needs a url (or a transport)');
+    this.openTransport = options.transport ?? webSocketTransport(options.url!, options.token, options.wsOptions, this.log);
   }
 
   /** Create a client and connect it. */
@@ -158,9 +168,11 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
     if (!this.socketOpen()) return Promise.reject(this.notConnected(method));
     const { id, reply } = this.pending.add<unknown>(method, options.timeoutMs ?? this.requestTimeoutMs);
     const request = params === undefined ? { jsonrpc: '2.0', method, id } : { jsonrpc: '2.0', method, params, id };
-    this.write(request, undefined).catch((error: unknown) =>
-      this.pending.reject(id, new ClientError('CONNECTION_LOST', `${method}: could not send (${messageOf(error)})`)),
-    );
+    try {
+      this.write(request, undefined);
+    } catch (error) {
+      this.pending.reject(id, new ClientError('CONNECTION_LOST', `${method}: could not send (${messageOf(error)})`));
+    }
     return reply;
   }
 
@@ -168,7 +180,11 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
   notify<N extends MethodName>(method: N, params?: MethodParams<N>): void {
     if (!this.socketOpen()) throw this.notConnected(method);
     const notification = params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params };
-    this.write(notification, undefined).catch((error: unknown) => this.log.debug({ err: error, method }, 'could not send a notification'));
+    try {
+      this.write(notification, undefined);
+    } catch (error) {
+      this.log.debug({ err: error, method }, 'could not send a notification');
+    }
   }
 
   /**
@@ -198,12 +214,11 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
     if (this.reconnectTimer !== undefined) this.timers.clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
     this.pending.rejectAll((method) => new ClientError('CLOSED', `${method}: the client was closed before the reply`));
-    const ws = this.ws;
-    if (ws && ws.readyState !== WebSocket.CLOSED) {
-      const closed = once(ws, 'close');
-      if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
-      else ws.close(1000, 'client closing');
-      await closed;
+    this.opening?.abort();
+    const { conn, connClosed } = this;
+    if (conn) {
+      conn.close(1000, 'client closing');
+      await connClosed;
     }
     this.finish();
   }
@@ -252,50 +267,53 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
   // ---- connection lifecycle ----
 
   private async establish(reconnected: boolean): Promise<void> {
-    const ws = await this.openSocket();
+    const conn = await this.openConnection();
     try {
       await this.options.handshake?.(this, { reconnected });
     } catch (error) {
-      ws.terminate();
+      conn.close(1000, 'handshake failed');
       throw error;
     }
-    if (this.status === 'closed' || ws !== this.ws || ws.readyState !== WebSocket.OPEN) {
+    if (this.status === 'closed' || conn !== this.conn) {
       throw new ClientError(this.status === 'closed' ? 'CLOSED' : 'CONNECTION_LOST', 'the connection closed during its handshake');
     }
     const attempts = this.backoff?.attempts ?? 0;
     this.status = 'open';
-    this.established = ws;
+    this.established = conn;
     this.backoff?.reset();
     this.emit('open', { reconnected });
     if (reconnected) this.emit('reconnect', { attempts });
   }
 
-  private openSocket(): Promise<WebSocket> {
-    return new Promise((resolve, reject) => {
-      const { url, token } = this.options;
-      const { wsOptions } = this.options;
-      const headers = token ? { ...wsOptions?.headers, authorization: `Bearer ${token}` } : wsOptions?.headers;
-      const ws = new WebSocket(url, { ...wsOptions, ...(headers ? { headers } : {}) });
-      this.ws = ws;
-      let failure: Error | undefined;
-      ws.on('error', (error) => {
-        failure = error;
-        this.log.debug({ err: error, url }, 'socket error');
-      });
-      ws.on('message', (data) => this.receive(ws, String(data)));
-      ws.once('open', () => resolve(ws));
-      ws.once('close', (code, reason) => {
-        this.handleClose(ws, code, reason.toString());
-        reject(connectError(url, failure, code));
-      });
+  private async openConnection(): Promise<ClientTransport> {
+    const opening = new AbortController();
+    this.opening = opening;
+    let conn: ClientTransport;
+    try {
+      conn = await this.openTransport(opening.signal);
+    } finally {
+      if (this.opening === opening) this.opening = undefined;
+    }
+    if (this.status === 'closed') {
+      conn.close(1000, 'client closing');
+      throw new ClientError('CLOSED', 'the client was closed while connecting');
+    }
+    this.conn = conn;
+    this.connClosed = new Promise((resolve) => {
+      conn.onclose = (code, reason) => {
+        this.handleClose(conn, code, reason);
+        resolve();
+      };
     });
+    conn.onmessage = (text) => this.receive(conn, text);
+    return conn;
   }
 
-  private handleClose(ws: WebSocket, code: number, reason: string): void {
-    if (ws !== this.ws) return;
-    this.ws = undefined;
+  private handleClose(conn: ClientTransport, code: number, reason: string): void {
+    if (conn !== this.conn) return;
+    this.conn = undefined;
     this.pending.rejectAll((method) => new ClientError('CONNECTION_LOST', `${method}: the connection closed (${code}) before the reply`));
-    if (ws !== this.established) return; // a failed attempt: establish() reports it
+    if (conn !== this.established) return; // closed during its handshake: establish() reports it
     this.established = undefined;
     const willReconnect = this.status === 'open' && this.backoff !== undefined;
     this.log.info({ code, reason, willReconnect }, 'connection closed');
@@ -339,7 +357,7 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
 
   // ---- wire ----
 
-  private receive(ws: WebSocket, text: string): void {
+  private receive(conn: ClientTransport, text: string): void {
     let payload: unknown;
     try {
       payload = JSON.parse(text);
@@ -355,20 +373,20 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
       this.log.warn({ data: payload }, 'Received an invalid JSON-RPC message');
       return;
     }
-    // Replies to the daemon's requests go back on the socket the request came on, never a newer one.
-    Promise.resolve(this.server.receive(payload as JSONRPCRequest, ws))
-      .then((response) => (response === null ? undefined : this.write(response, ws)))
+    // Replies to the daemon's requests go back on the connection the request came on, never a newer one.
+    Promise.resolve(this.server.receive(payload as JSONRPCRequest, conn))
+      .then((response) => (response === null ? undefined : this.write(response, conn)))
       .catch((error: unknown) => this.log.debug({ err: error }, 'could not answer the daemon'));
   }
 
-  private write(payload: unknown, target: WebSocket | undefined): Promise<void> {
-    const ws = target ?? this.ws;
-    if (!ws || ws.readyState !== WebSocket.OPEN) return Promise.reject(new ClientError('CONNECTION_LOST', 'the socket is not open'));
-    return new Promise((resolve, reject) => ws.send(JSON.stringify(payload), (error) => (error ? reject(error) : resolve())));
+  private write(payload: unknown, target: ClientTransport | undefined): void {
+    const conn = target ?? this.conn;
+    if (!conn || conn !== this.conn || this.status === 'closed') throw new ClientError('CONNECTION_LOST', 'the connection is not open');
+    conn.send(JSON.stringify(payload));
   }
 
   private socketOpen(): boolean {
-    return this.status !== 'closed' && this.ws?.readyState === WebSocket.OPEN;
+    return this.status !== 'closed' && this.conn !== undefined;
   }
 
   private notConnected(method: string): ClientError {
@@ -378,11 +396,4 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** The error a failed connection attempt rejects with; 401/403 are final (AUTH_FAILED). */
-function connectError(url: string, failure: Error | undefined, code: number): ClientError {
-  const status = /Unexpected server response: (\d+)/.exec(failure?.message ?? '')?.[1];
-  if (status === '401' || status === '403') return new ClientError('AUTH_FAILED', `${url} refused the token (HTTP ${status})`, { cause: failure });
-  return new ClientError('CONNECT_FAILED', `cannot connect to ${url}: ${failure?.message ?? `closed with ${code}`}`, { cause: failure });
 }

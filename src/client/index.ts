@@ -23,3 +23,4 @@ export { hasParentPipe, watchParentPipe } from './parent-pipe.js';
 export { HealthSampler, type Health } from './health.js';
 export { silentLogger, type ClientLogger } from './logger.js';
 export { systemTimers, type ClientTimers, type TimerHandle } from './timers.js';
+export { webSocketTransport, type ClientTransport, type OpenTransport } from './client-transport.js';

@@ -83,7 +83,7 @@ export class Connections {
       role,
       log,
       remoteAddress: transport.remoteAddress,
-      peer: new RpcPeer(this.sender(outbox, false), this.options.requestTimeoutMs, undefined, this.deps.clock, (err, method) => {
+      peer: new RpcPeer(this.sender(outbox, false), this.options.requestTimeoutMs, this.elapsed, this.deps.clock, (err, method) => {
         const errorId = uuid();
         log.error({ err: { name: (err as Error)?.name, message: (err as Error)?.message }, errorId, method }, 'outbound message could not be serialised');
         return errorId;

@@ -1,30 +1,30 @@
 import { expect } from 'chai';
 import { once } from 'node:events';
 import { AgentWorker, CoordClient } from '../../src/client/index.js';
-import { startDaemon, type DaemonProcess } from '../support/daemon-process.js';
+import { startInProcess, type InProcessDaemon } from '../support/in-process-daemon.js';
 
-/** The coordd/client library against the real daemon: an agent in a few lines, an operator in one. */
-describe('coordd/client against the real daemon', function () {
+/** The coordd/client library against the daemon (in-process, over linked pairs): an agent in a few lines, an operator in one. */
+describe('coordd/client against the in-process daemon', function () {
   this.timeout(20_000);
-  let daemon: DaemonProcess;
+  let daemon: InProcessDaemon;
   let op: CoordClient;
   const workers: AgentWorker[] = [];
 
   before(async () => {
-    daemon = await startDaemon();
-    op = await CoordClient.connect({ url: daemon.url });
+    daemon = await startInProcess();
+    op = await CoordClient.connect({ transport: daemon.transport() });
   });
   afterEach(async () => {
     await Promise.all(workers.splice(0).map((w) => w.stop()));
   });
   after(async () => {
     await op.close();
-    expect(await daemon.stop()).to.equal(0);
+    await daemon.stop();
   });
 
   it('runs a task on an AgentWorker and returns its result to the operator, with progress on the way', async () => {
     const worker = new AgentWorker({
-      url: daemon.url,
+      transport: daemon.transport(),
       agentId: 'lib-summarizer',
       capabilities: ['summarize'],
       capacity: 2,
@@ -47,7 +47,7 @@ describe('coordd/client against the real daemon', function () {
     const running = new Promise<void>((resolve) => (started = resolve));
     let aborted = false;
     const worker = new AgentWorker({
-      url: daemon.url,
+      transport: daemon.transport(),
       capabilities: ['long'],
       capacity: 1,
       handler: async (_task, ctx) => {
@@ -70,7 +70,7 @@ describe('coordd/client against the real daemon', function () {
   it('retries a handler failure on another attempt and reports retryable:false failures at once', async () => {
     let calls = 0;
     const worker = new AgentWorker({
-      url: daemon.url,
+      transport: daemon.transport(),
       capabilities: ['flaky'],
       capacity: 1,
       handler: async (task) => {
@@ -83,7 +83,8 @@ describe('coordd/client against the real daemon', function () {
     workers.push(worker);
     await worker.start();
     const flaky = await op.assign({ type: 'flaky', requiredCapabilities: ['flaky'], payload: {}, maxAttempts: 3 });
-    const ok = await op.waitTask(flaky.taskId, 10_000);
+    // The retry waits out its backoff on the daemon's clock.
+    const ok = await daemon.advanceUntil(op.waitTask(flaky.taskId, 10_000), 'the retried task');
     expect(ok.state).to.equal('COMPLETED');
     expect(ok.attempts.map((a) => a.outcome)).to.deep.equal(['failed', 'completed']);
     const final = await op.assign({ type: 'flaky', requiredCapabilities: ['flaky'], payload: { final: true }, maxAttempts: 3 });

@@ -1,24 +1,19 @@
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { AgentWorker, CoordClient, RpcError, type AgentWorkerOptions } from '../../src/client/index.js';
-import { startDaemon, type DaemonProcess } from '../support/daemon-process.js';
+import { startInProcess, type InProcessDaemon } from '../support/in-process-daemon.js';
 import { until } from '../support/settled.js';
+import { tempFiles } from '../support/temp-files.js';
 
-/** router.route and conversations against the real daemon, with AgentWorkers as the specialised agents. */
-describe('message routing with conversations (real daemon)', function () {
+/** router.route and conversations against the daemon (in-process, on a virtual clock), with AgentWorkers as the specialised agents. */
+describe('message routing with conversations (in-process daemon)', function () {
   this.timeout(20_000);
-  let daemon: DaemonProcess;
+  let daemon: InProcessDaemon;
   let op: CoordClient;
   const workers: AgentWorker[] = [];
 
   before(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'coordd-route-'));
-    const config = join(dir, 'coordd.yml');
-    writeFileSync(
-      config,
-      [
+    const files = tempFiles({
+      'coordd.yml': [
         'routing:',
         '  supervisorTimeoutSeconds: 0.2',
         '  maxAttempts: 3',
@@ -33,21 +28,21 @@ describe('message routing with conversations (real daemon)', function () {
         '  failureThreshold: 2',
         '  cooldownSeconds: 60',
       ].join('\n'),
-    );
-    daemon = await startDaemon({ COORDD_CONFIG: config, COORDD_ROUTER_STRATEGY: 'LEAST_LOADED' });
-    op = await CoordClient.connect({ url: daemon.url });
+    });
+    daemon = await startInProcess({ COORDD_CONFIG: files['coordd.yml'], COORDD_ROUTER_STRATEGY: 'LEAST_LOADED' });
+    op = await CoordClient.connect({ transport: daemon.transport() });
   });
   afterEach(async () => {
     await Promise.all(workers.splice(0).map((w) => w.stop()));
   });
   after(async () => {
     await op.close();
-    expect(await daemon.stop()).to.equal(0);
+    await daemon.stop();
   });
 
   async function agent(agentId: string, capabilities: string[], extra: Partial<AgentWorkerOptions> = {}): Promise<AgentWorker> {
     const w = new AgentWorker({
-      url: daemon.url,
+      transport: daemon.transport(),
       agentId,
       capabilities,
       capacity: 2,
@@ -91,9 +86,10 @@ describe('message routing with conversations (real daemon)', function () {
     await agent('slow-sup', ['supervisor'], { onRouteDecide: () => new Promise(() => {}) });
     await agent('dbg', ['debugger']);
     await agent('doc', ['documentation']);
-    const r = await op.route({ message: 'Here is the stack trace of the crash' });
+    // The supervisor's 0.2 s pass on the daemon's clock.
+    const r = await daemon.advanceUntil(op.route({ message: 'Here is the stack trace of the crash' }), 'the first route');
     expect(r).to.deep.include({ agentId: 'dbg', decidedBy: 'intent_rule', capability: 'debugger' });
-    const r2 = await op.route({ message: 'update the docs please' });
+    const r2 = await daemon.advanceUntil(op.route({ message: 'update the docs please' }), 'the second route');
     expect(r2).to.deep.include({ agentId: 'doc', decidedBy: 'intent_rule' });
     const metrics = await (await fetch(`${daemon.httpUrl}/metrics`)).text();
     expect(metrics).to.match(/coordd_route_supervisor_fallbacks_total\{reason="timeout"\} [1-9]/);
@@ -136,9 +132,12 @@ describe('message routing with conversations (real daemon)', function () {
       await until(() => running.length === 2, 'both held tasks running');
 
       // maxAttempts is 3: bad-1 (the supervisor's choice), then bad-2 (load 0), then mute (0.25).
-      const failed = (await op.route({ message: 'first', requiredCapabilities: ['x'], timeoutMs: 300 }).then(
-        () => undefined,
-        (e: unknown) => e,
+      const failed = (await daemon.advanceUntil(
+        op.route({ message: 'first', requiredCapabilities: ['x'], timeoutMs: 300 }).then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+        'the first route',
       )) as RpcError;
       expect(failed.code).to.equal(-32060);
       const attempts = (failed.data as { attempts: { agentId: string; outcome: string; durationMs: number; error?: unknown }[] }).attempts;
@@ -151,7 +150,7 @@ describe('message routing with conversations (real daemon)', function () {
       expect(attempts[2]!.durationMs).to.be.at.least(290);
 
       // Second failures of bad-1 and mute (threshold 2) open their breakers; good answers.
-      const r = await op.route({ message: 'second', requiredCapabilities: ['x'], timeoutMs: 300 });
+      const r = await daemon.advanceUntil(op.route({ message: 'second', requiredCapabilities: ['x'], timeoutMs: 300 }), 'the second route');
       expect(r.attempts.map((a) => [a.agentId, a.outcome])).to.deep.equal([
         ['bad-1', 'error'],
         ['mute', 'timeout'],

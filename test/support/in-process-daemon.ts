@@ -1,3 +1,4 @@
+import { ClientError, type OpenTransport } from '../../src/client/index.js';
 import { loadConfig } from '../../src/config.js';
 import { Daemon } from '../../src/daemon.js';
 import { buildTokens } from '../../src/main.js';
@@ -21,6 +22,8 @@ export interface InProcessDaemon {
   waitForLog(match: (line: LogLine) => boolean): Promise<LogLine>;
   /** A client over an in-memory linked pair, authenticated with `token` as an upgrade would be. */
   connect(token?: string): TestClient;
+  /** CoordClient's / AgentWorker's `transport` option: each connection (reconnects too) a new linked pair, authenticated with `token`. */
+  transport(token?: string): OpenTransport;
   /** Move the clock `ms` forward in steps, letting replies and callbacks run after each. */
   advance(ms: number, stepMs?: number): Promise<void>;
   /**
@@ -64,6 +67,14 @@ export async function startInProcess(env: Record<string, string> = {}): Promise<
   const daemon = new Daemon(config, { logger: createLogger(config.logLevel, destination), clock, tokens, validateResults: true });
   const { port } = await daemon.start();
   let connections = 0;
+  /** The client end of a new linked pair whose server end the daemon took, as it takes an accepted WebSocket. */
+  const open = (token: string | undefined): LinkedTransport => {
+    const identity = tokens.authenticate(token === undefined ? undefined : `Bearer ${token}`);
+    if (!identity) throw new ClientError('AUTH_FAILED', 'unknown token (a WebSocket upgrade would get 401)');
+    const [client, server] = LinkedTransport.pair(`mem-${++connections}`);
+    daemon.connect(server, identity);
+    return client;
+  };
   return {
     daemon,
     httpUrl: `http://127.0.0.1:${port}`,
@@ -74,12 +85,9 @@ export async function startInProcess(env: Record<string, string> = {}): Promise<
       return found ? Promise.resolve(found) : new Promise((resolve) => waiters.push({ match, resolve }));
     },
     connect(token) {
-      const identity = tokens.authenticate(token === undefined ? undefined : `Bearer ${token}`);
-      if (!identity) throw new Error('unknown token (a WebSocket upgrade would get 401)');
-      const [client, server] = LinkedTransport.pair(`mem-${++connections}`);
-      daemon.connect(server, identity);
-      return TestClient.over(client);
+      return TestClient.over(open(token));
     },
+    transport: (token) => async () => open(token),
     async advance(ms, stepMs = 10) {
       await flush();
       for (let left = ms; left > 0; left -= stepMs) {
