@@ -3,13 +3,13 @@ import { AlertEvaluator } from '../alerts/alert-evaluator.js';
 import type { AlertSubscribers } from './alert-subscribers.js';
 import type { FileConfig } from '../config-file.js';
 import type { Metrics } from '../observability/metrics.js';
-import { ALERT_NAMES } from '../schemas/alerts.js';
-import { TASK_STATES } from '../schemas/task.js';
 import type { Clock } from '../time/clock.js';
+import { alertMetrics } from './metrics-wiring.js';
 
 /**
  * What other parts feed the performance alerts with. Each call also moves the Prometheus
- * counter the matching rule in deploy/prometheus-rules.yml reads, so both see the same numbers.
+ * counter the matching rule in deploy/prometheus-rules.yml reads (see metrics-wiring.ts), so
+ * both see the same numbers.
  */
 export interface AlertInputs {
   /** The daemon's own time on coordination outside the RPC observer (router.route's overhead). */
@@ -33,7 +33,8 @@ export interface AlertWiringDeps {
 
 /** The performance alerts: evaluated on the clock, exported, logged and sent to subscribers; plus their feeds. */
 export function createAlerts(deps: AlertWiringDeps, thresholds: FileConfig['alerts']): { evaluator: AlertEvaluator; inputs: AlertInputs } {
-  const { metrics, subscribers } = deps;
+  const { subscribers } = deps;
+  const counted = alertMetrics(deps.metrics);
   const log = deps.logger.child({ component: 'alerts' });
   const evaluator = new AlertEvaluator(
     {
@@ -42,12 +43,12 @@ export function createAlerts(deps: AlertWiringDeps, thresholds: FileConfig['aler
       poolLoad: deps.poolLoad,
       observer: {
         raised: (a) => {
-          metrics.alertTransitions.labels(a.alert, 'raised').inc();
+          counted.transition(a.alert, 'raised');
           log.warn({ alert: a.alert, value: a.value, threshold: a.threshold, detail: a.message }, 'alert raised');
           subscribers.raised(a);
         },
         cleared: (a) => {
-          metrics.alertTransitions.labels(a.alert, 'cleared').inc();
+          counted.transition(a.alert, 'cleared');
           log.info(
             { alert: a.alert, value: a.value, threshold: a.threshold, reason: a.reason, activeMs: a.clearedAt - a.startedAt, detail: a.message },
             'alert cleared',
@@ -58,18 +59,13 @@ export function createAlerts(deps: AlertWiringDeps, thresholds: FileConfig['aler
     },
     thresholds,
   );
-  metrics.alertNames = ALERT_NAMES;
-  // Every task state exported from the start: a series that appears mid-window loses its first
-  // increase in PromQL, and the completion-rate rule reads FAILED and COMPLETED.
-  for (const state of TASK_STATES) metrics.tasks.labels(state).inc(0);
-  for (const name of ALERT_NAMES) for (const to of ['raised', 'cleared']) metrics.alertTransitions.labels(name, to).inc(0);
   const inputs: AlertInputs = {
     coordinationTime: (seconds) => {
-      metrics.coordinationSeconds.inc(seconds);
+      counted.coordinationTime(seconds);
       evaluator.coordinationTime(seconds);
     },
     agentWork: (seconds) => {
-      metrics.agentWorkSeconds.inc(seconds);
+      counted.agentWork(seconds);
       evaluator.agentWork(seconds);
     },
     conflictResolved: (waitSeconds) => evaluator.conflictResolved(waitSeconds),

@@ -7,13 +7,15 @@ import type { LeaseStore } from '../resources/lease-store.js';
 import { leaseOptionsFromFile } from '../resources/lease-options.js';
 import type { Clock } from '../time/clock.js';
 import type { AlertInputs } from './alerts.js';
+import { leaseMetrics } from './metrics-wiring.js';
 
-/** The lease manager, with its metrics and the conflict-resolution alert fed. */
+/** The lease manager, with its metrics (see metrics-wiring.ts) and the conflict-resolution alert fed. */
 export function createLeases(
   deps: { clock: Clock; ids: IdGenerator; logger: Logger; metrics: Metrics; alerts: AlertInputs; store?: LeaseStore },
   options: FileConfig['leases'],
 ): LeaseManager {
-  const { metrics, alerts } = deps;
+  const { alerts } = deps;
+  const counted = leaseMetrics(deps.metrics);
   const leases = new LeaseManager(
     {
       clock: deps.clock,
@@ -21,17 +23,16 @@ export function createLeases(
       store: deps.store,
       log: deps.logger.child({ component: 'leases' }),
       observer: {
-        acquired: (result) => metrics.resourceAcquires.labels(result).inc(),
-        leaseEnded: (reason) => metrics.leaseEnds.labels(reason).inc(),
+        ...counted,
         conflictEnded: (e) => {
-          metrics.conflicts.labels(e.kind, e.resolution).inc();
+          counted.conflictEnded(e);
           if (e.resolution === 'resolved') {
-            metrics.conflictWait.labels('granted').observe(e.waitedMs! / 1000);
+            counted.conflictWaited('granted', e.waitedMs! / 1000);
             alerts.conflictResolved(e.waitedMs! / 1000);
           } else if (e.resolution === 'escalated' && e.waitedMs! > 0) {
             // A wait that timed out. A refusal at once (waitMs 0, or the queue full) waited nothing:
             // counting it as a 0 s wait would hide slow resolutions from the p95 and its alert.
-            metrics.conflictWait.labels('timeout').observe(e.waitedMs! / 1000);
+            counted.conflictWaited('timeout', e.waitedMs! / 1000);
             alerts.conflictEscalated(e.waitedMs! / 1000);
           }
         },

@@ -11,6 +11,7 @@ import type { AgentRouter } from '../routing/agent-router.js';
 import type { ScoreSource } from '../routing/strategy.js';
 import type { Clock } from '../time/clock.js';
 import type { AlertInputs } from './alerts.js';
+import { breakerMetrics, routeMetrics } from './metrics-wiring.js';
 
 /** Per-agent circuit breakers, logged and counted; `onHalfOpen` lets the pool try the agent again. */
 export function createBreakers(
@@ -18,12 +19,13 @@ export function createBreakers(
   options: FileConfig['circuitBreaker'],
 ): CircuitBreakers {
   const log = deps.logger.child({ component: 'circuit-breaker' });
+  const counted = breakerMetrics(deps.metrics);
   return new CircuitBreakers(
     {
       clock: deps.clock,
       isLive: deps.isLive,
       onTransition: (t) => {
-        deps.metrics.breakerTransitions.labels(t.to).inc();
+        counted(t);
         if (t.to === 'open') log.warn(t, 'circuit breaker opened: agent kept out of routing');
         else log.info(t, `circuit breaker ${t.to}`);
         // A half-open breaker lets one trial through: queued tasks may now go there.
@@ -52,7 +54,8 @@ export function createMessaging(
   file: Pick<FileConfig, 'routing' | 'conversations'>,
   defaultStrategy: StrategyName,
 ): { conversations: ConversationStore; messaging: MessageRoutingService } {
-  const { metrics, alerts } = deps;
+  const { alerts } = deps;
+  const counted = routeMetrics(deps.metrics);
   const c = file.conversations;
   const conversations = new ConversationStore(
     { clock: deps.clock },
@@ -78,16 +81,14 @@ export function createMessaging(
       elapsedMs: () => deps.clock.elapsed(),
       log: deps.logger.child({ component: 'messaging' }),
       observer: {
-        decided: (by) => metrics.routeDecisions.labels(by).inc(),
-        supervisorFallback: (reason) => metrics.supervisorFallbacks.labels(reason).inc(),
+        ...counted,
         attempt: (outcome, seconds) => {
-          metrics.routeAttempts.labels(outcome).inc();
+          counted.attempt(outcome, seconds);
           // One work item per delivery attempt, as the Prometheus overhead rule counts them.
           alerts.agentWork(seconds);
         },
-        routed: (outcome, overheadSeconds) => {
-          metrics.routeMessages.labels(outcome).inc();
-          metrics.routeOverhead.observe(overheadSeconds);
+        routed: (outcome, overheadSeconds, agentSeconds) => {
+          counted.routed(outcome, overheadSeconds, agentSeconds);
           alerts.coordinationTime(overheadSeconds);
         },
       },

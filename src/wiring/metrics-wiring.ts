@@ -9,14 +9,19 @@ import type { Metrics } from '../observability/metrics.js';
 import type { PoolObserver } from '../pool/pool-observer.js';
 import type { PoolService } from '../pool/pool-service.js';
 import type { LeaseManager } from '../resources/lease-manager.js';
-import type { CircuitBreakers } from '../routing/circuit-breaker.js';
+import type { CircuitBreakers, BreakerTransition } from '../routing/circuit-breaker.js';
+import type { LeaseObserver } from '../resources/types.js';
+import type { MessageRoutingObserver } from '../messaging/message-routing-service.js';
+import { ALERT_NAMES } from '../schemas/alerts.js';
+import { TASK_STATES } from '../schemas/task.js';
 import { SIGNAL_TYPES } from '../schemas/common.js';
 import { VERSION } from '../version.js';
 import type { Operator } from './operator.js';
 
 /**
- * The observers that only move Prometheus metrics, and every gauge's source, in one place.
- * (Observers that also feed alerts or log live with their part: alerts.ts, leases.ts, messaging.ts.)
+ * Every observer -> Prometheus mapping, and every gauge's source, in one place. Where an event
+ * also feeds an alert or a log line, the part's wiring file (alerts.ts, leases.ts, messaging.ts)
+ * calls the mapping from here and does the rest itself.
  */
 
 /** Sweeps of expired signals: counted, timed, logged at debug. */
@@ -67,6 +72,51 @@ export function httpMetrics(metrics: Metrics) {
     onCutOff: (reason: string) => metrics.wsDisconnects.labels(reason).inc(),
   };
 }
+
+/** Alerts raised and cleared, and the two time counters the overhead alert reads. */
+export function alertMetrics(metrics: Metrics) {
+  metrics.alertNames = ALERT_NAMES;
+  // Every task state exported from the start: a series that appears mid-window loses its first
+  // increase in PromQL, and the completion-rate rule reads FAILED and COMPLETED.
+  for (const state of TASK_STATES) metrics.tasks.labels(state).inc(0);
+  for (const name of ALERT_NAMES) for (const to of ['raised', 'cleared']) metrics.alertTransitions.labels(name, to).inc(0);
+  return {
+    transition: (alert: string, to: 'raised' | 'cleared') => metrics.alertTransitions.labels(alert, to).inc(),
+    coordinationTime: (seconds: number) => metrics.coordinationSeconds.inc(seconds),
+    agentWork: (seconds: number) => metrics.agentWorkSeconds.inc(seconds),
+  };
+}
+
+/** Acquires, lease ends, conflicts, and the waits of contended acquires (`granted` or `timeout`). */
+export function leaseMetrics(
+  metrics: Metrics,
+): Required<Pick<LeaseObserver, 'acquired' | 'leaseEnded' | 'conflictEnded'>> & { conflictWaited(outcome: 'granted' | 'timeout', seconds: number): void } {
+  return {
+    acquired: (result) => metrics.resourceAcquires.labels(result).inc(),
+    leaseEnded: (reason) => metrics.leaseEnds.labels(reason).inc(),
+    conflictEnded: (e) => metrics.conflicts.labels(e.kind, e.resolution).inc(),
+    conflictWaited: (outcome, seconds) => metrics.conflictWait.labels(outcome).observe(seconds),
+  };
+}
+
+/** router.route's decisions, attempts, messages and overhead. */
+export function routeMetrics(metrics: Metrics): Required<MessageRoutingObserver> {
+  return {
+    decided: (by) => metrics.routeDecisions.labels(by).inc(),
+    supervisorFallback: (reason) => metrics.supervisorFallbacks.labels(reason).inc(),
+    attempt: (outcome) => metrics.routeAttempts.labels(outcome).inc(),
+    routed: (outcome, overheadSeconds) => {
+      metrics.routeMessages.labels(outcome).inc();
+      metrics.routeOverhead.observe(overheadSeconds);
+    },
+  };
+}
+
+/** Circuit breaker transitions, by the state entered. */
+export const breakerMetrics =
+  (metrics: Metrics) =>
+  (t: BreakerTransition): void =>
+    metrics.breakerTransitions.labels(t.to).inc();
 
 /** Every gauge read at scrape time, and the build info. */
 export function wireMetricSources(
