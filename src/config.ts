@@ -5,6 +5,7 @@ import { defaultFileConfig, readFileConfig, type FileConfig } from './config-fil
 import { parseOrigins } from './transport/origin-policy.js';
 import type { StrategyName, SignalWeights } from './schemas/common.js';
 import type { ClusterOptions } from './cluster/cluster-options.js';
+import { ConfigError } from './config-error.js';
 import { normaliseWeights } from './coordination/coordination-options.js';
 import { EnvSchema, FLAGS, type Env, type EnvName, type LOG_LEVELS, type StoreSetting } from './config-env.js';
 
@@ -83,13 +84,7 @@ export interface Config {
   configFile: string | undefined;
 }
 
-/** A configuration problem: names the variable and what is wrong. main.ts prints it and exits 2. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError } from './config-error.js';
 
 export interface CliRequest {
   help: boolean;

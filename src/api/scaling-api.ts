@@ -1,8 +1,6 @@
-import { AppError } from '../errors.js';
 import { ScalingPolicyError, type AutoScaler } from '../pool/scaling/index.js';
 import type { RpcEngine } from '../rpc/engine.js';
 import { protocolError } from '../rpc/rpc-error.js';
-import type { Spawner } from '../spawn/spawner.js';
 import {
   poolScalingExecute,
   poolScalingHistory,
@@ -12,15 +10,13 @@ import {
   poolScalingStart,
   poolScalingStop,
 } from '../schemas/scaling.js';
+
 /** pool.scaling.*: the HPA-style autoscaler over spawned workers. */
-export function registerScalingApi(engine: RpcEngine, deps: { scaler: AutoScaler; spawner: Pick<Spawner, 'hasTemplate'> }): void {
+export function registerScalingApi(engine: RpcEngine, deps: { scaler: AutoScaler }): void {
   const { scaler } = deps;
 
   engine.register(poolScalingPolicyGet, () => scaler.policy());
   engine.register(poolScalingPolicySet, (params) => {
-    if (params.template !== undefined && !deps.spawner.hasTemplate(params.template)) {
-      throw new AppError('UNKNOWN_TEMPLATE', `no template ${params.template}`, { template: params.template });
-    }
     try {
       return scaler.setPolicy(params);
     } catch (err) {

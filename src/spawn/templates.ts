@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../config-error.js';
 
 /** How to start one kind of worker. Only the daemon's configuration defines these, never a client. */
 export const AgentTemplate = z.strictObject({

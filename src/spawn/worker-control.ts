@@ -78,6 +78,7 @@ export class WorkerControl {
         await this.drainAndStop(workers, this.pool.options.workerDrainTimeoutMs);
         return workers.length;
       },
+      hasTemplate: (template) => this.spawner.hasTemplate(template),
     };
   }
 

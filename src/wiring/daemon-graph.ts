@@ -43,6 +43,7 @@ import { createLeases } from './leases.js';
 import { createBreakers, createMessaging } from './messaging.js';
 import { poolMetrics, signalMetrics, sweepMetrics, wireMetricSources } from './metrics-wiring.js';
 import { Operator } from './operator.js';
+import { AgentSessions } from './agent-sessions.js';
 import { poolStatusOf } from './pool-status.js';
 
 export interface GraphDeps {
@@ -225,13 +226,14 @@ export function buildDaemonGraph(config: Config, deps: GraphDeps) {
   );
   registerDiscoverApi(engine);
   registerSessionApi(engine);
-  registerAgentApi(engine, { pool, spawner, ids, channelFor: (s) => Connections.channelFor(s as ServerSession) });
+  const sessions = new AgentSessions({ pool, spawner, ids, channelFor: (s) => Connections.channelFor(s as ServerSession) });
+  registerAgentApi(engine, { pool, sessions });
   registerTaskApi(engine, { pool });
   registerTaskAdminApi(engine, { pool });
   registerAgentAdminApi(engine, { operator });
   registerEventsApi(engine, { operator });
   registerPoolApi(engine, { pool, workers, status: poolStatus, shutdownTimeoutMs: config.shutdownTimeoutMs });
-  registerScalingApi(engine, { scaler, spawner });
+  registerScalingApi(engine, { scaler });
   registerCoordinationApi(engine, { coordination, forecasts, intake, router, metrics, config, breakers });
   registerConversationApi(engine, { messaging, conversations });
   registerRouterApi(engine, { router, candidates: candidateSource(pool.agents, coordination) });

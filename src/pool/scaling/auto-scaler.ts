@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { AppError } from '../../errors.js';
 import { silentLog, type Log } from '../../log.js';
 import type { ExecutionRule, ScalingAction, ScalingEvent as ScalingEventSchema, ScalingExecution as ScalingExecutionSchema } from '../../schemas/scaling.js';
 import type { Clock, TimerHandle } from '../../time/clock.js';
@@ -82,6 +83,9 @@ export class AutoScaler {
    * when invalid; the api layer maps it to -32602. An execution already running keeps the old one.
    */
   setPolicy(patch: Partial<ScalingPolicy>): ScalingPolicy {
+    if (patch.template !== undefined && !(this.deps.target.hasTemplate?.(patch.template) ?? true)) {
+      throw new AppError('UNKNOWN_TEMPLATE', `no template ${patch.template}`, { template: patch.template });
+    }
     this.active = resolvePolicy(this.active, patch);
     this.log.info({ policy: this.active }, 'scaling policy set');
     return this.policy();

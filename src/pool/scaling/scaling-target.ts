@@ -21,4 +21,6 @@ export interface ScalingTarget {
   scaleUp(count: number, template: string): Promise<number>;
   /** Stop up to `count` agents (the pool picks which, idle ones first); resolves with how many stopped. */
   scaleDown(count: number): Promise<number>;
+  /** Whether scaleUp can start agents from `template` (a policy naming another is refused). @defaultValue every template */
+  hasTemplate?(template: string): boolean;
 }
