@@ -41,7 +41,7 @@ import { createAlerts } from './alerts.js';
 import { Connections, type ServerSession } from './connections.js';
 import { createLeases } from './leases.js';
 import { createBreakers, createMessaging } from './messaging.js';
-import { poolMetrics, signalMetrics, sweepMetrics, wireMetricSources } from './metrics-wiring.js';
+import { poolMetrics, routerMetrics, signalMetrics, sweepMetrics, wireMetricSources } from './metrics-wiring.js';
 import { Operator } from './operator.js';
 import { AgentSessions } from './agent-sessions.js';
 import { poolStatusOf } from './pool-status.js';
@@ -89,7 +89,7 @@ export function buildDaemonGraph(config: Config, deps: GraphDeps) {
     { ...config.coordination, overloadThreshold: config.overloadThreshold },
   );
   const router = new AgentRouter(
-    { random, scores: coordination, log: logger, onSelection: (e) => metrics.routerSelections.labels(e.strategy, String(e.fallback)).inc() },
+    { random, scores: coordination, log: logger, onSelection: routerMetrics(metrics) },
     { enableRep: config.coordination.enableRep, defaultStrategy: config.routerStrategy },
   );
 
@@ -123,6 +123,7 @@ export function buildDaemonGraph(config: Config, deps: GraphDeps) {
   );
   const leases = createLeases({ clock, ids, logger, metrics, alerts: alerts.inputs, store: stores.leases }, file.leases);
 
+  const counted = poolMetrics(metrics);
   const pool: PoolService = new PoolService(
     {
       clock,
@@ -134,20 +135,20 @@ export function buildDaemonGraph(config: Config, deps: GraphDeps) {
       storeName: stores.description,
       log: logger.child({ component: 'pool' }),
       observer: {
-        ...poolMetrics(metrics),
+        ...counted,
         taskState: (task, previous) => {
-          metrics.tasks.labels(task.state).inc();
+          counted.taskState(task, previous);
           alerts.evaluator.taskEntered(task.state);
           operator.feed.taskState(task, previous);
         },
         agentState: (agentId, state, previous) => {
-          metrics.agentStateChanges.labels(state).inc();
+          counted.agentState(agentId, state, previous);
           operator.feed.agentState(agentId, state, previous);
           // Removal for silence closes the socket too, but its leases end now, not after the close handshake.
           if (state === 'REMOVED') leases.releaseAgent(agentId, 'removed');
         },
         attemptRan: (seconds) => {
-          metrics.taskRun.observe(seconds);
+          counted.attemptRan(seconds);
           alerts.inputs.agentWork(seconds);
         },
       },

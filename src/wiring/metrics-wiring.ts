@@ -49,11 +49,19 @@ export function signalMetrics(metrics: Metrics): SignalIntakeObserver {
   };
 }
 
-/** The pool's events that only count. */
+/** The pool's events, counted (taskState, agentState and attemptRan also feed alerts and the event stream: daemon-graph.ts). */
 export function poolMetrics(
   metrics: Metrics,
-): Required<Pick<PoolObserver, 'agentAdmin' | 'retried' | 'requeued' | 'staleEpoch' | 'queueWait' | 'holdStarted' | 'holdEnded'>> {
+): Required<
+  Pick<
+    PoolObserver,
+    'agentAdmin' | 'retried' | 'requeued' | 'staleEpoch' | 'queueWait' | 'holdStarted' | 'holdEnded' | 'taskState' | 'agentState' | 'attemptRan'
+  >
+> {
   return {
+    taskState: (task) => metrics.tasks.labels(task.state).inc(),
+    agentState: (_agentId, state) => metrics.agentStateChanges.labels(state).inc(),
+    attemptRan: (seconds) => metrics.taskRun.observe(seconds),
     agentAdmin: (_agentId, action) => metrics.agentAdmin.labels(action).inc(),
     retried: () => metrics.taskRetries.inc(),
     requeued: (_task, reason) => metrics.taskRequeues.labels(reason).inc(),
@@ -63,6 +71,12 @@ export function poolMetrics(
     holdEnded: (_taskId, seconds) => metrics.taskHold.observe(seconds),
   };
 }
+
+/** The router's selections, by strategy and whether it fell back. */
+export const routerMetrics =
+  (metrics: Metrics) =>
+  (e: { strategy: string; fallback: boolean }): void =>
+    metrics.routerSelections.labels(e.strategy, String(e.fallback)).inc();
 
 /** The HTTP server's refusals and cut-offs. */
 export function httpMetrics(metrics: Metrics) {
