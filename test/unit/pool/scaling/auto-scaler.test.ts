@@ -1,3 +1,4 @@
+import { AppError } from '../../../../src/errors.js';
 import { expect } from 'chai';
 import type { Log } from '../../../../src/log.js';
 import { AutoScaler, SCALING_HISTORY_SIZE } from '../../../../src/pool/scaling/auto-scaler.js';
@@ -51,6 +52,21 @@ describe('AutoScaler', () => {
       expect(err).to.be.instanceOf(ScalingPolicyError).and.instanceOf(RangeError);
       expect((err as ScalingPolicyError).paths).to.deep.equal(['minAgents']);
       expect(scaler.policy()).to.include({ minAgents: 2, maxAgents: 16 });
+    });
+
+    it('refuses a template the target cannot start with UNKNOWN_TEMPLATE, and keeps the policy in force', () => {
+      const { pool, scaler } = setup(0);
+      pool.templates = ['gpt'];
+      expect(scaler.setPolicy({ template: 'gpt' })).to.include({ template: 'gpt' });
+      let err: unknown;
+      try {
+        scaler.setPolicy({ template: 'nope', minAgents: 1 });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).to.be.instanceOf(AppError).and.include({ errorName: 'UNKNOWN_TEMPLATE', code: -32027 });
+      expect((err as AppError).data).to.deep.equal({ template: 'nope' });
+      expect(scaler.policy()).to.include({ template: 'gpt', minAgents: 0 });
     });
 
     it('returns copies, so callers cannot change the policy in force', () => {

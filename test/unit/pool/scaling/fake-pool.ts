@@ -11,6 +11,8 @@ export class FakePool implements ScalingTarget {
   /** Caps how many agents one scaleUp starts. */
   startLimit = Infinity;
   failNext: Error | undefined;
+  /** The templates scaleUp can start from; undefined: any. */
+  templates: string[] | undefined;
   private gate: Promise<void> | undefined;
 
   constructor(public agents: number) {}
@@ -26,6 +28,10 @@ export class FakePool implements ScalingTarget {
     const started = Math.min(count, this.startLimit);
     this.agents += started;
     return started;
+  }
+
+  hasTemplate(template: string): boolean {
+    return this.templates?.includes(template) ?? true;
   }
 
   async scaleDown(count: number): Promise<number> {
