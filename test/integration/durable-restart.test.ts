@@ -299,6 +299,44 @@ describe('durable state across kill -9 (real daemon, real file)', function () {
     );
   });
 
+  it('conversations and the scaling policy survive kill -9: the same history, the policy in force, auto-scaling running again', async () => {
+    daemon = await startDaemon(env());
+    const port = String(daemon.port);
+    const speaker = new AgentWorker({
+      url: daemon.url,
+      agentId: 'speaker',
+      capabilities: ['talk'],
+      capacity: 1,
+      reconnect: FAST,
+      handler: () => null,
+      onMessage: (d) => ({ heard: d.message, history: d.history.length }),
+    });
+    workers.push(speaker);
+    await speaker.start();
+    const op = await operator(daemon.url);
+    const first = await op.route({ message: 'hello', requiredCapabilities: ['talk'] });
+    await op.route({ message: 'again', conversationId: first.conversationId, requiredCapabilities: ['talk'] });
+    const other = await op.route({ message: 'elsewhere', requiredCapabilities: ['talk'] });
+    const closed = await op.route({ message: 'bye', requiredCapabilities: ['talk'] });
+    await op.request('conversation.close', { conversationId: closed.conversationId });
+    const before = await op.request('conversation.get', { conversationId: first.conversationId });
+    const policy = await op.request('pool.scaling.policy.set', { maxAgents: 3, minAgents: 0, targetUtilization: 0.5 });
+    await op.request('pool.scaling.start', { intervalSeconds: 30 });
+    await crash(daemon);
+
+    daemon = await startDaemon(env({ COORDD_PORT: port, COORDD_LOG_LEVEL: 'info' }));
+    const op2 = await operator(daemon.url);
+    expect(await op2.request('conversation.get', { conversationId: first.conversationId })).to.deep.equal(before);
+    const listed = (await op2.request('conversation.list', {})) as { conversations: { conversationId: string }[] };
+    expect(listed.conversations.map((c) => c.conversationId)).to.deep.equal([other.conversationId, first.conversationId]);
+    expect(await op2.request('pool.scaling.policy.get', {})).to.deep.equal(policy);
+    expect(daemon.logs.find((l) => l.msg === 'auto-scaling started')).to.include({ intervalSeconds: 30 });
+    // The history goes on where it stopped: the agent (reconnected by itself) is relayed all three earlier messages.
+    await until(async () => ((await op2.request('agent.list', {})) as { agents: unknown[] }).agents.length === 1, 'the speaker back');
+    const third = await op2.route({ message: 'after the crash', conversationId: first.conversationId, requiredCapabilities: ['talk'] });
+    expect(third.response).to.deep.equal({ heard: 'after the crash', history: 4 });
+  });
+
   it('pool.status names the store; memory is what tests get unless they choose a file', async () => {
     daemon = await startDaemon(env());
     const op = await operator(daemon.url);
