@@ -99,7 +99,8 @@ export class SqliteTaskStore implements TaskStore {
       exists: db.prepare('SELECT 1 FROM tasks WHERE task_id = ?').pluck(),
       stateOf: db.prepare('SELECT state FROM tasks WHERE task_id = ?').pluck(),
       byKey: db.prepare('SELECT seq, record FROM tasks WHERE idempotency_key = ? ORDER BY seq DESC LIMIT 1'),
-      unfinished: db.prepare('SELECT seq, record FROM tasks WHERE finish_seq IS NULL ORDER BY seq'),
+      // The covering index holds only unfinished rows: read from it, never from the table.
+      unfinished: db.prepare('SELECT seq, record FROM tasks INDEXED BY tasks_unfinished WHERE finish_seq IS NULL ORDER BY seq'),
       // Finished tasks only, from the covering index: unfinished ones are counted from memory.
       finishedCounts: db.prepare('SELECT state, count(*) AS n FROM tasks INDEXED BY tasks_finished WHERE finish_seq IS NOT NULL GROUP BY state'),
       savedCounts: db.prepare("SELECT name, value FROM counters WHERE name LIKE 'tasks.finished.%'"),
