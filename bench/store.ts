@@ -10,6 +10,7 @@
  * Run: npm run bench:store   (writes bench/results/store.json; STORE_BENCH_DIR picks the folder)
  *      npm run bench:store -- --quick   (a tenth of every size)
  *      npm run bench:store -- --recovery-file <db>   (only time loading a file built before)
+ *      npm run bench:store -- --growth-only   (only the file size under retention)
  */
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -162,6 +163,12 @@ function main(): void {
   if (at > 0) {
     // Time loading a file a full run built (copied before the run deleted it): start-up only.
     console.log(`recovery: ${JSON.stringify(recovery(0, 0, process.argv[at + 1]))}`);
+    return;
+  }
+  if (process.argv.includes('--growth-only')) {
+    const sizes = growth(1_000_000 / scale, 100_000 / scale);
+    console.log(`growth: ${JSON.stringify(sizes)}`);
+    rmSync(dir, { recursive: true, force: true });
     return;
   }
   const rows = [];

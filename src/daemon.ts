@@ -123,6 +123,7 @@ export class Daemon {
     this.graph.coordination.start();
     this.graph.pool.start();
     this.respawn();
+    this.graph.scaler.resume();
     this.graph.alerts.start();
     this.ready = true;
     // The listening line is part of the process contract: written whatever COORDD_LOG_LEVEL says.
@@ -159,7 +160,7 @@ export class Daemon {
     clearTimeout(timer);
     if (!settled) this.logger.warn({ inFlight: engine.pending() }, 'shutdown timeout: closing with calls still running');
     this.logger.info(drained, 'pool drained');
-    scaler.stop();
+    scaler.shutdown();
     await scaler.idle();
     await spawner.stopAll(2000);
     coordination.stop();

@@ -19,6 +19,7 @@ export function registerResourceApi(engine: RpcEngine, deps: { leases: LeaseMana
       ttlMs: seconds(p.ttlSeconds),
       priority: p.priority,
       waitMs: p.waitMs,
+      requestKey: p.requestKey,
     }),
   );
 

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../time/clock.js';
+import type { ConversationRecordStore, StoredConversation } from './conversation-record-store.js';
 
 /** Who said it: the client that sent the message, or the agent that answered. */
 export type Speaker = 'user' | 'agent';
@@ -76,13 +77,17 @@ export const DEFAULT_CONVERSATION_OPTIONS: Readonly<ConversationStoreOptions> = 
  * Activity is a new message (append), nothing else: reads (history, get, list, close) peek, so
  * they neither reorder conversation.list, nor protect a conversation from eviction, nor restart
  * its idle TTL. The cache's recency order is therefore the order of last messages.
+ *
+ * With `records` (a durable store) every change is written through (a new message saves the
+ * conversation, close, eviction and expiry delete it), and the constructor loads what the store
+ * holds, so conversations survive a restart with their idle time counted from their last message.
  */
 export class ConversationStore {
   readonly options: Readonly<ConversationStoreOptions>;
   private readonly cache: LRUCache<string, Conversation>;
 
   constructor(
-    private readonly deps: { clock: Clock },
+    private readonly deps: { clock: Clock; records?: ConversationRecordStore },
     options: Partial<ConversationStoreOptions> = {},
   ) {
     this.options = Object.freeze({ ...DEFAULT_CONVERSATION_OPTIONS, ...options });
@@ -97,7 +102,35 @@ export class ConversationStore {
       // The default caches now() with a real timer, which a virtual clock cannot move.
       ttlResolution: 0,
       updateAgeOnGet: false,
+      // What the cache drops for its bounds or idle time is dropped from the durable store too.
+      dispose: (_c, conversationId, reason) => {
+        if (reason === 'evict' || reason === 'expire') this.deps.records?.delete(conversationId);
+      },
     });
+    if (deps.records) this.restore(deps.records.all());
+  }
+
+  /** Take back stored conversations (least recently updated first); those idle past idleTtlMs are deleted. */
+  private restore(stored: readonly StoredConversation[]): void {
+    const now = this.deps.clock.now();
+    for (const s of stored) {
+      const ttl = s.updatedAt + this.options.idleTtlMs - now;
+      if (ttl <= 0) {
+        this.deps.records!.delete(s.conversationId);
+        continue;
+      }
+      const messages = s.messages.map((entry) => ({ entry, bytes: Buffer.byteLength(JSON.stringify(entry)) }));
+      const c: Conversation = {
+        conversationId: s.conversationId,
+        createdAt: s.createdAt,
+        updatedAt: s.updatedAt,
+        messages,
+        dropped: s.dropped,
+        bytes: messages.reduce((sum, m) => sum + m.bytes, 0),
+        agents: new Set(s.agents),
+      };
+      this.cache.set(s.conversationId, c, { ttl });
+    }
   }
 
   /** Number of live conversations. */
@@ -152,6 +185,7 @@ export class ConversationStore {
     c.updatedAt = now;
     // set() restarts the idle TTL and moves it to most recently used.
     this.cache.set(conversationId, c);
+    if (this.cache.peek(conversationId) === c) this.deps.records?.save(recordOf(c));
     return stored;
   }
 
@@ -177,8 +211,20 @@ export class ConversationStore {
     const c = this.cache.peek(conversationId);
     if (c === undefined) return undefined;
     this.cache.delete(conversationId);
+    this.deps.records?.delete(conversationId);
     return summary(c);
   }
+}
+
+function recordOf(c: Conversation): StoredConversation {
+  return {
+    conversationId: c.conversationId,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+    messages: c.messages.map((m) => m.entry),
+    dropped: c.dropped,
+    agents: [...c.agents],
+  };
 }
 
 function summary(c: Conversation): ConversationSummary {

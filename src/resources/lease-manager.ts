@@ -15,7 +15,7 @@ export interface LeaseManagerDeps {
   ids: IdGenerator;
   log: Log;
   observer?: LeaseObserver;
-  /** Where leases and the fencing high-water mark persist across restarts. @defaultValue none (memory only) */
+  /** Where leases, the fencing high-water mark and named acquires' grants persist across restarts. @defaultValue none (memory only; requestKey not remembered) */
   store?: LeaseStore;
 }
 
@@ -40,6 +40,8 @@ export class LeaseManager {
   private seq = 0;
   private waiting = 0;
   private stopped = false;
+  /** Named acquires still waiting, by outcome key: asking again joins the wait. */
+  private readonly waitingByKey = new Map<string, Promise<Grant>>();
 
   constructor(
     private readonly deps: LeaseManagerDeps,
@@ -74,9 +76,19 @@ export class LeaseManager {
     return restored;
   }
 
-  /** Grant now (synchronously) when the resource is free for `mode`; otherwise queue, or refuse when waitMs is 0. */
+  /**
+   * Grant now (synchronously) when the resource is free for `mode`; otherwise queue, or refuse when
+   * waitMs is 0. With a `requestKey` the acquire is named: asked again by the same agent (after a
+   * lost reply, a reconnect or a daemon restart) it answers the same grant while that lease lives
+   * (moving it to the asking connection), or joins the same wait; otherwise it runs as a new acquire.
+   */
   acquire(req: AcquireRequest): Grant | Promise<Grant> {
     if (this.stopped) throw new AppError('SHUTTING_DOWN', 'leases are no longer granted');
+    const outcomeKey = req.requestKey === undefined ? undefined : `${req.agentId}\n${req.requestKey}`;
+    if (outcomeKey !== undefined) {
+      const again = this.waitingByKey.get(outcomeKey) ?? this.granted(outcomeKey, req.sessionId);
+      if (again) return again;
+    }
     const { maxLeasesPerAgent, maxWaitersPerResource } = this.options;
     if (this.byAgent.count(req.agentId) >= maxLeasesPerAgent) {
       this.observer.acquired?.('rejected');
@@ -87,7 +99,7 @@ export class LeaseManager {
     const waitMs = Math.max(0, Math.min(req.waitMs ?? 0, this.options.maxWaitMs));
     const q = this.queueOf(req.resource);
     if (q.grantableNow(req.mode, priority)) {
-      const lease = this.grant(q, req.agentId, req.sessionId, req.mode, ttlMs);
+      const lease = this.grant(q, req.agentId, req.sessionId, req.mode, ttlMs, outcomeKey);
       this.observer.acquired?.('granted');
       this.deps.log.debug({ resource: q.resource, leaseId: lease.leaseId, agentId: lease.agentId, mode: lease.mode }, 'lease granted');
       return grantOf(lease);
@@ -108,7 +120,7 @@ export class LeaseManager {
     if (waitMs === 0) refuse('RESOURCE_BUSY', `${q.resource} is ${conflict.kind.replace('_', ' ')}`, {});
     if (q.waiters.length >= maxWaitersPerResource)
       refuse('LEASE_QUEUE_FULL', `${maxWaitersPerResource} requests already wait for ${q.resource}`, { maxWaitersPerResource });
-    return new Promise<Grant>((resolve, reject) => {
+    const waiting = new Promise<Grant>((resolve, reject) => {
       const waiter: Waiter = {
         seq: ++this.seq,
         resource: q.resource,
@@ -118,6 +130,7 @@ export class LeaseManager {
         sessionId: req.sessionId,
         ttlMs,
         since: this.deps.clock.now(),
+        outcomeKey,
         conflict,
         resolve,
         reject,
@@ -128,6 +141,26 @@ export class LeaseManager {
       this.track(waiter);
       this.waiting++;
     });
+    if (outcomeKey !== undefined) {
+      this.waitingByKey.set(outcomeKey, waiting);
+      const forget = (): void => void this.waitingByKey.delete(outcomeKey);
+      waiting.then(forget, forget);
+    }
+    return waiting;
+  }
+
+  /** The grant a named acquire got, if its lease still lives: now held for the asking connection. */
+  private granted(outcomeKey: string, sessionId: string): Grant | undefined {
+    const outcome = this.deps.store?.outcome(outcomeKey, this.deps.clock.now());
+    const lease = outcome?.leaseId === undefined ? undefined : this.leases.get(outcome.leaseId);
+    if (!lease || lease.agentId !== outcome!.agentId || this.deps.clock.now() >= lease.expiresAt) return undefined;
+    if (lease.sessionId !== sessionId) {
+      this.bySession.delete(lease.sessionId, lease);
+      lease.sessionId = sessionId;
+      this.bySession.add(sessionId, lease);
+    }
+    this.deps.log.debug({ resource: lease.resource, leaseId: lease.leaseId, agentId: lease.agentId }, 'named acquire answered with its earlier grant');
+    return grantOf(lease);
   }
 
   /** Extend a lease by its ttl (or a new `ttlMs`); the fencing token stays. */
@@ -222,7 +255,7 @@ export class LeaseManager {
     for (let w = q.nextGrantable(); w !== undefined; w = q.nextGrantable()) {
       q.waiters.shift();
       this.untrack(w);
-      const lease = this.grant(q, w.agentId, w.sessionId, w.mode, w.ttlMs);
+      const lease = this.grant(q, w.agentId, w.sessionId, w.mode, w.ttlMs, w.outcomeKey);
       this.endConflict(w.conflict, 'resolved', lease.leaseId);
       this.observer.acquired?.('granted_after_wait');
       this.deps.log.debug(
@@ -234,7 +267,7 @@ export class LeaseManager {
     if (q.idle) this.resources.delete(q.resource);
   }
 
-  private grant(q: ResourceQueue, agentId: string, sessionId: string, mode: LeaseMode, ttlMs: number): Lease {
+  private grant(q: ResourceQueue, agentId: string, sessionId: string, mode: LeaseMode, ttlMs: number, outcomeKey?: string): Lease {
     const now = this.deps.clock.now();
     const lease: Lease = {
       leaseId: this.deps.ids(),
@@ -252,6 +285,11 @@ export class LeaseManager {
     this.leases.set(lease.leaseId, lease);
     this.track(lease);
     this.schedule(lease);
+    // Stored in the grant's turn: if the reply is lost with the daemon, asking again finds it.
+    if (outcomeKey !== undefined) {
+      const { leaseId, resource, fencingToken } = lease;
+      this.deps.store?.saveOutcome({ key: outcomeKey, resource, agentId, outcome: 'granted', leaseId, fencingToken, at: now });
+    }
     this.observer.leaseStarted?.(viewOf(lease), sessionId);
     return lease;
   }

@@ -19,6 +19,8 @@ export interface AcquireRequest {
   priority?: number;
   /** How long to queue when contended; 0 fails at once with RESOURCE_BUSY. @defaultValue 0 */
   waitMs?: number;
+  /** The caller's name for this acquire: asking again with it returns the lease it granted while that lease lives. @defaultValue none */
+  requestKey?: string;
 }
 
 /** A granted lease as clients see it. */
@@ -47,7 +49,8 @@ export interface Lease {
   readonly resource: string;
   readonly mode: LeaseMode;
   readonly agentId: string;
-  readonly sessionId: string;
+  /** The connection it ends with; a repeated acquire (requestKey) moves it to the asking connection. */
+  sessionId: string;
   readonly fencingToken: number;
   readonly acquiredAt: number;
   ttlMs: number;
@@ -66,6 +69,8 @@ export interface Waiter {
   readonly sessionId: string;
   readonly ttlMs: number;
   readonly since: number;
+  /** The outcome key (agent and requestKey) when the caller named the acquire. */
+  readonly outcomeKey: string | undefined;
   readonly conflict: ConflictEvent;
   readonly resolve: (grant: Grant) => void;
   readonly reject: (err: Error) => void;

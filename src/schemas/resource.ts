@@ -67,6 +67,14 @@ export const resourceAcquire = defineMethod({
     ttlSeconds: TtlSeconds.describe('Lease lifetime, capped at leases.maxTtlSeconds'),
     priority: z.number().int().min(-1_000_000).max(1_000_000).optional().describe('Higher first while waiting; default 0'),
     waitMs: z.number().int().min(0).max(86_400_000).optional().describe('How long to queue when contended, capped at leases.maxWaitSeconds; default 0 (do not wait)'),
+    requestKey: z
+      .string()
+      .min(1)
+      .max(128)
+      .optional()
+      .describe(
+        "Names this acquire: the same agent asking again with it (after a lost reply, a reconnect or a daemon restart) gets the lease it granted while that lease lives, or joins the same wait",
+      ),
   }),
   result: Grant,
 });

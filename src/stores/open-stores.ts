@@ -55,7 +55,8 @@ export function openStores(
       onFailure: () => undefined,
     };
   }
-  const database = new SqliteDatabase(where.path, { fsync: options.fsync ?? 'normal' });
+  // The daemon's commits run on its event loop: WAL checkpoints go to a thread of their own.
+  const database = new SqliteDatabase(where.path, { fsync: options.fsync ?? 'normal', backgroundCheckpoint: true });
   return {
     description: `sqlite:${where.path}`,
     tasks: new SqliteTaskStore(database, deps, options.tasks),

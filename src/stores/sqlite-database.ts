@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { migrate } from './migrations.js';
 import { StoreError, storeErrorOf } from './store-error.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 
 /** `normal` survives a process crash; `full` also an OS crash or power loss (an fsync per commit). */
 export type FsyncMode = 'normal' | 'full';
@@ -14,9 +15,19 @@ export interface SqliteDatabaseOptions {
   vacuumCheckEvery: number;
   /** Open without write access (inspection, tests). @defaultValue false */
   readonly: boolean;
+  /** Checkpoint the WAL from a worker thread instead of inside commits (see WalCheckpointer). @defaultValue false */
+  backgroundCheckpoint: boolean;
 }
 
-export const DEFAULT_SQLITE_DATABASE_OPTIONS: Readonly<SqliteDatabaseOptions> = Object.freeze({ fsync: 'normal', vacuumCheckEvery: 1000, readonly: false });
+export const DEFAULT_SQLITE_DATABASE_OPTIONS: Readonly<SqliteDatabaseOptions> = Object.freeze({
+  fsync: 'normal',
+  vacuumCheckEvery: 1000,
+  readonly: false,
+  backgroundCheckpoint: false,
+});
+
+/** WAL pages after which a commit checkpoints itself while a background checkpointer runs: only if that thread falls behind. */
+const FALLBACK_AUTOCHECKPOINT_PAGES = 4_096;
 
 /**
  * One SQLite file shared by every durable store, with group commit: writes made through write()
@@ -34,6 +45,7 @@ export class SqliteDatabase {
   private readonly commitHooks: (() => void)[] = [];
   private readonly failureHooks: ((error: StoreError) => void)[] = [];
   private commitsSinceCheck = 0;
+  private checkpointer: WalCheckpointer | undefined;
 
   constructor(
     readonly path: string,
@@ -130,6 +142,7 @@ export class SqliteDatabase {
       this.commit();
     } finally {
       this.db.close();
+      this.checkpointer?.close();
     }
   }
 
@@ -147,6 +160,10 @@ export class SqliteDatabase {
     db.pragma('cache_size = -32768');
     db.pragma('busy_timeout = 1000');
     migrate(db);
+    if (this.options.backgroundCheckpoint && this.path !== ':memory:') {
+      db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+      this.checkpointer = new WalCheckpointer(this.path, this.options.fsync === 'full' ? 'FULL' : 'NORMAL');
+    }
   }
 
   private fail(err: unknown, doing: string): StoreError {

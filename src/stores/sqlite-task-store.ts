@@ -19,6 +19,8 @@ import type { SqliteDatabase } from './sqlite-database.js';
 export type SqliteTaskStoreOptions = MemoryTaskStoreOptions;
 
 const FINISHED_COUNT = 'tasks.finished.';
+/** Most finished tasks one purge deletes (a few ms of work); more than any steady state needs per call. */
+const PURGE_BATCH = 2048;
 /** task.retry's refusal; spelled through string so this file compiles before and after ops-api's TaskStore change. */
 const NOT_REOPENABLE: TaskStoreErrorCode = 'NOT_REOPENABLE';
 
@@ -58,7 +60,9 @@ interface Row {
  * Retention as in MemoryTaskStore: a task is finished at the clock time it became terminal
  * (`done_at`) and in the order it did (`finish_seq`); purge deletes from the front of that order
  * while tasks are expired or more than retentionCount are kept. Reads purge first, so they never
- * see more than retention allows; writes of live tasks skip it and delete surplus in batches.
+ * see more than retention allows; writes of live tasks skip it and delete surplus in batches. A
+ * backlog (retention lowered over a file holding many more) is deleted PURGE_BATCH per purge, so
+ * until it is gone reads may see finished tasks beyond retention.
  */
 export class SqliteTaskStore implements TaskStore {
   readonly options: Readonly<SqliteTaskStoreOptions>;
@@ -99,7 +103,8 @@ export class SqliteTaskStore implements TaskStore {
       exists: db.prepare('SELECT 1 FROM tasks WHERE task_id = ?').pluck(),
       stateOf: db.prepare('SELECT state FROM tasks WHERE task_id = ?').pluck(),
       byKey: db.prepare('SELECT seq, record FROM tasks WHERE idempotency_key = ? ORDER BY seq DESC LIMIT 1'),
-      unfinished: db.prepare('SELECT seq, record FROM tasks WHERE finish_seq IS NULL ORDER BY seq'),
+      // The covering index holds only unfinished rows: read from it, never from the table.
+      unfinished: db.prepare('SELECT seq, record FROM tasks INDEXED BY tasks_unfinished WHERE finish_seq IS NULL ORDER BY seq'),
       // Finished tasks only, from the covering index: unfinished ones are counted from memory.
       finishedCounts: db.prepare('SELECT state, count(*) AS n FROM tasks INDEXED BY tasks_finished WHERE finish_seq IS NOT NULL GROUP BY state'),
       savedCounts: db.prepare("SELECT name, value FROM counters WHERE name LIKE 'tasks.finished.%'"),
@@ -323,6 +328,9 @@ export class SqliteTaskStore implements TaskStore {
     this.flush();
     let bound = expired ? ((this.sql.firstKept.get(cutoff) as number | undefined) ?? this.nextFinishSeq) : 0;
     if (surplus > 0) bound = Math.max(bound, this.sql.nthFinish.get(surplus) as number);
+    // A backlog (retention lowered over a big file) goes a batch per call, not in one long stall.
+    const batchEnd = this.sql.nthFinish.get(PURGE_BATCH) as number | undefined;
+    if (batchEnd !== undefined) bound = Math.min(bound, batchEnd);
     this.database.write(() => {
       for (const { state, n } of this.sql.countsBefore.all(bound) as { state: TaskState; n: number }[]) {
         this.counts[state] -= n;

@@ -24,7 +24,7 @@ import { Metrics } from '../observability/metrics.js';
 import { PoolService } from '../pool/pool-service.js';
 import { AutoScaler } from '../pool/scaling/index.js';
 import type { DurableStores } from '../stores/open-stores.js';
-import { createOutbox, memoryStores } from './stores.js';
+import { createOutbox, durableConversations, memoryStores } from './stores.js';
 import type { Random } from '../random.js';
 import { AgentRouter } from '../routing/agent-router.js';
 import { RpcEngine } from '../rpc/engine.js';
@@ -190,7 +190,7 @@ export function buildDaemonGraph(config: Config, deps: GraphDeps) {
     },
   );
   const workers = new WorkerControl(pool, spawner, stores.scaling);
-  const scaler = new AutoScaler({ clock, target: workers.scalingTarget(), log: logger.child({ component: 'scaler' }) });
+  const scaler = new AutoScaler({ clock, target: workers.scalingTarget(), log: logger.child({ component: 'scaler' }), store: stores.scaling });
   const poolStatus = () => poolStatusOf(pool, metrics);
   const operator: Operator = new Operator({
     clock,
@@ -205,7 +205,18 @@ export function buildDaemonGraph(config: Config, deps: GraphDeps) {
     activeAlerts: () => alerts.evaluator.list(),
   });
   const { conversations, messaging } = createMessaging(
-    { clock, ids, logger, metrics, alerts: alerts.inputs, router, scores: coordination, agents: agentDirectory(pool.agents), breakers },
+    {
+      clock,
+      ids,
+      logger,
+      metrics,
+      alerts: alerts.inputs,
+      router,
+      scores: coordination,
+      agents: agentDirectory(pool.agents),
+      breakers,
+      records: durableConversations(stores),
+    },
     file,
     config.routerStrategy,
   );

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { StrategyName } from '../schemas/common.js';
 import type { FileConfig } from '../config-file.js';
+import type { ConversationRecordStore } from '../conversations/conversation-record-store.js';
 import { ConversationStore } from '../conversations/conversation-store.js';
 import type { IdGenerator } from '../ids.js';
 import { MessageRoutingService } from '../messaging/message-routing-service.js';
@@ -46,6 +47,8 @@ export interface MessagingWiringDeps {
   scores: ScoreSource;
   agents: AgentDirectory;
   breakers: CircuitBreakers;
+  /** Where conversations are kept across restarts. @defaultValue none (memory only) */
+  records?: ConversationRecordStore;
 }
 
 /** Conversations and router.route's service, with their metrics and the overhead alert fed. */
@@ -58,7 +61,7 @@ export function createMessaging(
   const counted = routeMetrics(deps.metrics);
   const c = file.conversations;
   const conversations = new ConversationStore(
-    { clock: deps.clock },
+    { clock: deps.clock, records: deps.records },
     {
       historyMessages: c.historyMessages,
       historyBytes: c.historyBytes,

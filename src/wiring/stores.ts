@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import type { ConversationRecordStore } from '../conversations/conversation-record-store.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { PoolService } from '../pool/pool-service.js';
 import type { LeaseManager } from '../resources/lease-manager.js';
@@ -17,6 +18,7 @@ export function openConfiguredStores(config: Config, clock: Clock): DurableStore
     {
       fsync: config.fsync,
       tasks: { retentionMs: config.pool.retentionMs, retentionCount: config.pool.retentionCount },
+      conversations: { maxConversations: config.file.conversations.maxConversations, maxMessages: config.file.conversations.maxMessages },
     },
   );
 }
@@ -24,6 +26,11 @@ export function openConfiguredStores(config: Config, clock: Clock): DurableStore
 /** Stores in process memory with the configured retention: the default of an in-process Daemon. */
 export function memoryStores(config: Config, clock: Clock): DurableStores {
   return openStores({ kind: 'memory' }, { clock }, { tasks: { retentionMs: config.pool.retentionMs, retentionCount: config.pool.retentionCount } });
+}
+
+/** The conversation records to write through, or undefined in memory (a second copy would only cost memory). */
+export function durableConversations(stores: DurableStores): ConversationRecordStore | undefined {
+  return stores.description === 'memory' ? undefined : stores.conversations;
 }
 
 /**

@@ -232,6 +232,57 @@ describe('durable state across kill -9 (real daemon, real file)', function () {
     expect(after.fencingToken).to.be.greaterThan(before.fencingToken);
   });
 
+  it('a waiter granted a lease just before kill -9 finds it held by itself after (requestKey); one still waiting gets a disconnect and finds the lease taken', async () => {
+    daemon = await startDaemon(env());
+    const port = String(daemon.port);
+    const agent = async (agentId: string): Promise<AgentWorker> => {
+      const w = new AgentWorker({ url: daemon!.url, agentId, capabilities: [], capacity: 1, reconnect: FAST, handler: () => null });
+      workers.push(w);
+      await w.start();
+      return w;
+    };
+    const [holder, waiter, late] = [await agent('holder'), await agent('waiter'), await agent('late')];
+    const op = await operator(daemon.url);
+    const acquire = (w: AgentWorker, more: object = {}) =>
+      w.client.request('resource.acquire', { resource: 'db', mode: 'exclusive', ttlSeconds: 60, ...more }) as Promise<{
+        leaseId: string;
+        fencingToken: number;
+      }>;
+    const held = await acquire(holder);
+    const granted = acquire(waiter, { waitMs: 30_000, requestKey: 'deploy-42' });
+    await until(
+      async () => ((await op.request('resource.list', { resource: 'db' })) as { resources: { waiters: unknown[] }[] }).resources[0]?.waiters.length === 1,
+      'the waiter queued',
+    );
+    const stillWaiting = acquire(late, { waitMs: 30_000 }).then(
+      () => 'granted',
+      (e: { code?: unknown }) => e.code,
+    );
+    await until(
+      async () => ((await op.request('resource.list', { resource: 'db' })) as { resources: { waiters: unknown[] }[] }).resources[0]?.waiters.length === 2,
+      'both queued',
+    );
+    await holder.client.request('resource.release', { leaseId: held.leaseId });
+    const grant = await granted;
+    await crash(daemon);
+    expect(await stillWaiting, 'a wait cut by the crash fails on the client, it is not granted').to.equal('CONNECTION_LOST');
+
+    daemon = await startDaemon(env({ COORDD_PORT: port }));
+    const op2 = await operator(daemon.url);
+    await until(async () => ((await op2.request('agent.list', {})) as { agents: unknown[] }).agents.length === 3, 'the agents reconnected');
+    // Asked again under its name, the waiter gets the grant it had (its reply may have been lost with the daemon).
+    expect(await acquire(waiter, { waitMs: 30_000, requestKey: 'deploy-42' })).to.deep.equal(grant);
+    const db = ((await op2.request('resource.list', { resource: 'db' })) as { resources: { leases: { agentId: string; leaseId: string }[] }[] }).resources[0]!;
+    expect(db.leases.map((l) => [l.agentId, l.leaseId])).to.deep.equal([['waiter', grant.leaseId]]);
+    expect(await acquire(late).catch((e: { code?: number }) => e.code)).to.equal(-32050);
+    // Its lease now ends with its new connection.
+    await waiter.stop();
+    await until(
+      async () => ((await op2.request('resource.list', { resource: 'db' })) as { resources: unknown[] }).resources.length === 0,
+      'the lease ended with the connection',
+    );
+  });
+
   it('a full disk answers STORE_UNAVAILABLE instead of acknowledging, flips /readyz to 503, and loses nothing committed', async () => {
     // A 2 MiB file size limit (SIGXFSZ ignored, so writes fail with EFBIG): SQLite reports it as full or I/O.
     daemon = await startDaemon(env(), [], { shellPrelude: "trap '' XFSZ; ulimit -f 2048;" });
@@ -289,6 +340,44 @@ describe('durable state across kill -9 (real daemon, real file)', function () {
         }),
       'the old workers gone',
     );
+  });
+
+  it('conversations and the scaling policy survive kill -9: the same history, the policy in force, auto-scaling running again', async () => {
+    daemon = await startDaemon(env());
+    const port = String(daemon.port);
+    const speaker = new AgentWorker({
+      url: daemon.url,
+      agentId: 'speaker',
+      capabilities: ['talk'],
+      capacity: 1,
+      reconnect: FAST,
+      handler: () => null,
+      onMessage: (d) => ({ heard: d.message, history: d.history.length }),
+    });
+    workers.push(speaker);
+    await speaker.start();
+    const op = await operator(daemon.url);
+    const first = await op.route({ message: 'hello', requiredCapabilities: ['talk'] });
+    await op.route({ message: 'again', conversationId: first.conversationId, requiredCapabilities: ['talk'] });
+    const other = await op.route({ message: 'elsewhere', requiredCapabilities: ['talk'] });
+    const closed = await op.route({ message: 'bye', requiredCapabilities: ['talk'] });
+    await op.request('conversation.close', { conversationId: closed.conversationId });
+    const before = await op.request('conversation.get', { conversationId: first.conversationId });
+    const policy = await op.request('pool.scaling.policy.set', { maxAgents: 3, minAgents: 0, targetUtilization: 0.5 });
+    await op.request('pool.scaling.start', { intervalSeconds: 30 });
+    await crash(daemon);
+
+    daemon = await startDaemon(env({ COORDD_PORT: port, COORDD_LOG_LEVEL: 'info' }));
+    const op2 = await operator(daemon.url);
+    expect(await op2.request('conversation.get', { conversationId: first.conversationId })).to.deep.equal(before);
+    const listed = (await op2.request('conversation.list', {})) as { conversations: { conversationId: string }[] };
+    expect(listed.conversations.map((c) => c.conversationId)).to.deep.equal([other.conversationId, first.conversationId]);
+    expect(await op2.request('pool.scaling.policy.get', {})).to.deep.equal(policy);
+    expect(daemon.logs.find((l) => l.msg === 'auto-scaling started')).to.include({ intervalSeconds: 30 });
+    // The history goes on where it stopped: the agent (reconnected by itself) is relayed all three earlier messages.
+    await until(async () => ((await op2.request('agent.list', {})) as { agents: unknown[] }).agents.length === 1, 'the speaker back');
+    const third = await op2.route({ message: 'after the crash', conversationId: first.conversationId, requiredCapabilities: ['talk'] });
+    expect(third.response).to.deep.equal({ heard: 'after the crash', history: 4 });
   });
 
   it('pool.status names the store; memory is what tests get unless they choose a file', async () => {

@@ -7,6 +7,7 @@ import { DesiredWindow } from './desired-window.js';
 import { recommend, type Recommendation } from './recommend.js';
 import { ScalingHistory } from './scaling-history.js';
 import { DEFAULT_SCALING_POLICY, resolvePolicy, type ScalingPolicy } from './scaling-policy.js';
+import type { ScalingStore } from './scaling-store.js';
 import type { ScalingSnapshot, ScalingTarget } from './scaling-target.js';
 
 /** One execution's outcome (the result of pool.scaling.execute). */
@@ -26,6 +27,8 @@ export interface AutoScalerDeps {
   target: ScalingTarget;
   /** @defaultValue silentLog */
   log?: Log;
+  /** Where the policy and whether auto-scaling runs are kept across restarts. @defaultValue none (memory only) */
+  store?: Pick<ScalingStore, 'policy' | 'savePolicy' | 'autoScaling' | 'saveAutoScaling'>;
 }
 
 /** Period of `start()` without an argument, in seconds (the HPA's sync period). */
@@ -68,8 +71,14 @@ export class AutoScaler {
     private readonly deps: AutoScalerDeps,
     policy: Partial<ScalingPolicy> = {},
   ) {
-    this.active = resolvePolicy(DEFAULT_SCALING_POLICY, policy);
     this.log = deps.log ?? silentLog;
+    this.active = resolvePolicy(this.storedPolicy() ?? DEFAULT_SCALING_POLICY, policy);
+  }
+
+  /** After a restart: run timer-driven scaling again if it ran when the daemon stopped. */
+  resume(): ScalingStatus {
+    const intervalSeconds = this.deps.store?.autoScaling();
+    return intervalSeconds === undefined ? this.status() : this.start(intervalSeconds);
   }
 
   /** The policy in force (a copy). */
@@ -87,6 +96,7 @@ export class AutoScaler {
       throw new AppError('UNKNOWN_TEMPLATE', `no template ${patch.template}`, { template: patch.template });
     }
     this.active = resolvePolicy(this.active, patch);
+    this.deps.store?.savePolicy(this.active);
     this.log.info({ policy: this.active }, 'scaling policy set');
     return this.policy();
   }
@@ -130,14 +140,23 @@ export class AutoScaler {
     this.stopTimer();
     this.intervalSeconds = intervalSeconds;
     this.timer = this.deps.clock.setInterval(() => this.tick(), intervalSeconds * 1000);
+    this.deps.store?.saveAutoScaling(intervalSeconds);
     this.log.info({ intervalSeconds }, 'auto-scaling started');
     return this.status();
   }
 
   /** Stop the timer (idempotent); an execution already running finishes (await `idle()`). */
   stop(): ScalingStatus {
-    if (this.stopTimer()) this.log.info({}, 'auto-scaling stopped');
+    if (this.stopTimer()) {
+      this.deps.store?.saveAutoScaling(undefined);
+      this.log.info({}, 'auto-scaling stopped');
+    }
     return this.status();
+  }
+
+  /** The daemon is stopping: stop the timer but keep it saved as running, so a restart resumes it. */
+  shutdown(): void {
+    this.stopTimer();
   }
 
   /** Whether the timer is scheduled. */
@@ -153,6 +172,18 @@ export class AutoScaler {
   /** Up to `limit` recorded events, newest first (at most SCALING_HISTORY_SIZE are kept). */
   history(limit = DEFAULT_HISTORY_LIMIT): ScalingEvent[] {
     return this.events.latest(limit);
+  }
+
+  /** The saved policy, or undefined when none was saved or it no longer validates (then the defaults apply). */
+  private storedPolicy(): ScalingPolicy | undefined {
+    const saved = this.deps.store?.policy();
+    if (saved === undefined) return undefined;
+    try {
+      return resolvePolicy(DEFAULT_SCALING_POLICY, saved);
+    } catch (err) {
+      this.log.warn({ err, saved }, 'the saved scaling policy is not valid: using the defaults');
+      return undefined;
+    }
   }
 
   private stopTimer(): boolean {

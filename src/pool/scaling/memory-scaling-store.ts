@@ -5,6 +5,7 @@ import type { ScalingStore } from './scaling-store.js';
 export class MemoryScalingStore implements ScalingStore {
   private saved: ScalingPolicy | undefined;
   private readonly counts = new Map<string, number>();
+  private interval: number | undefined;
 
   policy(): ScalingPolicy | undefined {
     return this.saved && { ...this.saved };
@@ -22,5 +23,13 @@ export class MemoryScalingStore implements ScalingStore {
     if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`spawn count must be a non-negative integer, got ${count}`);
     if (count === 0) this.counts.delete(template);
     else this.counts.set(template, count);
+  }
+
+  autoScaling(): number | undefined {
+    return this.interval;
+  }
+
+  saveAutoScaling(intervalSeconds: number | undefined): void {
+    this.interval = intervalSeconds;
   }
 }

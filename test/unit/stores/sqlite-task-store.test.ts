@@ -215,4 +215,19 @@ describe('SqliteTaskStore', () => {
     expect(pages()).to.be.at.most(steady);
     expect(store.size()).to.equal(100);
   });
+
+  it('deletes a backlog (retention lowered over a big file) a batch per purge, never in one long stall', () => {
+    const path = join(dir, 'backlog.db');
+    const db = database(path);
+    const big = new SqliteTaskStore(db, { clock }, { retentionCount: 10_000 });
+    for (let i = 0; i < 6_000; i++) big.insert(makeTask({ state: 'COMPLETED' }));
+    db.commit();
+    db.db.close();
+    const reopened = database(path);
+    const store = new SqliteTaskStore(reopened, { clock }, { retentionCount: 10 });
+    const rows = (): number => reopened.db.prepare('SELECT count(*) FROM tasks').pluck().get() as number;
+    const sizes = [store.size(), store.size(), store.size()];
+    expect(sizes).to.deep.equal([6_000 - 2_048, 6_000 - 2 * 2_048, 10]);
+    expect(rows()).to.equal(10);
+  });
 });

@@ -909,6 +909,7 @@ class ResourceAcquireParams(_ParamsStrict):
     ttl_seconds: Annotated[float, Field(le=604800, gt=0)] = Field(alias="ttlSeconds")
     priority: Annotated[int, Field(ge=-1000000, le=1000000)] | None = Field(default=None, alias="priority")
     wait_ms: Annotated[int, Field(ge=0, le=86400000)] | None = Field(default=None, alias="waitMs")
+    request_key: Annotated[str, Field(min_length=1, max_length=128)] | None = Field(default=None, alias="requestKey")
 
 
 class ResourceAcquireResult(_Result):

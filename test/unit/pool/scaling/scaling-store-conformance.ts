@@ -31,5 +31,14 @@ export function scalingStoreConformance(name: string, make: () => ScalingStore):
       for (const bad of [-1, 1.5, Number.NaN]) expect(() => store.setSpawnCount('echo', bad)).to.throw(RangeError);
       expect(store.spawnCounts()).to.deep.equal({});
     });
+
+    it('remembers whether auto-scaling runs and at which interval', () => {
+      expect(store.autoScaling()).to.equal(undefined);
+      store.saveAutoScaling(15);
+      store.saveAutoScaling(2.5);
+      expect(store.autoScaling()).to.equal(2.5);
+      store.saveAutoScaling(undefined);
+      expect(store.autoScaling()).to.equal(undefined);
+    });
   });
 }
