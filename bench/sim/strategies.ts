@@ -10,7 +10,17 @@ import { OracleWaitStrategy, type WaitTruth } from './oracle-wait-strategy.js';
  * Every strategy the bench compares, in table order. Names the daemon does not know yet are
  * reported as "skipped: not available" at run time (see availableStrategies), not a crash.
  */
-export const STRATEGIES = ['ROUND_ROBIN', 'RANDOM', 'LEAST_LOADED', 'P2C', 'PEAK_EWMA', 'RIPPLE_COORDINATION', 'ORACLE', 'ORACLE_WAIT', 'ORACLE_WAIT_BLIND'] as const;
+export const STRATEGIES = [
+  'ROUND_ROBIN',
+  'RANDOM',
+  'LEAST_LOADED',
+  'P2C',
+  'PEAK_EWMA',
+  'RIPPLE_COORDINATION',
+  'ORACLE',
+  'ORACLE_WAIT',
+  'ORACLE_WAIT_BLIND',
+] as const;
 export type BenchStrategy = (typeof STRATEGIES)[number];
 
 /** The classic baselines RIPPLE is measured against (not the ORACLE). */
