@@ -9,8 +9,9 @@
  * 8 routers (refresh period swept), 4 misleading and failing agents, 5 overload ramp and flash
  * crowd (also scores predictOverload), 6 homogeneous control, 7 two tiers (fast and 3–5× slower,
  * 60–90% load). Strategies: ROUND_ROBIN, RANDOM, LEAST_LOADED, P2C, PEAK_EWMA, RIPPLE_COORDINATION,
- * ORACLE (clairvoyant, greedy among free agents) and ORACLE_WAIT (clairvoyant, may wait for a busy
- * agent), both bench only; one the router does not know is reported as skipped.
+ * ORACLE (clairvoyant, greedy among free agents), ORACLE_WAIT (clairvoyant, may wait for a busy
+ * agent) and ORACLE_WAIT_BLIND (the same without the task's size), bench only; one the router does
+ * not know is reported as skipped.
  *
  * Run: npm run bench:routing [-- --quick] [--seeds N] [--tasks N] [--scenario 1,3] [--strategy RIPPLE_COORDINATION,ORACLE] [--jobs N] [--no-write]
  * Writes bench/results/routing.json and bench/results/routing-s<K>.svg.

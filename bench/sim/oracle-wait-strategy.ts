@@ -6,6 +6,8 @@ export interface WaitTruth {
   workOf(taskId: string): number | undefined;
   /** The work of the task being submitted right now (pool.assign asks before the id is known to the simulation), else the mean work. */
   submitting(): number;
+  /** The mean task work (reference ms): what ORACLE_WAIT_BLIND assumes of every task. */
+  meanWork(): number;
   /** When a task of `work` sent to the agent at `from` (>= now) would complete, ms from now. */
   completionOf(agentId: string, work: number, now: number, from?: number): number;
   /** When each task the agent holds will be answered, ascending (clock ms). */
@@ -20,14 +22,25 @@ export interface WaitTruth {
  * earlier slots). When a busy agent wins it answers "wait", and the pool holds the task within the
  * same bounds as RIPPLE's. It is greedy: it knows the present exactly, not future arrivals.
  *
+ * ORACLE_WAIT_BLIND (`blind`): the same, but blind to the task's own size, like any real router: it
+ * still knows every agent's speed and exactly when each busy slot frees (more than RIPPLE can learn),
+ * and prices every task at the mean work. With `margin` < 1 it holds only when waiting beats the best
+ * free agent by that factor (a less selfish rule; `BENCH_BLIND_MARGIN` sweeps it). It shows what a
+ * rule without task sizes can reach at best in a scenario.
+ *
  * Bench only, under a name outside StrategyName (see strategies.ts).
  */
 export class OracleWaitStrategy {
-  readonly name = 'ORACLE_WAIT';
+  readonly name: string;
   /** The task the last adviseWait was about: the pool asks select for the same task right after. */
   private current: string | undefined;
 
-  constructor(private readonly truth: WaitTruth) {}
+  constructor(
+    private readonly truth: WaitTruth,
+    private readonly options: { blind?: boolean; margin?: number } = {},
+  ) {
+    this.name = options.blind ? 'ORACLE_WAIT_BLIND' : 'ORACLE_WAIT';
+  }
 
   adviseWait(task: WaitQuestion, free: readonly Candidate[], busy: readonly Candidate[], ctx: SelectionContext): WaitAdvice {
     const work = this.work(task.taskId);
@@ -43,7 +56,7 @@ export class OracleWaitStrategy {
       if (slot.at - ctx.now >= Math.min(waitMs, bestFree)) break;
       waitMs = Math.min(waitMs, this.truth.completionOf(slot.agentId, work, ctx.now, slot.at));
     }
-    const wait = waitMs < bestFree;
+    const wait = waitMs < bestFree * (this.options.margin ?? 1);
     // select() follows for this task only when the answer is "place now".
     this.current = wait ? undefined : task.taskId;
     return { wait, bestFreeMs: bestFree, waitMs };
@@ -69,6 +82,7 @@ export class OracleWaitStrategy {
   }
 
   private work(taskId: string | undefined): number {
+    if (this.options.blind) return this.truth.meanWork();
     return (taskId === undefined ? undefined : this.truth.workOf(taskId)) ?? this.truth.submitting();
   }
 }

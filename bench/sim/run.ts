@@ -109,12 +109,13 @@ export async function runSimulation(spec: RunSpec): Promise<RunResult> {
   const byId = new Map(agents.map((a) => [a.agentId, a]));
   const truth = (agentId: string, now: number): number => byId.get(agentId)?.expectedCompletionMs(now) ?? Number.POSITIVE_INFINITY;
 
-  // What ORACLE_WAIT may read: every task's true work and the agents' exact schedules.
+  // What ORACLE_WAIT may read: every task's true work and the agents' exact schedules (ORACLE_WAIT_BLIND: not the work).
   const works = new Map<string, number>();
   let submitting: number | undefined;
   const waitTruth: WaitTruth = {
     workOf: (taskId) => works.get(taskId),
     submitting: () => submitting ?? w.meanWorkMs,
+    meanWork: () => w.meanWorkMs,
     completionOf: (agentId, work, now, from) => byId.get(agentId)?.completionOf(work, now, from) ?? Number.POSITIVE_INFINITY,
     slotFreeTimes: (agentId, now) => byId.get(agentId)?.slotFreeTimes(now) ?? [],
   };

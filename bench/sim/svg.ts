@@ -11,6 +11,7 @@ const COLORS: Record<BenchStrategy, string> = {
   RIPPLE_COORDINATION: '#d62728',
   ORACLE: '#000000',
   ORACLE_WAIT: '#ff7f0e',
+  ORACLE_WAIT_BLIND: '#8c564b',
 };
 const SHORT: Record<BenchStrategy, string> = {
   ROUND_ROBIN: 'RR',
@@ -21,6 +22,7 @@ const SHORT: Record<BenchStrategy, string> = {
   RIPPLE_COORDINATION: 'RIPPLE',
   ORACLE: 'ORACLE',
   ORACLE_WAIT: 'OR-WAIT',
+  ORACLE_WAIT_BLIND: 'OR-BLIND',
 };
 
 const WIDTH = 960;

@@ -1,7 +1,7 @@
 import { candidateLoad } from './least-loaded.js';
 import { DispatchLog } from './dispatch-log.js';
 import { LoadCurve } from './load-curve.js';
-import { ObservedStats, type ObservedStatsView } from './observed-stats.js';
+import { DEFAULT_OBSERVED_STATS_OPTIONS, ObservedStats, type ObservedStatsView } from './observed-stats.js';
 import { LoadShare } from './load-share.js';
 import { sampleDistinct } from './sampling.js';
 import { SignalTrust, type SignalTrustOptions } from './signal-trust.js';
@@ -126,8 +126,15 @@ export class RippleCoordinationStrategy implements RoutingStrategy {
   readonly dispatches = new DispatchLog();
   /** How a task stretches with the utilization it meets, learned over the fleet (prior: 1 + k·u). */
   readonly curve: LoadCurve;
-  /** Successes of attempts that met no task of this router's on their agent: each agent's level when idle. */
-  readonly idleLevel = new ObservedStats();
+  /**
+   * Successes of attempts that met no task of this router's on their agent: each agent's level when
+   * idle. It relaxes towards the fleet's reference only over forgetAfterMs (then the agent reads as
+   * new and is tried again), not over stalenessMs: an agent RIPPLE leaves idle on purpose (a slow
+   * one, while holds wait for faster ones) gives no new evidence, and that silence is RIPPLE's own
+   * doing, not a sign that the agent changed. Relaxed within 30 s, slow agents soon looked as fast as
+   * the fleet and were chosen while faster agents were free (see docs/routing.md, issue 14 third round).
+   */
+  readonly idleLevel = new ObservedStats({ stalenessMs: DEFAULT_OBSERVED_STATS_OPTIONS.forgetAfterMs });
   /**
    * Per agent, how much longer its loaded attempts took than level × curve predicted (stored as a
    * latency of 1 s × that ratio, so the same empirical-Bayes shrinkage and fading apply). Read only

@@ -328,6 +328,24 @@ describe('RippleCoordinationStrategy', () => {
       expect(s.select([on('a', 4), on('q', 0)], c).agentId).to.equal('a');
     });
 
+    it('keeps an idle agent’s level while it is left idle, until the agent is forgotten', () => {
+      const s = new RippleCoordinationStrategy();
+      const observed = new ObservedStats();
+      const scores = new FakeScores();
+      let at = 0;
+      // Both are measured idle; then only fast keeps working (slow is left idle, as holds do).
+      for (let i = 0; i < 20; i++) {
+        run(s, observed, scores, on('fast', 0), (at += 500), 100);
+        run(s, observed, scores, on('slow', 0), (at += 500), 400);
+      }
+      for (let i = 0; i < 200; i++) run(s, observed, scores, on('fast', 0), (at += 500), 100);
+      // 100 s after slow's last attempt (3 × stalenessMs; a third of forgetAfterMs): still well over 2× slower
+      // than fast (relaxed over stalenessMs, it read as fast as the fleet: ×1.05).
+      const c = ctx(scores, seededRandom(1), observed, at);
+      expect(s.idleLevel.typicalLatencyMs('slow', at) / s.idleLevel.typicalLatencyMs('fast', at)).to.be.above(2);
+      expect(s.select([on('fast', 1), on('slow', 0)], c).agentId).to.equal('fast');
+    });
+
     it('learns nothing from attempts it cannot match to one of its choices (e.g. router.select over RPC, not dispatched)', () => {
       const s = new RippleCoordinationStrategy();
       const observed = new ObservedStats();
