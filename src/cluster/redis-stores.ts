@@ -134,21 +134,38 @@ export class RedisStores implements DurableStores {
     if (this.closed) throw this.fail(new StoreError('FENCED', 'this leader core was discarded'));
     const fencing = this.leases.fencingChange();
     if (fencing !== undefined) this.meta.set(META_FENCING, fencing);
-    const sections = [this.tasks.drain(), this.leases.leaseJournal.drain(), this.leases.outcomeJournal.drain(), this.conversations.journal.drain(), this.meta.drain()];
+    const sections = [
+      this.tasks.drain(),
+      this.leases.leaseJournal.drain(),
+      this.leases.outcomeJournal.drain(),
+      this.conversations.journal.drain(),
+      this.meta.drain(),
+    ];
     const changes = sections.reduce((n, s) => n + Number(s[0]) + Number(s[1]), 0);
     if (changes === 0) return;
     const { redis, keys, term, epoch } = this.deps;
     let reply: string[];
     try {
-      reply = (await COMMIT.run(redis, [keys.term, keys.epoch, keys.tasks, keys.leases, keys.outcomes, keys.conversations, keys.meta], [String(term), epoch, ...sections.flat()])) as string[];
+      reply = (await COMMIT.run(
+        redis,
+        [keys.term, keys.epoch, keys.tasks, keys.leases, keys.outcomes, keys.conversations, keys.meta],
+        [String(term), epoch, ...sections.flat()],
+      )) as string[];
     } catch (err) {
       throw this.fail(new StoreError('IO', `the commit to Redis failed: ${(err as Error)?.message ?? String(err)}`, { cause: err }));
     }
     const [kind, found] = reply;
     if (kind === 'EPOCH') {
-      throw this.fail(new StoreError('STATE_LOST', 'Redis lost the cluster state (epoch missing or changed)', { details: { expectedEpoch: epoch, foundEpoch: found || null } }));
+      throw this.fail(
+        new StoreError('STATE_LOST', 'Redis lost the cluster state (epoch missing or changed)', {
+          details: { expectedEpoch: epoch, foundEpoch: found || null },
+        }),
+      );
     }
-    if (kind === 'TERM') throw this.fail(new StoreError('FENCED', `term ${term} is no longer current (Redis holds ${found || 'none'})`, { details: { term, currentTerm: Number(found) } }));
+    if (kind === 'TERM')
+      throw this.fail(
+        new StoreError('FENCED', `term ${term} is no longer current (Redis holds ${found || 'none'})`, { details: { term, currentTerm: Number(found) } }),
+      );
     this.stats.commits++;
     this.stats.changes += changes;
   }

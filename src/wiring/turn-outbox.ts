@@ -147,7 +147,11 @@ function toStoreError(err: unknown): StoreError {
 function failureError(failure: StoreError): { code: number; message: string; data: Record<string, unknown> } {
   if (failure.code === 'FENCED') {
     const { code, message } = AppErrors.LEADER_UNAVAILABLE;
-    return { code, message, data: { reason: 'the leader lost its term before this change was saved; retry (with an idempotencyKey for pool.assign)', retryAfterMs: 1000 } };
+    return {
+      code,
+      message,
+      data: { reason: 'the leader lost its term before this change was saved; retry (with an idempotencyKey for pool.assign)', retryAfterMs: 1000 },
+    };
   }
   if (failure.code === 'STATE_LOST') {
     const { code, message } = AppErrors.CLUSTER_STATE_LOST;

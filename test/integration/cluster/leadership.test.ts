@@ -86,7 +86,12 @@ describe('cluster/Leadership on a real redis-server', function () {
     expect(failures.map((f) => f.code)).to.deep.equal(['FENCED']);
     // Every later commit is refused too, without reaching Redis.
     old.tasks.insert(makeTask({ taskId: 'later' }));
-    expect(await old.commit().then(() => 'ok', (e: StoreError) => e.code)).to.equal('FENCED');
+    expect(
+      await old.commit().then(
+        () => 'ok',
+        (e: StoreError) => e.code,
+      ),
+    ).to.equal('FENCED');
     expect(await client.hExists(a.keys.tasks, 'stale')).to.equal(0);
     const fresh = await stores(2, client);
     expect(fresh.tasks.get('before')?.taskId).to.equal('before');
@@ -108,7 +113,14 @@ describe('cluster/Leadership on a real redis-server', function () {
     const a = await replica('a');
     const b = await replica('b', a.keys);
     const client = await redis.client();
-    const stores = await RedisStores.load({ redis: client, keys: a.keys, clock: new VirtualClock(), term: 1, epoch: a.leadership.epoch!, description: 'redis://test' });
+    const stores = await RedisStores.load({
+      redis: client,
+      keys: a.keys,
+      clock: new VirtualClock(),
+      term: 1,
+      epoch: a.leadership.epoch!,
+      description: 'redis://test',
+    });
     await client.del([a.keys.epoch, a.keys.leader, a.keys.term]);
     await a.leadership.tick();
     await b.leadership.tick();
