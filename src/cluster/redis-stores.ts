@@ -81,7 +81,8 @@ export class RedisStores implements DurableStores {
 
   constructor(
     private readonly deps: RedisStoresDeps,
-    options: Partial<OpenStoresOptions> = {},
+    /** Retention and bounds of the in-memory stores (a reload uses the same). */
+    readonly options: Partial<OpenStoresOptions> = {},
   ) {
     this.description = deps.description;
     this.tasks = new RedisTaskStore({ clock: deps.clock }, options.tasks);
