@@ -147,19 +147,17 @@ export class ClusterNode {
       url: () => this.options.advertiseUrl ?? this.url,
     });
     await this.leadership.start();
-    this.logger
-      .child({}, { level: 'info' })
-      .info(
-        {
-          port: bound.port,
-          url: bound.url,
-          host: this.config.host,
-          store: this.description,
-          nodeId: this.nodeId,
-          generatedNodeId: this.config.cluster.nodeId === undefined,
-        },
-        'listening',
-      );
+    this.logger.child({}, { level: 'info' }).info(
+      {
+        port: bound.port,
+        url: bound.url,
+        host: this.config.host,
+        store: this.description,
+        nodeId: this.nodeId,
+        generatedNodeId: this.config.cluster.nodeId === undefined,
+      },
+      'listening',
+    );
     return bound;
   }
 

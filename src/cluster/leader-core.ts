@@ -52,8 +52,11 @@ export class ClusterCore {
   ) {
     const { config, logger, clock, random, ids, tokens, templates, validateResults, url } = deps;
     this.graph = buildDaemonGraph(config, { logger, clock, random, ids, tokens, stores, templates, validateResults, url });
+    // After the turn outbox has answered the failed turn (its replies reach the sockets before the 1012 close).
     stores.onFailure((error) => {
-      if (!this.discarded) deps.failed(`commit ${error.code === 'FENCED' ? 'refused' : 'failed'}: ${error.message}`);
+      setImmediate(() => {
+        if (!this.discarded) deps.failed(`commit ${error.code === 'FENCED' ? 'refused' : 'failed'}: ${error.message}`);
+      });
     });
     const graph = this.graph;
     this.port = {
