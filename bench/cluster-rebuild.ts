@@ -98,7 +98,7 @@ async function run(redis: RedisConnection, size: number, prefix: string) {
       .filter(([c, k]) => k !== 0 && c !== 'info'),
   );
   const commits = stores.stats.commits;
-  const perCommit = Object.fromEntries(Object.entries(delta).map(([c, k]) => [c, Math.round((k / commits) * 100) / 100]));
+  const perCommit = Object.fromEntries(Object.entries(delta).map(([c, k]) => [c, Math.round((Number(k) / commits) * 100) / 100]));
 
   const rebuildStart = performance.now();
   const fresh = await RedisStores.load(deps, options);
