@@ -33,6 +33,8 @@ export interface LeaderCoreDeps {
   description: string;
   /** A commit failed or was refused: the node steps down. */
   failed: (reason: string) => void;
+  /** Whether the lease is still running by the local clock (checked before every commit). */
+  leaseValid: () => boolean;
 }
 
 /**
@@ -74,7 +76,7 @@ export class ClusterCore {
     const started = performance.now();
     const { config, redis, keys, clock } = deps;
     const stores = await RedisStores.load(
-      { redis, keys, clock, term, epoch, description: deps.description },
+      { redis, keys, clock, term, epoch, description: deps.description, leaseValid: deps.leaseValid },
       { tasks: { retentionMs: config.pool.retentionMs, retentionCount: config.pool.retentionCount } },
     );
     const loadedMs = Math.round(performance.now() - started);

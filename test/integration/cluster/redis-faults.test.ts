@@ -107,4 +107,29 @@ describe('cluster: Redis faults under real replica processes', function () {
     // Answered with an error before the 1012 close: never acknowledged.
     expect(during).to.deep.equal({ code: -32006 });
   });
+
+  it('a leader paused (SIGSTOP) past its lease answers nothing from its old term after SIGCONT: LEADER_UNAVAILABLE, 1012, no write lands', async () => {
+    const a = await replica('a');
+    await a.waitForLog(servingAsLeader);
+    const b = await replica('b');
+    await b.waitForLog((l) => l.msg === 'leader changed');
+    const c = await TestClient.connect(a.url);
+    clients.push(c);
+    await c.request('pool.assign', { type: 'job', idempotencyKey: 'before' });
+    a.proc.kill('SIGSTOP');
+    try {
+      // Sent while a is paused: a reads it only after SIGCONT, when b already leads.
+      const reply = c.call('pool.assign', { type: 'job', idempotencyKey: 'paused' });
+      await b.waitForLog(servingAsLeader);
+      a.proc.kill('SIGCONT');
+      expect((await reply).error.code).to.equal(-32007);
+    } finally {
+      a.proc.kill('SIGCONT');
+    }
+    expect((await c.closed).code).to.equal(1012);
+    const op = await CoordClient.connect({ url: b.url, reconnect: false });
+    clients.push(op);
+    expect((await op.listTasks({})).tasks.map((t) => t.idempotencyKey)).to.deep.equal(['before']);
+    expect(a.logs.some((l) => l.msg === 'stepping down as leader' || l.msg === 'lost the leader lease')).to.equal(true);
+  });
 });
