@@ -129,4 +129,23 @@ describe('cluster/ClusterNode in process: roles, relay ports, stepping down', fu
     expect(other.relay.core!.term).to.equal(4);
     expect(leader.relay.log.slice(-2)).to.deep.equal([`detach 3`, 'close']);
   });
+
+  it('leases held on the old leader stay held on the new one, and fencing tokens keep increasing', async () => {
+    await redis.server.command(['FLUSHALL']);
+    const a = await node('a');
+    await until(() => a.node.leading, 'a leading');
+    const b = await node('b');
+    await until(() => b.relay.log.includes('leader a@1'), 'b seeing a');
+    const agent = await connect(a.url);
+    await agent.request('agent.register', { agentId: 'x', capabilities: [], capacity: 1 });
+    const first = await agent.request('resource.acquire', { resource: 'db', mode: 'exclusive', ttlSeconds: 60 });
+    await a.node.stop();
+    await until(() => b.node.leading, 'b leading');
+    const other = await connect(b.url);
+    await other.request('agent.register', { agentId: 'y', capabilities: [], capacity: 1 });
+    const busy = await other.call('resource.acquire', { resource: 'db', mode: 'exclusive', ttlSeconds: 60 });
+    expect(busy.error.code, 'still held by x').to.be.lessThan(-32000);
+    const next = await other.request('resource.acquire', { resource: 'cache', mode: 'exclusive', ttlSeconds: 60 });
+    expect(next.fencingToken).to.be.greaterThan(first.fencingToken);
+  });
 });

@@ -98,5 +98,9 @@ describe('cluster: two replica processes on a real redis-server, the leader kill
     }
     const status = (await op2.request('pool.status', {})) as { store?: { name: string } };
     expect(status.store?.name).to.equal(redis.url);
+    // SIGTERM on the leader: a clean stop (exit 0) that frees the lease.
+    await op2.close();
+    expect(await b.stop()).to.equal(0);
+    expect(await redis.command(['EXISTS', '{coordd}:leader'])).to.equal(0);
   });
 });
