@@ -68,7 +68,6 @@ export class ClusterNode {
   private core: ClusterCore | undefined;
   private url = '';
   private stopping: Promise<void> | undefined;
-  private joining: Promise<void> | undefined;
   private redisErrorLogged = false;
 
   constructor(
@@ -162,7 +161,7 @@ export class ClusterNode {
       },
       'listening',
     );
-    this.joining = this.join();
+    void this.join();
     return bound;
   }
 
@@ -208,7 +207,8 @@ export class ClusterNode {
       this.relay?.detach(core.port);
       await core.stop();
     }
-    await this.joining;
+    // Still trying to reach Redis: give up (destroying the client ends its reconnecting).
+    if (!this.redis.isReady && this.redis.isOpen) this.redis.destroy();
     await this.leadership.stop();
     await this.relay?.gateway.close();
     await this.http.close(CloseCode.GOING_AWAY, 'daemon shutting down');
