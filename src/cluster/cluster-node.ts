@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import { AppErrors } from '../errors.js';
 import { uuid, type IdGenerator } from '../ids.js';
@@ -62,6 +63,8 @@ export class ClusterNode {
   private readonly leadership: Leadership;
   private readonly http: HttpServer;
   private readonly metrics = new Metrics();
+  /** The relay's cluster metrics, served with the core's (or, on a follower, the node's) metrics. */
+  private readonly clusterRegistry = new Registry();
   /** One table for every core this replica builds (spawned workers' join tokens go in it). */
   private readonly tokens: TokenTable;
   private relay: ClusterRelay | undefined;
@@ -107,7 +110,8 @@ export class ClusterNode {
         origins: new OriginPolicy({ tls: config.tls !== undefined, bindHost: config.host, allowed: config.allowedOrigins }),
         metrics: async () => {
           const registry = (this.core?.graph.metrics ?? this.metrics).registry;
-          return { contentType: registry.contentType, body: await registry.metrics() };
+          const [body, cluster] = await Promise.all([registry.metrics(), this.clusterRegistry.metrics()]);
+          return { contentType: registry.contentType, body: cluster ? `${body}${body.endsWith('\n') ? '' : '\n'}${cluster}` : body };
         },
         isReady: () => this.ready(),
         onConnection: (t, identity) => this.connect(t, identity),
@@ -148,6 +152,7 @@ export class ClusterNode {
       options: this.options,
       logger: this.logger.child({ component: 'relay' }),
       clock: this.clock,
+      registry: this.clusterRegistry,
       url: () => this.options.advertiseUrl ?? this.url,
     });
     this.logger.child({}, { level: 'info' }).info(
