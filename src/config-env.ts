@@ -40,7 +40,7 @@ const boolean = z
 
 const optionalText = z.string().trim().min(1).optional();
 
-/** Where state lives (COORDD_STORE): a SQLite file, process memory, or (later) a Redis cluster. */
+/** Where state lives (COORDD_STORE): a SQLite file, process memory, or Redis (cluster mode). */
 export type StoreSetting = { kind: 'sqlite'; path: string } | { kind: 'memory' } | { kind: 'redis'; url: string };
 
 /** A store setting as it is written in COORDD_STORE (for help, config print and logs). */

@@ -125,7 +125,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<Env
     throw new ConfigError(`${name}: ${issue.message}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`);
   }
   const e = parsed.data;
-  if (e.COORDD_STORE.kind === 'redis') throw new ConfigError('COORDD_STORE: cluster mode (redis://…) is not built yet; use sqlite:<path> or memory');
   return {
     host: e.COORDD_HOST,
     port: e.COORDD_PORT,

@@ -11,7 +11,8 @@ import { TurnOutbox } from './turn-outbox.js';
 
 /** Open the stores COORDD_STORE names (throws StoreError when the file cannot be opened or migrated). */
 export function openConfiguredStores(config: Config, clock: Clock): DurableStores {
-  if (config.store.kind === 'redis') throw new Error('COORDD_STORE: redis is not built yet');
+  // Cluster mode opens its stores per leadership term (cluster/leader-core.ts), not here.
+  if (config.store.kind === 'redis') throw new Error('COORDD_STORE=redis://… runs a ClusterNode, which opens its stores when elected');
   return openStores(
     config.store,
     { clock },
@@ -44,7 +45,10 @@ export function createOutbox(stores: DurableStores, deps: { logger: Logger; cloc
     failed: (error) =>
       deps.logger.error(
         { err: { name: error.name, message: error.message }, reason: error.code, store: stores.description },
-        'the store failed: answering STORE_UNAVAILABLE and not ready until restarted',
+        // Cluster mode: the leader's core is discarded and rebuilt from Redis when it is elected again.
+        stores.description.startsWith('redis')
+          ? 'the commit to Redis failed: this turn is answered with an error and the leader steps down'
+          : 'the store failed: answering STORE_UNAVAILABLE and not ready until restarted',
       ),
   });
   stores.onFailure((error) => outbox.writeFailed(error));
