@@ -11,6 +11,7 @@ import type { TaskRecord } from './task-store.js';
 export class PoolObservers implements Required<PoolObserver> {
   private readonly observers: PoolObserver[] = [];
 
+  /** Tell `observer` too, after those already subscribed. */
   subscribe(observer: PoolObserver): void {
     this.observers.push(observer);
   }
