@@ -120,7 +120,7 @@ export class Daemon {
     const bound = await listening;
     // Children connect over loopback even when the daemon listens on every interface.
     this.url = bound.url.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, '//127.0.0.1');
-    this.graph.coordination.start();
+    this.graph.coordinationSweep.start();
     this.graph.pool.start();
     this.respawn();
     this.graph.scaler.resume();
@@ -141,7 +141,7 @@ export class Daemon {
   }
 
   private async doStop(reason: string): Promise<void> {
-    const { engine, pool, leases, scaler, spawner, coordination, breakers, alerts } = this.graph;
+    const { engine, pool, leases, scaler, spawner, coordinationSweep, breakers, alerts } = this.graph;
     // A signal during start(): let listen() finish so the server closes cleanly.
     await this.starting?.catch(() => undefined);
     this.ready = false;
@@ -163,7 +163,7 @@ export class Daemon {
     scaler.shutdown();
     await scaler.idle();
     await spawner.stopAll(2000);
-    coordination.stop();
+    coordinationSweep.stop();
     breakers.stop();
     alerts.stop();
     this.graph.turns.outbox?.flush();

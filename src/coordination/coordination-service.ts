@@ -14,7 +14,7 @@ import { forecastFromSignals, type LoadSample } from './signal-forecast.js';
 import { dimensionScore, dimensionValue } from './scoring.js';
 import { byType, INVERTED_BY_INDEX, SIGNAL_COUNT, TYPE_INDEX } from './signal-index.js';
 import { SignalStore } from './signal-store.js';
-import { Sweeper, type SweepResult, type SweepTally } from './sweeper.js';
+import type { SweepResult, SweepTally } from './sweeper.js';
 import type { AgentCoordinationState, CoordinationStats, OverloadPrediction, StoredSignal } from './types.js';
 
 /** Collaborators of the CoordinationService. */
@@ -22,13 +22,6 @@ export interface CoordinationDeps {
   clock: Clock;
   ids: IdGenerator;
   log?: Log;
-  /** The sweeper keeps an agent with no live signal while this says it is connected. Default: never. */
-  isConnected?: (agentId: string) => boolean;
-  /**
-   * The agents registered with this daemon's pool, signals or not: coordination.state answers for
-   * each (default scores until it reports) and its pages list them. Default: none.
-   */
-  registered?: () => Iterable<string>;
   /** Called after every sweep, e.g. to count sweeps in Prometheus. */
   onSweep?: (result: SweepResult) => void;
 }
@@ -48,6 +41,18 @@ export interface ListOptions {
   limit?: number;
 }
 
+/**
+ * The agents registered with this daemon (its pool), signals or not: state() answers for each
+ * (default scores until it reports), list() pages include them, and a sweep keeps them.
+ */
+export interface RegisteredAgents {
+  has(agentId: string): boolean;
+  ids(): Iterable<string>;
+}
+
+/** No agent registered (a service used on its own). */
+export const NO_REGISTERED_AGENTS: RegisteredAgents = { has: () => false, ids: () => [] };
+
 /** One page of agents, ordered by agentId. */
 export interface AgentPage {
   agents: AgentCoordinationState[];
@@ -59,40 +64,33 @@ export const DEFAULT_LIST_LIMIT = 100;
 export const DEFAULT_HORIZON_SECONDS = 5;
 
 const LOAD = TYPE_INDEX.load;
-const never = (): boolean => false;
-const none = (): Iterable<string> => [];
 
 /**
- * Sensitivity signals per agent, their decaying scores, overload prediction and the sweeper that
+ * Sensitivity signals per agent, their decaying scores, overload prediction and the sweep that
  * forgets what expired. Single-threaded and synchronous; all time comes from the injected clock.
+ * Which agents are registered is passed to each query that needs it (the pool is built after this).
  */
 export class CoordinationService implements ScoreSource {
   readonly options: Readonly<CoordinationOptions>;
   private readonly clock: Clock;
   private readonly ids: IdGenerator;
   private readonly log: Log;
-  private readonly isConnected: (agentId: string) => boolean;
-  private readonly registered: () => Iterable<string>;
   private readonly onSweep: ((result: SweepResult) => void) | undefined;
   private readonly store: SignalStore;
   private readonly defaultTtlMs: number;
   private readonly counters = new CoordinationCounters();
-  private readonly sweeper: Sweeper;
 
   constructor(deps: CoordinationDeps, options: Partial<CoordinationOptions> = {}) {
     this.options = Object.freeze(resolveOptions(options));
     this.clock = deps.clock;
     this.ids = deps.ids;
     this.log = deps.log ?? silentLog;
-    this.isConnected = deps.isConnected ?? never;
-    this.registered = deps.registered ?? none;
     this.onSweep = deps.onSweep;
     this.store = new SignalStore(
       this.options.maxHistorySize,
       Float64Array.from(SIGNAL_TYPES, (t) => this.options.weights[t]),
     );
     this.defaultTtlMs = Math.max(1, Math.round(this.options.signalTtlMs));
-    this.sweeper = new Sweeper({ clock: this.clock, log: this.log }, this.options.cleanupIntervalMs, () => this.sweep());
   }
 
   /** Whether the Ripple Effect Protocol should steer routing (the router falls back when false). */
@@ -146,15 +144,15 @@ export class CoordinationService implements ScoreSource {
    * One agent's signals, scores and overload outlook; default scores (0.5, no signals,
    * lastUpdated 0) for a registered agent that has sent none; UNKNOWN_AGENT for any other.
    */
-  state(agentId: string): AgentCoordinationState {
+  state(agentId: string, registered: RegisteredAgents = NO_REGISTERED_AGENTS): AgentCoordinationState {
     const agent = this.store.get(agentId);
-    if (agent === undefined && this.isConnected(agentId)) return this.defaultState(agentId, this.clock.now());
+    if (agent === undefined && registered.has(agentId)) return this.defaultState(agentId, this.clock.now());
     return this.stateOf(agent ?? this.require(agentId), this.clock.now());
   }
 
   /** A page of agent states ordered by agentId: every agent with signals and every registered one. */
-  list(options: ListOptions = {}): AgentPage {
-    const ids = this.listedAgents();
+  list(options: ListOptions = {}, registered: RegisteredAgents = NO_REGISTERED_AGENTS): AgentPage {
+    const ids = this.listedAgents(registered);
     const limit = Math.max(1, Math.floor(options.limit ?? DEFAULT_LIST_LIMIT));
     const start = options.cursor === undefined ? 0 : indexAfter(ids, decodeCursor(options.cursor));
     const end = Math.min(ids.length, start + limit);
@@ -221,11 +219,11 @@ export class CoordinationService implements ScoreSource {
     return this.store.delete(agentId);
   }
 
-  /** Remove expired signals and history, forget idle disconnected agents. */
-  sweep(): SweepResult {
+  /** Remove expired signals and history, forget agents left with none that are not registered. */
+  sweep(registered: Pick<RegisteredAgents, 'has'> = NO_REGISTERED_AGENTS): SweepResult {
     const started = this.clock.elapsed();
     const tally: SweepTally = { removedSignals: 0, removedHistory: 0, forgottenAgents: 0, removedByIndex: new Float64Array(SIGNAL_COUNT) };
-    this.store.sweep(this.clock.now(), this.isConnected, tally);
+    this.store.sweep(this.clock.now(), (agentId) => registered.has(agentId), tally);
     for (let i = 0; i < SIGNAL_COUNT; i++) this.counters.expired[i]! += tally.removedByIndex[i]!;
     const result: SweepResult = {
       removedSignals: tally.removedSignals,
@@ -247,16 +245,6 @@ export class CoordinationService implements ScoreSource {
     return result;
   }
 
-  /** Sweep every cleanupIntervalMs on the injected clock. Idempotent. */
-  start(): void {
-    this.sweeper.start();
-  }
-
-  /** Cancel the sweeper timer. Idempotent. */
-  stop(): void {
-    this.sweeper.stop();
-  }
-
   /** Counters in the shape of the CoordinationMetrics schema (the parts this service owns). */
   stats(): CoordinationStats {
     return this.counters.snapshot(this.store.size);
@@ -269,10 +257,10 @@ export class CoordinationService implements ScoreSource {
   }
 
   /** Agents with signals and registered agents, ascending, each once. */
-  private listedAgents(): readonly string[] {
+  private listedAgents(registered: RegisteredAgents): readonly string[] {
     const known = this.knownAgents();
     const extra: string[] = [];
-    for (const id of this.registered()) if (this.store.get(id) === undefined) extra.push(id);
+    for (const id of registered.ids()) if (this.store.get(id) === undefined) extra.push(id);
     if (extra.length === 0) return known;
     return [...known, ...extra].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }

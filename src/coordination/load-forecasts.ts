@@ -1,5 +1,5 @@
-import type { AgentPage, CoordinationService, ListOptions } from './coordination-service.js';
-import { DEFAULT_HORIZON_SECONDS } from './coordination-service.js';
+import type { AgentPage, CoordinationService, ListOptions, RegisteredAgents } from './coordination-service.js';
+import { DEFAULT_HORIZON_SECONDS, NO_REGISTERED_AGENTS } from './coordination-service.js';
 import type { LocalLoadSource } from './local-load.js';
 import { PoolCoverage } from './pool-coverage.js';
 import type { AgentCoordinationState, OverloadPrediction } from './types.js';
@@ -9,7 +9,8 @@ import type { AgentCoordinationState, OverloadPrediction } from './types.js';
  * the pool's own forecast for an agent it holds (local-load.ts), unless the agents' load reports
  * show that the pool sees only part of their work (other daemons or pools share them); else, or
  * with basis 'signals', the trend of the agent's load reports. Built after both the coordination
- * service and the pool; the router reads the reports' forecast alone (forecastLoad).
+ * service and the pool, it answers for the pool's agents that have sent no signal yet; the router
+ * reads the reports' forecast alone (forecastLoad).
  */
 export class LoadForecasts {
   /** Whether the pool's view covers the agents' whole load (else its forecast would under-predict). */
@@ -18,6 +19,7 @@ export class LoadForecasts {
   constructor(
     private readonly coordination: CoordinationService,
     private readonly local: LocalLoadSource,
+    private readonly registered: RegisteredAgents = NO_REGISTERED_AGENTS,
   ) {}
 
   /** The forecast `horizonSeconds` ahead; throws UNKNOWN_AGENT for an agent neither the pool nor the reports know. */
@@ -30,12 +32,12 @@ export class LoadForecasts {
 
   /** coordination.state with the blended overload outlook. */
   state(agentId: string): AgentCoordinationState {
-    return this.blended(this.coordination.state(agentId));
+    return this.blended(this.coordination.state(agentId, this.registered));
   }
 
   /** coordination.list with the blended overload outlook. */
   list(options: ListOptions = {}): AgentPage {
-    const page = this.coordination.list(options);
+    const page = this.coordination.list(options, this.registered);
     return { ...page, agents: page.agents.map((s) => this.blended(s)) };
   }
 

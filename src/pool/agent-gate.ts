@@ -13,6 +13,8 @@ export interface AgentGate {
   abandon(agentId: string, ticket: number): void;
   /** The agent left the pool. */
   forget(agentId: string): void;
+  /** Call `listener` whenever an agent the gate kept out may get work again (the pool then tries to dispatch). */
+  onReopen?(listener: () => void): void;
 }
 
 /** The gate that lets everyone through (no breakers). */

@@ -104,6 +104,10 @@ export class AgentRegistry {
     return this.agents.get(agentId);
   }
 
+  has(agentId: string): boolean {
+    return this.agents.has(agentId);
+  }
+
   all(): IterableIterator<AgentRecord> {
     return this.agents.values();
   }

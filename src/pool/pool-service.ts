@@ -118,6 +118,7 @@ export class PoolService {
     this.liveness = new LivenessMonitor({ clock, log, agents, dispatcher: this.dispatcher }, this.options);
     this.operator = new OperatorActions({ agents, store, log, observer, conditions, dispatcher: this.dispatcher });
     this.reattachment = new Reattachment({ clock, log, store, events, pending, dispatcher: this.dispatcher }, this.options.reattachGraceMs);
+    gate.onReopen?.(() => this.reconsider());
   }
 
   // ---- recovery after a restart --------------------------------------------------------------

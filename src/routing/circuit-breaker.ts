@@ -27,7 +27,7 @@ export interface CircuitBreakerDeps {
    * its agent. @defaultValue every agent is live
    */
   isLive?: (agentId: string) => boolean;
-  /** Told of every state change; the pool uses half_open to try dispatching again. */
+  /** Told of every state change (metrics, logs). */
   onTransition?: (t: BreakerTransition) => void;
 }
 
@@ -55,6 +55,7 @@ export interface BreakerView {
  */
 export class CircuitBreakers {
   private readonly breakers = new Map<string, Breaker>();
+  private readonly reopenListeners: (() => void)[] = [];
   private readonly options: CircuitBreakerOptions;
   private tickets = 0;
 
@@ -63,6 +64,11 @@ export class CircuitBreakers {
     options: Partial<CircuitBreakerOptions> = {},
   ) {
     this.options = { ...DEFAULT_BREAKER_OPTIONS, ...options };
+  }
+
+  /** Call `listener` after each breaker goes half-open (its trial may go out): the pool subscribes to try dispatching again. */
+  onReopen(listener: () => void): void {
+    this.reopenListeners.push(listener);
   }
 
   /** Whether routing may pick this agent now (closed, or half-open with its trial not yet out). */
@@ -184,6 +190,7 @@ export class CircuitBreakers {
     b.state = 'half_open';
     b.trial = undefined;
     this.emit(agentId, 'open', 'half_open', b.failures);
+    for (const listener of this.reopenListeners) listener();
   }
 
   private clearTimer(b: Breaker): void {

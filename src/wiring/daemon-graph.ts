@@ -19,8 +19,10 @@ import type { Config } from '../config.js';
 import { CoordinationService } from '../coordination/coordination-service.js';
 import { LoadForecasts } from '../coordination/load-forecasts.js';
 import { SignalIntake } from '../coordination/signal-intake.js';
+import { Sweeper } from '../coordination/sweeper.js';
 import type { IdGenerator } from '../ids.js';
 import { Metrics } from '../observability/metrics.js';
+import { PoolObservers, RegisteredIds } from '../pool/pool-observers.js';
 import { PoolService } from '../pool/pool-service.js';
 import { AutoScaler } from '../pool/scaling/index.js';
 import type { DurableStores } from '../stores/open-stores.js';
@@ -42,7 +44,7 @@ import { Connections, type ServerSession } from './connections.js';
 import { createLeases } from './leases.js';
 import { createBreakers, createMessaging } from './messaging.js';
 import { poolMetrics, routerMetrics, signalMetrics, sweepMetrics, wireMetricSources } from './metrics-wiring.js';
-import { Operator } from './operator.js';
+import { createAgentFeed, Operator } from './operator.js';
 import { AgentSessions } from './agent-sessions.js';
 import { poolStatusOf } from './pool-status.js';
 
@@ -61,11 +63,11 @@ export interface GraphDeps {
 }
 
 /**
- * Builds the daemon's object graph, each part after what it needs. One cycle is inherent and
- * closed by closures over `pool`, read only once the daemon runs: the pool dispatches through the
- * router, the router reads the coordination service's scores, and the coordination service, the
- * alerts, the breakers and the event feed read or notify the pool (which agents are registered,
- * its load, retry a half-open agent) while the pool's observer notifies them.
+ * Builds the daemon's object graph in dependency order: each object after everything it uses, no
+ * closure over an object built later (test/unit/wiring/daemon-graph-order.test.ts checks it). The
+ * loop between the pool and what reads it is closed by subscriptions instead: the pool tells its
+ * observers (PoolObservers), which the alerts, the event feed and the leases join once built, and
+ * it subscribes to the breakers going half-open itself.
  */
 export function buildDaemonGraph(config: Config, deps: GraphDeps) {
   const { logger, clock, random, ids, tokens } = deps;
@@ -77,15 +79,9 @@ export function buildDaemonGraph(config: Config, deps: GraphDeps) {
   const stores = deps.stores ?? memoryStores(config, clock);
   const turns = createOutbox(stores, { logger, clock });
 
+  const coordinationLog = logger.child({ component: 'coordination' });
   const coordination = new CoordinationService(
-    {
-      clock,
-      ids,
-      log: logger.child({ component: 'coordination' }),
-      isConnected: (agentId) => pool.agents.get(agentId) !== undefined,
-      registered: () => pool.agents.ids(),
-      onSweep: sweepMetrics(metrics, logger),
-    },
+    { clock, ids, log: coordinationLog, onSweep: sweepMetrics(metrics, logger) },
     { ...config.coordination, overloadThreshold: config.overloadThreshold },
   );
   const router = new AgentRouter(
@@ -93,38 +89,14 @@ export function buildDaemonGraph(config: Config, deps: GraphDeps) {
     { enableRep: config.coordination.enableRep, defaultStrategy: config.routerStrategy },
   );
 
-  // Alerts go to coordination.alerts subscribers and into the event stream (events.subscribe).
-  const alertSubscribers = new AlertSubscribers();
-  const alerts = createAlerts(
-    {
-      clock,
-      logger,
-      metrics,
-      subscribers: {
-        raised: (a) => {
-          alertSubscribers.raised(a);
-          operator.feed.alertRaised(a);
-        },
-        cleared: (a) => {
-          alertSubscribers.cleared(a);
-          operator.feed.alertCleared(a);
-        },
-      },
-      poolLoad: () => {
-        const snap = pool.snapshot();
-        return { totalSlots: snap.capacity.total, usedSlots: snap.capacity.used, queued: snap.queue.depth };
-      },
-    },
-    file.alerts,
-  );
-  const breakers = createBreakers(
-    { clock, logger, metrics, onHalfOpen: () => pool.reconsider(), isLive: (agentId) => pool.agents.get(agentId) !== undefined },
-    file.circuitBreaker,
-  );
-  const leases = createLeases({ clock, ids, logger, metrics, alerts: alerts.inputs, store: stores.leases }, file.leases);
-
-  const counted = poolMetrics(metrics);
-  const pool: PoolService = new PoolService(
+  // The pool reports to its subscribers in order: who is registered (the breakers read it) and the
+  // metrics first; the alerts, the event feed and the leases join below, once built.
+  const poolEvents = new PoolObservers();
+  const registered = new RegisteredIds();
+  poolEvents.subscribe(registered);
+  poolEvents.subscribe(poolMetrics(metrics));
+  const breakers = createBreakers({ clock, logger, metrics, isLive: (agentId) => registered.has(agentId) }, file.circuitBreaker);
+  const pool = new PoolService(
     {
       clock,
       gate: breakers,
@@ -134,24 +106,7 @@ export function buildDaemonGraph(config: Config, deps: GraphDeps) {
       store: stores.tasks,
       storeName: stores.description,
       log: logger.child({ component: 'pool' }),
-      observer: {
-        ...counted,
-        taskState: (task, previous) => {
-          counted.taskState(task, previous);
-          alerts.evaluator.taskEntered(task.state);
-          operator.feed.taskState(task, previous);
-        },
-        agentState: (agentId, state, previous) => {
-          counted.agentState(agentId, state, previous);
-          operator.feed.agentState(agentId, state, previous);
-          // Removal for silence closes the socket too, but its leases end now, not after the close handshake.
-          if (state === 'REMOVED') leases.releaseAgent(agentId, 'removed');
-        },
-        attemptRan: (seconds) => {
-          counted.attemptRan(seconds);
-          alerts.inputs.agentWork(seconds);
-        },
-      },
+      observer: poolEvents,
     },
     {
       heartbeatIntervalMs: config.pool.heartbeatIntervalMs,
@@ -171,7 +126,9 @@ export function buildDaemonGraph(config: Config, deps: GraphDeps) {
     },
   );
   // predictOverload forecasts the agents this daemon holds from its own queue and throughput.
-  const forecasts = new LoadForecasts(coordination, pool);
+  const forecasts = new LoadForecasts(coordination, pool, pool.agents);
+  // The sweep keeps the pool's agents that have no live signal.
+  const coordinationSweep = new Sweeper({ clock, log: coordinationLog }, coordination.options.cleanupIntervalMs, () => coordination.sweep(pool.agents));
 
   const spawner = new Spawner(
     {
@@ -192,13 +149,51 @@ export function buildDaemonGraph(config: Config, deps: GraphDeps) {
   const workers = new WorkerControl(pool, spawner, stores.scaling);
   const scaler = new AutoScaler({ clock, target: workers.scalingTarget(), log: logger.child({ component: 'scaler' }), store: stores.scaling });
   const poolStatus = () => poolStatusOf(pool, metrics);
-  const operator: Operator = new Operator({
-    clock,
+  // Agent views and the event stream (events.subscribe), with the feed the pool and the alerts publish to.
+  const agentFeed = createAgentFeed({ clock, pool, coordination, forecasts, breakers, spawner });
+  const { feed } = agentFeed;
+
+  // Alerts go to coordination.alerts subscribers and into the event stream.
+  const alertSubscribers = new AlertSubscribers();
+  const alerts = createAlerts(
+    {
+      clock,
+      logger,
+      metrics,
+      subscribers: {
+        raised: (a) => {
+          alertSubscribers.raised(a);
+          feed.alertRaised(a);
+        },
+        cleared: (a) => {
+          alertSubscribers.cleared(a);
+          feed.alertCleared(a);
+        },
+      },
+      poolLoad: () => {
+        const snap = pool.snapshot();
+        return { totalSlots: snap.capacity.total, usedSlots: snap.capacity.used, queued: snap.queue.depth };
+      },
+    },
+    file.alerts,
+  );
+  const leases = createLeases({ clock, ids, logger, metrics, alerts: alerts.inputs, store: stores.leases }, file.leases);
+  poolEvents.subscribe({
+    taskState: (task) => alerts.evaluator.taskEntered(task.state),
+    attemptRan: (seconds) => alerts.inputs.agentWork(seconds),
+  });
+  poolEvents.subscribe(feed);
+  // Removal for silence closes the socket too, but its leases end now, not after the close handshake.
+  poolEvents.subscribe({
+    agentState: (agentId, state) => {
+      if (state === 'REMOVED') leases.releaseAgent(agentId, 'removed');
+    },
+  });
+
+  const operator = new Operator({
     pool,
-    coordination,
-    forecasts,
-    breakers,
     spawner,
+    agents: agentFeed,
     metrics,
     log: logger.child({ component: 'operator' }),
     poolStatus,
@@ -256,7 +251,23 @@ export function buildDaemonGraph(config: Config, deps: GraphDeps) {
     { clock, logger, metrics, engine, outboxes, turns: turns.outbox, pool, leases, operator, alertSubscribers },
     { requestTimeoutMs: config.requestTimeoutMs },
   );
-  return { clock, metrics, outboxes, stores, turns, coordination, breakers, alerts: alerts.evaluator, leases, pool, spawner, scaler, engine, connections };
+  return {
+    clock,
+    metrics,
+    outboxes,
+    stores,
+    turns,
+    coordination,
+    coordinationSweep,
+    breakers,
+    alerts: alerts.evaluator,
+    leases,
+    pool,
+    spawner,
+    scaler,
+    engine,
+    connections,
+  };
 }
 
 export type DaemonGraph = ReturnType<typeof buildDaemonGraph>;

@@ -14,9 +14,9 @@ import type { Clock } from '../time/clock.js';
 import type { AlertInputs } from './alerts.js';
 import { breakerMetrics, routeMetrics } from './metrics-wiring.js';
 
-/** Per-agent circuit breakers, logged and counted; `onHalfOpen` lets the pool try the agent again. */
+/** Per-agent circuit breakers, logged and counted (the pool subscribes to their half-open itself). */
 export function createBreakers(
-  deps: { clock: Clock; logger: Logger; metrics: Metrics; onHalfOpen: () => void; isLive: (agentId: string) => boolean },
+  deps: { clock: Clock; logger: Logger; metrics: Metrics; isLive: (agentId: string) => boolean },
   options: FileConfig['circuitBreaker'],
 ): CircuitBreakers {
   const log = deps.logger.child({ component: 'circuit-breaker' });
@@ -29,8 +29,6 @@ export function createBreakers(
         counted(t);
         if (t.to === 'open') log.warn(t, 'circuit breaker opened: agent kept out of routing');
         else log.info(t, `circuit breaker ${t.to}`);
-        // A half-open breaker lets one trial through: queued tasks may now go there.
-        if (t.to === 'half_open') deps.onHalfOpen();
       },
     },
     { failureThreshold: options.failureThreshold, cooldownMs: options.cooldownSeconds * 1000 },

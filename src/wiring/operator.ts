@@ -15,7 +15,8 @@ import type { CircuitBreakers } from '../routing/circuit-breaker.js';
 import type { Spawner } from '../spawn/spawner.js';
 import type { Clock } from '../time/clock.js';
 
-export interface OperatorDeps {
+/** What the agent views read. */
+export interface AgentFeedDeps {
   clock: Clock;
   pool: PoolService;
   coordination: Pick<CoordinationService, 'routingScore'>;
@@ -23,6 +24,33 @@ export interface OperatorDeps {
   forecasts: Pick<LoadForecasts, 'state'>;
   breakers: CircuitBreakers;
   spawner: Spawner;
+}
+
+/** The agent views, and the event stream with the feed that fills it (the pool and the alerts publish to it). */
+export interface AgentFeed {
+  views: AgentViews;
+  events: EventStream;
+  feed: PoolEventFeed;
+}
+
+/** Agent views over the pool and the event feed built on them. */
+export function createAgentFeed(deps: AgentFeedDeps): AgentFeed {
+  const { clock, pool, coordination, forecasts, breakers, spawner } = deps;
+  const views = new AgentViews(pool, {
+    clock,
+    routingScore: (id) => coordination.routingScore(id),
+    coordination: (id) => forecasts.state(id),
+    breaker: (id) => breakers.view(id),
+    spawnedFrom: (id) => spawner.byAgent(id)?.template,
+  });
+  const events = new EventStream(clock);
+  return { views, events, feed: new PoolEventFeed(events, views, (id) => pool.agents.has(id)) };
+}
+
+export interface OperatorDeps {
+  pool: PoolService;
+  spawner: Spawner;
+  agents: AgentFeed;
   metrics: Metrics;
   log: Log;
   /** pool.status's result (events.subscribe's snapshot). */
@@ -42,16 +70,9 @@ export class Operator {
   readonly feed: PoolEventFeed;
 
   constructor(private readonly deps: OperatorDeps) {
-    const { clock, pool, coordination, forecasts, breakers, spawner } = deps;
-    this.views = new AgentViews(pool, {
-      clock,
-      routingScore: (id) => coordination.routingScore(id),
-      coordination: (id) => forecasts.state(id),
-      breaker: (id) => breakers.view(id),
-      spawnedFrom: (id) => spawner.byAgent(id)?.template,
-    });
-    this.events = new EventStream(clock);
-    this.feed = new PoolEventFeed(this.events, this.views, (id) => pool.agents.get(id) !== undefined);
+    this.views = deps.agents.views;
+    this.events = deps.agents.events;
+    this.feed = deps.agents.feed;
   }
 
   update(agentId: string, changes: AgentChanges): AgentSummary {

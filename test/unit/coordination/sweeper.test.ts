@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { CoordinationService, type CoordinationDeps } from '../../../src/coordination/coordination-service.js';
-import type { SweepResult } from '../../../src/coordination/sweeper.js';
+import { Sweeper, type SweepResult } from '../../../src/coordination/sweeper.js';
+import { silentLog, type Log } from '../../../src/log.js';
 import { sequentialIds } from '../../../src/ids.js';
 import { CoordinationMetrics } from '../../../src/schemas/coordination.js';
 import { VirtualClock } from '../../../src/time/virtual-clock.js';
@@ -8,7 +9,12 @@ import { VirtualClock } from '../../../src/time/virtual-clock.js';
 function setup(deps: Partial<CoordinationDeps> = {}) {
   const clock = new VirtualClock();
   const svc = new CoordinationService({ clock, ids: sequentialIds(), ...deps }, { cleanupIntervalMs: 1_000 });
-  return { clock, svc };
+  return { clock, svc, sweeper: sweeperOf(clock, svc) };
+}
+
+/** The timer that sweeps every cleanupIntervalMs (the daemon builds one after its pool). */
+function sweeperOf(clock: VirtualClock, svc: CoordinationService, log: Log = silentLog): Sweeper {
+  return new Sweeper({ clock, log }, svc.options.cleanupIntervalMs, () => svc.sweep());
 }
 
 describe('CoordinationService sweeper', () => {
@@ -32,17 +38,17 @@ describe('CoordinationService sweeper', () => {
 
   it('keeps connected agents even with no live signal', () => {
     const connected = new Set(['kept']);
-    const { clock, svc } = setup({ isConnected: (id) => connected.has(id) });
+    const { clock, svc } = setup();
     svc.record({ agentId: 'kept', signalType: 'load', value: 0.9 });
     svc.record({ agentId: 'gone', signalType: 'load', value: 0.9 });
     clock.advance(60_000);
-    expect(svc.sweep().forgottenAgents).to.equal(1);
+    expect(svc.sweep(connected).forgottenAgents).to.equal(1);
     expect(svc.knownAgents()).to.deep.equal(['kept']);
     const state = svc.state('kept');
     expect(state.signals).to.deep.equal([]);
     expect(state.routingScore).to.equal(0.5);
     connected.clear();
-    expect(svc.sweep().forgottenAgents).to.equal(1);
+    expect(svc.sweep(connected).forgottenAgents).to.equal(1);
     expect(svc.knownAgents()).to.deep.equal([]);
   });
 
@@ -69,10 +75,10 @@ describe('CoordinationService sweeper', () => {
 
   it('runs on the clock every cleanupIntervalMs between start() and stop()', () => {
     const results: SweepResult[] = [];
-    const { clock, svc } = setup({ onSweep: (r) => results.push(r) });
+    const { clock, svc, sweeper } = setup({ onSweep: (r) => results.push(r) });
     svc.record({ agentId: 'a1', signalType: 'load', value: 0.2, ttlSeconds: 1.5 });
-    svc.start();
-    svc.start(); // idempotent: still one timer
+    sweeper.start();
+    sweeper.start(); // idempotent: still one timer
     expect(clock.pendingTimers()).to.equal(1);
     clock.advance(1_000);
     expect(results.map((r) => r.removedSignals)).to.deep.equal([0]);
@@ -80,7 +86,7 @@ describe('CoordinationService sweeper', () => {
     clock.advance(1_000);
     expect(results.map((r) => r.removedSignals)).to.deep.equal([0, 1]);
     expect(svc.knownAgents()).to.deep.equal([]);
-    svc.stop();
+    sweeper.stop();
     expect(clock.pendingTimers()).to.equal(0);
     clock.advance(10_000);
     expect(results).to.have.length(2);
@@ -91,6 +97,7 @@ describe('CoordinationService sweeper', () => {
     let calls = 0;
     const errors: unknown[] = [];
     const clock = new VirtualClock();
+    const log = { debug() {}, info() {}, warn() {}, error: (o: unknown) => errors.push(o) };
     const svc = new CoordinationService(
       {
         clock,
@@ -99,17 +106,18 @@ describe('CoordinationService sweeper', () => {
           calls++;
           throw new Error('boom');
         },
-        log: { debug() {}, info() {}, warn() {}, error: (o) => errors.push(o) },
+        log,
       },
       { cleanupIntervalMs: 1_000 },
     );
-    svc.start();
+    const sweeper = sweeperOf(clock, svc, log);
+    sweeper.start();
     clock.advance(3_000);
     expect(calls).to.equal(3);
     expect(errors).to.have.length(3);
     expect(svc.stats().sweeps.runs).to.equal(3);
     expect(() => svc.sweep()).not.to.throw();
-    svc.stop();
+    sweeper.stop();
   });
 });
 

@@ -9,7 +9,8 @@ describe('PoolService with circuit breakers', () => {
     let h!: ReturnType<typeof poolHarness>;
     h = poolHarness({ defaultMaxAttempts: 1 }, 1, (clock) => {
       breakers = new CircuitBreakers(
-        { clock, isLive: (id) => h.pool.agents.get(id) !== undefined, onTransition: (t) => t.to === 'half_open' && h.pool.reconsider() },
+        // The pool subscribes to the breakers going half-open itself (AgentGate.onReopen).
+        { clock, isLive: (id) => h.pool.agents.get(id) !== undefined },
         { failureThreshold: 2, cooldownMs: 10_000 },
       );
       return breakers;
