@@ -94,7 +94,7 @@ export class ClusterCore {
   /** Start the sweeper, the pool's monitor, the alerts, and the workers the spawn counts ask for. */
   start(): void {
     const { graph } = this;
-    graph.coordination.start();
+    graph.coordinationSweep.start();
     graph.pool.start();
     graph.alerts.start();
     for (const [template, count] of Object.entries(graph.stores.scaling.spawnCounts())) {
@@ -142,7 +142,7 @@ export class ClusterCore {
     graph.leases.stop();
     // Not stop(): that would record auto-scaling as stopped, and the next leader must resume it.
     graph.scaler.shutdown();
-    graph.coordination.stop();
+    graph.coordinationSweep.stop();
     graph.breakers.stop();
     graph.alerts.stop();
   }
