@@ -139,6 +139,13 @@ export class GatewayRelay {
     return this.conns.size;
   }
 
+  /** Frames held while no leader is known. */
+  get waiting(): number {
+    let n = 0;
+    for (const rel of this.conns.values()) n += rel.held.length;
+    return n;
+  }
+
   /** Relayed connections of the agent role. */
   agents(): number {
     let n = 0;
