@@ -53,9 +53,12 @@ export class Membership {
   /** Announce this replica (before it accepts connections), then keep announcing it. */
   async start(): Promise<void> {
     await this.heartbeat();
-    this.timer = this.clock.setInterval(() => {
-      this.heartbeat().catch((err: unknown) => this.deps.log.warn({ err: (err as Error)?.message }, 'membership heartbeat failed'));
-    }, Math.max(1, Math.floor(this.options.nodeTtlMs / 3)));
+    this.timer = this.clock.setInterval(
+      () => {
+        this.heartbeat().catch((err: unknown) => this.deps.log.warn({ err: (err as Error)?.message }, 'membership heartbeat failed'));
+      },
+      Math.max(1, Math.floor(this.options.nodeTtlMs / 3)),
+    );
   }
 
   /** Leave: stop heartbeating and remove this replica's entries (others see it gone at once). */

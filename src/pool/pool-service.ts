@@ -236,7 +236,11 @@ export class PoolService {
     this.agents.remove(agent);
     this.gate.forget(agentId);
     this.awaiting.await(waiting, this.options.reattachGraceMs);
-    if (waiting.length > 0) this.log.info({ agentId, tasks: waiting.length, graceMs: this.options.reattachGraceMs }, 'agent lost with its replica: its tasks wait for it to reattach');
+    if (waiting.length > 0)
+      this.log.info(
+        { agentId, tasks: waiting.length, graceMs: this.options.reattachGraceMs },
+        'agent lost with its replica: its tasks wait for it to reattach',
+      );
     this.schedulePump();
   }
 

@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { GatewayWatch, Membership } from '../../src/cluster/membership.js';
 import { entryFields } from '../../src/cluster/relay/relay-streams.js';
 import { silentLog } from '../../src/log.js';
+import { ClusterMetrics } from '../../src/observability/cluster-metrics.js';
+import { Registry } from 'prom-client';
 import { findRedisServer, startRedis, type RedisServer } from '../support/redis-server.js';
 import { asRelayRedis, RelayHarness, type TestGateway } from '../support/relay-harness.js';
 import { until } from '../support/settled.js';
@@ -191,7 +193,10 @@ describe('cluster relay over a real redis-server (gateway → calls stream → l
     const watchRedis = asRelayRedis(await h.client());
     const watch = new GatewayWatch(
       {
-        membership: new Membership({ redis: watchRedis, nodeId: 'leader', gatewayId: 'leader-gw', url: () => '', agents: () => 0, log: silentLog }, { prefix: '{coordd}:', nodeTtlMs: 300 }),
+        membership: new Membership(
+          { redis: watchRedis, nodeId: 'leader', gatewayId: 'leader-gw', url: () => '', agents: () => 0, log: silentLog },
+          { prefix: '{coordd}:', nodeTtlMs: 300 },
+        ),
         relayed: () => leader.inbox.gateways(),
         lost: (g) => leader.inbox.gatewayLost(g),
         log: silentLog,
@@ -213,10 +218,32 @@ describe('cluster relay over a real redis-server (gateway → calls stream → l
     expect(done.attempts).to.have.length(1);
   });
 
+  it('acknowledges calls only once the commit after them resolved; the stream lag metric shows what waits', async () => {
+    let release!: () => void;
+    const commit = new Promise<void>((resolve) => (release = resolve));
+    const leader = await h.leader(1, { committed: () => commit });
+    const gw = await h.gateway(1);
+    const metrics = new ClusterMetrics(new Registry());
+    metrics.measureLag(() => leader.inbox.lag());
+    const c = await gw.connect();
+    // The reply leaves (the in-process core commits nothing of its own); the acknowledgement waits.
+    expect((await c.request('session.info')).role).to.equal('admin');
+    const lag = await leader.inbox.lag();
+    expect(lag.entries).to.equal(2);
+    expect(lag.oldestPendingMs).to.be.at.least(0);
+    expect(await metrics.streamLag.get()).to.have.nested.property('values.length', 2);
+    release();
+    await until(async () => (await leader.inbox.lag()).entries === 0, 'the calls to be acknowledged');
+    expect((await metrics.streamLag.get()).values.find((v) => v.labels.unit === 'entries')?.value).to.equal(0);
+  });
+
   it('membership lists live replicas for cluster.status and forgets one whose key expired', async () => {
     const raw = asRelayRedis(await h.client());
     const mk = (nodeId: string, ttl: number) =>
-      new Membership({ redis: raw, nodeId, gatewayId: `${nodeId}.g`, url: () => `ws://${nodeId}:7420/rpc`, agents: () => 3, log: silentLog }, { prefix: '{coordd}:', nodeTtlMs: ttl });
+      new Membership(
+        { redis: raw, nodeId, gatewayId: `${nodeId}.g`, url: () => `ws://${nodeId}:7420/rpc`, agents: () => 3, log: silentLog },
+        { prefix: '{coordd}:', nodeTtlMs: ttl },
+      );
     const a = mk('a', 5000);
     const b = mk('b', 200);
     await a.start();
@@ -235,4 +262,3 @@ describe('cluster relay over a real redis-server (gateway → calls stream → l
     expect((await a.status()).nodes).to.deep.equal([]);
   });
 });
-

@@ -66,13 +66,16 @@ export class RelayHarness {
   }
 
   /** A leader of `term`: a Daemon fed by a LeaderInbox (consumer `nodeId`). */
-  async leader(term: number, opts: { nodeId?: string; env?: Record<string, string>; inbox?: Partial<LeaderInboxOptions> } = {}): Promise<TestLeader> {
+  async leader(
+    term: number,
+    opts: { nodeId?: string; env?: Record<string, string>; inbox?: Partial<LeaderInboxOptions>; committed?: () => Promise<void> } = {},
+  ): Promise<TestLeader> {
     // A relayed call the old leader still waits on (after a leader change) must not hold the stop for long.
     const config = loadConfig({ COORDD_PORT: '0', COORDD_STORE: 'memory', COORDD_LOG_LEVEL: 'silent', COORDD_SHUTDOWN_TIMEOUT: '0.5', ...opts.env });
     const daemon = new Daemon(config, { logger: createLogger('silent', { write: () => undefined }), validateResults: true });
     await daemon.start();
     const redis = asRelayRedis(await this.client());
-    const core: LeaderCore = { term, connect: (t, identity) => daemon.connect(t, identity), committed: () => Promise.resolve(), redis };
+    const core: LeaderCore = { term, connect: (t, identity) => daemon.connect(t, identity), committed: opts.committed ?? (() => Promise.resolve()), redis };
     const inbox = new LeaderInbox({ core, keys: this.keys, consumer: opts.nodeId ?? `leader-${term}`, log: silentLog }, opts.inbox);
     await inbox.start();
     let n = 0;

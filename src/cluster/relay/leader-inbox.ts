@@ -5,7 +5,17 @@ import type { Identity } from '../../transport/auth.js';
 import type { Transport } from '../../transport/transport.js';
 import { CloseCode } from '../../transport/ws-transport.js';
 import { decodeIdentity } from './relayed-identity.js';
-import { compareIds, entryFields, firstStreamEntries, decodeEntries, idTime, type BlockingRedis, type DuplicableRedis, type RelayEntry, type RelayKeys } from './relay-streams.js';
+import {
+  compareIds,
+  entryFields,
+  firstStreamEntries,
+  decodeEntries,
+  idTime,
+  type BlockingRedis,
+  type DuplicableRedis,
+  type RelayEntry,
+  type RelayKeys,
+} from './relay-streams.js';
 import { VirtualTransport, type VirtualTransportSink } from './virtual-transport.js';
 
 /** What the inbox needs of the leader's core (cluster-core's LeaderCore). */
@@ -178,7 +188,19 @@ export class LeaderInbox implements VirtualTransportSink {
 
   private async readLoop(): Promise<void> {
     const { keys, consumer } = this.deps;
-    const args = ['XREADGROUP', 'GROUP', keys.group, consumer, 'COUNT', String(this.options.readCount), 'BLOCK', String(this.options.blockMs), 'STREAMS', keys.calls, '>'];
+    const args = [
+      'XREADGROUP',
+      'GROUP',
+      keys.group,
+      consumer,
+      'COUNT',
+      String(this.options.readCount),
+      'BLOCK',
+      String(this.options.blockMs),
+      'STREAMS',
+      keys.calls,
+      '>',
+    ];
     while (this.running) {
       let reply: unknown;
       try {
@@ -198,7 +220,16 @@ export class LeaderInbox implements VirtualTransportSink {
     const { core, keys, consumer } = this.deps;
     let cursor = '0-0';
     do {
-      const reply = await core.redis.sendCommand(['XAUTOCLAIM', keys.calls, keys.group, consumer, String(minIdleMs), cursor, 'COUNT', String(this.options.readCount)]);
+      const reply = await core.redis.sendCommand([
+        'XAUTOCLAIM',
+        keys.calls,
+        keys.group,
+        consumer,
+        String(minIdleMs),
+        cursor,
+        'COUNT',
+        String(this.options.readCount),
+      ]);
       if (!Array.isArray(reply)) return;
       cursor = String(reply[0]);
       const entries = decodeEntries(reply[1]).filter((e) => !this.inHand.has(e.id));
@@ -277,7 +308,9 @@ export class LeaderInbox implements VirtualTransportSink {
     const committed = core.committed();
     this.acks = Promise.all([committed, this.acks])
       .then(() => (this.superseded ? undefined : core.redis.sendCommand(['XACK', keys.calls, keys.group, ...ids])))
-      .catch((err: unknown) => this.deps.log.warn({ err: (err as Error)?.message, entries: ids.length }, 'calls not acknowledged; the next leader reclaims them'))
+      .catch((err: unknown) =>
+        this.deps.log.warn({ err: (err as Error)?.message, entries: ids.length }, 'calls not acknowledged; the next leader reclaims them'),
+      )
       .finally(() => {
         for (const id of ids) this.inHand.delete(id);
       });
