@@ -3,7 +3,6 @@ import { countsAsCoordination } from '../alerts/coordination-time.js';
 import { registerAgentAdminApi } from '../api/agent-admin-api.js';
 import { registerAgentApi } from '../api/agent-api.js';
 import { registerAlertsApi } from '../api/alerts-api.js';
-import { registerClusterApi, type ClusterStatusSource } from '../api/cluster-api.js';
 import { AlertSubscribers } from './alert-subscribers.js';
 import { registerConversationApi } from '../api/conversation-api.js';
 import { registerCoordinationApi } from '../api/coordination-api.js';
@@ -45,7 +44,6 @@ import { createBreakers, createMessaging } from './messaging.js';
 import { poolMetrics, signalMetrics, sweepMetrics, wireMetricSources } from './metrics-wiring.js';
 import { Operator } from './operator.js';
 import { poolStatusOf } from './pool-status.js';
-import { singleNodeStatus } from './single-node-status.js';
 
 export interface GraphDeps {
   logger: Logger;
@@ -59,8 +57,6 @@ export interface GraphDeps {
   validateResults: boolean;
   /** The daemon's own URL once it listens (spawned workers connect back to it). */
   url: () => string;
-  /** What cluster.status reads (cluster mode: Redis membership). @defaultValue this daemon alone, leader of term 0 */
-  cluster?: ClusterStatusSource;
 }
 
 /**
@@ -241,7 +237,6 @@ export function buildDaemonGraph(config: Config, deps: GraphDeps) {
   registerRouterApi(engine, { router, candidates: candidateSource(pool.agents, coordination) });
   registerAlertsApi(engine, { alerts: alerts.evaluator, subscribers: alertSubscribers, thresholds: file.alerts });
   registerResourceApi(engine, { leases, maxReplyBytes: config.limits.maxReplyBytes });
-  registerClusterApi(engine, { source: deps.cluster ?? singleNodeStatus({ nodeId: config.cluster.nodeId, url: deps.url, agents: () => pool.agents.size }) });
 
   const connections = new Connections(
     { clock, logger, metrics, engine, outboxes, turns: turns.outbox, pool, leases, operator, alertSubscribers },

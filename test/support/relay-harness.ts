@@ -14,7 +14,7 @@ import { TokenTable } from '../../src/transport/auth.js';
 import { DEFAULT_HTTP_SERVER_OPTIONS, HttpServer } from '../../src/transport/http-server.js';
 import { LinkedTransport } from '../../src/transport/linked-pair.js';
 import { OriginPolicy } from '../../src/transport/origin-policy.js';
-import { gatewayCalls } from '../../src/wiring/gateway-calls.js';
+import { gatewayCalls } from '../../src/wiring/cluster-calls.js';
 import type { RedisServer } from './redis-server.js';
 import { TestClient } from './ws-client.js';
 

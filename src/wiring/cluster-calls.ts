@@ -29,3 +29,8 @@ export function gatewayCalls(deps: { source: ClusterStatusSource; log: Log }): {
     },
   };
 }
+
+/** cluster.status on the leader's core engine, read from `source` (cluster mode's membership). */
+export function serveClusterStatus(engine: RpcEngine, source: ClusterStatusSource): void {
+  registerClusterApi(engine, { source });
+}
