@@ -145,21 +145,20 @@ export class ClusterNode {
       logger: this.logger.child({ component: 'relay' }),
       clock: this.clock,
       url: () => this.options.advertiseUrl ?? this.url,
+      metrics: this.metrics,
     });
     await this.leadership.start();
-    this.logger
-      .child({}, { level: 'info' })
-      .info(
-        {
-          port: bound.port,
-          url: bound.url,
-          host: this.config.host,
-          store: this.description,
-          nodeId: this.nodeId,
-          generatedNodeId: this.config.cluster.nodeId === undefined,
-        },
-        'listening',
-      );
+    this.logger.child({}, { level: 'info' }).info(
+      {
+        port: bound.port,
+        url: bound.url,
+        host: this.config.host,
+        store: this.description,
+        nodeId: this.nodeId,
+        generatedNodeId: this.config.cluster.nodeId === undefined,
+      },
+      'listening',
+    );
     return bound;
   }
 

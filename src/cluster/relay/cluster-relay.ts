@@ -1,35 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
 import { ClusterMetrics } from '../../observability/cluster-metrics.js';
-import type { RpcEngine } from '../../rpc/engine.js';
-import type { Clock } from '../../time/clock.js';
-import type { Identity } from '../../transport/auth.js';
-import type { Transport } from '../../transport/transport.js';
 import { gatewayCalls, serveClusterStatus } from '../../wiring/cluster-calls.js';
-import type { ClusterOptions } from '../cluster-options.js';
 import { GatewayWatch, Membership } from '../membership.js';
-import { GatewayRelay, type LeaderInfo } from './gateway-relay.js';
-import { LeaderInbox, type LeaderCore } from './leader-inbox.js';
+import type { ClusterRelay, GatewayPort, LeaderCore, RelayContext } from '../relay-ports.js';
+import { GatewayRelay } from './gateway-relay.js';
+import { LeaderInbox } from './leader-inbox.js';
 import { relayKeys, type DuplicableRedis } from './relay-streams.js';
-
-/** The leader's core as the ClusterNode hands it over: the inbox's LeaderCore plus its engine and metrics registry. */
-export interface AttachedCore extends LeaderCore {
-  readonly engine: RpcEngine;
-  readonly metrics: { readonly registry: Registry };
-}
-
-/** What the ClusterNode gives the relay when it builds it. */
-export interface RelayContextLike {
-  readonly nodeId: string;
-  readonly redis: DuplicableRedis;
-  readonly options: Readonly<ClusterOptions>;
-  readonly logger: Logger;
-  readonly clock: Clock;
-  url(): string;
-  /** The replica's own registry, served by /metrics while it follows. */
-  readonly registry?: Registry;
-}
 
 /**
  * The relay plugged into a ClusterNode. Every replica: a GatewayRelay for its follower connections,
@@ -37,25 +13,22 @@ export interface RelayContextLike {
  * a LeaderInbox feeding the core, the watch that declares silent gateways lost, and cluster.status
  * on the core's engine.
  */
-export class ClusterRelayNode {
+export class ClusterRelayNode implements ClusterRelay {
   readonly gatewayId: string;
   readonly membership: Membership;
   readonly relay: GatewayRelay;
   readonly metrics: ClusterMetrics;
-  private leading: { core: AttachedCore; inbox: LeaderInbox; watch: GatewayWatch } | undefined;
+  private leading: { core: LeaderCore; inbox: LeaderInbox; watch: GatewayWatch } | undefined;
   private readonly started: Promise<void>;
   /** The gateway port (GatewayPort) the node routes follower connections to. */
-  readonly gateway: {
-    open(transport: Transport, identity: Identity): void;
-    leaderChanged(leader: LeaderInfo | undefined): void;
-    close(): Promise<void>;
-  };
+  readonly gateway: GatewayPort;
 
-  constructor(private readonly context: RelayContextLike) {
-    const { nodeId, redis, options, logger, clock } = context;
+  constructor(private readonly context: RelayContext) {
+    const { nodeId, options, logger, clock } = context;
+    const redis: DuplicableRedis = context.redis;
     this.gatewayId = `${nodeId}.${randomBytes(4).toString('hex')}`;
     const keys = relayKeys(options);
-    this.metrics = new ClusterMetrics(context.registry);
+    this.metrics = new ClusterMetrics(context.metrics.registry);
     this.membership = new Membership(
       {
         redis,
@@ -100,7 +73,7 @@ export class ClusterRelayNode {
   }
 
   /** This replica leads `core`: read the calls stream into it, watch the gateways, serve cluster.status on it. */
-  attach(core: AttachedCore): void {
+  attach(core: LeaderCore): void {
     const { nodeId, options, logger, clock } = this.context;
     serveClusterStatus(core.engine, this.membership);
     for (const m of this.metrics.all()) {
@@ -122,7 +95,7 @@ export class ClusterRelayNode {
   }
 
   /** That core is gone: stop feeding it. */
-  detach(core: AttachedCore): void {
+  detach(core: LeaderCore): void {
     if (this.leading?.core !== core) return;
     const { inbox, watch } = this.leading;
     this.leading = undefined;
@@ -145,4 +118,4 @@ export class ClusterRelayNode {
 }
 
 /** The RelayFactory the ClusterNode takes. */
-export const createClusterRelay = (context: RelayContextLike): ClusterRelayNode => new ClusterRelayNode(context);
+export const createClusterRelay = (context: RelayContext): ClusterRelayNode => new ClusterRelayNode(context);

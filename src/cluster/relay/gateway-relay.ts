@@ -3,15 +3,12 @@ import { systemClock, type Clock, type TimerHandle } from '../../time/clock.js';
 import type { Identity } from '../../transport/auth.js';
 import type { Transport } from '../../transport/transport.js';
 import { CloseCode } from '../../transport/ws-transport.js';
+import type { LeaderInfo } from '../relay-ports.js';
 import { encodeIdentity } from './relayed-identity.js';
 import { entryFields, firstStreamEntries, type BlockingRedis, type DuplicableRedis, type RelayEntry, type RelayKeys } from './relay-streams.js';
 import { failFrame, UnansweredCalls, type RelayFailure } from './unanswered-calls.js';
 
-/** The leader as a gateway knows it. */
-export interface LeaderInfo {
-  readonly nodeId: string;
-  readonly term: number;
-}
+export type { LeaderInfo };
 
 /** Calls a gateway answers itself (cluster.status), without the leader. */
 export interface LocalCalls {
