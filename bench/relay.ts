@@ -9,17 +9,23 @@
  * modes run in this same process on this same machine, so the ratio is what to read, not the
  * absolute numbers (bench:cluster measures real replica processes).
  *
- * Run: npm run bench:relay [-- --quick]   (writes bench/results/relay.json)
+ * With --processes the leader and the gateway are real replica processes (the built daemon,
+ * COORDD_STORE=redis://…, cluster-core's fenced commit included; Redis with appendfsync everysec) and
+ * only the clients run here: the same clients connect to the follower (relayed) or to the leader.
+ *
+ * Run: npm run bench:relay [-- --quick] [-- --processes]   (writes bench/results/relay[-processes].json)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startDaemon, type DaemonProcess } from '../test/support/daemon-process.js';
 import { findRedisServer, startRedis } from '../test/support/redis-server.js';
 import { RelayHarness } from '../test/support/relay-harness.js';
 import { TestClient } from '../test/support/ws-client.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick');
+const processes = process.argv.includes('--processes');
 const AGENTS = 20;
 const CAPACITY = 8;
 const OPERATORS = 4;
@@ -101,19 +107,43 @@ async function run(mode: string, connect: () => Promise<TestClient>, h: RelayHar
   };
 }
 
+async function inProcess(h: RelayHarness): Promise<{ direct: ModeResult; relayed: ModeResult }> {
+  const leader = await h.leader(1, { env: { COORDD_MAX_QUEUE: '100000' } });
+  const gw = await h.gateway(1);
+  const directUrl = `ws://127.0.0.1:${(leader.daemon as unknown as { http: { server: { address(): { port: number } } } }).http.server.address().port}/rpc`;
+  const direct = await run('direct', () => TestClient.connect(directUrl), h, false);
+  const relayed = await run('gateway', () => gw.connect(), h, true);
+  return { direct, relayed };
+}
+
+async function replicaProcesses(h: RelayHarness): Promise<{ direct: ModeResult; relayed: ModeResult }> {
+  const env = (nodeId: string) => ({ COORDD_STORE: h.redis.url, COORDD_NODE_ID: nodeId, COORDD_LOG_LEVEL: 'info', COORDD_MAX_QUEUE: '100000' });
+  const started: DaemonProcess[] = [];
+  try {
+    const leader = await startDaemon(env('leader'));
+    started.push(leader);
+    await leader.waitForLog((l) => l.msg === 'serving as leader');
+    const follower = await startDaemon(env('follower'));
+    started.push(follower);
+    await follower.waitForLog((l) => l.msg === 'leader changed' && (l.leader as { nodeId?: string } | undefined)?.nodeId === 'leader');
+    const direct = await run('direct', () => TestClient.connect(leader.url), h, true);
+    const relayed = await run('gateway', () => TestClient.connect(follower.url), h, true);
+    return { direct, relayed };
+  } finally {
+    await Promise.all(started.map((d) => d.stop()));
+  }
+}
+
 async function main(): Promise<void> {
   const bin = findRedisServer();
   if (!bin) throw new Error('bench:relay needs redis-server');
-  const redis = await startRedis(bin, { extraArgs: ['--appendonly', 'no'] });
+  const redis = await startRedis(bin, { extraArgs: processes ? ['--appendfsync', 'everysec'] : ['--appendonly', 'no'] });
   const h = new RelayHarness(redis);
   try {
-    const leader = await h.leader(1, { env: { COORDD_MAX_QUEUE: '100000' } });
-    const gw = await h.gateway(1);
-    const directUrl = `ws://127.0.0.1:${(leader.daemon as unknown as { http: { server: { address(): { port: number } } } }).http.server.address().port}/rpc`;
-    const direct = await run('direct', () => TestClient.connect(directUrl), h, false);
-    const relayed = await run('gateway', () => gw.connect(), h, true);
+    const { direct, relayed } = processes ? await replicaProcesses(h) : await inProcess(h);
     const result = {
       at: new Date().toISOString(),
+      setup: processes ? 'replica processes (leader + follower), clients in the bench process' : 'one process (in-process leader, gateway, clients)',
       quick,
       agents: AGENTS,
       capacity: CAPACITY,
@@ -125,7 +155,7 @@ async function main(): Promise<void> {
     };
     console.log(JSON.stringify(result, null, 2));
     mkdirSync(join(HERE, 'results'), { recursive: true });
-    writeFileSync(join(HERE, 'results', 'relay.json'), JSON.stringify(result, null, 2) + '\n');
+    writeFileSync(join(HERE, 'results', processes ? 'relay-processes.json' : 'relay.json'), JSON.stringify(result, null, 2) + '\n');
   } finally {
     await h.stop();
     await redis.stop();
