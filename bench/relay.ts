@@ -16,6 +16,7 @@
  * Run: npm run bench:relay [-- --quick] [-- --processes]   (writes bench/results/relay[-processes].json)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDaemon, type DaemonProcess } from '../test/support/daemon-process.js';
@@ -32,6 +33,8 @@ const OPERATORS = 4;
 const WINDOW = 100;
 const WARMUP_MS = quick ? 500 : 1500;
 const MEASURE_MS = quick ? 2000 : 6000;
+/** Each mode runs this many times, interleaved (direct, gateway, direct, …): the machine is shared, the median is reported. */
+const ROUNDS = quick ? 2 : 3;
 
 interface ModeResult {
   mode: string;
@@ -51,13 +54,29 @@ async function commandCount(h: RelayHarness): Promise<number> {
 }
 
 /** A closed loop: each operator keeps WINDOW tasks in flight; an agent's answer frees a slot. */
+let fleet = 0;
+
+/** Both modes ROUNDS times, interleaved; each mode's runs and the one with the median tasks/s. */
+async function rounds(
+  direct: () => Promise<ModeResult>,
+  relayed: () => Promise<ModeResult>,
+): Promise<{ direct: ModeResult; relayed: ModeResult; runs: ModeResult[] }> {
+  const runs: ModeResult[] = [];
+  for (let i = 0; i < ROUNDS; i++) runs.push(await direct(), await relayed());
+  const median = (mode: string): ModeResult => {
+    const sorted = runs.filter((r) => r.mode === mode).sort((a, b) => a.tasksPerSec - b.tasksPerSec);
+    return sorted[Math.floor(sorted.length / 2)]!;
+  };
+  return { direct: median('direct'), relayed: median('gateway'), runs };
+}
+
 async function run(mode: string, connect: () => Promise<TestClient>, h: RelayHarness, countRedis: boolean): Promise<ModeResult> {
   let answered = 0;
   const agents: TestClient[] = [];
   const refill: (() => void)[] = [];
   for (let i = 0; i < AGENTS; i++) {
     const c = await connect();
-    await c.request('agent.register', { agentId: `${mode}-agent-${i}`, capabilities: ['bench'], capacity: CAPACITY });
+    await c.request('agent.register', { agentId: `${mode}-${++fleet}-agent-${i}`, capabilities: ['bench'], capacity: CAPACITY });
     void (async () => {
       for (;;) {
         const m = await c.next().catch(() => undefined);
@@ -107,17 +126,24 @@ async function run(mode: string, connect: () => Promise<TestClient>, h: RelayHar
   };
 }
 
-async function inProcess(h: RelayHarness): Promise<{ direct: ModeResult; relayed: ModeResult }> {
+async function inProcess(h: RelayHarness): Promise<{ direct: ModeResult; relayed: ModeResult; runs: ModeResult[] }> {
   const leader = await h.leader(1, { env: { COORDD_MAX_QUEUE: '100000' } });
   const gw = await h.gateway(1);
   const directUrl = `ws://127.0.0.1:${(leader.daemon as unknown as { http: { server: { address(): { port: number } } } }).http.server.address().port}/rpc`;
-  const direct = await run('direct', () => TestClient.connect(directUrl), h, false);
-  const relayed = await run('gateway', () => gw.connect(), h, true);
-  return { direct, relayed };
+  return rounds(
+    () => run('direct', () => TestClient.connect(directUrl), h, false),
+    () => run('gateway', () => gw.connect(), h, true),
+  );
 }
 
-async function replicaProcesses(h: RelayHarness): Promise<{ direct: ModeResult; relayed: ModeResult }> {
-  const env = (nodeId: string) => ({ COORDD_STORE: h.redis.url, COORDD_NODE_ID: nodeId, COORDD_LOG_LEVEL: 'info', COORDD_VALIDATE_RESULTS: 'false', COORDD_MAX_QUEUE: '100000' });
+async function replicaProcesses(h: RelayHarness): Promise<{ direct: ModeResult; relayed: ModeResult; runs: ModeResult[] }> {
+  const env = (nodeId: string) => ({
+    COORDD_STORE: h.redis.url,
+    COORDD_NODE_ID: nodeId,
+    COORDD_LOG_LEVEL: 'info',
+    COORDD_VALIDATE_RESULTS: 'false',
+    COORDD_MAX_QUEUE: '100000',
+  });
   const started: DaemonProcess[] = [];
   try {
     const leader = await startDaemon(env('leader'));
@@ -126,9 +152,10 @@ async function replicaProcesses(h: RelayHarness): Promise<{ direct: ModeResult; 
     const follower = await startDaemon(env('follower'));
     started.push(follower);
     await follower.waitForLog((l) => l.msg === 'leader changed' && (l.leader as { nodeId?: string } | undefined)?.nodeId === 'leader');
-    const direct = await run('direct', () => TestClient.connect(leader.url), h, true);
-    const relayed = await run('gateway', () => TestClient.connect(follower.url), h, true);
-    return { direct, relayed };
+    return await rounds(
+      () => run('direct', () => TestClient.connect(leader.url), h, true),
+      () => run('gateway', () => TestClient.connect(follower.url), h, true),
+    );
   } finally {
     await Promise.all(started.map((d) => d.stop()));
   }
@@ -140,7 +167,7 @@ async function main(): Promise<void> {
   const redis = await startRedis(bin, { extraArgs: processes ? ['--appendfsync', 'everysec'] : ['--appendonly', 'no'] });
   const h = new RelayHarness(redis);
   try {
-    const { direct, relayed } = processes ? await replicaProcesses(h) : await inProcess(h);
+    const { direct, relayed, runs } = processes ? await replicaProcesses(h) : await inProcess(h);
     const result = {
       at: new Date().toISOString(),
       setup: processes ? 'replica processes (leader + follower), clients in the bench process' : 'one process (in-process leader, gateway, clients)',
@@ -152,6 +179,8 @@ async function main(): Promise<void> {
       direct,
       relayed,
       ratio: Number((relayed.tasksPerSec / direct.tasksPerSec).toFixed(2)),
+      runs: runs.map((r) => `${r.mode} ${r.tasksPerSec}`),
+      loadAverage: os.loadavg().map((l) => Number(l.toFixed(1))),
     };
     console.log(JSON.stringify(result, null, 2));
     mkdirSync(join(HERE, 'results'), { recursive: true });

@@ -5,7 +5,16 @@ import type { Transport } from '../../transport/transport.js';
 import { CloseCode } from '../../transport/ws-transport.js';
 import type { LeaderInfo } from '../relay-ports.js';
 import { encodeIdentity } from './relayed-identity.js';
-import { entryFields, firstStreamEntries, type BlockingRedis, type DuplicableRedis, type RelayEntry, type RelayKeys } from './relay-streams.js';
+import {
+  entryHead,
+  firstStreamEntries,
+  pushFrame,
+  type BlockingRedis,
+  type DuplicableRedis,
+  type EntryKind,
+  type RelayEntry,
+  type RelayKeys,
+} from './relay-streams.js';
 import { failFrame, UnansweredCalls, type RelayFailure } from './unanswered-calls.js';
 
 export type { LeaderInfo };
@@ -90,7 +99,9 @@ export class GatewayRelay {
   private readonly stream: string;
   private readonly conns = new Map<string, Relayed>();
   private leader: LeaderInfo | undefined;
-  private outgoing: string[][] = [];
+  /** This turn's entry per term (normally one: the current leader's), as XADD fields. */
+  private outgoing = new Map<number, string[]>();
+  private frames = 0;
   private scheduled = false;
   private readonly flushNow = (): void => this.flush();
   private blocking: BlockingRedis | undefined;
@@ -205,7 +216,7 @@ export class GatewayRelay {
       return;
     }
     rel.calls.sent(parsed);
-    this.forward(entryFields('msg', this.deps.gatewayId, rel.connId, rel.term, text));
+    this.forward(rel.term, 'msg', rel.connId, text);
   }
 
   private clientClosed(rel: Relayed, code: number, reason: string): void {
@@ -213,18 +224,17 @@ export class GatewayRelay {
     this.conns.delete(rel.connId);
     for (const h of rel.held) this.clock.clearTimeout(h.timer);
     rel.held = [];
-    if (rel.term !== undefined) this.forward(entryFields('close', this.deps.gatewayId, rel.connId, rel.term, JSON.stringify({ code, reason })));
+    if (rel.term !== undefined) this.forward(rel.term, 'close', rel.connId, JSON.stringify({ code, reason }));
   }
 
   /** Relay `rel` to the leader of `term`: its open, then what it sent while it waited. */
   private bind(rel: Relayed, term: number): void {
     rel.term = term;
-    const { gatewayId } = this.deps;
-    this.forward(entryFields('open', gatewayId, rel.connId, term, undefined, encodeIdentity(rel.identity)));
+    this.forward(term, 'open', rel.connId, undefined, encodeIdentity(rel.identity));
     for (const h of rel.held) {
       this.clock.clearTimeout(h.timer);
       rel.calls.sent(h.parsed);
-      this.forward(entryFields('msg', gatewayId, rel.connId, term, h.text));
+      this.forward(term, 'msg', rel.connId, h.text);
     }
     rel.held = [];
   }
@@ -241,23 +251,28 @@ export class GatewayRelay {
     }
   }
 
-  private forward(fields: string[]): void {
-    this.outgoing.push(fields);
+  private forward(term: number, k: EntryKind, connId: string, d?: string, i?: string): void {
+    let fields = this.outgoing.get(term);
+    if (!fields) this.outgoing.set(term, (fields = entryHead(this.deps.gatewayId, term)));
+    pushFrame(fields, k, connId, d, i);
+    this.frames++;
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(this.flushNow);
   }
 
-  /** The turn's entries, in order, in one pipeline. */
+  /** The turn's frames, in order, in one entry per term (one XADD, pipelined when a leader change splits them). */
   private flush(): void {
     this.scheduled = false;
-    if (this.outgoing.length === 0) return;
+    if (this.outgoing.size === 0) return;
     const entries = this.outgoing;
-    this.outgoing = [];
+    const frames = this.frames;
+    this.outgoing = new Map();
+    this.frames = 0;
     const { redis, keys } = this.deps;
-    const writes = entries.map((fields) => redis.sendCommand(['XADD', keys.calls, '*', ...fields]));
-    this.stats.forwarded += entries.length;
-    this.deps.onForwarded?.(entries.length);
+    const writes = [...entries.values()].map((fields) => redis.sendCommand(['XADD', keys.calls, '*', ...fields]));
+    this.stats.forwarded += frames;
+    this.deps.onForwarded?.(frames);
     Promise.all(writes).catch((err: unknown) => this.deps.log.warn({ err: (err as Error)?.message }, 'relaying calls to the leader failed'));
   }
 
@@ -282,21 +297,23 @@ export class GatewayRelay {
   }
 
   private toClient(e: RelayEntry): void {
-    const rel = this.conns.get(e.c);
-    // Closed here already, or of another term than its session (an old leader's late frame).
-    if (!rel || rel.term !== e.t) {
-      this.stats.dropped++;
-      return;
-    }
-    if (e.k === 'msg') {
-      const text = e.d ?? '';
-      if (rel.calls.size > 0) rel.calls.answered(parse(text));
-      this.stats.delivered++;
-      rel.transport.send(text);
-    } else if (e.k === 'close') {
-      const { code, reason } = (parse(e.d ?? '') ?? {}) as { code?: unknown; reason?: unknown };
-      this.conns.delete(rel.connId);
-      rel.transport.close(sendableCode(code), typeof reason === 'string' ? reason.slice(0, 120) : '');
+    for (const f of e.frames) {
+      const rel = this.conns.get(f.c);
+      // Closed here already, or of another term than its session (an old leader's late frame).
+      if (!rel || rel.term !== e.t) {
+        this.stats.dropped++;
+        continue;
+      }
+      if (f.k === 'msg') {
+        const text = f.d ?? '';
+        if (rel.calls.size > 0) rel.calls.answered(parse(text));
+        this.stats.delivered++;
+        rel.transport.send(text);
+      } else if (f.k === 'close') {
+        const { code, reason } = (parse(f.d ?? '') ?? {}) as { code?: unknown; reason?: unknown };
+        this.conns.delete(rel.connId);
+        rel.transport.close(sendableCode(code), typeof reason === 'string' ? reason.slice(0, 120) : '');
+      }
     }
   }
 }

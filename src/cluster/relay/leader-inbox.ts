@@ -7,13 +7,16 @@ import { CloseCode } from '../../transport/ws-transport.js';
 import { decodeIdentity } from './relayed-identity.js';
 import {
   compareIds,
-  entryFields,
+  entryHead,
+  pushFrame,
   firstStreamEntries,
   decodeEntries,
   idTime,
   type BlockingRedis,
   type DuplicableRedis,
+  type EntryKind,
   type RelayEntry,
+  type RelayFrame,
   type RelayKeys,
 } from './relay-streams.js';
 import { VirtualTransport, type VirtualTransportSink } from './virtual-transport.js';
@@ -74,8 +77,8 @@ export class LeaderInbox implements VirtualTransportSink {
   private readonly clock: Clock;
   private readonly term: number;
   private readonly transports = new Map<string, VirtualTransport>();
-  /** Frames for each gateway's stream, sent at the end of the turn. */
-  private outgoing = new Map<string, string[][]>();
+  /** Each gateway's entry of this turn (its XADD fields), sent at the end of the turn. */
+  private outgoing = new Map<string, string[]>();
   private scheduled = false;
   private readonly flushNow = (): void => this.flush();
   /** Read and not yet acknowledged (a reclaim must not hand them over twice). */
@@ -172,11 +175,11 @@ export class LeaderInbox implements VirtualTransportSink {
   // ---- VirtualTransportSink ----------------------------------------------------------------------
 
   send(gatewayId: string, connId: string, text: string): void {
-    this.queue(gatewayId, entryFields('msg', gatewayId, connId, this.term, text));
+    this.queue(gatewayId, 'msg', connId, text);
   }
 
   close(gatewayId: string, connId: string, code: number, reason: string): void {
-    this.queue(gatewayId, entryFields('close', gatewayId, connId, this.term, JSON.stringify({ code, reason })));
+    this.queue(gatewayId, 'close', connId, JSON.stringify({ code, reason }));
   }
 
   ended(transport: VirtualTransport): void {
@@ -269,35 +272,39 @@ export class LeaderInbox implements VirtualTransportSink {
       this.inHand.add(e.id);
       ack.push(e.id);
       if (e.t < this.term) {
-        this.stats.dropped++;
+        this.stats.dropped += e.frames.length;
         continue;
       }
-      this.stats.handled++;
+      this.stats.handled += e.frames.length;
       this.apply(e);
     }
     if (ack.length > 0) this.acknowledge(ack);
   }
 
   private apply(e: RelayEntry): void {
-    const k = key(e.g, e.c);
-    if (e.k === 'msg') {
+    for (const f of e.frames) this.applyFrame(e.g, f);
+  }
+
+  private applyFrame(g: string, f: RelayFrame): void {
+    const k = key(g, f.c);
+    if (f.k === 'msg') {
       const transport = this.transports.get(k);
-      if (transport) transport.deliver(e.d ?? '');
+      if (transport) transport.deliver(f.d ?? '');
       // Its open was of another leader's term (or lost): the gateway must drop the socket.
-      else this.close(e.g, e.c, CloseCode.SERVICE_RESTART, 'unknown connection; reconnect');
-    } else if (e.k === 'open') {
+      else this.close(g, f.c, CloseCode.SERVICE_RESTART, 'unknown connection; reconnect');
+    } else if (f.k === 'open') {
       if (this.transports.has(k)) return;
-      const identity = decodeIdentity(e.i);
+      const identity = decodeIdentity(f.i);
       if (!identity) {
-        this.deps.log.warn({ gatewayId: e.g, connectionId: e.c }, 'relayed open without a valid identity; closing it');
-        this.close(e.g, e.c, CloseCode.POLICY_VIOLATION, 'no valid identity');
+        this.deps.log.warn({ gatewayId: g, connectionId: f.c }, 'relayed open without a valid identity; closing it');
+        this.close(g, f.c, CloseCode.POLICY_VIOLATION, 'no valid identity');
         return;
       }
-      const transport = new VirtualTransport(e.g, e.c, this);
+      const transport = new VirtualTransport(g, f.c, this);
       this.transports.set(k, transport);
       this.deps.core.connect(transport, identity);
-    } else if (e.k === 'close') {
-      const { code, reason } = parseClose(e.d);
+    } else if (f.k === 'close') {
+      const { code, reason } = parseClose(f.d);
       this.transports.get(k)?.ended(code, reason);
     }
   }
@@ -318,28 +325,28 @@ export class LeaderInbox implements VirtualTransportSink {
 
   // ---- writing -----------------------------------------------------------------------------------
 
-  private queue(gatewayId: string, fields: string[]): void {
-    let list = this.outgoing.get(gatewayId);
-    if (!list) this.outgoing.set(gatewayId, (list = []));
-    list.push(fields);
+  private queue(gatewayId: string, k: EntryKind, connId: string, d: string): void {
+    let fields = this.outgoing.get(gatewayId);
+    if (!fields) this.outgoing.set(gatewayId, (fields = entryHead(gatewayId, this.term)));
+    pushFrame(fields, k, connId, d);
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(this.flushNow);
   }
 
-  /** One pipeline for the turn: each gateway's frames, in order, then its stream's expiry pushed back. */
+  /** One pipeline for the turn: one entry per gateway holding its frames in order, then its stream's expiry pushed back. */
   private flush(): void {
     this.scheduled = false;
     if (this.outgoing.size === 0) return;
-    const batches = this.outgoing;
+    const entries = this.outgoing;
     this.outgoing = new Map();
     const { redis } = this.deps.core;
     const maxLen = String(this.options.gatewayMaxLen);
+    const ttl = String(this.options.gatewayStreamTtlMs);
     const writes: Promise<unknown>[] = [];
-    for (const [gatewayId, frames] of batches) {
+    for (const [gatewayId, fields] of entries) {
       const stream = this.deps.keys.gateway(gatewayId);
-      for (const fields of frames) writes.push(redis.sendCommand(['XADD', stream, 'MAXLEN', '~', maxLen, '*', ...fields]));
-      writes.push(redis.sendCommand(['PEXPIRE', stream, String(this.options.gatewayStreamTtlMs)]));
+      writes.push(redis.sendCommand(['XADD', stream, 'MAXLEN', '~', maxLen, '*', ...fields]), redis.sendCommand(['PEXPIRE', stream, ttl]));
     }
     Promise.all(writes).catch((err: unknown) => this.deps.log.warn({ err: (err as Error)?.message }, 'writing to a gateway stream failed'));
   }

@@ -21,15 +21,25 @@ export interface BlockingRedis extends RelayRedis {
 /** What a gateway appends to the calls stream: a connection opened, a frame from its client, a close. */
 export type EntryKind = 'open' | 'msg' | 'close';
 
-/** One decoded stream entry: `{k, g, c, t, i?, d?}` (kind, gateway, connection, term, identity JSON, frame). */
-export interface RelayEntry {
-  readonly id: string;
+/** One relayed event: `{k, c, i?, d?}` (kind, connection, identity JSON on open, frame text or close JSON). */
+export interface RelayFrame {
   readonly k: string;
-  readonly g: string;
   readonly c: string;
-  readonly t: number;
   readonly i: string | undefined;
   readonly d: string | undefined;
+}
+
+/**
+ * One decoded stream entry: its gateway `g` and term `t`, and its frames. A turn's frames for one
+ * stream travel in one entry (`t, g, k, c, [i], [d], k, c, …`: each `k` starts a frame), so a
+ * relayed call costs one XADD per side and turn rather than per frame; a one-frame entry is
+ * exactly `{k, g, c, t, i?, d?}`.
+ */
+export interface RelayEntry {
+  readonly id: string;
+  readonly g: string;
+  readonly t: number;
+  readonly frames: RelayFrame[];
 }
 
 /** The keys of the relay, under the cluster prefix. */
@@ -47,13 +57,19 @@ export function relayKeys(options: Pick<ClusterOptions, 'prefix' | 'callStream' 
   return { calls: prefix + callStream, group: 'leader', gateway: (gatewayId) => prefix + gatewayStreamPrefix + gatewayId };
 }
 
-/** The XADD arguments of one entry (fields in a fixed order; empty ones left out). */
-export function entryFields(k: EntryKind, g: string, c: string, t: number, d?: string, i?: string): string[] {
-  const out = ['k', k, 'g', g, 'c', c, 't', String(t)];
+/** The head of an entry's XADD arguments: its gateway and term. */
+export const entryHead = (g: string, t: number): string[] => ['t', String(t), 'g', g];
+
+/** Append one frame's fields to an entry's XADD arguments. */
+export function pushFrame(out: string[], k: EntryKind, c: string, d?: string, i?: string): string[] {
+  out.push('k', k, 'c', c);
   if (i !== undefined) out.push('i', i);
   if (d !== undefined) out.push('d', d);
   return out;
 }
+
+/** The XADD arguments of a one-frame entry. */
+export const entryFields = (k: EntryKind, g: string, c: string, t: number, d?: string, i?: string): string[] => pushFrame(entryHead(g, t), k, c, d, i);
 
 /** The entries of one stream in an XREAD / XREADGROUP / XAUTOCLAIM reply's `[[id, [f, v, …]], …]` (deleted ones, null, skipped). */
 export function decodeEntries(raw: unknown): RelayEntry[] {
@@ -62,36 +78,21 @@ export function decodeEntries(raw: unknown): RelayEntry[] {
   for (const item of raw as unknown[]) {
     if (!Array.isArray(item) || item.length < 2 || !Array.isArray(item[1])) continue;
     const fields = item[1] as unknown[];
-    let k = '';
     let g = '';
-    let c = '';
     let t = -1;
-    let i: string | undefined;
-    let d: string | undefined;
+    const frames: { k: string; c: string; i: string | undefined; d: string | undefined }[] = [];
+    let frame: (typeof frames)[number] | undefined;
     for (let n = 0; n + 1 < fields.length; n += 2) {
       const value = String(fields[n + 1]);
-      switch (String(fields[n])) {
-        case 'k':
-          k = value;
-          break;
-        case 'g':
-          g = value;
-          break;
-        case 'c':
-          c = value;
-          break;
-        case 't':
-          t = Number(value);
-          break;
-        case 'i':
-          i = value;
-          break;
-        case 'd':
-          d = value;
-          break;
-      }
+      const name = String(fields[n]);
+      if (name === 'k') frames.push((frame = { k: value, c: '', i: undefined, d: undefined }));
+      else if (name === 't') t = Number(value);
+      else if (name === 'g') g = value;
+      else if (frame && name === 'c') frame.c = value;
+      else if (frame && name === 'd') frame.d = value;
+      else if (frame && name === 'i') frame.i = value;
     }
-    out.push({ id: String(item[0]), k, g, c, t, i, d });
+    out.push({ id: String(item[0]), g, t, frames });
   }
   return out;
 }

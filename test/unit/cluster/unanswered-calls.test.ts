@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { failFrame, UnansweredCalls, type RelayFailure } from '../../../src/cluster/relay/unanswered-calls.js';
-import { compareIds, decodeEntries, entryFields, firstStreamEntries } from '../../../src/cluster/relay/relay-streams.js';
+import { compareIds, decodeEntries, entryFields, entryHead, firstStreamEntries, pushFrame } from '../../../src/cluster/relay/relay-streams.js';
 import { decodeIdentity, encodeIdentity } from '../../../src/cluster/relay/relayed-identity.js';
 
 const failure: RelayFailure = { reason: 'leader_changed', message: 'retry', retryAfterMs: 250 };
@@ -53,14 +53,30 @@ describe('UnansweredCalls (the requests a gateway relayed and has no reply for)'
 });
 
 describe('relay stream entries', () => {
-  it('encode and decode {k, g, c, t, i?, d?}; malformed items are skipped', () => {
+  it('encode and decode {k, g, c, t, i?, d?}, several frames to an entry; malformed items are skipped', () => {
     const fields = entryFields('open', 'g1', 'c1', 4, undefined, '{"role":"agent"}');
-    expect(fields).to.deep.equal(['k', 'open', 'g', 'g1', 'c', 'c1', 't', '4', 'i', '{"role":"agent"}']);
-    const decoded = decodeEntries([['1-0', fields], 'junk', ['2-0', null], ['3-1', entryFields('msg', 'g1', 'c1', 4, '{}')]]);
+    expect(fields).to.deep.equal(['t', '4', 'g', 'g1', 'k', 'open', 'c', 'c1', 'i', '{"role":"agent"}']);
+    const two = pushFrame(pushFrame(entryHead('g2', 5), 'msg', 'c1', '{}'), 'close', 'c2', '{"code":1000}');
+    const decoded = decodeEntries([['1-0', fields], 'junk', ['2-0', null], ['3-1', two]]);
     expect(decoded).to.deep.equal([
-      { id: '1-0', k: 'open', g: 'g1', c: 'c1', t: 4, i: '{"role":"agent"}', d: undefined },
-      { id: '3-1', k: 'msg', g: 'g1', c: 'c1', t: 4, i: undefined, d: '{}' },
+      { id: '1-0', g: 'g1', t: 4, frames: [{ k: 'open', c: 'c1', i: '{"role":"agent"}', d: undefined }] },
+      {
+        id: '3-1',
+        g: 'g2',
+        t: 5,
+        frames: [
+          { k: 'msg', c: 'c1', i: undefined, d: '{}' },
+          { k: 'close', c: 'c2', i: undefined, d: '{"code":1000}' },
+        ],
+      },
     ]);
+    // The design's one-frame layout, fields in any order, reads the same.
+    expect(decodeEntries([['4-0', ['k', 'msg', 'g', 'g3', 'c', 'c9', 't', '2', 'd', 'x']]])[0]).to.deep.equal({
+      id: '4-0',
+      g: 'g3',
+      t: 2,
+      frames: [{ k: 'msg', c: 'c9', i: undefined, d: 'x' }],
+    });
     expect(firstStreamEntries(null)).to.deep.equal([]);
     expect(firstStreamEntries([['s', [['1-0', fields]]]])).to.have.length(1);
   });
