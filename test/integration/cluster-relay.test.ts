@@ -70,6 +70,8 @@ describe('cluster relay over a real redis-server (gateway → calls stream → l
     expect(leader.inbox.connections).to.equal(2);
     expect(await gw.registry.getSingleMetricAsString('coordd_cluster_forwarded_calls_total')).to.match(/ (\d+)$/);
     expect(gw.relay.stats.forwarded).to.be.at.least(6);
+    // The gateway's stream expires once nobody writes to it (its gateway gone).
+    expect(Number(await redis.command(['PTTL', h.keys.gateway(gw.gatewayId)]))).to.be.within(1, 60_000);
     await agent.c.close();
     await until(() => leader.inbox.connections === 1, 'the agent connection to close on the leader');
     expect((await leader.direct().call('agent.get', { agentId: 'relay-agent-1' })).error.code).to.equal(-32010);

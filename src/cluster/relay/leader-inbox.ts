@@ -80,6 +80,8 @@ export class LeaderInbox implements VirtualTransportSink {
   /** Each gateway's entry of this turn (its XADD fields), sent at the end of the turn. */
   private outgoing = new Map<string, string[]>();
   private scheduled = false;
+  /** When each gateway stream's expiry was last pushed back (once per quarter of its TTL is enough). */
+  private readonly expirySetAt = new Map<string, number>();
   private readonly flushNow = (): void => this.flush();
   /** Read and not yet acknowledged (a reclaim must not hand them over twice). */
   private readonly inHand = new Set<string>();
@@ -153,6 +155,7 @@ export class LeaderInbox implements VirtualTransportSink {
       n++;
     }
     this.outgoing.delete(gatewayId);
+    this.expirySetAt.delete(gatewayId);
     if (n > 0) this.deps.log.warn({ gatewayId, connections: n }, 'gateway lost: its relayed connections are closed');
     return n;
   }
@@ -334,7 +337,7 @@ export class LeaderInbox implements VirtualTransportSink {
     setImmediate(this.flushNow);
   }
 
-  /** One pipeline for the turn: one entry per gateway holding its frames in order, then its stream's expiry pushed back. */
+  /** One pipeline for the turn: one entry per gateway holding its frames in order (and, now and then, its stream's expiry pushed back). */
   private flush(): void {
     this.scheduled = false;
     if (this.outgoing.size === 0) return;
@@ -343,10 +346,14 @@ export class LeaderInbox implements VirtualTransportSink {
     const { redis } = this.deps.core;
     const maxLen = String(this.options.gatewayMaxLen);
     const ttl = String(this.options.gatewayStreamTtlMs);
+    const now = this.clock.now();
     const writes: Promise<unknown>[] = [];
     for (const [gatewayId, fields] of entries) {
       const stream = this.deps.keys.gateway(gatewayId);
-      writes.push(redis.sendCommand(['XADD', stream, 'MAXLEN', '~', maxLen, '*', ...fields]), redis.sendCommand(['PEXPIRE', stream, ttl]));
+      writes.push(redis.sendCommand(['XADD', stream, 'MAXLEN', '~', maxLen, '*', ...fields]));
+      if (now - (this.expirySetAt.get(gatewayId) ?? -Infinity) < this.options.gatewayStreamTtlMs / 4) continue;
+      this.expirySetAt.set(gatewayId, now);
+      writes.push(redis.sendCommand(['PEXPIRE', stream, ttl]));
     }
     Promise.all(writes).catch((err: unknown) => this.deps.log.warn({ err: (err as Error)?.message }, 'writing to a gateway stream failed'));
   }
