@@ -63,6 +63,8 @@ interface Relayed {
   /** The term whose leader holds its session; undefined while it waits for a leader. */
   term: number | undefined;
   readonly calls: UnansweredCalls;
+  /** It called agent.register (membership counts it as an agent). */
+  agent: boolean;
   /** Frames received while no leader was known, each with its forwardWait timer. */
   held: { text: string; parsed: unknown; timer: TimerHandle }[];
 }
@@ -75,6 +77,12 @@ function sendableCode(code: unknown): number {
   if (typeof code !== 'number' || !Number.isInteger(code)) return CloseCode.SERVICE_RESTART;
   const ok = (code >= 1000 && code <= 1014 && (code < 1004 || code > 1006)) || (code >= 3000 && code <= 4999);
   return ok ? code : CloseCode.SERVICE_RESTART;
+}
+
+/** Whether a client frame calls agent.register (alone or in a batch). */
+function registers(parsed: unknown): boolean {
+  const one = (v: unknown): boolean => typeof v === 'object' && v !== null && (v as { method?: unknown }).method === 'agent.register';
+  return Array.isArray(parsed) ? parsed.some(one) : one(parsed);
 }
 
 function parse(text: string): unknown {
@@ -154,16 +162,16 @@ export class GatewayRelay {
     return n;
   }
 
-  /** Relayed connections of the agent role. */
+  /** Relayed connections that registered an agent (sent agent.register). */
   agents(): number {
     let n = 0;
-    for (const rel of this.conns.values()) if (rel.identity.role === 'agent') n++;
+    for (const rel of this.conns.values()) if (rel.agent) n++;
     return n;
   }
 
   /** Relay one authenticated local connection to the leader (held until one is known). */
   open(transport: Transport, identity: Identity): void {
-    const rel: Relayed = { connId: transport.id, transport, identity, term: undefined, calls: new UnansweredCalls(), held: [] };
+    const rel: Relayed = { connId: transport.id, transport, identity, term: undefined, calls: new UnansweredCalls(), agent: false, held: [] };
     this.conns.set(rel.connId, rel);
     transport.onmessage = (text) => this.fromClient(rel, text);
     transport.onclose = (code, reason) => this.clientClosed(rel, code, reason);
@@ -200,6 +208,7 @@ export class GatewayRelay {
 
   private fromClient(rel: Relayed, text: string): void {
     const parsed = parse(text);
+    if (!rel.agent && registers(parsed)) rel.agent = true;
     const local = this.deps.local?.answer(parsed, rel.identity, rel.connId);
     if (local !== undefined) {
       local.then(
