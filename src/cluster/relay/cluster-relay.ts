@@ -64,6 +64,8 @@ export class ClusterRelayNode implements ClusterRelay {
       open: (transport, identity) => this.relay.open(transport, identity),
       leaderChanged: (leader) => {
         this.metrics.term.set(leader?.term ?? 0);
+        // Announced before the first relayed open (same connection, so in order): the new leader's watch knows this gateway.
+        if (leader) this.membership.heartbeat().catch(() => undefined);
         this.relay.leaderChanged(leader);
       },
       close: () => this.close(),
@@ -136,7 +138,6 @@ export class ClusterRelayNode implements ClusterRelay {
   }
 
   private async close(): Promise<void> {
-    await this.started;
     await this.relay.close();
     await this.membership.stop();
   }

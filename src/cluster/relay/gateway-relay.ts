@@ -6,6 +6,7 @@ import { CloseCode } from '../../transport/ws-transport.js';
 import type { LeaderInfo } from '../relay-ports.js';
 import { encodeIdentity } from './relayed-identity.js';
 import {
+  blockingConnection,
   entryHead,
   firstStreamEntries,
   pushFrame,
@@ -129,11 +130,11 @@ export class GatewayRelay {
 
   /** Open the blocking connection and start reading this gateway's stream. */
   async start(): Promise<void> {
-    const blocking = this.deps.redis.duplicate();
-    await blocking.connect();
-    this.blocking = blocking;
     this.running = true;
-    this.reading = this.readLoop();
+    // Kept before it connects, so close() can end a connect still retrying (Redis down).
+    this.blocking = blockingConnection(this.deps.redis, (err) => this.deps.log.debug({ err: err.message }, 'gateway stream connection error'));
+    await this.blocking.connect();
+    if (this.running) this.reading = this.readLoop();
   }
 
   /** Stop reading; calls still held get LEADER_UNAVAILABLE. The HTTP server closes the sockets. */
@@ -141,7 +142,11 @@ export class GatewayRelay {
     this.running = false;
     for (const rel of this.conns.values()) this.expireHeld(rel, rel.held.length);
     this.flush();
-    this.blocking?.destroy();
+    try {
+      this.blocking?.destroy();
+    } catch {
+      // Never connected: nothing to close.
+    }
     await this.reading;
   }
 

@@ -6,6 +6,7 @@ import type { Transport } from '../../transport/transport.js';
 import { CloseCode } from '../../transport/ws-transport.js';
 import { decodeIdentity } from './relayed-identity.js';
 import {
+  blockingConnection,
   compareIds,
   entryHead,
   pushFrame,
@@ -112,11 +113,13 @@ export class LeaderInbox implements VirtualTransportSink {
     } catch (err) {
       if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
     }
-    const blocking = core.redis.duplicate();
-    await blocking.connect();
-    this.blocking = blocking;
     this.running = true;
+    // Kept before it connects, so stop() can end a connect still retrying (Redis down).
+    this.blocking = blockingConnection(core.redis, (err) => this.deps.log.debug({ err: err.message }, 'calls stream connection error'));
+    await this.blocking.connect();
+    if (!this.running) return;
     await this.reclaim(0);
+    if (!this.running) return;
     this.reading = this.readLoop();
     this.upkeepTimer = this.clock.setInterval(() => void this.upkeep(), this.options.upkeepMs);
   }
@@ -125,7 +128,11 @@ export class LeaderInbox implements VirtualTransportSink {
   async stop(): Promise<void> {
     this.running = false;
     if (this.upkeepTimer !== undefined) this.clock.clearInterval(this.upkeepTimer);
-    this.blocking?.destroy();
+    try {
+      this.blocking?.destroy();
+    } catch {
+      // Never connected: nothing to close.
+    }
     await this.reading;
     this.flush();
     await this.acks;
