@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { GatewayWatch, Membership } from '../../src/cluster/membership.js';
 import { entryFields } from '../../src/cluster/relay/relay-streams.js';
+import { LEADER_CHANGED, NO_LEADER } from '../../src/cluster/relay/gateway-relay.js';
 import { silentLog } from '../../src/log.js';
 import { ClusterMetrics } from '../../src/observability/cluster-metrics.js';
 import { Registry } from 'prom-client';
@@ -120,8 +121,8 @@ describe('cluster relay over a real redis-server (gateway → calls stream → l
     gw.relay.leaderChanged({ nodeId: 'leader-2', term: 2 });
     const reply = await waiting;
     expect(reply.error.code).to.equal(-32007);
-    expect(reply.error.data).to.deep.equal({ retryAfterMs: 1000, reason: 'leader_changed' });
-    expect(reply.error.message).to.include('idempotencyKey');
+    expect(reply.error.data).to.deep.equal({ retryAfterMs: 1000, reason: LEADER_CHANGED });
+    expect(reply.error.data.reason).to.include('idempotencyKey');
     expect((await c.closed).code).to.equal(1012);
   });
 
@@ -171,7 +172,7 @@ describe('cluster relay over a real redis-server (gateway → calls stream → l
     const c = await gw.connect();
     const late = await c.call('session.info');
     expect(late.error.code).to.equal(-32007);
-    expect(late.error.data).to.deep.equal({ retryAfterMs: 1000, reason: 'no_leader' });
+    expect(late.error.data).to.deep.equal({ retryAfterMs: 1000, reason: NO_LEADER });
     const held = c.call('session.info');
     await until(() => gw.relay.waiting === 1, 'the call to be held');
     gw.relay.leaderChanged({ nodeId: 'leader-1', term: 1 });

@@ -70,8 +70,9 @@ interface Relayed {
   held: { text: string; parsed: unknown; timer: TimerHandle }[];
 }
 
-const LEADER_CHANGED = 'the leader changed before answering; retry, with an idempotencyKey for pool.assign';
-const NO_LEADER = 'no cluster leader within COORDD_CLUSTER_FORWARD_WAIT; retry';
+/** data.reason of LEADER_UNAVAILABLE (exported for clients' tests and docs). */
+export const LEADER_CHANGED = 'the leader changed before answering; retry, with an idempotencyKey for pool.assign';
+export const NO_LEADER = 'no cluster leader was known within COORDD_CLUSTER_FORWARD_WAIT; the call was not forwarded; retry';
 
 /** A close code a WebSocket may carry (RFC 6455 §7.4), else 1012. */
 function sendableCode(code: unknown): number {
@@ -192,7 +193,7 @@ export class GatewayRelay {
     const previous = this.leader;
     this.leader = next;
     if (next && previous && next.term === previous.term) return;
-    const failure: RelayFailure = { reason: 'leader_changed', message: LEADER_CHANGED, retryAfterMs: this.options.retryAfterMs };
+    const failure: RelayFailure = { reason: LEADER_CHANGED, retryAfterMs: this.options.retryAfterMs };
     let closed = 0;
     for (const rel of [...this.conns.values()]) {
       if (rel.term === undefined) {
@@ -255,7 +256,7 @@ export class GatewayRelay {
 
   /** The oldest `n` held frames waited forwardWaitMs for a leader: their calls get LEADER_UNAVAILABLE. */
   private expireHeld(rel: Relayed, n: number): void {
-    const failure: RelayFailure = { reason: 'no_leader', message: NO_LEADER, retryAfterMs: this.options.retryAfterMs };
+    const failure: RelayFailure = { reason: NO_LEADER, retryAfterMs: this.options.retryAfterMs };
     for (const h of rel.held.splice(0, n)) {
       this.clock.clearTimeout(h.timer);
       const frame = failFrame(h.parsed, failure);
