@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import { AppErrors } from '../errors.js';
 import { uuid, type IdGenerator } from '../ids.js';
@@ -62,13 +63,14 @@ export class ClusterNode {
   private readonly leadership: Leadership;
   private readonly http: HttpServer;
   private readonly metrics = new Metrics();
+  /** The relay's cluster metrics, served with the core's (or, on a follower, the node's) metrics. */
+  private readonly clusterRegistry = new Registry();
   /** One table for every core this replica builds (spawned workers' join tokens go in it). */
   private readonly tokens: TokenTable;
   private relay: ClusterRelay | undefined;
   private core: ClusterCore | undefined;
   private url = '';
   private stopping: Promise<void> | undefined;
-  private joining: Promise<void> | undefined;
   private redisErrorLogged = false;
 
   constructor(
@@ -108,7 +110,8 @@ export class ClusterNode {
         origins: new OriginPolicy({ tls: config.tls !== undefined, bindHost: config.host, allowed: config.allowedOrigins }),
         metrics: async () => {
           const registry = (this.core?.graph.metrics ?? this.metrics).registry;
-          return { contentType: registry.contentType, body: await registry.metrics() };
+          const [body, cluster] = await Promise.all([registry.metrics(), this.clusterRegistry.metrics()]);
+          return { contentType: registry.contentType, body: cluster ? `${body}${body.endsWith('\n') ? '' : '\n'}${cluster}` : body };
         },
         isReady: () => this.ready(),
         onConnection: (t, identity) => this.connect(t, identity),
@@ -149,6 +152,7 @@ export class ClusterNode {
       options: this.options,
       logger: this.logger.child({ component: 'relay' }),
       clock: this.clock,
+      registry: this.clusterRegistry,
       url: () => this.options.advertiseUrl ?? this.url,
       metrics: this.metrics,
     });
@@ -163,7 +167,7 @@ export class ClusterNode {
       },
       'listening',
     );
-    this.joining = this.join();
+    void this.join();
     return bound;
   }
 
@@ -212,7 +216,8 @@ export class ClusterNode {
       this.relay?.detach(core.port);
       await core.stop();
     }
-    await this.joining;
+    // Still trying to reach Redis: give up (destroying the client ends its reconnecting).
+    if (!this.redis.isReady && this.redis.isOpen) this.redis.destroy();
     await this.leadership.stop();
     await this.relay?.gateway.close();
     await this.http.close(CloseCode.GOING_AWAY, 'daemon shutting down');

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { Gauge } from 'prom-client';
 import { ClusterNode } from '../../../src/cluster/cluster-node.js';
 import type { ClusterRelay, LeaderCore, LeaderInfo, RelayContext } from '../../../src/cluster/relay-ports.js';
 import { loadConfig } from '../../../src/config.js';
@@ -15,6 +16,7 @@ function recordingRelay() {
   let context: RelayContext | undefined;
   const factory = (ctx: RelayContext): ClusterRelay => {
     context = ctx;
+    new Gauge({ name: 'coordd_cluster_test_gauge', help: 'a relay metric', registers: [ctx.registry] }).set(7);
     return {
       gateway: {
         open: (transport) => {
@@ -96,6 +98,12 @@ describe('cluster/ClusterNode in process: roles, relay ports, stepping down', fu
     expect(await readyz(b.http)).to.equal(200);
     await connect(b.url);
     await until(() => b.relay.opened.length === 1, 'the gateway to get the connection');
+    // The relay's metrics are served beside the core's (leader) or the node's (follower).
+    for (const http of [a.http, b.http]) {
+      const text = await (await fetch(`${http}/metrics`)).text();
+      expect(text).to.contain('coordd_cluster_test_gauge 7');
+      expect(text).to.contain('coordd_rpc');
+    }
   });
 
   it('a leader whose commit is refused (another term) answers LEADER_UNAVAILABLE, closes with 1012, detaches; a stopped leader hands over at once', async () => {

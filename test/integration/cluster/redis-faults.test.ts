@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { CoordClient } from '../../../src/client/index.js';
 import { startDaemon, type DaemonProcess } from '../../support/daemon-process.js';
-import { findRedisServer, startRedis, type RedisServer } from '../../support/redis-server.js';
+import { findRedisServer, freePort, startRedis, type RedisServer } from '../../support/redis-server.js';
 import { until } from '../../support/settled.js';
 import { TestClient } from '../../support/ws-client.js';
 import { replicaEnv, servingAsLeader } from './replicas.js';
@@ -133,5 +133,18 @@ describe('cluster: Redis faults under real replica processes', function () {
     clients.push(op);
     expect((await op.listTasks({})).tasks.map((t) => t.idempotencyKey)).to.deep.equal(['before']);
     expect(a.logs.some((l) => l.msg === 'stepping down as leader' || l.msg === 'lost the leader lease')).to.equal(true);
+  });
+
+  it('a replica started before Redis listens at once (not ready), then joins and leads once Redis is up; SIGTERM exits 0 either way', async () => {
+    await redis.stop();
+    const port = await freePort();
+    const early = await startDaemon(replicaEnv({ url: `redis://127.0.0.1:${port}` } as RedisServer, 'early'));
+    replicas.push(early);
+    expect(await readyz(early)).to.equal(503);
+    await early.waitForLog((l) => l.msg === 'Redis connection error (logged once; reconnecting)');
+    redis = await startRedis(binary!, { port });
+    await early.waitForLog(servingAsLeader);
+    expect(await readyz(early)).to.equal(200);
+    expect(await early.stop()).to.equal(0);
   });
 });
