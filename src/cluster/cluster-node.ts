@@ -154,7 +154,6 @@ export class ClusterNode {
       clock: this.clock,
       registry: this.clusterRegistry,
       url: () => this.options.advertiseUrl ?? this.url,
-      metrics: this.metrics,
     });
     this.logger.child({}, { level: 'info' }).info(
       {

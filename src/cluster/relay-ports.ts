@@ -50,8 +50,6 @@ export interface RelayContext {
   readonly registry: Registry;
   /** This replica's URL once it listens (advertiseUrl or the listening URL). */
   url(): string;
-  /** The replica's own metrics (served by /metrics while it follows; cluster metrics are added to it). */
-  readonly metrics: Metrics;
 }
 
 /** The relay plugged into a ClusterNode: a gateway for every replica, and the leader's side while this one leads. */

@@ -1,4 +1,4 @@
-import { Counter, Gauge, type Metric, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 
 /** How far the leader is behind in the calls stream, read at scrape time. */
 export interface StreamLag {
@@ -20,7 +20,7 @@ export class ClusterMetrics {
   readonly forwardedCalls: Counter;
   readonly streamLag: Gauge<'unit'>;
 
-  /** @param registry where they are exported (more can be added: `all()` lists them). */
+  /** @param registry where they are exported (the node's own: it outlives every leader core). */
   constructor(registry?: Registry) {
     const registers = registry ? [registry] : [];
     this.leader = new Gauge({ name: 'coordd_cluster_leader', help: 'Whether this replica is the cluster leader (1) or not (0)', registers });
@@ -43,16 +43,6 @@ export class ClusterMetrics {
         this.streamLag.labels('ms').set(lag.oldestPendingMs);
       },
     });
-  }
-
-  /** Each metric with its name, to register them on another registry too (the leader core's). */
-  all(): { name: string; metric: Metric }[] {
-    return [
-      { name: 'coordd_cluster_leader', metric: this.leader },
-      { name: 'coordd_cluster_term', metric: this.term },
-      { name: 'coordd_cluster_forwarded_calls_total', metric: this.forwardedCalls },
-      { name: 'coordd_cluster_stream_lag', metric: this.streamLag },
-    ];
   }
 
   /** Read the stream lag from here (the leader's inbox); undefined stops reporting it. */

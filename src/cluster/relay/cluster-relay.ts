@@ -31,7 +31,7 @@ export class ClusterRelayNode implements ClusterRelay {
     const redis: DuplicableRedis = context.redis;
     this.gatewayId = `${nodeId}.${randomBytes(4).toString('hex')}`;
     const keys = relayKeys(options);
-    this.metrics = new ClusterMetrics(context.metrics.registry);
+    this.metrics = new ClusterMetrics(context.registry);
     this.membership = new Membership(
       {
         redis,
@@ -81,9 +81,6 @@ export class ClusterRelayNode implements ClusterRelay {
   attach(core: LeaderCore): void {
     const { nodeId, options, logger, clock } = this.context;
     serveClusterStatus(core.engine, this.membership);
-    for (const m of this.metrics.all()) {
-      if (!core.metrics.registry.getSingleMetric(m.name)) core.metrics.registry.registerMetric(m.metric);
-    }
     const inbox = new LeaderInbox({ core, keys: relayKeys(options), consumer: nodeId, log: logger, clock }, { upkeepMs: options.leaseMs });
     const watch = new GatewayWatch(
       { membership: this.membership, relayed: () => inbox.gateways(), lost: (g) => inbox.gatewayLost(g), log: logger, clock },
