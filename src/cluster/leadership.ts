@@ -127,9 +127,13 @@ export class Leadership {
   /** Read (or create) the epoch, try for the lease once, then keep renewing or polling. */
   async start(): Promise<void> {
     const { redis, keys } = this.deps;
-    await redis.set(keys.epoch, (this.deps.newEpoch ?? randomUUID)(), { condition: 'NX' });
+    const created = (await redis.set(keys.epoch, (this.deps.newEpoch ?? randomUUID)(), { condition: 'NX' })) === 'OK';
     this.seenEpoch = (await redis.get(keys.epoch)) ?? undefined;
     if (this.seenEpoch === undefined) throw new Error('the epoch key vanished right after it was written');
+    this.deps.logger.info(
+      { epoch: this.seenEpoch, created, nodeId: this.options.nodeId },
+      created ? 'started a new cluster (epoch written)' : 'joined the cluster',
+    );
     this.lastReached = this.deps.clock.now();
     await this.tick();
     if (!this.stopped && !this.lostState) this.timer = this.deps.clock.setInterval(() => void this.tick(), this.interval);

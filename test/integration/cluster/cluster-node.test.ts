@@ -65,7 +65,7 @@ describe('cluster/ClusterNode in process: roles, relay ports, stepping down', fu
       COORDD_STORE: redis.server.url,
       COORDD_PORT: '0',
       COORDD_NODE_ID: nodeId,
-      COORDD_CLUSTER_LEASE: '0.3',
+      COORDD_CLUSTER_LEASE: '2',
       COORDD_CLUSTER_PREFIX: '{n}:',
     });
     const n = new ClusterNode(config, { logger: quietLogger, relay: relay.factory });
@@ -128,7 +128,7 @@ describe('cluster/ClusterNode in process: roles, relay ports, stepping down', fu
     const c2 = await connect(leader.url);
     const listed = await c2.request('task.list', {});
     expect(listed.tasks).to.have.length(1);
-    // A graceful stop frees the lease: the other replica leads well before the lease would expire.
+    // A graceful stop frees the lease: the other replica leads before the 2 s lease would have expired.
     const other = leader === a ? b : a;
     const stoppedAt = Date.now();
     await leader.node.stop();

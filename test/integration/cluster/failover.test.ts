@@ -55,6 +55,8 @@ describe('cluster: two replica processes on a real redis-server, the leader kill
     replicas.push(b);
     expect(a.logs.find((l) => l.msg === 'listening')).to.include({ store: redis.url, nodeId: 'a' });
     await b.waitForLog((l) => l.msg === 'leader changed' && (l.leader as { nodeId?: string } | undefined)?.nodeId === 'a');
+    const epoch = (await a.waitForLog((l) => l.msg === 'started a new cluster (epoch written)')).epoch;
+    expect((await b.waitForLog((l) => l.msg === 'joined the cluster')).epoch).to.equal(epoch);
 
     await worker(a.url, 'w1');
     const op = await operator(a.url);

@@ -8,7 +8,7 @@ import { until } from '../../support/settled.js';
 import { makeTask } from '../../unit/pool/task-store-conformance.js';
 import { quietLogger, redisFixture } from './redis-fixture.js';
 
-const LEASE_MS = 300;
+const LEASE_MS = 1000;
 
 describe('cluster/Leadership on a real redis-server', function () {
   this.timeout(20_000);
