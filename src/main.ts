@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig, parseFlags, readTokensFile, type Config } from './config.js';
 import { helpText } from './config-help.js';
 import { ClusterNode } from './cluster/cluster-node.js';
+import { createClusterRelay } from './cluster/relay/cluster-relay.js';
 import { Daemon } from './daemon.js';
 import { TokenFileError, TokenTable, isLoopback, parseTokens } from './transport/auth.js';
 import { loadTlsFiles, type TlsMaterial } from './tls-files.js';
@@ -75,7 +76,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   let daemon: Pick<Daemon, 'logger' | 'start' | 'stop'>;
   if (config.store.kind === 'redis') {
     // Cluster mode: Redis is the store, this process one replica (gateway, and leader when elected).
-    daemon = new ClusterNode(config, { tokens, tls, validateResults });
+    daemon = new ClusterNode(config, { tokens, tls, validateResults, relay: createClusterRelay });
   } else {
     // The store is opened (created, migrated) before anything listens; a file it cannot use is fatal.
     let stores: DurableStores;

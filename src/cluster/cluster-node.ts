@@ -191,7 +191,10 @@ export class ClusterNode {
       const { code, message } = AppErrors.CLUSTER_STATE_LOST;
       return refuseEveryCall(transport, { code, message, data: { expectedEpoch: lost.expectedEpoch, foundEpoch: lost.foundEpoch ?? null } });
     }
-    if (this.core) return this.core.port.connect(transport, identity);
+    if (this.core) {
+      this.core.port.connect(transport, identity);
+      return this.relay?.served?.(transport, identity);
+    }
     if (this.relay) return this.relay.gateway.open(transport, identity);
     this.logger.info({ connectionId: transport.id, leader: this.leadership.leader }, 'not the leader and no relay to it: closing with 1013 (try again later)');
     transport.close(CloseCode.TRY_AGAIN_LATER, 'this replica is not the leader; try again later');

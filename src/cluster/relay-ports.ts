@@ -59,6 +59,8 @@ export interface ClusterRelay {
   attach(core: LeaderCore): void;
   /** That core is gone (deposed, commit refused, Redis failed, shutting down): stop feeding it. */
   detach(core: LeaderCore): void;
+  /** A local connection this replica's own core serves (it leads): counted in membership until it closes. */
+  served?(transport: Transport, identity: Identity): void;
 }
 
 export type RelayFactory = (context: RelayContext) => ClusterRelay;

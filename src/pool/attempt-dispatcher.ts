@@ -49,6 +49,8 @@ export class AttemptDispatcher {
   detached = false;
   /** Reports with stale epochs ignored so far. */
   staleReports = 0;
+  /** Attempts released to wait for their agent elsewhere: their closed connection's failure is not an outcome. */
+  private readonly released = new Set<string>();
   private readonly loop = new DispatchLoop(() => this.deps.pending.size > 0 && this.dispatchNextQueued());
 
   constructor(
@@ -87,6 +89,8 @@ export class AttemptDispatcher {
   onOutcome(taskId: string, epoch: number, answer: { result?: unknown; error?: unknown }): void {
     // Detached for a restart: the closing connection's failed requests are not outcomes (the attempt reattaches).
     if (this.detached && answer.error !== undefined) return;
+    // Its agent was lost with its replica: the closed connection's failure is not an outcome (the attempt waits to reattach).
+    if (answer.error !== undefined && this.released.delete(taskId)) return;
     const run = this.running.get(taskId);
     if (!run || run.epoch !== epoch) {
       this.staleReports++;
@@ -133,6 +137,7 @@ export class AttemptDispatcher {
 
   /** Bind an attempt that survived a restart to its agent again: it takes a slot and times out as it would have. */
   rebind(ref: TaskRef, agent: AgentRecord): void {
+    this.released.delete(ref.taskId);
     const task = this.deps.store.get(ref.taskId)!;
     const startedAt = task.attempts.at(-1)?.startedAt ?? this.deps.clock.now();
     const left = Math.max(1, startedAt + task.timeoutMs - this.deps.clock.now());
@@ -146,6 +151,25 @@ export class AttemptDispatcher {
     // After the lost attempts were reported, so none of them brings the entry back.
     this.deps.gate.forget(agent.agentId);
     this.schedulePump();
+  }
+
+  /**
+   * Forget the agent but keep what it ran IN_PROGRESS (its replica was lost, the agent may reattach
+   * elsewhere): the attempts end here and their tasks are returned, for Reattachment to wait on.
+   */
+  release(agent: AgentRecord): TaskRecord[] {
+    const waiting: TaskRecord[] = [];
+    for (const taskId of [...agent.inFlight]) {
+      const run = this.running.get(taskId);
+      if (!run || run.agentId !== agent.agentId) continue;
+      agent.inFlight.delete(taskId);
+      this.running.end(taskId, run, 'lost');
+      this.released.add(taskId);
+      waiting.push(this.deps.store.get(taskId)!);
+    }
+    this.deps.agents.remove(agent);
+    this.deps.gate.forget(agent.agentId);
+    return waiting;
   }
 
   /** The tasks an agent record was running go back to the queue (its connection is gone). */

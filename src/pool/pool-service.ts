@@ -187,6 +187,17 @@ export class PoolService {
     this.dispatcher.removeAgent(agent, 'disconnect');
   }
 
+  /**
+   * The connection of `sessionId` was lost with the replica that relayed it (cluster mode): the
+   * agent is removed, but its running attempts stay IN_PROGRESS and wait reattachGraceMs for it to
+   * register again elsewhere reporting them (registerWithRunning), as after a restart; then they are requeued.
+   */
+  disconnectedAwaitingReattach(agentId: string, sessionId: string): void {
+    const agent = this.agents.get(agentId);
+    if (!agent || agent.sessionId !== sessionId || this.dispatcher.detached) return;
+    this.reattachment.awaitLost(agentId, this.dispatcher.release(agent));
+  }
+
   /** Stop giving an agent work (despawn, shutdown); resolves when its in-flight tasks are done or `timeoutMs` passes. */
   drain(agentId: string, timeoutMs: number): Promise<boolean> {
     const agent = this.agents.get(agentId);

@@ -58,6 +58,14 @@ export class Reattachment {
     this.deps.dispatcher.schedulePump();
   }
 
+  /** Running tasks whose agent was lost with its replica (cluster mode) wait for it like a restart's. */
+  awaitLost(agentId: string, tasks: readonly TaskRecord[]): void {
+    this.awaiting.await(tasks, this.graceMs);
+    if (tasks.length > 0)
+      this.deps.log.info({ agentId, tasks: tasks.length, graceMs: this.graceMs }, 'agent lost with its replica: its tasks wait for it to reattach');
+    this.deps.dispatcher.schedulePump();
+  }
+
   /** The agent registered reporting `running`: see PoolService.registerWithRunning. */
   claim(agent: AgentRecord, running: readonly TaskRef[]): { reattached: TaskRef[]; dropped: TaskRef[] } {
     const { bind, drop, lost } = this.awaiting.claim(agent.agentId, running);

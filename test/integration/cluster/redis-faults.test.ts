@@ -33,16 +33,18 @@ describe('cluster: Redis faults under real replica processes', function () {
     return d;
   };
 
-  it('a follower without a relay closes new connections with 1013 and is not ready; the leader is', async () => {
+  it('a follower relays its connections to the leader and is ready, as the leader is', async () => {
     const a = await replica('a');
     await a.waitForLog(servingAsLeader);
     const b = await replica('b');
     await b.waitForLog((l) => l.msg === 'leader changed');
     expect(await readyz(a)).to.equal(200);
-    expect(await readyz(b)).to.equal(503);
+    expect(await readyz(b)).to.equal(200);
     const c = await TestClient.connect(b.url);
-    expect((await c.closed).code).to.equal(1013);
-    await b.waitForLog((l) => typeof l.msg === 'string' && l.msg.includes('closing with 1013'));
+    clients.push(c);
+    expect((await c.request('session.info')).role).to.equal('admin');
+    // The leader serves it on a virtual transport named after b's gateway.
+    await a.waitForLog((l) => l.msg === 'connection open' && String(l.remoteAddress).startsWith('relay:b.'));
   });
 
   it('Redis restarted empty: every replica refuses with CLUSTER_STATE_LOST, says why once, and /readyz is 503', async () => {
