@@ -38,7 +38,8 @@ export type RouteDecisionHandler = (request: RouteDecideParams) => { agentId: st
 
 /** Options of {@link AgentWorker}. */
 export interface AgentWorkerOptions {
-  url: string;
+  /** The daemon's URL, or the replicas' URLs of a cluster (each reconnect moves on to the next; see {@link CoordClient}). */
+  url: string | string[];
   token?: string;
   /** @defaultValue assigned by the daemon, then kept across reconnects */
   agentId?: string;

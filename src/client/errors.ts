@@ -4,6 +4,12 @@
  * is local to this library, has a string code and never goes on the wire.
  */
 
+/** The daemon's code for "no cluster leader could take this call; retry" (cluster mode). */
+export const LEADER_UNAVAILABLE_CODE = -32007;
+
+/** Catalogued error codes after which the same call may succeed if made again (docs/errors.md). */
+export const RETRYABLE_CODES: readonly number[] = [LEADER_UNAVAILABLE_CODE];
+
 /** A JSON-RPC error object: received from the daemon, or to be sent as a handler's answer. */
 export class RpcError extends Error {
   constructor(
@@ -13,6 +19,20 @@ export class RpcError extends Error {
   ) {
     super(message);
     this.name = 'RpcError';
+  }
+
+  /**
+   * Whether the same call may succeed if made again (LEADER_UNAVAILABLE during a cluster's failover).
+   * A call that is not idempotent (`pool.assign` without an `idempotencyKey`) may have taken effect.
+   */
+  get retryable(): boolean {
+    return RETRYABLE_CODES.includes(this.code);
+  }
+
+  /** How long the daemon suggests waiting before the retry (`data.retryAfterMs`), if it said. */
+  get retryAfterMs(): number | undefined {
+    const value = (this.data as { retryAfterMs?: unknown } | null | undefined)?.retryAfterMs;
+    return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
   }
 
   /** The wire form `{code, message, data?}`. */

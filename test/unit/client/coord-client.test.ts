@@ -128,7 +128,7 @@ describe('client/CoordClient', () => {
     const scheduled = reconnecting(client);
     await (await daemon.connection(0)).drop();
     expect((await closed)[0]).to.include({ willReconnect: true });
-    expect(await scheduled).to.deep.equal({ attempt: 1, delayMs: 5 });
+    expect(await scheduled).to.deep.equal({ attempt: 1, delayMs: 5, url: daemon.url });
     expect(client.state).to.equal('reconnecting');
     clock.advance(4);
     expect(daemon.connections).to.have.length(1);
