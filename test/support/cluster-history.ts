@@ -106,9 +106,9 @@ export class ClusterHistory {
     this.grants.push({ resource, token, holder, at: this.now() });
   }
 
-  /** An observer saw `term` with `leaderId` as its leader (cluster.status, a replica's log). */
-  termSeen(term: number, leaderId: string | undefined, observer: string): void {
-    this.terms.push({ term, leaderId, at: this.now(), observer });
+  /** An observer saw `term` with `leaderId` as its leader (cluster.status, Redis MONITOR) at `at` (default now). */
+  termSeen(term: number, leaderId: string | undefined, observer: string, at = this.now()): void {
+    this.terms.push({ term, leaderId, at, observer });
   }
 
   /** A write tagged with `term` landed in the store at `at` (e.g. a stream entry's id time). */
