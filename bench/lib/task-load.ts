@@ -1,0 +1,126 @@
+import { AgentWorker, CoordClient, type TaskRunParams } from '../../src/client/index.js';
+import type { ClusterHistory } from '../../test/support/cluster-history.js';
+
+/** Reconnect quickly: a failover is measured, not the client's patience. */
+const RECONNECT = { initialDelayMs: 50, maxDelayMs: 500, factor: 2, jitter: 0.2 };
+
+export interface TaskLoadOptions {
+  /** Each agent's URL list (rotated per agent so agents spread over replicas). */
+  urls: string[];
+  agents: number;
+  capacity: number;
+  operators: number;
+  /** Tasks submitted and not yet run, over all operators (closed loop). */
+  window: number;
+  /** Give every assign an idempotency key (and retry it across a failover). */
+  idempotent: boolean;
+  history?: ClusterHistory;
+}
+
+/**
+ * A closed-loop load on coordd through the client library: `agents` AgentWorkers answer every
+ * task.run at once with `{taskId, epoch}`, and `operators` CoordClients keep `window` tasks
+ * submitted and not yet run; each run frees a slot for the next assign. Both the single-node daemon
+ * and the cluster get the very same load from this process.
+ */
+export class TaskLoad {
+  readonly workers: AgentWorker[] = [];
+  readonly operators: CoordClient[] = [];
+  /** task.run handled, in total and with their receive times (ms, performance.now()). */
+  runs = 0;
+  readonly runTimes: { taskId: string; at: number }[] = [];
+  submitted = 0;
+  acked = 0;
+  failedAssigns = 0;
+  private inFlight = 0;
+  private running = false;
+  private seq = 0;
+  private nextOperator = 0;
+  /** When each task's assign was sent (ms), by idempotency key or task id. */
+  readonly sentAt = new Map<string, number>();
+  readonly keyOfTask = new Map<string, string>();
+
+  constructor(private readonly options: TaskLoadOptions) {}
+
+  async start(): Promise<void> {
+    const { urls, agents, capacity, operators } = this.options;
+    const rotated = (i: number): string[] => urls.map((_, j) => urls[(i + j) % urls.length]!);
+    for (let i = 0; i < agents; i++) {
+      const worker = new AgentWorker({
+        url: rotated(i),
+        agentId: `bench-${i}`,
+        capabilities: ['bench'],
+        capacity,
+        reconnect: RECONNECT,
+        handler: (task) => this.ran(task, `bench-${i}`),
+      });
+      this.workers.push(worker);
+    }
+    await Promise.all(this.workers.map((w) => w.start()));
+    for (let i = 0; i < operators; i++) {
+      this.operators.push(await CoordClient.connect({ url: rotated(i), reconnect: RECONNECT, requestTimeoutMs: 30_000, assignRetries: 20 }));
+    }
+  }
+
+  /** Start submitting (keeps `window` in flight until stop()). */
+  run(): void {
+    this.running = true;
+    this.pump();
+  }
+
+  /** Stop submitting; what is in flight still runs. */
+  pause(): void {
+    this.running = false;
+  }
+
+  /** Submit one task now (outside the closed loop), resolving with its id or undefined on failure. */
+  async submitOne(): Promise<string | undefined> {
+    return this.assign();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.operators.map((c) => c.close().catch(() => undefined)));
+    await Promise.all(this.workers.map((w) => w.stop().catch(() => undefined)));
+  }
+
+  private pump(): void {
+    while (this.running && this.inFlight < this.options.window) {
+      this.inFlight++;
+      void this.assign().then((taskId) => {
+        if (taskId === undefined) this.inFlight--; // not accepted: free the slot
+        if (taskId === undefined && this.running) setTimeout(() => this.pump(), 20);
+      });
+    }
+  }
+
+  private async assign(): Promise<string | undefined> {
+    const op = this.operators[this.nextOperator++ % this.operators.length]!;
+    const key = this.options.idempotent ? `bench-${process.pid}-${++this.seq}` : undefined;
+    this.submitted++;
+    const sent = performance.now();
+    try {
+      const { taskId } = await op.assign({ type: 'bench', requiredCapabilities: ['bench'], ...(key ? { idempotencyKey: key } : {}) });
+      this.acked++;
+      this.sentAt.set(taskId, sent);
+      if (key) this.keyOfTask.set(taskId, key);
+      this.options.history?.assignAcked(key, taskId);
+      return taskId;
+    } catch (error) {
+      this.failedAssigns++;
+      this.options.history?.assignUnsure(key, error);
+      return undefined;
+    }
+  }
+
+  private ran(task: TaskRunParams, agentId: string): unknown {
+    const result = { taskId: task.taskId, epoch: task.epoch };
+    this.runs++;
+    this.runTimes.push({ taskId: task.taskId, at: performance.now() });
+    this.options.history?.runStarted(task.taskId, task.epoch, agentId);
+    this.options.history?.runFinished(task.taskId, task.epoch, result);
+    if (this.inFlight > 0) this.inFlight--;
+    if (this.running) queueMicrotask(() => this.pump());
+    return result;
+  }
+}
