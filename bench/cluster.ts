@@ -2,7 +2,7 @@
  * Issue 12's benchmarks: the cluster (3 replicas + redis-server) against the single-node SQLite
  * daemon, in one run on one machine, and the leader's failover.
  *
- * - throughput: the same closed-loop load (bench/lib/task-load.ts: 16 agents of capacity 8, 4
+ * - throughput: the same closed-loop load (test/support/cluster-workload.ts: 16 agents of capacity 8, 4
  *   operators keeping 256 tasks in flight, every task.run answered at once) first on one daemon
  *   (COORDD_STORE=sqlite:<temp>, defaults otherwise), then on three replicas (COORDD_STORE=redis://,
  *   default lease), agents and operators spread over the replicas by their URL lists. tasks/s =
@@ -26,13 +26,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { CoordClient } from '../src/client/index.js';
 import { ClusterHarness, clusterModeBuilt } from '../test/support/cluster-harness.js';
-import { ClusterHistory, type TaskSnapshot } from '../test/support/cluster-history.js';
+import { ClusterHistory } from '../test/support/cluster-history.js';
+import { settleTasks, TaskLoad } from '../test/support/cluster-workload.js';
 import { startDaemon } from '../test/support/daemon-process.js';
 import { findRedisServer } from '../test/support/redis-server.js';
 import { machineInfo } from './lib/machine.js';
 import { processCpuSeconds } from './lib/process-cpu.js';
 import { summarize } from './lib/stats.js';
-import { TaskLoad } from './lib/task-load.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const RESULTS = join(HERE, 'results', 'cluster.json');
@@ -171,32 +171,10 @@ async function firstRunAfter(load: TaskLoad, t0: number, timeoutMs: number): Pro
 async function settle(cluster: ClusterHarness, load: TaskLoad, history: ClusterHistory): Promise<{ lost: string[]; notCompleted: string[] }> {
   const op = await CoordClient.connect({ url: cluster.urls, reconnect: { initialDelayMs: 50, maxDelayMs: 500, factor: 2, jitter: 0.2 } });
   try {
-    const acked = [...load.sentAt.keys()];
-    const deadline = Date.now() + 90_000;
-    let records = await listAll(op);
-    while (Date.now() < deadline && acked.some((id) => records.get(id)?.state !== 'COMPLETED')) {
-      await sleep(500);
-      records = await listAll(op);
-    }
-    history.finalTasks([...records.values()]);
-    return {
-      lost: acked.filter((id) => !records.has(id)),
-      notCompleted: acked.filter((id) => records.has(id) && records.get(id)!.state !== 'COMPLETED'),
-    };
+    return await settleTasks(op, [...load.sentAt.keys()], history, 90_000);
   } finally {
     await op.close();
   }
-}
-
-async function listAll(op: CoordClient): Promise<Map<string, TaskSnapshot>> {
-  const out = new Map<string, TaskSnapshot>();
-  let cursor: string | undefined;
-  do {
-    const page = await op.listTasks({ limit: 1000, ...(cursor ? { cursor } : {}) });
-    for (const t of page.tasks) out.set(t.taskId, t as TaskSnapshot);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return out;
 }
 
 async function main(): Promise<void> {

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { CoordClient } from '../../src/client/index.js';
 import { startDaemon, type DaemonProcess } from './daemon-process.js';
 import { freePort, startRedis, type RedisServer } from './redis-server.js';
+import type { ClusterHistory } from './cluster-history.js';
 import { RedisMonitor, TermAttribution } from './redis-monitor.js';
 import { until } from './settled.js';
 
@@ -49,6 +50,7 @@ export class ClusterHarness {
   readonly attribution: TermAttribution;
   private monitor: RedisMonitor | undefined;
   private readonly clients: CoordClient[] = [];
+  private observer: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly redis: RedisServer,
@@ -124,10 +126,8 @@ export class ClusterHarness {
 
   /** The leader and term Redis holds now (leaderId undefined while the lease is free). */
   async leader(): Promise<{ leaderId: string | undefined; term: number }> {
-    const [leaderId, term] = (await Promise.all([
-      this.redis.command(['GET', `${this.options.prefix}leader`]),
-      this.redis.command(['GET', `${this.options.prefix}term`]),
-    ])) as [string | null, string | null];
+    // One MGET: the pair is read atomically (two GETs could straddle an election).
+    const [leaderId, term] = (await this.redis.command(['MGET', `${this.options.prefix}leader`, `${this.options.prefix}term`])) as [string | null, string | null];
     return { leaderId: leaderId ?? undefined, term: Number(term ?? 0) };
   }
 
@@ -234,8 +234,28 @@ export class ClusterHarness {
     }
   }
 
+  /** Record the leader and term Redis holds, every `everyMs`, into `history` (until stop()). */
+  observe(history: ClusterHistory, everyMs = 100): void {
+    let reading = false;
+    this.observer = setInterval(() => {
+      if (reading) return;
+      reading = true;
+      this.leader()
+        .then(({ leaderId, term }) => term > 0 && history.termSeen(term, leaderId, 'redis'))
+        .catch(() => undefined)
+        .finally(() => (reading = false));
+    }, everyMs);
+  }
+
+  /** Hand what MONITOR saw to `history`: each term's start and each state write with its writer's term. */
+  recordWrites(history: ClusterHistory): void {
+    for (const t of this.attribution.terms) history.termSeen(t.term, undefined, `monitor ${t.client}`, t.at);
+    for (const w of this.attribution.writes) history.writeLanded(w.term, w.at, `${w.command} ${w.key} by ${w.client}`);
+  }
+
   /** Stop every replica (SIGCONT first, so a paused one can exit), the clients, and redis-server. */
   async stop(): Promise<void> {
+    if (this.observer) clearInterval(this.observer);
     await Promise.all(this.clients.splice(0).map((c) => c.close().catch(() => undefined)));
     for (const r of this.replicas) if (r.paused) this.resume(r.nodeId);
     await Promise.all(this.replicas.map((r) => this.kill(r.nodeId)));

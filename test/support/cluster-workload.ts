@@ -1,5 +1,5 @@
 import { AgentWorker, CoordClient, type TaskRunParams } from '../../src/client/index.js';
-import type { ClusterHistory } from '../../test/support/cluster-history.js';
+import type { ClusterHistory, TaskSnapshot } from './cluster-history.js';
 
 /** Reconnect quickly: a failover is measured, not the client's patience. */
 const RECONNECT = { initialDelayMs: 50, maxDelayMs: 500, factor: 2, jitter: 0.2 };
@@ -15,13 +15,16 @@ export interface TaskLoadOptions {
   /** Give every assign an idempotency key (and retry it across a failover). */
   idempotent: boolean;
   history?: ClusterHistory;
+  /** How long each task runs on its agent (ms). @defaultValue 0: answered at once */
+  taskMs?: number;
 }
 
 /**
- * A closed-loop load on coordd through the client library: `agents` AgentWorkers answer every
- * task.run at once with `{taskId, epoch}`, and `operators` CoordClients keep `window` tasks
- * submitted and not yet run; each run frees a slot for the next assign. Both the single-node daemon
- * and the cluster get the very same load from this process.
+ * A closed-loop load on coordd through the client library (bench:cluster and the cluster fault
+ * tests): `agents` AgentWorkers answer every task.run with `{taskId, epoch}` (at once, or after
+ * `taskMs`), and `operators` CoordClients keep `window` tasks submitted and not yet started; each
+ * task.run frees a slot for the next assign. With a history, every ack, run and outcome is recorded
+ * for the checker. Both the single-node daemon and the cluster get the very same load.
  */
 export class TaskLoad {
   readonly workers: AgentWorker[] = [];
@@ -52,7 +55,7 @@ export class TaskLoad {
         capabilities: ['bench'],
         capacity,
         reconnect: RECONNECT,
-        handler: (task) => this.ran(task, `bench-${i}`),
+        handler: (task, ctx) => this.ran(task, `bench-${i}`, ctx.signal),
       });
       this.workers.push(worker);
     }
@@ -113,14 +116,52 @@ export class TaskLoad {
     }
   }
 
-  private ran(task: TaskRunParams, agentId: string): unknown {
+  private ran(task: TaskRunParams, agentId: string, signal: AbortSignal): unknown {
     const result = { taskId: task.taskId, epoch: task.epoch };
     this.runs++;
     this.runTimes.push({ taskId: task.taskId, at: performance.now() });
     this.options.history?.runStarted(task.taskId, task.epoch, agentId);
-    this.options.history?.runFinished(task.taskId, task.epoch, result);
     if (this.inFlight > 0) this.inFlight--;
     if (this.running) queueMicrotask(() => this.pump());
-    return result;
+    const finish = (): unknown => {
+      this.options.history?.runFinished(task.taskId, task.epoch, result);
+      return result;
+    };
+    const taskMs = this.options.taskMs ?? 0;
+    if (taskMs === 0) return finish();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => resolve(finish()), taskMs);
+      signal.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+    });
   }
+}
+
+/** Every task record, all pages of task.list. */
+export async function listAllTasks(client: CoordClient): Promise<Map<string, TaskSnapshot>> {
+  const out = new Map<string, TaskSnapshot>();
+  let cursor: string | undefined;
+  do {
+    const page = await client.listTasks({ limit: 1000, ...(cursor ? { cursor } : {}) });
+    for (const t of page.tasks) out.set(t.taskId, t as TaskSnapshot);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out;
+}
+
+/**
+ * Wait (up to `timeoutMs`) until every task in `acked` is COMPLETED, then hand every record to the
+ * history; returns the acknowledged tasks missing at the end and those not completed.
+ */
+export async function settleTasks(client: CoordClient, acked: readonly string[], history: ClusterHistory, timeoutMs: number): Promise<{ lost: string[]; notCompleted: string[] }> {
+  const deadline = Date.now() + timeoutMs;
+  let records = await listAllTasks(client);
+  while (Date.now() < deadline && acked.some((id) => records.get(id)?.state !== 'COMPLETED')) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    records = await listAllTasks(client);
+  }
+  history.finalTasks([...records.values()]);
+  return {
+    lost: acked.filter((id) => !records.has(id)),
+    notCompleted: acked.filter((id) => records.has(id) && records.get(id)!.state !== 'COMPLETED'),
+  };
 }
