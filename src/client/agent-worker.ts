@@ -67,6 +67,10 @@ export interface AgentWorkerOptions {
   timers?: ClientTimers;
   /** Passed to `ws` for every connection, e.g. `{ ca }` to trust a private CA for wss://. */
   wsOptions?: CoordClientOptions['wsOptions'];
+  /** See {@link CoordClientOptions.connectTimeoutMs}. @defaultValue 10000 */
+  connectTimeoutMs?: number;
+  /** See {@link CoordClientOptions.keepaliveMs}. @defaultValue 20000 */
+  keepaliveMs?: number;
   /**
    * When stdin (the parent pipe of a worker coordd spawned) reaches end of file, i.e. the daemon
    * died: stop and exit the process with code 0. @defaultValue true when COORDD_PARENT_PIPE=stdin
@@ -133,6 +137,8 @@ export class AgentWorker extends EventEmitter<AgentWorkerEvents> {
       log: this.log,
       random: options.random,
       wsOptions: options.wsOptions,
+      connectTimeoutMs: options.connectTimeoutMs,
+      keepaliveMs: options.keepaliveMs,
       handshake: (_client, info) => this.register(info.reconnected),
     });
     this.client.handle('task.run', (params, meta) => (meta.notification ? undefined : this.run(params)));

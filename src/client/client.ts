@@ -46,6 +46,13 @@ export interface CoordClientOptions {
    * reconnect is scheduled with a longer delay.
    */
   handshake?: (client: CoordClient, info: { reconnected: boolean }) => Promise<void>;
+  /** How long the WebSocket opening handshake may take before the attempt fails (a frozen replica accepts TCP and never answers). @defaultValue 10000 */
+  connectTimeoutMs?: number;
+  /**
+   * Ping the daemon this often and drop the connection (then reconnect, to the next URL) when the
+   * previous ping got no pong: a replica that froze or was cut off is noticed. `0` turns it off. @defaultValue 20000
+   */
+  keepaliveMs?: number;
   /** @defaultValue a silent logger */
   log?: ClientLogger;
   /** Uniform source in [0,1) for backoff jitter. @defaultValue Math.random */
@@ -116,6 +123,8 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
   private established: WebSocket | undefined;
   private status: ClientState = 'idle';
   private reconnectTimer: TimerHandle | undefined;
+  private keepaliveTimer: TimerHandle | undefined;
+  private openWaiter: Promise<void> | undefined;
   private ended = false;
 
   constructor(private readonly options: CoordClientOptions) {
@@ -223,6 +232,7 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
   /** Close for good: no more reconnects, pending calls reject with CLOSED. */
   async close(): Promise<void> {
     this.status = 'closed';
+    this.stopKeepalive();
     if (this.reconnectTimer !== undefined) this.timers.clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
     this.pending.rejectAll((method) => new ClientError('CLOSED', `${method}: the client was closed before the reply`));
@@ -296,17 +306,27 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
     const asked = error instanceof RpcError ? error.retryAfterMs : undefined;
     await this.delay(asked ?? backoffDelay(attempt, DEFAULT_BACKOFF, this.random));
     if (this.status === 'open' || this.status === 'closed') return; // closed: the retry rejects with NOT_CONNECTED
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        this.off('open', done);
-        this.off('end', done);
-        if (timer !== undefined) this.timers.clearTimeout(timer);
-        resolve();
-      };
-      const timer = this.requestTimeoutMs > 0 ? this.timers.setTimeout(done, this.requestTimeoutMs) : undefined;
-      this.on('open', done);
-      this.on('end', done);
-    });
+    await this.untilOpen(this.requestTimeoutMs);
+  }
+
+  /** Resolves once the client is open again or done for good, or after `timeoutMs` (0: no limit). Shared by every waiter. */
+  private untilOpen(timeoutMs: number): Promise<void> {
+    if (!this.openWaiter) {
+      this.openWaiter = new Promise<void>((resolve) => {
+        const done = (): void => {
+          this.off('open', done);
+          this.off('end', done);
+          this.openWaiter = undefined;
+          resolve();
+        };
+        this.once('open', done);
+        this.once('end', done);
+      });
+    }
+    if (timeoutMs <= 0) return this.openWaiter;
+    let timer: TimerHandle | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = this.timers.setTimeout(resolve, timeoutMs)));
+    return Promise.race([this.openWaiter, timeout]).finally(() => timer !== undefined && this.timers.clearTimeout(timer));
   }
 
   private delay(ms: number): Promise<void> {
@@ -348,6 +368,7 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
     this.status = 'open';
     this.established = ws;
     this.backoff?.reset();
+    this.startKeepalive(ws);
     this.emit('open', { reconnected });
     if (reconnected) this.emit('reconnect', { attempts });
   }
@@ -357,7 +378,8 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
       const { token, wsOptions } = this.options;
       const url = this.url;
       const headers = token ? { ...wsOptions?.headers, authorization: `Bearer ${token}` } : wsOptions?.headers;
-      const ws = new WebSocket(url, { ...wsOptions, ...(headers ? { headers } : {}) });
+      const handshakeTimeout = this.options.connectTimeoutMs ?? 10_000;
+      const ws = new WebSocket(url, { handshakeTimeout, ...wsOptions, ...(headers ? { headers } : {}) });
       this.ws = ws;
       let failure: Error | undefined;
       ws.on('error', (error) => {
@@ -373,12 +395,37 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
     });
   }
 
+  /** Ping every keepaliveMs; a ping still unanswered at the next tick means the daemon is gone: terminate. */
+  private startKeepalive(ws: WebSocket): void {
+    const everyMs = this.options.keepaliveMs ?? 20_000;
+    this.stopKeepalive();
+    if (everyMs <= 0) return;
+    let awaiting = false;
+    ws.on('pong', () => (awaiting = false));
+    this.keepaliveTimer = this.timers.setInterval(() => {
+      if (ws !== this.established || ws.readyState !== WebSocket.OPEN) return;
+      if (awaiting) {
+        this.log.warn({ url: this.url, keepaliveMs: everyMs }, 'no pong from the daemon: dropping the connection');
+        ws.terminate();
+        return;
+      }
+      awaiting = true;
+      ws.ping();
+    }, everyMs);
+  }
+
+  private stopKeepalive(): void {
+    if (this.keepaliveTimer !== undefined) this.timers.clearInterval(this.keepaliveTimer);
+    this.keepaliveTimer = undefined;
+  }
+
   private handleClose(ws: WebSocket, code: number, reason: string): void {
     if (ws !== this.ws) return;
     this.ws = undefined;
     this.pending.rejectAll((method) => new ClientError('CONNECTION_LOST', `${method}: the connection closed (${code}) before the reply`));
     if (ws !== this.established) return; // a failed attempt: establish() reports it
     this.established = undefined;
+    this.stopKeepalive();
     const willReconnect = this.status === 'open' && this.backoff !== undefined;
     this.log.info({ code, reason, willReconnect, url: this.url }, 'connection closed');
     this.emit('close', { code, reason, willReconnect });

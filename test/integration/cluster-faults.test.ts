@@ -51,6 +51,9 @@ describe('cluster faults (real replicas, real redis-server)', function () {
       idempotent: true,
       history,
       taskMs: opts.taskMs ?? 20,
+      keepaliveMs: 1000, // a frozen replica is noticed within two seconds
+      connectTimeoutMs: 1500,
+      requestTimeoutMs: 10_000,
     });
     await load.start();
     load.run();

@@ -136,6 +136,7 @@ export class ClusterHarness {
     let found: { replica: Replica; term: number } | undefined;
     await until(
       async () => {
+        this.assertNoneCrashed();
         const { leaderId, term } = await this.leader().catch(() => ({ leaderId: undefined, term: 0 }));
         const replica = this.replicas.find((r) => r.nodeId === leaderId);
         if (!replica?.daemon || replica.paused || leaderId === opts.not || term <= (opts.afterTerm ?? 0)) return false;
@@ -146,6 +147,16 @@ export class ClusterHarness {
       opts.timeoutMs ?? 30_000,
     );
     return found!;
+  }
+
+  /** Throw, with its last log lines, if a replica exited that the test did not kill. */
+  assertNoneCrashed(): void {
+    for (const r of this.replicas) {
+      const proc = r.daemon?.proc;
+      if (!proc || (proc.exitCode === null && proc.signalCode === null)) continue;
+      const last = r.daemon!.logs.slice(-5).map((l) => `${String(l.level)} ${String(l.msg)} ${l.err ? JSON.stringify(l.err).slice(0, 300) : ''}`);
+      throw new Error(`replica ${r.nodeId} exited by itself (${proc.exitCode ?? proc.signalCode}); last log lines:\n  ${last.join('\n  ')}\n${r.daemon!.stderr().slice(-500)}`);
+    }
   }
 
   /** Start (or start again, same port and node id) one replica. */

@@ -17,6 +17,11 @@ export interface TaskLoadOptions {
   history?: ClusterHistory;
   /** How long each task runs on its agent (ms). @defaultValue 0: answered at once */
   taskMs?: number;
+  /** The clients' keepalive and opening-handshake limits (short ones notice a frozen replica quickly). @defaultValue the client's */
+  keepaliveMs?: number;
+  connectTimeoutMs?: number;
+  /** @defaultValue 30000 */
+  requestTimeoutMs?: number;
 }
 
 /**
@@ -55,13 +60,25 @@ export class TaskLoad {
         capabilities: ['bench'],
         capacity,
         reconnect: RECONNECT,
+        keepaliveMs: this.options.keepaliveMs,
+        connectTimeoutMs: this.options.connectTimeoutMs,
         handler: (task, ctx) => this.ran(task, `bench-${i}`, ctx.signal),
       });
       this.workers.push(worker);
     }
     await Promise.all(this.workers.map((w) => w.start()));
     for (let i = 0; i < operators; i++) {
-      this.operators.push(await CoordClient.connect({ url: rotated(i), reconnect: RECONNECT, requestTimeoutMs: 30_000, assignRetries: 20 }));
+      const { keepaliveMs, connectTimeoutMs, requestTimeoutMs } = this.options;
+      this.operators.push(
+        await CoordClient.connect({
+          url: rotated(i),
+          reconnect: RECONNECT,
+          requestTimeoutMs: requestTimeoutMs ?? 30_000,
+          assignRetries: 20,
+          keepaliveMs,
+          connectTimeoutMs,
+        }),
+      );
     }
   }
 
@@ -152,7 +169,12 @@ export async function listAllTasks(client: CoordClient): Promise<Map<string, Tas
  * Wait (up to `timeoutMs`) until every task in `acked` is COMPLETED, then hand every record to the
  * history; returns the acknowledged tasks missing at the end and those not completed.
  */
-export async function settleTasks(client: CoordClient, acked: readonly string[], history: ClusterHistory, timeoutMs: number): Promise<{ lost: string[]; notCompleted: string[] }> {
+export async function settleTasks(
+  client: CoordClient,
+  acked: readonly string[],
+  history: ClusterHistory,
+  timeoutMs: number,
+): Promise<{ lost: string[]; notCompleted: string[] }> {
   const deadline = Date.now() + timeoutMs;
   let records = await listAllTasks(client);
   while (Date.now() < deadline && acked.some((id) => records.get(id)?.state !== 'COMPLETED')) {

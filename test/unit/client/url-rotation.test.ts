@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
 import { ClientError, CoordClient, LEADER_UNAVAILABLE_CODE, RpcError, fromEnv } from '../../../src/client/index.js';
 import { AppErrors } from '../../../src/errors.js';
 import { VirtualClock } from '../../../src/time/virtual-clock.js';
@@ -25,7 +27,7 @@ describe('client/CoordClient with several URLs (a cluster)', () => {
   let clock: VirtualClock;
   const clients: CoordClient[] = [];
   const connect = async (options: Partial<ConstructorParameters<typeof CoordClient>[0]> = {}): Promise<CoordClient> => {
-    const client = new CoordClient({ url: [a.url, b.url], reconnect: FAST, timers: clock, ...options });
+    const client = new CoordClient({ url: [a.url, b.url], reconnect: FAST, timers: clock, keepaliveMs: 0, ...options });
     clients.push(client);
     await client.connect();
     return client;
@@ -197,5 +199,72 @@ describe('client/CoordClient with several URLs (a cluster)', () => {
 
   it('refuses an empty URL list', () => {
     expect(() => new CoordClient({ url: [] })).to.throw(/at least one url/);
+  });
+});
+
+describe('client/CoordClient liveness (a replica that froze)', () => {
+  let clock: VirtualClock;
+  const closers: (() => Promise<unknown>)[] = [];
+  beforeEach(() => {
+    clock = new VirtualClock();
+  });
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
+  });
+
+  it('gives up an opening handshake that never completes after connectTimeoutMs, and moves to the next URL', async () => {
+    const frozen = createServer(() => undefined); // accepts TCP, never answers the upgrade
+    frozen.listen(0, '127.0.0.1');
+    await once(frozen, 'listening');
+    closers.push(() => new Promise((resolve) => frozen.close(resolve)));
+    frozen.on('connection', (socket) => closers.push(async () => socket.destroy()));
+    const good = await FakeDaemon.start();
+    closers.push(() => good.close());
+    const frozenUrl = `ws://127.0.0.1:${(frozen.address() as AddressInfo).port}/rpc`;
+    const client = new CoordClient({ url: [frozenUrl, good.url], connectTimeoutMs: 200, reconnect: FAST, timers: clock });
+    closers.push(() => client.close());
+    await client.connect();
+    expect(client.url).to.equal(good.url);
+  });
+
+  it('drops a connection whose ping gets no pong by the next keepalive tick, and reconnects elsewhere', async () => {
+    const mute = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/rpc', autoPong: false });
+    await once(mute, 'listening');
+    closers.push(() => new Promise((resolve) => mute.close(resolve)));
+    const pings: number[] = [];
+    mute.on('connection', (ws) => ws.on('ping', () => pings.push(Date.now())));
+    const good = await FakeDaemon.start();
+    closers.push(() => good.close());
+    const muteUrl = `ws://127.0.0.1:${(mute.address() as AddressInfo).port}/rpc`;
+    const client = new CoordClient({ url: [muteUrl, good.url], keepaliveMs: 1000, reconnect: FAST, timers: clock });
+    closers.push(() => client.close());
+    await client.connect();
+    clock.advance(1000);
+    await until(() => pings.length === 1, 'the first ping');
+    const closed = once(client, 'close');
+    clock.advance(1000); // no pong came: the connection is dropped
+    expect((await closed)[0]).to.include({ willReconnect: true });
+    const reconnected = once(client, 'reconnect');
+    clock.advance(FAST.initialDelayMs);
+    await reconnected;
+    expect(client.url).to.equal(good.url);
+  });
+
+  it('keeps a connection whose pings are answered', async () => {
+    const good = await FakeDaemon.start();
+    closers.push(() => good.close());
+    const client = new CoordClient({ url: good.url, keepaliveMs: 1000, reconnect: FAST, timers: clock });
+    closers.push(() => client.close());
+    await client.connect();
+    const ws = (await good.connection(0)).ws;
+    let pongsSent = 0;
+    ws.on('ping', () => pongsSent++);
+    for (let i = 1; i <= 3; i++) {
+      clock.advance(1000);
+      await until(() => pongsSent === i, `ping ${i}`);
+      await new Promise((resolve) => setTimeout(resolve, 20)); // the pong's way back
+    }
+    expect(client.connected).to.equal(true);
+    expect(good.connections).to.have.length(1);
   });
 });
