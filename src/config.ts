@@ -44,7 +44,7 @@ const boolean = z
 
 const optionalText = z.string().trim().min(1).optional();
 
-/** Where state lives (COORDD_STORE): a SQLite file, process memory, or (later) a Redis cluster. */
+/** Where state lives (COORDD_STORE): a SQLite file, process memory, or Redis (cluster mode). */
 export type StoreSetting = { kind: 'sqlite'; path: string } | { kind: 'memory' } | { kind: 'redis'; url: string };
 
 /** A store setting as it is written in COORDD_STORE (for help, config print and logs). */
@@ -311,7 +311,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<Env
     throw new ConfigError(`${name}: ${issue.message}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`);
   }
   const e = parsed.data;
-  if (e.COORDD_STORE.kind === 'redis') throw new ConfigError('COORDD_STORE: cluster mode (redis://…) is not built yet; use sqlite:<path> or memory');
   return {
     host: e.COORDD_HOST,
     port: e.COORDD_PORT,

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { registerClusterApi } from './api/cluster-api.js';
 import type { Config } from './config.js';
 import { uuid, type IdGenerator } from './ids.js';
 import { createLogger } from './observability/logger.js';
@@ -17,6 +18,7 @@ import { CloseCode } from './transport/ws-transport.js';
 import { buildDaemonGraph, type DaemonGraph } from './wiring/daemon-graph.js';
 import { recoverFromStores } from './wiring/stores.js';
 import { httpMetrics } from './wiring/metrics-wiring.js';
+import { singleNodeStatus } from './wiring/single-node-status.js';
 
 export interface DaemonDeps {
   logger?: Logger;
@@ -72,6 +74,9 @@ export class Daemon {
     const { metrics } = this.graph;
     this.engine = this.graph.engine;
     this.outboxes = this.graph.outboxes;
+    // Single-node mode: cluster.status answers this daemon alone (in cluster mode the relay registers it on the leader's core).
+    const pool = this.graph.pool;
+    registerClusterApi(this.engine, { source: singleNodeStatus({ nodeId: config.cluster.nodeId, url: () => this.url, agents: () => pool.agents.size }) });
     this.http = new HttpServer(
       {
         clock,

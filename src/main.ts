@@ -1,5 +1,7 @@
 import { ConfigError, loadConfig, parseFlags, readTokensFile, type Config } from './config.js';
 import { helpText } from './config-help.js';
+import { ClusterNode } from './cluster/cluster-node.js';
+import { createClusterRelay } from './cluster/relay/cluster-relay.js';
 import { Daemon } from './daemon.js';
 import { TokenFileError, TokenTable, isLoopback, parseTokens } from './transport/auth.js';
 import { loadTlsFiles, type TlsMaterial } from './tls-files.js';
@@ -70,17 +72,24 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     throw err;
   }
 
-  // The store is opened (created, migrated) before anything listens; a file it cannot use is fatal.
-  let stores: DurableStores;
-  try {
-    stores = openConfiguredStores(config, systemClock);
-  } catch (err) {
-    if (!(err instanceof StoreError)) throw err;
-    process.stderr.write(`coordd: cannot open the store (COORDD_STORE): ${err.message}\n`);
-    process.exitCode = 1;
-    return;
+  const validateResults = env.COORDD_VALIDATE_RESULTS === 'true';
+  let daemon: Pick<Daemon, 'logger' | 'start' | 'stop'>;
+  if (config.store.kind === 'redis') {
+    // Cluster mode: Redis is the store, this process one replica (gateway, and leader when elected).
+    daemon = new ClusterNode(config, { tokens, tls, validateResults, relay: createClusterRelay });
+  } else {
+    // The store is opened (created, migrated) before anything listens; a file it cannot use is fatal.
+    let stores: DurableStores;
+    try {
+      stores = openConfiguredStores(config, systemClock);
+    } catch (err) {
+      if (!(err instanceof StoreError)) throw err;
+      process.stderr.write(`coordd: cannot open the store (COORDD_STORE): ${err.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    daemon = new Daemon(config, { tokens, tls, stores, validateResults });
   }
-  const daemon = new Daemon(config, { tokens, tls, stores, validateResults: env.COORDD_VALIDATE_RESULTS === 'true' });
   if (!tokens.enforced && isLoopback(config.host)) {
     daemon.logger.warn({ host: config.host }, 'no tokens configured: every local connection is admin (loopback only)');
   } else if (!tokens.enforced) {

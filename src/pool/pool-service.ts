@@ -217,6 +217,33 @@ export class PoolService {
     this.removeAgent(agent, 'disconnect');
   }
 
+  /**
+   * The connection of `sessionId` was lost with the replica that relayed it (cluster mode): the
+   * agent is removed, but its running attempts stay IN_PROGRESS and wait reattachGraceMs for it to
+   * register again elsewhere reporting them (registerWithRunning), as after a restart; then they are requeued.
+   */
+  disconnectedAwaitingReattach(agentId: string, sessionId: string): void {
+    const agent = this.agents.get(agentId);
+    if (!agent || agent.sessionId !== sessionId || this.detached) return;
+    const waiting: TaskRecord[] = [];
+    for (const taskId of [...agent.inFlight]) {
+      const run = this.running.get(taskId);
+      if (!run || run.agentId !== agentId) continue;
+      agent.inFlight.delete(taskId);
+      this.running.end(taskId, run, 'lost');
+      waiting.push(this.deps.store.get(taskId)!);
+    }
+    this.agents.remove(agent);
+    this.gate.forget(agentId);
+    this.awaiting.await(waiting, this.options.reattachGraceMs);
+    if (waiting.length > 0)
+      this.log.info(
+        { agentId, tasks: waiting.length, graceMs: this.options.reattachGraceMs },
+        'agent lost with its replica: its tasks wait for it to reattach',
+      );
+    this.schedulePump();
+  }
+
   /** Stop giving an agent work (despawn, shutdown); resolves when its in-flight tasks are done or `timeoutMs` passes. */
   drain(agentId: string, timeoutMs: number): Promise<boolean> {
     const agent = this.agents.get(agentId);
@@ -529,6 +556,8 @@ export class PoolService {
   private onOutcome(taskId: string, epoch: number, answer: { result?: unknown; error?: unknown }): void {
     // Detached for a restart: the closing connection's failed requests are not outcomes (the attempt reattaches).
     if (this.detached && answer.error !== undefined) return;
+    // Its agent was lost with its replica: the closed connection's failure is not an outcome (the attempt waits to reattach).
+    if (answer.error !== undefined && this.awaiting.has(taskId)) return;
     const run = this.running.get(taskId);
     if (!run || run.epoch !== epoch) {
       this.staleReports++;

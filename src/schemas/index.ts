@@ -11,6 +11,7 @@ import { SCALING_METHODS } from './scaling.js';
 import { conversationClose, conversationGet, conversationList, routerRoute } from './conversation.js';
 import { coordinationAlerts } from './alerts.js';
 import { RESOURCE_METHODS } from './resource.js';
+import { clusterStatus } from './cluster.js';
 
 /** Every method the daemon serves, in documentation order (a tuple: each name keeps its literal type). */
 const METHODS = [
@@ -51,6 +52,7 @@ const METHODS = [
   poolShutdown,
   ...SCALING_METHODS,
   ...RESOURCE_METHODS,
+  clusterStatus,
 ] as const satisfies readonly MethodDefinition[];
 
 /** Every method the daemon serves, in documentation order. */

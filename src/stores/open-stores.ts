@@ -16,14 +16,17 @@ import type { StoreError } from './store-error.js';
 
 /** Every store the daemon keeps state in, and the one commit that makes a turn's writes durable. */
 export interface DurableStores {
-  /** What the listening line and pool.status will name: `sqlite:<path>` or `memory`. */
+  /** What the listening line and pool.status will name: `sqlite:<path>`, `memory` or `redis://…` (no password). */
   readonly description: string;
   readonly tasks: TaskStore;
   readonly leases: LeaseStore;
   readonly conversations: ConversationRecordStore;
   readonly scaling: ScalingStore;
-  /** Make this turn's writes durable (a no-op in memory); throws StoreError after rolling them back. */
-  commit(): void;
+  /**
+   * Make this turn's writes durable (a no-op in memory); throws StoreError after rolling them back.
+   * Cluster mode's Redis stores return a Promise instead (rejected with a StoreError).
+   */
+  commit(): void | Promise<void>;
   /** Commit and release the file. */
   close(): void;
   /** Call `hook` when a write or commit failed (everything since the last commit was rolled back). */

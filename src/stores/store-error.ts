@@ -1,17 +1,20 @@
 /** Why the durable store failed. Local error: the wiring maps it to a catalogued wire error. */
-export type StoreErrorCode = 'DISK_FULL' | 'READ_ONLY' | 'IO' | 'CORRUPT' | 'BUSY' | 'TOO_NEW' | 'UNKNOWN';
+export type StoreErrorCode = 'DISK_FULL' | 'READ_ONLY' | 'IO' | 'CORRUPT' | 'BUSY' | 'TOO_NEW' | 'UNKNOWN' | 'FENCED' | 'STATE_LOST';
 
 /**
  * A write or commit the store could not make durable. When it is thrown, everything written since
  * the last successful commit has been rolled back and the store reads as of that commit.
  */
 export class StoreError extends Error {
+  /** Cluster mode: what a FENCED or STATE_LOST error carries to the wire (the epochs, the term). */
+  readonly details: Record<string, unknown> | undefined;
   constructor(
     readonly code: StoreErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; details?: Record<string, unknown> },
   ) {
     super(message, options);
+    this.details = options?.details;
     this.name = 'StoreError';
   }
 }

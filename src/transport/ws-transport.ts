@@ -14,6 +14,10 @@ export const CloseCode = {
   TAKEN_OVER: 4001,
   /** coordd: the agent was removed (missed heartbeats, despawned). */
   REMOVED: 4002,
+  /** coordd, cluster mode, never sent on a socket: the replica relaying the connection stopped heartbeating. */
+  REPLICA_LOST: 4003,
+  /** The leader changed: the session lived on the old leader; reconnect (to any replica). */
+  SERVICE_RESTART: 1012,
 } as const;
 
 /**

@@ -139,7 +139,11 @@ export class Connections {
     session.peer.close();
     // Before the pool hears of it, so these leases end as 'disconnected' rather than 'removed'.
     leases.releaseSession(session.id, 'disconnected');
-    if (session.agentId !== undefined) pool.disconnected(session.agentId, session.id);
+    if (session.agentId !== undefined) {
+      // A relayed connection whose replica died: the agent reconnects elsewhere and reattaches its attempts.
+      if (code === CloseCode.REPLICA_LOST) pool.disconnectedAwaitingReattach(session.agentId, session.id);
+      else pool.disconnected(session.agentId, session.id);
+    }
     metrics.wsConnections.dec();
     session.log.info({ code, reason: why || undefined, closedBy: session.transport.closeReason ?? 'client' }, 'connection closed');
   }

@@ -10,7 +10,8 @@ import { TurnOutbox } from './turn-outbox.js';
 
 /** Open the stores COORDD_STORE names (throws StoreError when the file cannot be opened or migrated). */
 export function openConfiguredStores(config: Config, clock: Clock): DurableStores {
-  if (config.store.kind === 'redis') throw new Error('COORDD_STORE: redis is not built yet');
+  // Cluster mode opens its stores per leadership term (cluster/leader-core.ts), not here.
+  if (config.store.kind === 'redis') throw new Error('COORDD_STORE=redis://… runs a ClusterNode, which opens its stores when elected');
   return openStores(
     config.store,
     { clock },

@@ -10,8 +10,11 @@ interface Outgoing {
 }
 
 export interface TurnOutboxDeps {
-  /** Make the turn's writes durable; throws StoreError when it cannot. */
-  commit: () => void;
+  /**
+   * Make the turn's writes durable; throws StoreError when it cannot. A Promise (Redis) makes the
+   * turn's messages wait for it; such commits are chained, so turns still leave in order.
+   */
+  commit: () => void | Promise<void>;
   /** The store failed (first time only): log it, flip readiness. */
   failed: (error: StoreError) => void;
   /** Run `fn` once the current event-loop turn's callbacks are done. @defaultValue setImmediate */
@@ -35,6 +38,10 @@ export class TurnOutbox {
   private failure: StoreError | undefined;
   private readonly later: (fn: () => void) => void;
   private readonly flushBound = (): void => this.flush();
+  /** The last asynchronous turn's delivery (never rejects); later turns leave after it. */
+  private chain: Promise<void> | undefined;
+  /** committed() callers waiting for the next flush's commit. */
+  private waiters: { resolve: () => void; reject: (err: StoreError) => void }[] = [];
 
   constructor(private readonly deps: TurnOutboxDeps) {
     this.later = deps.later ?? ((fn) => void setImmediate(fn));
@@ -69,17 +76,59 @@ export class TurnOutbox {
     this.scheduled = false;
     const batch = this.queue;
     this.queue = [];
+    const waiters = this.waiters;
+    this.waiters = [];
+    let pending: Promise<void> | undefined;
     if (!this.failure) {
       try {
-        this.deps.commit();
+        const result = this.deps.commit();
+        if (result !== undefined) pending = result;
       } catch (err) {
-        this.fail(err instanceof StoreError ? err : new StoreError('UNKNOWN', String((err as Error)?.message ?? err), { cause: err }));
+        this.fail(toStoreError(err));
       }
     }
-    const failure = this.failure;
+    if (pending === undefined && this.chain === undefined) {
+      this.deliver(batch, this.failure, waiters);
+      return;
+    }
+    // An asynchronous commit: this turn leaves after the previous ones and after its own commit.
+    const commit = pending ?? Promise.resolve();
+    const previous = this.chain ?? Promise.resolve();
+    const chain: Promise<void> = previous
+      .then(() => commit)
+      .then(
+        () => this.deliver(batch, this.failure, waiters),
+        (err: unknown) => {
+          this.fail(toStoreError(err));
+          this.deliver(batch, this.failure, waiters);
+        },
+      )
+      .finally(() => {
+        if (this.chain === chain) this.chain = undefined;
+      });
+    this.chain = chain;
+  }
+
+  /**
+   * Resolves once everything handed to the outbox so far is committed (the cluster relay
+   * acknowledges stream entries then); rejects with the failure when that commit failed.
+   */
+  committed(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private deliver(batch: readonly Outgoing[], failure: StoreError | undefined, waiters: readonly TurnOutbox['waiters'][number][]): void {
     for (const m of batch) {
       if (!failure) m.sink(m.text);
       else if (m.reply) m.sink(failedReply(m.text, failure));
+    }
+    for (const w of waiters) {
+      if (failure) w.reject(failure);
+      else w.resolve();
     }
   }
 
@@ -90,10 +139,31 @@ export class TurnOutbox {
   }
 }
 
-/** The same response(s) with every result replaced by STORE_UNAVAILABLE. */
-export function failedReply(text: string, failure: StoreError): string {
+function toStoreError(err: unknown): StoreError {
+  return err instanceof StoreError ? err : new StoreError('UNKNOWN', String((err as Error)?.message ?? err), { cause: err });
+}
+
+/** The error a failed commit turns replies into: the leader lost its term (cluster), or the store failed. */
+function failureError(failure: StoreError): { code: number; message: string; data: Record<string, unknown> } {
+  if (failure.code === 'FENCED') {
+    const { code, message } = AppErrors.LEADER_UNAVAILABLE;
+    return {
+      code,
+      message,
+      data: { reason: 'the leader lost its term before this change was saved; retry (with an idempotencyKey for pool.assign)', retryAfterMs: 1000 },
+    };
+  }
+  if (failure.code === 'STATE_LOST') {
+    const { code, message } = AppErrors.CLUSTER_STATE_LOST;
+    return { code, message, data: failure.details ?? {} };
+  }
   const { code, message } = AppErrors.STORE_UNAVAILABLE;
-  const error = { code, message, data: { reason: failure.code } };
+  return { code, message, data: { reason: failure.code } };
+}
+
+/** The same response(s) with every result replaced by STORE_UNAVAILABLE (LEADER_UNAVAILABLE when a cluster leader lost its term). */
+export function failedReply(text: string, failure: StoreError): string {
+  const error = failureError(failure);
   const one = (r: { id?: unknown }): object => ({
     jsonrpc: '2.0',
     id: r?.id ?? null,

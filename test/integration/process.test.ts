@@ -36,7 +36,7 @@ describe('the daemon process', () => {
     ['short token', { COORDD_TOKEN: 'short' }, [], /COORDD_TOKEN/],
     ['missing config file', { COORDD_CONFIG: '/nonexistent/coordd.yml' }, [], /COORDD_CONFIG/],
     ['unknown store', { COORDD_STORE: 'postgres://db' }, [], /COORDD_STORE: must be sqlite:<path>, memory, or redis/],
-    ['redis store before cluster mode exists', {}, ['--store', 'redis://127.0.0.1:6379'], /COORDD_STORE: cluster mode .* not built yet/],
+    ['redis store with a malformed cluster lease', { COORDD_CLUSTER_LEASE: 'soon' }, ['--store', 'redis://127.0.0.1:6379'], /COORDD_CLUSTER_LEASE/],
     ['unknown fsync mode', { COORDD_FSYNC: 'sometimes' }, [], /COORDD_FSYNC: must be normal or full/],
   ];
   for (const [name, env, args, pattern] of badConfigs) {

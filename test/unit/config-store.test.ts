@@ -33,14 +33,9 @@ describe('config: COORDD_STORE, COORDD_FSYNC and COORDD_REATTACH_GRACE', () => {
     expect(() => loadConfig({ COORDD_FSYNC: 'off' })).to.throw(ConfigError, /^COORDD_FSYNC: must be normal or full/);
   });
 
-  it('accepts redis:// and rediss:// in the parser but answers that cluster mode is not built yet', () => {
+  it('accepts redis:// and rediss:// (cluster mode), keeping the URL for the cluster node', () => {
     for (const url of ['redis://127.0.0.1:6379', 'rediss://user:secret@cache:6380/0']) {
-      expect(() => loadConfig({ COORDD_STORE: url })).to.throw(ConfigError, /^COORDD_STORE: cluster mode \(redis:\/\/…\) is not built yet/);
-      // The URL may carry a password: it is not echoed.
-      expect(() => loadConfig({ COORDD_STORE: url }))
-        .to.throw(ConfigError)
-        .with.property('message')
-        .that.does.not.contain('secret');
+      expect(loadConfig({ COORDD_STORE: url }).store).to.deep.equal({ kind: 'redis', url });
     }
   });
 

@@ -1027,6 +1027,25 @@ class CoordinationConflictsResult(_Result):
     stats: CoordinationConflictsResultStats = Field(alias="stats")
 
 
+class ClusterStatusParams(_ParamsStrict):
+    "The replicas of the cluster, its leader and term, answered by the replica this connection reached from Redis (no leader needed). In single-node mode: this daemon alone, as leader of term 0."
+
+
+class ClusterStatusResultNodesItem(_Result):
+    node_id: str = Field(alias="nodeId")
+    url: str = Field(alias="url")
+    leader: bool = Field(alias="leader")
+    last_seen_ms: int = Field(alias="lastSeenMs")
+    agents: int = Field(alias="agents")
+
+
+class ClusterStatusResult(_Result):
+    node_id: str = Field(alias="nodeId")
+    leader_id: str | None = Field(default=None, alias="leaderId")
+    term: int = Field(alias="term")
+    nodes: list[ClusterStatusResultNodesItem] = Field(alias="nodes")
+
+
 # Names the operator API uses for the shapes above.
 TaskRecord = TaskGetResult
 AgentSummary = AgentListResultAgentsItem
@@ -1099,6 +1118,7 @@ METHODS: dict[str, MethodSpec] = {
     "resource.release": MethodSpec(name="resource.release", params=ResourceReleaseParams, result=ResourceReleaseResult, roles=('agent', 'admin')),
     "resource.list": MethodSpec(name="resource.list", params=ResourceListParams, result=ResourceListResult, roles=('agent', 'operator', 'admin')),
     "coordination.conflicts": MethodSpec(name="coordination.conflicts", params=CoordinationConflictsParams, result=CoordinationConflictsResult, roles=('operator', 'admin')),
+    "cluster.status": MethodSpec(name="cluster.status", params=ClusterStatusParams, result=ClusterStatusResult, roles=('operator', 'admin')),
 }
 
 OPENRPC_VERSION = "0.2.0"
