@@ -124,7 +124,8 @@ async function clusterThroughput(cluster: ClusterHarness): Promise<Throughput & 
 /** Kill -9 the leader `trials` times under load; time to the first task run by the new leader. */
 async function failover(cluster: ClusterHarness): Promise<{ ms: number[]; history: ClusterHistory; lost: string[]; notCompleted: string[] }> {
   const history = new ClusterHistory();
-  const load = new TaskLoad({ urls: cluster.urls, agents: 6, capacity: 4, operators: 2, window: 8, idempotent: true, history });
+  // About 50 tasks/s: enough to see the first dispatch after the kill within ~100 ms, and every task of the run kept for the checker.
+  const load = new TaskLoad({ urls: cluster.urls, agents: 6, capacity: 4, operators: 2, window: 4, paceMs: 80, idempotent: true, history });
   await load.start();
   const ms: number[] = [];
   try {
@@ -194,7 +195,14 @@ async function main(): Promise<void> {
     nodeTtlSeconds: 5,
     reattachGraceSeconds: 30,
     monitor: false,
-    env: { COORDD_LOG_LEVEL: 'warn', COORDD_CLUSTER_FORWARD_WAIT: '5', COORDD_VALIDATE_RESULTS: 'false' },
+    // Retention keeps every finished task of the run, so the checker can tell a lost task from a pruned one.
+    env: {
+      COORDD_LOG_LEVEL: 'warn',
+      COORDD_CLUSTER_FORWARD_WAIT: '5',
+      COORDD_VALIDATE_RESULTS: 'false',
+      COORDD_TASK_RETENTION_COUNT: '1000000',
+      COORDD_TASK_RETENTION: '86400',
+    },
   });
   let clustered: Awaited<ReturnType<typeof clusterThroughput>>;
   let fail: Awaited<ReturnType<typeof failover>>;

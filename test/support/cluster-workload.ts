@@ -22,6 +22,8 @@ export interface TaskLoadOptions {
   connectTimeoutMs?: number;
   /** @defaultValue 30000 */
   requestTimeoutMs?: number;
+  /** Wait this long before a freed slot submits again (caps the rate at window / paceMs). @defaultValue 0 */
+  paceMs?: number;
 }
 
 /**
@@ -139,7 +141,11 @@ export class TaskLoad {
     this.runTimes.push({ taskId: task.taskId, at: performance.now() });
     this.options.history?.runStarted(task.taskId, task.epoch, agentId);
     if (this.inFlight > 0) this.inFlight--;
-    if (this.running) queueMicrotask(() => this.pump());
+    const paceMs = this.options.paceMs ?? 0;
+    if (this.running) {
+      if (paceMs > 0) setTimeout(() => this.pump(), paceMs);
+      else queueMicrotask(() => this.pump());
+    }
     const finish = (): unknown => {
       this.options.history?.runFinished(task.taskId, task.epoch, result);
       return result;
