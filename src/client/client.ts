@@ -335,16 +335,24 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
 
   // ---- connection lifecycle ----
 
-  /** The first connection: each URL in turn until one works (a refused token ends it at once). */
+  /**
+   * The first connection: each URL in turn until one works (a refused token ends it at once). A
+   * handshake refused with a retryable error (LEADER_UNAVAILABLE: the cluster is between leaders)
+   * earns another round over the URLs after a backoff delay.
+   */
   private async establishAny(): Promise<void> {
+    let rounds = 0;
     for (let tried = 1; ; tried++) {
       try {
         return await this.establish(false);
       } catch (error) {
         const final = error instanceof ClientError && (error.code === 'AUTH_FAILED' || error.code === 'CLOSED');
-        if (final || tried >= this.urls.length || this.status !== 'connecting') throw error;
+        const retryable = error instanceof RpcError && error.retryable;
+        const lastOfRound = tried % this.urls.length === 0;
+        if (final || this.status !== 'connecting' || (lastOfRound && (!retryable || ++rounds > 3))) throw error;
         this.log.warn({ err: error, url: this.url }, 'connect failed; trying the next url');
         this.nextUrl();
+        if (retryable) await this.delay(error.retryAfterMs ?? backoffDelay(rounds, DEFAULT_BACKOFF, this.random));
       }
     }
   }

@@ -207,6 +207,7 @@ describe('cluster faults (real replicas, real redis-server)', function () {
     it(`a seeded random mix of faults (seed ${seed}; Redis restarts only with COORDD_TEST_REDIS_FAULTS=1)`, async () => {
       const rng = seededRandom(seed);
       const c = await start();
+      const steps: number[] = [];
       for (let step = 0; step < 4; step++) {
         const { replica, term } = await c.waitForLeader({ timeoutMs: 60_000 });
         const others = c.replicas.filter((r) => r.nodeId !== replica.nodeId && r.daemon);
@@ -229,9 +230,12 @@ describe('cluster faults (real replicas, real redis-server)', function () {
           await new Promise((resolve) => setTimeout(resolve, 500 + Math.floor(rng.next() * 1000)));
           await c.restartRedis();
         }
-        await progress(8, `tasks to run after fault ${fault} (step ${step})`);
+        steps.push(fault);
+        await progress(8, `tasks to run after fault ${fault} (step ${step}; faults so far ${steps.join(', ')})`);
       }
-      await check();
+      await check().catch((error: unknown) => {
+        throw new Error(`after faults ${steps.join(', ')} (0 kill leader, 1 kill follower, 2 pause leader, 3 restart Redis): ${String(error)}`);
+      });
     });
   }
 });

@@ -182,10 +182,21 @@ export async function settleTasks(
   timeoutMs: number,
 ): Promise<{ lost: string[]; notCompleted: string[] }> {
   const deadline = Date.now() + timeoutMs;
-  let records = await listAllTasks(client);
+  // A read may fail while the cluster settles after a fault (LEADER_UNAVAILABLE, a reconnect): read again.
+  const read = async (): Promise<Map<string, TaskSnapshot>> => {
+    for (;;) {
+      try {
+        return await listAllTasks(client);
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+  };
+  let records = await read();
   while (Date.now() < deadline && acked.some((id) => records.get(id)?.state !== 'COMPLETED')) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    records = await listAllTasks(client);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    records = await read();
   }
   history.finalTasks([...records.values()]);
   return {
