@@ -54,7 +54,28 @@ async function commandCount(h: RelayHarness): Promise<number> {
 }
 
 /** A closed loop: each operator keeps WINDOW tasks in flight; an agent's answer frees a slot. */
+interface Measured {
+  direct: ModeResult;
+  relayed: ModeResult;
+  runs: ModeResult[];
+  sequential: { calls: number; redisCommandsPerCall: number; meanMs: number };
+}
+
 let fleet = 0;
+
+/** One call at a time through the gateway (nothing to batch with): Redis commands per relayed call. */
+async function sequential(connect: () => Promise<TestClient>, h: RelayHarness): Promise<{ calls: number; redisCommandsPerCall: number; meanMs: number }> {
+  const c = await connect();
+  await c.request('session.info');
+  const calls = 200;
+  const before = await commandCount(h);
+  const started = performance.now();
+  for (let i = 0; i < calls; i++) await c.request('session.info');
+  const meanMs = (performance.now() - started) / calls;
+  const commands = (await commandCount(h)) - before - 1;
+  await c.close();
+  return { calls, redisCommandsPerCall: Number((commands / calls).toFixed(2)), meanMs: Number(meanMs.toFixed(2)) };
+}
 
 /** Both modes ROUNDS times, interleaved; each mode's runs and the one with the median tasks/s. */
 async function rounds(
@@ -126,17 +147,21 @@ async function run(mode: string, connect: () => Promise<TestClient>, h: RelayHar
   };
 }
 
-async function inProcess(h: RelayHarness): Promise<{ direct: ModeResult; relayed: ModeResult; runs: ModeResult[] }> {
+async function inProcess(h: RelayHarness): Promise<Measured> {
   const leader = await h.leader(1, { env: { COORDD_MAX_QUEUE: '100000' } });
   const gw = await h.gateway(1);
   const directUrl = `ws://127.0.0.1:${(leader.daemon as unknown as { http: { server: { address(): { port: number } } } }).http.server.address().port}/rpc`;
-  return rounds(
-    () => run('direct', () => TestClient.connect(directUrl), h, false),
-    () => run('gateway', () => gw.connect(), h, true),
-  );
+  const one = await sequential(() => gw.connect(), h);
+  return {
+    ...(await rounds(
+      () => run('direct', () => TestClient.connect(directUrl), h, false),
+      () => run('gateway', () => gw.connect(), h, true),
+    )),
+    sequential: one,
+  };
 }
 
-async function replicaProcesses(h: RelayHarness): Promise<{ direct: ModeResult; relayed: ModeResult; runs: ModeResult[] }> {
+async function replicaProcesses(h: RelayHarness): Promise<Measured> {
   const env = (nodeId: string) => ({
     COORDD_STORE: h.redis.url,
     COORDD_NODE_ID: nodeId,
@@ -152,10 +177,14 @@ async function replicaProcesses(h: RelayHarness): Promise<{ direct: ModeResult; 
     const follower = await startDaemon(env('follower'));
     started.push(follower);
     await follower.waitForLog((l) => l.msg === 'leader changed' && (l.leader as { nodeId?: string } | undefined)?.nodeId === 'leader');
-    return await rounds(
-      () => run('direct', () => TestClient.connect(leader.url), h, true),
-      () => run('gateway', () => TestClient.connect(follower.url), h, true),
-    );
+    const one = await sequential(() => TestClient.connect(follower.url), h);
+    return {
+      ...(await rounds(
+        () => run('direct', () => TestClient.connect(leader.url), h, true),
+        () => run('gateway', () => TestClient.connect(follower.url), h, true),
+      )),
+      sequential: one,
+    };
   } finally {
     await Promise.all(started.map((d) => d.stop()));
   }
@@ -167,7 +196,7 @@ async function main(): Promise<void> {
   const redis = await startRedis(bin, { extraArgs: processes ? ['--appendfsync', 'everysec'] : ['--appendonly', 'no'] });
   const h = new RelayHarness(redis);
   try {
-    const { direct, relayed, runs } = processes ? await replicaProcesses(h) : await inProcess(h);
+    const { direct, relayed, runs, sequential: one } = processes ? await replicaProcesses(h) : await inProcess(h);
     const result = {
       at: new Date().toISOString(),
       setup: processes ? 'replica processes (leader + follower), clients in the bench process' : 'one process (in-process leader, gateway, clients)',
@@ -180,6 +209,7 @@ async function main(): Promise<void> {
       relayed,
       ratio: Number((relayed.tasksPerSec / direct.tasksPerSec).toFixed(2)),
       runs: runs.map((r) => `${r.mode} ${r.tasksPerSec}`),
+      sequentialThroughGateway: one,
       loadAverage: os.loadavg().map((l) => Number(l.toFixed(1))),
     };
     console.log(JSON.stringify(result, null, 2));

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import { AppErrors } from '../errors.js';
 import { uuid, type IdGenerator } from '../ids.js';
@@ -62,6 +63,10 @@ export class ClusterNode {
   private readonly leadership: Leadership;
   private readonly http: HttpServer;
   private readonly metrics = new Metrics();
+  /** The relay's cluster metrics, served with the core's (or, on a follower, the node's) metrics. */
+  private readonly clusterRegistry = new Registry();
+  /** One table for every core this replica builds (spawned workers' join tokens go in it). */
+  private readonly tokens: TokenTable;
   private relay: ClusterRelay | undefined;
   private core: ClusterCore | undefined;
   private url = '';
@@ -95,7 +100,7 @@ export class ClusterNode {
       },
       { nodeId: this.nodeId, leaseMs: config.cluster.leaseMs },
     );
-    const tokens = deps.tokens ?? new TokenTable([]);
+    const tokens = (this.tokens = deps.tokens ?? new TokenTable([]));
     this.http = new HttpServer(
       {
         clock: this.clock,
@@ -105,7 +110,8 @@ export class ClusterNode {
         origins: new OriginPolicy({ tls: config.tls !== undefined, bindHost: config.host, allowed: config.allowedOrigins }),
         metrics: async () => {
           const registry = (this.core?.graph.metrics ?? this.metrics).registry;
-          return { contentType: registry.contentType, body: await registry.metrics() };
+          const [body, cluster] = await Promise.all([registry.metrics(), this.clusterRegistry.metrics()]);
+          return { contentType: registry.contentType, body: cluster ? `${body}${body.endsWith('\n') ? '' : '\n'}${cluster}` : body };
         },
         isReady: () => this.ready(),
         onConnection: (t, identity) => this.connect(t, identity),
@@ -133,9 +139,11 @@ export class ClusterNode {
     return this.core !== undefined;
   }
 
-  /** Connect to Redis, listen, plug the relay in, then join the leadership loop. */
+  /**
+   * Listen (the HTTP server is up whatever Redis does: /readyz says 503 until a leader is known),
+   * plug the relay in, then connect to Redis and join the leadership loop in the background.
+   */
   async start(): Promise<{ port: number; url: string }> {
-    await this.redis.connect();
     const bound = await this.http.listen();
     this.url = bound.url.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, '//127.0.0.1');
     this.relay = this.deps.relay?.({
@@ -144,10 +152,10 @@ export class ClusterNode {
       options: this.options,
       logger: this.logger.child({ component: 'relay' }),
       clock: this.clock,
+      registry: this.clusterRegistry,
       url: () => this.options.advertiseUrl ?? this.url,
       metrics: this.metrics,
     });
-    await this.leadership.start();
     this.logger.child({}, { level: 'info' }).info(
       {
         port: bound.port,
@@ -159,7 +167,22 @@ export class ClusterNode {
       },
       'listening',
     );
+    void this.join();
     return bound;
+  }
+
+  /** Connect to Redis and start the leadership loop, retrying (every lease/3) while Redis cannot be reached. */
+  private async join(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        if (!this.redis.isOpen) await this.redis.connect();
+        await this.leadership.start();
+        return;
+      } catch (err) {
+        this.redisError(err as Error);
+        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, Math.max(100, this.options.leaseMs / 3)));
+      }
+    }
   }
 
   /** Serve one connection: on the leader's core, through the relay, or refused (state lost, no leader here and no relay). */
@@ -169,7 +192,10 @@ export class ClusterNode {
       const { code, message } = AppErrors.CLUSTER_STATE_LOST;
       return refuseEveryCall(transport, { code, message, data: { expectedEpoch: lost.expectedEpoch, foundEpoch: lost.foundEpoch ?? null } });
     }
-    if (this.core) return this.core.port.connect(transport, identity);
+    if (this.core) {
+      this.core.port.connect(transport, identity);
+      return this.relay?.served?.(transport, identity);
+    }
     if (this.relay) return this.relay.gateway.open(transport, identity);
     this.logger.info({ connectionId: transport.id, leader: this.leadership.leader }, 'not the leader and no relay to it: closing with 1013 (try again later)');
     transport.close(CloseCode.TRY_AGAIN_LATER, 'this replica is not the leader; try again later');
@@ -190,10 +216,12 @@ export class ClusterNode {
       this.relay?.detach(core.port);
       await core.stop();
     }
+    // Still trying to reach Redis: give up (destroying the client ends its reconnecting).
+    if (!this.redis.isReady && this.redis.isOpen) this.redis.destroy();
     await this.leadership.stop();
     await this.relay?.gateway.close();
     await this.http.close(CloseCode.GOING_AWAY, 'daemon shutting down');
-    this.redis.destroy();
+    if (this.redis.isOpen) this.redis.destroy();
     this.logger.info({}, 'stopped');
   }
 
@@ -204,30 +232,33 @@ export class ClusterNode {
   }
 
   private async elected(term: number): Promise<void> {
-    if (this.stopping) return;
-    let core: ClusterCore;
     try {
-      core = await ClusterCore.build(term, this.leadership.epoch!, {
-        config: this.config,
-        logger: this.logger,
-        clock: this.clock,
-        random: this.deps.random ?? systemRandom,
-        ids: this.deps.ids ?? uuid,
-        tokens: this.deps.tokens ?? new TokenTable([]),
-        templates: this.deps.templates,
-        validateResults: this.deps.validateResults ?? false,
-        redis: this.redis,
-        keys: this.keys,
-        url: () => this.url,
-        description: this.description,
-        failed: (why) => this.leadership.stepDown(why),
-      });
+      await this.lead(term);
     } catch (err) {
       this.logger.error({ err: { message: (err as Error)?.message }, term }, 'could not rebuild the leader core from Redis: stepping down');
       this.leadership.stepDown('rebuild failed');
-      return;
     }
-    // Deposed (or stopping) while loading: this core never serves.
+  }
+
+  /** Build the core for `term` and serve on it, unless deposed (or stopping) meanwhile. */
+  private async lead(term: number): Promise<void> {
+    if (this.stopping) return;
+    const core = await ClusterCore.build(term, this.leadership.epoch!, {
+      config: this.config,
+      logger: this.logger,
+      clock: this.clock,
+      random: this.deps.random ?? systemRandom,
+      ids: this.deps.ids ?? uuid,
+      tokens: this.tokens,
+      templates: this.deps.templates,
+      validateResults: this.deps.validateResults ?? false,
+      redis: this.redis,
+      keys: this.keys,
+      url: () => this.url,
+      description: this.description,
+      failed: (why) => this.leadership.stepDown(why),
+      leaseValid: () => this.leadership.leaseValid(),
+    });
     if (this.leadership.term !== term || this.stopping) {
       core.discard('deposed while loading');
       return;

@@ -33,6 +33,8 @@ export interface LeaderCoreDeps {
   description: string;
   /** A commit failed or was refused: the node steps down. */
   failed: (reason: string) => void;
+  /** Whether the lease is still running by the local clock (checked before every commit). */
+  leaseValid: () => boolean;
 }
 
 /**
@@ -52,8 +54,11 @@ export class ClusterCore {
   ) {
     const { config, logger, clock, random, ids, tokens, templates, validateResults, url } = deps;
     this.graph = buildDaemonGraph(config, { logger, clock, random, ids, tokens, stores, templates, validateResults, url });
+    // After the turn outbox has answered the failed turn (its replies reach the sockets before the 1012 close).
     stores.onFailure((error) => {
-      if (!this.discarded) deps.failed(`commit ${error.code === 'FENCED' ? 'refused' : 'failed'}: ${error.message}`);
+      setImmediate(() => {
+        if (!this.discarded) deps.failed(`commit ${error.code === 'FENCED' ? 'refused' : 'failed'}: ${error.message}`);
+      });
     });
     const graph = this.graph;
     this.port = {
@@ -71,7 +76,7 @@ export class ClusterCore {
     const started = performance.now();
     const { config, redis, keys, clock } = deps;
     const stores = await RedisStores.load(
-      { redis, keys, clock, term, epoch, description: deps.description },
+      { redis, keys, clock, term, epoch, description: deps.description, leaseValid: deps.leaseValid },
       { tasks: { retentionMs: config.pool.retentionMs, retentionCount: config.pool.retentionCount } },
     );
     const loadedMs = Math.round(performance.now() - started);

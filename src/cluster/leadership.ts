@@ -100,6 +100,15 @@ export class Leadership {
     return this.ownTerm !== undefined;
   }
 
+  /**
+   * Whether this replica's lease is certainly still running, by its own clock: false once a lease
+   * time has passed since the last renewal was sent (a process paused past its lease, e.g. by
+   * SIGSTOP or a long GC, must not answer even a read before it has checked with Redis).
+   */
+  leaseValid(): boolean {
+    return this.ownTerm !== undefined && this.deps.clock.now() - this.lastRenewed < this.options.leaseMs;
+  }
+
   /** The leader as last seen (this replica included). */
   get leader(): LeaderInfo | undefined {
     return this.known;

@@ -39,6 +39,7 @@ export interface MembershipOptions {
 export class Membership {
   private readonly clock: Clock;
   private timer: TimerHandle | undefined;
+  private failing = false;
   private readonly keys: { nodes: string; node: (id: string) => string; leader: string; term: string };
 
   constructor(
@@ -50,15 +51,23 @@ export class Membership {
     this.keys = { nodes: `${p}nodes`, node: (id) => `${p}node:${id}`, leader: `${p}leader`, term: `${p}term` };
   }
 
-  /** Announce this replica (before it accepts connections), then keep announcing it. */
+  /**
+   * Announce this replica, then keep announcing it every third of nodeTtlMs. A heartbeat that fails
+   * (Redis not reachable yet, or gone) is logged once and retried at the next tick.
+   */
   async start(): Promise<void> {
-    await this.heartbeat();
-    this.timer = this.clock.setInterval(
-      () => {
-        this.heartbeat().catch((err: unknown) => this.deps.log.warn({ err: (err as Error)?.message }, 'membership heartbeat failed'));
-      },
-      Math.max(1, Math.floor(this.options.nodeTtlMs / 3)),
-    );
+    const beat = (): Promise<void> =>
+      this.heartbeat().then(
+        () => {
+          this.failing = false;
+        },
+        (err: unknown) => {
+          if (!this.failing) this.deps.log.warn({ err: (err as Error)?.message }, 'membership heartbeat failed (logged once until one succeeds)');
+          this.failing = true;
+        },
+      );
+    this.timer = this.clock.setInterval(() => void beat(), Math.max(1, Math.floor(this.options.nodeTtlMs / 3)));
+    await beat();
   }
 
   /** Leave: stop heartbeating and remove this replica's entries (others see it gone at once). */

@@ -49,6 +49,8 @@ export interface RedisStoresDeps {
   epoch: string;
   /** `redis://…` without a password. */
   description: string;
+  /** Whether the leader's lease is still running by its own clock; every commit (even of nothing) checks it. @defaultValue always true */
+  leaseValid?: () => boolean;
 }
 
 /** Counts for benchmarks and logs. */
@@ -81,7 +83,8 @@ export class RedisStores implements DurableStores {
 
   constructor(
     private readonly deps: RedisStoresDeps,
-    options: Partial<OpenStoresOptions> = {},
+    /** Retention and bounds of the in-memory stores (a reload uses the same). */
+    readonly options: Partial<OpenStoresOptions> = {},
   ) {
     this.description = deps.description;
     this.tasks = new RedisTaskStore({ clock: deps.clock }, options.tasks);
@@ -132,6 +135,8 @@ export class RedisStores implements DurableStores {
   private async send(): Promise<void> {
     if (this.failure) throw this.failure;
     if (this.closed) throw this.fail(new StoreError('FENCED', 'this leader core was discarded'));
+    // A turn of reads only commits nothing, but its replies must not leave from a leader whose lease may have run out.
+    if (this.deps.leaseValid && !this.deps.leaseValid()) throw this.fail(new StoreError('FENCED', 'the leader lease ran out before it could be renewed'));
     const fencing = this.leases.fencingChange();
     if (fencing !== undefined) this.meta.set(META_FENCING, fencing);
     const sections = [

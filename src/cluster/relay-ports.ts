@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { Metrics } from '../observability/metrics.js';
 import type { RpcEngine } from '../rpc/engine.js';
 import type { Clock } from '../time/clock.js';
@@ -45,6 +46,8 @@ export interface RelayContext {
   readonly options: Readonly<ClusterOptions>;
   readonly logger: Logger;
   readonly clock: Clock;
+  /** The replica's own registry for the cluster metrics (coordd_cluster_*): it outlives every leader core and /metrics always includes it. */
+  readonly registry: Registry;
   /** This replica's URL once it listens (advertiseUrl or the listening URL). */
   url(): string;
   /** The replica's own metrics (served by /metrics while it follows; cluster metrics are added to it). */
@@ -58,6 +61,8 @@ export interface ClusterRelay {
   attach(core: LeaderCore): void;
   /** That core is gone (deposed, commit refused, Redis failed, shutting down): stop feeding it. */
   detach(core: LeaderCore): void;
+  /** A local connection this replica's own core serves (it leads): counted in membership until it closes. */
+  served?(transport: Transport, identity: Identity): void;
 }
 
 export type RelayFactory = (context: RelayContext) => ClusterRelay;

@@ -38,7 +38,10 @@ export function createOutbox(stores: DurableStores, deps: { logger: Logger; cloc
     failed: (error) =>
       deps.logger.error(
         { err: { name: error.name, message: error.message }, reason: error.code, store: stores.description },
-        'the store failed: answering STORE_UNAVAILABLE and not ready until restarted',
+        // Cluster mode: the leader's core is discarded and rebuilt from Redis when it is elected again.
+        stores.description.startsWith('redis')
+          ? 'the commit to Redis failed: this turn is answered with an error and the leader steps down'
+          : 'the store failed: answering STORE_UNAVAILABLE and not ready until restarted',
       ),
   });
   stores.onFailure((error) => outbox.writeFailed(error));

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { GatewayWatch, Membership } from '../../src/cluster/membership.js';
 import { entryFields } from '../../src/cluster/relay/relay-streams.js';
+import { LEADER_CHANGED, NO_LEADER } from '../../src/cluster/relay/gateway-relay.js';
 import { silentLog } from '../../src/log.js';
 import { ClusterMetrics } from '../../src/observability/cluster-metrics.js';
 import { Registry } from 'prom-client';
@@ -70,6 +71,8 @@ describe('cluster relay over a real redis-server (gateway → calls stream → l
     expect(leader.inbox.connections).to.equal(2);
     expect(await gw.registry.getSingleMetricAsString('coordd_cluster_forwarded_calls_total')).to.match(/ (\d+)$/);
     expect(gw.relay.stats.forwarded).to.be.at.least(6);
+    // The gateway's stream expires once nobody writes to it (its gateway gone).
+    expect(Number(await redis.command(['PTTL', h.keys.gateway(gw.gatewayId)]))).to.be.within(1, 60_000);
     await agent.c.close();
     await until(() => leader.inbox.connections === 1, 'the agent connection to close on the leader');
     expect((await leader.direct().call('agent.get', { agentId: 'relay-agent-1' })).error.code).to.equal(-32010);
@@ -118,8 +121,8 @@ describe('cluster relay over a real redis-server (gateway → calls stream → l
     gw.relay.leaderChanged({ nodeId: 'leader-2', term: 2 });
     const reply = await waiting;
     expect(reply.error.code).to.equal(-32007);
-    expect(reply.error.data).to.deep.equal({ retryAfterMs: 1000, reason: 'leader_changed' });
-    expect(reply.error.message).to.include('idempotencyKey');
+    expect(reply.error.data).to.deep.equal({ retryAfterMs: 1000, reason: LEADER_CHANGED });
+    expect(reply.error.data.reason).to.include('idempotencyKey');
     expect((await c.closed).code).to.equal(1012);
   });
 
@@ -169,7 +172,7 @@ describe('cluster relay over a real redis-server (gateway → calls stream → l
     const c = await gw.connect();
     const late = await c.call('session.info');
     expect(late.error.code).to.equal(-32007);
-    expect(late.error.data).to.deep.equal({ retryAfterMs: 1000, reason: 'no_leader' });
+    expect(late.error.data).to.deep.equal({ retryAfterMs: 1000, reason: NO_LEADER });
     const held = c.call('session.info');
     await until(() => gw.relay.waiting === 1, 'the call to be held');
     gw.relay.leaderChanged({ nodeId: 'leader-1', term: 1 });

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ClusterMetrics } from '../../observability/cluster-metrics.js';
+import type { Identity } from '../../transport/auth.js';
+import type { Transport } from '../../transport/transport.js';
 import { gatewayCalls, serveClusterStatus } from '../../wiring/cluster-calls.js';
 import { GatewayWatch, Membership } from '../membership.js';
 import type { ClusterRelay, GatewayPort, LeaderCore, RelayContext } from '../relay-ports.js';
@@ -20,6 +22,7 @@ export class ClusterRelayNode implements ClusterRelay {
   readonly metrics: ClusterMetrics;
   private leading: { core: LeaderCore; inbox: LeaderInbox; watch: GatewayWatch } | undefined;
   private readonly started: Promise<void>;
+  private localAgents = 0;
   /** The gateway port (GatewayPort) the node routes follower connections to. */
   readonly gateway: GatewayPort;
 
@@ -61,6 +64,8 @@ export class ClusterRelayNode implements ClusterRelay {
       open: (transport, identity) => this.relay.open(transport, identity),
       leaderChanged: (leader) => {
         this.metrics.term.set(leader?.term ?? 0);
+        // Announced before the first relayed open (same connection, so in order): the new leader's watch knows this gateway.
+        if (leader) this.membership.heartbeat().catch(() => undefined);
         this.relay.leaderChanged(leader);
       },
       close: () => this.close(),
@@ -105,13 +110,34 @@ export class ClusterRelayNode implements ClusterRelay {
     inbox.stop().catch(() => undefined);
   }
 
-  /** Agent connections this replica relays. */
+  /**
+   * A connection this replica's own core serves (it leads): it counts as an agent once it calls
+   * agent.register, until it closes. Its frames are looked at only until then.
+   */
+  served(transport: Transport, _identity: Identity): void {
+    const handle = transport.onmessage;
+    const closed = transport.onclose;
+    let agent = false;
+    transport.onmessage = (text) => {
+      if (text.includes('"agent.register"')) {
+        agent = true;
+        this.localAgents++;
+        transport.onmessage = handle;
+      }
+      handle?.(text);
+    };
+    transport.onclose = (code, reason) => {
+      if (agent) this.localAgents--;
+      closed?.(code, reason);
+    };
+  }
+
+  /** Agent connections this replica holds: relayed, and served by its own core while it leads. */
   agents(): number {
-    return this.relay.agents();
+    return this.relay.agents() + this.localAgents;
   }
 
   private async close(): Promise<void> {
-    await this.started;
     await this.relay.close();
     await this.membership.stop();
   }

@@ -6,6 +6,7 @@ import { CloseCode } from '../../transport/ws-transport.js';
 import type { LeaderInfo } from '../relay-ports.js';
 import { encodeIdentity } from './relayed-identity.js';
 import {
+  blockingConnection,
   entryHead,
   firstStreamEntries,
   pushFrame,
@@ -63,18 +64,27 @@ interface Relayed {
   /** The term whose leader holds its session; undefined while it waits for a leader. */
   term: number | undefined;
   readonly calls: UnansweredCalls;
+  /** It called agent.register (membership counts it as an agent). */
+  agent: boolean;
   /** Frames received while no leader was known, each with its forwardWait timer. */
   held: { text: string; parsed: unknown; timer: TimerHandle }[];
 }
 
-const LEADER_CHANGED = 'the leader changed before answering; retry, with an idempotencyKey for pool.assign';
-const NO_LEADER = 'no cluster leader within COORDD_CLUSTER_FORWARD_WAIT; retry';
+/** data.reason of LEADER_UNAVAILABLE (exported for clients' tests and docs). */
+export const LEADER_CHANGED = 'the leader changed before answering; retry, with an idempotencyKey for pool.assign';
+export const NO_LEADER = 'no cluster leader was known within COORDD_CLUSTER_FORWARD_WAIT; the call was not forwarded; retry';
 
 /** A close code a WebSocket may carry (RFC 6455 §7.4), else 1012. */
 function sendableCode(code: unknown): number {
   if (typeof code !== 'number' || !Number.isInteger(code)) return CloseCode.SERVICE_RESTART;
   const ok = (code >= 1000 && code <= 1014 && (code < 1004 || code > 1006)) || (code >= 3000 && code <= 4999);
   return ok ? code : CloseCode.SERVICE_RESTART;
+}
+
+/** Whether a client frame calls agent.register (alone or in a batch). */
+function registers(parsed: unknown): boolean {
+  const one = (v: unknown): boolean => typeof v === 'object' && v !== null && (v as { method?: unknown }).method === 'agent.register';
+  return Array.isArray(parsed) ? parsed.some(one) : one(parsed);
 }
 
 function parse(text: string): unknown {
@@ -121,11 +131,11 @@ export class GatewayRelay {
 
   /** Open the blocking connection and start reading this gateway's stream. */
   async start(): Promise<void> {
-    const blocking = this.deps.redis.duplicate();
-    await blocking.connect();
-    this.blocking = blocking;
     this.running = true;
-    this.reading = this.readLoop();
+    // Kept before it connects, so close() can end a connect still retrying (Redis down).
+    this.blocking = blockingConnection(this.deps.redis, (err) => this.deps.log.debug({ err: err.message }, 'gateway stream connection error'));
+    await this.blocking.connect();
+    if (this.running) this.reading = this.readLoop();
   }
 
   /** Stop reading; calls still held get LEADER_UNAVAILABLE. The HTTP server closes the sockets. */
@@ -133,7 +143,11 @@ export class GatewayRelay {
     this.running = false;
     for (const rel of this.conns.values()) this.expireHeld(rel, rel.held.length);
     this.flush();
-    this.blocking?.destroy();
+    try {
+      this.blocking?.destroy();
+    } catch {
+      // Never connected: nothing to close.
+    }
     await this.reading;
   }
 
@@ -154,16 +168,16 @@ export class GatewayRelay {
     return n;
   }
 
-  /** Relayed connections of the agent role. */
+  /** Relayed connections that registered an agent (sent agent.register). */
   agents(): number {
     let n = 0;
-    for (const rel of this.conns.values()) if (rel.identity.role === 'agent') n++;
+    for (const rel of this.conns.values()) if (rel.agent) n++;
     return n;
   }
 
   /** Relay one authenticated local connection to the leader (held until one is known). */
   open(transport: Transport, identity: Identity): void {
-    const rel: Relayed = { connId: transport.id, transport, identity, term: undefined, calls: new UnansweredCalls(), held: [] };
+    const rel: Relayed = { connId: transport.id, transport, identity, term: undefined, calls: new UnansweredCalls(), agent: false, held: [] };
     this.conns.set(rel.connId, rel);
     transport.onmessage = (text) => this.fromClient(rel, text);
     transport.onclose = (code, reason) => this.clientClosed(rel, code, reason);
@@ -179,7 +193,7 @@ export class GatewayRelay {
     const previous = this.leader;
     this.leader = next;
     if (next && previous && next.term === previous.term) return;
-    const failure: RelayFailure = { reason: 'leader_changed', message: LEADER_CHANGED, retryAfterMs: this.options.retryAfterMs };
+    const failure: RelayFailure = { reason: LEADER_CHANGED, retryAfterMs: this.options.retryAfterMs };
     let closed = 0;
     for (const rel of [...this.conns.values()]) {
       if (rel.term === undefined) {
@@ -200,6 +214,7 @@ export class GatewayRelay {
 
   private fromClient(rel: Relayed, text: string): void {
     const parsed = parse(text);
+    if (!rel.agent && registers(parsed)) rel.agent = true;
     const local = this.deps.local?.answer(parsed, rel.identity, rel.connId);
     if (local !== undefined) {
       local.then(
@@ -241,7 +256,7 @@ export class GatewayRelay {
 
   /** The oldest `n` held frames waited forwardWaitMs for a leader: their calls get LEADER_UNAVAILABLE. */
   private expireHeld(rel: Relayed, n: number): void {
-    const failure: RelayFailure = { reason: 'no_leader', message: NO_LEADER, retryAfterMs: this.options.retryAfterMs };
+    const failure: RelayFailure = { reason: NO_LEADER, retryAfterMs: this.options.retryAfterMs };
     for (const h of rel.held.splice(0, n)) {
       this.clock.clearTimeout(h.timer);
       const frame = failFrame(h.parsed, failure);

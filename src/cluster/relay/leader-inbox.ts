@@ -6,6 +6,7 @@ import type { Transport } from '../../transport/transport.js';
 import { CloseCode } from '../../transport/ws-transport.js';
 import { decodeIdentity } from './relayed-identity.js';
 import {
+  blockingConnection,
   compareIds,
   entryHead,
   pushFrame,
@@ -80,6 +81,8 @@ export class LeaderInbox implements VirtualTransportSink {
   /** Each gateway's entry of this turn (its XADD fields), sent at the end of the turn. */
   private outgoing = new Map<string, string[]>();
   private scheduled = false;
+  /** When each gateway stream's expiry was last pushed back (once per quarter of its TTL is enough). */
+  private readonly expirySetAt = new Map<string, number>();
   private readonly flushNow = (): void => this.flush();
   /** Read and not yet acknowledged (a reclaim must not hand them over twice). */
   private readonly inHand = new Set<string>();
@@ -110,11 +113,13 @@ export class LeaderInbox implements VirtualTransportSink {
     } catch (err) {
       if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
     }
-    const blocking = core.redis.duplicate();
-    await blocking.connect();
-    this.blocking = blocking;
     this.running = true;
+    // Kept before it connects, so stop() can end a connect still retrying (Redis down).
+    this.blocking = blockingConnection(core.redis, (err) => this.deps.log.debug({ err: err.message }, 'calls stream connection error'));
+    await this.blocking.connect();
+    if (!this.running) return;
     await this.reclaim(0);
+    if (!this.running) return;
     this.reading = this.readLoop();
     this.upkeepTimer = this.clock.setInterval(() => void this.upkeep(), this.options.upkeepMs);
   }
@@ -123,7 +128,11 @@ export class LeaderInbox implements VirtualTransportSink {
   async stop(): Promise<void> {
     this.running = false;
     if (this.upkeepTimer !== undefined) this.clock.clearInterval(this.upkeepTimer);
-    this.blocking?.destroy();
+    try {
+      this.blocking?.destroy();
+    } catch {
+      // Never connected: nothing to close.
+    }
     await this.reading;
     this.flush();
     await this.acks;
@@ -153,6 +162,7 @@ export class LeaderInbox implements VirtualTransportSink {
       n++;
     }
     this.outgoing.delete(gatewayId);
+    this.expirySetAt.delete(gatewayId);
     if (n > 0) this.deps.log.warn({ gatewayId, connections: n }, 'gateway lost: its relayed connections are closed');
     return n;
   }
@@ -334,7 +344,7 @@ export class LeaderInbox implements VirtualTransportSink {
     setImmediate(this.flushNow);
   }
 
-  /** One pipeline for the turn: one entry per gateway holding its frames in order, then its stream's expiry pushed back. */
+  /** One pipeline for the turn: one entry per gateway holding its frames in order (and, now and then, its stream's expiry pushed back). */
   private flush(): void {
     this.scheduled = false;
     if (this.outgoing.size === 0) return;
@@ -343,10 +353,14 @@ export class LeaderInbox implements VirtualTransportSink {
     const { redis } = this.deps.core;
     const maxLen = String(this.options.gatewayMaxLen);
     const ttl = String(this.options.gatewayStreamTtlMs);
+    const now = this.clock.now();
     const writes: Promise<unknown>[] = [];
     for (const [gatewayId, fields] of entries) {
       const stream = this.deps.keys.gateway(gatewayId);
-      writes.push(redis.sendCommand(['XADD', stream, 'MAXLEN', '~', maxLen, '*', ...fields]), redis.sendCommand(['PEXPIRE', stream, ttl]));
+      writes.push(redis.sendCommand(['XADD', stream, 'MAXLEN', '~', maxLen, '*', ...fields]));
+      if (now - (this.expirySetAt.get(gatewayId) ?? -Infinity) < this.options.gatewayStreamTtlMs / 4) continue;
+      this.expirySetAt.set(gatewayId, now);
+      writes.push(redis.sendCommand(['PEXPIRE', stream, ttl]));
     }
     Promise.all(writes).catch((err: unknown) => this.deps.log.warn({ err: (err as Error)?.message }, 'writing to a gateway stream failed'));
   }

@@ -16,6 +16,15 @@ export interface DuplicableRedis extends RelayRedis {
 export interface BlockingRedis extends RelayRedis {
   connect(): Promise<unknown>;
   destroy(): void;
+  /** A duplicate does not inherit its parent's listeners: without one, a dropped socket is an uncaught exception. */
+  on(event: 'error', listener: (err: Error) => void): unknown;
+}
+
+/** A connection of its own for blocking reads, its errors logged once per outage (it reconnects by itself). */
+export function blockingConnection(redis: DuplicableRedis, onError: (err: Error) => void): BlockingRedis {
+  const blocking = redis.duplicate();
+  blocking.on('error', onError);
+  return blocking;
 }
 
 /** What a gateway appends to the calls stream: a connection opened, a frame from its client, a close. */

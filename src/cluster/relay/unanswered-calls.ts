@@ -2,11 +2,9 @@ import { AppErrors } from '../../errors.js';
 
 type RpcId = string | number | null;
 
-/** The error a gateway answers a call with when no leader will: LEADER_UNAVAILABLE with why and when to retry. */
+/** The error a gateway answers a call with when no leader will: LEADER_UNAVAILABLE with why (a sentence, as the leader's own) and when to retry. */
 export interface RelayFailure {
-  /** `leader_changed` (the call may have taken effect) or `no_leader` (it was never forwarded). */
-  reason: 'leader_changed' | 'no_leader';
-  message: string;
+  reason: string;
   retryAfterMs: number;
 }
 
@@ -22,8 +20,8 @@ function requestId(value: unknown): { id: RpcId } | undefined {
 
 /** One LEADER_UNAVAILABLE response per id. */
 function errorReply(id: RpcId, failure: RelayFailure): object {
-  const { code } = AppErrors.LEADER_UNAVAILABLE;
-  return { jsonrpc: '2.0', id, error: { code, message: failure.message, data: { retryAfterMs: failure.retryAfterMs, reason: failure.reason } } };
+  const { code, message } = AppErrors.LEADER_UNAVAILABLE;
+  return { jsonrpc: '2.0', id, error: { code, message, data: { reason: failure.reason, retryAfterMs: failure.retryAfterMs } } };
 }
 
 /**

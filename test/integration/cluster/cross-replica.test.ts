@@ -82,6 +82,10 @@ describe('cluster: three replica processes, calls relayed across replicas throug
       ['l', true],
     ]);
     for (const n of status.nodes) expect(n.url).to.match(/^ws:\/\/127\.0\.0\.1:\d+\/rpc$/);
+    // Agents count where they are connected: the one on B (relayed), and one straight on the leader.
+    clients.push(await agentOn(leader.url, 'worker-on-leader', []));
+    const agentsOf = async () => Object.fromEntries((await op.request('cluster.status')).nodes.map((n: any) => [n.nodeId, n.agents]));
+    await until(async () => JSON.stringify(await agentsOf()) === JSON.stringify({ a: 0, b: 1, l: 1 }), 'the agent counts to be announced');
     expect((await (await connect(leader)).request('cluster.status')).nodeId).to.equal('l');
     // Metrics: the leader says so, the followers count what they relayed.
     const leaderMetrics = await (await fetch(`${leader.httpUrl}/metrics`)).text();

@@ -3,16 +3,9 @@ import { once } from 'node:events';
 import { AgentWorker, CoordClient } from '../../../src/client/index.js';
 import { startDaemon, type DaemonProcess } from '../../support/daemon-process.js';
 import { findRedisServer, startRedis, type RedisServer } from '../../support/redis-server.js';
-import { until } from '../../support/settled.js';
+import { replicaEnv, servingAsLeader } from './replicas.js';
 
 const FAST = { initialDelayMs: 20, maxDelayMs: 100, factor: 2, jitter: 0 };
-
-/** A replica process on the test's Redis. */
-export function replicaEnv(redis: RedisServer, nodeId: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { COORDD_STORE: redis.url, COORDD_NODE_ID: nodeId, COORDD_CLUSTER_LEASE: '1', COORDD_REATTACH_GRACE: '1', COORDD_LOG_LEVEL: 'info', ...extra };
-}
-
-export const servingAsLeader = (l: Record<string, unknown>): boolean => l.msg === 'serving as leader';
 
 describe('cluster: two replica processes on a real redis-server, the leader killed with -9', function () {
   this.timeout(60_000);
@@ -105,5 +98,9 @@ describe('cluster: two replica processes on a real redis-server, the leader kill
     }
     const status = (await op2.request('pool.status', {})) as { store?: { name: string } };
     expect(status.store?.name).to.equal(redis.url);
+    // SIGTERM on the leader: a clean stop (exit 0) that frees the lease.
+    await op2.close();
+    expect(await b.stop()).to.equal(0);
+    expect(await redis.command(['EXISTS', '{coordd}:leader'])).to.equal(0);
   });
 });

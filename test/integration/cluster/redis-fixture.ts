@@ -9,7 +9,7 @@ import { findRedisServer, startRedis, type RedisServer } from '../../support/red
  */
 export function redisFixture(suite: Mocha.Suite) {
   const binary = findRedisServer();
-  const state = { server: undefined as RedisServer | undefined, clients: [] as RedisConnection[], n: 0 };
+  const state = { server: undefined as RedisServer | undefined, clients: [] as RedisConnection[], kept: [] as RedisConnection[], n: 0 };
   suite.beforeAll(async function () {
     if (!binary) this.skip();
     state.server = await startRedis(binary);
@@ -18,15 +18,17 @@ export function redisFixture(suite: Mocha.Suite) {
     for (const c of state.clients.splice(0)) if (c.isOpen) c.destroy();
   });
   suite.afterAll(async () => {
+    for (const c of state.kept.splice(0)) if (c.isOpen) c.destroy();
     await state.server?.stop();
   });
   return {
     get server(): RedisServer {
       return state.server!;
     },
-    async client(): Promise<RedisConnection> {
+    /** A connected client, closed after the test (or, with `keep`, after the file). */
+    async client(opts: { keep?: boolean } = {}): Promise<RedisConnection> {
       const c = createRedisConnection(state.server!.url, () => undefined);
-      state.clients.push(c);
+      (opts.keep ? state.kept : state.clients).push(c);
       await c.connect();
       return c;
     },
@@ -36,4 +38,5 @@ export function redisFixture(suite: Mocha.Suite) {
   };
 }
 
-export const quietLogger = pino({ level: 'silent' });
+/** Logs nothing, the listening line (written whatever the level) included. */
+export const quietLogger = pino({ level: 'silent' }, { write: () => undefined });

@@ -3,8 +3,12 @@ import { failFrame, UnansweredCalls, type RelayFailure } from '../../../src/clus
 import { compareIds, decodeEntries, entryFields, entryHead, firstStreamEntries, pushFrame } from '../../../src/cluster/relay/relay-streams.js';
 import { decodeIdentity, encodeIdentity } from '../../../src/cluster/relay/relayed-identity.js';
 
-const failure: RelayFailure = { reason: 'leader_changed', message: 'retry', retryAfterMs: 250 };
-const err = (id: unknown) => ({ jsonrpc: '2.0', id, error: { code: -32007, message: 'retry', data: { retryAfterMs: 250, reason: 'leader_changed' } } });
+const failure: RelayFailure = { reason: 'the leader changed', retryAfterMs: 250 };
+const err = (id: unknown) => ({
+  jsonrpc: '2.0',
+  id,
+  error: { code: -32007, message: 'No cluster leader could take this call; retry', data: { reason: 'the leader changed', retryAfterMs: 250 } },
+});
 
 describe('UnansweredCalls (the requests a gateway relayed and has no reply for)', () => {
   it('tracks requests, not notifications or responses, and forgets what the leader answers', () => {

@@ -168,3 +168,40 @@ describe('PoolService shutdown for a restart on a durable store (detach)', () =>
     expect(r.connect('a', [{ taskId, epoch: 1 }]).reattached).to.deep.equal([{ taskId, epoch: 1 }]);
   });
 });
+
+describe('PoolService: an agent lost with its replica (cluster mode)', () => {
+  it('keeps its running attempts IN_PROGRESS for the grace period; reattached elsewhere, the same attempt completes', async () => {
+    const h = poolHarness({ reattachGraceMs: 10_000 });
+    const agent = h.addAgent('a', 2);
+    const taskId = h.pool.assign({ type: 'llm' }).task.taskId;
+    const session = h.sessionOf('a');
+    h.pool.disconnectedAwaitingReattach('a', session);
+    // The closed connection's failed request is not an outcome.
+    agent.call(taskId).disconnect();
+    await h.settle();
+    expect(h.pool.agents.get('a')).to.equal(undefined);
+    expect(h.pool.get(taskId).state).to.equal('IN_PROGRESS');
+    expect(h.pool.awaitingReattach).to.equal(1);
+    expect(h.pool.staleEpochReports).to.equal(0);
+    const back = h.pool.registerWithRunning({ agentId: 'a', capacity: 2, capabilities: [], channel: agent, sessionId: 'elsewhere' }, [{ taskId, epoch: 1 }]);
+    expect(back.reattached).to.deep.equal([{ taskId, epoch: 1 }]);
+    expect(h.pool.report('a', { taskId, epoch: 1, result: 'done' })).to.equal(true);
+    expect(h.pool.get(taskId)).to.include({ state: 'COMPLETED', result: 'done' });
+    expect(h.pool.get(taskId).attempts).to.have.length(1);
+  });
+
+  it('requeues them with a new epoch when the agent does not come back within the grace period; another session is left alone', () => {
+    const h = poolHarness({ reattachGraceMs: 10_000 });
+    h.addAgent('a', 1);
+    const taskId = h.pool.assign({ type: 'x' }).task.taskId;
+    h.pool.disconnectedAwaitingReattach('a', 'not-its-session');
+    expect(h.pool.agents.get('a')).to.not.equal(undefined);
+    h.pool.disconnectedAwaitingReattach('a', h.sessionOf('a'));
+    h.clock.advance(9_999);
+    expect(h.pool.get(taskId).state).to.equal('IN_PROGRESS');
+    h.clock.advance(1);
+    expect(h.pool.get(taskId).state).to.equal('PENDING');
+    const b = h.addAgent('b', 1);
+    expect(b.calls.map((c) => [c.params.taskId, c.params.epoch])).to.deep.equal([[taskId, 2]]);
+  });
+});
