@@ -17,15 +17,6 @@ const RECONNECT = { initialDelayMs: 50, maxDelayMs: 500, factor: 2, jitter: 0.2 
  * fencing tokens only rise, and no state write of a stale term landed (Redis MONITOR attributes
  * each write a script ran to its caller's term).
  */
-/**
- * PENDING until cluster-relay's blocking connections get an 'error' listener: node-redis's
- * `duplicate()` (src/cluster/relay/gateway-relay.ts start(), leader-inbox.ts start()) does not copy
- * the command connection's listeners, so when redis-server dies every replica crashes on an
- * unhandled 'error' (SocketClosedUnexpectedlyError, exit 70). With `blocking.on('error', ...)` added
- * there, these tests pass (verified on a patched copy). Set COORDD_TEST_REDIS_FAULTS=1 to run them.
- */
-const redisFaults = process.env.COORDD_TEST_REDIS_FAULTS === '1' ? it : it.skip;
-
 describe('cluster faults (real replicas, real redis-server)', function () {
   this.timeout(180_000);
   const binary = findRedisServer();
@@ -151,7 +142,7 @@ describe('cluster faults (real replicas, real redis-server)', function () {
     await check();
   });
 
-  redisFaults('kill redis-server and restart it from its AOF: the cluster carries on with everything it acknowledged', async () => {
+  it('kill redis-server and restart it from its AOF: the cluster carries on with everything it acknowledged', async () => {
     const c = await start();
     const before = load!.acked;
     await c.killRedis();
@@ -163,7 +154,7 @@ describe('cluster faults (real replicas, real redis-server)', function () {
     await check();
   });
 
-  redisFaults('restart redis-server empty: every replica refuses to serve (readyz 503, CLUSTER_STATE_LOST) rather than start from nothing', async () => {
+  it('restart redis-server empty: every replica refuses to serve (readyz 503, CLUSTER_STATE_LOST) rather than start from nothing', async () => {
     const c = await start();
     load!.pause();
     // The checker over what happened before the loss: all of it was fine.
@@ -204,14 +195,14 @@ describe('cluster faults (real replicas, real redis-server)', function () {
   });
 
   for (const seed of [7, 12]) {
-    it(`a seeded random mix of faults (seed ${seed}; Redis restarts only with COORDD_TEST_REDIS_FAULTS=1)`, async () => {
+    it(`a seeded random mix of faults (seed ${seed})`, async () => {
       const rng = seededRandom(seed);
       const c = await start();
       const steps: number[] = [];
       for (let step = 0; step < 4; step++) {
         const { replica, term } = await c.waitForLeader({ timeoutMs: 60_000 });
         const others = c.replicas.filter((r) => r.nodeId !== replica.nodeId && r.daemon);
-        const fault = Math.floor(rng.next() * (process.env.COORDD_TEST_REDIS_FAULTS === '1' ? 4 : 3));
+        const fault = Math.floor(rng.next() * 4);
         if (fault === 0) {
           await c.kill(replica.nodeId);
           await c.waitForLeader({ not: replica.nodeId, afterTerm: term });
