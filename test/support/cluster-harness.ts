@@ -127,7 +127,10 @@ export class ClusterHarness {
   /** The leader and term Redis holds now (leaderId undefined while the lease is free). */
   async leader(): Promise<{ leaderId: string | undefined; term: number }> {
     // One MGET: the pair is read atomically (two GETs could straddle an election).
-    const [leaderId, term] = (await this.redis.command(['MGET', `${this.options.prefix}leader`, `${this.options.prefix}term`])) as [string | null, string | null];
+    const [leaderId, term] = (await this.redis.command(['MGET', `${this.options.prefix}leader`, `${this.options.prefix}term`])) as [
+      string | null,
+      string | null,
+    ];
     return { leaderId: leaderId ?? undefined, term: Number(term ?? 0) };
   }
 
@@ -155,7 +158,9 @@ export class ClusterHarness {
       const proc = r.daemon?.proc;
       if (!proc || (proc.exitCode === null && proc.signalCode === null)) continue;
       const last = r.daemon!.logs.slice(-5).map((l) => `${String(l.level)} ${String(l.msg)} ${l.err ? JSON.stringify(l.err).slice(0, 300) : ''}`);
-      throw new Error(`replica ${r.nodeId} exited by itself (${proc.exitCode ?? proc.signalCode}); last log lines:\n  ${last.join('\n  ')}\n${r.daemon!.stderr().slice(-500)}`);
+      throw new Error(
+        `replica ${r.nodeId} exited by itself (${proc.exitCode ?? proc.signalCode}); last log lines:\n  ${last.join('\n  ')}\n${r.daemon!.stderr().slice(-500)}`,
+      );
     }
   }
 
