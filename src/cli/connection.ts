@@ -7,7 +7,12 @@ export const DEFAULT_URL = 'ws://127.0.0.1:7420/rpc';
 
 /** Options every command that talks to the daemon takes. */
 export const CONNECTION_OPTIONS: Record<string, OptionSpec> = {
-  url: { type: 'string', placeholder: 'URL', description: "the daemon's WebSocket URL", defaultText: `$COORDD_URL, else ${DEFAULT_URL}` },
+  url: {
+    type: 'string',
+    placeholder: 'URL',
+    description: "the daemon's WebSocket URL (or a cluster's replicas, comma-separated)",
+    defaultText: `$COORDD_URL, else ${DEFAULT_URL}`,
+  },
   token: { type: 'string', placeholder: 'TOKEN', description: 'bearer token (operator or admin role)', defaultText: '$COORDD_TOKEN, else none' },
   output: { type: 'string', short: 'o', placeholder: 'table|json', description: 'table for people; json on stdout for scripts', defaultText: 'table' },
   timeout: { type: 'string', placeholder: 'SECONDS', description: 'how long to wait for each reply', defaultText: '30' },
@@ -25,8 +30,16 @@ export function outputFormat(ctx: CommandContext, command: string): OutputFormat
 
 /** Connect as an operator with --url/--token (or COORDD_URL/COORDD_TOKEN); never reconnects. */
 export async function connect(ctx: CommandContext, command: string): Promise<CoordClient> {
-  const url = (ctx.values.url as string | undefined) ?? ctx.env.COORDD_URL?.trim() ?? DEFAULT_URL;
-  if (!/^wss?:\/\/./.test(url)) throw new UsageError(`--url must be a ws:// or wss:// URL (got "${url}")`, command);
+  const raw = (ctx.values.url as string | undefined) ?? ctx.env.COORDD_URL?.trim() ?? DEFAULT_URL;
+  // A comma list names a cluster's replicas: the first that answers is used.
+  const urls = raw
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  for (const one of urls.length > 0 ? urls : [raw]) {
+    if (!/^wss?:\/\/./.test(one)) throw new UsageError(`--url must be a ws:// or wss:// URL, or a comma list of them (got "${one}")`, command);
+  }
+  const url = urls.length === 1 ? urls[0]! : urls;
   const token = (ctx.values.token as string | undefined) ?? (ctx.env.COORDD_TOKEN?.trim() || undefined);
   const timeoutS = numberOption(ctx.values, 'timeout', command, 0.001) ?? 30;
   try {

@@ -38,8 +38,8 @@ export type RouteDecisionHandler = (request: RouteDecideParams) => { agentId: st
 
 /** Options of {@link AgentWorker}. */
 export interface AgentWorkerOptions {
-  /** The daemon's WebSocket URL (unless `transport` is given). */
-  url?: string;
+  /** The daemon's URL, or the replicas' URLs of a cluster (each reconnect moves on to the next; see {@link CoordClient}). Needed unless `transport` is given. */
+  url?: string | string[];
   token?: string;
   /** @defaultValue assigned by the daemon, then kept across reconnects */
   agentId?: string;
@@ -69,6 +69,10 @@ export interface AgentWorkerOptions {
   wsOptions?: CoordClientOptions['wsOptions'];
   /** How each connection is opened. @defaultValue a WebSocket to `url` */
   transport?: CoordClientOptions['transport'];
+  /** See {@link CoordClientOptions.connectTimeoutMs}. @defaultValue 10000 */
+  connectTimeoutMs?: number;
+  /** See {@link CoordClientOptions.keepaliveMs}. @defaultValue 20000 */
+  keepaliveMs?: number;
   /**
    * When stdin (the parent pipe of a worker coordd spawned) reaches end of file, i.e. the daemon
    * died: stop and exit the process with code 0. @defaultValue true when COORDD_PARENT_PIPE=stdin
@@ -136,6 +140,8 @@ export class AgentWorker extends EventEmitter<AgentWorkerEvents> {
       random: options.random,
       wsOptions: options.wsOptions,
       transport: options.transport,
+      connectTimeoutMs: options.connectTimeoutMs,
+      keepaliveMs: options.keepaliveMs,
       handshake: (_client, info) => this.register(info.reconnected),
     });
     this.client.handle('task.run', (params, meta) => (meta.notification ? undefined : this.run(params)));

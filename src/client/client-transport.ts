@@ -1,6 +1,17 @@
 import WebSocket from 'ws';
 import { ClientError } from './errors.js';
 import type { ClientLogger } from './logger.js';
+import type { ClientTimers, TimerHandle } from './timers.js';
+
+/** How the default WebSocket transport watches its connection. */
+export interface WebSocketLiveness {
+  /** How long the opening handshake may take (a frozen daemon accepts TCP and never answers). */
+  connectTimeoutMs: number;
+  /** Ping this often; a ping still unanswered at the next tick drops the connection. `0`: off. */
+  keepaliveMs: number;
+  /** Where the keepalive ticks are scheduled. */
+  timers: ClientTimers;
+}
 
 /**
  * One connection of the client to the daemon: text frames both ways, nothing of JSON-RPC. A
@@ -22,11 +33,19 @@ export interface ClientTransport {
 export type OpenTransport = (signal: AbortSignal) => Promise<ClientTransport>;
 
 /** The default: a WebSocket to `url`, the token sent as a bearer token with the upgrade. */
-export function webSocketTransport(url: string, token: string | undefined, wsOptions: WebSocket.ClientOptions | undefined, log: ClientLogger): OpenTransport {
+export function webSocketTransport(
+  url: string,
+  token: string | undefined,
+  wsOptions: WebSocket.ClientOptions | undefined,
+  log: ClientLogger,
+  liveness?: WebSocketLiveness,
+): OpenTransport {
   const headers = token ? { ...wsOptions?.headers, authorization: `Bearer ${token}` } : wsOptions?.headers;
   return (signal) =>
     new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { ...wsOptions, ...(headers ? { headers } : {}) });
+      const handshake = liveness ? { handshakeTimeout: liveness.connectTimeoutMs } : {};
+      const ws = new WebSocket(url, { ...handshake, ...wsOptions, ...(headers ? { headers } : {}) });
+      let stopKeepalive = (): void => undefined;
       const transport: ClientTransport = {
         send: (text) => ws.send(text, (error) => error && log.debug({ err: error, url }, 'could not send a frame')),
         close: (code, reason) => (ws.readyState === WebSocket.CONNECTING ? ws.terminate() : ws.close(code, reason)),
@@ -41,14 +60,35 @@ export function webSocketTransport(url: string, token: string | undefined, wsOpt
       ws.on('message', (data) => transport.onmessage?.(String(data)));
       ws.once('open', () => {
         signal.removeEventListener('abort', abort);
+        if (liveness) stopKeepalive = keepalive(ws, url, liveness, log);
         resolve(transport);
       });
       ws.once('close', (code, reason) => {
         signal.removeEventListener('abort', abort);
+        stopKeepalive();
         transport.onclose?.(code, reason.toString());
         reject(signal.aborted ? new ClientError('CLOSED', 'the client was closed while connecting') : connectError(url, failure, code));
       });
     });
+}
+
+/** Ping every keepaliveMs; a ping still unanswered at the next tick means the daemon is gone: terminate. Returns the stop. */
+function keepalive(ws: WebSocket, url: string, liveness: WebSocketLiveness, log: ClientLogger): () => void {
+  const { keepaliveMs, timers } = liveness;
+  if (keepaliveMs <= 0) return () => undefined;
+  let awaiting = false;
+  ws.on('pong', () => (awaiting = false));
+  const timer: TimerHandle = timers.setInterval(() => {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (awaiting) {
+      log.warn({ url, keepaliveMs }, 'no pong from the daemon: dropping the connection');
+      ws.terminate();
+      return;
+    }
+    awaiting = true;
+    ws.ping();
+  }, keepaliveMs);
+  return () => timers.clearInterval(timer);
 }
 
 /** The error a failed connection attempt rejects with; 401/403 are final (AUTH_FAILED). */

@@ -16,7 +16,7 @@ import type { ParamsOf } from '../schemas/method.js';
 import { DEFAULT_TASK_WAIT_MS, type taskList } from '../schemas/task.js';
 import type { MethodName, MethodParams, MethodResult, RequestArgs } from './method-types.js';
 import type { AssignParams, AssignResult, CancelResult, RouteParams, RouteResult, SignalParams, SignalResult, TaskList, TaskRecord } from './method-types.js';
-import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { Backoff, backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { webSocketTransport, type ClientTransport, type OpenTransport } from './client-transport.js';
 import { ClientError, RpcError } from './errors.js';
 import { silentLogger, type ClientLogger } from './logger.js';
@@ -24,14 +24,31 @@ import { systemTimers, type ClientTimers, type TimerHandle } from './timers.js';
 
 /** Options of {@link CoordClient}. */
 export interface CoordClientOptions {
-  /** The daemon's WebSocket URL, e.g. `ws://127.0.0.1:7420/rpc` (unless `transport` is given). */
-  url?: string;
+  /**
+   * The daemon's WebSocket URL, e.g. `ws://127.0.0.1:7420/rpc`, or several (the replicas of a
+   * cluster): the first connection tries them in order, and every reconnect moves on to the next.
+   * Needed unless `transport` is given.
+   */
+  url?: string | string[];
   /** Bearer token sent with every upgrade (when the daemon has tokens configured). */
   token?: string;
   /** Automatic reconnection after the socket drops; `false` disables it. @defaultValue {@link DEFAULT_BACKOFF} */
   reconnect?: Partial<BackoffOptions> | false;
   /** Default per-request timeout; `0` waits forever. @defaultValue 30000 */
   requestTimeoutMs?: number;
+  /**
+   * How many times {@link CoordClient.assign} retries a `pool.assign` that carries an
+   * `idempotencyKey` after a retryable error (LEADER_UNAVAILABLE) or a lost connection; `0` never does.
+   * @defaultValue 5
+   */
+  assignRetries?: number;
+  /** How long the WebSocket opening handshake may take before the attempt fails (a frozen replica accepts TCP and never answers). @defaultValue 10000 */
+  connectTimeoutMs?: number;
+  /**
+   * Ping the daemon this often and drop the connection (then reconnect, to the next URL) when the
+   * previous ping got no pong: a replica that froze or was cut off is noticed. `0` turns it off. @defaultValue 20000
+   */
+  keepaliveMs?: number;
   /**
    * Runs on every new socket before the client counts as open (e.g. `agent.register`); requests
    * work inside it. A throw fails that connection attempt: `connect()` rejects, or the next
@@ -63,8 +80,8 @@ export interface CoordClientEvents {
   open: [info: { reconnected: boolean }];
   /** An open connection closed; `willReconnect` tells whether a reconnect is scheduled. */
   close: [info: { code: number; reason: string; willReconnect: boolean }];
-  /** A reconnect attempt is scheduled in `delayMs` (after `error`, when the previous attempt failed). */
-  reconnecting: [info: { attempt: number; delayMs: number; error?: Error }];
+  /** A reconnect attempt to `url` is scheduled in `delayMs` (after `error`, when the previous attempt failed). */
+  reconnecting: [info: { attempt: number; delayMs: number; url: string; error?: Error }];
   /** Reconnected (after `open`), after `attempts` tries. */
   reconnect: [info: { attempts: number }];
   /** The client is done for good: `close()` was called, reconnection is off, or the token was refused. */
@@ -81,6 +98,11 @@ const CLIENT_ERRORS: PendingRequestErrors = {
 };
 /** How much longer than a server-side wait the client waits for the reply. */
 const WAIT_MARGIN_MS = 5000;
+/**
+ * Close codes after which the next URL is tried at once, without backoff: 1012 (service restart: a
+ * cluster's leader changed and the replica dropped the sessions it relayed) and 1013 (try again later).
+ */
+export const RECONNECT_AT_ONCE_CODES: readonly number[] = [1012, 1013];
 
 /**
  * A JSON-RPC connection to coordd, for operators and agents: calls the daemon (the same
@@ -94,9 +116,15 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
   private readonly pending: PendingRequests<TimerHandle>;
   private readonly backoff: Backoff | undefined;
   private readonly requestTimeoutMs: number;
+  private readonly assignRetries: number;
+  private readonly random: () => number;
   private readonly log: ClientLogger;
   private readonly timers: ClientTimers;
   private readonly openTransport: OpenTransport;
+  private readonly urls: readonly string[];
+  /** Index in `urls` of the current (or next) connection. */
+  private urlIndex = 0;
+  private openWaiter: Promise<void> | undefined;
   /** The current connection (open, its handshake maybe still running), and its close. */
   private conn: ClientTransport | undefined;
   private connClosed: Promise<void> | undefined;
@@ -112,11 +140,15 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
     this.log = options.log ?? silentLogger;
     this.timers = options.timers ?? systemTimers;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.assignRetries = options.assignRetries ?? 5;
+    this.random = options.random ?? Math.random;
+    this.urls = options.url === undefined ? [] : [options.url].flat();
     this.backoff = options.reconnect === false ? undefined : new Backoff({ ...DEFAULT_BACKOFF, ...options.reconnect }, options.random);
     this.server = new JSONRPCServer({ errorListener: (message, data) => this.log.warn({ err: data }, message) });
     this.pending = new PendingRequests(this.timers, CLIENT_ERRORS);
-    if (!options.transport && options.url === undefined) throw new Error('CoordClient needs a url (or a transport)');
-    this.openTransport = options.transport ?? webSocketTransport(options.url!, options.token, options.wsOptions, this.log);
+    if (!options.transport && this.urls.length === 0) throw new Error('CoordClient needs a url (or a transport)');
+    const ws = { connectTimeoutMs: options.connectTimeoutMs ?? 10_000, keepaliveMs: options.keepaliveMs ?? 20_000, timers: this.timers };
+    this.openTransport = options.transport ?? ((signal) => webSocketTransport(this.url, options.token, options.wsOptions, this.log, ws)(signal));
   }
 
   /** Create a client and connect it. */
@@ -130,6 +162,11 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
     return this.status;
   }
 
+  /** The URL of the current connection (or of the next attempt while reconnecting); '' with a custom transport. */
+  get url(): string {
+    return this.urls[this.urlIndex] ?? '';
+  }
+
   /** True while a connection is open and its handshake is done. */
   get connected(): boolean {
     return this.status === 'open';
@@ -140,7 +177,7 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
     if (this.status !== 'idle') throw new Error(`CoordClient.connect() may be called once (state: ${this.status})`);
     this.status = 'connecting';
     try {
-      await this.establish(false);
+      await this.establishAny();
     } catch (error) {
       const failure =
         error instanceof ClientError ? error : new ClientError('CONNECT_FAILED', `connection setup failed: ${messageOf(error)}`, { cause: error });
@@ -225,9 +262,23 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
 
   // ---- operator helpers ----
 
-  /** `pool.assign`: submit a task. */
-  assign(params: AssignParams, options?: RequestOptions): Promise<AssignResult> {
-    return this.request('pool.assign', params, options);
+  /**
+   * `pool.assign`: submit a task. With an `idempotencyKey` a repeat is harmless (the daemon answers
+   * it with the first task, `deduplicated: true`), so a retryable error (LEADER_UNAVAILABLE: a
+   * cluster's leader changed) or a connection lost before the reply is retried, after the reconnect,
+   * up to `assignRetries` times. Without a key the call is made once.
+   */
+  async assign(params: AssignParams, options?: RequestOptions): Promise<AssignResult> {
+    if (params.idempotencyKey === undefined) return this.request('pool.assign', params, options);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.request('pool.assign', params, options);
+      } catch (error) {
+        if (attempt >= this.assignRetries || !retryableForIdempotentCall(error)) throw error;
+        this.log.info({ err: error, attempt, idempotencyKey: params.idempotencyKey }, 'pool.assign failed; retrying with its idempotencyKey');
+        await this.beforeRetry(error, attempt);
+      }
+    }
   }
 
   /** `task.get`: the whole record of a task. */
@@ -264,7 +315,66 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
     return this.request('router.route', params, options);
   }
 
+  /** Wait what the error asks (data.retryAfterMs) or a backoff delay, then for an open connection. */
+  private async beforeRetry(error: unknown, attempt: number): Promise<void> {
+    const asked = error instanceof RpcError ? error.retryAfterMs : undefined;
+    await this.delay(asked ?? backoffDelay(attempt, DEFAULT_BACKOFF, this.random));
+    if (this.status === 'open' || this.status === 'closed') return; // closed: the retry rejects with NOT_CONNECTED
+    await this.untilOpen(this.requestTimeoutMs);
+  }
+
+  /** Resolves once the client is open again or done for good, or after `timeoutMs` (0: no limit). Shared by every waiter. */
+  private untilOpen(timeoutMs: number): Promise<void> {
+    if (!this.openWaiter) {
+      this.openWaiter = new Promise<void>((resolve) => {
+        const done = (): void => {
+          this.off('open', done);
+          this.off('end', done);
+          this.openWaiter = undefined;
+          resolve();
+        };
+        this.once('open', done);
+        this.once('end', done);
+      });
+    }
+    if (timeoutMs <= 0) return this.openWaiter;
+    let timer: TimerHandle | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = this.timers.setTimeout(resolve, timeoutMs)));
+    return Promise.race([this.openWaiter, timeout]).finally(() => timer !== undefined && this.timers.clearTimeout(timer));
+  }
+
+  private delay(ms: number): Promise<void> {
+    return new Promise((resolve) => this.timers.setTimeout(resolve, ms));
+  }
+
   // ---- connection lifecycle ----
+
+  /**
+   * The first connection: each URL in turn until one works (a refused token ends it at once). A
+   * handshake refused with a retryable error (LEADER_UNAVAILABLE: the cluster is between leaders)
+   * earns another round over the URLs after a backoff delay.
+   */
+  private async establishAny(): Promise<void> {
+    let rounds = 0;
+    const count = Math.max(1, this.urls.length);
+    for (let tried = 1; ; tried++) {
+      try {
+        return await this.establish(false);
+      } catch (error) {
+        const final = error instanceof ClientError && (error.code === 'AUTH_FAILED' || error.code === 'CLOSED');
+        const retryable = error instanceof RpcError && error.retryable;
+        const lastOfRound = tried % count === 0;
+        if (final || this.status !== 'connecting' || (lastOfRound && (!retryable || ++rounds > 3))) throw error;
+        this.log.warn({ err: error, url: this.url }, 'connect failed; trying the next url');
+        this.nextUrl();
+        if (retryable) await this.delay(error.retryAfterMs ?? backoffDelay(rounds, DEFAULT_BACKOFF, this.random));
+      }
+    }
+  }
+
+  private nextUrl(): void {
+    if (this.urls.length > 0) this.urlIndex = (this.urlIndex + 1) % this.urls.length;
+  }
 
   private async establish(reconnected: boolean): Promise<void> {
     const conn = await this.openConnection();
@@ -316,21 +426,24 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
     if (conn !== this.established) return; // closed during its handshake: establish() reports it
     this.established = undefined;
     const willReconnect = this.status === 'open' && this.backoff !== undefined;
-    this.log.info({ code, reason, willReconnect }, 'connection closed');
+    this.log.info({ code, reason, willReconnect, url: this.url }, 'connection closed');
     this.emit('close', { code, reason, willReconnect });
     if (willReconnect) {
       this.status = 'reconnecting';
-      this.scheduleReconnect();
+      this.scheduleReconnect(undefined, RECONNECT_AT_ONCE_CODES.includes(code));
     } else if (this.status === 'open') {
       this.status = 'closed';
       this.finish(new ClientError('CONNECTION_LOST', `the connection closed (${code}) and reconnect is off`));
     }
   }
 
-  private scheduleReconnect(error?: Error): void {
+  /** Every reconnect goes to the next URL; `atOnce` skips the backoff delay (close codes 1012, 1013). */
+  private scheduleReconnect(error?: Error, atOnce = false): void {
     if (this.status !== 'reconnecting' || !this.backoff) return;
-    const delayMs = this.backoff.next();
-    this.emit('reconnecting', { attempt: this.backoff.attempts, delayMs, ...(error ? { error } : {}) });
+    this.nextUrl();
+    const backoffDelayMs = this.backoff.next();
+    const delayMs = atOnce ? 0 : backoffDelayMs;
+    this.emit('reconnecting', { attempt: this.backoff.attempts, delayMs, url: this.url, ...(error ? { error } : {}) });
     this.reconnectTimer = this.timers.setTimeout(() => {
       this.reconnectTimer = undefined;
       this.establish(true).catch((failure: unknown) => this.reconnectFailed(failure));
@@ -392,6 +505,12 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
   private notConnected(method: string): ClientError {
     return new ClientError('NOT_CONNECTED', `cannot call ${method}: not connected (state: ${this.status})`);
   }
+}
+
+/** Whether repeating the call can help and cannot harm, provided the call is idempotent. */
+function retryableForIdempotentCall(error: unknown): boolean {
+  if (error instanceof RpcError) return error.retryable;
+  return error instanceof ClientError && (error.code === 'CONNECTION_LOST' || error.code === 'NOT_CONNECTED');
 }
 
 function messageOf(error: unknown): string {

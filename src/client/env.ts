@@ -1,7 +1,7 @@
 /** Connection and agent settings a spawned worker reads from its environment. */
 export interface WorkerEnv {
-  /** `COORDD_URL` */
-  url: string;
+  /** `COORDD_URL`: one URL, or a comma list (a cluster's replicas) read as an array */
+  url: string | string[];
   /** `COORDD_JOIN_TOKEN`, else `COORDD_TOKEN` */
   token?: string;
   /** `COORDD_AGENT_ID` */
@@ -18,10 +18,13 @@ export interface WorkerEnv {
  * Throws an Error naming the variable when one is missing or malformed.
  */
 export function fromEnv(env: NodeJS.ProcessEnv = process.env): WorkerEnv {
-  const url = env.COORDD_URL?.trim();
-  if (!url) throw new Error('COORDD_URL is not set (the daemon URL, e.g. ws://127.0.0.1:7420/rpc)');
-  if (!/^wss?:\/\//.test(url)) throw new Error(`COORDD_URL must be a ws:// or wss:// URL, got "${url}"`);
-  const out: WorkerEnv = { url };
+  const urls = (env.COORDD_URL ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  if (urls.length === 0) throw new Error('COORDD_URL is not set (the daemon URL, e.g. ws://127.0.0.1:7420/rpc)');
+  for (const url of urls) if (!/^wss?:\/\//.test(url)) throw new Error(`COORDD_URL must be a ws:// or wss:// URL (or a comma list of them), got "${url}"`);
+  const out: WorkerEnv = { url: urls.length === 1 ? urls[0]! : urls };
   const token = (env.COORDD_JOIN_TOKEN ?? env.COORDD_TOKEN)?.trim();
   if (token) out.token = token;
   const agentId = env.COORDD_AGENT_ID?.trim();

@@ -4,7 +4,7 @@
  * is local to this library, has a string code and never goes on the wire.
  */
 
-export { RpcError } from '../jsonrpc/rpc-error.js';
+export { RpcError, LEADER_UNAVAILABLE_CODE, RETRYABLE_CODES } from '../jsonrpc/rpc-error.js';
 
 export const CLIENT_ERROR_CODES = [
   'NOT_CONNECTED', // a call was made while there is no open socket

@@ -1,5 +1,13 @@
 /** `coordd/client`: connect to coordd as an operator (CoordClient) or serve tasks as an agent (AgentWorker). */
-export { CoordClient, type CoordClientOptions, type CoordClientEvents, type ClientState, type RequestOptions, type MethodHandler } from './client.js';
+export {
+  CoordClient,
+  RECONNECT_AT_ONCE_CODES,
+  type CoordClientOptions,
+  type CoordClientEvents,
+  type ClientState,
+  type RequestOptions,
+  type MethodHandler,
+} from './client.js';
 export type { AssignParams, AssignResult, TaskRecord, TaskList, CancelResult, SignalParams, SignalResult, RouteParams, RouteResult } from './method-types.js';
 export {
   AgentWorker,
@@ -17,7 +25,7 @@ export {
   type Registration,
 } from './agent-worker.js';
 export { Backoff, backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
-export { RpcError, ClientError, TaskFailure, CLIENT_ERROR_CODES, type ClientErrorCode } from './errors.js';
+export { RpcError, ClientError, TaskFailure, CLIENT_ERROR_CODES, LEADER_UNAVAILABLE_CODE, RETRYABLE_CODES, type ClientErrorCode } from './errors.js';
 export { fromEnv, type WorkerEnv } from './env.js';
 export { hasParentPipe, watchParentPipe } from './parent-pipe.js';
 export { HealthSampler, type Health } from './health.js';

@@ -165,6 +165,15 @@ describe('coordd CLI (real daemon, built binary)', function () {
     }
   });
 
+  it('takes a comma list of URLs (a cluster) and uses the first that answers', async () => {
+    const run = await runCli(['status', '-o', 'json', '--url', `ws://127.0.0.1:1/rpc,${d.url}`]);
+    expect(run.code, run.stderr).to.equal(0);
+    expect(JSON.parse(run.stdout)).to.have.property('agents');
+    const bad = await runCli(['status', '--url', `${d.url},http://x`]);
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.match(/--url must be a ws:\/\/ or wss:\/\/ URL, or a comma list of them \(got "http:\/\/x"\)/);
+  });
+
   it('a daemon that is not there: exit 1 naming the URL and what to check', async () => {
     const run = await runCli(['status', '--url', 'ws://127.0.0.1:1/rpc']);
     expect(run.code).to.equal(1);

@@ -65,7 +65,7 @@ describe('client/AgentWorker', () => {
   });
 
   it('sends no heartbeats when heartbeat is false', async () => {
-    const conn = await start({ heartbeat: false });
+    const conn = await start({ heartbeat: false, keepaliveMs: 0 });
     clock.advance(1000);
     await conn.request('task.run', task('t0'));
     expect(conn.count('agent.heartbeat')).to.equal(0);

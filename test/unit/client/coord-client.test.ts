@@ -93,7 +93,7 @@ describe('client/CoordClient', () => {
   it('waits forever with timeoutMs 0, and cancels the timer of an answered request', async () => {
     daemon.handle('task.get', (p) => ({ result: { taskId: p.taskId } }));
     daemon.handle('task.wait', () => new Promise(() => {}));
-    const client = await connect({ requestTimeoutMs: 50 });
+    const client = await connect({ requestTimeoutMs: 50, keepaliveMs: 0 }); // no keepalive timer either
     expect(await client.getTask('t')).to.deep.equal({ taskId: 't' });
     expect(clock.pendingTimers()).to.equal(0);
     const forever = client.request('task.wait', { taskId: 't' }, { timeoutMs: 0 });
@@ -128,7 +128,7 @@ describe('client/CoordClient', () => {
     const scheduled = reconnecting(client);
     await (await daemon.connection(0)).drop();
     expect((await closed)[0]).to.include({ willReconnect: true });
-    expect(await scheduled).to.deep.equal({ attempt: 1, delayMs: 5 });
+    expect(await scheduled).to.deep.equal({ attempt: 1, delayMs: 5, url: daemon.url });
     expect(client.state).to.equal('reconnecting');
     clock.advance(4);
     expect(daemon.connections).to.have.length(1);

@@ -10,7 +10,7 @@ from .agent import AgentWorker, TaskContext
 from .backoff import BackoffOptions
 from .client import AlertStream, CoordClient, EventStream, Stream
 from .env import WorkerEnv, from_env
-from .errors import TASK_FAILED_CODE, ClientError, RpcError, TaskCancelled, TaskFailure
+from .errors import LEADER_UNAVAILABLE_CODE, TASK_FAILED_CODE, ClientError, RpcError, TaskCancelled, TaskFailure
 from .notifications import AlertNotice, PoolEvent, TaskRun, TaskUpdated
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "ClientError",
     "CoordClient",
     "EventStream",
+    "LEADER_UNAVAILABLE_CODE",
     "PoolEvent",
     "RpcError",
     "Stream",

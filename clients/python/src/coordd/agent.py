@@ -136,7 +136,7 @@ class AgentWorker:
 
     def __init__(
         self,
-        url: str | None = None,
+        url: str | list[str] | None = None,
         *,
         token: str | None = None,
         token_via: typing.Literal["header", "subprotocol"] = "header",
@@ -193,7 +193,7 @@ class AgentWorker:
         unless a URL was given). Raises ValueError naming a malformed variable."""
         source = os.environ if env is None else env
         if self.url is not None and not source.get("COORDD_URL", "").strip():
-            source = {**source, "COORDD_URL": self.url}
+            source = {**source, "COORDD_URL": self.url if isinstance(self.url, str) else ",".join(self.url)}
         settings = from_env(source)
         self.url = settings.url
         self.token = settings.token or self.token

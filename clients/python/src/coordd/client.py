@@ -12,7 +12,7 @@ import contextlib
 import json
 import logging
 import ssl as _ssl
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
@@ -21,7 +21,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Subprotocol
 
 from . import models as m
-from .backoff import Backoff, BackoffOptions
+from .backoff import Backoff, BackoffOptions, backoff_delay
 from .errors import ClientError, RpcError
 from .notifications import AlertNotice, PoolEvent, TaskUpdated
 
@@ -35,6 +35,9 @@ State = Literal["idle", "connecting", "open", "reconnecting", "closed"]
 
 #: How much longer than a server-side wait the client waits for the reply (seconds).
 WAIT_MARGIN = 5.0
+#: Close codes after which the next URL is tried at once, without backoff: 1012 (service restart: a
+#: cluster's leader changed and the replica dropped the sessions it relayed), 1013 (try again later).
+RECONNECT_AT_ONCE_CODES = (1012, 1013)
 
 
 class CoordClient:
@@ -45,11 +48,15 @@ class CoordClient:
     :class:`BackoffOptions` (default) or ``False``. ``handshake`` runs on every new socket before
     the client counts as open (requests work inside it); a raised :class:`ClientError` whose
     ``final`` is true (AUTH_FAILED, FORBIDDEN) ends the client instead of retrying.
+
+    ``url`` may be a list (the replicas of a cluster): the first connection tries them in order and
+    every reconnect moves on to the next. ``assign_retries``: how many times :meth:`assign` repeats a
+    ``pool.assign`` that carries an ``idempotency_key`` after a retryable error or a lost connection.
     """
 
     def __init__(
         self,
-        url: str,
+        url: str | Sequence[str],
         *,
         token: str | None = None,
         token_via: Literal["header", "subprotocol"] = "header",
@@ -58,8 +65,13 @@ class CoordClient:
         handshake: Handshake | None = None,
         ssl: _ssl.SSLContext | None = None,
         open_timeout: float = 10.0,
+        assign_retries: int = 5,
     ) -> None:
-        self.url = url
+        self.urls: list[str] = [url] if isinstance(url, str) else list(url)
+        if not self.urls:
+            raise ValueError("CoordClient needs at least one url")
+        self._url_index = 0
+        self.assign_retries = assign_retries
         self._token = token
         self._token_via = token_via
         self.request_timeout = request_timeout
@@ -85,6 +97,11 @@ class CoordClient:
     # ---- lifecycle ----
 
     @property
+    def url(self) -> str:
+        """The URL of the current connection (or of the next attempt while reconnecting)."""
+        return self.urls[self._url_index]
+
+    @property
     def state(self) -> State:
         return self._state
 
@@ -100,7 +117,7 @@ class CoordClient:
         self._ended = asyncio.get_running_loop().create_future()
         self._state = "connecting"
         try:
-            await self._establish(False)
+            await self._establish_any()
         except BaseException as error:
             failure = error if isinstance(error, ClientError) else ClientError("CONNECT_FAILED", f"connection setup failed: {error}")
             self._state = "closed"
@@ -213,9 +230,25 @@ class CoordClient:
 
     async def assign(self, type: str, payload: Any = None, **options: Any) -> m.AssignResult:
         """``pool.assign``: submit a task. Options as in :class:`coordd.models.PoolAssignParams`
-        (``priority``, ``required_capabilities``, ``max_attempts``, ``subscribe``...)."""
+        (``priority``, ``required_capabilities``, ``max_attempts``, ``idempotency_key``, ``subscribe``...).
+
+        With an ``idempotency_key`` a repeat is harmless (the daemon answers it with the first task,
+        ``deduplicated=True``), so a retryable error (LEADER_UNAVAILABLE: a cluster's leader changed)
+        or a connection lost before the reply is retried after the reconnect, up to ``assign_retries``
+        times. Without a key the call is made once."""
         params = m.PoolAssignParams(type=type, payload=payload, **_given(options))
-        return m.AssignResult.model_validate(await self.request("pool.assign", params))
+        if params.idempotency_key is None:
+            return m.AssignResult.model_validate(await self.request("pool.assign", params))
+        attempt = 0
+        while True:
+            try:
+                return m.AssignResult.model_validate(await self.request("pool.assign", params))
+            except (RpcError, ClientError) as error:
+                if attempt >= self.assign_retries or not _retryable_when_idempotent(error):
+                    raise
+                log.info("pool.assign failed (%s); retrying with its idempotency key", error)
+                await self._before_retry(error, attempt)
+                attempt += 1
 
     async def get_task(self, task_id: str) -> m.TaskRecord:
         return m.TaskRecord.model_validate(await self.request("task.get", m.TaskGetParams(task_id=task_id)))
@@ -284,7 +317,42 @@ class CoordClient:
             raise
         return stream
 
+    async def _before_retry(self, error: BaseException, attempt: int) -> None:
+        """Wait what the error asks (``data.retryAfterMs``) or a backoff delay, then for an open connection."""
+        asked = error.retry_after if isinstance(error, RpcError) else None
+        await asyncio.sleep(asked if asked is not None else backoff_delay(attempt, BackoffOptions()))
+        if self._state in ("open", "closed"):
+            return
+        opened = asyncio.get_running_loop().create_future()
+
+        def on_open(_reconnected: bool) -> None:
+            if not opened.done():
+                opened.set_result(None)
+
+        self._on_open.append(on_open)
+        try:
+            ended = asyncio.shield(self._ended) if self._ended is not None else None
+            waits: list[Any] = [opened] + ([ended] if ended is not None else [])
+            await asyncio.wait(waits, timeout=self.request_timeout if self.request_timeout > 0 else None, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self._on_open.remove(on_open)
+
     # ---- connection ----
+
+    async def _establish_any(self) -> None:
+        """The first connection: each URL in turn until one works (a refused token ends it at once)."""
+        for tried in range(1, len(self.urls) + 1):
+            try:
+                await self._establish(False)
+                return
+            except ClientError as error:
+                if error.final or tried >= len(self.urls) or self._state != "connecting":
+                    raise
+                log.warning("connect to %s failed (%s); trying the next url", self.url, error)
+                self._next_url()
+
+    def _next_url(self) -> None:
+        self._url_index = (self._url_index + 1) % len(self.urls)
 
     async def _establish(self, reconnected: bool) -> None:
         ws = await self._open_socket()
@@ -358,13 +426,16 @@ class CoordClient:
             return
         log.info("connection closed (%s); reconnecting", code)
         self._state = "reconnecting"
-        self._reconnector = asyncio.get_running_loop().create_task(self._reconnect())
+        self._reconnector = asyncio.get_running_loop().create_task(self._reconnect(at_once=code in RECONNECT_AT_ONCE_CODES))
 
-    async def _reconnect(self) -> None:
+    async def _reconnect(self, at_once: bool = False) -> None:
+        """Every attempt goes to the next URL; the first after a 1012/1013 close without delay."""
         assert self._backoff is not None
         while self._state == "reconnecting":
+            self._next_url()
             delay = self._backoff.next()
-            await asyncio.sleep(delay)
+            await asyncio.sleep(0 if at_once else delay)
+            at_once = False
             if self._state != "reconnecting":
                 return
             try:
@@ -584,6 +655,13 @@ def _wire(params: Mapping[str, Any] | BaseModel | None) -> Any:
     if isinstance(params, BaseModel):
         return params.model_dump(mode="json", by_alias=True, exclude_unset=True)
     return dict(params)
+
+
+def _retryable_when_idempotent(error: BaseException) -> bool:
+    """Whether repeating the call can help and cannot harm, provided the call is idempotent."""
+    if isinstance(error, RpcError):
+        return error.retryable
+    return isinstance(error, ClientError) and error.code in ("CONNECTION_LOST", "NOT_CONNECTED")
 
 
 def _given(options: Mapping[str, Any]) -> dict[str, Any]:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class WorkerEnv:
-    url: str
-    """``COORDD_URL``"""
+    url: str | list[str]
+    """``COORDD_URL``: one URL, or a comma list (a cluster's replicas) read as a list"""
     token: str | None = None
     """``COORDD_JOIN_TOKEN``, else ``COORDD_TOKEN``"""
     agent_id: str | None = None
@@ -27,11 +27,13 @@ def from_env(env: Mapping[str, str] | None = None) -> WorkerEnv:
     """Read a worker's settings; variables that are not set stay ``None``.
     Raises ``ValueError`` naming the variable when one is missing or malformed."""
     env = os.environ if env is None else env
-    url = env.get("COORDD_URL", "").strip()
-    if not url:
+    urls = [u.strip() for u in env.get("COORDD_URL", "").split(",") if u.strip()]
+    if not urls:
         raise ValueError("COORDD_URL is not set (the daemon URL, e.g. ws://127.0.0.1:7420/rpc)")
-    if not re.match(r"^wss?://", url):
-        raise ValueError(f'COORDD_URL must be a ws:// or wss:// URL, got "{url}"')
+    for one in urls:
+        if not re.match(r"^wss?://", one):
+            raise ValueError(f'COORDD_URL must be a ws:// or wss:// URL (or a comma list of them), got "{one}"')
+    url: str | list[str] = urls[0] if len(urls) == 1 else urls
     raw_token = env.get("COORDD_JOIN_TOKEN")
     if raw_token is None:
         raw_token = env.get("COORDD_TOKEN")

@@ -10,6 +10,10 @@ from typing import Any, Literal
 TASK_FAILED_CODE = -32000
 #: The daemon's code for "not yours" (e.g. an agent id held by another credential).
 FORBIDDEN_CODE = -32001
+#: The daemon's code for "no cluster leader could take this call; retry" (cluster mode).
+LEADER_UNAVAILABLE_CODE = -32007
+#: Catalogued error codes after which the same call may succeed if made again (docs/errors.md).
+RETRYABLE_CODES = frozenset({LEADER_UNAVAILABLE_CODE})
 
 ClientErrorCode = Literal[
     "NOT_CONNECTED",  # a call was made while there is no open socket
@@ -30,6 +34,21 @@ class RpcError(Exception):
         self.code = code
         self.message = message
         self.data = data
+
+    @property
+    def retryable(self) -> bool:
+        """Whether the same call may succeed if made again (LEADER_UNAVAILABLE during a cluster's
+        failover). A call that is not idempotent (``pool.assign`` without an idempotency key) may
+        have taken effect."""
+        return self.code in RETRYABLE_CODES
+
+    @property
+    def retry_after(self) -> float | None:
+        """Seconds the daemon suggests waiting before the retry (``data.retryAfterMs``), if it said."""
+        value = self.data.get("retryAfterMs") if isinstance(self.data, dict) else None
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+            return value / 1000
+        return None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"code": self.code, "message": self.message}
