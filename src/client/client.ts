@@ -146,7 +146,7 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
     this.backoff = options.reconnect === false ? undefined : new Backoff({ ...DEFAULT_BACKOFF, ...options.reconnect }, options.random);
     this.server = new JSONRPCServer({ errorListener: (message, data) => this.log.warn({ err: data }, message) });
     this.pending = new PendingRequests(this.timers, CLIENT_ERRORS);
-    if (!options.transport && this.urls.length === 0) throw new Error('CoordClient needs a url (or a transport)');
+    if (!options.transport && this.urls.length === 0) throw new Error('CoordClient needs at least one url (or a transport)');
     const ws = { connectTimeoutMs: options.connectTimeoutMs ?? 10_000, keepaliveMs: options.keepaliveMs ?? 20_000, timers: this.timers };
     this.openTransport = options.transport ?? ((signal) => webSocketTransport(this.url, options.token, options.wsOptions, this.log, ws)(signal));
   }
