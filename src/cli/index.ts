@@ -4,11 +4,20 @@ import { agentCommands } from './commands/agents.js';
 import { alertsCommand } from './commands/alerts.js';
 import { configPrintCommand } from './commands/config-print.js';
 import { statusCommand } from './commands/status.js';
+import { clusterCommand } from './commands/cluster.js';
 import { submitCommand } from './commands/submit.js';
 import { taskCommands } from './commands/tasks.js';
 
 /** Every operator subcommand, by its full name (`tasks list`). */
-export const COMMANDS: readonly Command[] = [statusCommand, ...agentCommands, ...taskCommands, submitCommand, alertsCommand, configPrintCommand];
+export const COMMANDS: readonly Command[] = [
+  statusCommand,
+  clusterCommand,
+  ...agentCommands,
+  ...taskCommands,
+  submitCommand,
+  alertsCommand,
+  configPrintCommand,
+];
 
 /** Words that start a subcommand; anything else (`--port 0`, nothing) runs the daemon. */
 export const COMMAND_WORDS: ReadonlySet<string> = new Set(COMMANDS.map((c) => c.name.split(' ')[0]!));

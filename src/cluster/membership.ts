@@ -56,14 +56,19 @@ export class Membership {
    * (Redis not reachable yet, or gone) is logged once and retried at the next tick.
    */
   async start(): Promise<void> {
+    // Until the first heartbeat lands, a failure is the node still joining Redis: not worth a warning.
+    let joined = false;
     const beat = (): Promise<void> =>
       this.heartbeat().then(
         () => {
           this.failing = false;
+          joined = true;
         },
         (err: unknown) => {
-          if (!this.failing) this.deps.log.warn({ err: (err as Error)?.message }, 'membership heartbeat failed (logged once until one succeeds)');
-          this.failing = true;
+          const message = (err as Error)?.message;
+          if (!joined) this.deps.log.debug({ err: message }, 'membership: Redis not reachable yet; announcing this replica at the next tick');
+          else if (!this.failing) this.deps.log.warn({ err: message }, 'membership heartbeat failed (logged once until one succeeds)');
+          this.failing = joined;
         },
       );
     this.timer = this.clock.setInterval(() => void beat(), Math.max(1, Math.floor(this.options.nodeTtlMs / 3)));

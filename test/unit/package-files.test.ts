@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -12,6 +12,12 @@ describe('the published package', () => {
     expect(pkg.license).to.equal('MIT');
     expect(readFileSync(`${ROOT}LICENSE`, 'utf8')).to.match(/^MIT License\n\nCopyright \(c\) \d{4} coordd authors\n/);
     expect(pkg.repository?.url).to.match(/^git\+https:\/\/\S+\.git$/);
+  });
+
+  it('builds an executable bin, so `npx coordd` works in a checkout (npm test builds first)', function () {
+    const bin = `${ROOT}dist/bin/coordd.js`;
+    if (!existsSync(bin)) this.skip();
+    expect(statSync(bin).mode & 0o111, 'execute bits of dist/bin/coordd.js').to.not.equal(0);
   });
 
   it('ships every file the README links to', function () {
