@@ -6,6 +6,7 @@ import { SETTING_DESCRIPTIONS } from './config-docs.js';
 /** The operator subcommands, for the daemon's help (src/cli holds them; a test keeps the two in step). */
 export const CLI_COMMANDS_HELP = [
   ['status', 'the pool at a glance'],
+  ['cluster', 'cluster mode: the leader, its term, every replica'],
   ['agents [get ID]', 'agents and their state; one agent in full'],
   ['tasks list|get|cancel|retry|watch', 'look at and steer tasks'],
   ['submit --type T --payload JSON [--wait]', 'submit a task (and wait for it)'],

@@ -55,6 +55,21 @@ describe('coordd CLI (real daemon, built binary)', function () {
     expect(json.stderr).to.equal('');
   });
 
+  it('cluster: a single daemon is its own leader in term 0, with its one agent', async () => {
+    const table = await runCli(['cluster'], env);
+    expect(table.code, table.stderr).to.equal(0);
+    expect(table.stdout)
+      .to.match(/^term:\s+0$/m)
+      .and.match(/^REPLICA\s+ROLE\s+URL\s+SEEN\s+AGENTS$/m)
+      .and.match(/\sleader\s+ws:\/\/\S+\s.*\s1$/m);
+    const json = await runCli(['cluster', '-o', 'json'], env);
+    expect(json.code).to.equal(0);
+    const reply = json.json() as { nodeId: string; leaderId: string; term: number; nodes: unknown[] };
+    expect(reply.leaderId).to.equal(reply.nodeId);
+    expect(reply.term).to.equal(0);
+    expect(reply.nodes).to.have.length(1);
+  });
+
   it('submit --wait: exit 0 with the completed record; exit 1 when the task ends FAILED', async () => {
     const ok = await runCli(['submit', '--type', 'work', '--capability', 'work', '--payload', '{"n":21}', '--wait', '-o', 'json'], env);
     expect(ok.code, ok.stderr).to.equal(0);
