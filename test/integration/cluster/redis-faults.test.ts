@@ -32,28 +32,39 @@ describe('cluster: Redis faults under real replica processes', function () {
     replicas.push(d);
     return d;
   };
-
-  it('a follower relays its connections to the leader and is ready, as the leader is', async () => {
+  /** Replica a, leading, and replica b, following it. */
+  const leaderAndFollower = async (): Promise<{ a: DaemonProcess; b: DaemonProcess }> => {
     const a = await replica('a');
     await a.waitForLog(servingAsLeader);
     const b = await replica('b');
     await b.waitForLog((l) => l.msg === 'leader changed');
+    return { a, b };
+  };
+  /** Clients are closed after the test: an operator (no reconnect) and a raw JSON-RPC one. */
+  const operator = async (d: DaemonProcess): Promise<CoordClient> => {
+    const op = await CoordClient.connect({ url: d.url, reconnect: false });
+    clients.push(op);
+    return op;
+  };
+  const testClient = async (d: DaemonProcess): Promise<TestClient> => {
+    const c = await TestClient.connect(d.url);
+    clients.push(c);
+    return c;
+  };
+
+  it('a follower relays its connections to the leader and is ready, as the leader is', async () => {
+    const { a, b } = await leaderAndFollower();
     expect(await readyz(a)).to.equal(200);
     expect(await readyz(b)).to.equal(200);
-    const c = await TestClient.connect(b.url);
-    clients.push(c);
+    const c = await testClient(b);
     expect((await c.request('session.info')).role).to.equal('admin');
     // The leader serves it on a virtual transport named after b's gateway.
     await a.waitForLog((l) => l.msg === 'connection open' && String(l.remoteAddress).startsWith('relay:b.'));
   });
 
   it('Redis restarted empty: every replica refuses with CLUSTER_STATE_LOST, says why once, and /readyz is 503', async () => {
-    const a = await replica('a');
-    await a.waitForLog(servingAsLeader);
-    const b = await replica('b');
-    await b.waitForLog((l) => l.msg === 'leader changed');
-    const op = await CoordClient.connect({ url: a.url, reconnect: false });
-    clients.push(op);
+    const { a, b } = await leaderAndFollower();
+    const op = await operator(a);
     const { taskId } = await op.assign({ type: 'job' });
     const epoch = (await redis.command(['GET', '{coordd}:epoch'])) as string;
     await redis.restart({ empty: true });
@@ -61,8 +72,7 @@ describe('cluster: Redis faults under real replica processes', function () {
       const line = await d.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Redis lost the cluster state'));
       expect(line).to.include({ expectedEpoch: epoch, foundEpoch: null });
       await until(async () => (await readyz(d)) === 503, `${d.url} not ready`);
-      const c = await TestClient.connect(d.url);
-      clients.push(c);
+      const c = await testClient(d);
       const reply = await c.call('pool.getTask', { taskId });
       expect(reply.error).to.deep.include({ code: -32008 });
       expect(reply.error.data).to.deep.equal({ expectedEpoch: epoch, foundEpoch: null });
@@ -79,12 +89,8 @@ describe('cluster: Redis faults under real replica processes', function () {
   });
 
   it('Redis killed -9 and restarted from its AOF: the leader steps down, the cluster serves again, nothing acknowledged is lost', async () => {
-    const a = await replica('a');
-    await a.waitForLog(servingAsLeader);
-    const b = await replica('b');
-    await b.waitForLog((l) => l.msg === 'leader changed');
-    const op = await CoordClient.connect({ url: a.url, reconnect: false });
-    clients.push(op);
+    const { a, b } = await leaderAndFollower();
+    const op = await operator(a);
     const acked: string[] = [];
     for (let n = 0; n < 30; n++) acked.push((await op.assign({ type: 'job', payload: { n }, idempotencyKey: `k${n}` })).taskId);
     await redis.kill();
@@ -99,8 +105,7 @@ describe('cluster: Redis faults under real replica processes', function () {
     await until(() => leaders().length > 0, 'a leader again after the restart', 20_000);
     const leader = leaders()[0]!;
     expect(await redis.command(['GET', '{coordd}:term'])).to.equal('2');
-    const op2 = await CoordClient.connect({ url: leader.url, reconnect: false });
-    clients.push(op2);
+    const op2 = await operator(leader);
     for (const [n, taskId] of acked.entries()) {
       const t = await op2.getTask(taskId);
       expect(t.payload).to.deep.equal({ n });
@@ -111,12 +116,8 @@ describe('cluster: Redis faults under real replica processes', function () {
   });
 
   it('a leader paused (SIGSTOP) past its lease answers nothing from its old term after SIGCONT: LEADER_UNAVAILABLE, 1012, no write lands', async () => {
-    const a = await replica('a');
-    await a.waitForLog(servingAsLeader);
-    const b = await replica('b');
-    await b.waitForLog((l) => l.msg === 'leader changed');
-    const c = await TestClient.connect(a.url);
-    clients.push(c);
+    const { a, b } = await leaderAndFollower();
+    const c = await testClient(a);
     await c.request('pool.assign', { type: 'job', idempotencyKey: 'before' });
     a.proc.kill('SIGSTOP');
     try {
@@ -129,8 +130,7 @@ describe('cluster: Redis faults under real replica processes', function () {
       a.proc.kill('SIGCONT');
     }
     expect((await c.closed).code).to.equal(1012);
-    const op = await CoordClient.connect({ url: b.url, reconnect: false });
-    clients.push(op);
+    const op = await operator(b);
     expect((await op.listTasks({})).tasks.map((t) => t.idempotencyKey)).to.deep.equal(['before']);
     expect(a.logs.some((l) => l.msg === 'stepping down as leader' || l.msg === 'lost the leader lease')).to.equal(true);
   });
