@@ -1,37 +1,17 @@
 import { expect } from 'chai';
 import { CoordClient } from '../../../src/client/index.js';
-import { startDaemon, type DaemonProcess } from '../../support/daemon-process.js';
-import { findRedisServer, freePort, startRedis, type RedisServer } from '../../support/redis-server.js';
+import type { DaemonProcess } from '../../support/daemon-process.js';
+import { freePort, startRedis, type RedisServer } from '../../support/redis-server.js';
 import { until } from '../../support/settled.js';
-import { TestClient } from '../../support/ws-client.js';
-import { replicaEnv, servingAsLeader } from './replicas.js';
+import { replicaSuite, servingAsLeader } from './replicas.js';
 
 const readyz = async (d: DaemonProcess): Promise<number> => (await fetch(`${d.httpUrl}/readyz`)).status;
 
 describe('cluster: Redis faults under real replica processes', function () {
   this.timeout(60_000);
-  const binary = findRedisServer();
-  let redis: RedisServer;
-  const replicas: DaemonProcess[] = [];
-  const clients: { close(): Promise<void> }[] = [];
-
-  before(function () {
-    if (!binary) this.skip();
-  });
-  beforeEach(async () => {
-    redis = await startRedis(binary!);
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close().catch(() => undefined)));
-    await Promise.all(replicas.splice(0).map((r) => r.stop()));
-    await redis?.stop();
-  });
-
-  const replica = async (nodeId: string): Promise<DaemonProcess> => {
-    const d = await startDaemon(replicaEnv(redis, nodeId));
-    replicas.push(d);
-    return d;
-  };
+  const suite = replicaSuite();
+  const { replica, testClient } = suite;
+  const operator = (d: DaemonProcess): Promise<CoordClient> => suite.operator(d.url);
   /** Replica a, leading, and replica b, following it. */
   const leaderAndFollower = async (): Promise<{ a: DaemonProcess; b: DaemonProcess }> => {
     const a = await replica('a');
@@ -39,17 +19,6 @@ describe('cluster: Redis faults under real replica processes', function () {
     const b = await replica('b');
     await b.waitForLog((l) => l.msg === 'leader changed');
     return { a, b };
-  };
-  /** Clients are closed after the test: an operator (no reconnect) and a raw JSON-RPC one. */
-  const operator = async (d: DaemonProcess): Promise<CoordClient> => {
-    const op = await CoordClient.connect({ url: d.url, reconnect: false });
-    clients.push(op);
-    return op;
-  };
-  const testClient = async (d: DaemonProcess): Promise<TestClient> => {
-    const c = await TestClient.connect(d.url);
-    clients.push(c);
-    return c;
   };
 
   it('a follower relays its connections to the leader and is ready, as the leader is', async () => {
@@ -66,8 +35,8 @@ describe('cluster: Redis faults under real replica processes', function () {
     const { a, b } = await leaderAndFollower();
     const op = await operator(a);
     const { taskId } = await op.assign({ type: 'job' });
-    const epoch = (await redis.command(['GET', '{coordd}:epoch'])) as string;
-    await redis.restart({ empty: true });
+    const epoch = (await suite.redis.command(['GET', '{coordd}:epoch'])) as string;
+    await suite.redis.restart({ empty: true });
     for (const d of [a, b]) {
       const line = await d.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Redis lost the cluster state'));
       expect(line).to.include({ expectedEpoch: epoch, foundEpoch: null });
@@ -84,7 +53,7 @@ describe('cluster: Redis faults under real replica processes', function () {
       expect(batch.map((r: { error: { code: number } }) => r.error.code)).to.deep.equal([-32008]);
     }
     // Nothing was started from nothing: no replica took the lease or wrote an epoch.
-    expect(await redis.command(['EXISTS', '{coordd}:epoch', '{coordd}:leader', '{coordd}:term'])).to.equal(0);
+    expect(await suite.redis.command(['EXISTS', '{coordd}:epoch', '{coordd}:leader', '{coordd}:term'])).to.equal(0);
     expect(a.logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('Redis lost')).length).to.equal(1);
   });
 
@@ -93,18 +62,18 @@ describe('cluster: Redis faults under real replica processes', function () {
     const op = await operator(a);
     const acked: string[] = [];
     for (let n = 0; n < 30; n++) acked.push((await op.assign({ type: 'job', payload: { n }, idempotencyKey: `k${n}` })).taskId);
-    await redis.kill();
+    await suite.redis.kill();
     // A call while Redis is down is never acknowledged as done.
     const during = await op.assign({ type: 'job', idempotencyKey: 'during' }).then(
       (r) => ({ taskId: r.taskId }),
       (err: { code?: number | string }) => ({ code: err.code }),
     );
     await a.waitForLog((l) => l.msg === 'leader core discarded: connections closed with 1012; following');
-    await redis.restart();
+    await suite.redis.restart();
     const leaders = () => [a, b].filter((d) => d.logs.filter(servingAsLeader).length + (d === a ? -1 : 0) > 0);
     await until(() => leaders().length > 0, 'a leader again after the restart', 20_000);
     const leader = leaders()[0]!;
-    expect(await redis.command(['GET', '{coordd}:term'])).to.equal('2');
+    expect(await suite.redis.command(['GET', '{coordd}:term'])).to.equal('2');
     const op2 = await operator(leader);
     for (const [n, taskId] of acked.entries()) {
       const t = await op2.getTask(taskId);
@@ -136,13 +105,12 @@ describe('cluster: Redis faults under real replica processes', function () {
   });
 
   it('a replica started before Redis listens at once (not ready), then joins and leads once Redis is up; SIGTERM exits 0 either way', async () => {
-    await redis.stop();
+    await suite.redis.stop();
     const port = await freePort();
-    const early = await startDaemon(replicaEnv({ url: `redis://127.0.0.1:${port}` } as RedisServer, 'early'));
-    replicas.push(early);
+    const early = await replica('early', { url: `redis://127.0.0.1:${port}` } as RedisServer);
     expect(await readyz(early)).to.equal(503);
     await early.waitForLog((l) => l.msg === 'Redis connection error (logged once; reconnecting)');
-    redis = await startRedis(binary!, { port });
+    suite.redis = await startRedis(suite.binary!, { port });
     await early.waitForLog(servingAsLeader);
     expect(await readyz(early)).to.equal(200);
     expect(await early.stop()).to.equal(0);
