@@ -7,10 +7,23 @@ import type { TestClient } from '../support/ws-client.js';
 const OPERATOR = 'lease-operator-token-0123456789';
 const AGENT = 'lease-agent-token-0123456789';
 
-/** An in-process daemon with the operator and agent tokens and `yaml` as its config file. */
-function startWithLeases(yaml: string, env: Record<string, string> = {}): Promise<InProcessDaemon> {
-  const files = tempFiles({ 'tokens.json': tokensJson({ [OPERATOR]: 'operator', [AGENT]: 'agent' }), 'coordd.yaml': yaml });
-  return startInProcess({ COORDD_TOKENS_FILE: files['tokens.json'], COORDD_CONFIG: files['coordd.yaml'], ...env });
+/**
+ * Hooks for the describe block: an in-process daemon with the operator and agent tokens and `yaml`
+ * as its config file, and an operator connection, handed to `use` and kept for the whole block.
+ */
+function leaseDaemon(yaml: string, env: Record<string, string>, use: (daemon: InProcessDaemon, op: TestClient) => void): void {
+  let daemon: InProcessDaemon;
+  let op: TestClient;
+  before(async () => {
+    const files = tempFiles({ 'tokens.json': tokensJson({ [OPERATOR]: 'operator', [AGENT]: 'agent' }), 'coordd.yaml': yaml });
+    daemon = await startInProcess({ COORDD_TOKENS_FILE: files['tokens.json'], COORDD_CONFIG: files['coordd.yaml'], ...env });
+    op = daemon.connect(OPERATOR);
+    use(daemon, op);
+  });
+  after(async () => {
+    await op.close();
+    await daemon.stop();
+  });
 }
 
 /** A raw agent connection, registered. */
@@ -53,14 +66,9 @@ describe('resource leases (in-process daemon on a virtual clock)', function () {
   this.timeout(20_000);
   let daemon: InProcessDaemon;
   let op: TestClient;
-
-  before(async () => {
-    daemon = await startWithLeases('leases:\n  maxTtlSeconds: 120\n  maxWaitSeconds: 30\n', { COORDD_LOG_LEVEL: 'debug' });
-    op = daemon.connect(OPERATOR);
-  });
-  after(async () => {
-    await op.close();
-    await daemon.stop();
+  leaseDaemon('leases:\n  maxTtlSeconds: 120\n  maxWaitSeconds: 30\n', { COORDD_LOG_LEVEL: 'debug' }, (d, o) => {
+    daemon = d;
+    op = o;
   });
 
   it('second agent waits for an exclusive lease and is granted on release, with a higher fencing token', async () => {
@@ -214,14 +222,9 @@ describe('resource lease limits and ownership errors (in-process daemon on a vir
   this.timeout(20_000);
   let daemon: InProcessDaemon;
   let op: TestClient;
-
-  before(async () => {
-    daemon = await startWithLeases('leases:\n  maxWaitersPerResource: 1\n  maxLeasesPerAgent: 2\n');
-    op = daemon.connect(OPERATOR);
-  });
-  after(async () => {
-    await op.close();
-    await daemon.stop();
+  leaseDaemon('leases:\n  maxWaitersPerResource: 1\n  maxLeasesPerAgent: 2\n', {}, (d, o) => {
+    daemon = d;
+    op = o;
   });
 
   it('answers LEASE_QUEUE_FULL once leases.maxWaitersPerResource acquires wait for the resource', async () => {
