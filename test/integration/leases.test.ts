@@ -26,12 +26,14 @@ function leaseDaemon(yaml: string, env: Record<string, string>, use: (daemon: In
   });
 }
 
-/** A raw agent connection, registered. */
-async function agent(daemon: InProcessDaemon, agentId: string): Promise<TestClient> {
-  const c = daemon.connect(AGENT);
+/** `c`, registered as agent `agentId`. */
+async function registered(c: TestClient, agentId: string): Promise<TestClient> {
   await c.request('agent.register', { agentId, capabilities: [], capacity: 1 });
   return c;
 }
+
+/** A raw agent connection (the agent token), registered. */
+const agent = (daemon: InProcessDaemon, agentId: string): Promise<TestClient> => registered(daemon.connect(AGENT), agentId);
 
 /**
  * Waits until the daemon lists `agentId` among `resource`'s waiters (asked through `lister`), then
@@ -297,11 +299,9 @@ describe('resource leases of a removed agent (in-process daemon on a virtual clo
   });
 
   it('ends the leases of an agent removed for missed heartbeats and grants the waiter', async () => {
-    const silent = daemon.connect();
-    await silent.request('agent.register', { agentId: 'silent', capabilities: [], capacity: 1 });
+    const silent = await registered(daemon.connect(), 'silent');
     const held = await silent.request('resource.acquire', { resource: 'lock', mode: 'exclusive', ttlSeconds: 600 });
-    const live = daemon.connect();
-    await live.request('agent.register', { agentId: 'live', capabilities: [], capacity: 1 });
+    const live = await registered(daemon.connect(), 'live');
     const stopBeating = heartbeats(daemon, live);
     try {
       const granted = await daemon.advanceUntil(
@@ -319,13 +319,11 @@ describe('resource leases of a removed agent (in-process daemon on a virtual clo
   });
 
   it('cancels the waiting acquire of an agent removed for missed heartbeats (LEASE_WAIT_CANCELLED, conflict abandoned)', async () => {
-    const live = daemon.connect();
-    await live.request('agent.register', { agentId: 'holder-live', capabilities: [], capacity: 1 });
+    const live = await registered(daemon.connect(), 'holder-live');
     const stopBeating = heartbeats(daemon, live);
     try {
       const held = await live.request('resource.acquire', { resource: 'contended', mode: 'exclusive', ttlSeconds: 600 });
-      const silent = daemon.connect();
-      await silent.request('agent.register', { agentId: 'silent-waiter', capabilities: [], capacity: 1 });
+      const silent = await registered(daemon.connect(), 'silent-waiter');
       const waiting = silent.call('resource.acquire', { resource: 'contended', mode: 'exclusive', ttlSeconds: 60, waitMs: 60_000 });
       expect(await queued(live, waiting, 'contended', 'silent-waiter')).to.equal(true);
       // The daemon closes the socket before it cancels the wait, so the LEASE_WAIT_CANCELLED reply
@@ -353,12 +351,10 @@ describe('resource leases of a removed agent (in-process daemon on a virtual clo
   });
 
   it('answers a waiting acquire SHUTTING_DOWN when the daemon stops, without waiting for the shutdown timeout', async () => {
-    const a = daemon.connect();
-    await a.request('agent.register', { agentId: 'holder', capabilities: [], capacity: 1 });
+    const a = await registered(daemon.connect(), 'holder');
     const stopA = heartbeats(daemon, a);
     await a.request('resource.acquire', { resource: 'final', mode: 'exclusive', ttlSeconds: 600 });
-    const b = daemon.connect();
-    await b.request('agent.register', { agentId: 'waiter', capabilities: [], capacity: 1 });
+    const b = await registered(daemon.connect(), 'waiter');
     const stopB = heartbeats(daemon, b);
     const waiting = b.call('resource.acquire', { resource: 'final', mode: 'exclusive', ttlSeconds: 60, waitMs: 60_000 });
     expect(await queued(a, waiting, 'final', 'waiter')).to.equal(true);
