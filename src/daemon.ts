@@ -8,10 +8,10 @@ import { systemRandom, type Random } from './random.js';
 import type { RpcEngine } from './rpc/engine.js';
 import type { AgentTemplate } from './spawn/templates.js';
 import { systemClock, type Clock } from './time/clock.js';
-import { loadTlsFiles, type TlsMaterial } from './tls-files.js';
+import type { TlsMaterial } from './tls-files.js';
 import { TokenTable, type Identity } from './transport/auth.js';
-import { HttpServer } from './transport/http-server.js';
-import { OriginPolicy } from './transport/origin-policy.js';
+import { configuredHttpServer } from './transport/configured-http-server.js';
+import type { HttpServer } from './transport/http-server.js';
 import type { Outboxes } from './transport/outbox.js';
 import type { Transport } from './transport/transport.js';
 import { CloseCode } from './transport/ws-transport.js';
@@ -77,27 +77,19 @@ export class Daemon {
     // Single-node mode: cluster.status answers this daemon alone (in cluster mode the relay registers it on the leader's core).
     const pool = this.graph.pool;
     registerClusterApi(this.engine, { source: singleNodeStatus({ nodeId: config.cluster.nodeId, url: () => this.url, agents: () => pool.agents.size }) });
-    this.http = new HttpServer(
+    this.http = configuredHttpServer(
+      config,
       {
         clock,
         log: this.logger,
         ids: deps.ids ?? uuid,
         tokens,
-        origins: new OriginPolicy({ tls: config.tls !== undefined, bindHost: config.host, allowed: config.allowedOrigins }),
         metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
         isReady: () => this.ready && this.graph.turns.outbox?.failed === undefined,
         onConnection: (t, identity) => this.connect(t, identity),
         ...httpMetrics(metrics),
       },
-      {
-        host: config.host,
-        port: config.port,
-        maxPayloadBytes: config.maxPayloadBytes,
-        maxConnections: config.maxConnections,
-        heartbeatIntervalMs: config.heartbeatIntervalMs,
-        highWaterMarkBytes: config.sendHighWaterMarkBytes,
-        tls: deps.tls ?? (config.tls && loadTlsFiles(config.tls)),
-      },
+      deps.tls,
     );
   }
 

@@ -9,10 +9,10 @@ import { Metrics } from '../observability/metrics.js';
 import { systemRandom, type Random } from '../random.js';
 import type { AgentTemplate } from '../spawn/templates.js';
 import { systemClock, type Clock } from '../time/clock.js';
-import { loadTlsFiles, type TlsMaterial } from '../tls-files.js';
+import type { TlsMaterial } from '../tls-files.js';
 import { TokenTable, type Identity } from '../transport/auth.js';
-import { HttpServer } from '../transport/http-server.js';
-import { OriginPolicy } from '../transport/origin-policy.js';
+import { configuredHttpServer } from '../transport/configured-http-server.js';
+import type { HttpServer } from '../transport/http-server.js';
 import type { Transport } from '../transport/transport.js';
 import { CloseCode } from '../transport/ws-transport.js';
 import { httpMetrics } from '../wiring/metrics-wiring.js';
@@ -101,13 +101,13 @@ export class ClusterNode {
       { nodeId: this.nodeId, leaseMs: config.cluster.leaseMs },
     );
     const tokens = (this.tokens = deps.tokens ?? new TokenTable([]));
-    this.http = new HttpServer(
+    this.http = configuredHttpServer(
+      config,
       {
         clock: this.clock,
         log: this.logger,
         ids: deps.ids ?? uuid,
         tokens,
-        origins: new OriginPolicy({ tls: config.tls !== undefined, bindHost: config.host, allowed: config.allowedOrigins }),
         metrics: async () => {
           const registry = (this.core?.graph.metrics ?? this.metrics).registry;
           const [body, cluster] = await Promise.all([registry.metrics(), this.clusterRegistry.metrics()]);
@@ -117,15 +117,7 @@ export class ClusterNode {
         onConnection: (t, identity) => this.connect(t, identity),
         ...httpMetrics(this.metrics),
       },
-      {
-        host: config.host,
-        port: config.port,
-        maxPayloadBytes: config.maxPayloadBytes,
-        maxConnections: config.maxConnections,
-        heartbeatIntervalMs: config.heartbeatIntervalMs,
-        highWaterMarkBytes: config.sendHighWaterMarkBytes,
-        tls: deps.tls ?? (config.tls && loadTlsFiles(config.tls)),
-      },
+      deps.tls,
     );
   }
 

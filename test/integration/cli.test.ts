@@ -7,7 +7,10 @@ import { createInterface } from 'node:readline';
 import { AgentWorker, CoordClient, TaskFailure } from '../../src/client/index.js';
 import { COMMANDS } from '../../src/cli/index.js';
 import { EnvSchema } from '../../src/config.js';
+import type { TaskRecord } from '../../src/pool/task-store.js';
 import { runCli, startCli } from '../support/cli-process.js';
+import { FakeDaemon } from '../support/fake-daemon.js';
+import { makeTask } from '../support/task-records.js';
 import { startDaemon, type DaemonProcess } from '../support/daemon-process.js';
 
 /** The real daemon, one agent serving "work", and the real built CLI as a child process. */
@@ -244,67 +247,58 @@ describe('coordd config print', () => {
   });
 });
 
-describe('coordd CLI against the operator API contract (a stand-in daemon on a real socket)', () => {
-  it('agents, agents get, tasks retry and tasks watch speak the contract', async () => {
-    const { FakeDaemon } = await import('../support/fake-daemon.js');
-    const fake = await FakeDaemon.start();
-    const summary = {
-      agentId: 'a-1',
-      state: 'IDLE',
-      capabilities: ['work'],
-      capacity: 2,
-      inFlight: 1,
-      heartbeatAgeMs: 1200,
-      routingScore: 0.61,
-      contextWindowId: 'ctx-1',
-      spawned: true,
-      template: 'echo',
-      tags: [],
-    };
-    fake.handle('agent.list', (p) => ({ result: { agents: p.capability === 'work' ? [summary] : [] } }));
-    fake.handle('agent.get', (p) => ({
-      result: {
-        ...summary,
-        agentId: p.agentId,
-        runningTasks: [],
-        signals: [{ signalType: 'load', value: 0.5, score: 0.5, ageMs: 10 }],
-        overload: { willOverload: false, predictedLoad: 0.4, confidence: 0.9 },
-        breaker: { state: 'closed' },
-        completed: 3,
-        failed: 1,
-        latencyMs: { mean: 12 },
-      },
-    }));
-    const record = {
-      taskId: 't-1',
-      type: 'work',
-      payload: null,
-      state: 'PENDING',
-      priority: 0,
-      epoch: 2,
-      attempts: [{}],
-      maxAttempts: 3,
-      timeoutMs: 1000,
-      requiredCapabilities: [],
-      cancelRequested: false,
-      createdAt: 1,
-      traceId: 'x',
-    };
-    fake.handle('task.retry', () => ({ result: record }));
-    fake.handle('events.subscribe', (_p, conn) => {
-      setImmediate(() =>
-        conn.notify('events.event', {
-          subscriptionId: 's-1',
-          seq: 8,
-          type: 'task.state',
-          at: 1_700_000_000_000,
-          data: { taskId: 't-1', state: 'IN_PROGRESS', previous: 'PENDING' },
-        }),
-      );
-      return { result: { subscriptionId: 's-1', seq: 7, snapshot: { agents: [], pool: {}, alerts: [] } } };
-    });
-    try {
-      const env = { COORDD_URL: fake.url };
+describe('coordd CLI and a stand-in daemon on a real socket', () => {
+  let fake: FakeDaemon;
+  let env: Record<string, string>;
+  beforeEach(async () => {
+    fake = await FakeDaemon.start();
+    env = { COORDD_URL: fake.url };
+  });
+  afterEach(() => fake.close());
+
+  describe('against the operator API contract', () => {
+    it('agents, agents get, tasks retry and tasks watch speak the contract', async () => {
+      const summary = {
+        agentId: 'a-1',
+        state: 'IDLE',
+        capabilities: ['work'],
+        capacity: 2,
+        inFlight: 1,
+        heartbeatAgeMs: 1200,
+        routingScore: 0.61,
+        contextWindowId: 'ctx-1',
+        spawned: true,
+        template: 'echo',
+        tags: [],
+      };
+      fake.handle('agent.list', (p) => ({ result: { agents: p.capability === 'work' ? [summary] : [] } }));
+      fake.handle('agent.get', (p) => ({
+        result: {
+          ...summary,
+          agentId: p.agentId,
+          runningTasks: [],
+          signals: [{ signalType: 'load', value: 0.5, score: 0.5, ageMs: 10 }],
+          overload: { willOverload: false, predictedLoad: 0.4, confidence: 0.9 },
+          breaker: { state: 'closed' },
+          completed: 3,
+          failed: 1,
+          latencyMs: { mean: 12 },
+        },
+      }));
+      const record = makeTask({ taskId: 't-1', type: 'work', epoch: 2, attempts: [{}] as TaskRecord['attempts'] });
+      fake.handle('task.retry', () => ({ result: record }));
+      fake.handle('events.subscribe', (_p, conn) => {
+        setImmediate(() =>
+          conn.notify('events.event', {
+            subscriptionId: 's-1',
+            seq: 8,
+            type: 'task.state',
+            at: 1_700_000_000_000,
+            data: { taskId: 't-1', state: 'IN_PROGRESS', previous: 'PENDING' },
+          }),
+        );
+        return { result: { subscriptionId: 's-1', seq: 7, snapshot: { agents: [], pool: {}, alerts: [] } } };
+      });
       const agents = await runCli(['agents', '--capability', 'work'], env);
       expect(agents.code, agents.stderr).to.equal(0);
       expect(agents.stdout)
@@ -323,35 +317,13 @@ describe('coordd CLI against the operator API contract (a stand-in daemon on a r
       watch.kill('SIGINT');
       const [code] = await once(watch, 'exit');
       expect(code, 'Ctrl-C ends a watch cleanly').to.equal(0);
-    } finally {
-      await fake.close();
-    }
+    });
   });
-});
 
-describe('coordd CLI against a daemon without the operator API', () => {
-  it('agents says which method is missing (exit 1); tasks watch ID falls back to task.wait', async () => {
-    const { FakeDaemon } = await import('../support/fake-daemon.js');
-    const fake = await FakeDaemon.start();
-    const done = {
-      taskId: 't-9',
-      type: 'work',
-      payload: null,
-      state: 'COMPLETED',
-      priority: 0,
-      epoch: 1,
-      attempts: [],
-      maxAttempts: 3,
-      timeoutMs: 1000,
-      requiredCapabilities: [],
-      cancelRequested: false,
-      createdAt: 1,
-      traceId: 'x',
-      result: 1,
-    };
-    fake.handle('task.wait', () => ({ result: done }));
-    try {
-      const env = { COORDD_URL: fake.url };
+  describe('against a daemon without the operator API', () => {
+    it('agents says which method is missing (exit 1); tasks watch ID falls back to task.wait', async () => {
+      const done = makeTask({ taskId: 't-9', type: 'work', state: 'COMPLETED', epoch: 1, result: 1 });
+      fake.handle('task.wait', () => ({ result: done }));
       const agents = await runCli(['agents'], env);
       expect(agents.code).to.equal(1);
       expect(agents.stderr.trim()).to.equal('coordd: the daemon does not serve agent.list (it is older than this CLI; upgrade the daemon)');
@@ -359,8 +331,6 @@ describe('coordd CLI against a daemon without the operator API', () => {
       expect(watch.code, watch.stderr).to.equal(0);
       expect(watch.stderr).to.contain('this daemon has no events.subscribe');
       expect(JSON.parse(watch.stdout)).to.include({ taskId: 't-9', state: 'COMPLETED' });
-    } finally {
-      await fake.close();
-    }
+    });
   });
 });

@@ -1,30 +1,16 @@
 import { expect } from 'chai';
 import { once } from 'node:events';
-import { AgentWorker, CoordClient } from '../../src/client/index.js';
-import { startInProcess, type InProcessDaemon } from '../support/in-process-daemon.js';
+import { AgentWorker } from '../../src/client/index.js';
+import { inProcessSuite } from '../support/in-process-daemon.js';
 
 /** The coordd/client library against the daemon (in-process, over linked pairs): an agent in a few lines, an operator in one. */
 describe('coordd/client against the in-process daemon', function () {
   this.timeout(20_000);
-  let daemon: InProcessDaemon;
-  let op: CoordClient;
-  const workers: AgentWorker[] = [];
-
-  before(async () => {
-    daemon = await startInProcess();
-    op = await CoordClient.connect({ transport: daemon.transport() });
-  });
-  afterEach(async () => {
-    await Promise.all(workers.splice(0).map((w) => w.stop()));
-  });
-  after(async () => {
-    await op.close();
-    await daemon.stop();
-  });
+  const suite = inProcessSuite();
 
   it('runs a task on an AgentWorker and returns its result to the operator, with progress on the way', async () => {
     const worker = new AgentWorker({
-      transport: daemon.transport(),
+      transport: suite.daemon.transport(),
       agentId: 'lib-summarizer',
       capabilities: ['summarize'],
       capacity: 2,
@@ -33,11 +19,11 @@ describe('coordd/client against the in-process daemon', function () {
         return { length: String((task.payload as { text: string }).text).length };
       },
     });
-    workers.push(worker);
+    suite.workers.push(worker);
     const reg = await worker.start();
     expect(reg.agentId).to.equal('lib-summarizer');
-    const assigned = await op.assign({ type: 'summarize', requiredCapabilities: ['summarize'], payload: { text: 'hello agents' } });
-    const done = await op.waitTask(assigned.taskId, 5000);
+    const assigned = await suite.op.assign({ type: 'summarize', requiredCapabilities: ['summarize'], payload: { text: 'hello agents' } });
+    const done = await suite.op.waitTask(assigned.taskId, 5000);
     expect(done).to.deep.include({ state: 'COMPLETED', agentId: 'lib-summarizer' });
     expect(done.result).to.deep.equal({ length: 12 });
   });
@@ -47,7 +33,7 @@ describe('coordd/client against the in-process daemon', function () {
     const running = new Promise<void>((resolve) => (started = resolve));
     let aborted = false;
     const worker = new AgentWorker({
-      transport: daemon.transport(),
+      transport: suite.daemon.transport(),
       capabilities: ['long'],
       capacity: 1,
       handler: async (_task, ctx) => {
@@ -57,12 +43,12 @@ describe('coordd/client against the in-process daemon', function () {
         throw new Error('stopped');
       },
     });
-    workers.push(worker);
+    suite.workers.push(worker);
     await worker.start();
-    const t = await op.assign({ type: 'long', requiredCapabilities: ['long'] });
+    const t = await suite.op.assign({ type: 'long', requiredCapabilities: ['long'] });
     await running;
-    await op.cancelTask(t.taskId);
-    const done = await op.waitTask(t.taskId, 5000);
+    await suite.op.cancelTask(t.taskId);
+    const done = await suite.op.waitTask(t.taskId, 5000);
     expect(done.state).to.equal('CANCELLED');
     expect(aborted).to.equal(true);
   });
@@ -70,7 +56,7 @@ describe('coordd/client against the in-process daemon', function () {
   it('retries a handler failure on another attempt and reports retryable:false failures at once', async () => {
     let calls = 0;
     const worker = new AgentWorker({
-      transport: daemon.transport(),
+      transport: suite.daemon.transport(),
       capabilities: ['flaky'],
       capacity: 1,
       handler: async (task) => {
@@ -80,15 +66,15 @@ describe('coordd/client against the in-process daemon', function () {
         return 'ok';
       },
     });
-    workers.push(worker);
+    suite.workers.push(worker);
     await worker.start();
-    const flaky = await op.assign({ type: 'flaky', requiredCapabilities: ['flaky'], payload: {}, maxAttempts: 3 });
+    const flaky = await suite.op.assign({ type: 'flaky', requiredCapabilities: ['flaky'], payload: {}, maxAttempts: 3 });
     // The retry waits out its backoff on the daemon's clock.
-    const ok = await daemon.advanceUntil(op.waitTask(flaky.taskId, 10_000), 'the retried task');
+    const ok = await suite.daemon.advanceUntil(suite.op.waitTask(flaky.taskId, 10_000), 'the retried task');
     expect(ok.state).to.equal('COMPLETED');
     expect(ok.attempts.map((a) => a.outcome)).to.deep.equal(['failed', 'completed']);
-    const final = await op.assign({ type: 'flaky', requiredCapabilities: ['flaky'], payload: { final: true }, maxAttempts: 3 });
-    const failed = await op.waitTask(final.taskId, 5000);
+    const final = await suite.op.assign({ type: 'flaky', requiredCapabilities: ['flaky'], payload: { final: true }, maxAttempts: 3 });
+    const failed = await suite.op.waitTask(final.taskId, 5000);
     expect(failed.state).to.equal('FAILED');
     expect(failed.attempts).to.have.length(1);
   });

@@ -7,18 +7,33 @@ import type { TestClient } from '../support/ws-client.js';
 const OPERATOR = 'lease-operator-token-0123456789';
 const AGENT = 'lease-agent-token-0123456789';
 
-/** An in-process daemon with the operator and agent tokens and `yaml` as its config file. */
-function startWithLeases(yaml: string, env: Record<string, string> = {}): Promise<InProcessDaemon> {
-  const files = tempFiles({ 'tokens.json': tokensJson({ [OPERATOR]: 'operator', [AGENT]: 'agent' }), 'coordd.yaml': yaml });
-  return startInProcess({ COORDD_TOKENS_FILE: files['tokens.json'], COORDD_CONFIG: files['coordd.yaml'], ...env });
+/**
+ * Hooks for the describe block: an in-process daemon with the operator and agent tokens and `yaml`
+ * as its config file, and an operator connection, handed to `use` and kept for the whole block.
+ */
+function leaseDaemon(yaml: string, env: Record<string, string>, use: (daemon: InProcessDaemon, op: TestClient) => void): void {
+  let daemon: InProcessDaemon;
+  let op: TestClient;
+  before(async () => {
+    const files = tempFiles({ 'tokens.json': tokensJson({ [OPERATOR]: 'operator', [AGENT]: 'agent' }), 'coordd.yaml': yaml });
+    daemon = await startInProcess({ COORDD_TOKENS_FILE: files['tokens.json'], COORDD_CONFIG: files['coordd.yaml'], ...env });
+    op = daemon.connect(OPERATOR);
+    use(daemon, op);
+  });
+  after(async () => {
+    await op.close();
+    await daemon.stop();
+  });
 }
 
-/** A raw agent connection, registered. */
-async function agent(daemon: InProcessDaemon, agentId: string): Promise<TestClient> {
-  const c = daemon.connect(AGENT);
+/** `c`, registered as agent `agentId`. */
+async function registered(c: TestClient, agentId: string): Promise<TestClient> {
   await c.request('agent.register', { agentId, capabilities: [], capacity: 1 });
   return c;
 }
+
+/** A raw agent connection (the agent token), registered. */
+const agent = (daemon: InProcessDaemon, agentId: string): Promise<TestClient> => registered(daemon.connect(AGENT), agentId);
 
 /**
  * Waits until the daemon lists `agentId` among `resource`'s waiters (asked through `lister`), then
@@ -53,14 +68,9 @@ describe('resource leases (in-process daemon on a virtual clock)', function () {
   this.timeout(20_000);
   let daemon: InProcessDaemon;
   let op: TestClient;
-
-  before(async () => {
-    daemon = await startWithLeases('leases:\n  maxTtlSeconds: 120\n  maxWaitSeconds: 30\n', { COORDD_LOG_LEVEL: 'debug' });
-    op = daemon.connect(OPERATOR);
-  });
-  after(async () => {
-    await op.close();
-    await daemon.stop();
+  leaseDaemon('leases:\n  maxTtlSeconds: 120\n  maxWaitSeconds: 30\n', { COORDD_LOG_LEVEL: 'debug' }, (d, o) => {
+    daemon = d;
+    op = o;
   });
 
   it('second agent waits for an exclusive lease and is granted on release, with a higher fencing token', async () => {
@@ -214,14 +224,9 @@ describe('resource lease limits and ownership errors (in-process daemon on a vir
   this.timeout(20_000);
   let daemon: InProcessDaemon;
   let op: TestClient;
-
-  before(async () => {
-    daemon = await startWithLeases('leases:\n  maxWaitersPerResource: 1\n  maxLeasesPerAgent: 2\n');
-    op = daemon.connect(OPERATOR);
-  });
-  after(async () => {
-    await op.close();
-    await daemon.stop();
+  leaseDaemon('leases:\n  maxWaitersPerResource: 1\n  maxLeasesPerAgent: 2\n', {}, (d, o) => {
+    daemon = d;
+    op = o;
   });
 
   it('answers LEASE_QUEUE_FULL once leases.maxWaitersPerResource acquires wait for the resource', async () => {
@@ -294,11 +299,9 @@ describe('resource leases of a removed agent (in-process daemon on a virtual clo
   });
 
   it('ends the leases of an agent removed for missed heartbeats and grants the waiter', async () => {
-    const silent = daemon.connect();
-    await silent.request('agent.register', { agentId: 'silent', capabilities: [], capacity: 1 });
+    const silent = await registered(daemon.connect(), 'silent');
     const held = await silent.request('resource.acquire', { resource: 'lock', mode: 'exclusive', ttlSeconds: 600 });
-    const live = daemon.connect();
-    await live.request('agent.register', { agentId: 'live', capabilities: [], capacity: 1 });
+    const live = await registered(daemon.connect(), 'live');
     const stopBeating = heartbeats(daemon, live);
     try {
       const granted = await daemon.advanceUntil(
@@ -316,13 +319,11 @@ describe('resource leases of a removed agent (in-process daemon on a virtual clo
   });
 
   it('cancels the waiting acquire of an agent removed for missed heartbeats (LEASE_WAIT_CANCELLED, conflict abandoned)', async () => {
-    const live = daemon.connect();
-    await live.request('agent.register', { agentId: 'holder-live', capabilities: [], capacity: 1 });
+    const live = await registered(daemon.connect(), 'holder-live');
     const stopBeating = heartbeats(daemon, live);
     try {
       const held = await live.request('resource.acquire', { resource: 'contended', mode: 'exclusive', ttlSeconds: 600 });
-      const silent = daemon.connect();
-      await silent.request('agent.register', { agentId: 'silent-waiter', capabilities: [], capacity: 1 });
+      const silent = await registered(daemon.connect(), 'silent-waiter');
       const waiting = silent.call('resource.acquire', { resource: 'contended', mode: 'exclusive', ttlSeconds: 60, waitMs: 60_000 });
       expect(await queued(live, waiting, 'contended', 'silent-waiter')).to.equal(true);
       // The daemon closes the socket before it cancels the wait, so the LEASE_WAIT_CANCELLED reply
@@ -350,12 +351,10 @@ describe('resource leases of a removed agent (in-process daemon on a virtual clo
   });
 
   it('answers a waiting acquire SHUTTING_DOWN when the daemon stops, without waiting for the shutdown timeout', async () => {
-    const a = daemon.connect();
-    await a.request('agent.register', { agentId: 'holder', capabilities: [], capacity: 1 });
+    const a = await registered(daemon.connect(), 'holder');
     const stopA = heartbeats(daemon, a);
     await a.request('resource.acquire', { resource: 'final', mode: 'exclusive', ttlSeconds: 600 });
-    const b = daemon.connect();
-    await b.request('agent.register', { agentId: 'waiter', capabilities: [], capacity: 1 });
+    const b = await registered(daemon.connect(), 'waiter');
     const stopB = heartbeats(daemon, b);
     const waiting = b.call('resource.acquire', { resource: 'final', mode: 'exclusive', ttlSeconds: 60, waitMs: 60_000 });
     expect(await queued(a, waiting, 'final', 'waiter')).to.equal(true);

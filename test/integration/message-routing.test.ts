@@ -1,17 +1,13 @@
 import { expect } from 'chai';
-import { AgentWorker, CoordClient, RpcError, type AgentWorkerOptions } from '../../src/client/index.js';
-import { startInProcess, type InProcessDaemon } from '../support/in-process-daemon.js';
+import { AgentWorker, RpcError, type AgentWorkerOptions } from '../../src/client/index.js';
+import { inProcessSuite } from '../support/in-process-daemon.js';
 import { until } from '../support/settled.js';
 import { tempFiles } from '../support/temp-files.js';
 
 /** router.route and conversations against the daemon (in-process, on a virtual clock), with AgentWorkers as the specialised agents. */
 describe('message routing with conversations (in-process daemon)', function () {
   this.timeout(20_000);
-  let daemon: InProcessDaemon;
-  let op: CoordClient;
-  const workers: AgentWorker[] = [];
-
-  before(async () => {
+  const suite = inProcessSuite(() => {
     const files = tempFiles({
       'coordd.yml': [
         'routing:',
@@ -29,20 +25,12 @@ describe('message routing with conversations (in-process daemon)', function () {
         '  cooldownSeconds: 60',
       ].join('\n'),
     });
-    daemon = await startInProcess({ COORDD_CONFIG: files['coordd.yml'], COORDD_ROUTER_STRATEGY: 'LEAST_LOADED' });
-    op = await CoordClient.connect({ transport: daemon.transport() });
-  });
-  afterEach(async () => {
-    await Promise.all(workers.splice(0).map((w) => w.stop()));
-  });
-  after(async () => {
-    await op.close();
-    await daemon.stop();
+    return { COORDD_CONFIG: files['coordd.yml'], COORDD_ROUTER_STRATEGY: 'LEAST_LOADED' };
   });
 
   async function agent(agentId: string, capabilities: string[], extra: Partial<AgentWorkerOptions> = {}): Promise<AgentWorker> {
     const w = new AgentWorker({
-      transport: daemon.transport(),
+      transport: suite.daemon.transport(),
       agentId,
       capabilities,
       capacity: 2,
@@ -51,7 +39,7 @@ describe('message routing with conversations (in-process daemon)', function () {
       reconnect: false,
       ...extra,
     });
-    workers.push(w);
+    suite.workers.push(w);
     await w.start();
     return w;
   }
@@ -66,17 +54,17 @@ describe('message routing with conversations (in-process daemon)', function () {
     });
     await agent('coder', ['code_generator']);
     await agent('writer', ['documentation']);
-    const first = await op.route({ message: 'write a parser' });
+    const first = await suite.op.route({ message: 'write a parser' });
     expect(first).to.deep.include({ agentId: 'coder', decidedBy: 'supervisor' });
     expect(first.response).to.deep.equal({ from: 'coder', got: 'write a parser', history: [] });
     expect((asked as { candidates: { agentId: string }[] }).candidates.map((c) => c.agentId).sort()).to.deep.equal(['coder', 'writer']);
-    for (const m of ['two', 'three']) await op.route({ message: m, conversationId: first.conversationId });
-    const fourth = await op.route({ message: 'four', conversationId: first.conversationId });
+    for (const m of ['two', 'three']) await suite.op.route({ message: m, conversationId: first.conversationId });
+    const fourth = await suite.op.route({ message: 'four', conversationId: first.conversationId });
     const history = (fourth.response as { history: string[] }).history;
     expect(history, 'the newest 4 of 6 earlier messages').to.have.length(4);
     expect([history[0], history[2]]).to.deep.equal(['user:"two"', 'user:"three"']);
     expect(history[1]).to.match(/^agent:\{"from":"coder","got":"two"/);
-    const conv = await op.request('conversation.get', { conversationId: first.conversationId });
+    const conv = await suite.op.request('conversation.get', { conversationId: first.conversationId });
     expect(conv.messageCount).to.equal(8);
     expect(conv.messages[0]).to.include({ role: 'user', agentId: 'coder' });
     expect(conv.messages[0]!.timestamp).to.be.a('number');
@@ -87,11 +75,11 @@ describe('message routing with conversations (in-process daemon)', function () {
     await agent('dbg', ['debugger']);
     await agent('doc', ['documentation']);
     // The supervisor's 0.2 s pass on the daemon's clock.
-    const r = await daemon.advanceUntil(op.route({ message: 'Here is the stack trace of the crash' }), 'the first route');
+    const r = await suite.daemon.advanceUntil(suite.op.route({ message: 'Here is the stack trace of the crash' }), 'the first route');
     expect(r).to.deep.include({ agentId: 'dbg', decidedBy: 'intent_rule', capability: 'debugger' });
-    const r2 = await daemon.advanceUntil(op.route({ message: 'update the docs please' }), 'the second route');
+    const r2 = await suite.daemon.advanceUntil(suite.op.route({ message: 'update the docs please' }), 'the second route');
     expect(r2).to.deep.include({ agentId: 'doc', decidedBy: 'intent_rule' });
-    const metrics = await (await fetch(`${daemon.httpUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${suite.daemon.httpUrl}/metrics`)).text();
     expect(metrics).to.match(/coordd_route_supervisor_fallbacks_total\{reason="timeout"\} [1-9]/);
     expect(metrics).to.match(/coordd_route_decisions_total\{by="intent_rule"\} [1-9]/);
     expect(metrics).to.match(/coordd_route_overhead_seconds_count [1-9]/);
@@ -128,12 +116,12 @@ describe('message routing with conversations (in-process daemon)', function () {
     await agent('mute', ['x', 'hold-mute'], { capacity: 4, handler: holding('mute'), onMessage: () => new Promise(() => {}) });
     await agent('good', ['x', 'hold-good'], { capacity: 2, handler: holding('good') });
     try {
-      for (const id of ['mute', 'good']) await op.assign({ type: 'hold', payload: {}, requiredCapabilities: [`hold-${id}`] });
+      for (const id of ['mute', 'good']) await suite.op.assign({ type: 'hold', payload: {}, requiredCapabilities: [`hold-${id}`] });
       await until(() => running.length === 2, 'both held tasks running');
 
       // maxAttempts is 3: bad-1 (the supervisor's choice), then bad-2 (load 0), then mute (0.25).
-      const failed = (await daemon.advanceUntil(
-        op.route({ message: 'first', requiredCapabilities: ['x'], timeoutMs: 300 }).then(
+      const failed = (await suite.daemon.advanceUntil(
+        suite.op.route({ message: 'first', requiredCapabilities: ['x'], timeoutMs: 300 }).then(
           () => undefined,
           (e: unknown) => e,
         ),
@@ -150,7 +138,7 @@ describe('message routing with conversations (in-process daemon)', function () {
       expect(attempts[2]!.durationMs).to.be.at.least(290);
 
       // Second failures of bad-1 and mute (threshold 2) open their breakers; good answers.
-      const r = await daemon.advanceUntil(op.route({ message: 'second', requiredCapabilities: ['x'], timeoutMs: 300 }), 'the second route');
+      const r = await suite.daemon.advanceUntil(suite.op.route({ message: 'second', requiredCapabilities: ['x'], timeoutMs: 300 }), 'the second route');
       expect(r.attempts.map((a) => [a.agentId, a.outcome])).to.deep.equal([
         ['bad-1', 'error'],
         ['mute', 'timeout'],
@@ -161,10 +149,10 @@ describe('message routing with conversations (in-process daemon)', function () {
       expect(await breakerOf('mute')).to.equal('open');
 
       // Open breakers keep both out, of the supervisor's candidates too.
-      const again = await op.route({ message: 'third', requiredCapabilities: ['x'] });
+      const again = await suite.op.route({ message: 'third', requiredCapabilities: ['x'] });
       expect(again.attempts.map((a) => [a.agentId, a.outcome])).to.deep.equal([['good', 'ok']]);
       expect(candidatesSeen).to.deep.equal([['bad-1', 'bad-2', 'good', 'mute'], ['bad-1', 'good', 'mute'], ['good']]);
-      const metrics = await (await fetch(`${daemon.httpUrl}/metrics`)).text();
+      const metrics = await (await fetch(`${suite.daemon.httpUrl}/metrics`)).text();
       expect(metrics).to.match(/coordd_circuit_breakers\{state="open"\} [2-9]/);
       for (const outcome of ['error', 'disconnected', 'timeout'])
         expect(metrics).to.match(new RegExp(`coordd_route_attempts_total\\{outcome="${outcome}"\\} [1-9]`));
@@ -174,7 +162,7 @@ describe('message routing with conversations (in-process daemon)', function () {
   });
 
   async function breakerOf(agentId: string): Promise<string | undefined> {
-    const page = await op.request('coordination.state', {});
+    const page = await suite.op.request('coordination.state', {});
     return 'circuitBreakers' in page ? page.circuitBreakers?.find((b) => b.agentId === agentId)?.state : undefined;
   }
 
@@ -186,7 +174,7 @@ describe('message routing with conversations (in-process daemon)', function () {
         },
       });
     }
-    const err = await op.route({ message: 'hello', requiredCapabilities: ['flaky'] }).then(
+    const err = await suite.op.route({ message: 'hello', requiredCapabilities: ['flaky'] }).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -200,14 +188,14 @@ describe('message routing with conversations (in-process daemon)', function () {
 
   it('conversation.list and conversation.close; unknown conversations get CONVERSATION_NOT_FOUND', async () => {
     await agent('echo-a', ['echo']);
-    const r = await op.route({ message: 'hi', conversationId: 'conv-list-1', requiredCapabilities: ['echo'] });
+    const r = await suite.op.route({ message: 'hi', conversationId: 'conv-list-1', requiredCapabilities: ['echo'] });
     expect(r.conversationId).to.equal('conv-list-1');
-    const list = await op.request('conversation.list', { agentId: 'echo-a' });
+    const list = await suite.op.request('conversation.list', { agentId: 'echo-a' });
     expect(list.conversations.map((c) => c.conversationId)).to.deep.equal(['conv-list-1']);
-    const closed = await op.request('conversation.close', { conversationId: 'conv-list-1' });
+    const closed = await suite.op.request('conversation.close', { conversationId: 'conv-list-1' });
     expect(closed).to.include({ conversationId: 'conv-list-1', messageCount: 2 });
     for (const method of ['conversation.get', 'conversation.close']) {
-      const err = await op.requestUntyped(method, { conversationId: 'conv-list-1' }).then(
+      const err = await suite.op.requestUntyped(method, { conversationId: 'conv-list-1' }).then(
         () => undefined,
         (e: unknown) => e,
       );
@@ -224,7 +212,7 @@ describe('message routing with conversations (in-process daemon)', function () {
       [{ message: 'x', extra: 1 }, ''],
     ];
     for (const [params, field] of bad) {
-      const err = (await op.requestUntyped('router.route', params as object).then(
+      const err = (await suite.op.requestUntyped('router.route', params as object).then(
         () => undefined,
         (e: unknown) => e,
       )) as RpcError;
@@ -240,18 +228,18 @@ describe('message routing with conversations (in-process daemon)', function () {
       ['conversation.close', { conversationId: 'x'.repeat(129) }, ['conversationId']],
     ];
     for (const [method, params, paths] of conversationBad) {
-      const err = (await op.requestUntyped(method, params).then(
+      const err = (await suite.op.requestUntyped(method, params).then(
         () => undefined,
         (e: unknown) => e,
       )) as RpcError;
       expect(err.code, `${method} ${JSON.stringify(params)}`).to.equal(-32602);
       expect((err.data as { paths: string[] }).paths, `${method} ${JSON.stringify(params)}`).to.have.members(paths);
     }
-    const none = (await op.route({ message: 'x', requiredCapabilities: ['nobody-has-this'] }).then(
+    const none = (await suite.op.route({ message: 'x', requiredCapabilities: ['nobody-has-this'] }).then(
       () => undefined,
       (e: unknown) => e,
     )) as RpcError;
     expect(none.code).to.equal(-32011);
-    expect((await fetch(`${daemon.httpUrl}/healthz`)).status).to.equal(200);
+    expect((await fetch(`${suite.daemon.httpUrl}/healthz`)).status).to.equal(200);
   });
 });

@@ -150,14 +150,11 @@ export class ClusterHistory {
   }
 
   private checkAcks(): Violation[] {
-    const out: Violation[] = [];
-    const byKey = new Map<string, string>();
-    for (const ack of this.acks) {
-      if (ack.key === undefined) continue;
-      const first = byKey.get(ack.key);
-      if (first === undefined) byKey.set(ack.key, ack.taskId);
-      else if (first !== ack.taskId) out.push({ kind: 'dedupe-broken', subject: ack.key, detail: `acknowledged as ${first} and as ${ack.taskId}` });
-    }
+    const out: Violation[] = disagreements(
+      this.acks,
+      (ack) => ack.key,
+      (ack) => ack.taskId,
+    ).map(({ key, first, item }) => ({ kind: 'dedupe-broken', subject: key, detail: `acknowledged as ${first} and as ${item.taskId}` }));
     if (this.finals === undefined) return out;
     const present = new Set(this.finals.map((t) => t.taskId));
     for (const ack of this.acks) {
@@ -227,19 +224,15 @@ export class ClusterHistory {
   }
 
   private checkEpochs(): Violation[] {
-    const out: Violation[] = [];
-    const highest = new Map<string, Run>();
-    for (const run of this.runs) {
-      const before = highest.get(run.taskId);
-      if (before && run.epoch <= before.epoch) {
-        out.push({
-          kind: 'epoch-regressed',
-          subject: run.taskId,
-          detail: `task.run epoch ${run.epoch} to ${run.agentId} after epoch ${before.epoch} to ${before.agentId}`,
-        });
-      }
-      if (!before || run.epoch > before.epoch) highest.set(run.taskId, run);
-    }
+    const out: Violation[] = regressions(
+      this.runs,
+      (run) => run.taskId,
+      (run) => run.epoch,
+    ).map(({ before, item: run }) => ({
+      kind: 'epoch-regressed',
+      subject: run.taskId,
+      detail: `task.run epoch ${run.epoch} to ${run.agentId} after epoch ${before.epoch} to ${before.agentId}`,
+    }));
     for (const record of this.finals ?? []) {
       const epochs = (record.attempts ?? []).map((a) => a.epoch);
       for (let i = 1; i < epochs.length; i++) {
@@ -251,31 +244,23 @@ export class ClusterHistory {
   }
 
   private checkTokens(): Violation[] {
-    const out: Violation[] = [];
-    const highest = new Map<string, { token: number; holder: string }>();
-    for (const grant of this.grants) {
-      const before = highest.get(grant.resource);
-      if (before && grant.token <= before.token) {
-        out.push({
-          kind: 'token-regressed',
-          subject: grant.resource,
-          detail: `token ${grant.token} to ${grant.holder} after token ${before.token} to ${before.holder}`,
-        });
-      }
-      if (!before || grant.token > before.token) highest.set(grant.resource, { token: grant.token, holder: grant.holder });
-    }
-    return out;
+    return regressions(
+      this.grants,
+      (grant) => grant.resource,
+      (grant) => grant.token,
+    ).map(({ before, item: grant }) => ({
+      kind: 'token-regressed',
+      subject: grant.resource,
+      detail: `token ${grant.token} to ${grant.holder} after token ${before.token} to ${before.holder}`,
+    }));
   }
 
   private checkTerms(): Violation[] {
-    const out: Violation[] = [];
-    const leaders = new Map<number, string>();
-    for (const t of this.terms) {
-      if (t.leaderId === undefined) continue;
-      const named = leaders.get(t.term);
-      if (named === undefined) leaders.set(t.term, t.leaderId);
-      else if (named !== t.leaderId) out.push({ kind: 'split-brain', subject: `term ${t.term}`, detail: `leader ${named}, and ${t.leaderId} (${t.observer})` });
-    }
+    const out: Violation[] = disagreements(
+      this.terms,
+      (t) => (t.leaderId === undefined ? undefined : t.term),
+      (t) => t.leaderId!,
+    ).map(({ key, first, item }) => ({ kind: 'split-brain', subject: `term ${key}`, detail: `leader ${first}, and ${item.leaderId} (${item.observer})` }));
     // The earliest time each term was seen; a write of term T landing after a later term was seen is stale.
     const firstSeen = [...this.terms].sort((a, b) => a.at - b.at);
     for (const w of this.writes) {
@@ -292,6 +277,32 @@ export class ClusterHistory {
 }
 
 /** Completions that differ (by epoch when both know it, else by result). */
+/** Each item that gives its key (undefined: none) a value other than the first one given: with that key and first value. */
+function disagreements<T, K>(items: readonly T[], key: (item: T) => K | undefined, value: (item: T) => string): { key: K; first: string; item: T }[] {
+  const firsts = new Map<K, string>();
+  const out: { key: K; first: string; item: T }[] = [];
+  for (const item of items) {
+    const k = key(item);
+    if (k === undefined) continue;
+    const first = firsts.get(k);
+    if (first === undefined) firsts.set(k, value(item));
+    else if (first !== value(item)) out.push({ key: k, first, item });
+  }
+  return out;
+}
+
+/** Each item whose number is not above the highest its key had before: with the item that had that highest. */
+function regressions<T>(items: readonly T[], key: (item: T) => string, n: (item: T) => number): { before: T; item: T }[] {
+  const highest = new Map<string, T>();
+  const out: { before: T; item: T }[] = [];
+  for (const item of items) {
+    const before = highest.get(key(item));
+    if (before && n(item) <= n(before)) out.push({ before, item });
+    if (!before || n(item) > n(before)) highest.set(key(item), item);
+  }
+  return out;
+}
+
 function distinctCompletions(list: Completion[]): Completion[] {
   const out: Completion[] = [];
   for (const c of list) {

@@ -1,4 +1,4 @@
-import { ClientError, type OpenTransport } from '../../src/client/index.js';
+import { ClientError, CoordClient, type AgentWorker, type OpenTransport } from '../../src/client/index.js';
 import { loadConfig } from '../../src/config.js';
 import { Daemon } from '../../src/daemon.js';
 import { buildTokens } from '../../src/main.js';
@@ -110,4 +110,33 @@ export async function startInProcess(env: Record<string, string> = {}): Promise<
       await stopped;
     },
   };
+}
+
+/** What `inProcessSuite` holds for its describe block (set once its before() hook ran). */
+export interface InProcessSuite {
+  daemon: InProcessDaemon;
+  /** An operator client, connected for the whole block. */
+  op: CoordClient;
+  /** The AgentWorkers a test started: stopped after it. */
+  workers: AgentWorker[];
+}
+
+/**
+ * Mocha hooks for the describe block it is called in: one in-process daemon built from `env()`
+ * and an operator client for the whole block, each test's AgentWorkers stopped after it.
+ */
+export function inProcessSuite(env: () => Record<string, string> = () => ({})): InProcessSuite {
+  const suite = { workers: [] as AgentWorker[] } as InProcessSuite;
+  before(async () => {
+    suite.daemon = await startInProcess(env());
+    suite.op = await CoordClient.connect({ transport: suite.daemon.transport() });
+  });
+  afterEach(async () => {
+    await Promise.all(suite.workers.splice(0).map((w) => w.stop()));
+  });
+  after(async () => {
+    await suite.op.close();
+    await suite.daemon.stop();
+  });
+  return suite;
 }

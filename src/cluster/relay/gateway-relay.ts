@@ -9,13 +9,13 @@ import {
   blockingConnection,
   entryHead,
   firstStreamEntries,
-  pushFrame,
   type BlockingRedis,
   type DuplicableRedis,
   type EntryKind,
   type RelayEntry,
   type RelayKeys,
 } from './relay-streams.js';
+import { TurnEntries } from './turn-entries.js';
 import { failFrame, UnansweredCalls, type RelayFailure } from './unanswered-calls.js';
 
 export type { LeaderInfo };
@@ -109,11 +109,11 @@ export class GatewayRelay {
   private readonly stream: string;
   private readonly conns = new Map<string, Relayed>();
   private leader: LeaderInfo | undefined;
-  /** This turn's entry per term (normally one: the current leader's), as XADD fields. */
-  private outgoing = new Map<number, string[]>();
-  private frames = 0;
-  private scheduled = false;
-  private readonly flushNow = (): void => this.flush();
+  /** This turn's entry per term (normally one: the current leader's). */
+  private readonly outgoing = new TurnEntries<number>(
+    (term) => entryHead(this.deps.gatewayId, term),
+    (entries, frames) => this.flush(entries, frames),
+  );
   private blocking: BlockingRedis | undefined;
   private running = false;
   private reading: Promise<void> | undefined;
@@ -142,7 +142,7 @@ export class GatewayRelay {
   async close(): Promise<void> {
     this.running = false;
     for (const rel of this.conns.values()) this.expireHeld(rel, rel.held.length);
-    this.flush();
+    this.outgoing.flush();
     try {
       this.blocking?.destroy();
     } catch {
@@ -267,23 +267,11 @@ export class GatewayRelay {
   }
 
   private forward(term: number, k: EntryKind, connId: string, d?: string, i?: string): void {
-    let fields = this.outgoing.get(term);
-    if (!fields) this.outgoing.set(term, (fields = entryHead(this.deps.gatewayId, term)));
-    pushFrame(fields, k, connId, d, i);
-    this.frames++;
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(this.flushNow);
+    this.outgoing.push(term, k, connId, d, i);
   }
 
   /** The turn's frames, in order, in one entry per term (one XADD, pipelined when a leader change splits them). */
-  private flush(): void {
-    this.scheduled = false;
-    if (this.outgoing.size === 0) return;
-    const entries = this.outgoing;
-    const frames = this.frames;
-    this.outgoing = new Map();
-    this.frames = 0;
+  private flush(entries: Map<number, string[]>, frames: number): void {
     const { redis, keys } = this.deps;
     const writes = [...entries.values()].map((fields) => redis.sendCommand(['XADD', keys.calls, '*', ...fields]));
     this.stats.forwarded += frames;

@@ -9,7 +9,6 @@ import {
   blockingConnection,
   compareIds,
   entryHead,
-  pushFrame,
   firstStreamEntries,
   decodeEntries,
   idTime,
@@ -20,6 +19,7 @@ import {
   type RelayFrame,
   type RelayKeys,
 } from './relay-streams.js';
+import { TurnEntries } from './turn-entries.js';
 import { VirtualTransport, type VirtualTransportSink } from './virtual-transport.js';
 
 /** What the inbox needs of the leader's core (cluster-core's LeaderCore). */
@@ -78,12 +78,13 @@ export class LeaderInbox implements VirtualTransportSink {
   private readonly clock: Clock;
   private readonly term: number;
   private readonly transports = new Map<string, VirtualTransport>();
-  /** Each gateway's entry of this turn (its XADD fields), sent at the end of the turn. */
-  private outgoing = new Map<string, string[]>();
-  private scheduled = false;
+  /** Each gateway's entry of this turn, sent at the end of the turn. */
+  private readonly outgoing = new TurnEntries<string>(
+    (gatewayId) => entryHead(gatewayId, this.term),
+    (entries) => this.flush(entries),
+  );
   /** When each gateway stream's expiry was last pushed back (once per quarter of its TTL is enough). */
   private readonly expirySetAt = new Map<string, number>();
-  private readonly flushNow = (): void => this.flush();
   /** Read and not yet acknowledged (a reclaim must not hand them over twice). */
   private readonly inHand = new Set<string>();
   private acks: Promise<unknown> = Promise.resolve();
@@ -134,7 +135,7 @@ export class LeaderInbox implements VirtualTransportSink {
       // Never connected: nothing to close.
     }
     await this.reading;
-    this.flush();
+    this.outgoing.flush();
     await this.acks;
   }
 
@@ -336,20 +337,11 @@ export class LeaderInbox implements VirtualTransportSink {
   // ---- writing -----------------------------------------------------------------------------------
 
   private queue(gatewayId: string, k: EntryKind, connId: string, d: string): void {
-    let fields = this.outgoing.get(gatewayId);
-    if (!fields) this.outgoing.set(gatewayId, (fields = entryHead(gatewayId, this.term)));
-    pushFrame(fields, k, connId, d);
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(this.flushNow);
+    this.outgoing.push(gatewayId, k, connId, d);
   }
 
   /** One pipeline for the turn: one entry per gateway holding its frames in order (and, now and then, its stream's expiry pushed back). */
-  private flush(): void {
-    this.scheduled = false;
-    if (this.outgoing.size === 0) return;
-    const entries = this.outgoing;
-    this.outgoing = new Map();
+  private flush(entries: Map<string, string[]>): void {
     const { redis } = this.deps.core;
     const maxLen = String(this.options.gatewayMaxLen);
     const ttl = String(this.options.gatewayStreamTtlMs);

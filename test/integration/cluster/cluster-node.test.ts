@@ -73,6 +73,15 @@ describe('cluster/ClusterNode in process: roles, relay ports, stepping down', fu
     const { url } = await n.start();
     return { node: n, relay, url, http: url.replace('ws://', 'http://').replace('/rpc', '') };
   };
+  /** On an emptied Redis: node a, leading, and node b, seeing it lead. */
+  const leaderAndFollower = async () => {
+    await redis.server.command(['FLUSHALL']);
+    const a = await node('a');
+    await until(() => a.node.leading, 'a leading');
+    const b = await node('b');
+    await until(() => b.relay.log.includes('leader a@1'), 'b seeing a');
+    return { a, b };
+  };
   const readyz = async (http: string): Promise<number> => (await fetch(`${http}/readyz`)).status;
   const connect = async (url: string): Promise<TestClient> => {
     const c = await TestClient.connect(url);
@@ -107,11 +116,7 @@ describe('cluster/ClusterNode in process: roles, relay ports, stepping down', fu
   });
 
   it('a leader whose commit is refused (another term) answers LEADER_UNAVAILABLE, closes with 1012, detaches; a stopped leader hands over at once', async () => {
-    await redis.server.command(['FLUSHALL']);
-    const a = await node('a');
-    await until(() => a.node.leading, 'a leading');
-    const b = await node('b');
-    await until(() => b.relay.log.includes('leader a@1'), 'b seeing a');
+    const { a, b } = await leaderAndFollower();
     const c = await connect(a.url);
     await c.request('pool.assign', { type: 'job' });
     // Another leadership began behind a's back (as after a pause past its lease).
@@ -139,11 +144,7 @@ describe('cluster/ClusterNode in process: roles, relay ports, stepping down', fu
   });
 
   it('leases held on the old leader stay held on the new one, and fencing tokens keep increasing', async () => {
-    await redis.server.command(['FLUSHALL']);
-    const a = await node('a');
-    await until(() => a.node.leading, 'a leading');
-    const b = await node('b');
-    await until(() => b.relay.log.includes('leader a@1'), 'b seeing a');
+    const { a, b } = await leaderAndFollower();
     const agent = await connect(a.url);
     await agent.request('agent.register', { agentId: 'x', capabilities: [], capacity: 1 });
     const first = await agent.request('resource.acquire', { resource: 'db', mode: 'exclusive', ttlSeconds: 60 });

@@ -1,38 +1,14 @@
 import { expect } from 'chai';
 import { once } from 'node:events';
-import { AgentWorker, CoordClient } from '../../../src/client/index.js';
-import { startDaemon, type DaemonProcess } from '../../support/daemon-process.js';
-import { findRedisServer, startRedis, type RedisServer } from '../../support/redis-server.js';
-import { replicaEnv, servingAsLeader } from './replicas.js';
+import { AgentWorker } from '../../../src/client/index.js';
+import { replicaSuite, servingAsLeader } from './replicas.js';
 
 const FAST = { initialDelayMs: 20, maxDelayMs: 100, factor: 2, jitter: 0 };
 
 describe('cluster: two replica processes on a real redis-server, the leader killed with -9', function () {
   this.timeout(60_000);
-  const binary = findRedisServer();
-  let redis: RedisServer;
-  const replicas: DaemonProcess[] = [];
-  const clients: CoordClient[] = [];
-  const workers: AgentWorker[] = [];
-
-  before(async function () {
-    if (!binary) this.skip();
-  });
-  beforeEach(async () => {
-    redis = await startRedis(binary!);
-  });
-  afterEach(async () => {
-    await Promise.all(workers.splice(0).map((w) => w.stop().catch(() => undefined)));
-    await Promise.all(clients.splice(0).map((c) => c.close().catch(() => undefined)));
-    await Promise.all(replicas.splice(0).map((r) => r.stop()));
-    await redis?.stop();
-  });
-
-  const operator = async (url: string): Promise<CoordClient> => {
-    const c = await CoordClient.connect({ url, reconnect: false });
-    clients.push(c);
-    return c;
-  };
+  const suite = replicaSuite();
+  const { replica, operator } = suite;
   const worker = async (url: string, agentId: string): Promise<AgentWorker> => {
     const w = new AgentWorker({
       url,
@@ -42,18 +18,16 @@ describe('cluster: two replica processes on a real redis-server, the leader kill
       reconnect: FAST,
       handler: async (task) => ({ n: (task.payload as { n: number }).n }),
     });
-    workers.push(w);
+    suite.stopAfter(w);
     await w.start();
     return w;
   };
 
   it('the other replica leads within lease + a little, and every acknowledged task is there (results kept, keys dedupe)', async () => {
-    const a = await startDaemon(replicaEnv(redis, 'a'));
-    replicas.push(a);
+    const a = await replica('a');
     await a.waitForLog(servingAsLeader);
-    const b = await startDaemon(replicaEnv(redis, 'b'));
-    replicas.push(b);
-    expect(a.logs.find((l) => l.msg === 'listening')).to.include({ store: redis.url, nodeId: 'a' });
+    const b = await replica('b');
+    expect(a.logs.find((l) => l.msg === 'listening')).to.include({ store: suite.redis.url, nodeId: 'a' });
     await b.waitForLog((l) => l.msg === 'leader changed' && (l.leader as { nodeId?: string } | undefined)?.nodeId === 'a');
     const epoch = (await a.waitForLog((l) => l.msg === 'started a new cluster (epoch written)')).epoch;
     expect((await b.waitForLog((l) => l.msg === 'joined the cluster')).epoch).to.equal(epoch);
@@ -99,10 +73,10 @@ describe('cluster: two replica processes on a real redis-server, the leader kill
       expect(again).to.include({ taskId, deduplicated: true });
     }
     const status = (await op2.request('pool.status', {})) as { store?: { name: string } };
-    expect(status.store?.name).to.equal(redis.url);
+    expect(status.store?.name).to.equal(suite.redis.url);
     // SIGTERM on the leader: a clean stop (exit 0) that frees the lease.
     await op2.close();
     expect(await b.stop()).to.equal(0);
-    expect(await redis.command(['EXISTS', '{coordd}:leader'])).to.equal(0);
+    expect(await suite.redis.command(['EXISTS', '{coordd}:leader'])).to.equal(0);
   });
 });

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { startDaemon, type DaemonProcess } from '../../support/daemon-process.js';
-import { findRedisServer, startRedis, type RedisServer } from '../../support/redis-server.js';
+import type { RedisServer } from '../../support/redis-server.js';
 import { until } from '../../support/settled.js';
-import { TestClient } from '../../support/ws-client.js';
+import type { TestClient } from '../../support/ws-client.js';
+import { replicaSuite } from './replicas.js';
 
 const env = (redis: RedisServer, nodeId: string): Record<string, string> => ({
   COORDD_STORE: redis.url,
@@ -26,33 +26,7 @@ async function nextOf(c: TestClient, method: string): Promise<any> {
 
 describe('cluster relay faults: replica processes killed with -9', function () {
   this.timeout(90_000);
-  const binary = findRedisServer();
-  let redis: RedisServer;
-  const replicas: DaemonProcess[] = [];
-  const clients: TestClient[] = [];
-
-  const replica = async (nodeId: string): Promise<DaemonProcess> => {
-    const r = await startDaemon(env(redis, nodeId));
-    replicas.push(r);
-    return r;
-  };
-  const connect = async (r: DaemonProcess): Promise<TestClient> => {
-    const c = await TestClient.connect(r.url);
-    clients.push(c);
-    return c;
-  };
-
-  before(function () {
-    if (!binary) this.skip();
-  });
-  beforeEach(async () => {
-    redis = await startRedis(binary!);
-  });
-  afterEach(async () => {
-    for (const c of clients.splice(0)) await c.close().catch(() => undefined);
-    await Promise.all(replicas.splice(0).map((r) => r.stop()));
-    await redis?.stop();
-  });
+  const { replica, testClient: connect } = replicaSuite(env);
 
   it("a gateway killed with -9: the leader closes its relayed connections, and the agent's running task waits for it to reattach through another replica", async () => {
     const leader = await replica('l');

@@ -4,20 +4,7 @@ import { ClientError, CoordClient, RpcError } from '../../../src/client/index.js
 import { FakeDaemon } from '../../support/fake-daemon.js';
 import { VirtualClock } from '../../../src/time/virtual-clock.js';
 import { settled } from '../../support/settled.js';
-
-const FAST = { initialDelayMs: 5, maxDelayMs: 20, factor: 2, jitter: 0 };
-
-/** The next `reconnecting` event's info; the reconnect timer is armed by the time it resolves. */
-const reconnecting = (client: CoordClient) => once(client, 'reconnecting').then(([info]) => info);
-
-async function rejection(promise: Promise<unknown>): Promise<any> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
+import { FAST_RECONNECT as FAST, reconnecting, rejection } from '../../support/client-helpers.js';
 
 describe('client/CoordClient', () => {
   let daemon: FakeDaemon;

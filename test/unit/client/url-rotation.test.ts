@@ -7,19 +7,9 @@ import { AppErrors } from '../../../src/errors.js';
 import { VirtualClock } from '../../../src/time/virtual-clock.js';
 import { FakeDaemon } from '../../support/fake-daemon.js';
 import { until } from '../../support/settled.js';
+import { FAST_RECONNECT as FAST, reconnecting, rejection } from '../../support/client-helpers.js';
 
-const FAST = { initialDelayMs: 5, maxDelayMs: 20, factor: 2, jitter: 0 };
 const LEADER_UNAVAILABLE = { code: -32007, message: 'No cluster leader could take this call; retry', data: { retryAfterMs: 40, reason: 'leader changed' } };
-const reconnecting = (client: CoordClient) => once(client, 'reconnecting').then(([info]) => info);
-
-async function rejection(promise: Promise<unknown>): Promise<any> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('client/CoordClient with several URLs (a cluster)', () => {
   let a: FakeDaemon;
@@ -211,6 +201,17 @@ describe('client/CoordClient liveness (a replica that froze)', () => {
   afterEach(async () => {
     for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
   });
+  const goodDaemon = async (): Promise<FakeDaemon> => {
+    const daemon = await FakeDaemon.start();
+    closers.push(() => daemon.close());
+    return daemon;
+  };
+  const connected = async (options: ConstructorParameters<typeof CoordClient>[0]): Promise<CoordClient> => {
+    const client = new CoordClient({ reconnect: FAST, timers: clock, ...options });
+    closers.push(() => client.close());
+    await client.connect();
+    return client;
+  };
 
   it('gives up an opening handshake that never completes after connectTimeoutMs, and moves to the next URL', async () => {
     const frozen = createServer(() => undefined); // accepts TCP, never answers the upgrade
@@ -218,12 +219,9 @@ describe('client/CoordClient liveness (a replica that froze)', () => {
     await once(frozen, 'listening');
     closers.push(() => new Promise((resolve) => frozen.close(resolve)));
     frozen.on('connection', (socket) => closers.push(async () => socket.destroy()));
-    const good = await FakeDaemon.start();
-    closers.push(() => good.close());
+    const good = await goodDaemon();
     const frozenUrl = `ws://127.0.0.1:${(frozen.address() as AddressInfo).port}/rpc`;
-    const client = new CoordClient({ url: [frozenUrl, good.url], connectTimeoutMs: 200, reconnect: FAST, timers: clock });
-    closers.push(() => client.close());
-    await client.connect();
+    const client = await connected({ url: [frozenUrl, good.url], connectTimeoutMs: 200 });
     expect(client.url).to.equal(good.url);
   });
 
@@ -233,12 +231,9 @@ describe('client/CoordClient liveness (a replica that froze)', () => {
     closers.push(() => new Promise((resolve) => mute.close(resolve)));
     const pings: number[] = [];
     mute.on('connection', (ws) => ws.on('ping', () => pings.push(Date.now())));
-    const good = await FakeDaemon.start();
-    closers.push(() => good.close());
+    const good = await goodDaemon();
     const muteUrl = `ws://127.0.0.1:${(mute.address() as AddressInfo).port}/rpc`;
-    const client = new CoordClient({ url: [muteUrl, good.url], keepaliveMs: 1000, reconnect: FAST, timers: clock });
-    closers.push(() => client.close());
-    await client.connect();
+    const client = await connected({ url: [muteUrl, good.url], keepaliveMs: 1000 });
     clock.advance(1000);
     await until(() => pings.length === 1, 'the first ping');
     const closed = once(client, 'close');
@@ -251,11 +246,8 @@ describe('client/CoordClient liveness (a replica that froze)', () => {
   });
 
   it('keeps a connection whose pings are answered', async () => {
-    const good = await FakeDaemon.start();
-    closers.push(() => good.close());
-    const client = new CoordClient({ url: good.url, keepaliveMs: 1000, reconnect: FAST, timers: clock });
-    closers.push(() => client.close());
-    await client.connect();
+    const good = await goodDaemon();
+    const client = await connected({ url: good.url, keepaliveMs: 1000 });
     const ws = (await good.connection(0)).ws;
     let pongsSent = 0;
     ws.on('ping', () => pongsSent++);

@@ -4,6 +4,7 @@ import { CoordinationService } from '../../../src/coordination/coordination-serv
 import { sequentialIds } from '../../../src/ids.js';
 import { OverloadPrediction } from '../../../src/schemas/coordination.js';
 import { VirtualClock } from '../../../src/time/virtual-clock.js';
+import { NO_INFORMATION } from '../../support/forecasts.js';
 
 function setup() {
   const clock = new VirtualClock();
@@ -81,14 +82,7 @@ describe('CoordinationService.predictOverload', () => {
     expect(svc.predictOverload('a1')).to.include({ willOverload: true, predictedLoad: 0.95, samples: 1 });
     expect(svc.predictOverload('a1').confidence).to.be.within(0.01, 0.2);
     clock.advance(1_000);
-    expect(svc.predictOverload('a1')).to.deep.equal({
-      willOverload: false,
-      predictedLoad: 0.5,
-      confidence: 0,
-      samples: 0,
-      horizonSeconds: 5,
-      basis: 'signals',
-    });
+    expect(svc.predictOverload('a1')).to.deep.equal(NO_INFORMATION);
     svc.record({ agentId: 'a2', signalType: 'quality', value: 1 });
     expect(svc.predictOverload('a2').samples).to.equal(0);
   });

@@ -1,18 +1,12 @@
 import { expect } from 'chai';
 import { FULL_CONFIDENCE_SAMPLES, forecastFromSignals } from '../../../src/coordination/signal-forecast.js';
+import { NO_INFORMATION } from '../../support/forecasts.js';
 
 const NOW = 1_700_000_000_000;
 
 describe('forecastFromSignals (pure)', () => {
   it('reports no information for no samples', () => {
-    expect(forecastFromSignals([], NOW, 5, 0.3)).to.deep.equal({
-      willOverload: false,
-      predictedLoad: 0.5,
-      confidence: 0,
-      samples: 0,
-      horizonSeconds: 5,
-      basis: 'signals',
-    });
+    expect(forecastFromSignals([], NOW, 5, 0.3)).to.deep.equal(NO_INFORMATION);
   });
 
   it('uses a single sample as is, with low confidence', () => {
