@@ -58,8 +58,9 @@ export function openStores(
       onFailure: () => undefined,
     };
   }
-  // The daemon's commits run on its event loop: WAL checkpoints go to a thread of their own.
-  const database = new SqliteDatabase(where.path, { fsync: options.fsync ?? 'normal', backgroundCheckpoint: true });
+  // Checkpoints stay inline (SQLite's automatic checkpoint): end to end, the worker-thread checkpointer
+  // made bench:pool's dispatch p99 worse, not better (docs/benchmarks.md, bench:commit).
+  const database = new SqliteDatabase(where.path, { fsync: options.fsync ?? 'normal' });
   return {
     description: `sqlite:${where.path}`,
     tasks: new SqliteTaskStore(database, deps, options.tasks),
