@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import type { IdGenerator } from '../ids.js';
 import type { Random } from '../random.js';
 import type { AgentTemplate } from '../spawn/templates.js';
-import type { Clock } from '../time/clock.js';
+import type { Clock, TimerHandle } from '../time/clock.js';
 import type { Identity, TokenTable } from '../transport/auth.js';
 import type { Transport } from '../transport/transport.js';
 import { CloseCode } from '../transport/ws-transport.js';
@@ -73,19 +73,19 @@ export class ClusterCore {
 
   /** Load everything from Redis, rebuild the queue and waiting attempts (issue 11's recovery), commit that, start the timers. */
   static async build(term: number, epoch: string, deps: LeaderCoreDeps): Promise<ClusterCore> {
-    const started = performance.now();
+    const started = deps.clock.elapsed();
     const { config, redis, keys, clock } = deps;
     const stores = await RedisStores.load(
       { redis, keys, clock, term, epoch, description: deps.description, leaseValid: deps.leaseValid },
       { tasks: { retentionMs: config.pool.retentionMs, retentionCount: config.pool.retentionCount } },
     );
-    const loadedMs = Math.round(performance.now() - started);
+    const loadedMs = Math.round(deps.clock.elapsed() - started);
     const core = new ClusterCore(stores, term, deps);
     const { pool, leases } = core.graph;
     const recovered = recoverFromStores(stores, { pool, leases, clock, logger: deps.logger });
     await stores.commit();
     deps.logger.info(
-      { term, tasks: stores.tasks.size(), ...recovered, loadedMs, ms: Math.round(performance.now() - started) },
+      { term, tasks: stores.tasks.size(), ...recovered, loadedMs, ms: Math.round(deps.clock.elapsed() - started) },
       'leader core rebuilt from Redis',
     );
     return core;
@@ -123,9 +123,9 @@ export class ClusterCore {
   async stop(): Promise<void> {
     const { graph, deps } = this;
     graph.leases.stop();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([graph.engine.whenIdle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, deps.config.shutdownTimeoutMs)))]);
-    clearTimeout(timer);
+    let timer: TimerHandle | undefined;
+    await Promise.race([graph.engine.whenIdle(), new Promise<void>((resolve) => (timer = deps.clock.setTimeout(resolve, deps.config.shutdownTimeoutMs)))]);
+    if (timer !== undefined) deps.clock.clearTimeout(timer);
     await graph.pool.shutdown(deps.config.shutdownTimeoutMs, { detach: true });
     this.stopTimers();
     await graph.spawner.stopAll(2000);
