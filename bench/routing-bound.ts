@@ -8,20 +8,32 @@
  *   FASTEST  work-conserving, a free fast worker first;
  *   T<k>     a free fast worker first; a slow one only when more than k tasks wait (the threshold
  *            rule of the slow-server problem, Lin and Kumar 1984), k swept.
- * Mean and p99 of the latency (wait + service) after a 10% warm-up, averaged over f and seeds.
+ * Mean and p99 of the latency (wait + service) after a 10% warm-up, and the share of tasks run on
+ * the slow tier, averaged over f and seeds.
  *
- * Run: npx tsx bench/routing-bound.ts [--tasks 40000] [--seeds 4]
+ * Run: npx tsx bench/routing-bound.ts [--tasks 40000] [--seeds 4] [--workers 16] [--slowdowns 3,3.5,4,4.5,5] [--loads 0.6,0.7,0.8,0.9]
+ * (`--workers 8 --slowdowns 4` is bench:routing-live's fleet: 8 fast slots and 8 slots 4× slower.)
  */
 import { parseArgs } from 'node:util';
 import { exponential, lognormal, stream } from './sim/distributions.js';
 import { MinHeap } from './sim/min-heap.js';
 
-const { values: args } = parseArgs({ options: { tasks: { type: 'string', default: '40000' }, seeds: { type: 'string', default: '4' } } });
+const { values: args } = parseArgs({
+  options: {
+    tasks: { type: 'string', default: '40000' },
+    seeds: { type: 'string', default: '4' },
+    workers: { type: 'string', default: '16' },
+    slowdowns: { type: 'string', default: '3,3.5,4,4.5,5' },
+    loads: { type: 'string', default: '0.6,0.7,0.8,0.9' },
+  },
+});
+const numbers = (list: string): number[] => list.split(',').map(Number);
 const TASKS = Number(args.tasks);
 const SEEDS = Number(args.seeds);
-const WORKERS = 16;
-const LOADS = [0.6, 0.7, 0.8, 0.9];
-const SLOWDOWNS = [3, 3.5, 4, 4.5, 5];
+/** Workers per tier. */
+const WORKERS = Number(args.workers);
+const LOADS = numbers(args.loads);
+const SLOWDOWNS = numbers(args.slowdowns);
 const POLICIES = ['RANDOM', 'FASTEST', 'T2', 'T4', 'T8', 'T12', 'T16', 'T24', 'T32'];
 
 interface Done {
@@ -31,7 +43,7 @@ interface Done {
 }
 
 /** One run: mean and p99 latency, seconds. */
-function run(load: number, f: number, policy: string, seed: number): { mean: number; p99: number } {
+function run(load: number, f: number, policy: string, seed: number): { mean: number; p99: number; slowShare: number } {
   const arrivals = stream(seed, 'bound', 'arrivals');
   const sizes = stream(seed, 'bound', 'sizes');
   const choice = stream(seed, 'bound', 'choice');
@@ -43,10 +55,11 @@ function run(load: number, f: number, policy: string, seed: number): { mean: num
   let freeFast = WORKERS;
   let freeSlow = WORKERS;
   const latencies: number[] = [];
+  let slow = 0;
   const start = (now: number, fast: boolean): void => {
     const task = queue[head++]!;
     if (fast) freeFast--;
-    else freeSlow--;
+    else (freeSlow--, slow++);
     events.push({ at: now + task.work * (fast ? 1 : f), fast, arrived: task.arrived });
   };
   const dispatch = (now: number): void => {
@@ -80,28 +93,35 @@ function run(load: number, f: number, policy: string, seed: number): { mean: num
   }
   const measured = latencies.slice(Math.floor(TASKS / 10)).sort((a, b) => a - b);
   const mean = measured.reduce((s, x) => s + x, 0) / measured.length;
-  return { mean: mean / 1000, p99: measured[Math.floor(0.99 * measured.length)]! / 1000 };
+  return { mean: mean / 1000, p99: measured[Math.floor(0.99 * measured.length)]! / 1000, slowShare: slow / TASKS };
 }
 
-console.log(`idealized two-tier queue: ${TASKS} tasks × ${SEEDS} seeds × f ∈ {${SLOWDOWNS.join(', ')}}; mean / p99 s (× RANDOM's)`);
+console.log(
+  `idealized two-tier queue, ${WORKERS} + ${WORKERS} workers: ${TASKS} tasks × ${SEEDS} seeds × f ∈ {${SLOWDOWNS.join(', ')}}; mean / p99 s (× RANDOM's)`,
+);
 for (const load of LOADS) {
   const rows = POLICIES.map((policy) => {
     let mean = 0;
     let p99 = 0;
+    let slowShare = 0;
     for (const f of SLOWDOWNS) {
       for (let seed = 1; seed <= SEEDS; seed++) {
         const r = run(load, f, policy, seed);
         mean += r.mean / (SLOWDOWNS.length * SEEDS);
         p99 += r.p99 / (SLOWDOWNS.length * SEEDS);
+        slowShare += r.slowShare / (SLOWDOWNS.length * SEEDS);
       }
     }
-    return { policy, mean, p99 };
+    return { policy, mean, p99, slowShare };
   });
   const base = rows[0]!;
   console.log(
     `${Math.round(load * 100)}% load: ` +
       rows
-        .map((r) => `${r.policy} ${r.mean.toFixed(2)} / ${r.p99.toFixed(2)} (×${(r.mean / base.mean).toFixed(2)} / ×${(r.p99 / base.p99).toFixed(2)})`)
+        .map(
+          (r) =>
+            `${r.policy} ${r.mean.toFixed(2)} / ${r.p99.toFixed(2)} (×${(r.mean / base.mean).toFixed(2)} / ×${(r.p99 / base.p99).toFixed(2)}, slow ${(100 * r.slowShare).toFixed(1)}%)`,
+        )
         .join('; '),
   );
 }

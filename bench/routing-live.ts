@@ -12,7 +12,10 @@
  * Latency is end to end: pool.assign sent → the agent's answer sent (both ends in this process,
  * one clock); the first 10% of each run is warm-up.
  *
- * Run: npm run bench:routing-live [-- --quick] [--rounds N] [--tasks N] [--load 0.7]
+ * Run: npm run bench:routing-live [-- --quick] [--rounds N] [--tasks N] [--load 0.7] [--fast-ms 20] [--store sqlite|memory]
+ * (--fast-ms sets the fast agents' mean work; the slow ones take 4× that, and the arrival rate
+ * follows, so the load stays the same share of the fleet while the daemon's own per-task time
+ * becomes a smaller share of each task.)
  * Writes bench/results/routing-live.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -38,18 +41,34 @@ const { values: args } = parseArgs({
     rounds: { type: 'string' },
     tasks: { type: 'string' },
     load: { type: 'string' },
+    'fast-ms': { type: 'string' },
+    store: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
   },
 });
 const ROUNDS = Number(args.rounds ?? (args.quick ? 1 : 3));
 const TASKS = Number(args.tasks ?? (args.quick ? 2000 : 5000));
 const LOAD = Number(args.load ?? 0.7);
-if (!(Number.isInteger(ROUNDS) && ROUNDS >= 1 && Number.isInteger(TASKS) && TASKS >= 100 && LOAD > 0 && LOAD < 1)) {
-  console.error('usage: tsx bench/routing-live.ts [--quick] [--rounds N>=1] [--tasks N>=100] [--load 0<x<1] [--no-write]');
+const FAST_MS = Number(args['fast-ms'] ?? 20);
+/** The daemon's store: its default kind (SQLite, in a fresh temp file per daemon) or memory. */
+const STORE = args.store ?? 'sqlite';
+if (!(
+  Number.isInteger(ROUNDS) &&
+  ROUNDS >= 1 &&
+  Number.isInteger(TASKS) &&
+  TASKS >= 100 &&
+  LOAD > 0 &&
+  LOAD < 1 &&
+  FAST_MS >= 1 &&
+  (STORE === 'sqlite' || STORE === 'memory')
+)) {
+  console.error(
+    'usage: tsx bench/routing-live.ts [--quick] [--rounds N>=1] [--tasks N>=100] [--load 0<x<1] [--fast-ms N>=1] [--store sqlite|memory] [--no-write]',
+  );
   process.exit(2);
 }
 
-const FLEET = { fastAgents: 4, slowAgents: 4, fastMeanMs: 20, slowdown: 4, capacity: 2, sigma: 1 } as const;
+const FLEET = { fastAgents: 4, slowAgents: 4, fastMeanMs: FAST_MS, slowdown: 4, capacity: 2, sigma: 1 } as const;
 const BASELINES = ['ROUND_ROBIN', 'LEAST_LOADED', 'P2C', 'PEAK_EWMA'] as const;
 const STRATEGIES = [...BASELINES, 'RIPPLE_COORDINATION'] as const;
 type Strategy = (typeof STRATEGIES)[number];
@@ -61,6 +80,10 @@ interface RunResult {
   strategy: Strategy;
   round: number;
   latency: LatencySummary;
+  /** Share of the measured tasks (after warm-up) that ran on a slow agent. */
+  slowShare: number;
+  /** Mean ms from pool.assign sent to task.run received, of the measured tasks per tier (queueing, holds, the daemon's own time). */
+  startDelay: { fast: number; slow: number };
   completed: number;
   held?: { tasksHeld: number; meanMs: number; maxMs: number };
 }
@@ -86,9 +109,15 @@ function call(ws: WebSocket, id: number, method: string, params: object): Promis
 
 /** One strategy, one round: a fresh daemon, the fleet, `TASKS` Poisson arrivals; resolves when every task is answered. */
 async function runOnce(strategy: Strategy, round: number): Promise<RunResult> {
-  const daemon = await startDaemon(DAEMON_BIN, [], { COORDD_LOG_LEVEL: 'warn', COORDD_ROUTER_STRATEGY: strategy });
+  const daemon = await startDaemon(DAEMON_BIN, [], {
+    COORDD_LOG_LEVEL: 'warn',
+    COORDD_ROUTER_STRATEGY: strategy,
+    ...(STORE === 'memory' ? { COORDD_STORE: 'memory' } : {}),
+  });
   const sentAt = new Float64Array(TASKS);
   const latency = new Float64Array(TASKS).fill(Number.NaN);
+  const ranSlow = new Uint8Array(TASKS);
+  const startDelay = new Float64Array(TASKS);
   let answered = 0;
   let allDone: () => void = () => {};
   const done = new Promise<void>((resolve) => (allDone = resolve));
@@ -103,6 +132,8 @@ async function runOnce(strategy: Strategy, round: number): Promise<RunResult> {
         const msg = JSON.parse(data.toString()) as { id?: number | string; method?: string; params?: { payload?: { s: number; w: number } } };
         if (msg.method !== 'task.run' || msg.params?.payload === undefined) return;
         const { s, w } = msg.params.payload;
+        if (slow) ranSlow[s] = 1;
+        startDelay[s] = performance.now() - sentAt[s]!;
         const t = setTimeout(
           () => {
             timers.delete(t);
@@ -154,13 +185,29 @@ async function runOnce(strategy: Strategy, round: number): Promise<RunResult> {
     await done;
     clearTimeout(limit);
     clearInterval(heartbeat);
-    const measured = Array.from(latency.subarray(Math.floor(WARMUP * TASKS))).filter((x) => Number.isFinite(x));
+    const first = Math.floor(WARMUP * TASKS);
+    const measured = Array.from(latency.subarray(first)).filter((x) => Number.isFinite(x));
+    const slowShare = ranSlow.subarray(first).reduce((n, x) => n + x, 0) / (TASKS - first);
+    const delayOf = (tier: 0 | 1): number => {
+      let sum = 0;
+      let n = 0;
+      for (let s = first; s < TASKS; s++) if (ranSlow[s] === tier) ((sum += startDelay[s]!), n++);
+      return n > 0 ? sum / n : Number.NaN;
+    };
     const metrics =
       strategy === 'RIPPLE_COORDINATION'
         ? await rpcCall<{ holds?: { tasksHeld: number; meanMs: number; maxMs: number } }>(daemon.url, 'coordination.metrics')
         : undefined;
     operator.close();
-    return { strategy, round, latency: summarize(measured), completed: answered, held: metrics?.holds };
+    return {
+      strategy,
+      round,
+      latency: summarize(measured),
+      slowShare,
+      startDelay: { fast: delayOf(0), slow: delayOf(1) },
+      completed: answered,
+      held: metrics?.holds,
+    };
   } finally {
     for (const t of timers) clearTimeout(t);
     for (const ws of agents) ws.close();
@@ -179,7 +226,7 @@ for (let round = 0; round < ROUNDS; round++) {
     results.push(r);
     const held = r.held ? `, held ${r.held.tasksHeld} (mean ${r.held.meanMs.toFixed(1)} ms)` : '';
     console.log(
-      `  round ${round + 1} ${strategy.padEnd(20)} mean ${r.latency.mean.toFixed(1)} ms, p50 ${r.latency.p50.toFixed(1)}, p99 ${r.latency.p99.toFixed(1)}, p99.9 ${r.latency.p999.toFixed(1)}${held}`,
+      `  round ${round + 1} ${strategy.padEnd(20)} mean ${r.latency.mean.toFixed(1)} ms, p50 ${r.latency.p50.toFixed(1)}, p99 ${r.latency.p99.toFixed(1)}, p99.9 ${r.latency.p999.toFixed(1)}, slow tier ${(100 * r.slowShare).toFixed(1)}% (start delay fast ${r.startDelay.fast.toFixed(1)} ms, slow ${r.startDelay.slow.toFixed(1)} ms)${held}`,
     );
   }
 }
@@ -188,12 +235,15 @@ const summary = Object.fromEntries(
   STRATEGIES.map((s) => {
     const mine = results.filter((r) => r.strategy === s);
     const of = (k: 'mean' | 'p50' | 'p99' | 'p999'): Estimate => estimate(mine.map((r) => r.latency[k]));
-    return [s, { mean: of('mean'), p50: of('p50'), p99: of('p99'), p999: of('p999') }];
+    return [s, { mean: of('mean'), p50: of('p50'), p99: of('p99'), p999: of('p999'), slowShare: estimate(mine.map((r) => r.slowShare)) }];
   }),
-) as Record<Strategy, Record<'mean' | 'p50' | 'p99' | 'p999', Estimate>>;
+) as Record<Strategy, Record<'mean' | 'p50' | 'p99' | 'p999' | 'slowShare', Estimate>>;
 const fmt = (e: Estimate): string => (Number.isFinite(e.ci) ? `${e.mean.toFixed(1)} ±${e.ci.toFixed(1)}` : e.mean.toFixed(1));
-console.log(`\n${'strategy'.padEnd(20)}${['mean ms', 'p50 ms', 'p99 ms', 'p99.9 ms'].map((h) => h.padStart(16)).join('')}`);
-for (const s of STRATEGIES) console.log(s.padEnd(20) + (['mean', 'p50', 'p99', 'p999'] as const).map((k) => fmt(summary[s][k]).padStart(16)).join(''));
+console.log(`\n${'strategy'.padEnd(20)}${['mean ms', 'p50 ms', 'p99 ms', 'p99.9 ms', 'slow tier'].map((h) => h.padStart(16)).join('')}`);
+for (const s of STRATEGIES) {
+  const cells = (['mean', 'p50', 'p99', 'p999'] as const).map((k) => fmt(summary[s][k]).padStart(16));
+  console.log(s.padEnd(20) + cells.join('') + `${(100 * summary[s].slowShare.mean).toFixed(1)}%`.padStart(16));
+}
 const best = (k: 'mean' | 'p99'): Strategy => BASELINES.reduce((a, b) => (summary[a][k].mean <= summary[b][k].mean ? a : b));
 const ratio = (k: 'mean' | 'p99'): number => summary.RIPPLE_COORDINATION[k].mean / summary[best(k)][k].mean;
 const targets = {
@@ -215,6 +265,7 @@ if (!args['no-write']) {
         mode: args.quick ? 'quick' : 'full',
         machine: machineInfo(),
         fleet: FLEET,
+        store: STORE,
         load: LOAD,
         tasks: TASKS,
         rounds: ROUNDS,

@@ -1,6 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawnListening } from './child-process.js';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import WebSocket from 'ws';
 
 /** A daemon child process, ready to take connections. */
@@ -22,9 +25,22 @@ export interface DaemonChild {
 /**
  * Start `node <nodeArgs> <bin>` on port 0 and resolve once it has written its "listening" line
  * (part of the process contract: written whatever COORDD_LOG_LEVEL says), which carries the port.
+ * Without a COORDD_STORE in `env` the daemon gets the default store kind (SQLite) in a fresh temp
+ * file of its own, removed when it stops: no two runs share state, and nothing lands in ./data.
  */
 export async function startDaemon(bin: string, nodeArgs: string[], env: Record<string, string>, timeoutMs = 15_000): Promise<DaemonChild> {
-  const child = await spawnListening('coordd', [...nodeArgs, bin], { ...env, COORDD_PORT: '0' }, timeoutMs);
+  const dir = env.COORDD_STORE === undefined ? mkdtempSync(join(tmpdir(), 'coordd-bench-')) : undefined;
+  const store: Record<string, string> = dir === undefined ? {} : { COORDD_STORE: `sqlite:${join(dir, 'coordd.db')}` };
+  const removeDir = (): void => {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  };
+  let child: Awaited<ReturnType<typeof spawnListening>>;
+  try {
+    child = await spawnListening('coordd', [...nodeArgs, bin], { ...env, ...store, COORDD_PORT: '0' }, timeoutMs);
+  } catch (err) {
+    removeDir();
+    throw err;
+  }
   return {
     proc: child.proc,
     port: child.port,
@@ -34,7 +50,13 @@ export async function startDaemon(bin: string, nodeArgs: string[], env: Record<s
     lineCount: child.lines,
     firstLines: child.firstLines,
     stderr: child.stderr,
-    stop: (graceMs = 10_000) => child.stop(graceMs),
+    stop: async (graceMs = 10_000) => {
+      try {
+        return await child.stop(graceMs);
+      } finally {
+        removeDir();
+      }
+    },
   };
 }
 
