@@ -1,7 +1,7 @@
 import type { StrategyName } from '../../src/schemas/common.js';
 import type { Random } from '../../src/random.js';
 import { AgentRouter, type AgentRouterDeps, type AgentRouterOptions } from '../../src/routing/agent-router.js';
-import type { RippleOptions } from '../../src/routing/ripple-coordination.js';
+import type { RippleOptions } from '../../src/routing/ripple-options.js';
 import type { Candidate, RoutingStrategy, ScoreSource } from '../../src/routing/strategy.js';
 import { OracleStrategy, type TrueCompletion } from './oracle-strategy.js';
 import { OracleWaitStrategy, type WaitTruth } from './oracle-wait-strategy.js';

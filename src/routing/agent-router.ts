@@ -6,7 +6,7 @@ import type { ResultOf } from '../schemas/method.js';
 import type { routerSelect } from '../schemas/router.js';
 import { ObservedStats, type ObservedStatsOptions } from './observed-stats.js';
 import { RandomStrategy } from './random.js';
-import type { RippleOptions } from './ripple-coordination.js';
+import type { RippleOptions } from './ripple-options.js';
 import { createStrategies } from './strategies.js';
 import type {
   Candidate,

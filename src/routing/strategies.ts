@@ -3,7 +3,8 @@ import { LeastLoadedStrategy } from './least-loaded.js';
 import { P2CStrategy } from './p2c.js';
 import { PeakEwmaStrategy } from './peak-ewma.js';
 import { RandomStrategy } from './random.js';
-import { RippleCoordinationStrategy, type RippleOptions } from './ripple-coordination.js';
+import { RippleCoordinationStrategy } from './ripple-coordination.js';
+import type { RippleOptions } from './ripple-options.js';
 import { RoundRobinStrategy } from './round-robin.js';
 import type { RoutingStrategy } from './strategy.js';
 
