@@ -1,95 +1,19 @@
 import { EventEmitter } from 'node:events';
-import {
-  JSONRPCServer,
-  createJSONRPCErrorResponse,
-  createJSONRPCSuccessResponse,
-  isJSONRPCRequest,
-  isJSONRPCRequests,
-  isJSONRPCResponse,
-  isJSONRPCResponses,
-  type JSONRPCRequest,
-  type JSONRPCResponse,
-} from 'json-rpc-2.0';
-import type WebSocket from 'ws';
+import { isJSONRPCRequest, isJSONRPCRequests, isJSONRPCResponse, isJSONRPCResponses } from 'json-rpc-2.0';
 import { PendingRequests, type PendingRequestErrors } from '../jsonrpc/pending-requests.js';
 import type { ParamsOf } from '../schemas/method.js';
 import { DEFAULT_TASK_WAIT_MS, type taskList } from '../schemas/task.js';
 import type { MethodName, MethodParams, MethodResult, RequestArgs } from './method-types.js';
 import type { AssignParams, AssignResult, CancelResult, RouteParams, RouteResult, SignalParams, SignalResult, TaskList, TaskRecord } from './method-types.js';
-import { Backoff, backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import type { ClientState, CoordClientEvents } from './client-events.js';
+import type { CoordClientOptions, MethodHandler, RequestOptions } from './client-options.js';
 import { webSocketTransport, type ClientTransport, type OpenTransport } from './client-transport.js';
-import { ClientError, RpcError } from './errors.js';
+import { ClientError, messageOf, RpcError } from './errors.js';
+import { IdempotentRetry } from './idempotent-retry.js';
 import { silentLogger, type ClientLogger } from './logger.js';
+import { Reconnector } from './reconnector.js';
+import { ServedMethods } from './served-methods.js';
 import { systemTimers, type ClientTimers, type TimerHandle } from './timers.js';
-
-/** Options of {@link CoordClient}. */
-export interface CoordClientOptions {
-  /**
-   * The daemon's WebSocket URL, e.g. `ws://127.0.0.1:7420/rpc`, or several (the replicas of a
-   * cluster): the first connection tries them in order, and every reconnect moves on to the next.
-   * Needed unless `transport` is given.
-   */
-  url?: string | string[];
-  /** Bearer token sent with every upgrade (when the daemon has tokens configured). */
-  token?: string;
-  /** Automatic reconnection after the socket drops; `false` disables it. @defaultValue {@link DEFAULT_BACKOFF} */
-  reconnect?: Partial<BackoffOptions> | false;
-  /** Default per-request timeout; `0` waits forever. @defaultValue 30000 */
-  requestTimeoutMs?: number;
-  /**
-   * How many times {@link CoordClient.assign} retries a `pool.assign` that carries an
-   * `idempotencyKey` after a retryable error (LEADER_UNAVAILABLE) or a lost connection; `0` never does.
-   * @defaultValue 5
-   */
-  assignRetries?: number;
-  /** How long the WebSocket opening handshake may take before the attempt fails (a frozen replica accepts TCP and never answers). @defaultValue 10000 */
-  connectTimeoutMs?: number;
-  /**
-   * Ping the daemon this often and drop the connection (then reconnect, to the next URL) when the
-   * previous ping got no pong: a replica that froze or was cut off is noticed. `0` turns it off. @defaultValue 20000
-   */
-  keepaliveMs?: number;
-  /**
-   * Runs on every new socket before the client counts as open (e.g. `agent.register`); requests
-   * work inside it. A throw fails that connection attempt: `connect()` rejects, or the next
-   * reconnect is scheduled with a longer delay.
-   */
-  handshake?: (client: CoordClient, info: { reconnected: boolean }) => Promise<void>;
-  /** @defaultValue a silent logger */
-  log?: ClientLogger;
-  /** Uniform source in [0,1) for backoff jitter. @defaultValue Math.random */
-  random?: () => number;
-  /** Where request timeouts and reconnect delays are scheduled (tests pass a virtual clock). @defaultValue {@link systemTimers} */
-  timers?: ClientTimers;
-  /** Passed to `ws` for every connection, e.g. `{ ca: readFileSync('ca.pem') }` to trust a private CA for wss://. */
-  wsOptions?: WebSocket.ClientOptions;
-  /** How each connection is opened. @defaultValue a WebSocket to `url` (see client-transport.ts) */
-  transport?: OpenTransport;
-}
-
-export interface RequestOptions {
-  /** Overrides the client's `requestTimeoutMs`; `0` waits forever. */
-  timeoutMs?: number;
-}
-
-export type ClientState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
-
-/** Events of {@link CoordClient}. */
-export interface CoordClientEvents {
-  /** Connected and handshake done. */
-  open: [info: { reconnected: boolean }];
-  /** An open connection closed; `willReconnect` tells whether a reconnect is scheduled. */
-  close: [info: { code: number; reason: string; willReconnect: boolean }];
-  /** A reconnect attempt to `url` is scheduled in `delayMs` (after `error`, when the previous attempt failed). */
-  reconnecting: [info: { attempt: number; delayMs: number; url: string; error?: Error }];
-  /** Reconnected (after `open`), after `attempts` tries. */
-  reconnect: [info: { attempts: number }];
-  /** The client is done for good: `close()` was called, reconnection is off, or the token was refused. */
-  end: [info: { error?: Error }];
-}
-
-/** Message handlers the daemon may call on this connection (requests or notifications). */
-export type MethodHandler = (params: unknown, meta: { notification: boolean }) => unknown;
 
 /** A timeout is local (ClientError); an error reply is the daemon's (RpcError). */
 const CLIENT_ERRORS: PendingRequestErrors = {
@@ -98,11 +22,6 @@ const CLIENT_ERRORS: PendingRequestErrors = {
 };
 /** How much longer than a server-side wait the client waits for the reply. */
 const WAIT_MARGIN_MS = 5000;
-/**
- * Close codes after which the next URL is tried at once, without backoff: 1012 (service restart: a
- * cluster's leader changed and the replica dropped the sessions it relayed) and 1013 (try again later).
- */
-export const RECONNECT_AT_ONCE_CODES: readonly number[] = [1012, 1013];
 
 /**
  * A JSON-RPC connection to coordd, for operators and agents: calls the daemon (the same
@@ -110,21 +29,19 @@ export const RECONNECT_AT_ONCE_CODES: readonly number[] = [1012, 1013];
  * back (json-rpc-2.0's server), and reconnects with exponential backoff and jitter when the socket drops.
  */
 export class CoordClient extends EventEmitter<CoordClientEvents> {
-  /** Serves the daemon's calls; the socket a request came on is where its reply goes. */
-  private readonly server: JSONRPCServer<ClientTransport>;
+  /** Serves the daemon's calls. */
+  private readonly served: ServedMethods;
   /** Our requests awaiting the daemon's reply. */
   private readonly pending: PendingRequests<TimerHandle>;
-  private readonly backoff: Backoff | undefined;
+  /** Which URL to connect to, and when. */
+  private readonly reconnector: Reconnector;
+  /** `pool.assign` with an idempotencyKey, made again after a retryable failure. */
+  private readonly retry: IdempotentRetry;
   private readonly requestTimeoutMs: number;
   private readonly assignRetries: number;
-  private readonly random: () => number;
   private readonly log: ClientLogger;
   private readonly timers: ClientTimers;
   private readonly openTransport: OpenTransport;
-  private readonly urls: readonly string[];
-  /** Index in `urls` of the current (or next) connection. */
-  private urlIndex = 0;
-  private openWaiter: Promise<void> | undefined;
   /** The current connection (open, its handshake maybe still running), and its close. */
   private conn: ClientTransport | undefined;
   private connClosed: Promise<void> | undefined;
@@ -132,7 +49,6 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
   /** Aborts the connection attempt still opening, if any. */
   private opening: AbortController | undefined;
   private status: ClientState = 'idle';
-  private reconnectTimer: TimerHandle | undefined;
   private ended = false;
 
   constructor(private readonly options: CoordClientOptions) {
@@ -141,12 +57,29 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
     this.timers = options.timers ?? systemTimers;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.assignRetries = options.assignRetries ?? 5;
-    this.random = options.random ?? Math.random;
-    this.urls = options.url === undefined ? [] : [options.url].flat();
-    this.backoff = options.reconnect === false ? undefined : new Backoff({ ...DEFAULT_BACKOFF, ...options.reconnect }, options.random);
-    this.server = new JSONRPCServer({ errorListener: (message, data) => this.log.warn({ err: data }, message) });
+    const random = options.random ?? Math.random;
+    const urls = options.url === undefined ? [] : [options.url].flat();
+    this.served = new ServedMethods(this.log);
     this.pending = new PendingRequests(this.timers, CLIENT_ERRORS);
-    if (!options.transport && this.urls.length === 0) throw new Error('CoordClient needs at least one url (or a transport)');
+    if (!options.transport && urls.length === 0) throw new Error('CoordClient needs at least one url (or a transport)');
+    const { log, timers } = this;
+    this.reconnector = new Reconnector(
+      {
+        timers,
+        log,
+        random,
+        state: () => this.status,
+        establish: (reconnected) => this.establish(reconnected),
+        scheduled: (info) => this.emit('reconnecting', info),
+        refused: (error) => {
+          this.status = 'closed';
+          this.finish(error);
+        },
+      },
+      urls,
+      options.reconnect,
+    );
+    this.retry = new IdempotentRetry(this, { timers, random, requestTimeoutMs: this.requestTimeoutMs });
     const ws = { connectTimeoutMs: options.connectTimeoutMs ?? 10_000, keepaliveMs: options.keepaliveMs ?? 20_000, timers: this.timers };
     this.openTransport = options.transport ?? ((signal) => webSocketTransport(this.url, options.token, options.wsOptions, this.log, ws)(signal));
   }
@@ -164,7 +97,7 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
 
   /** The URL of the current connection (or of the next attempt while reconnecting); '' with a custom transport. */
   get url(): string {
-    return this.urls[this.urlIndex] ?? '';
+    return this.reconnector.url;
   }
 
   /** True while a connection is open and its handshake is done. */
@@ -177,7 +110,7 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
     if (this.status !== 'idle') throw new Error(`CoordClient.connect() may be called once (state: ${this.status})`);
     this.status = 'connecting';
     try {
-      await this.establishAny();
+      await this.reconnector.connectFirst();
     } catch (error) {
       const failure =
         error instanceof ClientError ? error : new ClientError('CONNECT_FAILED', `connection setup failed: ${messageOf(error)}`, { cause: error });
@@ -229,27 +162,13 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
    * a thrown RpcError is sent as is, anything else becomes -32603 with the error's message.
    */
   handle(method: string, handler: MethodHandler): void {
-    this.server.addMethodAdvanced(method, async (request: JSONRPCRequest): Promise<JSONRPCResponse | null> => {
-      const notification = request.id === undefined;
-      try {
-        const result = await handler(request.params, { notification });
-        return notification ? null : createJSONRPCSuccessResponse(request.id ?? null, result ?? null);
-      } catch (error) {
-        if (notification) {
-          this.log.warn({ err: error, method }, 'notification handler failed');
-          return null;
-        }
-        const e = error instanceof RpcError ? error : new RpcError(-32603, messageOf(error));
-        return createJSONRPCErrorResponse(request.id ?? null, e.code, e.message, e.data);
-      }
-    });
+    this.served.add(method, handler);
   }
 
   /** Close for good: no more reconnects, pending calls reject with CLOSED. */
   async close(): Promise<void> {
     this.status = 'closed';
-    if (this.reconnectTimer !== undefined) this.timers.clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = undefined;
+    this.reconnector.cancel();
     this.pending.rejectAll((method) => new ClientError('CLOSED', `${method}: the client was closed before the reply`));
     this.opening?.abort();
     const { conn, connClosed } = this;
@@ -270,15 +189,11 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
    */
   async assign(params: AssignParams, options?: RequestOptions): Promise<AssignResult> {
     if (params.idempotencyKey === undefined) return this.request('pool.assign', params, options);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.request('pool.assign', params, options);
-      } catch (error) {
-        if (attempt >= this.assignRetries || !retryableForIdempotentCall(error)) throw error;
-        this.log.info({ err: error, attempt, idempotencyKey: params.idempotencyKey }, 'pool.assign failed; retrying with its idempotencyKey');
-        await this.beforeRetry(error, attempt);
-      }
-    }
+    return this.retry.run(
+      () => this.request('pool.assign', params, options),
+      this.assignRetries,
+      (error, attempt) => this.log.info({ err: error, attempt, idempotencyKey: params.idempotencyKey }, 'pool.assign failed; retrying with its idempotencyKey'),
+    );
   }
 
   /** `task.get`: the whole record of a task. */
@@ -315,66 +230,7 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
     return this.request('router.route', params, options);
   }
 
-  /** Wait what the error asks (data.retryAfterMs) or a backoff delay, then for an open connection. */
-  private async beforeRetry(error: unknown, attempt: number): Promise<void> {
-    const asked = error instanceof RpcError ? error.retryAfterMs : undefined;
-    await this.delay(asked ?? backoffDelay(attempt, DEFAULT_BACKOFF, this.random));
-    if (this.status === 'open' || this.status === 'closed') return; // closed: the retry rejects with NOT_CONNECTED
-    await this.untilOpen(this.requestTimeoutMs);
-  }
-
-  /** Resolves once the client is open again or done for good, or after `timeoutMs` (0: no limit). Shared by every waiter. */
-  private untilOpen(timeoutMs: number): Promise<void> {
-    if (!this.openWaiter) {
-      this.openWaiter = new Promise<void>((resolve) => {
-        const done = (): void => {
-          this.off('open', done);
-          this.off('end', done);
-          this.openWaiter = undefined;
-          resolve();
-        };
-        this.once('open', done);
-        this.once('end', done);
-      });
-    }
-    if (timeoutMs <= 0) return this.openWaiter;
-    let timer: TimerHandle | undefined;
-    const timeout = new Promise<void>((resolve) => (timer = this.timers.setTimeout(resolve, timeoutMs)));
-    return Promise.race([this.openWaiter, timeout]).finally(() => timer !== undefined && this.timers.clearTimeout(timer));
-  }
-
-  private delay(ms: number): Promise<void> {
-    return new Promise((resolve) => this.timers.setTimeout(resolve, ms));
-  }
-
   // ---- connection lifecycle ----
-
-  /**
-   * The first connection: each URL in turn until one works (a refused token ends it at once). A
-   * handshake refused with a retryable error (LEADER_UNAVAILABLE: the cluster is between leaders)
-   * earns another round over the URLs after a backoff delay.
-   */
-  private async establishAny(): Promise<void> {
-    let rounds = 0;
-    const count = Math.max(1, this.urls.length);
-    for (let tried = 1; ; tried++) {
-      try {
-        return await this.establish(false);
-      } catch (error) {
-        const final = error instanceof ClientError && (error.code === 'AUTH_FAILED' || error.code === 'CLOSED');
-        const retryable = error instanceof RpcError && error.retryable;
-        const lastOfRound = tried % count === 0;
-        if (final || this.status !== 'connecting' || (lastOfRound && (!retryable || ++rounds > 3))) throw error;
-        this.log.warn({ err: error, url: this.url }, 'connect failed; trying the next url');
-        this.nextUrl();
-        if (retryable) await this.delay(error.retryAfterMs ?? backoffDelay(rounds, DEFAULT_BACKOFF, this.random));
-      }
-    }
-  }
-
-  private nextUrl(): void {
-    if (this.urls.length > 0) this.urlIndex = (this.urlIndex + 1) % this.urls.length;
-  }
 
   private async establish(reconnected: boolean): Promise<void> {
     const conn = await this.openConnection();
@@ -387,10 +243,10 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
     if (this.status === 'closed' || conn !== this.conn) {
       throw new ClientError(this.status === 'closed' ? 'CLOSED' : 'CONNECTION_LOST', 'the connection closed during its handshake');
     }
-    const attempts = this.backoff?.attempts ?? 0;
+    const attempts = this.reconnector.attempts;
     this.status = 'open';
     this.established = conn;
-    this.backoff?.reset();
+    this.reconnector.opened();
     this.emit('open', { reconnected });
     if (reconnected) this.emit('reconnect', { attempts });
   }
@@ -425,41 +281,16 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
     this.pending.rejectAll((method) => new ClientError('CONNECTION_LOST', `${method}: the connection closed (${code}) before the reply`));
     if (conn !== this.established) return; // closed during its handshake: establish() reports it
     this.established = undefined;
-    const willReconnect = this.status === 'open' && this.backoff !== undefined;
+    const willReconnect = this.status === 'open' && this.reconnector.enabled;
     this.log.info({ code, reason, willReconnect, url: this.url }, 'connection closed');
     this.emit('close', { code, reason, willReconnect });
     if (willReconnect) {
       this.status = 'reconnecting';
-      this.scheduleReconnect(undefined, RECONNECT_AT_ONCE_CODES.includes(code));
+      this.reconnector.afterClose(code);
     } else if (this.status === 'open') {
       this.status = 'closed';
       this.finish(new ClientError('CONNECTION_LOST', `the connection closed (${code}) and reconnect is off`));
     }
-  }
-
-  /** Every reconnect goes to the next URL; `atOnce` skips the backoff delay (close codes 1012, 1013). */
-  private scheduleReconnect(error?: Error, atOnce = false): void {
-    if (this.status !== 'reconnecting' || !this.backoff) return;
-    this.nextUrl();
-    const backoffDelayMs = this.backoff.next();
-    const delayMs = atOnce ? 0 : backoffDelayMs;
-    this.emit('reconnecting', { attempt: this.backoff.attempts, delayMs, url: this.url, ...(error ? { error } : {}) });
-    this.reconnectTimer = this.timers.setTimeout(() => {
-      this.reconnectTimer = undefined;
-      this.establish(true).catch((failure: unknown) => this.reconnectFailed(failure));
-    }, delayMs);
-  }
-
-  private reconnectFailed(failure: unknown): void {
-    if (this.status !== 'reconnecting') return; // closed meanwhile
-    const error = failure instanceof Error ? failure : new Error(String(failure));
-    this.log.warn({ err: error }, 'reconnect failed');
-    if (error instanceof ClientError && error.code === 'AUTH_FAILED') {
-      this.status = 'closed';
-      this.finish(error);
-      return;
-    }
-    this.scheduleReconnect(error);
   }
 
   private finish(error?: Error): void {
@@ -487,7 +318,7 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
       return;
     }
     // Replies to the daemon's requests go back on the connection the request came on, never a newer one.
-    Promise.resolve(this.server.receive(payload as JSONRPCRequest, conn))
+    Promise.resolve(this.served.answer(payload, conn))
       .then((response) => (response === null ? undefined : this.write(response, conn)))
       .catch((error: unknown) => this.log.debug({ err: error }, 'could not answer the daemon'));
   }
@@ -505,14 +336,4 @@ export class CoordClient extends EventEmitter<CoordClientEvents> {
   private notConnected(method: string): ClientError {
     return new ClientError('NOT_CONNECTED', `cannot call ${method}: not connected (state: ${this.status})`);
   }
-}
-
-/** Whether repeating the call can help and cannot harm, provided the call is idempotent. */
-function retryableForIdempotentCall(error: unknown): boolean {
-  if (error instanceof RpcError) return error.retryable;
-  return error instanceof ClientError && (error.code === 'CONNECTION_LOST' || error.code === 'NOT_CONNECTED');
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

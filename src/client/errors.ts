@@ -43,3 +43,8 @@ export class TaskFailure extends Error {
     this.data = options.data;
   }
 }
+
+/** The message of anything thrown. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

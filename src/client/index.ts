@@ -1,13 +1,8 @@
 /** `coordd/client`: connect to coordd as an operator (CoordClient) or serve tasks as an agent (AgentWorker). */
-export {
-  CoordClient,
-  RECONNECT_AT_ONCE_CODES,
-  type CoordClientOptions,
-  type CoordClientEvents,
-  type ClientState,
-  type RequestOptions,
-  type MethodHandler,
-} from './client.js';
+export { CoordClient } from './client.js';
+export type { CoordClientOptions, RequestOptions, MethodHandler } from './client-options.js';
+export type { CoordClientEvents, ClientState } from './client-events.js';
+export { RECONNECT_AT_ONCE_CODES } from './reconnector.js';
 export type { AssignParams, AssignResult, TaskRecord, TaskList, CancelResult, SignalParams, SignalResult, RouteParams, RouteResult } from './method-types.js';
 export {
   AgentWorker,

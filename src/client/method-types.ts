@@ -23,7 +23,7 @@ export type MethodResult<N extends MethodName> = ResultOf<MethodNamed<N>>;
 /** `[params, options?]`; params may be left out when the method takes none that are required. */
 export type RequestArgs<N extends MethodName> =
   {} extends NonNullable<MethodParams<N>> ? [params?: MethodParams<N>, options?: RequestOptionsArg] : [params: MethodParams<N>, options?: RequestOptionsArg];
-/** Per-call options (see RequestOptions in client.ts). */
+/** Per-call options (see RequestOptions in client-options.ts). */
 export interface RequestOptionsArg {
   /** Overrides the client's `requestTimeoutMs`; `0` waits forever. */
   timeoutMs?: number;

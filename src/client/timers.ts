@@ -25,3 +25,8 @@ export const systemTimers: ClientTimers = {
   setInterval: (fn, ms) => ({ id: setInterval(fn, ms).unref() }),
   clearInterval: (handle) => clearInterval(handle.id as NodeJS.Timeout),
 };
+
+/** Resolves after `ms` on `timers`. */
+export function sleep(timers: ClientTimers, ms: number): Promise<void> {
+  return new Promise((resolve) => timers.setTimeout(resolve, ms));
+}

@@ -1,9 +1,8 @@
-import { AppError } from '../errors.js';
 import type { IdGenerator } from '../ids.js';
 import { silentLog, type Log } from '../log.js';
 import type { Random } from '../random.js';
 import type { AgentRouter } from '../routing/agent-router.js';
-import type { TaskState } from '../schemas/task.js';
+import { TERMINAL_STATES } from '../schemas/task.js';
 import type { Clock } from '../time/clock.js';
 import { AgentRegistry, type Registration } from './agent-registry.js';
 import type { AgentRecord, Health, ReportedState } from './agent-record.js';
@@ -14,12 +13,10 @@ import { PendingTasks } from './pending-tasks.js';
 import { AgentSelector } from './agent-selector.js';
 import { Conditions } from './conditions.js';
 import { isolationReport, poolSnapshot, type IsolationReport, type PoolSnapshot } from './pool-snapshot.js';
-import { newTask, withRetry, type AssignInput } from './task-records.js';
-
-export type { AssignInput } from './task-records.js';
+import type { AssignInput } from './task-records.js';
 import type { TaskFilter, TaskPage, TaskRecord, TaskStore } from './task-store.js';
 import { TaskWaiters } from './task-waiters.js';
-import { TaskEvents, payloadBytesOf } from './task-events.js';
+import { TaskEvents } from './task-events.js';
 import { LoadForecaster, type LoadForecast } from './load-forecaster.js';
 import { agentLoadOf, fleetLoadOf } from './fleet-load.js';
 import { LivenessMonitor } from './liveness-monitor.js';
@@ -28,9 +25,12 @@ import { OperatorActions } from './operator-actions.js';
 import { AgentCallError } from '../agent-call-error.js';
 import type { TaskRef } from './awaiting-agents.js';
 import { Reattachment, type UnfinishedTasks } from './reattachment.js';
+import { TaskActions, type Submitter } from './task-actions.js';
 
+export type { AssignInput } from './task-records.js';
 export type { TaskRef } from './awaiting-agents.js';
 export type { UnfinishedTasks } from './reattachment.js';
+export type { Submitter } from './task-actions.js';
 
 /** A result or error an agent delivers by task.report (the request that asked for it is gone). */
 export interface TaskReport extends TaskRef {
@@ -52,11 +52,6 @@ export interface PoolDeps {
   storeName?: string;
 }
 
-/** Who submitted a task and, if they asked, how to tell them about every state change. */
-export interface Submitter {
-  notify?: (method: string, params: object) => void;
-}
-
 /**
  * The agent pool and the task queue. Single-threaded and synchronous in its bookkeeping, so the
  * invariants hold by construction: an agent never holds more tasks than its capacity, a task has
@@ -76,8 +71,9 @@ export class PoolService {
   private readonly liveness: LivenessMonitor;
   /** Conditions someone is waiting on (drain, shutdown), re-checked whenever an attempt ends. */
   private readonly conditions: Conditions;
-  private accepting = true;
   private readonly dispatcher: AttemptDispatcher;
+  /** What callers do to tasks: submit, cancel, retry. */
+  private readonly tasks: TaskActions;
   /** What an operator does to one agent (agent.update / drain / remove) and reads of one (agent.get). */
   readonly operator: OperatorActions;
   /** Arrival and throughput rates behind forecastLoad. */
@@ -109,7 +105,7 @@ export class PoolService {
     this.conditions = new Conditions(deps.clock);
     this.selector = new AgentSelector(this.agents, deps.router, this.options);
     this.forecaster = new LoadForecaster(this.options.forecaster);
-    const { clock, random, router, store } = deps;
+    const { clock, ids, random, router, store } = deps;
     const { agents, gate, observer, forecaster, conditions, log, events, pending, selector } = this;
     this.dispatcher = new AttemptDispatcher(
       { clock, random, router, store, log, observer, gate, agents, pending, events, selector, forecaster, conditions },
@@ -118,6 +114,10 @@ export class PoolService {
     this.liveness = new LivenessMonitor({ clock, log, agents, dispatcher: this.dispatcher }, this.options);
     this.operator = new OperatorActions({ agents, store, log, observer, conditions, dispatcher: this.dispatcher });
     this.reattachment = new Reattachment({ clock, log, store, events, pending, dispatcher: this.dispatcher }, this.options.reattachGraceMs);
+    this.tasks = new TaskActions(
+      { clock, ids, store, log, observer, agents, pending, events, selector, forecaster, dispatcher: this.dispatcher },
+      this.options,
+    );
     gate.onReopen?.(() => this.reconsider());
   }
 
@@ -224,43 +224,11 @@ export class PoolService {
 
   /** Submit a task: dispatched at once when an agent can take it, otherwise queued. */
   assign(input: AssignInput, submitter: Submitter = {}): { task: TaskRecord; deduplicated: boolean } {
-    if (!this.accepting) throw new AppError('SHUTTING_DOWN', 'the pool is not accepting tasks');
-    if (input.idempotencyKey !== undefined) {
-      const existing = this.deps.store.findByIdempotencyKey(input.idempotencyKey);
-      if (existing) return { task: existing, deduplicated: true };
-    }
-    const now = this.deps.clock.now();
-    this.forecaster.arrived(now, this.pending.size);
-    const task = newTask(input, { taskId: this.deps.ids(), traceId: input.traceId ?? this.deps.ids().replaceAll('-', ''), now, defaults: this.options });
-    const choice = this.selector.choose(task, now, now, { ahead: this.pending.size === 0 ? 0 : this.pending.aheadOf(task.priority) });
-    if (choice.kind !== 'agent' && this.pending.size >= this.options.maxQueue) {
-      throw new AppError('QUEUE_FULL', `${this.pending.size} tasks are pending`, { maxQueue: this.options.maxQueue });
-    }
-    const bytes = payloadBytesOf(task.payload);
-    if (this.events.heldBytes + bytes > this.options.maxQueueBytes) {
-      throw new AppError('QUEUE_FULL', `unfinished tasks hold ${this.events.heldBytes} payload bytes; this one adds ${bytes}`, {
-        reason: 'queue bytes',
-        heldBytes: this.events.heldBytes,
-        payloadBytes: bytes,
-        maxQueueBytes: this.options.maxQueueBytes,
-      });
-    }
-    this.deps.store.insert(task);
-    if (submitter.notify) this.events.subscribe(task.taskId, submitter.notify);
-    this.dispatcher.changed(task, undefined);
-    if (choice.kind === 'agent') this.dispatcher.dispatch(task, choice.agent);
-    else {
-      this.pending.enqueue(task, choice.kind === 'hold' ? choice.until : undefined);
-      if (choice.kind === 'wait') this.pending.waitUntil(task.taskId, choice.until);
-      this.schedulePump();
-    }
-    return { task: this.deps.store.get(task.taskId)!, deduplicated: false };
+    return this.tasks.assign(input, submitter);
   }
 
   get(taskId: string): TaskRecord {
-    const task = this.deps.store.get(taskId);
-    if (!task) throw new AppError('TASK_NOT_FOUND', `no task ${taskId}`, { taskId });
-    return task;
+    return this.tasks.requireTask(taskId);
   }
 
   /** A page of tasks, bounded by count and by maxListBytes of JSON (the first task is always included). */
@@ -271,24 +239,13 @@ export class PoolService {
   /** Resolve with the task once terminal; WAIT_TIMEOUT after timeoutMs. */
   async wait(taskId: string, timeoutMs = this.options.defaultWaitTimeoutMs): Promise<TaskRecord> {
     const task = this.get(taskId);
-    if (isTerminal(task.state)) return task;
+    if (TERMINAL_STATES.has(task.state)) return task;
     return this.waiters.wait(taskId, timeoutMs, () => this.deps.store.get(taskId));
   }
 
   /** Cancel: a pending task at once; a running one is told to stop and ends CANCELLED when it answers or times out. */
   cancel(taskId: string): TaskRecord {
-    const task = this.get(taskId);
-    if (isTerminal(task.state)) throw new AppError('NOT_CANCELLABLE', `task ${taskId} is ${task.state}`, { taskId, state: task.state });
-    if (task.state === 'PENDING') {
-      this.pending.remove(taskId);
-      return this.dispatcher.outcomes.finish(task, 'CANCELLED');
-    }
-    if (task.cancelRequested) return task;
-    const next = { ...task, cancelRequested: true };
-    this.deps.store.update(next);
-    this.agents.get(task.agentId!)?.channel.notify('task.cancel', { taskId, epoch: task.epoch });
-    this.log.info({ taskId, agentId: task.agentId, traceId: task.traceId }, 'task cancel requested');
-    return next;
+    return this.tasks.cancel(taskId);
   }
 
   /**
@@ -296,21 +253,7 @@ export class PoolService {
    * id, attempts kept, a fresh maxAttempts budget; it is queued (or dispatched) like a new task.
    */
   retry(taskId: string): TaskRecord {
-    if (!this.accepting) throw new AppError('SHUTTING_DOWN', 'the pool is not accepting tasks');
-    const task = this.get(taskId);
-    if (task.state !== 'FAILED' && task.state !== 'CANCELLED') {
-      throw new AppError('NOT_RETRYABLE', `task ${taskId} is ${task.state}; only FAILED or CANCELLED tasks can be retried`, { taskId, state: task.state });
-    }
-    if (this.pending.size >= this.options.maxQueue) {
-      throw new AppError('QUEUE_FULL', `${this.pending.size} tasks are pending`, { maxQueue: this.options.maxQueue });
-    }
-    const next = withRetry(task, this.deps.clock.now());
-    this.deps.store.reopen(next);
-    this.log.info({ taskId, previous: task.state, retry: next.retry!.count, traceId: task.traceId }, 'task retried by operator');
-    this.observer.retried?.(next);
-    this.dispatcher.changed(next, task.state);
-    this.dispatcher.enqueue(next, undefined);
-    return this.deps.store.get(taskId)!;
+    return this.tasks.retry(taskId);
   }
 
   /** A task.progress report; ignored (and counted) unless it names the current epoch on the current agent. */
@@ -346,7 +289,7 @@ export class PoolService {
 
   /** The pool at a glance (pool.status without latency, which the metrics hold). */
   snapshot(): PoolSnapshot {
-    const snap = poolSnapshot(this.agents, this.pending.stats(), this.deps.store.countByState(), this.accepting);
+    const snap = poolSnapshot(this.agents, this.pending.stats(), this.deps.store.countByState(), this.tasks.accepting);
     if (this.deps.storeName !== undefined) snap.store = { name: this.deps.storeName, awaitingReattach: this.reattachment.size };
     return snap;
   }
@@ -374,7 +317,7 @@ export class PoolService {
    * IN_PROGRESS in the store, so their agents reattach them after the restart.
    */
   async shutdown(drainTimeoutMs: number, options: { detach?: boolean } = {}): Promise<{ drained: boolean; requeued: number; detached?: number }> {
-    this.accepting = false;
+    this.tasks.accepting = false;
     for (const a of this.agents.all()) this.agents.setDraining(a, true);
     const drained = await this.conditions.until(() => this.dispatcher.running.size === 0, drainTimeoutMs);
     if (options.detach) {
@@ -399,8 +342,4 @@ export class PoolService {
   private schedulePump(): void {
     this.dispatcher.schedulePump();
   }
-}
-
-function isTerminal(state: TaskState): boolean {
-  return state === 'COMPLETED' || state === 'FAILED' || state === 'CANCELLED';
 }

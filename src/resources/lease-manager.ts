@@ -3,9 +3,10 @@ import type { IdGenerator } from '../ids.js';
 import type { Log } from '../log.js';
 import type { Clock } from '../time/clock.js';
 import { ConflictLog, type ConflictTotals, type ConflictWindow } from './conflict-log.js';
+import { HeldLeases } from './held-leases.js';
 import { DEFAULT_LEASE_OPTIONS, type LeaseOptions } from './lease-options.js';
 import { OwnerIndex } from './owner-index.js';
-import { grantOf, viewOf, type ResourceView } from './lease-views.js';
+import { grantOf, pageOfResources, viewOf, type ResourcePage } from './lease-views.js';
 import { ResourceQueue } from './resource-queue.js';
 import type { LeaseStore, StoredLease } from './lease-store.js';
 import type { AcquireRequest, ConflictEvent, Grant, Lease, LeaseEndReason, LeaseMode, LeaseObserver, Waiter } from './types.js';
@@ -31,15 +32,14 @@ const isLease = (e: Entry): e is Lease => 'leaseId' in e;
 export class LeaseManager {
   readonly options: LeaseOptions;
   private readonly resources = new Map<string, ResourceQueue>();
-  private readonly leases = new Map<string, Lease>();
+  /** The leases held, with their fencing tokens, timers and stored copies. */
+  private readonly held: HeldLeases;
   private readonly byAgent = new OwnerIndex<Entry>();
   private readonly bySession = new OwnerIndex<Entry>();
   private readonly history: ConflictLog;
   private readonly observer: LeaseObserver;
-  private nextToken: number;
   private seq = 0;
   private waiting = 0;
-  private stopped = false;
   /** Named acquires still waiting, by outcome key: asking again joins the wait. */
   private readonly waitingByKey = new Map<string, Promise<Grant>>();
 
@@ -50,9 +50,8 @@ export class LeaseManager {
     this.options = { ...DEFAULT_LEASE_OPTIONS, ...options };
     this.history = new ConflictLog(this.options.conflictHistory);
     this.observer = deps.observer ?? {};
-    this.nextToken = this.options.firstFencingToken ?? Math.max(1, Math.floor(deps.clock.now()) * 1000);
-    // Tokens never go backwards across a restart: the next one is above every token ever handed out.
-    if (deps.store) this.nextToken = Math.max(this.nextToken, deps.store.fencingHighWater() + 1);
+    const { clock, ids, log, store } = deps;
+    this.held = new HeldLeases({ clock, ids, log, store, expired: (lease) => this.end(lease, 'expired') }, this.options.firstFencingToken);
   }
 
   /**
@@ -64,13 +63,10 @@ export class LeaseManager {
     const now = this.deps.clock.now();
     let restored = 0;
     for (const stored of leases) {
-      if (stored.expiresAt <= now || this.leases.has(stored.leaseId)) continue;
-      const lease: Lease = { ...stored, timer: undefined };
+      const lease = this.held.restore(stored, now);
+      if (!lease) continue;
       this.queueOf(lease.resource).addHolder(lease);
-      this.leases.set(lease.leaseId, lease);
       this.track(lease);
-      if (!this.stopped) lease.timer = this.deps.clock.setTimeout(() => this.expire(lease), lease.expiresAt - now);
-      this.nextToken = Math.max(this.nextToken, lease.fencingToken + 1);
       restored++;
     }
     return restored;
@@ -83,7 +79,7 @@ export class LeaseManager {
    * (moving it to the asking connection), or joins the same wait; otherwise it runs as a new acquire.
    */
   acquire(req: AcquireRequest): Grant | Promise<Grant> {
-    if (this.stopped) throw new AppError('SHUTTING_DOWN', 'leases are no longer granted');
+    if (this.held.stopped) throw new AppError('SHUTTING_DOWN', 'leases are no longer granted');
     const outcomeKey = req.requestKey === undefined ? undefined : `${req.agentId}\n${req.requestKey}`;
     if (outcomeKey !== undefined) {
       const again = this.waitingByKey.get(outcomeKey) ?? this.granted(outcomeKey, req.sessionId);
@@ -152,7 +148,7 @@ export class LeaseManager {
   /** The grant a named acquire got, if its lease still lives: now held for the asking connection. */
   private granted(outcomeKey: string, sessionId: string): Grant | undefined {
     const outcome = this.deps.store?.outcome(outcomeKey, this.deps.clock.now());
-    const lease = outcome?.leaseId === undefined ? undefined : this.leases.get(outcome.leaseId);
+    const lease = outcome?.leaseId === undefined ? undefined : this.held.get(outcome.leaseId);
     if (!lease || lease.agentId !== outcome!.agentId || this.deps.clock.now() >= lease.expiresAt) return undefined;
     if (lease.sessionId !== sessionId) {
       this.bySession.delete(lease.sessionId, lease);
@@ -165,15 +161,15 @@ export class LeaseManager {
 
   /** Extend a lease by its ttl (or a new `ttlMs`); the fencing token stays. */
   renew(agentId: string, leaseId: string, ttlMs?: number): Grant {
-    const lease = this.owned(agentId, leaseId);
+    const lease = this.held.owned(agentId, leaseId);
     if (ttlMs !== undefined) lease.ttlMs = Math.max(1, Math.min(ttlMs, this.options.maxTtlMs));
-    this.schedule(lease);
+    this.held.schedule(lease);
     return grantOf(lease);
   }
 
   /** End a lease before it expires; waiters behind it are granted. */
   release(agentId: string, leaseId: string): { leaseId: string; resource: string; heldMs: number } {
-    const lease = this.owned(agentId, leaseId);
+    const lease = this.held.owned(agentId, leaseId);
     const heldMs = this.end(lease, 'released');
     return { leaseId, resource: lease.resource, heldMs };
   }
@@ -188,28 +184,10 @@ export class LeaseManager {
     return this.releaseAll(this.byAgent.entries(agentId), reason, { agentId });
   }
 
-  /**
-   * Resources with their leases and waiters, by name, after `cursor`; `total` counts all that
-   * match. A page stops at `limit` resources or when its JSON would pass `maxBytes` (it always
-   * holds at least one), and `nextCursor` continues there.
-   */
-  list(resource?: string, limit = 1000, page: { cursor?: string; maxBytes?: number } = {}): { resources: ResourceView[]; total: number; nextCursor?: string } {
-    const { maxBytes = Infinity } = page;
+  /** Resources with their leases and waiters (resource.list), by name, paged: see {@link pageOfResources}. */
+  list(resource?: string, limit = 1000, page: { cursor?: string; maxBytes?: number } = {}): ResourcePage {
     const queues = resource === undefined ? [...this.resources.values()] : [this.resources.get(resource)].filter((q) => q !== undefined);
-    queues.sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
-    const after = page.cursor === undefined ? undefined : Buffer.from(page.cursor, 'base64url').toString();
-    const start = after === undefined ? 0 : queues.findIndex((q) => q.resource > after);
-    const resources: ResourceView[] = [];
-    let bytes = 0;
-    for (let i = start < 0 ? queues.length : start; i < queues.length; i++) {
-      const view = queues[i]!.view();
-      bytes += JSON.stringify(view).length + 1;
-      if (resources.length === limit || (bytes > maxBytes && resources.length > 0)) {
-        return { resources, total: queues.length, nextCursor: Buffer.from(resources.at(-1)!.resource).toString('base64url') };
-      }
-      resources.push(view);
-    }
-    return { resources, total: queues.length };
+    return pageOfResources(queues, limit, page);
   }
 
   /** Recent conflict events (newest first, copies) and the counters behind the resolution rate. */
@@ -227,18 +205,15 @@ export class LeaseManager {
 
   /** Leases held by mode and acquires waiting (the metrics gauges). */
   stats(): { byMode: Record<LeaseMode, number>; waiters: number; resources: number } {
-    const byMode = { exclusive: 0, shared: 0 };
-    for (const l of this.leases.values()) byMode[l.mode]++;
-    return { byMode, waiters: this.waiting, resources: this.resources.size };
+    return { byMode: this.held.countByMode(), waiters: this.waiting, resources: this.resources.size };
   }
 
   /** Shutdown: refuse new acquires, answer every waiter SHUTTING_DOWN, stop every timer. Leases stay listed. */
   stop(): void {
-    if (this.stopped) return;
-    this.stopped = true;
+    if (this.held.stopped) return;
+    this.held.stop();
     for (const q of this.resources.values()) {
       for (const w of [...q.waiters]) this.cancel(w, new AppError('SHUTTING_DOWN', 'the daemon is stopping'));
-      for (const l of q.holders.values()) this.clearTimer(l);
     }
   }
 
@@ -268,52 +243,16 @@ export class LeaseManager {
   }
 
   private grant(q: ResourceQueue, agentId: string, sessionId: string, mode: LeaseMode, ttlMs: number, outcomeKey?: string): Lease {
-    const now = this.deps.clock.now();
-    const lease: Lease = {
-      leaseId: this.deps.ids(),
-      resource: q.resource,
-      mode,
-      agentId,
-      sessionId,
-      fencingToken: this.nextToken++,
-      acquiredAt: now,
-      ttlMs,
-      expiresAt: now,
-      timer: undefined,
-    };
+    const lease = this.held.grant(q.resource, agentId, sessionId, mode, ttlMs, outcomeKey);
     q.addHolder(lease);
-    this.leases.set(lease.leaseId, lease);
     this.track(lease);
-    this.schedule(lease);
-    // Stored in the grant's turn: if the reply is lost with the daemon, asking again finds it.
-    if (outcomeKey !== undefined) {
-      const { leaseId, resource, fencingToken } = lease;
-      this.deps.store?.saveOutcome({ key: outcomeKey, resource, agentId, outcome: 'granted', leaseId, fencingToken, at: now });
-    }
     this.observer.leaseStarted?.(viewOf(lease), sessionId);
     return lease;
   }
 
-  private schedule(lease: Lease): void {
-    this.clearTimer(lease);
-    lease.expiresAt = this.deps.clock.now() + lease.ttlMs;
-    if (!this.stopped) lease.timer = this.deps.clock.setTimeout(() => this.expire(lease), lease.ttlMs);
-    this.deps.store?.saveLease(storedOf(lease));
-  }
-
-  private expire(lease: Lease): void {
-    lease.timer = undefined;
-    if (this.leases.get(lease.leaseId) !== lease) return;
-    this.deps.log.info({ resource: lease.resource, leaseId: lease.leaseId, agentId: lease.agentId, fencingToken: lease.fencingToken }, 'lease expired');
-    this.end(lease, 'expired');
-  }
-
   /** End a lease and grant whoever can go next. Returns how long it was held. */
   private end(lease: Lease, reason: LeaseEndReason): number {
-    this.clearTimer(lease);
-    this.leases.delete(lease.leaseId);
-    // Connections closing during a shutdown do not end a lease in the store: it survives the restart.
-    if (!this.stopped) this.deps.store?.deleteLease(lease.leaseId);
+    this.held.remove(lease);
     this.untrack(lease);
     const q = this.resources.get(lease.resource)!;
     q.removeHolder(lease);
@@ -371,19 +310,11 @@ export class LeaseManager {
       );
       if (q) touched.add(q);
     }
-    const held = entries.filter(isLease).filter((l) => this.leases.get(l.leaseId) === l);
+    const held = entries.filter(isLease).filter((l) => this.held.get(l.leaseId) === l);
     for (const l of held) this.end(l, reason);
-    for (const q of touched) if (this.resources.get(q.resource) === q && !this.stopped) this.pump(q);
+    for (const q of touched) if (this.resources.get(q.resource) === q && !this.held.stopped) this.pump(q);
     if (waits.length + held.length > 0) this.deps.log.info({ ...who, reason, leases: held.length, waits: waits.length }, 'leases released: owner gone');
     return held.length;
-  }
-
-  private owned(agentId: string, leaseId: string): Lease {
-    const lease = this.leases.get(leaseId);
-    if (lease && this.deps.clock.now() >= lease.expiresAt && !this.stopped) this.expire(lease);
-    if (!lease || this.leases.get(leaseId) !== lease) throw new AppError('LEASE_NOT_FOUND', `no live lease ${leaseId}`, { leaseId });
-    if (lease.agentId !== agentId) throw new AppError('LEASE_NOT_OWNED', `lease ${leaseId} belongs to ${lease.agentId}`, { leaseId, agentId: lease.agentId });
-    return lease;
   }
 
   private openConflict(q: ResourceQueue, agentId: string, mode: LeaseMode, priority: number): ConflictEvent {
@@ -408,15 +339,4 @@ export class LeaseManager {
       e.timer = undefined;
     }
   }
-
-  private clearTimer(lease: Lease): void {
-    if (lease.timer) this.deps.clock.clearTimeout(lease.timer);
-    lease.timer = undefined;
-  }
-}
-
-/** A lease as the store keeps it (without its timer). */
-function storedOf(lease: Lease): StoredLease {
-  const { timer: _timer, ...stored } = lease;
-  return stored;
 }
