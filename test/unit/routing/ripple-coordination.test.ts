@@ -123,6 +123,44 @@ describe('RippleCoordinationStrategy', () => {
       expect(scores.routingScoreCalls).to.equal(32);
     });
 
+    /** Agents a, b, c alike (one speed), observed without load sensitivity so only levels and signals order them; c's signals are a little worse. */
+    function oneSpeedBySignals(sink = false): { s: RippleCoordinationStrategy; observed: ObservedStats; scores: FakeScores; at: number } {
+      const s = new RippleCoordinationStrategy({ loadSensitivity: 0, loadCurve: false });
+      const observed = new ObservedStats();
+      const scores = FakeScores.live({ a: 0.6, b: 0.6, c: 0.4, ...(sink ? { sink: 0.6 } : {}) });
+      let at = 0;
+      for (const latencyMs of [80, 125, 100, 90, 110]) {
+        for (const agentId of ['a', 'b', 'c']) learn(s, observed, scores, { agentId, outcome: 'completed', latencyMs, at: (at += 1) });
+        if (sink) learn(s, observed, scores, { agentId: 'sink', outcome: 'failed', latencyMs: 1, at: (at += 1) });
+      }
+      return { s, observed, scores, at };
+    }
+
+    it('chooses the least-loaded of the agents whose estimates are within 2× of the best (not the estimate’s noise)', () => {
+      const { s, observed, scores, at } = oneSpeedBySignals();
+      expect(s.serviceLevels.indistinguishable()).to.equal(true);
+      const c = ctx(scores, seededRandom(4), observed, at);
+      const list: Candidate[] = [
+        { agentId: 'a', inFlight: 2, capacity: 4 },
+        { agentId: 'b', inFlight: 1, capacity: 4 },
+        { agentId: 'c', inFlight: 0, capacity: 4 },
+      ];
+      expect(s.expectedCompletionMs(list[2]!, c)).to.be.above(s.expectedCompletionMs(list[0]!, c)); // c's signals make it look slower
+      expect(tally(100, () => s.select(list, c).agentId).get('c')).to.equal(100);
+    });
+
+    it('still keeps an agent clearly worse than that (one that fails fast) out, however idle', () => {
+      const { s, observed, scores, at } = oneSpeedBySignals(true);
+      expect(s.serviceLevels.indistinguishable()).to.equal(true);
+      const c = ctx(scores, seededRandom(5), observed, at);
+      const list: Candidate[] = [
+        { agentId: 'sink', inFlight: 0, capacity: 4 },
+        { agentId: 'a', inFlight: 2, capacity: 4 },
+        { agentId: 'b', inFlight: 1, capacity: 4 },
+      ];
+      expect(tally(100, () => s.select(list, c).agentId).get('b')).to.equal(100);
+    });
+
     it('neither holds a task nor cuts a free agent from the choice', () => {
       const ids = ['a', 'b', 'c', 'd'];
       const { s, observed, scores } = taught(ids);

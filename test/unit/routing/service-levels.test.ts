@@ -36,7 +36,26 @@ describe('ServiceLevels', () => {
   it('finds agents of one speed indistinguishable however noisy their samples', () => {
     let indistinguishable = 0;
     for (let seed = 1; seed <= 20; seed++) if (fleet(Array(16).fill(1000), 40, seed).indistinguishable()) indistinguishable++;
-    expect(indistinguishable).to.be.at.least(18); // a 99% test: about one seed in a hundred says otherwise
+    expect(indistinguishable).to.be.at.least(19); // a 99.9% test: about one seed in a thousand says otherwise
+  });
+
+  it('finds agents of one speed indistinguishable through busy spells that stretch their tasks', () => {
+    // What latencies over every load look like: for stretches of ten tasks, half the agents (at
+    // random) are busy and their tasks take 1.5× as long. Such spells move an agent's level for a
+    // while, beyond the sampling noise the test models; a 99% test called this fleet
+    // distinguishable in 7.5% of seeds, the 99.9% test in about 1%.
+    let indistinguishable = 0;
+    for (let seed = 1; seed <= 200; seed++) {
+      const levels = new ServiceLevels();
+      const r = seededRandom(seed);
+      const stretch: number[] = Array(16).fill(1);
+      for (let n = 0; n < 60; n++) {
+        if (n % 10 === 0) for (let i = 0; i < 16; i++) stretch[i] = r.next() < 0.5 ? 1.5 : 1;
+        for (let i = 0; i < 16; i++) levels.record(`a${i}`, lognormal(r, 1000) * stretch[i]!);
+      }
+      if (levels.indistinguishable()) indistinguishable++;
+    }
+    expect(indistinguishable).to.be.at.least(194);
   });
 
   it('tells a slow tier from a fast one (3× apart, log-sd 1) within twenty tasks each', () => {
