@@ -246,14 +246,33 @@ for (const s of STRATEGIES) {
 }
 const best = (k: 'mean' | 'p99'): Strategy => BASELINES.reduce((a, b) => (summary[a][k].mean <= summary[b][k].mean ? a : b));
 const ratio = (k: 'mean' | 'p99'): number => summary.RIPPLE_COORDINATION[k].mean / summary[best(k)][k].mean;
-const targets = {
-  p99: { best: best('p99'), ratio: ratio('p99'), need: 0.7, met: ratio('p99') <= 0.7 },
-  mean: { best: best('mean'), ratio: ratio('mean'), need: 0.9, met: ratio('mean') <= 0.9 },
+/**
+ * Per round: RIPPLE over that round's best baseline. Ratios measured in one round share its
+ * machine conditions; a stall that hits one strategy's run moves one round's ratio, not the
+ * pooled means of every round. The verdict reads their median.
+ */
+const perRound = (k: 'mean' | 'p99'): { ratios: number[]; median: number } => {
+  const ratios = Array.from({ length: ROUNDS }, (_, round) => {
+    const mine = results.filter((r) => r.round === round);
+    const ripple = mine.find((r) => r.strategy === 'RIPPLE_COORDINATION')!.latency[k];
+    return ripple / Math.min(...mine.filter((r) => r.strategy !== 'RIPPLE_COORDINATION').map((r) => r.latency[k]));
+  });
+  const sorted = [...ratios].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { ratios, median };
 };
-console.log(`\nRIPPLE p99 ×${targets.p99.ratio.toFixed(2)} of the best baseline's (${targets.p99.best}; need <= ×0.7): ${targets.p99.met ? 'met' : 'NOT MET'}`);
-console.log(
-  `RIPPLE mean ×${targets.mean.ratio.toFixed(2)} of the best baseline's (${targets.mean.best}; need <= ×0.9): ${targets.mean.met ? 'met' : 'NOT MET'}`,
-);
+const verdict = (k: 'mean' | 'p99', need: number) => {
+  const rounds = perRound(k);
+  return { best: best(k), pooledRatio: ratio(k), perRound: rounds.ratios, median: rounds.median, need, met: rounds.median <= need };
+};
+const targets = { p99: verdict('p99', 0.7), mean: verdict('mean', 0.9) };
+for (const [k, t] of Object.entries(targets)) {
+  console.log(
+    `\nRIPPLE ${k} over each round's best baseline: median ×${t.median.toFixed(2)} (rounds ${t.perRound.map((r) => r.toFixed(2)).join(', ')}; need <= ×${t.need}): ${t.met ? 'met' : 'NOT MET'}` +
+      `\n  pooled over rounds: ×${t.pooledRatio.toFixed(2)} of ${t.best}`,
+  );
+}
 
 if (!args['no-write']) {
   mkdirSync(dirname(RESULTS), { recursive: true });
