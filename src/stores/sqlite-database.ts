@@ -3,7 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { migrate } from './migrations.js';
 import { StoreError, storeErrorOf } from './store-error.js';
-import { WalCheckpointer } from './wal-checkpointer.js';
+import { systemClock, type Clock } from '../time/clock.js';
+import { DEFAULT_CHECKPOINT_INTERVAL_MS, WalCheckpointer } from './wal-checkpointer.js';
 
 /** `normal` survives a process crash; `full` also an OS crash or power loss (an fsync per commit). */
 export type FsyncMode = 'normal' | 'full';
@@ -17,6 +18,8 @@ export interface SqliteDatabaseOptions {
   readonly: boolean;
   /** Checkpoint the WAL from a worker thread instead of inside commits (see WalCheckpointer). @defaultValue false */
   backgroundCheckpoint: boolean;
+  /** What times the background checkpoints. @defaultValue systemClock */
+  clock: Clock;
 }
 
 export const DEFAULT_SQLITE_DATABASE_OPTIONS: Readonly<SqliteDatabaseOptions> = Object.freeze({
@@ -24,6 +27,7 @@ export const DEFAULT_SQLITE_DATABASE_OPTIONS: Readonly<SqliteDatabaseOptions> = 
   vacuumCheckEvery: 1000,
   readonly: false,
   backgroundCheckpoint: false,
+  clock: systemClock,
 });
 
 /** WAL pages after which a commit checkpoints itself while a background checkpointer runs: only if that thread falls behind. */
@@ -162,7 +166,7 @@ export class SqliteDatabase {
     migrate(db);
     if (this.options.backgroundCheckpoint && this.path !== ':memory:') {
       db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
-      this.checkpointer = new WalCheckpointer(this.path, this.options.fsync === 'full' ? 'FULL' : 'NORMAL');
+      this.checkpointer = new WalCheckpointer(this.path, this.options.fsync === 'full' ? 'FULL' : 'NORMAL', DEFAULT_CHECKPOINT_INTERVAL_MS, this.options.clock);
     }
   }
 

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteDatabase } from '../../../src/stores/sqlite-database.js';
+import { DEFAULT_CHECKPOINT_INTERVAL_MS } from '../../../src/stores/wal-checkpointer.js';
+import { VirtualClock } from '../../../src/time/virtual-clock.js';
 import { until } from '../../support/settled.js';
 
 /** Bytes of the database file itself (the WAL aside): committed pages reach it only through a checkpoint. */
@@ -25,12 +27,15 @@ describe('SqliteDatabase: WAL checkpoints in a worker thread (backgroundCheckpoi
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'coordd-ckpt-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('copies committed pages into the database file without any commit doing it', async () => {
+  it('copies committed pages into the database file when its clock says, without any commit doing it', async () => {
     const path = join(dir, 'bg.db');
-    const db = new SqliteDatabase(path, { backgroundCheckpoint: true });
+    const clock = new VirtualClock();
+    const db = new SqliteDatabase(path, { backgroundCheckpoint: true, clock });
     try {
       const before = mainFileBytes(path);
       write(db);
+      expect(mainFileBytes(path), 'no checkpoint before the interval has passed').to.equal(before);
+      clock.advance(DEFAULT_CHECKPOINT_INTERVAL_MS);
       await until(() => mainFileBytes(path) > before + 300_000, 'the background checkpoint to reach the database file');
       expect(db.db.pragma('wal_autocheckpoint', { simple: true }), 'commits only checkpoint if the thread falls far behind').to.be.greaterThan(1000);
     } finally {
