@@ -19,30 +19,14 @@ import type { TaskRecord } from '../src/pool/task-store.js';
 import { recoverTasks } from '../src/stores/recovered-tasks.js';
 import { systemClock } from '../src/time/clock.js';
 import { findRedisServer, startRedis } from '../test/support/redis-server.js';
+import { SUMMARISE_RESULT, summariseTask } from './lib/summarise-task.js';
 
 const quick = process.argv.includes('--quick');
-const PAYLOAD = { prompt: 'summarise the attached document in three sentences', doc: 'd-0001', pad: 'x'.repeat(120) };
-const RESULT = { summary: 'y'.repeat(160), tokens: 412 };
 let n = 0;
 
 function task(): TaskRecord {
   const id = ++n;
-  return {
-    taskId: `t-${id.toString(36)}-${'0'.repeat(8)}`,
-    type: 'llm.summarise',
-    payload: PAYLOAD,
-    state: 'PENDING',
-    priority: id % 3,
-    epoch: 0,
-    attempts: [],
-    maxAttempts: 3,
-    timeoutMs: 60_000,
-    requiredCapabilities: ['summarise'],
-    cancelRequested: false,
-    createdAt: Date.now(),
-    idempotencyKey: `key-${id}`,
-    traceId: `trace-${id}`,
-  };
+  return summariseTask(id, { priority: id % 3 });
 }
 
 function complete(stores: RedisStores, t: TaskRecord, now: number): void {
@@ -58,7 +42,7 @@ function complete(stores: RedisStores, t: TaskRecord, now: number): void {
   stores.tasks.update({
     ...running,
     state: 'COMPLETED',
-    result: RESULT,
+    result: SUMMARISE_RESULT,
     finishedAt: now,
     attempts: [{ ...running.attempts[0]!, outcome: 'completed', finishedAt: now }],
   });

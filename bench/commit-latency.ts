@@ -24,6 +24,7 @@ import type { TaskRecord } from '../src/pool/task-store.js';
 import { SqliteDatabase, type FsyncMode } from '../src/stores/sqlite-database.js';
 import { SqliteTaskStore } from '../src/stores/sqlite-task-store.js';
 import { systemClock } from '../src/time/clock.js';
+import { makeTask } from '../test/support/task-records.js';
 import { machineInfo } from './lib/machine.js';
 
 const { values: args } = parseArgs({ options: { tasks: { type: 'string' }, rounds: { type: 'string' }, fsync: { type: 'string' } } });
@@ -32,22 +33,7 @@ const ROUNDS = Number(args.rounds ?? 2);
 const FSYNC = (args.fsync ?? 'normal') as FsyncMode;
 const dir = mkdtempSync(join(process.env.STORE_BENCH_DIR ?? os.tmpdir(), 'coordd-bench-commit-'));
 
-let n = 0;
-const task = (): TaskRecord => ({
-  taskId: `t-${++n}`,
-  type: 'noop',
-  payload: { n },
-  state: 'PENDING',
-  priority: 0,
-  epoch: 0,
-  attempts: [],
-  maxAttempts: 3,
-  timeoutMs: 60_000,
-  requiredCapabilities: [],
-  cancelRequested: false,
-  createdAt: Date.now(),
-  traceId: `trace-${n}`,
-});
+const task = (): TaskRecord => makeTask({ createdAt: Date.now() });
 
 interface Result {
   checkpoint: 'inline' | 'background';

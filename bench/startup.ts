@@ -31,37 +31,21 @@ import { SqliteDatabase } from '../src/stores/sqlite-database.js';
 import { startDaemon } from '../test/support/daemon-process.js';
 import { machineInfo } from './lib/machine.js';
 import { processCpuSeconds } from './lib/process-cpu.js';
+import { SUMMARISE_RESULT, summariseTask } from './lib/summarise-task.js';
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean' }, cold: { type: 'boolean' }, file: { type: 'string' }, runs: { type: 'string' } } });
 const scale = args.quick ? 10 : 1;
 const UNFINISHED = 100_000 / scale;
 const FINISHED = 1_000_000 / scale;
 const dir = mkdtempSync(join(process.env.STARTUP_BENCH_DIR ?? os.tmpdir(), 'coordd-bench-startup-'));
-const PAYLOAD = { prompt: 'summarise the attached document in three sentences', doc: 'd-0001', pad: 'x'.repeat(120) };
-const RESULT = { summary: 'y'.repeat(160), tokens: 412 };
 
 function record(i: number, state: 'PENDING' | 'IN_PROGRESS' | 'COMPLETED', now: number): TaskRecord {
-  const base: TaskRecord = {
-    taskId: `t-${i.toString(36)}-${'0'.repeat(8)}`,
-    type: 'llm.summarise',
-    payload: PAYLOAD,
-    state,
-    priority: i % 3,
-    epoch: state === 'PENDING' ? 0 : 1,
-    attempts: [],
-    maxAttempts: 3,
-    timeoutMs: 600_000,
-    requiredCapabilities: ['summarise'],
-    cancelRequested: false,
-    createdAt: now,
-    idempotencyKey: `key-${i}`,
-    traceId: `trace-${i}`,
-  };
+  const base = summariseTask(i, { state, priority: i % 3, epoch: state === 'PENDING' ? 0 : 1, timeoutMs: 600_000, createdAt: now });
   if (state === 'PENDING') return base;
   const agentId = `agent-${i % 50}`;
   const attempt = { attempt: 1, agentId, epoch: 1, startedAt: now };
   if (state === 'IN_PROGRESS') return { ...base, agentId, startedAt: now, attempts: [{ ...attempt, outcome: 'running' }] };
-  return { ...base, agentId, startedAt: now, finishedAt: now, result: RESULT, attempts: [{ ...attempt, outcome: 'completed', finishedAt: now }] };
+  return { ...base, agentId, startedAt: now, finishedAt: now, result: SUMMARISE_RESULT, attempts: [{ ...attempt, outcome: 'completed', finishedAt: now }] };
 }
 
 /** Write the file in the SQLite task store's row format (see src/stores/sqlite-task-store.ts). */

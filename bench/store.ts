@@ -22,31 +22,12 @@ import { recoverTasks } from '../src/stores/recovered-tasks.js';
 import { SqliteDatabase, type FsyncMode } from '../src/stores/sqlite-database.js';
 import { SqliteTaskStore } from '../src/stores/sqlite-task-store.js';
 import { systemClock } from '../src/time/clock.js';
+import { SUMMARISE_RESULT, summariseTask } from './lib/summarise-task.js';
 
 const dir = mkdtempSync(join(process.env.STORE_BENCH_DIR ?? os.tmpdir(), 'coordd-bench-store-'));
-const PAYLOAD = { prompt: 'summarise the attached document in three sentences', doc: 'd-0001', pad: 'x'.repeat(120) };
-const RESULT = { summary: 'y'.repeat(160), tokens: 412 };
 let n = 0;
 
-function task(priority = 0): TaskRecord {
-  const id = ++n;
-  return {
-    taskId: `t-${id.toString(36)}-${'0'.repeat(8)}`,
-    type: 'llm.summarise',
-    payload: PAYLOAD,
-    state: 'PENDING',
-    priority,
-    epoch: 0,
-    attempts: [],
-    maxAttempts: 3,
-    timeoutMs: 60_000,
-    requiredCapabilities: ['summarise'],
-    cancelRequested: false,
-    createdAt: Date.now(),
-    idempotencyKey: `key-${id}`,
-    traceId: `trace-${id}`,
-  };
-}
+const task = (priority = 0): TaskRecord => summariseTask(++n, { priority });
 
 /** create + start + complete one task, as the pool would (three whole-record writes). */
 function lifecycle(store: TaskStore, t: TaskRecord, now: number): void {
@@ -63,7 +44,7 @@ function lifecycle(store: TaskStore, t: TaskRecord, now: number): void {
   store.update({
     ...running,
     state: 'COMPLETED',
-    result: RESULT,
+    result: SUMMARISE_RESULT,
     finishedAt: now,
     attempts: [{ ...running.attempts[0]!, outcome: 'completed', finishedAt: now }],
   });
